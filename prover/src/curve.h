@@ -1,0 +1,127 @@
+/*
+ * BN254 extension fields, G1 (y^2 = x^3 + 3 over Fq), G2 (the D-type sextic twist over Fq2),
+ * and the optimal ate pairing.
+ *
+ * Coordinates are Montgomery-form field elements. Affine points carry an explicit
+ * infinity flag; Jacobian points use Z = 0 for infinity. Tower: Fq2 = Fq[i]/(i^2+1),
+ * Fq6 = Fq2[v]/(v^3 - (9+i)), Fq12 = Fq6[w]/(w^2 - v) (reference/proof-system.md §5.1).
+ *
+ * The snarkjs/zkey "LEM" encoding of points: affine x then y, each Fq element 32 bytes LE in
+ * Montgomery form, G2 as x.c0, x.c1, y.c0, y.c1; all-zero bytes is the point at infinity.
+ */
+#ifndef VIA_PROVER_CURVE_H
+#define VIA_PROVER_CURVE_H
+
+#include "field.h"
+
+typedef struct {
+    via_fq c0, c1;
+} via_fq2;
+typedef struct {
+    via_fq2 c0, c1, c2;
+} via_fq6;
+typedef struct {
+    via_fq6 c0, c1;
+} via_fq12;
+
+/* Affine points have exactly the LEM memory layout (x then y, Montgomery LE limbs on a
+ * little-endian host), so key sections read from a file are usable in place. Infinity is
+ * x = y = 0, which is on neither curve. */
+typedef struct {
+    via_fq x, y;
+} via_g1_affine;
+typedef struct {
+    via_fq x, y, z;
+} via_g1;
+_Static_assert(sizeof(via_g1_affine) == 64, "G1 affine must match the 64-byte LEM layout");
+typedef struct {
+    via_fq2 x, y;
+} via_g2_affine;
+typedef struct {
+    via_fq2 x, y, z;
+} via_g2;
+_Static_assert(sizeof(via_g2_affine) == 128, "G2 affine must match the 128-byte LEM layout");
+
+int via_g1_affine_is_inf(const via_g1_affine *p);
+int via_g2_affine_is_inf(const via_g2_affine *p);
+
+/* ---- Fq2 / Fq6 / Fq12 ---- */
+void via_fq2_add(via_fq2 *r, const via_fq2 *a, const via_fq2 *b);
+void via_fq2_sub(via_fq2 *r, const via_fq2 *a, const via_fq2 *b);
+void via_fq2_neg(via_fq2 *r, const via_fq2 *a);
+void via_fq2_mul(via_fq2 *r, const via_fq2 *a, const via_fq2 *b);
+void via_fq2_sqr(via_fq2 *r, const via_fq2 *a);
+void via_fq2_inv(via_fq2 *r, const via_fq2 *a);
+int via_fq2_is_zero(const via_fq2 *a);
+int via_fq2_eq(const via_fq2 *a, const via_fq2 *b);
+void via_fq2_set_zero(via_fq2 *r);
+void via_fq2_set_one(via_fq2 *r);
+int via_fq2_sqrt_var(via_fq2 *r, const via_fq2 *a);
+
+void via_fq12_set_one(via_fq12 *r);
+int via_fq12_is_one(const via_fq12 *a);
+int via_fq12_eq(const via_fq12 *a, const via_fq12 *b);
+void via_fq12_mul(via_fq12 *r, const via_fq12 *a, const via_fq12 *b);
+void via_fq12_sqr(via_fq12 *r, const via_fq12 *a);
+void via_fq12_inv(via_fq12 *r, const via_fq12 *a);
+/* r = a^e for a little-endian limb exponent of nlimbs 64-bit words. */
+void via_fq12_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t nlimbs);
+
+/* ---- G1 ---- */
+void via_g1_generator(via_g1_affine *r);
+void via_g1_set_inf(via_g1 *r);
+int via_g1_is_inf(const via_g1 *p);
+void via_g1_from_affine(via_g1 *r, const via_g1_affine *a);
+void via_g1_to_affine(via_g1_affine *r, const via_g1 *p);
+/* Batch conversion with one inversion. */
+void via_g1_batch_to_affine(via_g1_affine *r, const via_g1 *p, size_t n);
+void via_g1_dbl(via_g1 *r, const via_g1 *p);
+void via_g1_add(via_g1 *r, const via_g1 *p, const via_g1 *q);
+void via_g1_add_mixed(via_g1 *r, const via_g1 *p, const via_g1_affine *q);
+void via_g1_neg(via_g1 *r, const via_g1 *p);
+void via_g1_affine_neg(via_g1_affine *r, const via_g1_affine *p);
+int via_g1_eq(const via_g1 *p, const via_g1 *q);
+int via_g1_affine_eq(const via_g1_affine *p, const via_g1_affine *q);
+int via_g1_affine_on_curve(const via_g1_affine *p); /* infinity counts as on the curve */
+/* Scalar multiplication by a canonical (non-Montgomery) 256-bit scalar. The plain version is
+ * constant time (for r, s and other secrets); _var may branch on the scalar. */
+void via_g1_mul(via_g1 *r, const via_g1 *p, const uint64_t k[4]);
+void via_g1_mul_var(via_g1 *r, const via_g1 *p, const uint64_t k[4]);
+
+/* ---- G2 ---- */
+void via_g2_generator(via_g2_affine *r);
+void via_g2_set_inf(via_g2 *r);
+int via_g2_is_inf(const via_g2 *p);
+void via_g2_from_affine(via_g2 *r, const via_g2_affine *a);
+void via_g2_to_affine(via_g2_affine *r, const via_g2 *p);
+void via_g2_batch_to_affine(via_g2_affine *r, const via_g2 *p, size_t n);
+void via_g2_dbl(via_g2 *r, const via_g2 *p);
+void via_g2_add(via_g2 *r, const via_g2 *p, const via_g2 *q);
+void via_g2_add_mixed(via_g2 *r, const via_g2 *p, const via_g2_affine *q);
+void via_g2_neg(via_g2 *r, const via_g2 *p);
+int via_g2_eq(const via_g2 *p, const via_g2 *q);
+int via_g2_affine_eq(const via_g2_affine *p, const via_g2_affine *q);
+int via_g2_affine_on_curve(const via_g2_affine *p);
+/* Subgroup membership (order r) for a point already known to be on the twist. */
+int via_g2_affine_in_subgroup(const via_g2_affine *p);
+void via_g2_mul(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
+void via_g2_mul_var(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
+
+/* ---- LEM encoding (zkey/ptau): Montgomery LE coordinates, all zero = infinity ---- */
+/* Decoding checks that each coordinate is < q; it does not check the curve equation. */
+int via_g1_from_lem(via_g1_affine *r, const uint8_t in[64]);
+void via_g1_to_lem(uint8_t out[64], const via_g1_affine *p);
+int via_g2_from_lem(via_g2_affine *r, const uint8_t in[128]);
+void via_g2_to_lem(uint8_t out[128], const via_g2_affine *p);
+
+/* ---- pairing ---- */
+/* Product of e(P_i, Q_i), textbook final exponentiation (p^12-1)/r. Infinity pairs are
+ * skipped. */
+void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n);
+/* 1 when prod e(P_i, Q_i) == 1. */
+int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n);
+/* The Gt value snarkjs writes as vk_alphabeta_12: e(P, Q)^(2u(6u^2+3u+1))
+ * (reference/proof-system.md §5.3). */
+void via_pairing_snarkjs_gt(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q);
+
+#endif

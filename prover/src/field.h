@@ -1,0 +1,223 @@
+/*
+ * BN254 base field Fq and scalar field Fr on 4x64-bit limbs, Montgomery form (R = 2^256).
+ *
+ * Every via_fq / via_fr value is in Montgomery form unless a function says otherwise; the
+ * conversions (via_fq_from_bytes / via_fq_to_bytes and friends) happen at file and JSON
+ * boundaries only. Both moduli have their top bit clear with room to spare (top limb
+ * < 2^62), which lets multiplication use the "no final carry" CIOS variant and lets
+ * add/sub keep values fully reduced with one conditional subtraction.
+ *
+ * The core operations are static inline so that hot loops (MSM buckets, NTT butterflies)
+ * inline them. via_field_mul_impl selects, once at start-up, between the portable
+ * __int128 path and the x86-64 MULX/ADX path (field_x86.c) when the CPU has both.
+ *
+ * Functions without a _var suffix run in time independent of the values (no branches or
+ * memory indexes on the data); _var functions may branch on the data and must only see
+ * public or witness values.
+ */
+#ifndef VIA_PROVER_FIELD_H
+#define VIA_PROVER_FIELD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    uint64_t l[4];
+} via_fq;
+typedef struct {
+    uint64_t l[4];
+} via_fr;
+_Static_assert(sizeof(via_fq) == 32, "via_fq must be 32 bytes");
+_Static_assert(sizeof(via_fr) == 32, "via_fr must be 32 bytes");
+
+typedef unsigned __int128 via_u128;
+
+/* Modulus description shared by both fields. */
+typedef struct {
+    uint64_t p[4];  /* modulus */
+    uint64_t r1[4]; /* R mod p (Montgomery one) */
+    uint64_t r2[4]; /* R^2 mod p */
+    uint64_t inv;   /* -p^{-1} mod 2^64 */
+} via_modulus;
+
+extern const via_modulus via_fq_mod;
+extern const via_modulus via_fr_mod;
+
+/* 1 when the running CPU has BMI2 (MULX) and ADX and the fast path is in use. */
+extern int via_field_have_adx;
+void via_field_init(void);
+void via_mont_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                      const via_modulus *m);
+
+/* ---- 4-limb helpers (public so curve code can reuse them) ---- */
+
+static inline uint64_t via_limbs_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    via_u128 t = 0;
+    for (int i = 0; i < 4; i++) {
+        t += (via_u128)a[i] + b[i];
+        r[i] = (uint64_t)t;
+        t >>= 64;
+    }
+    return (uint64_t)t;
+}
+
+static inline uint64_t via_limbs_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        via_u128 t = (via_u128)a[i] - b[i] - borrow;
+        r[i] = (uint64_t)t;
+        borrow = (uint64_t)(t >> 64) & 1;
+    }
+    return borrow;
+}
+
+/* r = a - p if a >= p else a, without branching on a. */
+static inline void via_limbs_reduce_once(uint64_t r[4], const uint64_t a[4], const uint64_t p[4]) {
+    uint64_t t[4];
+    uint64_t borrow = via_limbs_sub(t, a, p);
+    uint64_t mask = (uint64_t)0 - borrow; /* all ones if a < p: keep a */
+    for (int i = 0; i < 4; i++) r[i] = (a[i] & mask) | (t[i] & ~mask);
+}
+
+static inline void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                               const via_modulus *m) {
+    uint64_t t[4];
+    via_limbs_add(t, a, b); /* no overflow: a, b < p < 2^254 */
+    via_limbs_reduce_once(r, t, m->p);
+}
+
+static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                               const via_modulus *m) {
+    uint64_t t[4], u[4];
+    uint64_t borrow = via_limbs_sub(t, a, b);
+    uint64_t mask = (uint64_t)0 - borrow;
+    uint64_t pm[4];
+    for (int i = 0; i < 4; i++) pm[i] = m->p[i] & mask;
+    via_limbs_add(u, t, pm);
+    memcpy(r, u, 32);
+}
+
+static inline void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+    uint64_t t[4];
+    via_limbs_sub(t, m->p, a);
+    uint64_t nz = a[0] | a[1] | a[2] | a[3];
+    uint64_t mask = (uint64_t)0 - (uint64_t)((nz | (0 - nz)) >> 63); /* all ones if a != 0 */
+    for (int i = 0; i < 4; i++) r[i] = t[i] & mask;
+}
+
+/* Portable CIOS Montgomery multiplication, valid because p[3] < 2^62 (no final carry). */
+static inline void via_mont_mul_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                         const via_modulus *m) {
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (int i = 0; i < 4; i++) {
+        via_u128 c;
+        uint64_t ai = a[i];
+        c = (via_u128)ai * b[0] + t0;
+        uint64_t u0 = (uint64_t)c;
+        uint64_t carry = (uint64_t)(c >> 64);
+        uint64_t q = u0 * m->inv;
+        via_u128 d = (via_u128)q * m->p[0] + u0;
+        uint64_t carry2 = (uint64_t)(d >> 64);
+
+        c = (via_u128)ai * b[1] + t1 + carry;
+        carry = (uint64_t)(c >> 64);
+        d = (via_u128)q * m->p[1] + (uint64_t)c + carry2;
+        carry2 = (uint64_t)(d >> 64);
+        t0 = (uint64_t)d;
+
+        c = (via_u128)ai * b[2] + t2 + carry;
+        carry = (uint64_t)(c >> 64);
+        d = (via_u128)q * m->p[2] + (uint64_t)c + carry2;
+        carry2 = (uint64_t)(d >> 64);
+        t1 = (uint64_t)d;
+
+        c = (via_u128)ai * b[3] + t3 + carry;
+        carry = (uint64_t)(c >> 64);
+        d = (via_u128)q * m->p[3] + (uint64_t)c + carry2;
+        carry2 = (uint64_t)(d >> 64);
+        t2 = (uint64_t)d;
+        t3 = carry + carry2;
+    }
+    uint64_t t[4] = {t0, t1, t2, t3};
+    via_limbs_reduce_once(r, t, m->p);
+}
+
+static inline void via_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                const via_modulus *m) {
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+    if (via_field_have_adx) {
+        via_mont_mul_adx(r, a, b, m);
+        return;
+    }
+#endif
+    via_mont_mul_portable(r, a, b, m);
+}
+
+/* ---- typed wrappers, one set per field ---- */
+#define VIA_FIELD_WRAPPERS(F, MOD)                                                              \
+    static inline void F##_add(F *r, const F *a, const F *b) { via_mod_add(r->l, a->l, b->l, &MOD); } \
+    static inline void F##_sub(F *r, const F *a, const F *b) { via_mod_sub(r->l, a->l, b->l, &MOD); } \
+    static inline void F##_neg(F *r, const F *a) { via_mod_neg(r->l, a->l, &MOD); }             \
+    static inline void F##_dbl(F *r, const F *a) { via_mod_add(r->l, a->l, a->l, &MOD); }       \
+    static inline void F##_mul(F *r, const F *a, const F *b) { via_mont_mul(r->l, a->l, b->l, &MOD); } \
+    static inline void F##_sqr(F *r, const F *a) { via_mont_mul(r->l, a->l, a->l, &MOD); }      \
+    static inline void F##_set_zero(F *r) { memset(r, 0, sizeof *r); }                          \
+    static inline void F##_set_one(F *r) { memcpy(r->l, MOD.r1, 32); }                          \
+    static inline int F##_is_zero(const F *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; } \
+    static inline int F##_eq(const F *a, const F *b) {                                          \
+        return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) |               \
+                (a->l[3] ^ b->l[3])) == 0;                                                      \
+    }                                                                                           \
+    static inline int F##_is_one(const F *a) { return memcmp(a->l, MOD.r1, 32) == 0; }         \
+    /* Montgomery form -> canonical integer limbs, and back. */                                 \
+    static inline void F##_to_canon(uint64_t out[4], const F *a) {                              \
+        static const uint64_t one[4] = {1, 0, 0, 0};                                            \
+        via_mont_mul(out, a->l, one, &MOD);                                                     \
+    }                                                                                           \
+    static inline void F##_from_canon_unchecked(F *r, const uint64_t in[4]) {                   \
+        via_mont_mul(r->l, in, MOD.r2, &MOD);                                                   \
+    }                                                                                           \
+    static inline void F##_set_u64(F *r, uint64_t v) {                                          \
+        uint64_t t[4] = {v, 0, 0, 0};                                                           \
+        F##_from_canon_unchecked(r, t);                                                         \
+    }                                                                                           \
+    /* Constant-time select: r = flag ? b : a (flag is 0 or 1). */                              \
+    static inline void F##_cmov(F *r, const F *a, const F *b, uint64_t flag) {                  \
+        uint64_t mask = (uint64_t)0 - flag;                                                     \
+        for (int i = 0; i < 4; i++) r->l[i] = (a->l[i] & ~mask) | (b->l[i] & mask);            \
+    }                                                                                           \
+    void F##_pow(F *r, const F *a, const uint64_t e[4]);                                        \
+    void F##_inv(F *r, const F *a);                                                             \
+    void F##_inv_var(F *r, const F *a);                                                         \
+    void F##_batch_inv_var(F *out, const F *in, size_t n);                                      \
+    int F##_from_canon(F *r, const uint64_t in[4]);                                             \
+    int F##_from_bytes_le(F *r, const uint8_t in[32]);                                          \
+    void F##_to_bytes_le(uint8_t out[32], const F *a);                                          \
+    void F##_from_mont_bytes_le(F *r, const uint8_t in[32]);                                    \
+    int F##_from_decimal(F *r, const char *s);                                                  \
+    size_t F##_to_decimal(char *out, size_t outlen, const F *a);                                \
+    int F##_sqrt_var(F *r, const F *a);                                                         \
+    int F##_is_square_var(const F *a);
+
+VIA_FIELD_WRAPPERS(via_fq, via_fq_mod)
+VIA_FIELD_WRAPPERS(via_fr, via_fr_mod)
+
+/* Canonical 4-limb integer < p? */
+int via_limbs_lt(const uint64_t a[4], const uint64_t b[4]);
+/* Little-endian bytes <-> limbs. */
+void via_limbs_from_bytes_le(uint64_t out[4], const uint8_t in[32]);
+void via_limbs_to_bytes_le(uint8_t out[32], const uint64_t in[4]);
+/* Decimal string (no sign, no leading '+', up to 78 digits) -> limbs; -1 if not a number
+ * or >= 2^256. */
+int via_limbs_from_decimal(uint64_t out[4], const char *s);
+size_t via_limbs_to_decimal(char *out, size_t outlen, const uint64_t in[4]);
+
+/* Fr roots of unity as snarkjs uses them: omega_{2^k} = 5^((r-1)/2^k), k <= 28. */
+#define VIA_FR_TWO_ADICITY 28
+void via_fr_root_of_unity(via_fr *r, unsigned log2n);
+
+/* Wipe memory in a way the compiler keeps. */
+void via_wipe(void *p, size_t n);
+
+#endif
