@@ -1,0 +1,296 @@
+/* Groth16 prove and verify; see groth16.h for the equations and reference/proof-system.md §2
+ * for why H is computed on the coset g*omega^i. */
+#include "groth16.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "ntt.h"
+#include "util.h"
+
+int via_random_scalar(via_scalar *out, via_error *err) {
+    uint8_t buf[32];
+    for (int tries = 0; tries < 64; tries++) {
+        size_t got = 0;
+        while (got < sizeof buf) {
+            ssize_t k = getrandom(buf + got, sizeof buf - got, 0);
+            if (k < 0) {
+                if (errno == EINTR) continue;
+                via_wipe(buf, sizeof buf);
+                return via_fail(err, VIA_EIO, "getrandom failed: %s", strerror(errno));
+            }
+            got += (size_t)k;
+        }
+        buf[31] &= 0x3f; /* r < 2^254: rejection keeps the distribution uniform */
+        via_limbs_from_bytes_le(out->l, buf);
+        uint64_t nz = out->l[0] | out->l[1] | out->l[2] | out->l[3];
+        if (nz && via_limbs_lt(out->l, via_fr_mod.p)) {
+            via_wipe(buf, sizeof buf);
+            return VIA_OK;
+        }
+    }
+    via_wipe(buf, sizeof buf);
+    via_wipe(out, sizeof *out);
+    return via_fail(err, VIA_EIO, "the random source returned no usable scalar in 64 draws");
+}
+
+typedef struct {
+    const via_groth16_pk *pk;
+    const via_scalar *w;
+    via_fr *a, *b;
+} coef_ctx;
+
+enum { COEF_SIZE = 44 };
+
+/* Each worker owns a range of rows and scans all entries: no two workers write one row.
+ * Entries were range-checked beforehand (check_coefs). */
+static void coef_worker(void *arg, size_t begin, size_t end, unsigned worker) {
+    coef_ctx *c = arg;
+    const via_groth16_pk *pk = c->pk;
+    (void)worker;
+    for (size_t i = 0; i < pk->n_coefs; i++) {
+        const uint8_t *e = pk->coefs + i * COEF_SIZE;
+        uint32_t matrix, row, signal;
+        memcpy(&row, e + 4, 4);
+        if (row < begin || row >= end) continue;
+        memcpy(&matrix, e, 4);
+        memcpy(&signal, e + 8, 4);
+        uint64_t v[4];
+        memcpy(v, e + 12, 32);
+        via_fr t;
+        /* v holds coef*R^2; one Montgomery product with the canonical witness gives the
+         * Montgomery form of coef*w. */
+        via_mont_mul(t.l, v, c->w[signal].l, &via_fr_mod);
+        via_fr *dst = matrix == 0 ? &c->a[row] : &c->b[row];
+        via_fr_add(dst, dst, &t);
+    }
+}
+
+static int check_coefs(const via_groth16_pk *pk, via_error *err) {
+    size_t n = (size_t)1 << pk->log2n;
+    for (size_t i = 0; i < pk->n_coefs; i++) {
+        const uint8_t *e = pk->coefs + i * COEF_SIZE;
+        uint32_t matrix, row, signal;
+        uint64_t v[4];
+        memcpy(&matrix, e, 4);
+        memcpy(&row, e + 4, 4);
+        memcpy(&signal, e + 8, 4);
+        memcpy(v, e + 12, 32);
+        if (matrix > 1 || row >= n || signal >= pk->n_vars || !via_limbs_lt(v, via_fr_mod.p))
+            return via_fail(err, VIA_EFORMAT,
+                            "proving key: coefficient %zu (matrix %u, row %u, signal %u) is out "
+                            "of range for domain %zu and %u signals",
+                            i, matrix, row, signal, n, pk->n_vars);
+    }
+    return VIA_OK;
+}
+
+typedef struct {
+    via_fr *a, *b, *c;
+} vec_ctx;
+
+static void mul_worker(void *arg, size_t begin, size_t end, unsigned worker) {
+    vec_ctx *v = arg;
+    (void)worker;
+    for (size_t i = begin; i < end; i++) via_fr_mul(&v->c[i], &v->a[i], &v->b[i]);
+}
+
+/* h = a*b - c, written as canonical scalars over a's storage. */
+static void h_worker(void *arg, size_t begin, size_t end, unsigned worker) {
+    vec_ctx *v = arg;
+    (void)worker;
+    for (size_t i = begin; i < end; i++) {
+        via_fr t;
+        via_fr_mul(&t, &v->a[i], &v->b[i]);
+        via_fr_sub(&t, &t, &v->c[i]);
+        via_fr_to_canon(v->a[i].l, &t);
+    }
+}
+
+static void progress(const via_groth16_prove_opts *o, const char *stage, double f) {
+    if (o && o->progress) o->progress(o->progress_ctx, stage, f);
+}
+
+int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const via_scalar *w,
+                      size_t nw, const via_groth16_prove_opts *opts, via_error *err) {
+    memset(proof, 0, sizeof *proof);
+    if (nw != pk->n_vars)
+        return via_fail(err, VIA_EINVAL,
+                        "witness has %zu values but the proving key expects %u (nVars)", nw,
+                        pk->n_vars);
+    if (pk->n_public + 1 > pk->n_vars)
+        return via_fail(err, VIA_EFORMAT, "proving key: nPublic %u does not fit nVars %u",
+                        pk->n_public, pk->n_vars);
+    for (size_t i = 0; i < nw; i++)
+        if (!via_limbs_lt(w[i].l, via_fr_mod.p))
+            return via_fail(err, VIA_EINVAL, "witness value %zu is not below the field order r", i);
+    if (!(w[0].l[0] == 1 && (w[0].l[1] | w[0].l[2] | w[0].l[3]) == 0))
+        return via_fail(err, VIA_EINVAL, "witness value 0 must be 1 (the constant wire)");
+    if (pk->log2n > VIA_FR_TWO_ADICITY)
+        return via_fail(err, VIA_EINVAL, "domain 2^%u is above the field's 2-adicity", pk->log2n);
+
+    size_t n = (size_t)1 << pk->log2n;
+    int rc = VIA_OK;
+    via_fr *a = via_malloc_big(n * sizeof(via_fr));
+    via_fr *b = via_malloc_big(n * sizeof(via_fr));
+    via_fr *c = via_malloc_big(n * sizeof(via_fr));
+    if (!a || !b || !c) {
+        rc = via_fail(err, VIA_ENOMEM, "cannot allocate 3 x %zu bytes for the H computation",
+                      n * sizeof(via_fr));
+        goto out;
+    }
+    memset(a, 0, n * sizeof(via_fr));
+    memset(b, 0, n * sizeof(via_fr));
+
+    progress(opts, "constraints", 0.0);
+    if ((rc = check_coefs(pk, err)) != VIA_OK) goto out;
+    coef_ctx cc = {pk, w, a, b};
+    via_parallel_for(n, 1024, coef_worker, &cc);
+    vec_ctx vc = {a, b, c};
+    via_parallel_for(n, 4096, mul_worker, &vc);
+
+    progress(opts, "ntt", 0.0);
+    if ((rc = via_ntt_domain_to_coset(a, pk->log2n)) != VIA_OK) goto ntt_fail;
+    progress(opts, "ntt", 1.0 / 3);
+    if ((rc = via_ntt_domain_to_coset(b, pk->log2n)) != VIA_OK) goto ntt_fail;
+    progress(opts, "ntt", 2.0 / 3);
+    if ((rc = via_ntt_domain_to_coset(c, pk->log2n)) != VIA_OK) goto ntt_fail;
+    via_parallel_for(n, 4096, h_worker, &vc);
+    via_free_big(b);
+    via_free_big(c);
+    b = c = NULL;
+    const via_scalar *h = (const via_scalar *)a;
+
+    progress(opts, "msm", 0.0);
+    via_g1 pa, pb1, pc, ph, t;
+    via_g2 pb2, t2;
+    size_t npriv = pk->n_vars - pk->n_public - 1;
+    if ((rc = via_msm_g1(&pa, pk->a, w, nw)) != VIA_OK) goto msm_fail;
+    progress(opts, "msm", 0.2);
+    if ((rc = via_msm_g1(&pb1, pk->b1, w, nw)) != VIA_OK) goto msm_fail;
+    progress(opts, "msm", 0.3);
+    if ((rc = via_msm_g2(&pb2, pk->b2, w, nw)) != VIA_OK) goto msm_fail;
+    progress(opts, "msm", 0.6);
+    if ((rc = via_msm_g1(&pc, pk->c, w + pk->n_public + 1, npriv)) != VIA_OK) goto msm_fail;
+    progress(opts, "msm", 0.7);
+    if ((rc = via_msm_g1(&ph, pk->h, h, n)) != VIA_OK) goto msm_fail;
+    progress(opts, "msm", 1.0);
+
+    /* Blinding: constant-time from here on for anything that touches r or s. */
+    via_scalar r, s, rs;
+    if (opts && opts->fixed_r && opts->fixed_s) {
+        r = *opts->fixed_r;
+        s = *opts->fixed_s;
+    } else {
+        if ((rc = via_random_scalar(&r, err)) != VIA_OK) goto out;
+        if ((rc = via_random_scalar(&s, err)) != VIA_OK) {
+            via_wipe(&r, sizeof r);
+            goto out;
+        }
+    }
+    {
+        via_fr rm, sm, rsm;
+        via_fr_from_canon_unchecked(&rm, r.l);
+        via_fr_from_canon_unchecked(&sm, s.l);
+        via_fr_mul(&rsm, &rm, &sm);
+        via_fr_to_canon(rs.l, &rsm);
+        via_wipe(&rm, sizeof rm);
+        via_wipe(&sm, sizeof sm);
+        via_wipe(&rsm, sizeof rsm);
+    }
+    via_g1 d1, gA, gB1, gC;
+    via_g2 d2, gB2;
+    via_g1_from_affine(&d1, &pk->delta1);
+    via_g2_from_affine(&d2, &pk->delta2);
+
+    /* A = alpha1 + sum w A + r delta1 */
+    via_g1_add_mixed(&gA, &pa, &pk->alpha1);
+    via_g1_mul(&t, &d1, r.l);
+    via_g1_add(&gA, &gA, &t);
+    /* B2 = beta2 + sum w B2 + s delta2 ; B1 likewise */
+    via_g2_add_mixed(&gB2, &pb2, &pk->beta2);
+    via_g2_mul(&t2, &d2, s.l);
+    via_g2_add(&gB2, &gB2, &t2);
+    via_g1_add_mixed(&gB1, &pb1, &pk->beta1);
+    via_g1_mul(&t, &d1, s.l);
+    via_g1_add(&gB1, &gB1, &t);
+    /* C = sum w C + sum h H + s A + r B1 - r s delta1 */
+    via_g1_add(&gC, &pc, &ph);
+    via_g1_mul(&t, &gA, s.l);
+    via_g1_add(&gC, &gC, &t);
+    via_g1_mul(&t, &gB1, r.l);
+    via_g1_add(&gC, &gC, &t);
+    via_g1_mul(&t, &d1, rs.l);
+    via_g1_neg(&t, &t);
+    via_g1_add(&gC, &gC, &t);
+
+    via_g1_to_affine(&proof->a, &gA);
+    via_g2_to_affine(&proof->b, &gB2);
+    via_g1_to_affine(&proof->c, &gC);
+    via_wipe(&r, sizeof r);
+    via_wipe(&s, sizeof s);
+    via_wipe(&rs, sizeof rs);
+    via_wipe(&t, sizeof t);
+    via_wipe(&t2, sizeof t2);
+    rc = VIA_OK;
+    goto out;
+
+ntt_fail:
+    via_fail(err, rc, "NTT of size 2^%u failed: %s", pk->log2n, via_strerror(rc));
+    goto out;
+msm_fail:
+    via_fail(err, rc, "multi-scalar multiplication failed: %s", via_strerror(rc));
+out:
+    via_free_big(a);
+    via_free_big(b);
+    via_free_big(c);
+    return rc;
+}
+
+int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *pub, size_t n_pub,
+                       const via_groth16_proof *proof, via_error *err) {
+    if (n_pub != vk->n_public)
+        return via_fail(err, VIA_EINVAL,
+                        "%zu public signals given but the verification key expects %u", n_pub,
+                        vk->n_public);
+    for (size_t i = 0; i < n_pub; i++)
+        if (!via_limbs_lt(pub[i].l, via_fr_mod.p))
+            return via_fail(err, VIA_EINVAL, "public signal %zu is not below the field order r", i);
+    if (!via_g1_affine_on_curve(&vk->alpha1))
+        return via_fail(err, VIA_EINVAL, "verification key: vk_alpha_1 is not on the curve");
+    const via_g2_affine *g2s[3] = {&vk->beta2, &vk->gamma2, &vk->delta2};
+    const char *g2n[3] = {"vk_beta_2", "vk_gamma_2", "vk_delta_2"};
+    for (int i = 0; i < 3; i++)
+        if (!via_g2_affine_on_curve(g2s[i]) || !via_g2_affine_in_subgroup(g2s[i]))
+            return via_fail(err, VIA_EINVAL,
+                            "verification key: %s is not a point of the G2 subgroup", g2n[i]);
+    for (size_t i = 0; i <= vk->n_public; i++)
+        if (!via_g1_affine_on_curve(&vk->ic[i]))
+            return via_fail(err, VIA_EINVAL, "verification key: IC[%zu] is not on the curve", i);
+    if (!via_g1_affine_on_curve(&proof->a))
+        return via_fail(err, VIA_EINVAL, "proof: pi_a is not on the curve");
+    if (!via_g1_affine_on_curve(&proof->c))
+        return via_fail(err, VIA_EINVAL, "proof: pi_c is not on the curve");
+    if (!via_g2_affine_on_curve(&proof->b) || !via_g2_affine_in_subgroup(&proof->b))
+        return via_fail(err, VIA_EINVAL, "proof: pi_b is not a point of the G2 subgroup");
+
+    via_g1 vkx;
+    int rc = via_msm_g1(&vkx, vk->ic + 1, pub, n_pub);
+    if (rc) return via_fail(err, rc, "public input combination failed: %s", via_strerror(rc));
+    via_g1_add_mixed(&vkx, &vkx, &vk->ic[0]);
+
+    via_g1_affine p[4];
+    via_g2_affine q[4];
+    via_g1_affine_neg(&p[0], &proof->a);
+    q[0] = proof->b;
+    via_g1_to_affine(&p[1], &vkx);
+    q[1] = vk->gamma2;
+    p[2] = proof->c;
+    q[2] = vk->delta2;
+    p[3] = vk->alpha1;
+    q[3] = vk->beta2;
+    if (!via_pairing_check(p, q, 4))
+        return via_fail(err, VIA_EVERIFY, "the pairing equation does not hold");
+    return VIA_OK;
+}

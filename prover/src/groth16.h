@@ -1,0 +1,76 @@
+/*
+ * Groth16 over BN254, byte-compatible with snarkjs 0.7 / rapidsnark.
+ *
+ * Proving follows reference/proof-system.md §2: the A and B evaluations are accumulated
+ * from the zkey's coefficient section (values stored as v*R^2, multiplied once by the
+ * canonical witness to land in Montgomery form), c = a*b on the domain, each of a, b, c is
+ * moved to the coset g*omega^i (g = omega_{2n}), h = a'b' - c' goes against the zkey's H
+ * points, and the proof is assembled with fresh r, s:
+ *   A  = alpha1 + sum w_j A_j + r delta1
+ *   B2 = beta2  + sum w_j B2_j + s delta2           (B1 likewise in G1)
+ *   C  = sum_{j>nPub} w_j C_j + sum h_i H_i + s A + r B1 - r s delta1
+ * r and s come from the OS CSPRNG, are only touched by constant-time code, and are wiped.
+ */
+#ifndef VIA_PROVER_GROTH16_H
+#define VIA_PROVER_GROTH16_H
+
+#include "curve.h"
+#include "error.h"
+#include "msm.h"
+
+/* A view of a proving key; the arrays point into buffers owned by whoever read the key. */
+typedef struct {
+    uint32_t n_vars;   /* witness length, including the constant-1 wire */
+    uint32_t n_public; /* public signals, excluding the constant-1 wire */
+    uint32_t log2n;    /* domain size 2^log2n */
+    via_g1_affine alpha1, beta1, delta1;
+    via_g2_affine beta2, delta2;
+    const via_g1_affine *a;  /* n_vars */
+    const via_g1_affine *b1; /* n_vars */
+    const via_g2_affine *b2; /* n_vars */
+    const via_g1_affine *c;  /* n_vars - n_public - 1 */
+    const via_g1_affine *h;  /* 2^log2n */
+    size_t n_coefs;
+    const uint8_t *coefs; /* n_coefs raw 44-byte entries: u32 matrix, u32 row, u32 signal, value */
+} via_groth16_pk;
+
+typedef struct {
+    via_g1_affine a;
+    via_g2_affine b;
+    via_g1_affine c;
+} via_groth16_proof;
+
+typedef struct {
+    uint32_t n_public;
+    via_g1_affine alpha1;
+    via_g2_affine beta2, gamma2, delta2;
+    via_g1_affine *ic; /* n_public + 1, owned by the vk */
+} via_groth16_vk;
+
+/* Optional progress reporting for long steps: stage name and fraction done. */
+typedef void (*via_progress_fn)(void *ctx, const char *stage, double fraction);
+
+typedef struct {
+    via_progress_fn progress;
+    void *progress_ctx;
+    /* Test mode only: fixed blinding scalars (canonical, < r). NULL = fresh from the CSPRNG. */
+    const via_scalar *fixed_r;
+    const via_scalar *fixed_s;
+} via_groth16_prove_opts;
+
+/* Proves with witness w[0..nw). Checks nw == n_vars, w[0] == 1 and each value < r.
+ * A witness that does not satisfy the circuit gives a proof that does not verify. */
+VIA_MUST_USE int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk,
+                                   const via_scalar *w, size_t nw,
+                                   const via_groth16_prove_opts *opts, via_error *err);
+
+/* Full verification: n_pub must equal vk->n_public, each public value < r, every proof and
+ * key point on its curve and (G2) in the prime-order subgroup. Returns VIA_OK when valid,
+ * VIA_EVERIFY when the pairing equation fails, another code for unusable input. */
+VIA_MUST_USE int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *pub, size_t n_pub,
+                                    const via_groth16_proof *proof, via_error *err);
+
+/* Fills r with a uniformly random scalar in [1, r) from the OS CSPRNG. */
+VIA_MUST_USE int via_random_scalar(via_scalar *out, via_error *err);
+
+#endif
