@@ -56,7 +56,17 @@ int via_fq2_is_zero(const via_fq2 *a);
 int via_fq2_eq(const via_fq2 *a, const via_fq2 *b);
 void via_fq2_set_zero(via_fq2 *r);
 void via_fq2_set_one(via_fq2 *r);
+/* Square root, either of the two; -1 (r untouched) when a is not a square. */
 int via_fq2_sqrt_var(via_fq2 *r, const via_fq2 *a);
+void via_fq2_dbl(via_fq2 *r, const via_fq2 *a);
+void via_fq2_conj(via_fq2 *r, const via_fq2 *a);
+int via_fq2_is_one(const via_fq2 *a);
+void via_fq2_mul_fq(via_fq2 *r, const via_fq2 *a, const via_fq *b);
+/* r = a * xi, xi = 9 + i */
+void via_fq2_mul_xi(via_fq2 *r, const via_fq2 *a);
+/* Constant-time select: r = flag ? b : a (flag is 0 or 1). */
+void via_fq2_cmov(via_fq2 *r, const via_fq2 *a, const via_fq2 *b, uint64_t flag);
+void via_fq2_pow_var(via_fq2 *r, const via_fq2 *a, const uint64_t *e, size_t nlimbs);
 
 void via_fq12_set_one(via_fq12 *r);
 int via_fq12_is_one(const via_fq12 *a);
@@ -99,6 +109,7 @@ void via_g2_dbl(via_g2 *r, const via_g2 *p);
 void via_g2_add(via_g2 *r, const via_g2 *p, const via_g2 *q);
 void via_g2_add_mixed(via_g2 *r, const via_g2 *p, const via_g2_affine *q);
 void via_g2_neg(via_g2 *r, const via_g2 *p);
+void via_g2_affine_neg(via_g2_affine *r, const via_g2_affine *p);
 int via_g2_eq(const via_g2 *p, const via_g2 *q);
 int via_g2_affine_eq(const via_g2_affine *p, const via_g2_affine *q);
 int via_g2_affine_on_curve(const via_g2_affine *p);
@@ -123,5 +134,15 @@ int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n);
 /* The Gt value snarkjs writes as vk_alphabeta_12: e(P, Q)^(2u(6u^2+3u+1))
  * (reference/proof-system.md §5.3). */
 void via_pairing_snarkjs_gt(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q);
+
+/* ---- internal: constants derived once from xi (thread-safe, computed at first use) ---- */
+typedef struct {
+    via_fq g1_b;     /* 3 */
+    via_fq2 twist_b; /* b' = 3/xi */
+    via_fq2 g1[6];   /* g1[k] = xi^(k(p-1)/6) */
+    via_fq2 g2[6];   /* g2[k] = xi^(k(p^2-1)/6), in Fq */
+    via_fq2 g3[6];   /* g3[k] = xi^(k(p^3-1)/6) */
+} via_tower_consts;
+const via_tower_consts *via_tower_get(void);
 
 #endif

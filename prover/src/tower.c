@@ -1,0 +1,202 @@
+/* The BN254 extension tower Fq2 = Fq[i]/(i^2+1), Fq6 = Fq2[v]/(v^3 - xi) with xi = 9+i, and
+ * Fq12 = Fq6[w]/(w^2 - v) (reference/proof-system.md §5.1).
+ *
+ * Multiplications use Karatsuba at every level. The Frobenius constants are powers of xi and
+ * are derived once at first use (via_tower_constants), so no Montgomery-form table is
+ * copied from elsewhere. Functions without _var run in time independent of the values. */
+#include "curve.h"
+
+#include <pthread.h>
+
+/* ---------------- Fq2 ---------------- */
+
+void via_fq2_add(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
+    via_fq_add(&r->c0, &a->c0, &b->c0);
+    via_fq_add(&r->c1, &a->c1, &b->c1);
+}
+
+void via_fq2_sub(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
+    via_fq_sub(&r->c0, &a->c0, &b->c0);
+    via_fq_sub(&r->c1, &a->c1, &b->c1);
+}
+
+void via_fq2_dbl(via_fq2 *r, const via_fq2 *a) {
+    via_fq_dbl(&r->c0, &a->c0);
+    via_fq_dbl(&r->c1, &a->c1);
+}
+
+void via_fq2_neg(via_fq2 *r, const via_fq2 *a) {
+    via_fq_neg(&r->c0, &a->c0);
+    via_fq_neg(&r->c1, &a->c1);
+}
+
+void via_fq2_conj(via_fq2 *r, const via_fq2 *a) {
+    r->c0 = a->c0;
+    via_fq_neg(&r->c1, &a->c1);
+}
+
+void via_fq2_mul(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
+    /* (a0 + a1 i)(b0 + b1 i) = a0b0 - a1b1 + ((a0+a1)(b0+b1) - a0b0 - a1b1) i */
+    via_fq t0, t1, s0, s1;
+    via_fq_mul(&t0, &a->c0, &b->c0);
+    via_fq_mul(&t1, &a->c1, &b->c1);
+    via_fq_add(&s0, &a->c0, &a->c1);
+    via_fq_add(&s1, &b->c0, &b->c1);
+    via_fq_mul(&s0, &s0, &s1);
+    via_fq_sub(&r->c0, &t0, &t1);
+    via_fq_sub(&s0, &s0, &t0);
+    via_fq_sub(&r->c1, &s0, &t1);
+}
+
+void via_fq2_sqr(via_fq2 *r, const via_fq2 *a) {
+    /* (a0 + a1 i)^2 = (a0+a1)(a0-a1) + 2 a0 a1 i */
+    via_fq s, d, m;
+    via_fq_add(&s, &a->c0, &a->c1);
+    via_fq_sub(&d, &a->c0, &a->c1);
+    via_fq_mul(&m, &a->c0, &a->c1);
+    via_fq_mul(&r->c0, &s, &d);
+    via_fq_dbl(&r->c1, &m);
+}
+
+void via_fq2_mul_fq(via_fq2 *r, const via_fq2 *a, const via_fq *b) {
+    via_fq_mul(&r->c0, &a->c0, b);
+    via_fq_mul(&r->c1, &a->c1, b);
+}
+
+void via_fq2_mul_xi(via_fq2 *r, const via_fq2 *a) {
+    /* (a0 + a1 i)(9 + i) = 9a0 - a1 + (a0 + 9a1) i, with 9x = 8x + x by doublings. */
+    via_fq t0, t1;
+    via_fq_dbl(&t0, &a->c0);
+    via_fq_dbl(&t0, &t0);
+    via_fq_dbl(&t0, &t0);
+    via_fq_add(&t0, &t0, &a->c0);
+    via_fq_dbl(&t1, &a->c1);
+    via_fq_dbl(&t1, &t1);
+    via_fq_dbl(&t1, &t1);
+    via_fq_add(&t1, &t1, &a->c1);
+    via_fq_sub(&t0, &t0, &a->c1);
+    via_fq_add(&t1, &t1, &a->c0);
+    r->c0 = t0;
+    r->c1 = t1;
+}
+
+void via_fq2_inv(via_fq2 *r, const via_fq2 *a) {
+    /* 1/(a0 + a1 i) = (a0 - a1 i)/(a0^2 + a1^2); zero maps to zero. */
+    via_fq n, t;
+    via_fq_sqr(&n, &a->c0);
+    via_fq_sqr(&t, &a->c1);
+    via_fq_add(&n, &n, &t);
+    via_fq_inv(&n, &n);
+    via_fq_mul(&r->c0, &a->c0, &n);
+    via_fq_mul(&t, &a->c1, &n);
+    via_fq_neg(&r->c1, &t);
+}
+
+int via_fq2_is_zero(const via_fq2 *a) { return via_fq_is_zero(&a->c0) & via_fq_is_zero(&a->c1); }
+int via_fq2_is_one(const via_fq2 *a) { return via_fq_is_one(&a->c0) & via_fq_is_zero(&a->c1); }
+int via_fq2_eq(const via_fq2 *a, const via_fq2 *b) {
+    return via_fq_eq(&a->c0, &b->c0) & via_fq_eq(&a->c1, &b->c1);
+}
+void via_fq2_set_zero(via_fq2 *r) { memset(r, 0, sizeof *r); }
+void via_fq2_set_one(via_fq2 *r) {
+    via_fq_set_one(&r->c0);
+    via_fq_set_zero(&r->c1);
+}
+void via_fq2_cmov(via_fq2 *r, const via_fq2 *a, const via_fq2 *b, uint64_t flag) {
+    via_fq_cmov(&r->c0, &a->c0, &b->c0, flag);
+    via_fq_cmov(&r->c1, &a->c1, &b->c1, flag);
+}
+
+void via_fq2_pow_var(via_fq2 *r, const via_fq2 *a, const uint64_t *e, size_t nlimbs) {
+    via_fq2 acc, base = *a;
+    via_fq2_set_one(&acc);
+    for (size_t i = nlimbs * 64; i-- > 0;) {
+        via_fq2_sqr(&acc, &acc);
+        if ((e[i / 64] >> (i % 64)) & 1) via_fq2_mul(&acc, &acc, &base);
+    }
+    *r = acc;
+}
+
+int via_fq2_sqrt_var(via_fq2 *r, const via_fq2 *a) {
+    /* Via the norm: if a = x^2 with x = x0 + x1 i then N(a) = a0^2 + a1^2 = N(x)^2, and
+     * x0^2 = (a0 + N(x))/2 for one of the two square roots of N(a); x1 = a1/(2 x0). */
+    via_fq2 x, chk;
+    if (via_fq_is_zero(&a->c1)) {
+        if (via_fq_sqrt_var(&x.c0, &a->c0) == 0) {
+            via_fq_set_zero(&x.c1);
+        } else {
+            /* -1 is a non-residue (p = 3 mod 4), so -a0 is a square: x = sqrt(-a0) i. */
+            via_fq na0;
+            via_fq_neg(&na0, &a->c0);
+            if (via_fq_sqrt_var(&x.c1, &na0) != 0) return -1;
+            via_fq_set_zero(&x.c0);
+        }
+    } else {
+        via_fq n, t, s, half, two;
+        via_fq_sqr(&n, &a->c0);
+        via_fq_sqr(&t, &a->c1);
+        via_fq_add(&n, &n, &t);
+        if (via_fq_sqrt_var(&s, &n) != 0) return -1;
+        via_fq_set_u64(&two, 2);
+        via_fq_inv_var(&half, &two);
+        via_fq_add(&t, &a->c0, &s);
+        via_fq_mul(&t, &t, &half);
+        if (via_fq_sqrt_var(&x.c0, &t) != 0) {
+            via_fq_sub(&t, &a->c0, &s);
+            via_fq_mul(&t, &t, &half);
+            if (via_fq_sqrt_var(&x.c0, &t) != 0) return -1;
+        }
+        /* x0 != 0 here, since a1 != 0 */
+        via_fq_dbl(&t, &x.c0);
+        via_fq_inv_var(&t, &t);
+        via_fq_mul(&x.c1, &a->c1, &t);
+    }
+    via_fq2_sqr(&chk, &x);
+    if (!via_fq2_eq(&chk, a)) return -1;
+    *r = x;
+    return 0;
+}
+
+/* ---------------- constants derived from xi ---------------- */
+
+static via_tower_consts tower_consts;
+static pthread_once_t tower_once = PTHREAD_ONCE_INIT;
+
+static void tower_init(void) {
+    via_tower_consts *c = &tower_consts;
+    via_fq2 xi, t;
+    via_fq2_set_one(&t);
+    via_fq2_mul_xi(&xi, &t);
+    /* twist b' = 3 / xi */
+    via_fq three;
+    via_fq_set_u64(&three, 3);
+    via_fq2_inv(&t, &xi);
+    via_fq2_mul_fq(&c->twist_b, &t, &three);
+    c->g1_b = three;
+    /* gamma_{1,1} = xi^((p-1)/6); p = 7 mod 12 so the division is exact. */
+    uint64_t e[4], one[4] = {1, 0, 0, 0};
+    via_limbs_sub(e, via_fq_mod.p, one);
+    via_u128 rem = 0;
+    for (int i = 3; i >= 0; i--) {
+        via_u128 cur = (rem << 64) | e[i];
+        e[i] = (uint64_t)(cur / 6);
+        rem = cur % 6;
+    }
+    via_fq2 g;
+    via_fq2_pow_var(&g, &xi, e, 4);
+    via_fq2_set_one(&c->g1[0]);
+    for (int k = 1; k < 6; k++) via_fq2_mul(&c->g1[k], &c->g1[k - 1], &g);
+    /* x^p = conj(x) on Fq2, hence xi^(k(p^2-1)/6) = g1k^(p+1) = conj(g1k) g1k and
+     * xi^(k(p^3-1)/6) = g1k^(p^2+p+1) = g1k conj(g1k) g1k. */
+    for (int k = 0; k < 6; k++) {
+        via_fq2 cj;
+        via_fq2_conj(&cj, &c->g1[k]);
+        via_fq2_mul(&c->g2[k], &cj, &c->g1[k]);
+        via_fq2_mul(&c->g3[k], &c->g2[k], &c->g1[k]);
+    }
+}
+
+const via_tower_consts *via_tower_get(void) {
+    pthread_once(&tower_once, tower_init);
+    return &tower_consts;
+}
