@@ -1,0 +1,414 @@
+/*
+ * Poseidon (circomlib >= 0.5.0) with its constants generated in code.
+ *
+ * Two pieces live here:
+ *
+ * 1. The constant generator. The Grain LFSR of the Poseidon reference script produces the
+ *    round constants (254-bit draws, rejected when >= r) and then 2t more draws that define
+ *    the Cauchy MDS matrix M[i][j] = 1/(x_i + y_j). The result equals circomlibjs
+ *    poseidon_constants.json for every t (the unit tests check the hash vectors).
+ *
+ * 2. A fast permutation. In a partial round only state[0] goes through the S-box, so most of
+ *    the work of the reference form is the dense t x t mix. Two exact rewrites remove it:
+ *    (a) the round constants of the partial rounds are moved backwards through M^-1 so that
+ *        each partial round only adds one scalar to state[0], right after its S-box, and only
+ *        the first partial round adds a full vector;
+ *    (b) walking the partial rounds from the last to the first, each round's matrix A is
+ *        factored as A = S * D with D = diag(1, X) and S sparse ([[a00, w^T], [v, I]]); D
+ *        commutes with the S-box and the scalar add on state[0], so it is folded into the
+ *        previous round's matrix (D * M). What is left before the first partial round is
+ *        folded into the last initial full round's matrix and into the first partial round's
+ *        constant vector.
+ *    A partial round then costs 2t - 1 multiplications instead of t^2. The reference form is
+ *    kept (via_poseidon_permute_reference) and the tests compare both.
+ */
+#include "poseidon.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+static const unsigned rp_table[VIA_POSEIDON_T_MAX - 1] = {56, 57, 56, 60, 60, 63, 64, 63,
+                                                           60, 66, 60, 65, 70, 60, 64, 68};
+
+unsigned via_poseidon_rp(unsigned t) {
+    assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX);
+    return rp_table[t - 2];
+}
+
+/* ---------------------------------------------------------------- Grain LFSR */
+
+typedef struct {
+    uint8_t b[80]; /* b[pos] is the oldest bit */
+    unsigned pos;
+} grain;
+
+static void grain_push_bits(uint8_t *bits, unsigned *n, uint64_t value, unsigned width) {
+    for (unsigned i = width; i-- > 0;) bits[(*n)++] = (uint8_t)((value >> i) & 1);
+}
+
+static uint8_t grain_step(grain *g) {
+    /* b_{i+80} = b_{i+62} ^ b_{i+51} ^ b_{i+38} ^ b_{i+23} ^ b_{i+13} ^ b_i */
+    const uint8_t *b = g->b;
+    unsigned p = g->pos;
+    uint8_t nb = b[(p + 62) % 80] ^ b[(p + 51) % 80] ^ b[(p + 38) % 80] ^ b[(p + 23) % 80] ^
+                 b[(p + 13) % 80] ^ b[p];
+    g->b[p] = nb;
+    g->pos = (p + 1) % 80;
+    return nb;
+}
+
+static void grain_init(grain *g, unsigned t, unsigned rf, unsigned rp) {
+    unsigned n = 0;
+    grain_push_bits(g->b, &n, 1, 2);   /* field: prime field */
+    grain_push_bits(g->b, &n, 0, 4);   /* S-box: x^alpha */
+    grain_push_bits(g->b, &n, 254, 12); /* field size in bits */
+    grain_push_bits(g->b, &n, t, 12);
+    grain_push_bits(g->b, &n, rf, 10);
+    grain_push_bits(g->b, &n, rp, 10);
+    grain_push_bits(g->b, &n, 0x3fffffffULL, 30);
+    assert(n == 80);
+    g->pos = 0;
+    for (int i = 0; i < 160; i++) grain_step(g);
+}
+
+/* Self-shrinking output: pairs (a, b); emit b when a == 1. */
+static uint8_t grain_bit(grain *g) {
+    for (;;) {
+        uint8_t a = grain_step(g);
+        uint8_t b = grain_step(g);
+        if (a) return b;
+    }
+}
+
+/* 254 bits, most significant first, as a 4-limb integer. */
+static void grain_limbs(grain *g, uint64_t out[4]) {
+    memset(out, 0, 32);
+    for (int i = 253; i >= 0; i--) out[i / 64] |= (uint64_t)grain_bit(g) << (i % 64);
+}
+
+/* ---------------------------------------------------------------- small matrix algebra */
+
+/* out = in^-1 for an n x n row-major matrix; -1 if singular. Public data: variable time. */
+static int mat_inv(via_fr *out, const via_fr *in, unsigned n) {
+    via_fr *a = via_xmalloc((size_t)n * n * sizeof *a);
+    memcpy(a, in, (size_t)n * n * sizeof *a);
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < n; j++) {
+            if (i == j)
+                via_fr_set_one(&out[i * n + j]);
+            else
+                via_fr_set_zero(&out[i * n + j]);
+        }
+    for (unsigned col = 0; col < n; col++) {
+        unsigned piv = col;
+        while (piv < n && via_fr_is_zero(&a[piv * n + col])) piv++;
+        if (piv == n) {
+            via_xfree(a);
+            return -1;
+        }
+        if (piv != col)
+            for (unsigned j = 0; j < n; j++) {
+                via_fr t = a[col * n + j];
+                a[col * n + j] = a[piv * n + j];
+                a[piv * n + j] = t;
+                t = out[col * n + j];
+                out[col * n + j] = out[piv * n + j];
+                out[piv * n + j] = t;
+            }
+        via_fr inv;
+        via_fr_inv_var(&inv, &a[col * n + col]);
+        for (unsigned j = 0; j < n; j++) {
+            via_fr_mul(&a[col * n + j], &a[col * n + j], &inv);
+            via_fr_mul(&out[col * n + j], &out[col * n + j], &inv);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            if (i == col || via_fr_is_zero(&a[i * n + col])) continue;
+            via_fr f = a[i * n + col], t;
+            for (unsigned j = 0; j < n; j++) {
+                via_fr_mul(&t, &f, &a[col * n + j]);
+                via_fr_sub(&a[i * n + j], &a[i * n + j], &t);
+                via_fr_mul(&t, &f, &out[col * n + j]);
+                via_fr_sub(&out[i * n + j], &out[i * n + j], &t);
+            }
+        }
+    }
+    via_xfree(a);
+    return 0;
+}
+
+static void mat_vec(via_fr *out, const via_fr *m, const via_fr *x, unsigned n) {
+    via_fr tmp[VIA_POSEIDON_T_MAX];
+    for (unsigned i = 0; i < n; i++) {
+        via_fr acc, p;
+        via_fr_mul(&acc, &m[i * n], &x[0]);
+        for (unsigned j = 1; j < n; j++) {
+            via_fr_mul(&p, &m[i * n + j], &x[j]);
+            via_fr_add(&acc, &acc, &p);
+        }
+        tmp[i] = acc;
+    }
+    memcpy(out, tmp, n * sizeof *out);
+}
+
+/* ---------------------------------------------------------------- per-width constants */
+
+typedef struct {
+    via_poseidon_params pub;
+    via_fr *c; /* reference constants */
+    via_fr *m; /* reference matrix */
+    /* fast path */
+    via_fr *m_last_full; /* t*t: D_0 * M, the matrix of round RF/2 - 1 */
+    via_fr *c_partial;   /* t: the vector added before the first partial round */
+    via_fr *k;           /* rp: scalar added to state[0] after each partial S-box */
+    via_fr *sparse;      /* rp * (2t - 1): a00, w[1..t-1], v[1..t-1] per partial round */
+} poseidon_set;
+
+static _Atomic(poseidon_set *) cache[VIA_POSEIDON_T_MAX + 1];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void gen_reference(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
+    grain g;
+    grain_init(&g, t, rf, rp);
+    size_t nc = (size_t)(rf + rp) * t;
+    for (size_t i = 0; i < nc; i++) {
+        uint64_t v[4];
+        do grain_limbs(&g, v);
+        while (!via_limbs_lt(v, via_fr_mod.p));
+        via_fr_from_canon_unchecked(&s->c[i], v);
+    }
+    /* MDS: 2t draws reduced mod r (one subtraction suffices: 2^254 < 2r), all distinct. */
+    via_fr xy[2 * VIA_POSEIDON_T_MAX];
+    for (;;) {
+        for (unsigned i = 0; i < 2 * t; i++) {
+            uint64_t v[4];
+            grain_limbs(&g, v);
+            via_limbs_reduce_once(v, v, via_fr_mod.p);
+            via_fr_from_canon_unchecked(&xy[i], v);
+        }
+        int distinct = 1;
+        for (unsigned i = 0; i < 2 * t && distinct; i++)
+            for (unsigned j = i + 1; j < 2 * t; j++)
+                if (via_fr_eq(&xy[i], &xy[j])) {
+                    distinct = 0;
+                    break;
+                }
+        if (distinct) break;
+    }
+    for (unsigned i = 0; i < t; i++)
+        for (unsigned j = 0; j < t; j++) {
+            via_fr sum;
+            via_fr_add(&sum, &xy[i], &xy[t + j]);
+            via_fr_inv_var(&s->m[i * t + j], &sum);
+        }
+}
+
+static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
+    const unsigned h = rf / 2, n1 = t - 1;
+    via_fr *minv = via_xmalloc((size_t)t * t * sizeof *minv);
+    if (mat_inv(minv, s->m, t)) {
+        fprintf(stderr, "via_poseidon: MDS matrix for t=%u is singular\n", t);
+        abort();
+    }
+
+    /* (a) move the partial-round constants backwards. */
+    via_fr *cc = via_xmalloc((size_t)rp * t * sizeof *cc);
+    memcpy(cc, s->c + (size_t)h * t, (size_t)rp * t * sizeof *cc);
+    for (unsigned j = 0; j < rp; j++) via_fr_set_zero(&s->k[j]);
+    for (unsigned j = rp - 1; j >= 1; j--) {
+        via_fr u[VIA_POSEIDON_T_MAX];
+        mat_vec(u, minv, cc + (size_t)j * t, t);
+        s->k[j - 1] = u[0];
+        for (unsigned i = 1; i < t; i++) via_fr_add(&cc[(j - 1) * t + i], &cc[(j - 1) * t + i], &u[i]);
+    }
+
+    /* (b) factor the partial-round matrices from the last round to the first. */
+    via_fr *a = via_xmalloc((size_t)t * t * sizeof *a);
+    via_fr *x = via_xmalloc((size_t)n1 * n1 * sizeof *x);
+    via_fr *xinv = via_xmalloc((size_t)n1 * n1 * sizeof *xinv);
+    memcpy(a, s->m, (size_t)t * t * sizeof *a);
+    for (unsigned j = rp; j-- > 0;) {
+        for (unsigned i = 0; i < n1; i++)
+            for (unsigned l = 0; l < n1; l++) x[i * n1 + l] = a[(i + 1) * t + (l + 1)];
+        if (mat_inv(xinv, x, n1)) {
+            fprintf(stderr, "via_poseidon: singular minor for t=%u round %u\n", t, j);
+            abort();
+        }
+        via_fr *sp = s->sparse + (size_t)j * (2 * t - 1);
+        sp[0] = a[0];
+        /* w = X^-T * row, row = a[0][1..] */
+        for (unsigned i = 0; i < n1; i++) {
+            via_fr acc, p;
+            via_fr_set_zero(&acc);
+            for (unsigned l = 0; l < n1; l++) {
+                via_fr_mul(&p, &xinv[l * n1 + i], &a[l + 1]);
+                via_fr_add(&acc, &acc, &p);
+            }
+            sp[1 + i] = acc;
+        }
+        for (unsigned i = 0; i < n1; i++) sp[t + i] = a[(i + 1) * t];
+        /* the next matrix back in time: diag(1, X) * M */
+        via_fr *dst = j > 0 ? a : s->m_last_full;
+        for (unsigned col = 0; col < t; col++) {
+            via_fr tmp[VIA_POSEIDON_T_MAX];
+            tmp[0] = s->m[col];
+            for (unsigned i = 0; i < n1; i++) {
+                via_fr acc, p;
+                via_fr_set_zero(&acc);
+                for (unsigned l = 0; l < n1; l++) {
+                    via_fr_mul(&p, &x[i * n1 + l], &s->m[(l + 1) * t + col]);
+                    via_fr_add(&acc, &acc, &p);
+                }
+                tmp[1 + i] = acc;
+            }
+            for (unsigned i = 0; i < t; i++) dst[i * t + col] = tmp[i];
+        }
+        if (j == 0) {
+            /* D_0 also moves past the first partial round's constant vector. */
+            s->c_partial[0] = cc[0];
+            for (unsigned i = 0; i < n1; i++) {
+                via_fr acc, p;
+                via_fr_set_zero(&acc);
+                for (unsigned l = 0; l < n1; l++) {
+                    via_fr_mul(&p, &x[i * n1 + l], &cc[1 + l]);
+                    via_fr_add(&acc, &acc, &p);
+                }
+                s->c_partial[1 + i] = acc;
+            }
+        }
+    }
+    via_xfree(a);
+    via_xfree(x);
+    via_xfree(xinv);
+    via_xfree(cc);
+    via_xfree(minv);
+}
+
+static poseidon_set *build_set(unsigned t) {
+    const unsigned rf = VIA_POSEIDON_RF, rp = via_poseidon_rp(t);
+    poseidon_set *s = via_xcalloc(1, sizeof *s);
+    s->c = via_xmalloc((size_t)(rf + rp) * t * sizeof *s->c);
+    s->m = via_xmalloc((size_t)t * t * sizeof *s->m);
+    s->m_last_full = via_xmalloc((size_t)t * t * sizeof *s->m);
+    s->c_partial = via_xmalloc((size_t)t * sizeof *s->c_partial);
+    s->k = via_xmalloc((size_t)rp * sizeof *s->k);
+    s->sparse = via_xmalloc((size_t)rp * (2 * t - 1) * sizeof *s->sparse);
+    gen_reference(s, t, rf, rp);
+    gen_fast(s, t, rf, rp);
+    s->pub.t = t;
+    s->pub.rf = rf;
+    s->pub.rp = rp;
+    s->pub.c = s->c;
+    s->pub.m = s->m;
+    return s;
+}
+
+static const poseidon_set *get_set(unsigned t) {
+    assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX);
+    poseidon_set *s = atomic_load_explicit(&cache[t], memory_order_acquire);
+    if (s) return s;
+    pthread_mutex_lock(&cache_lock);
+    s = atomic_load_explicit(&cache[t], memory_order_relaxed);
+    if (!s) {
+        s = build_set(t);
+        atomic_store_explicit(&cache[t], s, memory_order_release);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return s;
+}
+
+const via_poseidon_params *via_poseidon_params_get(unsigned t) { return &get_set(t)->pub; }
+
+/* ---------------------------------------------------------------- permutation */
+
+static inline void pow5(via_fr *x) {
+    via_fr x2, x4;
+    via_fr_sqr(&x2, x);
+    via_fr_sqr(&x4, &x2);
+    via_fr_mul(x, x, &x4);
+}
+
+static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t) {
+    for (unsigned i = 0; i < t; i++) {
+        via_fr_add(&st[i], &st[i], &c[i]);
+        pow5(&st[i]);
+    }
+    mat_vec(st, m, st, t);
+}
+
+void via_poseidon_permute_reference(via_fr *st, unsigned t) {
+    const poseidon_set *s = get_set(t);
+    const unsigned rf = s->pub.rf, rp = s->pub.rp;
+    for (unsigned r = 0; r < rf + rp; r++) {
+        const via_fr *c = s->c + (size_t)r * t;
+        int full = r < rf / 2 || r >= rf / 2 + rp;
+        for (unsigned i = 0; i < t; i++) via_fr_add(&st[i], &st[i], &c[i]);
+        if (full)
+            for (unsigned i = 0; i < t; i++) pow5(&st[i]);
+        else
+            pow5(&st[0]);
+        mat_vec(st, s->m, st, t);
+    }
+}
+
+void via_poseidon_permute(via_fr *st, unsigned t) {
+    const poseidon_set *s = get_set(t);
+    const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
+    for (unsigned r = 0; r < h; r++)
+        full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t);
+    for (unsigned i = 0; i < t; i++) via_fr_add(&st[i], &st[i], &s->c_partial[i]);
+    const via_fr *sp = s->sparse;
+    for (unsigned j = 0; j < rp; j++, sp += 2 * t - 1) {
+        pow5(&st[0]);
+        via_fr_add(&st[0], &st[0], &s->k[j]);
+        via_fr x0 = st[0], acc, p;
+        via_fr_mul(&acc, &sp[0], &x0);
+        for (unsigned i = 1; i < t; i++) {
+            via_fr_mul(&p, &sp[i], &st[i]);
+            via_fr_add(&acc, &acc, &p);
+            via_fr_mul(&p, &sp[t - 1 + i], &x0);
+            via_fr_add(&st[i], &st[i], &p);
+        }
+        st[0] = acc;
+    }
+    for (unsigned r = h + rp; r < rf + rp; r++) full_round(st, s->c + (size_t)r * t, s->m, t);
+}
+
+int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,
+                    size_t n) {
+    assert(out && init_state && (in || n == 0));
+    if (n == 0 || n > VIA_POSEIDON_MAX_INPUTS || n_out == 0 || n_out > n + 1) {
+        for (size_t i = 0; i < n_out; i++) via_fr_set_zero(&out[i]);
+        return -1;
+    }
+    via_fr st[VIA_POSEIDON_T_MAX];
+    st[0] = *init_state;
+    memcpy(st + 1, in, n * sizeof *in);
+    via_poseidon_permute(st, (unsigned)n + 1);
+    memcpy(out, st, n_out * sizeof *out);
+    return 0;
+}
+
+int via_poseidon(via_fr *out, const via_fr *in, size_t n) {
+    via_fr zero;
+    via_fr_set_zero(&zero);
+    return via_poseidon_ex(out, 1, &zero, in, n);
+}
+
+void via_poseidon_sponge(via_fr *out, const via_fr *in, size_t n) {
+    assert(out && (in || n == 0));
+    via_fr st[VIA_POSEIDON_T_MAX];
+    memset(st, 0, sizeof st);
+    via_fr_set_u64(&st[0], (uint64_t)n);
+    size_t blocks = n == 0 ? 1 : (n + 15) / 16;
+    for (size_t b = 0; b < blocks; b++) {
+        for (size_t i = 0; i < 16 && 16 * b + i < n; i++)
+            via_fr_add(&st[1 + i], &st[1 + i], &in[16 * b + i]);
+        via_poseidon_permute(st, VIA_POSEIDON_T_MAX);
+    }
+    *out = st[0];
+}
