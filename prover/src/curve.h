@@ -68,12 +68,27 @@ void via_fq2_mul_xi(via_fq2 *r, const via_fq2 *a);
 void via_fq2_cmov(via_fq2 *r, const via_fq2 *a, const via_fq2 *b, uint64_t flag);
 void via_fq2_pow_var(via_fq2 *r, const via_fq2 *a, const uint64_t *e, size_t nlimbs);
 
+void via_fq6_add(via_fq6 *r, const via_fq6 *a, const via_fq6 *b);
+void via_fq6_sub(via_fq6 *r, const via_fq6 *a, const via_fq6 *b);
+void via_fq6_neg(via_fq6 *r, const via_fq6 *a);
+void via_fq6_mul(via_fq6 *r, const via_fq6 *a, const via_fq6 *b);
+void via_fq6_sqr(via_fq6 *r, const via_fq6 *a);
+void via_fq6_inv(via_fq6 *r, const via_fq6 *a);
+/* r = a * v */
+void via_fq6_mul_v(via_fq6 *r, const via_fq6 *a);
+
 void via_fq12_set_one(via_fq12 *r);
 int via_fq12_is_one(const via_fq12 *a);
 int via_fq12_eq(const via_fq12 *a, const via_fq12 *b);
 void via_fq12_mul(via_fq12 *r, const via_fq12 *a, const via_fq12 *b);
 void via_fq12_sqr(via_fq12 *r, const via_fq12 *a);
 void via_fq12_inv(via_fq12 *r, const via_fq12 *a);
+/* r = a^(p^6): the inverse for elements of the cyclotomic subgroup (pairing outputs). */
+void via_fq12_conj(via_fq12 *r, const via_fq12 *a);
+/* r = a^(p^power), power in 1..3. */
+void via_fq12_frobenius(via_fq12 *r, const via_fq12 *a, int power);
+/* f *= a + (b + c v) w, the sparse shape of a Miller-loop line. */
+void via_fq12_mul_by_line(via_fq12 *f, const via_fq2 *a, const via_fq2 *b, const via_fq2 *c);
 /* r = a^e for a little-endian limb exponent of nlimbs 64-bit words. */
 void via_fq12_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t nlimbs);
 

@@ -200,3 +200,246 @@ const via_tower_consts *via_tower_get(void) {
     pthread_once(&tower_once, tower_init);
     return &tower_consts;
 }
+
+/* ---------------- Fq6 = Fq2[v]/(v^3 - xi) ---------------- */
+
+void via_fq6_add(via_fq6 *r, const via_fq6 *a, const via_fq6 *b) {
+    via_fq2_add(&r->c0, &a->c0, &b->c0);
+    via_fq2_add(&r->c1, &a->c1, &b->c1);
+    via_fq2_add(&r->c2, &a->c2, &b->c2);
+}
+
+void via_fq6_sub(via_fq6 *r, const via_fq6 *a, const via_fq6 *b) {
+    via_fq2_sub(&r->c0, &a->c0, &b->c0);
+    via_fq2_sub(&r->c1, &a->c1, &b->c1);
+    via_fq2_sub(&r->c2, &a->c2, &b->c2);
+}
+
+void via_fq6_neg(via_fq6 *r, const via_fq6 *a) {
+    via_fq2_neg(&r->c0, &a->c0);
+    via_fq2_neg(&r->c1, &a->c1);
+    via_fq2_neg(&r->c2, &a->c2);
+}
+
+void via_fq6_mul(via_fq6 *r, const via_fq6 *a, const via_fq6 *b) {
+    via_fq2 t0, t1, t2, s, u, c0, c1, c2;
+    via_fq2_mul(&t0, &a->c0, &b->c0);
+    via_fq2_mul(&t1, &a->c1, &b->c1);
+    via_fq2_mul(&t2, &a->c2, &b->c2);
+    /* c0 = t0 + xi((a1+a2)(b1+b2) - t1 - t2) */
+    via_fq2_add(&s, &a->c1, &a->c2);
+    via_fq2_add(&u, &b->c1, &b->c2);
+    via_fq2_mul(&s, &s, &u);
+    via_fq2_sub(&s, &s, &t1);
+    via_fq2_sub(&s, &s, &t2);
+    via_fq2_mul_xi(&s, &s);
+    via_fq2_add(&c0, &s, &t0);
+    /* c1 = (a0+a1)(b0+b1) - t0 - t1 + xi t2 */
+    via_fq2_add(&s, &a->c0, &a->c1);
+    via_fq2_add(&u, &b->c0, &b->c1);
+    via_fq2_mul(&s, &s, &u);
+    via_fq2_sub(&s, &s, &t0);
+    via_fq2_sub(&s, &s, &t1);
+    via_fq2_mul_xi(&u, &t2);
+    via_fq2_add(&c1, &s, &u);
+    /* c2 = (a0+a2)(b0+b2) - t0 - t2 + t1 */
+    via_fq2_add(&s, &a->c0, &a->c2);
+    via_fq2_add(&u, &b->c0, &b->c2);
+    via_fq2_mul(&s, &s, &u);
+    via_fq2_sub(&s, &s, &t0);
+    via_fq2_sub(&s, &s, &t2);
+    via_fq2_add(&c2, &s, &t1);
+    r->c0 = c0;
+    r->c1 = c1;
+    r->c2 = c2;
+}
+
+void via_fq6_sqr(via_fq6 *r, const via_fq6 *a) {
+    /* Chung-Hasan SQR2 */
+    via_fq2 s0, s1, s2, s3, s4, t;
+    via_fq2_sqr(&s0, &a->c0);
+    via_fq2_mul(&s1, &a->c0, &a->c1);
+    via_fq2_dbl(&s1, &s1);
+    via_fq2_sub(&t, &a->c0, &a->c1);
+    via_fq2_add(&t, &t, &a->c2);
+    via_fq2_sqr(&s2, &t);
+    via_fq2_mul(&s3, &a->c1, &a->c2);
+    via_fq2_dbl(&s3, &s3);
+    via_fq2_sqr(&s4, &a->c2);
+    via_fq2_mul_xi(&t, &s3);
+    via_fq2_add(&r->c0, &s0, &t);
+    via_fq2_add(&t, &s1, &s2);
+    via_fq2_add(&t, &t, &s3);
+    via_fq2_sub(&t, &t, &s0);
+    via_fq2_sub(&r->c2, &t, &s4);
+    via_fq2_mul_xi(&t, &s4);
+    via_fq2_add(&r->c1, &s1, &t);
+}
+
+void via_fq6_mul_v(via_fq6 *r, const via_fq6 *a) {
+    via_fq2 t;
+    via_fq2_mul_xi(&t, &a->c2);
+    r->c2 = a->c1;
+    r->c1 = a->c0;
+    r->c0 = t;
+}
+
+void via_fq6_inv(via_fq6 *r, const via_fq6 *a) {
+    via_fq2 t0, t1, t2, s, d;
+    via_fq2_sqr(&t0, &a->c0);
+    via_fq2_mul(&s, &a->c1, &a->c2);
+    via_fq2_mul_xi(&s, &s);
+    via_fq2_sub(&t0, &t0, &s);
+    via_fq2_sqr(&t1, &a->c2);
+    via_fq2_mul_xi(&t1, &t1);
+    via_fq2_mul(&s, &a->c0, &a->c1);
+    via_fq2_sub(&t1, &t1, &s);
+    via_fq2_sqr(&t2, &a->c1);
+    via_fq2_mul(&s, &a->c0, &a->c2);
+    via_fq2_sub(&t2, &t2, &s);
+    via_fq2_mul(&d, &a->c2, &t1);
+    via_fq2_mul(&s, &a->c1, &t2);
+    via_fq2_add(&d, &d, &s);
+    via_fq2_mul_xi(&d, &d);
+    via_fq2_mul(&s, &a->c0, &t0);
+    via_fq2_add(&d, &d, &s);
+    via_fq2_inv(&d, &d);
+    via_fq2_mul(&r->c0, &t0, &d);
+    via_fq2_mul(&r->c1, &t1, &d);
+    via_fq2_mul(&r->c2, &t2, &d);
+}
+
+/* a * (b0 + b1 v), the shape of a line's w coefficient. */
+static void fq6_mul_by_01(via_fq6 *r, const via_fq6 *a, const via_fq2 *b0, const via_fq2 *b1) {
+    via_fq2 t0, t1, s, u, c0, c1, c2;
+    via_fq2_mul(&t0, &a->c0, b0);
+    via_fq2_mul(&t1, &a->c1, b1);
+    /* c0 = t0 + xi a2 b1 */
+    via_fq2_mul(&s, &a->c2, b1);
+    via_fq2_mul_xi(&s, &s);
+    via_fq2_add(&c0, &t0, &s);
+    /* c1 = (a0+a1)(b0+b1) - t0 - t1 */
+    via_fq2_add(&s, &a->c0, &a->c1);
+    via_fq2_add(&u, b0, b1);
+    via_fq2_mul(&s, &s, &u);
+    via_fq2_sub(&s, &s, &t0);
+    via_fq2_sub(&c1, &s, &t1);
+    /* c2 = a2 b0 + t1 */
+    via_fq2_mul(&s, &a->c2, b0);
+    via_fq2_add(&c2, &s, &t1);
+    r->c0 = c0;
+    r->c1 = c1;
+    r->c2 = c2;
+}
+
+/* ---------------- Fq12 = Fq6[w]/(w^2 - v) ---------------- */
+
+void via_fq12_set_one(via_fq12 *r) {
+    memset(r, 0, sizeof *r);
+    via_fq2_set_one(&r->c0.c0);
+}
+
+int via_fq12_eq(const via_fq12 *a, const via_fq12 *b) {
+    return via_fq2_eq(&a->c0.c0, &b->c0.c0) & via_fq2_eq(&a->c0.c1, &b->c0.c1) &
+           via_fq2_eq(&a->c0.c2, &b->c0.c2) & via_fq2_eq(&a->c1.c0, &b->c1.c0) &
+           via_fq2_eq(&a->c1.c1, &b->c1.c1) & via_fq2_eq(&a->c1.c2, &b->c1.c2);
+}
+
+int via_fq12_is_one(const via_fq12 *a) {
+    via_fq12 one;
+    via_fq12_set_one(&one);
+    return via_fq12_eq(a, &one);
+}
+
+void via_fq12_mul(via_fq12 *r, const via_fq12 *a, const via_fq12 *b) {
+    via_fq6 t0, t1, s, u;
+    via_fq6_mul(&t0, &a->c0, &b->c0);
+    via_fq6_mul(&t1, &a->c1, &b->c1);
+    via_fq6_add(&s, &a->c0, &a->c1);
+    via_fq6_add(&u, &b->c0, &b->c1);
+    via_fq6_mul(&s, &s, &u);
+    via_fq6_sub(&s, &s, &t0);
+    via_fq6_sub(&r->c1, &s, &t1);
+    via_fq6_mul_v(&t1, &t1);
+    via_fq6_add(&r->c0, &t0, &t1);
+}
+
+void via_fq12_sqr(via_fq12 *r, const via_fq12 *a) {
+    /* complex squaring: c0 = (a0+a1)(a0+v a1) - ab - v ab, c1 = 2ab */
+    via_fq6 ab, s, t, vab;
+    via_fq6_mul(&ab, &a->c0, &a->c1);
+    via_fq6_add(&s, &a->c0, &a->c1);
+    via_fq6_mul_v(&t, &a->c1);
+    via_fq6_add(&t, &t, &a->c0);
+    via_fq6_mul(&s, &s, &t);
+    via_fq6_mul_v(&vab, &ab);
+    via_fq6_sub(&s, &s, &ab);
+    via_fq6_sub(&r->c0, &s, &vab);
+    via_fq6_add(&r->c1, &ab, &ab);
+}
+
+void via_fq12_inv(via_fq12 *r, const via_fq12 *a) {
+    via_fq6 t0, t1;
+    via_fq6_sqr(&t0, &a->c0);
+    via_fq6_sqr(&t1, &a->c1);
+    via_fq6_mul_v(&t1, &t1);
+    via_fq6_sub(&t0, &t0, &t1);
+    via_fq6_inv(&t0, &t0);
+    via_fq6_mul(&r->c0, &a->c0, &t0);
+    via_fq6_mul(&t1, &a->c1, &t0);
+    via_fq6_neg(&r->c1, &t1);
+}
+
+void via_fq12_conj(via_fq12 *r, const via_fq12 *a) {
+    r->c0 = a->c0;
+    via_fq6_neg(&r->c1, &a->c1);
+}
+
+void via_fq12_frobenius(via_fq12 *r, const via_fq12 *a, int power) {
+    /* The coefficient of w^k is conjugated (odd powers) and multiplied by
+     * xi^(k(p^power-1)/6); c0.cj holds w^(2j), c1.cj holds w^(2j+1). */
+    const via_tower_consts *c = via_tower_get();
+    const via_fq2 *g = power == 1 ? c->g1 : power == 2 ? c->g2 : c->g3;
+    via_fq2 *out[6] = {&r->c0.c0, &r->c1.c0, &r->c0.c1, &r->c1.c1, &r->c0.c2, &r->c1.c2};
+    const via_fq2 *in[6] = {&a->c0.c0, &a->c1.c0, &a->c0.c1, &a->c1.c1, &a->c0.c2, &a->c1.c2};
+    for (int k = 0; k < 6; k++) {
+        via_fq2 t;
+        if (power & 1)
+            via_fq2_conj(&t, in[k]);
+        else
+            t = *in[k];
+        via_fq2_mul(out[k], &t, &g[k]);
+    }
+}
+
+void via_fq12_mul_by_line(via_fq12 *f, const via_fq2 *a, const via_fq2 *b, const via_fq2 *c) {
+    /* f * (a + (b + c v) w): with L0 = a, L1 = b + c v,
+     * f L = (f0 a + v f1 L1) + ((f0 + f1)(a + L1) - f0 a - f1 L1) w */
+    via_fq6 t0, t1, s;
+    via_fq2_mul(&t0.c0, &f->c0.c0, a);
+    via_fq2_mul(&t0.c1, &f->c0.c1, a);
+    via_fq2_mul(&t0.c2, &f->c0.c2, a);
+    fq6_mul_by_01(&t1, &f->c1, b, c);
+    via_fq6_add(&s, &f->c0, &f->c1);
+    via_fq2 ab;
+    via_fq2_add(&ab, a, b);
+    fq6_mul_by_01(&s, &s, &ab, c);
+    via_fq6_sub(&s, &s, &t0);
+    via_fq6_sub(&f->c1, &s, &t1);
+    via_fq6_mul_v(&t1, &t1);
+    via_fq6_add(&f->c0, &t0, &t1);
+}
+
+void via_fq12_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t nlimbs) {
+    via_fq12 acc, base = *a;
+    via_fq12_set_one(&acc);
+    int started = 0;
+    for (size_t i = nlimbs * 64; i-- > 0;) {
+        if (started) via_fq12_sqr(&acc, &acc);
+        if ((e[i / 64] >> (i % 64)) & 1) {
+            via_fq12_mul(&acc, &acc, &base);
+            started = 1;
+        }
+    }
+    *r = acc;
+}
