@@ -1,0 +1,190 @@
+/* via_chain: talking to a Bitcoin node and following its chain.
+ *
+ * Two parts:
+ *   - via_rpc: a Bitcoin Core JSON-RPC client (libcurl + jansson) with cookie or user/password
+ *     auth, connect and total timeouts, bounded responses, retries with jittered exponential
+ *     backoff for transient failures only, and a circuit breaker.
+ *   - via_watcher: follows the chain N confirmations behind the tip, records processed block
+ *     hashes in PostgreSQL, rolls back what it derived from blocks that were reorganised away,
+ *     and emits the Via messages and bridge deposits it finds (callback + tables).
+ *
+ * Every function returns a via_chain_status (0 = ok). On failure the via_chain_error passed
+ * in (may be NULL) says what failed and where; outputs are cleared. Handles are not
+ * thread-safe: use one per thread.
+ */
+#ifndef VIA_CHAIN_H
+#define VIA_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIA_CHAIN_MUST_USE __attribute__((warn_unused_result))
+
+typedef enum {
+    VIA_CHAIN_OK = 0,
+    VIA_CHAIN_ENOMEM = 1,     /* an allocation failed */
+    VIA_CHAIN_EINVAL = 2,     /* a bad argument or configuration value */
+    VIA_CHAIN_ETRANSPORT = 3, /* connection refused/reset, timeout, HTTP 5xx: after all retries */
+    VIA_CHAIN_ERPC = 4,       /* the node answered with a JSON-RPC error (rpc_code, message) */
+    VIA_CHAIN_EFORMAT = 5,    /* the answer is not JSON, or not the shape the method returns */
+    VIA_CHAIN_ETOOBIG = 6,    /* the answer exceeded max_response_bytes */
+    VIA_CHAIN_EBREAKER = 7,   /* the circuit breaker is open: no request was sent */
+    VIA_CHAIN_EAUTH = 8,      /* HTTP 401/403, or the cookie file could not be read */
+    VIA_CHAIN_EDB = 9,        /* a PostgreSQL query failed (the message names it) */
+    VIA_CHAIN_EREORG = 10,    /* a reorganisation deeper than the watcher's stored history */
+    VIA_CHAIN_EIO = 11,       /* reading a local file failed */
+} via_chain_status;
+
+/* Filled on failure. rpc_code is the node's JSON-RPC error code when code == VIA_CHAIN_ERPC,
+ * else 0. http_status is the last HTTP status seen (0 when none). */
+typedef struct {
+    int code;
+    int rpc_code;
+    long http_status;
+    char msg[512];
+} via_chain_error;
+
+/* Names a via_chain_status. Never NULL. */
+const char *via_chain_strerror(int code);
+
+/* ----------------------------------------------------------------------------------------
+ * JSON-RPC client
+ * -------------------------------------------------------------------------------------- */
+
+typedef struct via_rpc via_rpc;
+
+/* Zero fields take the defaults in brackets. */
+typedef struct {
+    const char *url;           /* "http://127.0.0.1:18443" (a /wallet/<name> path is kept) */
+    const char *user;          /* basic auth user and password, or ... */
+    const char *password;
+    const char *cookie_file;   /* ... Bitcoin Core's .cookie ("__cookie__:<hex>"), re-read on
+                                  every request so a node restart is picked up. Takes priority
+                                  over user/password when set. */
+    long connect_timeout_ms;   /* TCP connect limit [3000] */
+    long timeout_ms;           /* total limit per attempt [30000] */
+    int max_retries;           /* extra attempts after a transient failure [3]; -1 = none */
+    long backoff_base_ms;      /* first backoff; doubles per retry, jittered [100] */
+    long backoff_max_ms;       /* backoff cap [5000] */
+    int breaker_threshold;     /* consecutive transient failures that open the breaker [5] */
+    long breaker_cooldown_ms;  /* open -> half-open after this long [10000] */
+    size_t max_response_bytes; /* larger answers fail with ETOOBIG [64 MiB] */
+    uint64_t jitter_seed;      /* seed of the backoff jitter; 0 = from time and pid */
+} via_rpc_config;
+
+/* Counters since creation; for metrics and tests. */
+typedef struct {
+    uint64_t calls;              /* via_rpc_call invocations */
+    uint64_t attempts;           /* HTTP requests sent */
+    uint64_t retries;            /* attempts beyond the first, after a transient failure */
+    uint64_t transient_failures; /* attempts that failed transiently */
+    uint64_t breaker_opens;      /* closed/half-open -> open transitions */
+    uint64_t breaker_rejects;    /* calls refused with EBREAKER */
+    int breaker_state;           /* 0 closed, 1 open, 2 half-open */
+} via_rpc_stats;
+
+/* Creates a client. *out is NULL on failure. cfg is copied (strings too). */
+VIA_CHAIN_MUST_USE int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg);
+void via_rpc_free(via_rpc *rpc);
+void via_rpc_get_stats(const via_rpc *rpc, via_rpc_stats *out);
+
+/* Generic call. params (may be NULL = []) is stolen. On success *result holds a new reference
+ * to the "result" member (may be JSON null); the caller decrefs it. Transient failures are
+ * retried; JSON-RPC errors are not (except -28 "warming up", which is transient). */
+VIA_CHAIN_MUST_USE int via_rpc_call(via_rpc *rpc, via_chain_error *err, json_t **result,
+                                    const char *method, json_t *params);
+
+typedef struct {
+    char chain[16];        /* "main", "test", "testnet4", "signet", "regtest" */
+    int64_t blocks;
+    int64_t headers;
+    char bestblockhash[65];
+    int initial_block_download;
+} via_rpc_chain_info;
+
+VIA_CHAIN_MUST_USE int via_rpc_getblockchaininfo(via_rpc *rpc, via_chain_error *err,
+                                                 via_rpc_chain_info *out);
+VIA_CHAIN_MUST_USE int via_rpc_getblockcount(via_rpc *rpc, via_chain_error *err, int64_t *height);
+/* hash_hex receives 64 lowercase hex characters (display order) and a NUL. */
+VIA_CHAIN_MUST_USE int via_rpc_getblockhash(via_rpc *rpc, via_chain_error *err, char hash_hex[65],
+                                            int64_t height);
+/* getblock <hash> 2: the block object with every transaction decoded (each has "txid" and
+ * "hex"). The caller decrefs *block. */
+VIA_CHAIN_MUST_USE int via_rpc_getblock(via_rpc *rpc, via_chain_error *err, json_t **block,
+                                        const char *hash_hex);
+/* getrawtransaction <txid> false: the serialized transaction, malloc'ed, caller frees. */
+VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_chain_error *err,
+                                                 uint8_t **raw, size_t *raw_len,
+                                                 const char *txid_hex);
+/* getrawtransaction <txid> true: the decoded object (with "confirmations" once mined). */
+VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_chain_error *err,
+                                                         json_t **tx, const char *txid_hex);
+/* txid_hex receives the node's txid (display order). */
+VIA_CHAIN_MUST_USE int via_rpc_sendrawtransaction(via_rpc *rpc, via_chain_error *err,
+                                                  char txid_hex[65], const uint8_t *raw,
+                                                  size_t raw_len);
+
+typedef struct {
+    int allowed;
+    char txid[65];
+    char reject_reason[128]; /* empty when allowed */
+} via_rpc_mempool_accept;
+
+/* testmempoolaccept [hex]: one transaction. */
+VIA_CHAIN_MUST_USE int via_rpc_testmempoolaccept(via_rpc *rpc, via_chain_error *err,
+                                                 via_rpc_mempool_accept *out, const uint8_t *raw,
+                                                 size_t raw_len);
+/* estimatesmartfee <target>: *sat_per_kvb = feerate (BTC/kvB converted to sat/kvB), *blocks =
+ * the target the estimate is for. A node without data (an "errors" array and no feerate)
+ * gives ERPC with the node's message. */
+VIA_CHAIN_MUST_USE int via_rpc_estimatesmartfee(via_rpc *rpc, via_chain_error *err,
+                                                uint64_t *sat_per_kvb, int *blocks, int target);
+/* getrawmempool: a JSON array of txid strings; caller decrefs. */
+VIA_CHAIN_MUST_USE int via_rpc_getrawmempool(via_rpc *rpc, via_chain_error *err, json_t **txids);
+
+typedef struct {
+    int found; /* 0 when the output is spent or unknown (the node returned null) */
+    char bestblock[65];
+    int64_t confirmations;
+    uint64_t value_sat;
+    uint8_t script_pubkey[128];
+    size_t script_pubkey_len;
+    int coinbase;
+} via_rpc_txout;
+
+VIA_CHAIN_MUST_USE int via_rpc_gettxout(via_rpc *rpc, via_chain_error *err, via_rpc_txout *out,
+                                        const char *txid_hex, uint32_t vout,
+                                        int include_mempool);
+
+typedef struct {
+    char txid[65]; /* display order */
+    uint32_t vout;
+    uint64_t value_sat;
+    int64_t height;
+    uint8_t script_pubkey[128];
+    size_t script_pubkey_len;
+} via_rpc_utxo;
+
+/* scantxoutset start [descriptors...]: the confirmed unspent outputs matching any descriptor
+ * ("addr(<address>)" or "raw(<hex script>)"). *utxos is malloc'ed (caller frees), sorted as
+ * the node returns them. */
+VIA_CHAIN_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_chain_error *err,
+                                            via_rpc_utxo **utxos, size_t *n_utxos,
+                                            const char *const *descriptors, size_t n_descriptors);
+
+/* Helpers for hex at the JSON boundary. via_chain_hex_decode returns VIA_CHAIN_EFORMAT on odd
+ * length or non-hex characters; *out is malloc'ed. */
+VIA_CHAIN_MUST_USE int via_chain_hex_decode(via_chain_error *err, uint8_t **out, size_t *out_len,
+                                            const char *hex, const char *what);
+/* out must hold 2*len+1 bytes. */
+void via_chain_hex_encode(char *out, const uint8_t *in, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
