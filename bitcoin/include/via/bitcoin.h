@@ -323,7 +323,9 @@ VIA_BTC_MUST_USE int via_btc_sign_tapscript(uint8_t sig[65], size_t *sig_len, co
 
 #define VIA_INSCRIPTION_PROTOCOL "via_inscription_protocol"
 #define VIA_MSG_MAX_VERIFIERS 64
-#define VIA_MSG_MAX_STRING 520 /* one push */
+#define VIA_MSG_MAX_STRING 520     /* da_identifier: one push */
+#define VIA_MSG_MAX_BLOB_ID 2080   /* blob_id: up to four pushes */
+#define VIA_MSG_MAX_CALL_DATA 4160 /* L1ToL2 call data: up to eight pushes */
 
 typedef enum {
     VIA_MSG_SYSTEM_BOOTSTRAPPING = 1,   /* "SystemBootstrappingMessage" */
@@ -354,14 +356,14 @@ typedef struct {
     uint8_t l1_batch_hash[32];
     uint32_t l1_batch_index;
     char da_identifier[VIA_MSG_MAX_STRING + 1];
-    char blob_id[VIA_MSG_MAX_STRING + 1];
+    char blob_id[VIA_MSG_MAX_BLOB_ID + 1];
     uint8_t prev_l1_batch_hash[32];
 } via_msg_batch_da_ref;
 
 typedef struct {
     uint8_t l1_batch_reveal_txid[32]; /* internal order */
     char da_identifier[VIA_MSG_MAX_STRING + 1];
-    char blob_id[VIA_MSG_MAX_STRING + 1];
+    char blob_id[VIA_MSG_MAX_BLOB_ID + 1];
 } via_msg_proof_da_ref;
 
 typedef struct {
@@ -373,7 +375,7 @@ typedef struct {
     uint8_t receiver_l2_address[20];
     uint8_t l2_contract_address[20];
     size_t call_data_len;
-    uint8_t call_data[VIA_BTC_MAX_SCRIPT_ELEMENT];
+    uint8_t call_data[VIA_MSG_MAX_CALL_DATA];
 } via_msg_l1_to_l2;
 
 typedef struct {
@@ -388,10 +390,12 @@ typedef struct {
 } via_msg;
 
 /* Builds the leaf script <xonly> OP_CHECKSIG OP_FALSE OP_IF "via_inscription_protocol" <tag>
- * <fields...> OP_ENDIF with minimal pushes into a malloc'd buffer. A field longer than 520
- * bytes is split into consecutive pushes of at most 520 bytes (the parser joins a field's
- * pushes back only for the variable-length fields: blob ids, da identifiers, call data).
- * Addresses in a bootstrapping message must decode for net. */
+ * <fields...> OP_ENDIF with minimal pushes into a malloc'd buffer. Every field is one push
+ * except the last variable-length field of a message (blob_id of the two DA references,
+ * call_data of L1ToL2), which is split into consecutive pushes of at most 520 bytes when
+ * longer (the reference implementation cannot carry such fields at all; for fields of at
+ * most 520 bytes both encodings are the same). Strings (da_identifier, blob_id) must be
+ * printable ASCII. Addresses in a bootstrapping message must decode for net. */
 VIA_BTC_MUST_USE int via_msg_envelope_script(uint8_t **script, size_t *script_len,
                                              const uint8_t xonly[32], const via_msg *msg,
                                              via_btc_network net, via_btc_error *err);
@@ -411,6 +415,25 @@ VIA_BTC_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[3
  * EFORMAT when it is an OP_RETURN whose payload is not a single 20-byte push. */
 VIA_BTC_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
                                                  size_t script_len, via_btc_error *err);
+
+/* Deposits (via-spec §3.2): a transaction with outputs paying the bridge script and a receiver
+ * named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same transaction
+ * (form B; the inscription wins when both are present). */
+#define VIA_DEPOSIT_MIN_SATS 3600u
+
+typedef struct {
+    uint64_t amount;      /* sum of all outputs paying the bridge */
+    uint32_t bridge_vout; /* first output paying the bridge (priority id uses it) */
+    uint8_t receiver[20];
+    int by_inscription; /* 1: form B, 0: form A */
+} via_deposit;
+
+/* ENOTFOUND when no output pays the bridge or no receiver is named; EFORMAT when the Via data
+ * is malformed; EINVAL when the deposit is below VIA_DEPOSIT_MIN_SATS or the receiver is a
+ * system address (<= 0xffff). */
+VIA_BTC_MUST_USE int via_deposit_find(via_deposit *out, const via_btc_tx *tx,
+                                      const uint8_t *bridge_script, size_t bridge_script_len,
+                                      via_btc_network net, via_btc_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Commit/reveal inscription transactions (via-spec §2.4)                                     */

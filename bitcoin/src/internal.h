@@ -1,0 +1,51 @@
+/* Internal helpers shared by the via_bitcoin sources: the libsecp256k1 context, error
+ * reporting, a growable byte writer and a bounded reader. Not installed. */
+#ifndef VIA_BITCOIN_INTERNAL_H
+#define VIA_BITCOIN_INTERNAL_H
+#include "via/bitcoin.h"
+#include <secp256k1.h>
+#include <stdbool.h>
+
+/* One process-wide context, created (and randomized) on first use; thread-safe after. */
+const secp256k1_context *via_btc_secp(void);
+
+int via_btc_fail(via_btc_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Growable buffer. On allocation failure `oom` is set and later writes are ignored. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    bool oom;
+} via_buf;
+
+void buf_init(via_buf *b);
+void buf_free(via_buf *b);
+void buf_put(via_buf *b, const void *p, size_t n);
+void buf_u8(via_buf *b, uint8_t v);
+void buf_u32le(via_buf *b, uint32_t v);
+void buf_u64le(via_buf *b, uint64_t v);
+void buf_varint(via_buf *b, uint64_t v);
+size_t varint_size(uint64_t v);
+
+/* Fill n bytes from the OS CSPRNG; 0 on success. */
+int via_btc_os_random(uint8_t *out, size_t n);
+
+/* 256-bit big-endian helpers used for scalars mod the group order n. */
+extern const uint8_t VIA_SECP_ORDER[32];
+/* 1 when a (32 bytes BE) < n; constant time. */
+int scalar_is_below_order(const uint8_t a[32]);
+/* Reduce a 32-byte big-endian value mod n (one conditional subtraction), constant time. */
+void scalar_reduce(uint8_t out[32], const uint8_t in[32]);
+int scalar_is_zero(const uint8_t a[32]);
+
+static inline void put_u32be(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+static inline uint32_t get_u32be(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+#endif
