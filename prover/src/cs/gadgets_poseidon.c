@@ -1,0 +1,203 @@
+/*
+ * Poseidon permutation gadget (same function as poseidon.h, circomlib >= 0.5).
+ *
+ * Wires are allocated only for S-boxes: x^2, x^4 and x^5 of each S-box input x, three
+ * constraints per S-box. S-box inputs are kept as linear combinations:
+ *   - in full rounds, x_i = sum_j M[i][j] y_j + C, over the t S-box outputs y of the previous
+ *     round;
+ *   - through the partial rounds, the state is an affine function of the t outputs z of the last
+ *     full round before them and of the partial-round outputs y_0..y_{k-1}; the coefficient
+ *     vectors of every partial S-box input, and of the state after the partial rounds, depend
+ *     only on t, so they are computed once per width ("plan") by running the rounds on
+ *     coefficient vectors. A partial S-box input then costs t + k terms instead of a full
+ *     matrix-vector product per round.
+ * In witness mode the same combinations are evaluated on values (one multiplication per term).
+ */
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../poseidon.h"
+#include "../util.h"
+#include "gadgets.h"
+
+typedef struct {
+    unsigned t, rp;
+    const via_poseidon_params *p;
+    via_fr *px;      /* partial S-box inputs: vector k at px + off[k], length 1 + t + k */
+    size_t *px_off;
+    via_fr *fx;      /* first full round after the partial rounds: t vectors of 1 + t + rp */
+} plan;
+
+static plan *g_plans[VIA_POSEIDON_T_MAX + 1];
+static pthread_mutex_t g_plan_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static plan *build_plan(unsigned t) {
+    const via_poseidon_params *p = via_poseidon_params_get(t);
+    unsigned rp = p->rp, L = 1 + t + rp;
+    plan *pl = via_xcalloc(1, sizeof *pl);
+    pl->t = t;
+    pl->rp = rp;
+    pl->p = p;
+    pl->px_off = via_xmalloc(rp * sizeof(size_t));
+    size_t tot = 0;
+    for (unsigned k = 0; k < rp; k++) {
+        pl->px_off[k] = tot;
+        tot += 1 + t + k;
+    }
+    pl->px = via_xcalloc(tot, sizeof(via_fr));
+    pl->fx = via_xcalloc((size_t)t * L, sizeof(via_fr));
+    via_fr *S = via_xcalloc((size_t)t * L, sizeof(via_fr));
+    via_fr *T = via_xcalloc((size_t)t * L, sizeof(via_fr));
+    const via_fr *M = p->m, *C = p->c;
+    for (unsigned i = 0; i < t; i++)
+        for (unsigned j = 0; j < t; j++) S[i * L + 1 + j] = M[i * t + j];
+    unsigned half = VIA_POSEIDON_RF / 2;
+    for (unsigned k = 0; k < rp; k++) {
+        unsigned R = half + k;
+        for (unsigned i = 0; i < t; i++) via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
+        memcpy(pl->px + pl->px_off[k], S, (1 + t + k) * sizeof(via_fr));
+        memset(S, 0, L * sizeof(via_fr));
+        via_fr_set_one(&S[1 + t + k]);
+        unsigned used = 1 + t + k + 1;
+        for (unsigned i = 0; i < t; i++)
+            for (unsigned c = 0; c < used; c++) {
+                via_fr acc;
+                via_fr_set_zero(&acc);
+                for (unsigned j = 0; j < t; j++) {
+                    via_fr x;
+                    via_fr_mul(&x, &M[i * t + j], &S[j * L + c]);
+                    via_fr_add(&acc, &acc, &x);
+                }
+                T[i * L + c] = acc;
+            }
+        memcpy(S, T, (size_t)t * L * sizeof(via_fr));
+    }
+    unsigned R = half + rp;
+    for (unsigned i = 0; i < t; i++) via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
+    memcpy(pl->fx, S, (size_t)t * L * sizeof(via_fr));
+    free(S);
+    free(T);
+    return pl;
+}
+
+static const plan *get_plan(unsigned t) {
+    pthread_mutex_lock(&g_plan_lock);
+    if (!g_plans[t]) g_plans[t] = build_plan(t);
+    plan *pl = g_plans[t];
+    pthread_mutex_unlock(&g_plan_lock);
+    return pl;
+}
+
+/* y = x^5 with wires x^2, x^4, x^5. */
+static via_var sbox(via_cs *cs, const via_lc *x) {
+    via_var x2 = via_g_mul(cs, x, x);
+    via_lc l2 = via_lc_var(cs, x2);
+    via_var x4 = via_g_mul(cs, &l2, &l2);
+    via_lc l4 = via_lc_var(cs, x4);
+    via_var x5 = via_g_mul(cs, &l4, x);
+    via_lc_free(&l2);
+    via_lc_free(&l4);
+    return x5;
+}
+
+/* state[0..t) in (combinations), out: state[0..nout) after the permutation, as combinations
+ * over the last round's S-box outputs. */
+static void permute(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
+    const plan *pl = get_plan(t);
+    const via_fr *M = pl->p->m, *C = pl->p->c;
+    unsigned rp = pl->rp, half = VIA_POSEIDON_RF / 2;
+    unsigned L = 1 + t + rp;
+    via_var y[VIA_POSEIDON_T_MAX];
+    via_var *basis = via_xmalloc(L * sizeof(via_var)); /* wire of each plan column */
+    basis[0] = 0;
+    via_lc x = VIA_LC_INIT;
+
+    /* round 0: x_i = state_i + C_i */
+    for (unsigned i = 0; i < t; i++) {
+        via_lc_copy(cs, &x, &state[i]);
+        via_lc_add_const(cs, &x, &C[i]);
+        y[i] = sbox(cs, &x);
+    }
+    /* full rounds 1 .. half-1 */
+    for (unsigned r = 1; r < half; r++) {
+        via_var ny[VIA_POSEIDON_T_MAX];
+        for (unsigned i = 0; i < t; i++) {
+            via_lc_clear(&x);
+            for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
+            via_lc_add_const(cs, &x, &C[r * t + i]);
+            ny[i] = sbox(cs, &x);
+        }
+        memcpy(y, ny, t * sizeof(via_var));
+    }
+    for (unsigned j = 0; j < t; j++) basis[1 + j] = y[j];
+    /* partial rounds */
+    for (unsigned k = 0; k < rp; k++) {
+        const via_fr *v = pl->px + pl->px_off[k];
+        via_lc_clear(&x);
+        via_lc_add_const(cs, &x, &v[0]);
+        for (unsigned c = 1; c < 1 + t + k; c++) via_lc_add_var(cs, &x, basis[c], &v[c]);
+        basis[1 + t + k] = sbox(cs, &x);
+    }
+    /* first full round of the second half */
+    {
+        via_var ny[VIA_POSEIDON_T_MAX];
+        for (unsigned i = 0; i < t; i++) {
+            const via_fr *v = pl->fx + (size_t)i * L;
+            via_lc_clear(&x);
+            via_lc_add_const(cs, &x, &v[0]);
+            for (unsigned c = 1; c < L; c++) via_lc_add_var(cs, &x, basis[c], &v[c]);
+            ny[i] = sbox(cs, &x);
+        }
+        memcpy(y, ny, t * sizeof(via_var));
+    }
+    for (unsigned r = half + rp + 1; r < VIA_POSEIDON_RF + rp; r++) {
+        via_var ny[VIA_POSEIDON_T_MAX];
+        for (unsigned i = 0; i < t; i++) {
+            via_lc_clear(&x);
+            for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
+            via_lc_add_const(cs, &x, &C[r * t + i]);
+            ny[i] = sbox(cs, &x);
+        }
+        memcpy(y, ny, t * sizeof(via_var));
+    }
+    for (unsigned i = 0; i < nout; i++) {
+        via_lc_clear(&state[i]);
+        for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &state[i], y[j], &M[i * t + j]);
+    }
+    via_lc_free(&x);
+    free(basis);
+}
+
+via_var via_g_poseidon(via_cs *cs, const via_lc *in, unsigned n) {
+    assert(n >= 1 && n <= VIA_POSEIDON_MAX_INPUTS);
+    via_cs_push(cs, "poseidon");
+    unsigned t = n + 1;
+    via_lc st[VIA_POSEIDON_T_MAX];
+    memset(st, 0, sizeof st);
+    for (unsigned i = 0; i < n; i++) via_lc_copy(cs, &st[1 + i], &in[i]);
+    permute(cs, st, t, 1);
+    via_var out = via_cs_materialize(cs, &st[0]);
+    for (unsigned i = 0; i < t; i++) via_lc_free(&st[i]);
+    via_cs_pop(cs);
+    return out;
+}
+
+via_var via_g_poseidon_sponge(via_cs *cs, const via_lc *in, size_t n) {
+    via_cs_push(cs, "poseidon_sponge");
+    const unsigned t = VIA_POSEIDON_T_MAX, rate = t - 1;
+    via_lc st[VIA_POSEIDON_T_MAX];
+    memset(st, 0, sizeof st);
+    via_lc_add_u64(cs, &st[0], (uint64_t)n);
+    size_t blocks = n == 0 ? 1 : (n + rate - 1) / rate;
+    for (size_t b = 0; b < blocks; b++) {
+        for (unsigned i = 0; i < rate; i++)
+            if (b * rate + i < n) via_lc_add_lc(cs, &st[1 + i], &in[b * rate + i], NULL);
+        permute(cs, st, t, b + 1 == blocks ? 1 : t);
+    }
+    via_var out = via_cs_materialize(cs, &st[0]);
+    for (unsigned i = 0; i < t; i++) via_lc_free(&st[i]);
+    via_cs_pop(cs);
+    return out;
+}
