@@ -31,6 +31,7 @@
 #include "blake2b.h"
 #include "chacha.h"
 #include "field.h"
+#include "jsonio.h"
 #include "msm.h"
 #include "r1cs.h"
 #include "util.h"
@@ -961,4 +962,25 @@ int via_groth16_setup(const char *r1cs_path, const char *ptau_path, const char *
     memset(&opt, 0, sizeof opt);
     opt.contribution_name = contribution_name;
     return via_groth16_setup_ex(r1cs_path, ptau_path, zkey_path, &opt, err);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Verification key export (zkey_export_verificationkey.js)                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+int via_export_vk(const char *zkey_path, const char *vk_json_path, via_error *err) {
+    assert(zkey_path && vk_json_path);
+    via_zkey z;
+    via_groth16_vk vk;
+    via_fq12 alphabeta;
+    int rc = via_zkey_read(&z, zkey_path, err);
+    if (rc) return rc;
+    rc = via_groth16_vk_from_zkey(&vk, &z, err);
+    if (!rc) {
+        via_pairing_snarkjs_gt(&alphabeta, &vk.alpha1, &vk.beta2);
+        rc = via_vk_write_json(&vk, &alphabeta, vk_json_path, err);
+        via_groth16_vk_free(&vk);
+    }
+    via_zkey_free(&z);
+    return rc;
 }

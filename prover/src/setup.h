@@ -75,4 +75,9 @@ void via_setup_hash_to_g2(via_g2_affine *out, const uint8_t digest[64]);
 void via_setup_g1_to_u(uint8_t out[64], const via_g1_affine *p);
 void via_setup_g2_to_u(uint8_t out[128], const via_g2_affine *p);
 
+/* Writes verification_key.json for a zkey, as `snarkjs zkey export verificationkey` does:
+ * protocol, curve, nPublic, vk_alpha_1, vk_beta_2, vk_gamma_2, vk_delta_2, vk_alphabeta_12
+ * (snarkjs's Gt convention, reference/proof-system.md §5.3) and IC. */
+VIA_MUST_USE int via_export_vk(const char *zkey_path, const char *vk_json_path, via_error *err);
+
 #endif
