@@ -492,9 +492,14 @@ VIA_BTC_MUST_USE int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *
 /* ------------------------------------------------------------------------------------------ */
 /* MuSig2 (BIP-327)                                                                           */
 
+#define VIA_MUSIG_MAX_SIGNERS 64
+
 /* Key aggregation context: the aggregate point Q with the accumulated sign gacc and tweak
- * tacc, plus what a signer needs to recompute key coefficients (list hash, second key). */
+ * tacc, plus what a signer needs to recompute key coefficients (list hash, second key) and
+ * the key list itself (signing checks membership). */
 typedef struct {
+    size_t n_keys;
+    uint8_t keys[VIA_MUSIG_MAX_SIGNERS][33];
     uint8_t q[33];    /* compressed aggregate point (after tweaks) */
     int gacc_neg;     /* gacc = -1 when set, else 1 */
     uint8_t tacc[32]; /* scalar */
@@ -502,8 +507,8 @@ typedef struct {
     uint8_t second_key[33]; /* all zero when every key equals the first */
 } via_musig_keyagg;
 
-/* KeyAgg over n compressed public keys in the given order. EINVAL names a key that is not a
- * point or an aggregate at infinity. */
+/* KeyAgg over n (1..VIA_MUSIG_MAX_SIGNERS) compressed public keys in the given order. EINVAL
+ * names a key that is not a point, or says the aggregate is at infinity. */
 VIA_BTC_MUST_USE int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33],
                                            size_t n, via_btc_error *err);
 /* Apply a plain (is_xonly = 0) or x-only (BIP-341 style) tweak. */
