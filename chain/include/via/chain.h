@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "via/bitcoin.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -183,6 +184,98 @@ VIA_CHAIN_MUST_USE int via_chain_hex_decode(via_chain_error *err, uint8_t **out,
                                             const char *hex, const char *what);
 /* out must hold 2*len+1 bytes. */
 void via_chain_hex_encode(char *out, const uint8_t *in, size_t len);
+
+/* ----------------------------------------------------------------------------------------
+ * Chain watcher
+ *
+ * One watcher per database. Its tables (created by via_watcher_new, versions recorded in
+ * via_chain_migrations):
+ *   via_chain_cursor   one row: the next height to process and the configured start height
+ *   via_chain_blocks   height, hash, prev_hash of every processed block (display-order hex)
+ *   via_messages       Via inscriptions found: block, txid, input, type tag, signer key, the
+ *                      P2WPKH sender pubkey (via-spec §2.6) and the decoded fields as JSONB
+ *   via_deposits       bridge deposits: block, txid, first bridge vout, amount (sum of the
+ *                      outputs to the bridge), 20-byte L2 receiver, form, priority id
+ *   via_chain_reorgs   one row per detected reorganisation (fork height, old and new hash)
+ * A block's rows are written in the same transaction that records the block and moves the
+ * cursor, so the tables never hold half a block. On a reorganisation every row at heights above
+ * the fork is deleted in one transaction, then the new branch is processed like any block.
+ * Callbacks run after the commit; the tables are authoritative (a crash between commit and
+ * callback loses the callback, not the row).
+ * -------------------------------------------------------------------------------------- */
+
+typedef struct via_watcher via_watcher;
+
+typedef struct {
+    int64_t block_height;
+    char block_hash[65];
+    char txid[65]; /* display order */
+    uint32_t tx_index;
+    int has_sender;            /* a P2WPKH input was found (via_tx_sender_pubkey) */
+    uint8_t sender_pubkey[33];
+    via_tx_message message;    /* input index, signer x-only key, decoded message */
+} via_watch_message;
+
+typedef enum { VIA_DEPOSIT_OP_RETURN = 1, VIA_DEPOSIT_INSCRIPTION = 2 } via_deposit_form;
+
+typedef struct {
+    int64_t block_height;
+    char block_hash[65];
+    char txid[65]; /* display order */
+    uint32_t tx_index;
+    uint32_t vout;       /* the first output paying the bridge */
+    uint64_t amount_sat; /* sum of all outputs paying the bridge */
+    uint8_t receiver[20];
+    via_deposit_form form;
+    uint64_t priority_id; /* height << 36 | tx_index << 16 | vout (via-spec §3.2) */
+} via_watch_deposit;
+
+typedef struct {
+    /* Each may be NULL. Called after the block's rows are committed. */
+    void (*on_message)(void *ud, const via_watch_message *m);
+    void (*on_deposit)(void *ud, const via_watch_deposit *d);
+    /* Rows at heights >= from_height were deleted (their blocks left the best chain). */
+    void (*on_rollback)(void *ud, int64_t from_height);
+    void *ud;
+} via_watch_callbacks;
+
+typedef struct {
+    const char *pg_conninfo;      /* libpq connection string */
+    via_btc_network network;      /* for addresses inside messages */
+    int64_t start_height;         /* first block to process when the tables are new */
+    int confirmations;            /* a block is processed once it has this many (tip = 1);
+                                     0 is taken as 1 */
+    const uint8_t *bridge_script; /* scriptPubKey of the bridge; NULL = no deposit detection */
+    size_t bridge_script_len;
+    int max_blocks_per_poll;      /* [50] */
+} via_watcher_config;
+
+typedef struct {
+    int64_t next_height;      /* next block to process */
+    uint64_t blocks;          /* processed since creation */
+    uint64_t messages, deposits;
+    uint64_t reorgs;          /* reorganisations detected */
+    uint64_t rolled_back;     /* blocks rolled back */
+    uint64_t malformed;       /* transactions skipped for a malformed Via envelope */
+} via_watcher_stats;
+
+/* Connects, creates or migrates the schema, and loads the cursor (a stored cursor wins over
+ * cfg->start_height, so a restarted watcher resumes). rpc is borrowed and must outlive the
+ * watcher; cb is copied (may be NULL). */
+VIA_CHAIN_MUST_USE int via_watcher_new(via_watcher **out, via_chain_error *err,
+                                       const via_watcher_config *cfg, via_rpc *rpc,
+                                       const via_watch_callbacks *cb);
+void via_watcher_free(via_watcher *w);
+
+/* One step: checks the stored tip against the node (rolling back a reorganisation), then
+ * processes up to max_blocks_per_poll confirmed blocks. *processed (may be NULL) receives how
+ * many blocks were processed. Safe to call again after any error. */
+VIA_CHAIN_MUST_USE int via_watcher_poll(via_watcher *w, via_chain_error *err, int64_t *processed);
+void via_watcher_get_stats(const via_watcher *w, via_watcher_stats *out);
+
+/* The decoded fields of a Via message as a new JSON object (hashes and txids as hex, txids in
+ * display order), as stored in via_messages.payload. NULL when out of memory. */
+json_t *via_chain_message_json(const via_msg *msg);
 
 #ifdef __cplusplus
 }
