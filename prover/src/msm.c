@@ -1,0 +1,212 @@
+/*
+ * Multi-scalar multiplication: Pippenger with signed c-bit digits and batch-affine buckets
+ * (the bucket code is in msm_impl.h, instantiated below for G1 and G2).
+ *
+ * Signed digits without a recoding pass: with K = sum_{w < W-1} 2^(c-1) * 2^(w c), the base
+ * 2^c digits of s + K, minus 2^(c-1) for every window but the top one, are exactly the
+ * signed digits in [-2^(c-1), 2^(c-1)) (top digit in [0, 2^(c-1)]) of s. So every (scalar,
+ * window) digit is read straight from the scalar and no digit array is stored: the working
+ * memory is the buckets of each worker and a few batch arrays, independent of n.
+ *
+ * Work split: the W windows, and when there are more threads than windows can keep busy,
+ * ranges of the points, form W * S independent tasks that the workers pull from a shared
+ * counter; each task returns one partial window sum, and the window sums are combined by
+ * Horner's rule. The window size c and the split S minimise a simple cost model.
+ */
+#include "msm.h"
+
+#include <assert.h>
+#include <stdatomic.h>
+
+#include "util.h"
+
+#define MSM_AFF 1
+#define MSM_JAC 2
+#define MSM_QUEUED 4
+#define MSM_KIND_ADD 0
+#define MSM_KIND_DBL 1
+#define MSM_KIND_INF 2
+#define MSM_MAX_C 16
+#define MSM_SCALAR_BITS 254
+
+typedef struct {
+    unsigned c;    /* window bits; buckets per window 2^(c-1) */
+    unsigned nwin; /* windows W = ceil((MSM_SCALAR_BITS + 1) / c) */
+    size_t nsplit; /* point ranges per window */
+    size_t batch;  /* additions per batch inversion */
+    uint64_t k[4]; /* sum_{w < W-1} 2^(c-1) 2^(w c) */
+} msm_plan;
+
+static int msm_scalar_ok(const via_scalar *s) {
+    return via_limbs_lt(s->l, via_fr_mod.p);
+}
+
+static size_t msm_batch_for(size_t nb) {
+    size_t b = nb / 8;
+    if (b > 512) b = 512;
+    if (b < 16) b = nb < 16 ? nb : 16;
+    return b;
+}
+
+/* Cost of one task in units of one batch-affine addition: the points it reads, the inversion
+ * share of each, and the bucket reduction (a mixed and a full Jacobian addition, about four
+ * batch-affine additions). */
+static double msm_task_cost(size_t points, size_t nb) {
+    size_t batch = msm_batch_for(nb);
+    return (double)points * (1.0 + 70.0 / (double)batch) + 4.0 * (double)nb;
+}
+
+static void msm_plan_make(msm_plan *pl, size_t n, unsigned threads) {
+    double best = -1;
+    for (unsigned c = 2; c <= MSM_MAX_C; c++) {
+        unsigned nwin = (MSM_SCALAR_BITS + 1 + c - 1) / c;
+        size_t nb = (size_t)1 << (c - 1);
+        for (size_t split = 1; split <= threads && split <= n; split *= 2) {
+            size_t tasks = (size_t)nwin * split;
+            size_t rounds = (tasks + threads - 1) / threads;
+            double cost = (double)rounds * msm_task_cost((n + split - 1) / split, nb);
+            if (best < 0 || cost < best) {
+                best = cost;
+                pl->c = c;
+                pl->nwin = nwin;
+                pl->nsplit = split;
+            }
+        }
+    }
+    pl->batch = msm_batch_for((size_t)1 << (pl->c - 1));
+    memset(pl->k, 0, sizeof pl->k);
+    for (unsigned w = 0; w + 1 < pl->nwin; w++) {
+        unsigned bit = w * pl->c + pl->c - 1;
+        pl->k[bit / 64] |= (uint64_t)1 << (bit % 64);
+    }
+}
+
+/* The signed digit of window w of s (see the file comment). */
+static inline int32_t msm_digit(const msm_plan *pl, const via_scalar *s, unsigned w) {
+    uint64_t t[4];
+    via_limbs_add(t, s->l, pl->k); /* s < 2^254 and K < 2^254: no carry out */
+    unsigned off = w * pl->c, limb = off / 64, sh = off % 64;
+    uint64_t v = 0;
+    if (limb < 4) {
+        v = t[limb] >> sh;
+        if (sh + pl->c > 64 && limb + 1 < 4) v |= t[limb + 1] << (64 - sh);
+    }
+    v &= ((uint64_t)1 << pl->c) - 1;
+    if (w + 1 < pl->nwin) return (int32_t)v - ((int32_t)1 << (pl->c - 1));
+    return (int32_t)v;
+}
+
+/* ---- task pool: workers pull task indexes from a shared counter ---- */
+
+typedef void (*msm_task_fn)(void *ctx, size_t begin, size_t end, unsigned slot);
+typedef struct {
+    msm_task_fn body;
+    void *ctx;
+    size_t total;
+    atomic_size_t next;
+} msm_pool;
+
+static void msm_pool_slot(void *arg, size_t s0, size_t s1, unsigned worker) {
+    (void)worker;
+    msm_pool *p = arg;
+    for (size_t slot = s0; slot < s1; slot++) {
+        for (;;) {
+            size_t t = atomic_fetch_add(&p->next, 1);
+            if (t >= p->total) break;
+            p->body(p->ctx, t, t + 1, (unsigned)slot);
+        }
+    }
+}
+
+static void msm_run_tasks(unsigned slots, size_t total, msm_task_fn body, void *ctx) {
+    if (slots <= 1) {
+        body(ctx, 0, total, 0);
+        return;
+    }
+    msm_pool p = {body, ctx, total, 0};
+    via_parallel_for(slots, 1, msm_pool_slot, &p);
+}
+
+/* ---- G1 ---- */
+#define M_(name) msm_g1_##name
+#define PT via_g1
+#define AFF via_g1_affine
+#define FE via_fq
+#define FE_ADD via_fq_add
+#define FE_SUB via_fq_sub
+#define FE_DBL via_fq_dbl
+#define FE_MUL via_fq_mul
+#define FE_SQR via_fq_sqr
+#define FE_NEG via_fq_neg
+#define FE_INV via_fq_inv_var
+#define FE_EQ via_fq_eq
+#define FE_ISZERO via_fq_is_zero
+#define FE_ONE via_fq_set_one
+#define PT_ADD via_g1_add
+#define PT_ADD_MIXED via_g1_add_mixed
+#define PT_DBL via_g1_dbl
+#define PT_SET_INF via_g1_set_inf
+#define PT_IS_INF via_g1_is_inf
+#define PT_FROM_AFF via_g1_from_affine
+#define AFF_IS_INF msm_g1_aff_is_inf
+static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
+    return via_fq_is_zero(&p->x) && via_fq_is_zero(&p->y);
+}
+#include "msm_impl.h"
+#undef M_
+#undef PT
+#undef AFF
+#undef FE
+#undef FE_ADD
+#undef FE_SUB
+#undef FE_DBL
+#undef FE_MUL
+#undef FE_SQR
+#undef FE_NEG
+#undef FE_INV
+#undef FE_EQ
+#undef FE_ISZERO
+#undef FE_ONE
+#undef PT_ADD
+#undef PT_ADD_MIXED
+#undef PT_DBL
+#undef PT_SET_INF
+#undef PT_IS_INF
+#undef PT_FROM_AFF
+#undef AFF_IS_INF
+
+/* ---- G2 ---- */
+#define M_(name) msm_g2_##name
+#define PT via_g2
+#define AFF via_g2_affine
+#define FE via_fq2
+#define FE_ADD via_fq2_add
+#define FE_SUB via_fq2_sub
+#define FE_DBL via_fq2_dbl
+#define FE_MUL via_fq2_mul
+#define FE_SQR via_fq2_sqr
+#define FE_NEG via_fq2_neg
+#define FE_INV via_fq2_inv
+#define FE_EQ via_fq2_eq
+#define FE_ISZERO via_fq2_is_zero
+#define FE_ONE via_fq2_set_one
+#define PT_ADD via_g2_add
+#define PT_ADD_MIXED via_g2_add_mixed
+#define PT_DBL via_g2_dbl
+#define PT_SET_INF via_g2_set_inf
+#define PT_IS_INF via_g2_is_inf
+#define PT_FROM_AFF via_g2_from_affine
+#define AFF_IS_INF msm_g2_aff_is_inf
+static inline int msm_g2_aff_is_inf(const via_g2_affine *p) {
+    return via_fq_is_zero(&p->x.c0) && via_fq_is_zero(&p->x.c1) && via_fq_is_zero(&p->y.c0) &&
+           via_fq_is_zero(&p->y.c1);
+}
+#include "msm_impl.h"
+
+int via_msm_g1(via_g1 *out, const via_g1_affine *bases, const via_scalar *scalars, size_t n) {
+    return msm_g1_run(out, bases, scalars, n);
+}
+
+int via_msm_g2(via_g2 *out, const via_g2_affine *bases, const via_scalar *scalars, size_t n) {
+    return msm_g2_run(out, bases, scalars, n);
+}
