@@ -1,0 +1,405 @@
+/*
+ * BabyJubJub gadgets and EdDSA-Poseidon verification (circomlib EdDSAPoseidonVerifier).
+ *
+ * Point addition is circomlib's BabyAdd (6 constraints, complete on the curve). Its output
+ * coordinates are quotients, and computing each one with a field inversion would dominate
+ * witness generation, so the scalar multiplications first run the same double-and-add chain
+ * natively in projective coordinates, normalise every intermediate point with one batched
+ * inversion, and hand each addition its expected output as a hint. The hint only supplies the
+ * value of the output wires; the constraints are the same, and BOTH-mode tests check them.
+ */
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../babyjub.h"
+#include "../poseidon.h"
+#include "../util.h"
+#include "gadgets.h"
+
+static via_fr g_a, g_d;
+static pthread_once_t g_const_once = PTHREAD_ONCE_INIT;
+
+#define FIX_WINDOWS 85 /* ceil(253 / 3) */
+static via_babyjub_point g_fix[FIX_WINDOWS][8];
+
+static void init_consts(void) {
+    via_fr_set_u64(&g_a, 168700);
+    via_fr_set_u64(&g_d, 168696);
+    via_babyjub_point base;
+    via_babyjub_base8(&base);
+    for (int j = 0; j < FIX_WINDOWS; j++) {
+        via_babyjub_identity(&g_fix[j][0]);
+        for (int w = 1; w < 8; w++) via_babyjub_add(&g_fix[j][w], &g_fix[j][w - 1], &base);
+        for (int k = 0; k < 3; k++) via_babyjub_double(&base, &base);
+    }
+}
+
+void via_g_point_free(via_g_point *p) {
+    via_lc_free(&p->x);
+    via_lc_free(&p->y);
+}
+
+via_g_point via_g_point_vars(via_cs *cs, via_var x, via_var y) {
+    via_g_point p = {via_lc_var(cs, x), via_lc_var(cs, y)};
+    return p;
+}
+
+void via_g_babyjub_on_curve(via_cs *cs, const via_g_point *p) {
+    pthread_once(&g_const_once, init_consts);
+    via_cs_push(cs, "babyjub_on_curve");
+    via_var xx = via_g_mul(cs, &p->x, &p->x);
+    via_var yy = via_g_mul(cs, &p->y, &p->y);
+    via_lc lxx = via_lc_var(cs, xx), lyy = via_lc_var(cs, yy);
+    /* (d xx) * yy = a xx + yy - 1 */
+    via_lc dxx = VIA_LC_INIT, rhs = VIA_LC_INIT;
+    via_lc_add_var(cs, &dxx, xx, &g_d);
+    via_lc_add_var(cs, &rhs, xx, &g_a);
+    via_lc_add_var1(cs, &rhs, yy);
+    via_fr m1;
+    via_fr_set_one(&m1);
+    via_fr_neg(&m1, &m1);
+    via_lc_add_const(cs, &rhs, &m1);
+    via_cs_enforce(cs, &dxx, &lyy, &rhs);
+    via_lc_free(&lxx);
+    via_lc_free(&lyy);
+    via_lc_free(&dxx);
+    via_lc_free(&rhs);
+    via_cs_pop(cs);
+}
+
+/* circomlib BabyAdd; hint (may be NULL) supplies the output value. */
+static via_g_point add_hint(via_cs *cs, const via_g_point *p, const via_g_point *q,
+                            const via_babyjub_point *hint) {
+    pthread_once(&g_const_once, init_consts);
+    via_cs_push(cs, "babyjub_add");
+    via_var beta = via_g_mul(cs, &p->x, &q->y);
+    via_var gamma = via_g_mul(cs, &p->y, &q->x);
+    via_lc u = VIA_LC_INIT, v = VIA_LC_INIT;
+    via_fr ma;
+    via_fr_neg(&ma, &g_a);
+    via_lc_add_lc(cs, &u, &p->x, &ma);
+    via_lc_add_lc(cs, &u, &p->y, NULL);
+    via_lc_add_lc(cs, &v, &q->x, NULL);
+    via_lc_add_lc(cs, &v, &q->y, NULL);
+    via_var delta = via_g_mul(cs, &u, &v);
+    via_lc lb = via_lc_var(cs, beta), lg = via_lc_var(cs, gamma);
+    via_var tau = via_g_mul(cs, &lb, &lg);
+
+    /* num_x = beta + gamma, den_x = 1 + d tau; num_y = delta + a beta - gamma, den_y = 1 - d tau */
+    via_lc numx = VIA_LC_INIT, denx = via_lc_u64(cs, 1), numy = VIA_LC_INIT, deny = via_lc_u64(cs, 1);
+    via_lc_add_var1(cs, &numx, beta);
+    via_lc_add_var1(cs, &numx, gamma);
+    via_lc_add_var(cs, &denx, tau, &g_d);
+    via_fr md;
+    via_fr_neg(&md, &g_d);
+    via_lc_add_var(cs, &deny, tau, &md);
+    via_lc_add_var1(cs, &numy, delta);
+    via_lc_add_var(cs, &numy, beta, &g_a);
+    via_lc_sub_var1(cs, &numy, gamma);
+
+    via_fr xo, yo;
+    via_fr_set_zero(&xo);
+    via_fr_set_zero(&yo);
+    if (via_cs_has_witness(cs)) {
+        if (hint) {
+            xo = hint->x;
+            yo = hint->y;
+        } else {
+            via_fr i;
+            via_fr_inv_var(&i, &denx.val);
+            via_fr_mul(&xo, &numx.val, &i);
+            via_fr_inv_var(&i, &deny.val);
+            via_fr_mul(&yo, &numy.val, &i);
+        }
+    }
+    via_var vx = via_cs_var_new(cs, &xo), vy = via_cs_var_new(cs, &yo);
+    via_g_point out = via_g_point_vars(cs, vx, vy);
+    via_cs_enforce(cs, &denx, &out.x, &numx);
+    via_cs_enforce(cs, &deny, &out.y, &numy);
+    via_lc_free(&u);
+    via_lc_free(&v);
+    via_lc_free(&lb);
+    via_lc_free(&lg);
+    via_lc_free(&numx);
+    via_lc_free(&denx);
+    via_lc_free(&numy);
+    via_lc_free(&deny);
+    via_cs_pop(cs);
+    return out;
+}
+
+via_g_point via_g_babyjub_add(via_cs *cs, const via_g_point *p, const via_g_point *q) {
+    return add_hint(cs, p, q, NULL);
+}
+
+via_g_point via_g_babyjub_dbl(via_cs *cs, const via_g_point *p) { return add_hint(cs, p, p, NULL); }
+
+/* ---- native projective arithmetic for hints ---- */
+
+typedef struct {
+    via_fr x, y, z;
+} proj;
+
+static void proj_from_affine(proj *r, const via_fr *x, const via_fr *y) {
+    r->x = *x;
+    r->y = *y;
+    via_fr_set_one(&r->z);
+}
+
+/* Complete projective twisted Edwards addition (add-2008-bbjlp). */
+static void proj_add(proj *r, const proj *p, const proj *q) {
+    via_fr A, B, C, D, E, F, G, t1, t2;
+    via_fr_mul(&A, &p->z, &q->z);
+    via_fr_sqr(&B, &A);
+    via_fr_mul(&C, &p->x, &q->x);
+    via_fr_mul(&D, &p->y, &q->y);
+    via_fr_mul(&E, &C, &D);
+    via_fr_mul(&E, &E, &g_d);
+    via_fr_sub(&F, &B, &E);
+    via_fr_add(&G, &B, &E);
+    via_fr_add(&t1, &p->x, &p->y);
+    via_fr_add(&t2, &q->x, &q->y);
+    via_fr_mul(&t1, &t1, &t2);
+    via_fr_sub(&t1, &t1, &C);
+    via_fr_sub(&t1, &t1, &D);
+    via_fr_mul(&t1, &t1, &A);
+    via_fr_mul(&r->x, &t1, &F);
+    via_fr_mul(&t2, &C, &g_a);
+    via_fr_sub(&t2, &D, &t2);
+    via_fr_mul(&t2, &t2, &A);
+    via_fr_mul(&r->y, &t2, &G);
+    via_fr_mul(&r->z, &F, &G);
+}
+
+static void proj_normalize(via_babyjub_point *out, const proj *in, size_t n) {
+    via_fr *z = via_xmalloc(n * sizeof(via_fr));
+    via_fr *zi = via_xmalloc(n * sizeof(via_fr));
+    for (size_t i = 0; i < n; i++) z[i] = in[i].z;
+    via_fr_batch_inv_var(zi, z, n);
+    for (size_t i = 0; i < n; i++) {
+        via_fr_mul(&out[i].x, &in[i].x, &zi[i]);
+        via_fr_mul(&out[i].y, &in[i].y, &zi[i]);
+    }
+    free(z);
+    free(zi);
+}
+
+static via_g_point select_point(via_cs *cs, via_var cond, const via_g_point *a, const via_g_point *b) {
+    via_var x = via_g_select(cs, cond, &a->x, &b->x);
+    via_var y = via_g_select(cs, cond, &a->y, &b->y);
+    return via_g_point_vars(cs, x, y);
+}
+
+via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p) {
+    pthread_once(&g_const_once, init_consts);
+    assert(n >= 1);
+    via_cs_push(cs, "babyjub_mul_var");
+    /* hints: dbl[i] = 2^(i+1) p for i < n-1; sum[i] = acc_i + 2^i p for i >= 1 */
+    via_babyjub_point *hd = NULL, *hs = NULL;
+    if (via_cs_has_witness(cs)) {
+        proj *pd = via_xmalloc(2 * n * sizeof(proj));
+        proj *ps = pd + n;
+        proj q, acc;
+        proj_from_affine(&q, &p->x.val, &p->y.val);
+        via_fr zero, one;
+        via_fr_set_zero(&zero);
+        via_fr_set_one(&one);
+        proj_from_affine(&acc, &zero, &one);
+        for (unsigned i = 0; i < n; i++) {
+            proj_add(&ps[i], &acc, &q);
+            if (!via_fr_is_zero(via_cs_val(cs, bits[i]))) acc = ps[i];
+            proj_add(&pd[i], &q, &q);
+            q = pd[i];
+        }
+        hd = via_xmalloc(2 * n * sizeof(via_babyjub_point));
+        hs = hd + n;
+        proj_normalize(hd, pd, 2 * n);
+        free(pd);
+    }
+    via_g_point q = {VIA_LC_INIT, VIA_LC_INIT};
+    via_lc_copy(cs, &q.x, &p->x);
+    via_lc_copy(cs, &q.y, &p->y);
+    /* acc_1 = bit0 ? p : identity */
+    via_g_point id = {via_lc_u64(cs, 0), via_lc_u64(cs, 1)};
+    via_g_point acc = select_point(cs, bits[0], &q, &id);
+    via_g_point_free(&id);
+    for (unsigned i = 1; i < n; i++) {
+        via_g_point nq = add_hint(cs, &q, &q, hd ? &hd[i - 1] : NULL);
+        via_g_point_free(&q);
+        q = nq;
+        via_g_point s = add_hint(cs, &acc, &q, hs ? &hs[i] : NULL);
+        via_g_point na = select_point(cs, bits[i], &s, &acc);
+        via_g_point_free(&s);
+        via_g_point_free(&acc);
+        acc = na;
+    }
+    via_g_point_free(&q);
+    free(hd);
+    via_cs_pop(cs);
+    return acc;
+}
+
+via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n) {
+    pthread_once(&g_const_once, init_consts);
+    assert(n >= 1 && n <= 3 * FIX_WINDOWS);
+    via_cs_push(cs, "babyjub_mul_base8");
+    unsigned nw = (n + 2) / 3;
+    via_babyjub_point *hint = NULL;
+    if (via_cs_has_witness(cs)) {
+        proj *ps = via_xmalloc(nw * sizeof(proj));
+        proj acc;
+        for (unsigned j = 0; j < nw; j++) {
+            unsigned w = 0;
+            for (unsigned k = 0; k < 3 && 3 * j + k < n; k++)
+                w |= (via_fr_is_zero(via_cs_val(cs, bits[3 * j + k])) ? 0u : 1u) << k;
+            proj t;
+            proj_from_affine(&t, &g_fix[j][w].x, &g_fix[j][w].y);
+            if (j == 0)
+                acc = t;
+            else
+                proj_add(&acc, &acc, &t);
+            ps[j] = acc;
+        }
+        hint = via_xmalloc(nw * sizeof(via_babyjub_point));
+        proj_normalize(hint, ps, nw);
+        free(ps);
+    }
+    via_g_point acc = {VIA_LC_INIT, VIA_LC_INIT};
+    for (unsigned j = 0; j < nw; j++) {
+        /* window lookup: f(b) = sum_S c_S prod_{i in S} b_i over the subsets of the window's
+         * bits (Moebius transform of the 8 table entries); the products are shared by x, y. */
+        unsigned nb = n - 3 * j < 3 ? n - 3 * j : 3;
+        via_var mono[8];
+        mono[0] = 0;
+        for (unsigned S = 1; S < (1u << nb); S++) {
+            if ((S & (S - 1)) == 0) {
+                mono[S] = bits[3 * j + (unsigned)__builtin_ctz(S)];
+            } else {
+                unsigned low = S & (0u - S);
+                via_lc a = via_lc_var(cs, mono[low]), b = via_lc_var(cs, mono[S ^ low]);
+                mono[S] = via_g_mul(cs, &a, &b);
+                via_lc_free(&a);
+                via_lc_free(&b);
+            }
+        }
+        via_g_point t = {VIA_LC_INIT, VIA_LC_INIT};
+        for (unsigned S = 0; S < (1u << nb); S++) {
+            via_fr cx, cy;
+            via_fr_set_zero(&cx);
+            via_fr_set_zero(&cy);
+            for (unsigned T = S;; T = (T - 1) & S) {
+                int neg = (__builtin_popcount(S) - __builtin_popcount(T)) & 1;
+                if (neg) {
+                    via_fr_sub(&cx, &cx, &g_fix[j][T].x);
+                    via_fr_sub(&cy, &cy, &g_fix[j][T].y);
+                } else {
+                    via_fr_add(&cx, &cx, &g_fix[j][T].x);
+                    via_fr_add(&cy, &cy, &g_fix[j][T].y);
+                }
+                if (T == 0) break;
+            }
+            via_lc_add_var(cs, &t.x, mono[S], &cx); /* mono[0] = wire 0 = 1 */
+            via_lc_add_var(cs, &t.y, mono[S], &cy);
+        }
+        if (j == 0) {
+            acc = t;
+        } else {
+            via_g_point na = add_hint(cs, &acc, &t, hint ? &hint[j] : NULL);
+            via_g_point_free(&acc);
+            via_g_point_free(&t);
+            acc = na;
+        }
+    }
+    free(hint);
+    via_cs_pop(cs);
+    return acc;
+}
+
+void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
+                                 const via_lc *s, const via_lc *r8x, const via_lc *r8y,
+                                 const via_lc *msg) {
+    pthread_once(&g_const_once, init_consts);
+    via_cs_push(cs, "eddsa_poseidon");
+    via_lc en = via_lc_var(cs, enabled);
+    via_lc zero = VIA_LC_INIT;
+
+    /* S < l: 253 bits, and (for enabled) integer(bits) <= l - 1 */
+    via_var sbits[253];
+    via_g_to_bits(cs, sbits, s, 253);
+    {
+        /* gated comparison: gt = [S > l-1] computed, then enabled * gt = 0 */
+        uint64_t lm1[4], one[4] = {1, 0, 0, 0};
+        via_limbs_sub(lm1, via_babyjub_l, one);
+        via_cs_push(cs, "s_lt_l");
+        /* walk from the top: eq = prefix equal so far; gt accumulates eq * b_i where k_i = 0 */
+        via_lc eq = via_lc_u64(cs, 1), gt = VIA_LC_INIT;
+        for (unsigned i = 253; i-- > 0;) {
+            unsigned ki = (unsigned)(lm1[i / 64] >> (i % 64)) & 1;
+            via_lc b = via_lc_var(cs, sbits[i]);
+            via_var e = via_g_mul(cs, &eq, &b); /* eq and bit set */
+            if (ki) {
+                via_lc_free(&eq);
+                eq = via_lc_var(cs, e);
+            } else {
+                via_lc_add_var1(cs, &gt, e);
+                via_lc_sub_var1(cs, &eq, e); /* eq * (1 - b) */
+            }
+            via_lc_free(&b);
+        }
+        via_cs_enforce(cs, &en, &gt, &zero);
+        via_lc_free(&eq);
+        via_lc_free(&gt);
+        via_cs_pop(cs);
+    }
+
+    /* hm = Poseidon(R8x, R8y, Ax, Ay, M), strict bits */
+    via_lc hin[5] = {*r8x, *r8y, *ax, *ay, *msg};
+    via_var hm = via_g_poseidon(cs, hin, 5);
+    via_lc lhm = via_lc_var(cs, hm);
+    via_var hbits[254];
+    via_g_to_bits_strict(cs, hbits, &lhm);
+    via_lc_free(&lhm);
+
+    /* 8A by three doublings; enabled => 8A.x != 0 */
+    via_g_point a = {VIA_LC_INIT, VIA_LC_INIT};
+    via_lc_copy(cs, &a.x, ax);
+    via_lc_copy(cs, &a.y, ay);
+    for (int k = 0; k < 3; k++) {
+        via_g_point d = via_g_babyjub_dbl(cs, &a);
+        via_g_point_free(&a);
+        a = d;
+    }
+    via_var z = via_g_is_zero(cs, &a.x);
+    via_lc lz = via_lc_var(cs, z);
+    via_cs_enforce(cs, &en, &lz, &zero);
+    via_lc_free(&lz);
+
+    via_g_point right = via_g_babyjub_mul_var(cs, hbits, 254, &a);
+    via_g_point r8 = {VIA_LC_INIT, VIA_LC_INIT};
+    via_lc_copy(cs, &r8.x, r8x);
+    via_lc_copy(cs, &r8.y, r8y);
+    via_g_point right2 = via_g_babyjub_add(cs, &r8, &right);
+    via_g_point left = via_g_babyjub_mul_base8(cs, sbits, 253);
+
+    via_lc dx = VIA_LC_INIT, dy = VIA_LC_INIT;
+    via_lc_add_lc(cs, &dx, &left.x, NULL);
+    via_lc_sub_lc(cs, &dx, &right2.x);
+    via_lc_add_lc(cs, &dy, &left.y, NULL);
+    via_lc_sub_lc(cs, &dy, &right2.y);
+    via_cs_push(cs, "equation");
+    via_cs_enforce(cs, &en, &dx, &zero);
+    via_cs_enforce(cs, &en, &dy, &zero);
+    via_cs_pop(cs);
+
+    via_lc_free(&dx);
+    via_lc_free(&dy);
+    via_g_point_free(&a);
+    via_g_point_free(&right);
+    via_g_point_free(&right2);
+    via_g_point_free(&left);
+    via_g_point_free(&r8);
+    via_lc_free(&en);
+    via_cs_pop(cs);
+}
