@@ -41,7 +41,13 @@ typedef struct {
     via_fr *a, *b;
 } coef_ctx;
 
-enum { COEF_SIZE = 44 };
+/* Representation note. Every step before the MSMs is linear except the two products, so
+ * the vectors are kept in whatever scaling the first product leaves them: a coefficient in
+ * Montgomery form (v*R) times a canonical witness value w gives mont_mul = v*w, the plain
+ * value (scale R^0). c = mont_mul(a, b) and h = mont_mul(a', b') - c' then carry scale R^-1,
+ * and one final mont_mul by R^2 yields canonical h for the MSM: no conversion is spent on the
+ * witness or on the intermediate vectors. The NTTs only multiply by Montgomery-form
+ * constants, which preserves the scale. */
 
 /* Each worker owns a range of rows and scans all entries: no two workers write one row.
  * Entries were range-checked beforehand (check_coefs). */
@@ -50,19 +56,11 @@ static void coef_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     const via_groth16_pk *pk = c->pk;
     (void)worker;
     for (size_t i = 0; i < pk->n_coefs; i++) {
-        const uint8_t *e = pk->coefs + i * COEF_SIZE;
-        uint32_t matrix, row, signal;
-        memcpy(&row, e + 4, 4);
-        if (row < begin || row >= end) continue;
-        memcpy(&matrix, e, 4);
-        memcpy(&signal, e + 8, 4);
-        uint64_t v[4];
-        memcpy(v, e + 12, 32);
+        const via_zkey_coef *e = &pk->coefs[i];
+        if (e->row < begin || e->row >= end) continue;
         via_fr t;
-        /* v holds coef*R^2; one Montgomery product with the canonical witness gives the
-         * Montgomery form of coef*w. */
-        via_mont_mul(t.l, v, c->w[signal].l, &via_fr_mod);
-        via_fr *dst = matrix == 0 ? &c->a[row] : &c->b[row];
+        via_mont_mul(t.l, e->value.l, c->w[e->signal].l, &via_fr_mod);
+        via_fr *dst = e->matrix == 0 ? &c->a[e->row] : &c->b[e->row];
         via_fr_add(dst, dst, &t);
     }
 }
@@ -70,20 +68,51 @@ static void coef_worker(void *arg, size_t begin, size_t end, unsigned worker) {
 static int check_coefs(const via_groth16_pk *pk, via_error *err) {
     size_t n = (size_t)1 << pk->log2n;
     for (size_t i = 0; i < pk->n_coefs; i++) {
-        const uint8_t *e = pk->coefs + i * COEF_SIZE;
-        uint32_t matrix, row, signal;
-        uint64_t v[4];
-        memcpy(&matrix, e, 4);
-        memcpy(&row, e + 4, 4);
-        memcpy(&signal, e + 8, 4);
-        memcpy(v, e + 12, 32);
-        if (matrix > 1 || row >= n || signal >= pk->n_vars || !via_limbs_lt(v, via_fr_mod.p))
+        const via_zkey_coef *e = &pk->coefs[i];
+        if (e->matrix > 1 || e->row >= n || e->signal >= pk->n_vars)
             return via_fail(err, VIA_EFORMAT,
                             "proving key: coefficient %zu (matrix %u, row %u, signal %u) is out "
                             "of range for domain %zu and %u signals",
-                            i, matrix, row, signal, n, pk->n_vars);
+                            i, e->matrix, e->row, e->signal, n, pk->n_vars);
     }
     return VIA_OK;
+}
+
+void via_groth16_pk_from_zkey(via_groth16_pk *pk, const via_zkey *z) {
+    memset(pk, 0, sizeof *pk);
+    pk->n_vars = z->n_vars;
+    pk->n_public = z->n_public;
+    pk->log2n = z->log2_domain;
+    pk->alpha1 = z->alpha1;
+    pk->beta1 = z->beta1;
+    pk->delta1 = z->delta1;
+    pk->beta2 = z->beta2;
+    pk->delta2 = z->delta2;
+    pk->a = z->a;
+    pk->b1 = z->b1;
+    pk->b2 = z->b2;
+    pk->c = z->c;
+    pk->h = z->h;
+    pk->n_coefs = z->n_coefs;
+    pk->coefs = z->coefs;
+}
+
+int via_groth16_vk_from_zkey(via_groth16_vk *vk, const via_zkey *z, via_error *err) {
+    memset(vk, 0, sizeof *vk);
+    vk->ic = via_malloc_big(sizeof(via_g1_affine) * ((size_t)z->n_public + 1));
+    if (!vk->ic) return via_fail(err, VIA_ENOMEM, "cannot allocate the verification key");
+    memcpy(vk->ic, z->ic, sizeof(via_g1_affine) * ((size_t)z->n_public + 1));
+    vk->n_public = z->n_public;
+    vk->alpha1 = z->alpha1;
+    vk->beta2 = z->beta2;
+    vk->gamma2 = z->gamma2;
+    vk->delta2 = z->delta2;
+    return VIA_OK;
+}
+
+void via_groth16_vk_free(via_groth16_vk *vk) {
+    via_free_big(vk->ic);
+    memset(vk, 0, sizeof *vk);
 }
 
 typedef struct {
@@ -96,7 +125,7 @@ static void mul_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     for (size_t i = begin; i < end; i++) via_fr_mul(&v->c[i], &v->a[i], &v->b[i]);
 }
 
-/* h = a*b - c, written as canonical scalars over a's storage. */
+/* h = a*b - c, written as canonical scalars over a's storage (see the scale note above). */
 static void h_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     vec_ctx *v = arg;
     (void)worker;
@@ -104,7 +133,7 @@ static void h_worker(void *arg, size_t begin, size_t end, unsigned worker) {
         via_fr t;
         via_fr_mul(&t, &v->a[i], &v->b[i]);
         via_fr_sub(&t, &t, &v->c[i]);
-        via_fr_to_canon(v->a[i].l, &t);
+        via_mont_mul(v->a[i].l, t.l, via_fr_mod.r2, &via_fr_mod); /* scale R^-1 -> canonical */
     }
 }
 

@@ -2,8 +2,8 @@
  * Groth16 over BN254, byte-compatible with snarkjs 0.7 / rapidsnark.
  *
  * Proving follows reference/proof-system.md §2: the A and B evaluations are accumulated
- * from the zkey's coefficient section (values stored as v*R^2, multiplied once by the
- * canonical witness to land in Montgomery form), c = a*b on the domain, each of a, b, c is
+ * from the zkey's coefficient section (one Montgomery product of the coefficient, in
+ * Montgomery form, with the canonical witness value), c = a*b on the domain, each of a, b, c is
  * moved to the coset g*omega^i (g = omega_{2n}), h = a'b' - c' goes against the zkey's H
  * points, and the proof is assembled with fresh r, s:
  *   A  = alpha1 + sum w_j A_j + r delta1
@@ -17,6 +17,7 @@
 #include "curve.h"
 #include "error.h"
 #include "msm.h"
+#include "zkey.h"
 
 /* A view of a proving key; the arrays point into buffers owned by whoever read the key. */
 typedef struct {
@@ -31,8 +32,9 @@ typedef struct {
     const via_g1_affine *c;  /* n_vars - n_public - 1 */
     const via_g1_affine *h;  /* 2^log2n */
     size_t n_coefs;
-    const uint8_t *coefs; /* n_coefs raw 44-byte entries: u32 matrix, u32 row, u32 signal, value */
+    const via_zkey_coef *coefs; /* A and B entries, values in Montgomery form */
 } via_groth16_pk;
+
 
 typedef struct {
     via_g1_affine a;
@@ -46,6 +48,12 @@ typedef struct {
     via_g2_affine beta2, gamma2, delta2;
     via_g1_affine *ic; /* n_public + 1, owned by the vk */
 } via_groth16_vk;
+
+/* The view of a key read with via_zkey_read (no copies). */
+void via_groth16_pk_from_zkey(via_groth16_pk *pk, const via_zkey *z);
+/* The verification key of a proving key; vk->ic is allocated (free with via_groth16_vk_free). */
+VIA_MUST_USE int via_groth16_vk_from_zkey(via_groth16_vk *vk, const via_zkey *z, via_error *err);
+void via_groth16_vk_free(via_groth16_vk *vk);
 
 /* Optional progress reporting for long steps: stage name and fraction done. */
 typedef void (*via_progress_fn)(void *ctx, const char *stage, double fraction);

@@ -1,0 +1,204 @@
+/* C side of the benchmark shim (see shim.h). */
+#include "shim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "curve.h"
+#include "groth16.h"
+#include "msm.h"
+#include "ntt.h"
+#include "util.h"
+#include "wtns.h"
+#include "zkey.h"
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+static uint64_t next64(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static void rand_scalar(via_scalar *s) {
+    do {
+        for (int i = 0; i < 4; i++) s->l[i] = next64();
+        s->l[3] &= 0x3fffffffffffffffULL;
+    } while (!via_limbs_lt(s->l, via_fr_mod.p));
+}
+
+void via_bench_set_threads(unsigned n) { via_set_threads(n); }
+unsigned via_bench_threads(void) { return via_get_threads(); }
+int via_bench_field_adx(void) { return via_field_have_adx; }
+
+static volatile uint64_t sink;
+
+void via_bench_fq_mul(size_t iters) {
+    via_fq a, b;
+    via_fq_set_u64(&a, next64());
+    via_fq_set_u64(&b, next64());
+    for (size_t i = 0; i < iters; i++) via_fq_mul(&a, &a, &b);
+    sink = a.l[0];
+}
+
+void via_bench_fr_mul(size_t iters) {
+    via_fr a, b;
+    via_fr_set_u64(&a, next64());
+    via_fr_set_u64(&b, next64());
+    for (size_t i = 0; i < iters; i++) via_fr_mul(&a, &a, &b);
+    sink = a.l[0];
+}
+
+void via_bench_g1_add(size_t iters) {
+    via_g1_affine g;
+    via_g1 p, q;
+    via_g1_generator(&g);
+    via_g1_from_affine(&p, &g);
+    via_g1_dbl(&q, &p);
+    for (size_t i = 0; i < iters; i++) via_g1_add(&p, &p, &q);
+    sink = p.x.l[0];
+}
+
+/* Shared state of the size-parameterised benchmarks. */
+static struct {
+    size_t n;
+    via_scalar *scalars;
+    via_g1_affine *g1;
+    via_g2_affine *g2;
+    via_fr *vec;
+    unsigned log2n;
+    via_zkey zkey;
+    int have_zkey;
+    via_wtns wtns;
+    via_groth16_pk pk;
+    via_groth16_vk vk;
+    int verified;
+} B;
+
+void via_bench_release(void) {
+    via_free_big(B.scalars);
+    via_free_big(B.g1);
+    via_free_big(B.g2);
+    via_free_big(B.vec);
+    via_wtns_free(&B.wtns);
+    if (B.have_zkey) {
+        via_zkey_free(&B.zkey);
+        via_groth16_vk_free(&B.vk);
+    }
+    memset(&B, 0, sizeof B);
+}
+
+/* Distinct bases from a few doublings/additions: k*G for consecutive k is cheap to make and
+ * as good as random points for the MSM's memory and bucket behaviour. */
+static int make_points(size_t n, int g2) {
+    if (g2) {
+        via_g2_affine g;
+        via_g2 acc, base;
+        via_g2_generator(&g);
+        via_g2_from_affine(&base, &g);
+        via_g2_from_affine(&acc, &g);
+        via_g2 *tmp = via_malloc_big(sizeof(via_g2) * n);
+        B.g2 = via_malloc_big(sizeof(via_g2_affine) * n);
+        if (!tmp || !B.g2) return -1;
+        for (size_t i = 0; i < n; i++) {
+            tmp[i] = acc;
+            via_g2_add(&acc, &acc, &base);
+        }
+        via_g2_batch_to_affine(B.g2, tmp, n);
+        via_free_big(tmp);
+    } else {
+        via_g1_affine g;
+        via_g1 acc, base;
+        via_g1_generator(&g);
+        via_g1_from_affine(&base, &g);
+        via_g1_from_affine(&acc, &g);
+        via_g1 *tmp = via_malloc_big(sizeof(via_g1) * n);
+        B.g1 = via_malloc_big(sizeof(via_g1_affine) * n);
+        if (!tmp || !B.g1) return -1;
+        for (size_t i = 0; i < n; i++) {
+            tmp[i] = acc;
+            via_g1_add(&acc, &acc, &base);
+        }
+        via_g1_batch_to_affine(B.g1, tmp, n);
+        via_free_big(tmp);
+    }
+    return 0;
+}
+
+static int msm_setup(unsigned log2n, int g2) {
+    via_bench_release();
+    B.n = (size_t)1 << log2n;
+    B.scalars = via_malloc_big(sizeof(via_scalar) * B.n);
+    if (!B.scalars) return -1;
+    for (size_t i = 0; i < B.n; i++) rand_scalar(&B.scalars[i]);
+    return make_points(B.n, g2);
+}
+
+int via_bench_msm_setup(unsigned log2n) { return msm_setup(log2n, 0); }
+int via_bench_msm_g2_setup(unsigned log2n) { return msm_setup(log2n, 1); }
+
+int via_bench_msm_run(void) {
+    via_g1 r;
+    int rc = via_msm_g1(&r, B.g1, B.scalars, B.n);
+    sink = r.x.l[0];
+    return rc;
+}
+
+int via_bench_msm_g2_run(void) {
+    via_g2 r;
+    int rc = via_msm_g2(&r, B.g2, B.scalars, B.n);
+    sink = r.x.c0.l[0];
+    return rc;
+}
+
+int via_bench_ntt_setup(unsigned log2n) {
+    via_bench_release();
+    B.n = (size_t)1 << log2n;
+    B.log2n = log2n;
+    B.vec = via_malloc_big(sizeof(via_fr) * B.n);
+    if (!B.vec) return -1;
+    for (size_t i = 0; i < B.n; i++) via_fr_set_u64(&B.vec[i], next64());
+    return 0;
+}
+
+int via_bench_ntt_run(void) { return via_ntt(B.vec, B.log2n); }
+
+int via_bench_prove_setup(const char *zkey, const char *wtns) {
+    via_bench_release();
+    via_error err = {{0}};
+    if (via_zkey_read(&B.zkey, zkey, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    B.have_zkey = 1;
+    if (via_wtns_read(&B.wtns, wtns, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    via_groth16_pk_from_zkey(&B.pk, &B.zkey);
+    if (via_groth16_vk_from_zkey(&B.vk, &B.zkey, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+unsigned via_bench_prove_constraints(void) { return B.have_zkey ? B.zkey.domain_size : 0; }
+
+int via_bench_prove_run(void) {
+    via_groth16_proof proof;
+    via_error err = {{0}};
+    int rc = via_groth16_prove(&proof, &B.pk, B.wtns.values, B.wtns.n, NULL, &err);
+    if (rc) {
+        fprintf(stderr, "bench: prove failed: %s\n", err.msg);
+        return rc;
+    }
+    if (!B.verified) {
+        rc = via_groth16_verify(&B.vk, B.wtns.values + 1, B.vk.n_public, &proof, &err);
+        if (rc) {
+            fprintf(stderr, "bench: the proof does not verify: %s\n", err.msg);
+            return rc;
+        }
+        B.verified = 1;
+    }
+    return 0;
+}

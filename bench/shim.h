@@ -1,0 +1,36 @@
+/* The C side of the benchmark shim: plain functions over the prover's C API that the Google
+ * Benchmark driver (via_bench.cpp) calls. Setup functions allocate and seed inputs; run
+ * functions do the measured work once. Inputs are seeded and reproducible. */
+#ifndef VIA_BENCH_SHIM_H
+#define VIA_BENCH_SHIM_H
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+void via_bench_set_threads(unsigned n);
+unsigned via_bench_threads(void);
+int via_bench_field_adx(void);
+
+/* Field and group micro-benchmarks: `iters` dependent operations. */
+void via_bench_fq_mul(size_t iters);
+void via_bench_fr_mul(size_t iters);
+void via_bench_g1_add(size_t iters);
+
+/* MSM and NTT on seeded random data of size 2^log2n; setup once per size. */
+int via_bench_msm_setup(unsigned log2n);
+int via_bench_msm_run(void);
+int via_bench_msm_g2_setup(unsigned log2n);
+int via_bench_msm_g2_run(void);
+int via_bench_ntt_setup(unsigned log2n);
+int via_bench_ntt_run(void);
+void via_bench_release(void);
+
+/* Groth16 prove on files (zkey and witness loaded once); returns 0 on success and prints
+ * the reason otherwise. Each run also verifies the proof the first time. */
+int via_bench_prove_setup(const char *zkey, const char *wtns);
+int via_bench_prove_run(void);
+unsigned via_bench_prove_constraints(void);
+#ifdef __cplusplus
+}
+#endif
+#endif

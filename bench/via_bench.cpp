@@ -1,0 +1,106 @@
+// Google Benchmark driver: every measured call goes through the C shim (shim.h).
+// Sizes are arguments; bench/run.sh picks them and collects the JSON.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "shim.h"
+
+static void BM_FqMul(benchmark::State &st) {
+    const size_t iters = 1 << 16;
+    for (auto _ : st) via_bench_fq_mul(iters);
+    st.SetItemsProcessed(int64_t(iters) * st.iterations()); // run.sh reports ns per item
+}
+static void BM_FrMul(benchmark::State &st) {
+    const size_t iters = 1 << 16;
+    for (auto _ : st) via_bench_fr_mul(iters);
+    st.SetItemsProcessed(int64_t(iters) * st.iterations()); // run.sh reports ns per item
+}
+static void BM_G1Add(benchmark::State &st) {
+    const size_t iters = 1 << 14;
+    for (auto _ : st) via_bench_g1_add(iters);
+    st.SetItemsProcessed(int64_t(iters) * st.iterations()); // run.sh reports ns per item
+}
+
+static void BM_MsmG1(benchmark::State &st) {
+    if (via_bench_msm_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_msm_run()) st.SkipWithError("msm failed");
+    via_bench_release();
+}
+static void BM_MsmG2(benchmark::State &st) {
+    if (via_bench_msm_g2_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_msm_g2_run()) st.SkipWithError("msm failed");
+    via_bench_release();
+}
+static void BM_Ntt(benchmark::State &st) {
+    if (via_bench_ntt_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_ntt_run()) st.SkipWithError("ntt failed");
+    via_bench_release();
+}
+
+static void BM_Groth16Prove(benchmark::State &st, std::string zkey, std::string wtns) {
+    if (via_bench_prove_setup(zkey.c_str(), wtns.c_str())) {
+        st.SkipWithError("cannot load the key or witness");
+        return;
+    }
+    st.counters["constraints"] = via_bench_prove_constraints();
+    for (auto _ : st)
+        if (via_bench_prove_run()) st.SkipWithError("prove failed");
+    via_bench_release();
+}
+
+static void add_range(benchmark::internal::Benchmark *b, const char *env, int lo, int hi) {
+    const char *s = getenv(env);
+    if (s) sscanf(s, "%d:%d", &lo, &hi);
+    for (int k = lo; k <= hi; k += 2) b->Arg(k);
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+int main(int argc, char **argv) {
+    if (const char *t = getenv("VIA_THREADS")) via_bench_set_threads(unsigned(atoi(t)));
+    benchmark::AddCustomContext("threads", std::to_string(via_bench_threads()));
+    benchmark::AddCustomContext("field_mulx_adx", via_bench_field_adx() ? "yes" : "no");
+    benchmark::RegisterBenchmark("fq_mul", BM_FqMul)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("fr_mul", BM_FrMul)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("g1_add", BM_G1Add)->Unit(benchmark::kMicrosecond);
+    add_range(benchmark::RegisterBenchmark("msm_g1/cpu", BM_MsmG1), "VIA_BENCH_MSM", 10, 20);
+    add_range(benchmark::RegisterBenchmark("msm_g2/cpu", BM_MsmG2), "VIA_BENCH_MSM_G2", 10, 16);
+    add_range(benchmark::RegisterBenchmark("ntt/cpu", BM_Ntt), "VIA_BENCH_NTT", 10, 22);
+    // VIA_BENCH_PROVE="label:zkey:wtns;label:zkey:wtns"
+    if (const char *p = getenv("VIA_BENCH_PROVE")) {
+        std::string all(p);
+        size_t pos = 0;
+        while (pos < all.size()) {
+            size_t end = all.find(';', pos);
+            if (end == std::string::npos) end = all.size();
+            std::string item = all.substr(pos, end - pos);
+            size_t c1 = item.find(':'), c2 = item.find(':', c1 + 1);
+            if (c1 != std::string::npos && c2 != std::string::npos)
+                benchmark::RegisterBenchmark(("groth16_prove/cpu/" + item.substr(0, c1)).c_str(),
+                                             BM_Groth16Prove, item.substr(c1 + 1, c2 - c1 - 1),
+                                             item.substr(c2 + 1))
+                    ->Unit(benchmark::kMillisecond)
+                    ->UseRealTime()
+                    ->Iterations(3);
+            pos = end + 1;
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

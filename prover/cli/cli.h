@@ -1,0 +1,44 @@
+/* Shared pieces of the via-prover commands: the command table, a small option parser and the
+ * terminal progress line. */
+#ifndef VIA_CLI_H
+#define VIA_CLI_H
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "util.h"
+
+#define VIA_CLI_VERSION "0.1.0"
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} via_cli_command;
+
+extern const via_cli_command via_cli_commands[];
+
+/* Options a command accepts: "--name" with or without a value. */
+typedef struct {
+    const char *name;
+    int has_value;
+    const char *value; /* filled by the parser; "1" for a flag that is present */
+} via_cli_opt;
+
+/* Parses argv[1..) into positionals and the given options (which may appear anywhere);
+ * --threads N and --help are always accepted. Returns 0 when parsing succeeded and the
+ * command should run, 1 when --help was printed, 2 on a usage error (message printed).
+ * `help` is the command's full help text. */
+int via_cli_parse(int argc, char **argv, via_cli_opt *opts, size_t nopts, const char **pos,
+                  size_t max_pos, size_t min_pos, size_t *npos, const char *help);
+
+/* Parses a decimal unsigned in [lo, hi]; 0 on success. */
+int via_cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+
+/* Progress on stderr when it is a terminal (a no-op otherwise); matches via_progress_fn. */
+void via_cli_progress(void *ctx, const char *stage, double fraction);
+void via_cli_progress_done(void);
+
+/* Prints "via-prover <cmd>: <message>" and returns 2. */
+int via_cli_fail(const char *cmd, const via_error *err, int code);
+#endif

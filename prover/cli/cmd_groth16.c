@@ -1,0 +1,201 @@
+/* via-prover prove / verify / export-vk / setup / info / ptau-dev. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "groth16.h"
+#include "describe.h"
+#include "jsonio.h"
+#include "ptau_dev.h"
+#include "setup.h"
+#include "wtns.h"
+#include "zkey.h"
+
+static const char prove_help[] =
+    "usage: via-prover prove <circuit.zkey> <witness.wtns> <proof.json> <public.json>\n"
+    "                        [--threads N]\n\n"
+    "Makes a Groth16 proof with a snarkjs .zkey and a circom/snarkjs .wtns (rapidsnark's\n"
+    "argument order). Writes proof.json and public.json as snarkjs does. The blinding\n"
+    "scalars r and s come from the OS random source and are wiped after use.\n";
+
+static int cmd_prove(int argc, char **argv) {
+    const char *pos[4];
+    size_t npos;
+    int prc = via_cli_parse(argc, argv, NULL, 0, pos, 4, 4, &npos, prove_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    via_error err = {{0}};
+    via_zkey z;
+    via_wtns w;
+    int rc;
+    via_cli_progress(NULL, "reading key", 0.0);
+    if ((rc = via_zkey_read(&z, pos[0], &err))) return via_cli_fail("prove", &err, rc);
+    if ((rc = via_wtns_read(&w, pos[1], &err))) {
+        via_zkey_free(&z);
+        return via_cli_fail("prove", &err, rc);
+    }
+    via_groth16_pk pk;
+    via_groth16_pk_from_zkey(&pk, &z);
+    via_groth16_prove_opts opts = {via_cli_progress, NULL, NULL, NULL};
+    via_groth16_proof proof;
+    double t0 = via_now_seconds();
+    rc = via_groth16_prove(&proof, &pk, w.values, w.n, &opts, &err);
+    double t1 = via_now_seconds();
+    if (rc == VIA_EINVAL && w.n != z.n_vars)
+        via_fail(&err, rc, "%s has %u witness values but %s expects %u", pos[1], w.n, pos[0],
+                 z.n_vars);
+    if (!rc) rc = via_proof_write_json(&proof, pos[2], &err);
+    if (!rc) rc = via_public_write_json(w.values + 1, z.n_public, pos[3], &err);
+    via_cli_progress_done();
+    via_wtns_free(&w);
+    via_zkey_free(&z);
+    if (rc) return via_cli_fail("prove", &err, rc);
+    if (getenv("VIA_VERBOSE"))
+        fprintf(stderr, "prove: %.3f s on %u threads\n", t1 - t0, via_get_threads());
+    return 0;
+}
+
+static const char verify_help[] =
+    "usage: via-prover verify <verification_key.json> <public.json> <proof.json>\n\n"
+    "Checks a Groth16 proof (snarkjs's argument order). Prints OK and exits 0 when it is\n"
+    "valid, prints INVALID and exits 1 when it is not, and exits 2 with a message when an\n"
+    "input is unusable. Every point is checked to be on its curve and every G2 point to be\n"
+    "in the prime-order subgroup; public inputs must be below the field order.\n";
+
+static int cmd_verify(int argc, char **argv) {
+    const char *pos[3];
+    size_t npos;
+    int prc = via_cli_parse(argc, argv, NULL, 0, pos, 3, 3, &npos, verify_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    via_error err = {{0}};
+    via_groth16_vk vk;
+    via_groth16_proof proof;
+    via_scalar *pub = NULL;
+    size_t npub = 0;
+    via_fq12 alphabeta;
+    int has_ab = 0;
+    int rc = via_vk_read_json(&vk, &alphabeta, &has_ab, pos[0], &err);
+    if (rc) return via_cli_fail("verify", &err, rc);
+    if ((rc = via_public_read_json(&pub, &npub, pos[1], &err)) ||
+        (rc = via_proof_read_json(&proof, pos[2], &err))) {
+        via_groth16_vk_free(&vk);
+        via_free_big(pub);
+        return via_cli_fail("verify", &err, rc);
+    }
+    rc = via_groth16_verify(&vk, pub, npub, &proof, &err);
+    via_groth16_vk_free(&vk);
+    via_free_big(pub);
+    if (rc == VIA_OK) {
+        printf("OK\n");
+        return 0;
+    }
+    if (rc == VIA_EVERIFY) {
+        printf("INVALID\n");
+        return 1;
+    }
+    /* Points off the curve or outside the subgroup make the proof invalid, not unusable,
+     * when they are in the proof; a bad key or bad public inputs are unusable input. */
+    if (strncmp(err.msg, "proof:", 6) == 0) {
+        printf("INVALID\n");
+        fprintf(stderr, "via-prover verify: %s\n", err.msg);
+        return 1;
+    }
+    return via_cli_fail("verify", &err, rc);
+}
+
+static const char export_help[] =
+    "usage: via-prover export-vk <circuit.zkey> <verification_key.json>\n\n"
+    "Writes the verification key of a .zkey as snarkjs's verification_key.json (including\n"
+    "vk_alphabeta_12 in snarkjs's convention).\n";
+
+static int cmd_export_vk(int argc, char **argv) {
+    const char *pos[2];
+    size_t npos;
+    int prc = via_cli_parse(argc, argv, NULL, 0, pos, 2, 2, &npos, export_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    via_error err = {{0}};
+    int rc = via_export_vk(pos[0], pos[1], &err);
+    if (rc) return via_cli_fail("export-vk", &err, rc);
+    return 0;
+}
+
+static const char setup_help[] =
+    "usage: via-prover setup <circuit.r1cs> <prepared.ptau> <circuit.zkey> [--name TEXT]\n\n"
+    "Builds a Groth16 .zkey from a circuit and a powers-of-tau file prepared for phase 2,\n"
+    "equivalent to `snarkjs groth16 setup` followed by one `snarkjs zkey contribute` (the\n"
+    "contribution's secret comes from the OS random source and is wiped). The result passes\n"
+    "`snarkjs zkey verify`. A key from one contribution is a development key: production\n"
+    "keys need a multi-party ceremony.\n";
+
+static int cmd_setup(int argc, char **argv) {
+    const char *pos[3];
+    size_t npos;
+    via_cli_opt opts[] = {{"--name", 1, NULL}};
+    int prc = via_cli_parse(argc, argv, opts, 1, pos, 3, 3, &npos, setup_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    via_error err = {{0}};
+    via_setup_options so;
+    memset(&so, 0, sizeof so);
+    so.contribution_name = opts[0].value ? opts[0].value : "via-prover";
+    so.progress = via_cli_progress;
+    int rc = via_groth16_setup_ex(pos[0], pos[1], pos[2], &so, &err);
+    via_cli_progress_done();
+    if (rc) return via_cli_fail("setup", &err, rc);
+    printf("circuit hash:\n");
+    for (int i = 0; i < 64; i++) printf("%02x%s", so.cs_hash[i], i % 16 == 15 ? "\n" : "");
+    printf("contribution hash:\n");
+    for (int i = 0; i < 64; i++)
+        printf("%02x%s", so.contribution_hash[i], i % 16 == 15 ? "\n" : "");
+    return 0;
+}
+
+static const char info_help[] =
+    "usage: via-prover info <file>\n\n"
+    "Describes a .r1cs, .wtns, .zkey or .ptau file, or a proof.json, public.json or\n"
+    "verification_key.json, after validating it.\n";
+
+static int cmd_info(int argc, char **argv) {
+    const char *pos[1];
+    size_t npos;
+    int prc = via_cli_parse(argc, argv, NULL, 0, pos, 1, 1, &npos, info_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    via_error err = {{0}};
+    int rc = via_file_describe(pos[0], stdout, &err);
+    if (rc) return via_cli_fail("info", &err, rc);
+    return 0;
+}
+
+static const char ptau_help[] =
+    "usage: via-prover ptau-dev --power N <out.ptau>\n\n"
+    "Writes a DEVELOPMENT powers-of-tau file of 2^N (1..27), already prepared for phase 2,\n"
+    "from secrets drawn from the OS random source and wiped. It is a one-party ceremony made\n"
+    "with variable-time code: for tests, benchmarks and devnets only.\n";
+
+static int cmd_ptau_dev(int argc, char **argv) {
+    const char *pos[1];
+    size_t npos;
+    via_cli_opt opts[] = {{"--power", 1, NULL}};
+    int prc = via_cli_parse(argc, argv, opts, 1, pos, 1, 1, &npos, ptau_help);
+    if (prc) return prc == 1 ? 0 : 2;
+    unsigned power;
+    if (!opts[0].value || via_cli_parse_uint(opts[0].value, 1, 27, &power)) {
+        fprintf(stderr, "via-prover ptau-dev: --power N is required, N from 1 to 27\n");
+        return 2;
+    }
+    via_error err = {{0}};
+    int rc = via_ptau_dev_write(pos[0], power, via_cli_progress, NULL, &err);
+    via_cli_progress_done();
+    if (rc) return via_cli_fail("ptau-dev", &err, rc);
+    return 0;
+}
+
+
+const via_cli_command via_cli_commands[] = {
+    {"prove", "make a Groth16 proof from a .zkey and a .wtns", cmd_prove},
+    {"verify", "check a proof against a verification key and public inputs", cmd_verify},
+    {"setup", "build a .zkey from a .r1cs and a prepared .ptau", cmd_setup},
+    {"export-vk", "write the verification key of a .zkey as JSON", cmd_export_vk},
+    {"info", "describe any supported file", cmd_info},
+    {"ptau-dev", "write a development powers-of-tau file (tests, benchmarks)", cmd_ptau_dev},
+    {NULL, NULL, NULL},
+};
