@@ -112,7 +112,8 @@ static void merkle_root(uint8_t out[32], uint8_t (*h)[32], size_t n) {
 /* Builds the coinbase for height: BIP-34 height push plus an extranonce, one payout, and the
  * BIP-141 witness commitment over the other transactions' wtxids. */
 static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t *script,
-                         size_t script_len, uint64_t value, const sb_tx *txs, size_t n_txs) {
+                         size_t script_len, uint64_t value, uint64_t fees, const sb_tx *txs,
+                         size_t n_txs) {
     via_btc_tx cb;
     via_btc_tx_init(&cb);
     cb.version = 2;
@@ -143,6 +144,10 @@ static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t 
         }
     }
     if (!rc) rc = via_btc_tx_add_output(&cb, value, script, script_len);
+    /* Fees go to a separate anyone-can-spend output so the payout is exactly `value`
+     * (standin_fund promises an exact amount). */
+    static const uint8_t op_true[] = {0x51};
+    if (!rc && fees) rc = via_btc_tx_add_output(&cb, fees, op_true, sizeof op_true);
     if (!rc) {
         uint8_t(*w)[32] = calloc(n_txs + 1, 32);
         if (!w) rc = -1;
@@ -165,13 +170,13 @@ static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t 
 
 /* Appends a block holding coinbase + txs (ownership of txs' contents moves to the block). */
 static int append_block(sb_chain *c, const uint8_t *script, size_t script_len, uint64_t value,
-                        sb_tx *txs, size_t n_txs) {
+                        uint64_t fees, sb_tx *txs, size_t n_txs) {
     if (grow((void **)&c->blocks, &c->cap_blocks, c->n_blocks + 1, sizeof *c->blocks)) return -1;
     sb_block b = {0};
     b.height = (int64_t)c->n_blocks;
     b.txs = calloc(n_txs + 1, sizeof *b.txs);
     if (!b.txs) return -1;
-    if (make_coinbase(c, &b.txs[0], b.height, script, script_len, value, txs, n_txs)) {
+    if (make_coinbase(c, &b.txs[0], b.height, script, script_len, value, fees, txs, n_txs)) {
         free(b.txs);
         return -1;
     }
@@ -206,7 +211,7 @@ int sb_chain_init(sb_chain *c) {
     c->clock = 1296688602; /* regtest genesis time */
     c->fee_sat_per_kvb = 2000;
     static const uint8_t burn[] = {0x6a}; /* genesis pays to OP_RETURN: unspendable */
-    return append_block(c, burn, sizeof burn, 5000000000ULL, NULL, 0);
+    return append_block(c, burn, sizeof burn, 5000000000ULL, 0, NULL, 0);
 }
 
 void sb_chain_free(sb_chain *c) {
@@ -235,7 +240,7 @@ int sb_mine(sb_chain *c, const uint8_t *script, size_t script_len, uint64_t valu
         }
         fees += in > out ? in - out : 0;
     }
-    int rc = append_block(c, script, script_len, value + fees, c->mempool, c->n_mempool);
+    int rc = append_block(c, script, script_len, value, fees, c->mempool, c->n_mempool);
     if (rc) return rc;
     c->n_mempool = 0; /* the block owns them now */
     return 0;
