@@ -41,6 +41,10 @@ typedef struct {
     uint64_t inv;   /* -p^{-1} mod 2^64 */
 } via_modulus;
 
+/* The MULX/ADX assembly addresses p at offset 0 and inv at offset 96. */
+_Static_assert(offsetof(via_modulus, p) == 0 && offsetof(via_modulus, inv) == 96,
+               "via_modulus layout is used by the assembly");
+
 extern const via_modulus via_fq_mod;
 extern const via_modulus via_fr_mod;
 
@@ -165,7 +169,7 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
         "adcq %[lo], %[r3]\n\t"
         "adcq $0, %[r4]\n\t"
         "movq %[r0], %%rdx\n\t"
-        "imulq %[inv], %%rdx\n\t"
+        "imulq 96(%[m]), %%rdx\n\t"
         "xorl %k[z], %k[z]\n\t"
         "mulxq 0(%[m]), %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r0]\n\t"
@@ -196,7 +200,7 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
         "adoxq %[z], %[r0]\n\t"
         "adcxq %[z], %[r0]\n\t"
         "movq %[r1], %%rdx\n\t"
-        "imulq %[inv], %%rdx\n\t"
+        "imulq 96(%[m]), %%rdx\n\t"
         "xorl %k[z], %k[z]\n\t"
         "mulxq 0(%[m]), %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r1]\n\t"
@@ -227,7 +231,7 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
         "adoxq %[z], %[r1]\n\t"
         "adcxq %[z], %[r1]\n\t"
         "movq %[r2], %%rdx\n\t"
-        "imulq %[inv], %%rdx\n\t"
+        "imulq 96(%[m]), %%rdx\n\t"
         "xorl %k[z], %k[z]\n\t"
         "mulxq 0(%[m]), %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r2]\n\t"
@@ -258,7 +262,7 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
         "adoxq %[z], %[r2]\n\t"
         "adcxq %[z], %[r2]\n\t"
         "movq %[r3], %%rdx\n\t"
-        "imulq %[inv], %%rdx\n\t"
+        "imulq 96(%[m]), %%rdx\n\t"
         "xorl %k[z], %k[z]\n\t"
         "mulxq 0(%[m]), %[lo], %[hi]\n\t"
         "adcxq %[lo], %[r3]\n\t"
@@ -288,10 +292,11 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
         "cmovncq %%rdx, %[r2]\n\t"
         : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
           [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
-        : [a] "r"(a), [b] "r"(b), [m] "r"(m->p), [inv] "rm"(m->inv),
-          "m"(*(const uint64_t(*)[4])a), "m"(*(const uint64_t(*)[4])b),
-          "m"(*(const uint64_t(*)[4])m->p)
-        : "rdx", "cc");
+        : [a] "r"(a), [b] "r"(b), [m] "r"(m)
+        /* "memory": the operands are read through the pointers. Naming them as "m" inputs
+         * instead costs extra address registers, which -O0 and sanitizer builds lack, and
+         * clang's assembler rejects "8+%[op]" offsets on memory operands. */
+        : "rdx", "cc", "memory");
     (void)lo;
     (void)hi;
     (void)z;

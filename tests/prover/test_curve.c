@@ -339,6 +339,53 @@ static void test_g2_subgroup(void **state) {
     }
 }
 
+/* The MULX/ADX assembly against the portable multiplication on edge values (0, 1, p-1, the
+ * largest limbs below p, R mod p) and random values, for both moduli. */
+static void test_adx_matches_portable(void **state) {
+    (void)state;
+    if (!via_field_have_adx) {
+        printf("test_adx_matches_portable: CPU has no MULX/ADX, nothing to compare\n");
+        return;
+    }
+    const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
+    for (int mi = 0; mi < 2; mi++) {
+        const via_modulus *m = mods[mi];
+        uint64_t edge[6][4];
+        memset(edge, 0, sizeof edge);
+        edge[1][0] = 1;
+        uint64_t one[4] = {1, 0, 0, 0};
+        via_limbs_sub(edge[2], m->p, one);
+        memcpy(edge[3], m->r1, 32);
+        memcpy(edge[4], m->r2, 32);
+        via_limbs_sub(edge[5], m->p, m->r1);
+        for (int it = 0; it < 3000; it++) {
+            uint64_t a[4], b[4], r1[4], r2[4];
+            if (it < 36) {
+                memcpy(a, edge[it / 6], 32);
+                memcpy(b, edge[it % 6], 32);
+            } else {
+                rnd_scalar(a);
+                rnd_scalar(b);
+                a[3] = a[3] % (m->p[3] + 1);
+                b[3] = b[3] % (m->p[3] + 1);
+                if (!via_limbs_lt(a, m->p)) via_limbs_sub(a, a, m->p);
+                if (!via_limbs_lt(b, m->p)) via_limbs_sub(b, b, m->p);
+            }
+            via_mont_mul_portable(r1, a, b, m);
+            via_mont_mul_adx(r2, a, b, m);
+            assert_memory_equal(r1, r2, 32);
+            via_mont_mul_adx(r2, a, a, m);
+            via_mont_mul_portable(r1, a, a, m);
+            assert_memory_equal(r1, r2, 32);
+            /* in place */
+            memcpy(r2, a, 32);
+            via_mont_mul_adx(r2, r2, b, m);
+            via_mont_mul_portable(r1, a, b, m);
+            assert_memory_equal(r1, r2, 32);
+        }
+    }
+}
+
 int main(void) {
     const char *s = getenv("VIA_SEED");
     rng_state = s ? strtoull(s, NULL, 0) : 0x243f6a8885a308d3ULL;
@@ -348,7 +395,7 @@ int main(void) {
         cmocka_unit_test(test_constants),      cmocka_unit_test(test_g1_group_law),
         cmocka_unit_test(test_g2_group_law),   cmocka_unit_test(test_scalar_mul),
         cmocka_unit_test(test_batch_affine_and_lem), cmocka_unit_test(test_fq2_sqrt),
-        cmocka_unit_test(test_g2_subgroup),
+        cmocka_unit_test(test_g2_subgroup),    cmocka_unit_test(test_adx_matches_portable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
