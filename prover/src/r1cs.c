@@ -144,12 +144,12 @@ static int parse_map(via_r1cs *r, const via_binfile *bf, via_error *err) {
     for (uint32_t i = 0; i < r->n_wires; i++) {
         map[i] = via_le64(buf + 8 * (uint64_t)i);
         if (map[i] >= r->n_labels) {
+            unsigned long long label = map[i];
             via_free_big(buf);
             return via_fail(err, VIA_EFORMAT,
                             "%s: section 3 (wire to label map): wire %u maps to label %llu, not "
                             "below nLabels = %llu",
-                            bf->name, i, (unsigned long long)map[i],
-                            (unsigned long long)r->n_labels);
+                            bf->name, i, label, (unsigned long long)r->n_labels);
         }
     }
     r->wire_to_label = map;

@@ -379,6 +379,21 @@ static void test_ptau_fixture(void **state) {
     assert_non_null(via_ptau_lagrange_g2(&p, 10));
     via_ptau_free(&p);
 
+    /* The fuzz seed (prefixes of this file with power 1) is a valid prepared ptau. */
+    if (via_ptau_read(&p, "fuzz/seeds/ptau/power1_prepared.ptau", VIA_PTAU_LOAD_LAGRANGE, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(p.power, 1);
+    assert_true(p.prepared);
+    for (uint32_t k = 0; k <= 2; k++) {
+        const via_g1_affine *l = via_ptau_lagrange_g1(&p, k);
+        via_g1 acc, t;
+        via_g1_set_inf(&acc);
+        for (size_t i = 0; i < ((size_t)1 << k); i++) via_g1_add_mixed(&acc, &acc, &l[i]);
+        via_g1_from_affine(&t, &g1);
+        assert_true(via_g1_eq(&acc, &t));
+    }
+    via_ptau_free(&p);
+
     /* Header-only read leaves the big arrays unloaded. */
     if (via_ptau_read(&p, "fixtures/pot10_final.ptau", 0, &err)) fail_msg("%s", err.msg);
     assert_null(p.tau_g1);
@@ -765,6 +780,13 @@ static void test_wtns_r1cs_ptau_corruptions(void **state) {
     d = bin_build(&b, &blen);
     assert_int_equal(via_r1cs_read_mem(&y, "circuit.r1cs", d, blen, &err), VIA_EFORMAT);
     assert_msg_has(&err, "exceeds nWires");
+    free(d);
+    bin_free(&b);
+    bin_parse(&b, r, len);
+    via_put_le64(bin_sec(&b, 3)->data + 8, 1ull << 40); /* wire 1's label */
+    d = bin_build(&b, &blen);
+    assert_int_equal(via_r1cs_read_mem(&y, "circuit.r1cs", d, blen, &err), VIA_EFORMAT);
+    assert_msg_has(&err, "wire 1 maps to label 1099511627776");
     free(d);
     bin_free(&b);
     bin_parse(&b, r, len);
