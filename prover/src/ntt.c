@@ -274,7 +274,7 @@ static int fourstep_run(fourstep *f) {
     size_t n1 = (size_t)1 << f->log1, n2 = (size_t)1 << f->log2, n = n1 * n2;
     size_t block = COL_BLOCK_ELEMS / n1;
     if (block > 16) block = 16;
-    if (block < 1) block = 1;
+    if (block < 2) block = 2; /* whole 64-byte lines when gathering */
     if (block > n2) block = n2;
     f->block = block;
     unsigned slots = slots_for(n);
