@@ -16,7 +16,8 @@ for a in "$@"; do
   esac
 done
 export VIA_BUILD=${VIA_BUILD:-build}
-bash scripts/build.sh >/dev/null
+cmake -S . -B "$VIA_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$VIA_BUILD" -j"$(nproc)" --target via-prover via-bench >/dev/null
 P="$VIA_BUILD/prover/via-prover"
 BENCH="$VIA_BUILD/bench/via-bench"
 [ -x "$BENCH" ] || { echo "bench/run.sh: $BENCH was not built (is libbenchmark-dev installed? run scripts/install-deps.sh)" >&2; exit 2; }
