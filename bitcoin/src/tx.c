@@ -275,7 +275,10 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_err
         }
     }
     if ((rc = parse_inputs(&r, tx, n_in))) goto fail;
-    if ((rc = rd_count(&r, &n_out, 9, "output count"))) goto fail;
+    /* As in Bitcoin Core, "0x00 0x00" (no inputs, flag 0) also means no outputs. */
+    bool empty = n_in == 0 && !segwit;
+    n_out = 0;
+    if (!empty && (rc = rd_count(&r, &n_out, 9, "output count"))) goto fail;
     if ((rc = parse_outputs(&r, tx, n_out))) goto fail;
     if (segwit) {
         bool any = false;
