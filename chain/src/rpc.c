@@ -30,7 +30,7 @@ enum { BREAKER_CLOSED = 0, BREAKER_OPEN = 1, BREAKER_HALF_OPEN = 2 };
 
 struct via_rpc {
     char *url;
-    char *userpwd;     /* "user:password" when not using a cookie */
+    char *userpwd; /* "user:password" when not using a cookie */
     char *cookie_file;
     via_rpc_config cfg;
     CURL *curl;
@@ -48,22 +48,36 @@ typedef struct {
 } body_buf;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init_once(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 const char *via_chain_strerror(int code) {
     switch (code) {
-    case VIA_CHAIN_OK: return "ok";
-    case VIA_CHAIN_ENOMEM: return "out of memory";
-    case VIA_CHAIN_EINVAL: return "invalid argument";
-    case VIA_CHAIN_ETRANSPORT: return "transport failure (connection, timeout or HTTP 5xx)";
-    case VIA_CHAIN_ERPC: return "JSON-RPC error from the node";
-    case VIA_CHAIN_EFORMAT: return "malformed answer";
-    case VIA_CHAIN_ETOOBIG: return "answer too large";
-    case VIA_CHAIN_EBREAKER: return "circuit breaker open";
-    case VIA_CHAIN_EAUTH: return "authentication failed";
-    case VIA_CHAIN_EDB: return "database error";
-    case VIA_CHAIN_EREORG: return "reorganisation deeper than stored history";
-    case VIA_CHAIN_EIO: return "I/O error";
+    case VIA_CHAIN_OK:
+        return "ok";
+    case VIA_CHAIN_ENOMEM:
+        return "out of memory";
+    case VIA_CHAIN_EINVAL:
+        return "invalid argument";
+    case VIA_CHAIN_ETRANSPORT:
+        return "transport failure (connection, timeout or HTTP 5xx)";
+    case VIA_CHAIN_ERPC:
+        return "JSON-RPC error from the node";
+    case VIA_CHAIN_EFORMAT:
+        return "malformed answer";
+    case VIA_CHAIN_ETOOBIG:
+        return "answer too large";
+    case VIA_CHAIN_EBREAKER:
+        return "circuit breaker open";
+    case VIA_CHAIN_EAUTH:
+        return "authentication failed";
+    case VIA_CHAIN_EDB:
+        return "database error";
+    case VIA_CHAIN_EREORG:
+        return "reorganisation deeper than stored history";
+    case VIA_CHAIN_EIO:
+        return "I/O error";
     }
     return "unknown via_chain status";
 }
@@ -101,7 +115,9 @@ static uint64_t rng_next(uint64_t *s) {
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-static char *xstrdup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *xstrdup_or_null(const char *s) {
+    return s ? strdup(s) : NULL;
+}
 
 int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg) {
     *out = NULL;
@@ -136,8 +152,9 @@ int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg) 
             snprintf(r->userpwd, n, "%s:%s", cfg->user, cfg->password ? cfg->password : "");
     }
     r->curl = curl_easy_init();
-    r->rng = cfg->jitter_seed ? cfg->jitter_seed
-                              : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9E3779B97F4A7C15ULL;
+    r->rng = cfg->jitter_seed
+                 ? cfg->jitter_seed
+                 : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9E3779B97F4A7C15ULL;
     if (!r->rng) r->rng = 1;
     r->next_id = 1;
     r->cfg.url = r->cfg.user = r->cfg.password = r->cfg.cookie_file = NULL;
@@ -156,14 +173,17 @@ void via_rpc_free(via_rpc *rpc) {
     free(rpc->url);
     if (rpc->userpwd) {
         volatile char *p = rpc->userpwd;
-        while (*p) *p++ = 0;
+        while (*p)
+            *p++ = 0;
         free(rpc->userpwd);
     }
     free(rpc->cookie_file);
     free(rpc);
 }
 
-void via_rpc_get_stats(const via_rpc *rpc, via_rpc_stats *out) { *out = rpc->stats; }
+void via_rpc_get_stats(const via_rpc *rpc, via_rpc_stats *out) {
+    *out = rpc->stats;
+}
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
     body_buf *b = ud;
@@ -174,7 +194,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
     }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         char *d = realloc(b->data, cap);
         if (!d) return 0;
         b->data = d;
@@ -197,7 +218,8 @@ static int read_cookie(via_rpc *r, via_chain_error *err, char **userpwd) {
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = 0;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = 0;
     if (!n || !strchr(buf, ':'))
         return via_chain_fail(err, VIA_CHAIN_EAUTH,
                               "rpc: cookie file %s is not '<user>:<password>'", r->cookie_file);
@@ -252,9 +274,9 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
     int rc = VIA_CHAIN_OK;
     if (cc != CURLE_OK) {
         if (body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-            rc = via_chain_fail(err, VIA_CHAIN_ETOOBIG,
-                                "rpc %s: answer larger than the %zu-byte limit", method,
-                                body.limit);
+            rc =
+                via_chain_fail(err, VIA_CHAIN_ETOOBIG,
+                               "rpc %s: answer larger than the %zu-byte limit", method, body.limit);
         } else {
             switch (cc) {
             case CURLE_COULDNT_CONNECT:
@@ -362,12 +384,12 @@ int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *
                 r->stats.breaker_state = BREAKER_HALF_OPEN;
             } else {
                 r->stats.breaker_rejects++;
-                rc = via_chain_fail(err, VIA_CHAIN_EBREAKER,
-                                    "rpc %s: circuit breaker open after %d consecutive transient "
-                                    "failures; retry in %lld ms",
-                                    method, r->consecutive_failures,
-                                    (long long)(r->cfg.breaker_cooldown_ms -
-                                                (now - r->opened_at_ms)));
+                rc = via_chain_fail(
+                    err, VIA_CHAIN_EBREAKER,
+                    "rpc %s: circuit breaker open after %d consecutive transient "
+                    "failures; retry in %lld ms",
+                    method, r->consecutive_failures,
+                    (long long)(r->cfg.breaker_cooldown_ms - (now - r->opened_at_ms)));
                 break;
             }
         }
@@ -390,9 +412,11 @@ int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *
         }
         if (attempt >= r->cfg.max_retries) break;
         long cap = r->cfg.backoff_base_ms;
-        for (int i = 0; i < attempt && cap < r->cfg.backoff_max_ms; i++) cap *= 2;
+        for (int i = 0; i < attempt && cap < r->cfg.backoff_max_ms; i++)
+            cap *= 2;
         if (cap > r->cfg.backoff_max_ms) cap = r->cfg.backoff_max_ms;
-        long delay = cap / 2 + (cap > 1 ? (long)(rng_next(&r->rng) % (uint64_t)(cap - cap / 2 + 1)) : 0);
+        long delay =
+            cap / 2 + (cap > 1 ? (long)(rng_next(&r->rng) % (uint64_t)(cap - cap / 2 + 1)) : 0);
         sleep_ms(delay);
         r->stats.retries++;
     }
@@ -437,8 +461,9 @@ int via_rpc_getblockchaininfo(via_rpc *r, via_chain_error *err, via_rpc_chain_in
               json_is_string(chain) && strlen(json_string_value(chain)) < sizeof out->chain &&
                   json_is_integer(blocks) && json_is_integer(headers),
               "getblockchaininfo", "chain/blocks/headers");
-    if (!rc) rc = copy_hash(err, out->bestblockhash, json_object_get(res, "bestblockhash"),
-                            "getblockchaininfo", "bestblockhash");
+    if (!rc)
+        rc = copy_hash(err, out->bestblockhash, json_object_get(res, "bestblockhash"),
+                       "getblockchaininfo", "bestblockhash");
     if (!rc) {
         snprintf(out->chain, sizeof out->chain, "%s", json_string_value(chain));
         out->blocks = json_integer_value(blocks);
@@ -574,12 +599,14 @@ int via_rpc_testmempoolaccept(via_rpc *r, via_chain_error *err, via_rpc_mempool_
     json_t *allowed = json_object_get(e, "allowed");
     rc = want(err, res, json_is_array(res) && json_array_size(res) == 1 && json_is_boolean(allowed),
               "testmempoolaccept", "[{allowed}]");
-    if (!rc) rc = copy_hash(err, out->txid, json_object_get(e, "txid"), "testmempoolaccept", "txid");
+    if (!rc)
+        rc = copy_hash(err, out->txid, json_object_get(e, "txid"), "testmempoolaccept", "txid");
     if (!rc) {
         out->allowed = json_is_true(allowed);
         json_t *reason = json_object_get(e, "reject-reason");
         if (json_is_string(reason))
-            snprintf(out->reject_reason, sizeof out->reject_reason, "%s", json_string_value(reason));
+            snprintf(out->reject_reason, sizeof out->reject_reason, "%s",
+                     json_string_value(reason));
     } else {
         memset(out, 0, sizeof *out);
     }
@@ -606,7 +633,8 @@ int via_rpc_estimatesmartfee(via_rpc *r, via_chain_error *err, uint64_t *sat_per
         rc = via_chain_fail(err, json_is_array(errs) ? VIA_CHAIN_ERPC : VIA_CHAIN_EFORMAT,
                             "rpc estimatesmartfee: %s", m);
     } else if (json_number_value(fr) < 0 || json_number_value(fr) > 1.0) {
-        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc estimatesmartfee: feerate %g BTC/kvB out of range",
+        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+                            "rpc estimatesmartfee: feerate %g BTC/kvB out of range",
                             json_number_value(fr));
     } else {
         /* BTC/kvB with 8 decimals: round to the nearest satoshi. */
@@ -629,7 +657,8 @@ int via_rpc_getrawmempool(via_rpc *r, via_chain_error *err, json_t **txids) {
     for (size_t i = 0; i < json_array_size(res); i++)
         if (!is_hash_hex(json_string_value(json_array_get(res, i)))) {
             json_decref(res);
-            return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc getrawmempool: entry %zu is not a txid", i);
+            return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+                                  "rpc getrawmempool: entry %zu is not a txid", i);
         }
     *txids = res;
     return VIA_CHAIN_OK;
@@ -644,8 +673,8 @@ static int btc_to_sat(json_t *v, uint64_t *sat) {
     return 1;
 }
 
-static int copy_script(via_chain_error *err, uint8_t *out, size_t *out_len, size_t cap, json_t *hexv,
-                       const char *method) {
+static int copy_script(via_chain_error *err, uint8_t *out, size_t *out_len, size_t cap,
+                       json_t *hexv, const char *method) {
     uint8_t *b;
     size_t n;
     if (!json_is_string(hexv))
@@ -654,8 +683,8 @@ static int copy_script(via_chain_error *err, uint8_t *out, size_t *out_len, size
     if (rc) return rc;
     if (n > cap) {
         free(b);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc %s: scriptPubKey of %zu bytes exceeds %zu",
-                              method, n, cap);
+        return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+                              "rpc %s: scriptPubKey of %zu bytes exceeds %zu", method, n, cap);
     }
     memcpy(out, b, n);
     *out_len = n;
@@ -683,8 +712,8 @@ int via_rpc_gettxout(via_rpc *r, via_chain_error *err, via_rpc_txout *out, const
                 !btc_to_sat(json_object_get(res, "value"), &out->value_sat)))
         rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc gettxout: confirmations/value missing");
     if (!rc)
-        rc = copy_script(err, out->script_pubkey, &out->script_pubkey_len, sizeof out->script_pubkey,
-                         json_object_get(spk, "hex"), "gettxout");
+        rc = copy_script(err, out->script_pubkey, &out->script_pubkey_len,
+                         sizeof out->script_pubkey, json_object_get(spk, "hex"), "gettxout");
     if (!rc) {
         out->found = 1;
         out->confirmations = json_integer_value(json_object_get(res, "confirmations"));
@@ -701,7 +730,8 @@ int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos,
     *utxos = NULL;
     *n_utxos = 0;
     json_t *descs = json_array();
-    for (size_t i = 0; i < n_descriptors; i++) json_array_append_new(descs, json_string(descriptors[i]));
+    for (size_t i = 0; i < n_descriptors; i++)
+        json_array_append_new(descs, json_string(descriptors[i]));
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "scantxoutset", json_pack("[so]", "start", descs));
     if (rc) return rc;
@@ -723,7 +753,8 @@ int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos,
         if (!rc && (!json_is_integer(vo) || json_integer_value(vo) < 0 ||
                     json_integer_value(vo) > UINT32_MAX ||
                     !btc_to_sat(json_object_get(e, "amount"), &u[i].value_sat)))
-            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc scantxoutset: unspent %zu lacks vout/amount", i);
+            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+                                "rpc scantxoutset: unspent %zu lacks vout/amount", i);
         if (!rc)
             rc = copy_script(err, u[i].script_pubkey, &u[i].script_pubkey_len,
                              sizeof u[i].script_pubkey, json_object_get(e, "scriptPubKey"),
@@ -756,7 +787,8 @@ int via_chain_hex_decode(via_chain_error *err, uint8_t **out, size_t *out_len, c
     *out_len = 0;
     size_t n = strlen(hex);
     if (n % 2)
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "%s: odd number of hex digits (%zu)", what, n);
+        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "%s: odd number of hex digits (%zu)", what,
+                              n);
     uint8_t *b = malloc(n / 2 ? n / 2 : 1);
     if (!b) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "%s: out of memory", what);
     for (size_t i = 0; i < n / 2; i++) {

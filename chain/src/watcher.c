@@ -37,8 +37,8 @@ struct via_watcher {
 
 /* ---- PostgreSQL helpers: every result is cleared here or by the caller right after use ---- */
 
-static int pg_exec(via_watcher *w, via_chain_error *err, const char *what, const char *sql,
-                   int n, const char *const *params, PGresult **keep) {
+static int pg_exec(via_watcher *w, via_chain_error *err, const char *what, const char *sql, int n,
+                   const char *const *params, PGresult **keep) {
     PGresult *r = PQexecParams(w->pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -47,8 +47,10 @@ static int pg_exec(via_watcher *w, via_chain_error *err, const char *what, const
         PQclear(r);
         return rc;
     }
-    if (keep) *keep = r;
-    else PQclear(r);
+    if (keep)
+        *keep = r;
+    else
+        PQclear(r);
     return VIA_CHAIN_OK;
 }
 
@@ -173,7 +175,8 @@ int via_watcher_new(via_watcher **out, via_chain_error *err, const via_watcher_c
                     via_rpc *rpc, const via_watch_callbacks *cb) {
     *out = NULL;
     if (!cfg || !cfg->pg_conninfo || !rpc)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "watcher: config, conninfo and rpc are required");
+        return via_chain_fail(err, VIA_CHAIN_EINVAL,
+                              "watcher: config, conninfo and rpc are required");
     if (cfg->start_height < 0 || cfg->confirmations < 0 || cfg->max_blocks_per_poll < 0)
         return via_chain_fail(err, VIA_CHAIN_EINVAL,
                               "watcher: negative start height, confirmations or batch size");
@@ -223,7 +226,9 @@ void via_watcher_free(via_watcher *w) {
     free(w);
 }
 
-void via_watcher_get_stats(const via_watcher *w, via_watcher_stats *out) { *out = w->stats; }
+void via_watcher_get_stats(const via_watcher *w, via_watcher_stats *out) {
+    *out = w->stats;
+}
 
 /* ---- message payloads ---- */
 
@@ -243,7 +248,8 @@ static json_t *txidv(const uint8_t internal[32]) {
 json_t *via_chain_message_json(const via_msg *m) {
     json_t *o = json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "type", json_string(via_msg_type_tag(m->type) ? via_msg_type_tag(m->type) : "?"));
+    json_object_set_new(o, "type",
+                        json_string(via_msg_type_tag(m->type) ? via_msg_type_tag(m->type) : "?"));
     switch (m->type) {
     case VIA_MSG_SYSTEM_BOOTSTRAPPING: {
         const via_msg_bootstrap *b = &m->u.bootstrap;
@@ -271,17 +277,20 @@ json_t *via_chain_message_json(const via_msg *m) {
         json_object_set_new(o, "l1_batch_index", json_integer(m->u.batch_da_ref.l1_batch_index));
         json_object_set_new(o, "da_identifier", json_string(m->u.batch_da_ref.da_identifier));
         json_object_set_new(o, "blob_id", json_string(m->u.batch_da_ref.blob_id));
-        json_object_set_new(o, "prev_l1_batch_hash", hexv(m->u.batch_da_ref.prev_l1_batch_hash, 32));
+        json_object_set_new(o, "prev_l1_batch_hash",
+                            hexv(m->u.batch_da_ref.prev_l1_batch_hash, 32));
         break;
     case VIA_MSG_PROOF_DA_REFERENCE:
-        json_object_set_new(o, "l1_batch_reveal_txid", txidv(m->u.proof_da_ref.l1_batch_reveal_txid));
+        json_object_set_new(o, "l1_batch_reveal_txid",
+                            txidv(m->u.proof_da_ref.l1_batch_reveal_txid));
         json_object_set_new(o, "da_identifier", json_string(m->u.proof_da_ref.da_identifier));
         json_object_set_new(o, "blob_id", json_string(m->u.proof_da_ref.blob_id));
         break;
     case VIA_MSG_L1_TO_L2:
         json_object_set_new(o, "receiver_l2_address", hexv(m->u.l1_to_l2.receiver_l2_address, 20));
         json_object_set_new(o, "l2_contract_address", hexv(m->u.l1_to_l2.l2_contract_address, 20));
-        json_object_set_new(o, "call_data", hexv(m->u.l1_to_l2.call_data, m->u.l1_to_l2.call_data_len));
+        json_object_set_new(o, "call_data",
+                            hexv(m->u.l1_to_l2.call_data, m->u.l1_to_l2.call_data_len));
         break;
     }
     return o;
@@ -378,8 +387,8 @@ static int scan_tx(via_watcher *w, via_chain_error *err, found *f, const via_btc
     return VIA_CHAIN_OK;
 }
 
-static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *block,
-                      int64_t height, const char *hash) {
+static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *block, int64_t height,
+                      const char *hash) {
     json_t *txs = json_object_get(block, "tx");
     for (size_t i = 0; i < json_array_size(txs); i++) {
         json_t *t = json_array_get(txs, i);
@@ -394,8 +403,8 @@ static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *bl
         via_btc_error be = {{0}};
         if (via_btc_tx_parse(&tx, raw, len, &be)) {
             free(raw);
-            return via_chain_fail(err, VIA_CHAIN_EFORMAT, "watcher: block %s tx %zu (%s): %s",
-                                  hash, i, txid, be.msg);
+            return via_chain_fail(err, VIA_CHAIN_EFORMAT, "watcher: block %s tx %zu (%s): %s", hash,
+                                  i, txid, be.msg);
         }
         free(raw);
         if (i > 0) /* the coinbase carries neither messages nor deposits */
@@ -436,8 +445,8 @@ static int store_block(via_watcher *w, via_chain_error *err, const found *f, int
             goto fail;
         }
         const char *tag = via_msg_type_tag(m->message.msg.type);
-        const char *pm[9] = {hs, hash, m->txid, ti, ii, tag ? tag : "?", signer,
-                             m->has_sender ? sender : NULL, ps};
+        const char *pm[9] = {
+            hs, hash, m->txid, ti, ii, tag ? tag : "?", signer, m->has_sender ? sender : NULL, ps};
         rc = pg_exec(w, err, "insert via_messages",
                      "INSERT INTO via_messages (block_height, block_hash, txid, tx_index, "
                      "input_index, msg_type, signer_xonly, sender_pubkey, payload) VALUES "
@@ -455,13 +464,16 @@ static int store_block(via_watcher *w, via_chain_error *err, const found *f, int
         snprintf(pid, sizeof pid, "%llu", (unsigned long long)d->priority_id);
         memcpy(recv, "\\x", 2);
         via_chain_hex_encode(recv + 2, d->receiver, 20);
-        const char *pd[9] = {hs, hash, d->txid, ti, vo, amt, recv,
-                             d->form == VIA_DEPOSIT_INSCRIPTION ? "inscription" : "op_return", pid};
-        if ((rc = pg_exec(w, err, "insert via_deposits",
-                          "INSERT INTO via_deposits (block_height, block_hash, txid, tx_index, vout, "
-                          "amount_sat, receiver, form, priority_id) VALUES ($1::bigint, $2, $3, "
-                          "$4::int, $5::int, $6::bigint, $7::bytea, $8, $9::bigint)",
-                          9, pd, NULL)))
+        const char *pd[9] = {
+            hs, hash, d->txid, ti,
+            vo, amt,  recv,    d->form == VIA_DEPOSIT_INSCRIPTION ? "inscription" : "op_return",
+            pid};
+        if ((rc = pg_exec(
+                 w, err, "insert via_deposits",
+                 "INSERT INTO via_deposits (block_height, block_hash, txid, tx_index, vout, "
+                 "amount_sat, receiver, form, priority_id) VALUES ($1::bigint, $2, $3, "
+                 "$4::int, $5::int, $6::bigint, $7::bytea, $8, $9::bigint)",
+                 9, pd, NULL)))
             goto fail;
     }
     const char *pc[1] = {next};
@@ -570,8 +582,10 @@ int via_watcher_poll(via_watcher *w, via_chain_error *err, int64_t *processed) {
         if (!prev) prev = "0000000000000000000000000000000000000000000000000000000000000000";
         if (json_integer_value(json_object_get(block, "height")) != h) {
             json_decref(block);
-            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "watcher: block %s reports height %lld, "
-                                "expected %lld", hash,
+            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+                                "watcher: block %s reports height %lld, "
+                                "expected %lld",
+                                hash,
                                 (long long)json_integer_value(json_object_get(block, "height")),
                                 (long long)h);
             break;

@@ -65,7 +65,8 @@ void node_fund(via_rpc *rpc, const char *address, uint64_t sats, via_btc_utxo *o
     via_btc_error e;
     if (node_is_standin()) {
         json_t *r = node_call(rpc, "standin_fund", json_pack("[sI]", address, (json_int_t)sats));
-        assert_int_equal(via_btc_txid_from_hex(out->txid, json_string_value(json_object_get(r, "txid")), &e), 0);
+        assert_int_equal(
+            via_btc_txid_from_hex(out->txid, json_string_value(json_object_get(r, "txid")), &e), 0);
         out->vout = 0;
         out->value = sats;
         json_decref(r);
@@ -74,11 +75,16 @@ void node_fund(via_rpc *rpc, const char *address, uint64_t sats, via_btc_utxo *o
     json_t *hashes = node_call(rpc, "generatetoaddress", json_pack("[is]", 1, address));
     json_t *block = NULL;
     via_chain_error err = {0};
-    assert_int_equal(via_rpc_getblock(rpc, &err, &block, json_string_value(json_array_get(hashes, 0))), 0);
+    assert_int_equal(
+        via_rpc_getblock(rpc, &err, &block, json_string_value(json_array_get(hashes, 0))), 0);
     json_t *cb = json_array_get(json_object_get(block, "tx"), 0);
-    assert_int_equal(via_btc_txid_from_hex(out->txid, json_string_value(json_object_get(cb, "txid")), &e), 0);
+    assert_int_equal(
+        via_btc_txid_from_hex(out->txid, json_string_value(json_object_get(cb, "txid")), &e), 0);
     out->vout = 0;
-    out->value = (uint64_t)(json_number_value(json_object_get(json_array_get(json_object_get(cb, "vout"), 0), "value")) * 1e8 + 0.5);
+    out->value = (uint64_t)(json_number_value(json_object_get(
+                                json_array_get(json_object_get(cb, "vout"), 0), "value")) *
+                                1e8 +
+                            0.5);
     json_decref(block);
     json_decref(hashes);
     node_mine(rpc, 100); /* coinbase maturity */

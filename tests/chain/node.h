@@ -4,10 +4,10 @@
 #define VIA_TEST_NODE_H
 #include "via/chain.h"
 
-via_rpc *node_rpc(void);                 /* from VIA_TEST_RPC_*; fails the test when unset */
+via_rpc *node_rpc(void); /* from VIA_TEST_RPC_*; fails the test when unset */
 int node_is_standin(void);
 json_t *node_call(via_rpc *rpc, const char *method, json_t *params); /* asserts success */
-void node_mine(via_rpc *rpc, int n);      /* n blocks paying a throwaway key */
+void node_mine(via_rpc *rpc, int n); /* n blocks paying a throwaway key */
 /* Gives `address` a confirmed spendable coin (exactly sats on the stand-in; a 50 BTC coinbase
  * matured by 100 blocks on bitcoind) and reports it. */
 void node_fund(via_rpc *rpc, const char *address, uint64_t sats, via_btc_utxo *out);

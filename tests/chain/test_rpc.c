@@ -141,7 +141,8 @@ static void test_p2wpkh_spend_cycle(void **state) {
     size_t n = 0;
     assert_int_equal(via_rpc_scantxoutset(rpc, &err, &us, &n, descs, 1), 0);
     int seen = 0;
-    for (size_t i = 0; i < n; i++) seen |= !strcmp(us[i].txid, utxid) && us[i].vout == 0;
+    for (size_t i = 0; i < n; i++)
+        seen |= !strcmp(us[i].txid, utxid) && us[i].vout == 0;
     assert_true(seen);
     free(us);
 
@@ -233,7 +234,8 @@ static void test_p2tr_keypath(void **state) {
     uint8_t other[32];
     node_test_key(other, 3);
     assert_int_equal(via_btc_sign_taproot_keypath(&tx, 0, &spent, 1, other, NULL,
-                                                  VIA_BTC_SIGHASH_DEFAULT, NULL, &be), 0);
+                                                  VIA_BTC_SIGHASH_DEFAULT, NULL, &be),
+                     0);
     uint8_t *raw;
     size_t len;
     assert_int_equal(via_btc_tx_serialize(&raw, &len, &tx, 1), 0);
@@ -241,8 +243,9 @@ static void test_p2tr_keypath(void **state) {
     assert_int_equal(via_rpc_testmempoolaccept(rpc, &err, &acc, raw, len), 0);
     assert_false(acc.allowed);
     free(raw);
-    assert_int_equal(via_btc_sign_taproot_keypath(&tx, 0, &spent, 1, key, NULL,
-                                                  VIA_BTC_SIGHASH_ALL, NULL, &be), 0);
+    assert_int_equal(
+        via_btc_sign_taproot_keypath(&tx, 0, &spent, 1, key, NULL, VIA_BTC_SIGHASH_ALL, NULL, &be),
+        0);
     char txid[65];
     send_ok(&tx, txid);
     node_mine(rpc, 1);

@@ -25,8 +25,8 @@ static int teardown(void **state) {
 
 static void set_fail(const char *mode, int count, long delay_ms, long size) {
     json_decref(node_call(knob, "standin_fail",
-                          json_pack("[{s:s,s:i,s:i,s:i}]", "mode", mode, "count", count,
-                                    "delay_ms", (int)delay_ms, "size", (int)size)));
+                          json_pack("[{s:s,s:i,s:i,s:i}]", "mode", mode, "count", count, "delay_ms",
+                                    (int)delay_ms, "size", (int)size)));
 }
 
 static via_rpc *client(int retries, int threshold, long cooldown_ms, long timeout_ms,
@@ -227,10 +227,10 @@ static void test_auth(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_server_down),         cmocka_unit_test(test_http500_then_recover),
-        cmocka_unit_test(test_garbage_json),        cmocka_unit_test(test_rpc_error_not_retried),
-        cmocka_unit_test(test_timeout_and_close),   cmocka_unit_test(test_response_bound),
-        cmocka_unit_test(test_breaker),             cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_server_down),       cmocka_unit_test(test_http500_then_recover),
+        cmocka_unit_test(test_garbage_json),      cmocka_unit_test(test_rpc_error_not_retried),
+        cmocka_unit_test(test_timeout_and_close), cmocka_unit_test(test_response_bound),
+        cmocka_unit_test(test_breaker),           cmocka_unit_test(test_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -80,13 +80,17 @@ static void test_inscribe_then_watch(void **state) {
     assert_int_equal(via_rpc_getblockcount(rpc, &err, &start), 0);
 
     /* Bad input: clear error, exit status 2, nothing broadcast. */
-    snprintf(args, sizeof args, "inscribe --wallet %s --network regtest --type attestation "
-             "--reference nothex --vote ok", kf);
+    snprintf(args, sizeof args,
+             "inscribe --wallet %s --network regtest --type attestation "
+             "--reference nothex --vote ok",
+             kf);
     assert_int_equal(run_tool(out, sizeof out, args), 2);
 
     const char *ref = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-    snprintf(args, sizeof args, "inscribe --wallet %s --network regtest --type attestation "
-             "--reference %s --vote not-ok", kf, ref);
+    snprintf(args, sizeof args,
+             "inscribe --wallet %s --network regtest --type attestation "
+             "--reference %s --vote not-ok",
+             kf, ref);
     assert_int_equal(run_tool(out, sizeof out, args), 0);
     assert_true(field(out, "commit_txid=", commit));
     assert_true(field(out, "reveal_txid=", reveal));
@@ -153,11 +157,12 @@ static void test_bridge_spend_3_keys(void **state) {
     node_test_key(dk, 40);
     node_p2wpkh_address(to, dk);
     /* Too much: refused before signing. */
-    snprintf(args, sizeof args, "bridge-spend --keys %s %s %s --to %s --amount 100000000000",
-             kf[0], kf[1], kf[2], to);
+    snprintf(args, sizeof args, "bridge-spend --keys %s %s %s --to %s --amount 100000000000", kf[0],
+             kf[1], kf[2], to);
     assert_int_equal(run_tool(out, sizeof out, args), 1);
     /* Only two of the three keys: a different aggregate key, which owns nothing. */
-    snprintf(args, sizeof args, "bridge-spend --keys %s %s --to %s --amount 40000", kf[0], kf[1], to);
+    snprintf(args, sizeof args, "bridge-spend --keys %s %s --to %s --amount 40000", kf[0], kf[1],
+             to);
     assert_int_equal(run_tool(out, sizeof out, args), 1);
 
     snprintf(args, sizeof args, "bridge-spend --keys %s %s %s --to %s --amount 40000 --fee-rate 2",

@@ -18,8 +18,12 @@ static uint8_t bridge_script[34];
 static int n_msg_cb, n_dep_cb, n_rollback_cb;
 static int64_t rollback_from;
 
-static void on_message(void *ud, const via_watch_message *m) { n_msg_cb++; }
-static void on_deposit(void *ud, const via_watch_deposit *d) { n_dep_cb++; }
+static void on_message(void *ud, const via_watch_message *m) {
+    n_msg_cb++;
+}
+static void on_deposit(void *ud, const via_watch_deposit *d) {
+    n_dep_cb++;
+}
 static void on_rollback(void *ud, int64_t from) {
     n_rollback_cb++;
     rollback_from = from;
@@ -35,7 +39,8 @@ static long long q_int(const char *sql) {
 
 static void q_str(char *out, size_t cap, const char *sql) {
     PGresult *r = PQexec(pg, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) fail_msg("%s: %s", sql, PQerrorMessage(pg));
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+        fail_msg("%s: %s", sql, PQerrorMessage(pg));
     snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
 }
@@ -154,7 +159,8 @@ static void test_watcher_flow(void **state) {
     via_msg att;
     memset(&att, 0, sizeof att);
     att.type = VIA_MSG_VALIDATOR_ATTESTATION;
-    for (int i = 0; i < 32; i++) att.u.attestation.reference_txid[i] = (uint8_t)(i + 1);
+    for (int i = 0; i < 32; i++)
+        att.u.attestation.reference_txid[i] = (uint8_t)(i + 1);
     att.u.attestation.vote_ok = 1;
     char att_reveal[65], dep_txid[65], dep2_reveal[65];
     inscribe(11, u11, &att, NULL, att_reveal);
@@ -185,30 +191,37 @@ static void test_watcher_flow(void **state) {
     via_watcher_get_stats(w, &st);
     assert_int_equal(st.next_height, H + 1); /* H has 2 confirmations, H+1 only one */
     char sql[512], got[256];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM via_messages WHERE txid = '%s' AND msg_type = "
-             "'ValidatorAttestationMessage' AND block_height = %lld AND payload->>'vote_ok' = 'true'",
-             att_reveal, (long long)H);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM via_messages WHERE txid = '%s' AND msg_type = "
+        "'ValidatorAttestationMessage' AND block_height = %lld AND payload->>'vote_ok' = 'true'",
+        att_reveal, (long long)H);
     assert_int_equal(q_int(sql), 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM via_deposits WHERE txid = '%s' AND amount_sat = 10000 AND vout = 0 "
-             "AND receiver = '\\xabababababababababababababababababababab'::bytea AND form = 'op_return'",
-             dep_txid);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM via_deposits WHERE txid = '%s' AND amount_sat = 10000 AND vout = 0 "
+        "AND receiver = '\\xabababababababababababababababababababab'::bytea AND form = "
+        "'op_return'",
+        dep_txid);
     assert_int_equal(q_int(sql), 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM via_deposits WHERE txid = '%s' AND amount_sat = 7000 "
-             "AND receiver = '\\xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd'::bytea AND form = 'inscription'",
+             "AND receiver = '\\xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd'::bytea AND form = "
+             "'inscription'",
              dep2_reveal);
     assert_int_equal(q_int(sql), 1);
     /* The attestation's payload names the reference in display order. */
-    q_str(got, sizeof got, "SELECT payload->>'reference_txid' FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage'");
+    q_str(got, sizeof got,
+          "SELECT payload->>'reference_txid' FROM via_messages WHERE msg_type = "
+          "'ValidatorAttestationMessage'");
     char want[65];
     via_btc_txid_to_hex(want, att.u.attestation.reference_txid);
     assert_string_equal(got, want);
     assert_int_equal(n_msg_cb, 2); /* attestation + L1ToL2 */
     assert_int_equal(n_dep_cb, 2);
     char old_hash[65];
-    snprintf(sql, sizeof sql, "SELECT hash FROM via_chain_blocks WHERE height = %lld", (long long)H);
+    snprintf(sql, sizeof sql, "SELECT hash FROM via_chain_blocks WHERE height = %lld",
+             (long long)H);
     q_str(old_hash, sizeof old_hash, sql);
 
     /* Reorg: blocks H and H+1 are replaced; the transactions are mined again at height H. */
@@ -217,9 +230,11 @@ static void test_watcher_flow(void **state) {
     assert_int_equal(n_rollback_cb, 1);
     assert_int_equal(rollback_from, H);
     assert_int_equal(q_int("SELECT count(*) FROM via_chain_reorgs"), 1);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM via_messages WHERE block_hash = '%s'", old_hash);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM via_messages WHERE block_hash = '%s'",
+             old_hash);
     assert_int_equal(q_int(sql), 0);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM via_deposits WHERE block_hash = '%s'", old_hash);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM via_deposits WHERE block_hash = '%s'",
+             old_hash);
     assert_int_equal(q_int(sql), 0);
     assert_int_equal(q_int("SELECT count(*) FROM via_messages"), 2);
     assert_int_equal(q_int("SELECT count(*) FROM via_deposits"), 2);
@@ -231,7 +246,8 @@ static void test_watcher_flow(void **state) {
     assert_string_equal(new_hash, node_hash);
     /* Stored blocks form one chain: every prev_hash matches the row below. */
     assert_int_equal(q_int("SELECT count(*) FROM via_chain_blocks b JOIN via_chain_blocks p "
-                           "ON p.height = b.height - 1 WHERE p.hash <> b.prev_hash"), 0);
+                           "ON p.height = b.height - 1 WHERE p.hash <> b.prev_hash"),
+                     0);
     via_watcher_get_stats(w, &st);
     int64_t next = st.next_height;
     long long blocks = q_int("SELECT count(*) FROM via_chain_blocks");

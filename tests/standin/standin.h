@@ -43,8 +43,8 @@ typedef struct {
     size_t n_mempool, cap_mempool;
     sb_coin *coins; /* every output of every confirmed tx, spent or not */
     size_t n_coins, cap_coins;
-    uint64_t extranonce; /* makes every coinbase, and so every block, unique */
-    uint32_t clock;      /* block timestamps */
+    uint64_t extranonce;     /* makes every coinbase, and so every block, unique */
+    uint32_t clock;          /* block timestamps */
     int64_t fee_sat_per_kvb; /* estimatesmartfee answer; 0 = "insufficient data" */
 } sb_chain;
 

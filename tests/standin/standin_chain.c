@@ -19,7 +19,8 @@
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
+    while (c < need)
+        c *= 2;
     void *q = realloc(*p, c * elem);
     if (!q) return -1;
     *p = q;
@@ -34,7 +35,8 @@ void sb_tx_free(sb_tx *t) {
 }
 
 static void block_free(sb_block *b) {
-    for (size_t i = 0; i < b->n_tx; i++) sb_tx_free(&b->txs[i]);
+    for (size_t i = 0; i < b->n_tx; i++)
+        sb_tx_free(&b->txs[i]);
     free(b->txs);
     memset(b, 0, sizeof *b);
 }
@@ -67,7 +69,8 @@ static int apply_tx(sb_chain *c, const sb_tx *t, int64_t height) {
                 if (c->coins[k].vout == tx->in[i].prev_vout &&
                     memcmp(c->coins[k].txid, tx->in[i].prev_txid, 32) == 0)
                     c->coins[k].spent = 1;
-    if (grow((void **)&c->coins, &c->cap_coins, c->n_coins + tx->n_out, sizeof *c->coins)) return -1;
+    if (grow((void **)&c->coins, &c->cap_coins, c->n_coins + tx->n_out, sizeof *c->coins))
+        return -1;
     for (size_t o = 0; o < tx->n_out; o++) {
         sb_coin *k = &c->coins[c->n_coins++];
         memcpy(k->txid, t->txid, 32);
@@ -91,7 +94,8 @@ static int rebuild_coins(sb_chain *c) {
 }
 
 static void put_le32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Merkle root over 32-byte leaves (in place). */
@@ -122,7 +126,8 @@ static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t 
     size_t n = 0;
     uint8_t hbytes[8];
     size_t hl = 0;
-    for (int64_t v = height; v > 0; v >>= 8) hbytes[hl++] = (uint8_t)v;
+    for (int64_t v = height; v > 0; v >>= 8)
+        hbytes[hl++] = (uint8_t)v;
     if (hl && (hbytes[hl - 1] & 0x80)) hbytes[hl++] = 0;
     if (height == 0) {
         sig[n++] = 0x00;
@@ -133,11 +138,13 @@ static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t 
     }
     sig[n++] = 8;
     uint64_t en = ++c->extranonce;
-    for (int i = 0; i < 8; i++) sig[n++] = (uint8_t)(en >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        sig[n++] = (uint8_t)(en >> (8 * i));
     int rc = via_btc_tx_add_input(&cb, zero, 0xffffffffu, 0xffffffffu);
     if (!rc) {
         cb.in[0].script_sig.data = malloc(n);
-        if (!cb.in[0].script_sig.data) rc = -1;
+        if (!cb.in[0].script_sig.data)
+            rc = -1;
         else {
             memcpy(cb.in[0].script_sig.data, sig, n);
             cb.in[0].script_sig.len = n;
@@ -150,9 +157,11 @@ static int make_coinbase(sb_chain *c, sb_tx *out, int64_t height, const uint8_t 
     if (!rc && fees) rc = via_btc_tx_add_output(&cb, fees, op_true, sizeof op_true);
     if (!rc) {
         uint8_t(*w)[32] = calloc(n_txs + 1, 32);
-        if (!w) rc = -1;
+        if (!w)
+            rc = -1;
         else {
-            for (size_t i = 0; i < n_txs; i++) memcpy(w[i + 1], txs[i].wtxid, 32);
+            for (size_t i = 0; i < n_txs; i++)
+                memcpy(w[i + 1], txs[i].wtxid, 32);
             uint8_t buf[64] = {0}, commit[38] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
             merkle_root(buf, w, n_txs + 1);
             via_btc_sha256d(commit + 6, buf, 64); /* root || 32-byte zero reserved value */
@@ -180,14 +189,16 @@ static int append_block(sb_chain *c, const uint8_t *script, size_t script_len, u
         free(b.txs);
         return -1;
     }
-    for (size_t i = 0; i < n_txs; i++) b.txs[i + 1] = txs[i];
+    for (size_t i = 0; i < n_txs; i++)
+        b.txs[i + 1] = txs[i];
     b.n_tx = n_txs + 1;
     uint8_t(*ids)[32] = malloc(b.n_tx * 32);
     if (!ids) {
         block_free(&b);
         return -1;
     }
-    for (size_t i = 0; i < b.n_tx; i++) memcpy(ids[i], b.txs[i].txid, 32);
+    for (size_t i = 0; i < b.n_tx; i++)
+        memcpy(ids[i], b.txs[i].txid, 32);
     b.time = c->clock += 1;
     put_le32(b.header, 0x20000000u);
     if (c->n_blocks) memcpy(b.header + 4, c->blocks[c->n_blocks - 1].hash, 32);
@@ -215,8 +226,10 @@ int sb_chain_init(sb_chain *c) {
 }
 
 void sb_chain_free(sb_chain *c) {
-    for (size_t i = 0; i < c->n_blocks; i++) block_free(&c->blocks[i]);
-    for (size_t i = 0; i < c->n_mempool; i++) sb_tx_free(&c->mempool[i]);
+    for (size_t i = 0; i < c->n_blocks; i++)
+        block_free(&c->blocks[i]);
+    for (size_t i = 0; i < c->n_mempool; i++)
+        sb_tx_free(&c->mempool[i]);
     free(c->blocks);
     free(c->mempool);
     free(c->coins);
@@ -227,11 +240,13 @@ int sb_mine(sb_chain *c, const uint8_t *script, size_t script_len, uint64_t valu
     uint64_t fees = 0;
     for (size_t i = 0; i < c->n_mempool; i++) {
         uint64_t in = 0, out = 0;
-        for (size_t k = 0; k < c->mempool[i].tx.n_out; k++) out += c->mempool[i].tx.out[k].value;
+        for (size_t k = 0; k < c->mempool[i].tx.n_out; k++)
+            out += c->mempool[i].tx.out[k].value;
         for (size_t k = 0; k < c->mempool[i].tx.n_in; k++) {
             const via_btc_txin *x = &c->mempool[i].tx.in[k];
             const sb_coin *coin = sb_find_coin(c, x->prev_txid, x->prev_vout);
-            if (coin) in += coin->value;
+            if (coin)
+                in += coin->value;
             else
                 for (size_t j = 0; j < i; j++)
                     if (!memcmp(c->mempool[j].txid, x->prev_txid, 32) &&
@@ -329,13 +344,15 @@ int sb_mempool_spends(const sb_chain *c, const uint8_t txid[32], uint32_t vout) 
 }
 
 int sb_mempool_add(sb_chain *c, sb_tx *t) {
-    if (grow((void **)&c->mempool, &c->cap_mempool, c->n_mempool + 1, sizeof *c->mempool)) return -1;
+    if (grow((void **)&c->mempool, &c->cap_mempool, c->n_mempool + 1, sizeof *c->mempool))
+        return -1;
     c->mempool[c->n_mempool++] = *t;
     memset(t, 0, sizeof *t);
     return 0;
 }
 
-static int reject(sb_reject *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int reject(sb_reject *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int reject(sb_reject *r, int code, const char *fmt, ...) {
     r->code = code;
     va_list ap;
@@ -361,34 +378,43 @@ static const uint8_t *tapscript_key(const uint8_t *s, size_t n) {
         uint8_t op = s[i++];
         size_t len;
         if (op == 0x00 || (op >= 0x51 && op <= 0x60) || op == 0x4f) continue;
-        if (op >= 1 && op <= 75) len = op;
-        else if (op == 0x4c && i + 1 <= n - 1) len = s[i], i += 1;
-        else if (op == 0x4d && i + 2 <= n - 1) len = s[i] | (size_t)s[i + 1] << 8, i += 2;
-        else return NULL;
+        if (op >= 1 && op <= 75)
+            len = op;
+        else if (op == 0x4c && i + 1 <= n - 1)
+            len = s[i], i += 1;
+        else if (op == 0x4d && i + 2 <= n - 1)
+            len = s[i] | (size_t)s[i + 1] << 8, i += 2;
+        else
+            return NULL;
         if (len > n - 1 - i) return NULL;
         i += len;
     }
     return s + 1;
 }
 
-static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *spent, size_t n_spent,
-                        sb_reject *rej) {
+static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *spent,
+                        size_t n_spent, sb_reject *rej) {
     const via_btc_txin *in = &tx->in[idx];
     const uint8_t *spk = spent[idx].script_pubkey.data;
     size_t spk_len = spent[idx].script_pubkey.len;
     via_btc_error e = {{0}};
     if (in->script_sig.len)
-        return reject(rej, RPC_VERIFY_REJECTED, "input %zu: scriptSig must be empty for a segwit spend", idx);
+        return reject(rej, RPC_VERIFY_REJECTED,
+                      "input %zu: scriptSig must be empty for a segwit spend", idx);
     if (spk_len == 22 && spk[0] == 0x00 && spk[1] == 0x14) {
         if (in->n_witness != 2 || in->witness[1].len != 33 || in->witness[0].len < 9 ||
             in->witness[0].len > 73)
             return reject(rej, RPC_VERIFY_REJECTED,
-                          "mandatory-script-verify-flag-failed (input %zu: P2WPKH witness must be [sig, pubkey])", idx);
+                          "mandatory-script-verify-flag-failed (input %zu: P2WPKH witness must be "
+                          "[sig, pubkey])",
+                          idx);
         uint8_t h160[20];
         via_btc_hash160(h160, in->witness[1].data, 33);
         if (memcmp(h160, spk + 2, 20))
             return reject(rej, RPC_VERIFY_REJECTED,
-                          "mandatory-script-verify-flag-failed (input %zu: pubkey does not match the P2WPKH program)", idx);
+                          "mandatory-script-verify-flag-failed (input %zu: pubkey does not match "
+                          "the P2WPKH program)",
+                          idx);
         uint8_t code[25], digest[32];
         via_btc_p2wpkh_script_code(code, in->witness[1].data);
         uint8_t ht = in->witness[0].data[in->witness[0].len - 1];
@@ -396,7 +422,9 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
             via_btc_ecdsa_verify(in->witness[0].data, in->witness[0].len - 1, digest,
                                  in->witness[1].data))
             return reject(rej, RPC_VERIFY_REJECTED,
-                          "mandatory-script-verify-flag-failed (input %zu: P2WPKH ECDSA signature does not verify)", idx);
+                          "mandatory-script-verify-flag-failed (input %zu: P2WPKH ECDSA signature "
+                          "does not verify)",
+                          idx);
         return 0;
     }
     if (spk_len == 34 && spk[0] == 0x51 && spk[1] == 0x20) {
@@ -409,7 +437,9 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
             nw--;
         }
         if (nw == 0)
-            return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: empty taproot witness)", idx);
+            return reject(rej, RPC_VERIFY_REJECTED,
+                          "mandatory-script-verify-flag-failed (input %zu: empty taproot witness)",
+                          idx);
         const via_btc_bytes *sigb;
         uint8_t leaf[32];
         via_btc_taproot_ext ext = {annex, annex_len, NULL, 0xffffffffu};
@@ -419,32 +449,55 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
         } else {
             const via_btc_bytes *script = &in->witness[nw - 2], *control = &in->witness[nw - 1];
             if (control->len < 33 || (control->data[0] & 0xfe) != VIA_BTC_TAPSCRIPT_LEAF)
-                return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: unsupported leaf version or short control block)", idx);
+                return reject(rej, RPC_VERIFY_REJECTED,
+                              "mandatory-script-verify-flag-failed (input %zu: unsupported leaf "
+                              "version or short control block)",
+                              idx);
             if (via_btc_taproot_verify_commitment(spk + 2, script->data, script->len, control->data,
                                                   control->len, &e))
-                return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: control block does not commit to the output key)", idx);
+                return reject(rej, RPC_VERIFY_REJECTED,
+                              "mandatory-script-verify-flag-failed (input %zu: control block does "
+                              "not commit to the output key)",
+                              idx);
             key = tapscript_key(script->data, script->len);
             if (!key)
-                return reject(rej, RPC_VERIFY_REJECTED, "input %zu: tapscript outside the stand-in's subset (<key> OP_CHECKSIG [envelope])", idx);
+                return reject(rej, RPC_VERIFY_REJECTED,
+                              "input %zu: tapscript outside the stand-in's subset (<key> "
+                              "OP_CHECKSIG [envelope])",
+                              idx);
             if (nw != 3)
-                return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: tapscript stack must be [sig])", idx);
+                return reject(rej, RPC_VERIFY_REJECTED,
+                              "mandatory-script-verify-flag-failed (input %zu: tapscript stack "
+                              "must be [sig])",
+                              idx);
             via_btc_tapleaf_hash(leaf, VIA_BTC_TAPSCRIPT_LEAF, script->data, script->len);
             ext.tapleaf_hash = leaf;
             sigb = &in->witness[0];
         }
         uint32_t ht;
-        if (sigb->len == 64) ht = VIA_BTC_SIGHASH_DEFAULT;
-        else if (sigb->len == 65 && sigb->data[64] != 0) ht = sigb->data[64];
+        if (sigb->len == 64)
+            ht = VIA_BTC_SIGHASH_DEFAULT;
+        else if (sigb->len == 65 && sigb->data[64] != 0)
+            ht = sigb->data[64];
         else
-            return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: Schnorr signature must be 64 or 65 bytes)", idx);
+            return reject(rej, RPC_VERIFY_REJECTED,
+                          "mandatory-script-verify-flag-failed (input %zu: Schnorr signature must "
+                          "be 64 or 65 bytes)",
+                          idx);
         uint8_t digest[32];
         if (via_btc_sighash_taproot(digest, tx, idx, spent, n_spent, ht, &ext, &e))
-            return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: invalid sighash type)", idx);
+            return reject(rej, RPC_VERIFY_REJECTED,
+                          "mandatory-script-verify-flag-failed (input %zu: invalid sighash type)",
+                          idx);
         if (via_btc_schnorr_verify(sigb->data, digest, 32, key))
-            return reject(rej, RPC_VERIFY_REJECTED, "mandatory-script-verify-flag-failed (input %zu: Schnorr signature does not verify)", idx);
+            return reject(rej, RPC_VERIFY_REJECTED,
+                          "mandatory-script-verify-flag-failed (input %zu: Schnorr signature does "
+                          "not verify)",
+                          idx);
         return 0;
     }
-    return reject(rej, RPC_VERIFY_REJECTED, "input %zu: the stand-in only verifies P2WPKH and P2TR spends", idx);
+    return reject(rej, RPC_VERIFY_REJECTED,
+                  "input %zu: the stand-in only verifies P2WPKH and P2TR spends", idx);
 }
 
 int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size_t raw_len,
@@ -486,7 +539,8 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
             goto done;
         }
         for (size_t j = 0; j < i; j++)
-            if (tx.in[j].prev_vout == in->prev_vout && !memcmp(tx.in[j].prev_txid, in->prev_txid, 32)) {
+            if (tx.in[j].prev_vout == in->prev_vout &&
+                !memcmp(tx.in[j].prev_txid, in->prev_txid, 32)) {
                 rc = reject(rej, RPC_VERIFY_REJECTED, "bad-txns-inputs-duplicate (input %zu)", i);
                 goto done;
             }
@@ -500,12 +554,14 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
             for (size_t m = 0; m < c->n_mempool; m++)
                 if (!memcmp(c->mempool[m].txid, in->prev_txid, 32)) parent = &c->mempool[m];
             if (!parent || in->prev_vout >= parent->tx.n_out) {
-                rc = reject(rej, RPC_VERIFY_ERROR, "bad-txns-inputs-missingorspent (input %zu: no such output)", i);
+                rc = reject(rej, RPC_VERIFY_ERROR,
+                            "bad-txns-inputs-missingorspent (input %zu: no such output)", i);
                 goto done;
             }
             spent[i] = parent->tx.out[in->prev_vout];
         } else {
-            rc = reject(rej, RPC_VERIFY_ERROR, "bad-txns-inputs-missingorspent (input %zu: already spent)", i);
+            rc = reject(rej, RPC_VERIFY_ERROR,
+                        "bad-txns-inputs-missingorspent (input %zu: already spent)", i);
             goto done;
         }
         if (sb_mempool_spends(c, in->prev_txid, in->prev_vout)) {
@@ -515,7 +571,8 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
         in_sum += spent[i].value;
     }
     for (size_t o = 0; o < tx.n_out; o++) {
-        if (tx.out[o].value > 2100000000000000ULL || out_sum + tx.out[o].value > 2100000000000000ULL) {
+        if (tx.out[o].value > 2100000000000000ULL ||
+            out_sum + tx.out[o].value > 2100000000000000ULL) {
             rc = reject(rej, RPC_VERIFY_REJECTED, "bad-txns-vout-toolarge (output %zu)", o);
             goto done;
         }

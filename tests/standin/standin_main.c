@@ -61,9 +61,13 @@ static json_t *rpc_error(int code, const char *msg) {
 #define RPC_METHOD_NOT_FOUND -32601
 #define RPC_DESERIALIZATION_ERROR -22
 
-static json_t *amount(uint64_t sat) { return json_real((double)sat / 1e8); }
+static json_t *amount(uint64_t sat) {
+    return json_real((double)sat / 1e8);
+}
 
-static void hex32(char out[65], const uint8_t h[32]) { via_btc_txid_to_hex(out, h); }
+static void hex32(char out[65], const uint8_t h[32]) {
+    via_btc_txid_to_hex(out, h);
+}
 
 static json_t *hexj(const uint8_t *d, size_t n) {
     char *h = malloc(2 * n + 1);
@@ -80,10 +84,14 @@ static json_t *script_json(const uint8_t *s, size_t n) {
     char addr[VIA_BTC_ADDRESS_MAX];
     via_btc_error e;
     const char *type = "nonstandard";
-    if (n == 22 && s[0] == 0 && s[1] == 20) type = "witness_v0_keyhash";
-    else if (n == 34 && s[0] == 0 && s[1] == 32) type = "witness_v0_scripthash";
-    else if (n == 34 && s[0] == 0x51 && s[1] == 32) type = "witness_v1_taproot";
-    else if (n >= 1 && s[0] == 0x6a) type = "nulldata";
+    if (n == 22 && s[0] == 0 && s[1] == 20)
+        type = "witness_v0_keyhash";
+    else if (n == 34 && s[0] == 0 && s[1] == 32)
+        type = "witness_v0_scripthash";
+    else if (n == 34 && s[0] == 0x51 && s[1] == 32)
+        type = "witness_v1_taproot";
+    else if (n >= 1 && s[0] == 0x6a)
+        type = "nulldata";
     if (via_btc_script_to_address(addr, NET, s, n, &e) == 0)
         json_object_set_new(o, "address", json_string(addr));
     json_object_set_new(o, "type", json_string(type));
@@ -130,10 +138,10 @@ static json_t *tx_json(const sb_tx *t, const sb_block *b, int64_t tip) {
     json_t *vout = json_array();
     for (size_t k = 0; k < t->tx.n_out; k++) {
         const via_btc_txout *out = &t->tx.out[k];
-        json_array_append_new(vout, json_pack("{s:o,s:i,s:o}", "value", amount(out->value), "n",
-                                              (int)k, "scriptPubKey",
-                                              script_json(out->script_pubkey.data,
-                                                          out->script_pubkey.len)));
+        json_array_append_new(
+            vout,
+            json_pack("{s:o,s:i,s:o}", "value", amount(out->value), "n", (int)k, "scriptPubKey",
+                      script_json(out->script_pubkey.data, out->script_pubkey.len)));
     }
     json_object_set_new(o, "vout", vout);
     json_object_set_new(o, "hex", hexj(t->raw, t->raw_len));
@@ -147,7 +155,9 @@ static json_t *tx_json(const sb_tx *t, const sb_block *b, int64_t tip) {
     return o;
 }
 
-static int64_t tip(void) { return (int64_t)chain.n_blocks - 1; }
+static int64_t tip(void) {
+    return (int64_t)chain.n_blocks - 1;
+}
 
 static int parse_hash_param(json_t *v, uint8_t out[32]) {
     via_btc_error e;
@@ -174,7 +184,9 @@ static json_t *m_getblockchaininfo(json_t *p, json_t **error) {
                      "initialblockdownload", 0, "pruned", 0, "warnings", "");
 }
 
-static json_t *m_getblockcount(json_t *p, json_t **error) { return json_integer(tip()); }
+static json_t *m_getblockcount(json_t *p, json_t **error) {
+    return json_integer(tip());
+}
 
 static json_t *m_getblockhash(json_t *p, json_t **error) {
     json_t *h = json_array_get(p, 0);
@@ -213,12 +225,14 @@ static json_t *m_getblock(json_t *p, json_t **error) {
     if (verbosity == 0) {
         /* header || varint(n) || txs; tests never need more than 252 txs per block */
         size_t n = 80 + 9;
-        for (size_t i = 0; i < b->n_tx; i++) n += b->txs[i].raw_len;
+        for (size_t i = 0; i < b->n_tx; i++)
+            n += b->txs[i].raw_len;
         uint8_t *raw = malloc(n), *q = raw;
         if (!raw) return json_null();
         memcpy(q, b->header, 80), q += 80;
         *q++ = (uint8_t)b->n_tx;
-        for (size_t i = 0; i < b->n_tx; i++) memcpy(q, b->txs[i].raw, b->txs[i].raw_len), q += b->txs[i].raw_len;
+        for (size_t i = 0; i < b->n_tx; i++)
+            memcpy(q, b->txs[i].raw, b->txs[i].raw_len), q += b->txs[i].raw_len;
         json_t *r = hexj(raw, (size_t)(q - raw));
         free(raw);
         return r;
@@ -367,7 +381,8 @@ static json_t *m_estimatesmartfee(json_t *p, json_t **error) {
                          0);
     json_int_t target = json_integer_value(t);
     if (target < 1 || target > 1008) {
-        *error = rpc_error(RPC_INVALID_PARAMETER, "Invalid conf_target, must be between 1 and 1008");
+        *error =
+            rpc_error(RPC_INVALID_PARAMETER, "Invalid conf_target, must be between 1 and 1008");
         return NULL;
     }
     return json_pack("{s:o,s:I}", "feerate", amount((uint64_t)chain.fee_sat_per_kvb), "blocks",
@@ -493,9 +508,9 @@ static json_t *m_scantxoutset(json_t *p, json_t **error) {
     free(scripts);
     free(lens);
     hex32(id, chain.blocks[tip()].hash);
-    return json_pack("{s:b,s:I,s:I,s:s,s:o,s:o}", "success", 1, "txouts",
-                     (json_int_t)chain.n_coins, "height", (json_int_t)tip(), "bestblock", id,
-                     "unspents", un, "total_amount", amount(total));
+    return json_pack("{s:b,s:I,s:I,s:s,s:o,s:o}", "success", 1, "txouts", (json_int_t)chain.n_coins,
+                     "height", (json_int_t)tip(), "bestblock", id, "unspents", un, "total_amount",
+                     amount(total));
 }
 
 static json_t *mine_to(const uint8_t *script, size_t len, uint64_t value, int64_t n) {
@@ -572,7 +587,8 @@ static json_t *m_standin_reorg(json_t *p, json_t **error) {
 static json_t *m_standin_fail(json_t *p, json_t **error) {
     json_t *o = json_array_get(p, 0);
     json_t *mode = json_object_get(o, "mode");
-    static const char *modes[] = {"none", "http500", "workqueue", "garbage", "close", "delay", "huge"};
+    static const char *modes[] = {"none",  "http500", "workqueue", "garbage",
+                                  "close", "delay",   "huge"};
     int ok = 0;
     for (size_t i = 0; json_is_string(mode) && i < sizeof modes / sizeof *modes; i++)
         ok |= !strcmp(json_string_value(mode), modes[i]);
@@ -604,22 +620,14 @@ static const struct {
     const char *name;
     method_fn fn;
 } methods[] = {
-    {"getblockchaininfo", m_getblockchaininfo},
-    {"getblockcount", m_getblockcount},
-    {"getblockhash", m_getblockhash},
-    {"getblock", m_getblock},
-    {"getrawtransaction", m_getrawtransaction},
-    {"sendrawtransaction", m_sendrawtransaction},
-    {"testmempoolaccept", m_testmempoolaccept},
-    {"estimatesmartfee", m_estimatesmartfee},
-    {"getrawmempool", m_getrawmempool},
-    {"gettxout", m_gettxout},
-    {"scantxoutset", m_scantxoutset},
-    {"generatetoaddress", m_generatetoaddress},
-    {"standin_fund", m_standin_fund},
-    {"standin_reorg", m_standin_reorg},
-    {"standin_fail", m_standin_fail},
-    {"standin_setfee", m_standin_setfee},
+    {"getblockchaininfo", m_getblockchaininfo}, {"getblockcount", m_getblockcount},
+    {"getblockhash", m_getblockhash},           {"getblock", m_getblock},
+    {"getrawtransaction", m_getrawtransaction}, {"sendrawtransaction", m_sendrawtransaction},
+    {"testmempoolaccept", m_testmempoolaccept}, {"estimatesmartfee", m_estimatesmartfee},
+    {"getrawmempool", m_getrawmempool},         {"gettxout", m_gettxout},
+    {"scantxoutset", m_scantxoutset},           {"generatetoaddress", m_generatetoaddress},
+    {"standin_fund", m_standin_fund},           {"standin_reorg", m_standin_reorg},
+    {"standin_fail", m_standin_fail},           {"standin_setfee", m_standin_setfee},
 };
 
 /* ---- HTTP ---- */
@@ -651,7 +659,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return MHD_YES;
     }
     if (*upload_size) {
-        if (b->len + *upload_size > MAX_BODY) b->too_big = 1;
+        if (b->len + *upload_size > MAX_BODY)
+            b->too_big = 1;
         else {
             char *d = realloc(b->data, b->len + *upload_size + 1);
             if (!d) return MHD_NO;
@@ -674,7 +683,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         MHD_destroy_response(r);
         return ret;
     }
-    if (strcmp(method, "POST") != 0) return reply(conn, 405, "JSONRPC server handles only POST requests", 41, "text/plain");
+    if (strcmp(method, "POST") != 0)
+        return reply(conn, 405, "JSONRPC server handles only POST requests", 41, "text/plain");
     if (b->too_big) return reply(conn, 413, "request too large", 17, "text/plain");
 
     json_error_t jerr;
@@ -774,19 +784,24 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static void on_signal(int sig) { stop_flag = 1; }
+static void on_signal(int sig) {
+    stop_flag = 1;
+}
 
 static void usage(void) {
-    fprintf(stderr, "usage: via-regtest-standin --user U --password P [--port N] [--port-file PATH]\n"
-                    "TEST FIXTURE: imitates bitcoind -regtest's JSON-RPC subset for Via's tests.\n");
+    fprintf(stderr,
+            "usage: via-regtest-standin --user U --password P [--port N] [--port-file PATH]\n"
+            "TEST FIXTURE: imitates bitcoind -regtest's JSON-RPC subset for Via's tests.\n");
 }
 
 int main(int argc, char **argv) {
     unsigned port = 0;
     const char *port_file = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--user") && i + 1 < argc) auth_user = argv[++i];
-        else if (!strcmp(argv[i], "--password") && i + 1 < argc) auth_pass = argv[++i];
+        if (!strcmp(argv[i], "--user") && i + 1 < argc)
+            auth_user = argv[++i];
+        else if (!strcmp(argv[i], "--password") && i + 1 < argc)
+            auth_pass = argv[++i];
         else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
             char *end;
             unsigned long v = strtoul(argv[++i], &end, 10);
@@ -795,7 +810,8 @@ int main(int argc, char **argv) {
                 return 2;
             }
             port = (unsigned)v;
-        } else if (!strcmp(argv[i], "--port-file") && i + 1 < argc) port_file = argv[++i];
+        } else if (!strcmp(argv[i], "--port-file") && i + 1 < argc)
+            port_file = argv[++i];
         else {
             usage();
             return 2;
@@ -838,7 +854,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    while (!stop_flag) sleep_ms(50);
+    while (!stop_flag)
+        sleep_ms(50);
     MHD_stop_daemon(d);
     sb_chain_free(&chain);
     return 0;

@@ -26,12 +26,13 @@ typedef struct {
 } signer;
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: via-btc bridge-spend --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
-            "         [--network <net>] --keys <key file>... --to <address> --amount <sats>\n"
-            "         [--merkle-root <hex32>] [--fee-rate <sat/vB>]\n"
-            "Spends the bridge's confirmed coins (found with scantxoutset) to <address>, change\n"
-            "back to the bridge, signed n-of-n by MuSig2 with the given verifier keys (in order).\n");
+    fprintf(
+        f,
+        "usage: via-btc bridge-spend --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
+        "         [--network <net>] --keys <key file>... --to <address> --amount <sats>\n"
+        "         [--merkle-root <hex32>] [--fee-rate <sat/vB>]\n"
+        "Spends the bridge's confirmed coins (found with scantxoutset) to <address>, change\n"
+        "back to the bridge, signed n-of-n by MuSig2 with the given verifier keys (in order).\n");
 }
 
 static const char *opt(int argc, char **argv, const char *name) {
@@ -53,8 +54,8 @@ static int parse_u64(const char *s, uint64_t *out, uint64_t max) {
 static int signer_round1(signer *s, uint8_t (*pubnonce_out)[66], const uint8_t (*msgs)[32],
                          size_t n_inputs, const uint8_t aggpk[32], via_btc_error *e) {
     for (size_t i = 0; i < n_inputs; i++) {
-        int rc = via_musig_nonce_gen(&s->secnonce[i], pubnonce_out[i], s->seckey, s->pubkey,
-                                     aggpk, msgs[i], 32, 1, NULL, 0, e);
+        int rc = via_musig_nonce_gen(&s->secnonce[i], pubnonce_out[i], s->seckey, s->pubkey, aggpk,
+                                     msgs[i], 32, 1, NULL, 0, e);
         if (rc) return rc;
     }
     return 0;
@@ -185,7 +186,8 @@ int cmd_bridge_spend(int argc, char **argv) {
     }
     via_musig_keyagg_xonly(output_key, &ctx);
     if (memcmp(output_key, check, 32)) {
-        fprintf(stderr, "via-btc bridge-spend: tweaked aggregate differs from the BIP-341 output key\n");
+        fprintf(stderr,
+                "via-btc bridge-spend: tweaked aggregate differs from the BIP-341 output key\n");
         goto done;
     }
     via_btc_script_p2tr(bridge, output_key);
@@ -243,7 +245,8 @@ int cmd_bridge_spend(int argc, char **argv) {
         /* Size with the recipient and a change output. */
         via_btc_tx probe;
         via_btc_tx_init(&probe);
-        if (via_btc_tx_copy(&probe, &tx) || via_btc_tx_add_output(&probe, amount, to_script, to_len) ||
+        if (via_btc_tx_copy(&probe, &tx) ||
+            via_btc_tx_add_output(&probe, amount, to_script, to_len) ||
             via_btc_tx_add_output(&probe, 0, bridge, sizeof bridge)) {
             via_btc_tx_free(&probe);
             goto done;
@@ -291,10 +294,12 @@ int cmd_bridge_spend(int argc, char **argv) {
     }
     int ok = 1;
     for (size_t s = 0; ok && s < n_signers; s++)
-        ok = signer_round1(&signers[s], pubnonces[s], (const uint8_t(*)[32])msgs, n_in, output_key, &be) == 0;
+        ok = signer_round1(&signers[s], pubnonces[s], (const uint8_t(*)[32])msgs, n_in, output_key,
+                           &be) == 0;
     for (size_t i = 0; ok && i < n_in; i++) {
         uint8_t col[MAX_SIGNERS][66];
-        for (size_t s = 0; s < n_signers; s++) memcpy(col[s], pubnonces[s][i], 66);
+        for (size_t s = 0; s < n_signers; s++)
+            memcpy(col[s], pubnonces[s][i], 66);
         size_t bad;
         ok = via_musig_nonce_agg(aggnonce[i], (const uint8_t(*)[66])col, n_signers, &bad, &be) == 0;
     }
@@ -308,12 +313,15 @@ int cmd_bridge_spend(int argc, char **argv) {
         ok = via_musig_session_init(&sess, &ctx, aggnonce[i], msgs[i], 32, &be) == 0;
         uint8_t col[MAX_SIGNERS][32];
         for (size_t s = 0; ok && s < n_signers; s++) {
-            ok = via_musig_partial_verify(psigs[s][i], pubnonces[s][i], pubkeys[s], &sess, &be) == 0;
+            ok =
+                via_musig_partial_verify(psigs[s][i], pubnonces[s][i], pubkeys[s], &sess, &be) == 0;
             memcpy(col[s], psigs[s][i], 32);
         }
         uint8_t sig[65];
         size_t bad;
-        if (ok) ok = via_musig_partial_agg(sig, (const uint8_t(*)[32])col, n_signers, &sess, &bad, &be) == 0;
+        if (ok)
+            ok = via_musig_partial_agg(sig, (const uint8_t(*)[32])col, n_signers, &sess, &bad,
+                                       &be) == 0;
         if (ok) ok = via_btc_schnorr_verify(sig, msgs[i], 32, output_key) == 0;
         sig[64] = VIA_BTC_SIGHASH_ALL;
         const uint8_t *item = sig;
@@ -323,7 +331,8 @@ int cmd_bridge_spend(int argc, char **argv) {
     free(pubnonces);
     free(psigs);
     if (!ok) {
-        rc = fail("MuSig2 signing failed: %s%s", be.msg[0] ? be.msg : "aggregate signature invalid", "");
+        rc = fail("MuSig2 signing failed: %s%s", be.msg[0] ? be.msg : "aggregate signature invalid",
+                  "");
         goto done;
     }
     uint8_t *raw;

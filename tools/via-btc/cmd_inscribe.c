@@ -10,19 +10,20 @@
 #include <string.h>
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: via-btc inscribe --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
-            "         --wallet <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
-            "<fields>\n"
-            "types and fields:\n"
-            "  attestation  --reference <proof reveal txid> --vote ok|not-ok\n"
-            "  batch-da     --batch-hash <hex32> --batch-index <n> --da-id <s> --blob-id <s>\n"
-            "               --prev-batch-hash <hex32>\n"
-            "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
-            "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
-            "               --bridge <address> --amount <sats>\n"
-            "The wallet key file holds one secret key (64 hex digits or WIF); its P2WPKH coins pay.\n"
-            "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
+    fprintf(
+        f,
+        "usage: via-btc inscribe --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
+        "         --wallet <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
+        "<fields>\n"
+        "types and fields:\n"
+        "  attestation  --reference <proof reveal txid> --vote ok|not-ok\n"
+        "  batch-da     --batch-hash <hex32> --batch-index <n> --da-id <s> --blob-id <s>\n"
+        "               --prev-batch-hash <hex32>\n"
+        "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
+        "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
+        "               --bridge <address> --amount <sats>\n"
+        "The wallet key file holds one secret key (64 hex digits or WIF); its P2WPKH coins pay.\n"
+        "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
 }
 
 static const char *opt(int argc, char **argv, const char *name) {
@@ -84,8 +85,10 @@ static int build_msg(int argc, char **argv, via_msg *msg, via_btc_network net, u
                     e.msg[0] ? ": " : "", e.msg);
             return 0;
         }
-        if (vote && !strcmp(vote, "ok")) msg->u.attestation.vote_ok = 1;
-        else if (vote && !strcmp(vote, "not-ok")) msg->u.attestation.vote_ok = 0;
+        if (vote && !strcmp(vote, "ok"))
+            msg->u.attestation.vote_ok = 1;
+        else if (vote && !strcmp(vote, "not-ok"))
+            msg->u.attestation.vote_ok = 0;
         else {
             fprintf(stderr, "via-btc inscribe: --vote must be ok or not-ok\n");
             return 0;
@@ -152,8 +155,10 @@ static int build_msg(int argc, char **argv, via_msg *msg, via_btc_network net, u
         }
         return 1;
     }
-    fprintf(stderr, "via-btc inscribe: unknown --type '%s' (attestation, batch-da, proof-da, "
-                    "deposit)\n", type);
+    fprintf(stderr,
+            "via-btc inscribe: unknown --type '%s' (attestation, batch-da, proof-da, "
+            "deposit)\n",
+            type);
     return 0;
 }
 
@@ -203,7 +208,8 @@ int cmd_inscribe(int argc, char **argv) {
     via_btc_network net;
     const char *netname = opt(argc, argv, "--network"), *wallet = opt(argc, argv, "--wallet");
     if (!netname || via_btc_network_parse(&net, netname, &be)) {
-        fprintf(stderr, "via-btc inscribe: --network must be mainnet, testnet, signet or regtest\n");
+        fprintf(stderr,
+                "via-btc inscribe: --network must be mainnet, testnet, signet or regtest\n");
         return 2;
     }
     if (!wallet) {

@@ -61,8 +61,8 @@ typedef struct via_rpc via_rpc;
 
 /* Zero fields take the defaults in brackets. */
 typedef struct {
-    const char *url;           /* "http://127.0.0.1:18443" (a /wallet/<name> path is kept) */
-    const char *user;          /* basic auth user and password, or ... */
+    const char *url;  /* "http://127.0.0.1:18443" (a /wallet/<name> path is kept) */
+    const char *user; /* basic auth user and password, or ... */
     const char *password;
     const char *cookie_file;   /* ... Bitcoin Core's .cookie ("__cookie__:<hex>"), re-read on
                                   every request so a node restart is picked up. Takes priority
@@ -101,7 +101,7 @@ VIA_CHAIN_MUST_USE int via_rpc_call(via_rpc *rpc, via_chain_error *err, json_t *
                                     const char *method, json_t *params);
 
 typedef struct {
-    char chain[16];        /* "main", "test", "testnet4", "signet", "regtest" */
+    char chain[16]; /* "main", "test", "testnet4", "signet", "regtest" */
     int64_t blocks;
     int64_t headers;
     char bestblockhash[65];
@@ -119,9 +119,8 @@ VIA_CHAIN_MUST_USE int via_rpc_getblockhash(via_rpc *rpc, via_chain_error *err, 
 VIA_CHAIN_MUST_USE int via_rpc_getblock(via_rpc *rpc, via_chain_error *err, json_t **block,
                                         const char *hash_hex);
 /* getrawtransaction <txid> false: the serialized transaction, malloc'ed, caller frees. */
-VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_chain_error *err,
-                                                 uint8_t **raw, size_t *raw_len,
-                                                 const char *txid_hex);
+VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_chain_error *err, uint8_t **raw,
+                                                 size_t *raw_len, const char *txid_hex);
 /* getrawtransaction <txid> true: the decoded object (with "confirmations" once mined). */
 VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_chain_error *err,
                                                          json_t **tx, const char *txid_hex);
@@ -159,8 +158,7 @@ typedef struct {
 } via_rpc_txout;
 
 VIA_CHAIN_MUST_USE int via_rpc_gettxout(via_rpc *rpc, via_chain_error *err, via_rpc_txout *out,
-                                        const char *txid_hex, uint32_t vout,
-                                        int include_mempool);
+                                        const char *txid_hex, uint32_t vout, int include_mempool);
 
 typedef struct {
     char txid[65]; /* display order */
@@ -211,9 +209,9 @@ typedef struct {
     char block_hash[65];
     char txid[65]; /* display order */
     uint32_t tx_index;
-    int has_sender;            /* a P2WPKH input was found (via_tx_sender_pubkey) */
+    int has_sender; /* a P2WPKH input was found (via_tx_sender_pubkey) */
     uint8_t sender_pubkey[33];
-    via_tx_message message;    /* input index, signer x-only key, decoded message */
+    via_tx_message message; /* input index, signer x-only key, decoded message */
 } via_watch_message;
 
 typedef enum { VIA_DEPOSIT_OP_RETURN = 1, VIA_DEPOSIT_INSCRIPTION = 2 } via_deposit_form;
@@ -247,16 +245,16 @@ typedef struct {
                                      0 is taken as 1 */
     const uint8_t *bridge_script; /* scriptPubKey of the bridge; NULL = no deposit detection */
     size_t bridge_script_len;
-    int max_blocks_per_poll;      /* [50] */
+    int max_blocks_per_poll; /* [50] */
 } via_watcher_config;
 
 typedef struct {
-    int64_t next_height;      /* next block to process */
-    uint64_t blocks;          /* processed since creation */
+    int64_t next_height; /* next block to process */
+    uint64_t blocks;     /* processed since creation */
     uint64_t messages, deposits;
-    uint64_t reorgs;          /* reorganisations detected */
-    uint64_t rolled_back;     /* blocks rolled back */
-    uint64_t malformed;       /* transactions skipped for a malformed Via envelope */
+    uint64_t reorgs;      /* reorganisations detected */
+    uint64_t rolled_back; /* blocks rolled back */
+    uint64_t malformed;   /* transactions skipped for a malformed Via envelope */
 } via_watcher_stats;
 
 /* Connects, creates or migrates the schema, and loads the cursor (a stored cursor wins over
