@@ -19,15 +19,14 @@
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
 
-static const char *usage_main =
-    "usage: via-wallet <command> [options]\n"
-    "commands:\n"
-    "  keygen          create a new private key\n"
-    "  pubkey          print the public key of a key file\n"
-    "  sign-transfer   sign an L2 transfer\n"
-    "  sign-withdraw   sign a withdrawal to a Bitcoin scriptPubKey\n"
-    "  verify          check the signature of a signed transaction\n"
-    "'via-wallet <command> --help' describes each command.\n";
+static const char *usage_main = "usage: via-wallet <command> [options]\n"
+                                "commands:\n"
+                                "  keygen          create a new private key\n"
+                                "  pubkey          print the public key of a key file\n"
+                                "  sign-transfer   sign an L2 transfer\n"
+                                "  sign-withdraw   sign a withdrawal to a Bitcoin scriptPubKey\n"
+                                "  verify          check the signature of a signed transaction\n"
+                                "'via-wallet <command> --help' describes each command.\n";
 
 static const char *usage_keygen =
     "usage: via-wallet keygen [--out key.json]\n"
@@ -146,10 +145,12 @@ static int parse_opts(int argc, char **argv, opt *opts, size_t nopts, const char
 }
 
 static int parse_u64(uint64_t *out, const char *name, const char *s) {
-    if (!*s || strlen(s) > 20) return die("--%s: '%s' is not a 64-bit unsigned decimal number", name, s);
+    if (!*s || strlen(s) > 20)
+        return die("--%s: '%s' is not a 64-bit unsigned decimal number", name, s);
     uint64_t acc = 0;
     for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9') return die("--%s: '%s' is not a 64-bit unsigned decimal number", name, s);
+        if (*p < '0' || *p > '9')
+            return die("--%s: '%s' is not a 64-bit unsigned decimal number", name, s);
         unsigned d = (unsigned)(*p - '0');
         if (acc > (UINT64_MAX - d) / 10) return die("--%s: '%s' does not fit in 64 bits", name, s);
         acc = acc * 10 + d;
@@ -194,7 +195,8 @@ static int cmd_keygen(int argc, char **argv) {
     if (o[0].value) {
         int fd = open(o[0].value, O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0) {
-            fprintf(stderr, "via-wallet: cannot create %s: %s (an existing key is never overwritten)\n",
+            fprintf(stderr,
+                    "via-wallet: cannot create %s: %s (an existing key is never overwritten)\n",
                     o[0].value, strerror(errno));
             rc = EXIT_USAGE;
         } else {
@@ -251,29 +253,35 @@ static int sign_and_print(via_wallet_tx *tx, const char *keypath) {
 }
 
 static int cmd_sign_transfer(int argc, char **argv) {
-    opt o[] = {{"key", NULL}, {"from", NULL}, {"to", NULL}, {"amount", NULL}, {"fee", NULL}, {"nonce", NULL}};
+    opt o[] = {{"key", NULL},    {"from", NULL}, {"to", NULL},
+               {"amount", NULL}, {"fee", NULL},  {"nonce", NULL}};
     int rc = parse_opts(argc, argv, o, 6, usage_transfer);
     if (rc) return rc < 0 ? 0 : rc;
     via_wallet_tx tx;
     memset(&tx, 0, sizeof tx);
     tx.type = VIA_WALLET_TRANSFER;
-    if ((rc = parse_u64(&tx.transfer.from, "from", o[1].value)) || (rc = parse_u64(&tx.transfer.to, "to", o[2].value)) ||
+    if ((rc = parse_u64(&tx.transfer.from, "from", o[1].value)) ||
+        (rc = parse_u64(&tx.transfer.to, "to", o[2].value)) ||
         (rc = parse_u64(&tx.transfer.amount, "amount", o[3].value)) ||
-        (rc = parse_u64(&tx.transfer.fee, "fee", o[4].value)) || (rc = parse_u64(&tx.transfer.nonce, "nonce", o[5].value)))
+        (rc = parse_u64(&tx.transfer.fee, "fee", o[4].value)) ||
+        (rc = parse_u64(&tx.transfer.nonce, "nonce", o[5].value)))
         return rc;
     return sign_and_print(&tx, o[0].value);
 }
 
 static int cmd_sign_withdraw(int argc, char **argv) {
-    opt o[] = {{"key", NULL}, {"from", NULL}, {"amount", NULL}, {"fee", NULL}, {"nonce", NULL}, {"dest", NULL}};
+    opt o[] = {{"key", NULL}, {"from", NULL},  {"amount", NULL},
+               {"fee", NULL}, {"nonce", NULL}, {"dest", NULL}};
     int rc = parse_opts(argc, argv, o, 6, usage_withdraw);
     if (rc) return rc < 0 ? 0 : rc;
     via_wallet_tx tx;
     memset(&tx, 0, sizeof tx);
     tx.type = VIA_WALLET_WITHDRAW;
     via_tx_withdraw *w = &tx.withdraw;
-    if ((rc = parse_u64(&w->from, "from", o[1].value)) || (rc = parse_u64(&w->amount, "amount", o[2].value)) ||
-        (rc = parse_u64(&w->fee, "fee", o[3].value)) || (rc = parse_u64(&w->nonce, "nonce", o[4].value)))
+    if ((rc = parse_u64(&w->from, "from", o[1].value)) ||
+        (rc = parse_u64(&w->amount, "amount", o[2].value)) ||
+        (rc = parse_u64(&w->fee, "fee", o[3].value)) ||
+        (rc = parse_u64(&w->nonce, "nonce", o[4].value)))
         return rc;
     const char *hex = o[5].value;
     size_t n = strlen(hex);

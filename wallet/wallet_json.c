@@ -55,13 +55,16 @@ static int get_u64(uint64_t *out, json_t *obj, const char *key, via_error *err) 
         return VIA_OK;
     }
     if (!json_is_string(v))
-        return via_fail(err, VIA_EFORMAT, "field \"%s\" must be an integer or a decimal string", key);
+        return via_fail(err, VIA_EFORMAT, "field \"%s\" must be an integer or a decimal string",
+                        key);
     const char *s = json_string_value(v);
-    if (!*s || strlen(s) > 20) return via_fail(err, VIA_EFORMAT, "field \"%s\" is not a 64-bit decimal number", key);
+    if (!*s || strlen(s) > 20)
+        return via_fail(err, VIA_EFORMAT, "field \"%s\" is not a 64-bit decimal number", key);
     uint64_t acc = 0;
     for (const char *p = s; *p; p++) {
         if (*p < '0' || *p > '9')
-            return via_fail(err, VIA_EFORMAT, "field \"%s\" has a non-digit character '%c'", key, *p);
+            return via_fail(err, VIA_EFORMAT, "field \"%s\" has a non-digit character '%c'", key,
+                            *p);
         unsigned d = (unsigned)(*p - '0');
         if (acc > (UINT64_MAX - d) / 10)
             return via_fail(err, VIA_EFORMAT, "field \"%s\" does not fit in 64 bits", key);
@@ -75,16 +78,20 @@ static int get_fr(via_fr *out, json_t *obj, const char *where, const char *key, 
     json_t *v = json_object_get(obj, key);
     via_fr_set_zero(out);
     if (!v || !json_is_string(v))
-        return via_fail(err, VIA_EFORMAT, "field \"%s%s\" is missing or not a decimal string", where, key);
+        return via_fail(err, VIA_EFORMAT, "field \"%s%s\" is missing or not a decimal string",
+                        where, key);
     if (via_fr_from_decimal(out, json_string_value(v)))
-        return via_fail(err, VIA_EFORMAT, "field \"%s%s\" is not a decimal number below the field modulus", where, key);
+        return via_fail(err, VIA_EFORMAT,
+                        "field \"%s%s\" is not a decimal number below the field modulus", where,
+                        key);
     return VIA_OK;
 }
 
 static int get_point(via_babyjub_point *p, json_t *obj, const char *key, const char *xk,
                      const char *yk, via_error *err) {
     json_t *o = key ? json_object_get(obj, key) : obj;
-    if (!o || !json_is_object(o)) return via_fail(err, VIA_EFORMAT, "field \"%s\" is missing or not an object", key);
+    if (!o || !json_is_object(o))
+        return via_fail(err, VIA_EFORMAT, "field \"%s\" is missing or not an object", key);
     char where[64];
     snprintf(where, sizeof where, "%s%s", key ? key : "", key ? "." : "");
     int rc = get_fr(&p->x, o, where, xk, err);
@@ -99,19 +106,23 @@ int via_wallet_key_parse(uint8_t sk[32], const char *text, size_t len, via_error
     if (!root) return rc;
     json_t *v = json_object_get(root, "private_key");
     if (!v || !json_is_string(v)) {
-        rc = via_fail(err, VIA_EFORMAT, "key file: field \"private_key\" is missing or not a string");
+        rc = via_fail(err, VIA_EFORMAT,
+                      "key file: field \"private_key\" is missing or not a string");
         goto out;
     }
     char *hex = (char *)json_string_value(v); /* jansson's own copy: wiped below */
     size_t n = strlen(hex);
     if (n != 64) {
-        rc = via_fail(err, VIA_EFORMAT, "key file: \"private_key\" must be 64 hex digits, found %zu characters", n);
+        rc = via_fail(err, VIA_EFORMAT,
+                      "key file: \"private_key\" must be 64 hex digits, found %zu characters", n);
         goto wipe;
     }
     for (size_t i = 0; i < 32; i++) {
         int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
-            rc = via_fail(err, VIA_EFORMAT, "key file: \"private_key\" has a non-hex character at position %zu", hi < 0 ? 2 * i : 2 * i + 1);
+            rc = via_fail(err, VIA_EFORMAT,
+                          "key file: \"private_key\" has a non-hex character at position %zu",
+                          hi < 0 ? 2 * i : 2 * i + 1);
             memset(sk, 0, 32);
             goto wipe;
         }
@@ -127,7 +138,8 @@ int via_wallet_key_parse(uint8_t sk[32], const char *text, size_t len, via_error
         }
         via_eddsa_pubkey(&derived, sk);
         if (!via_babyjub_eq(&stored, &derived)) {
-            rc = via_fail(err, VIA_EINVAL, "key file: \"public_key\" does not belong to \"private_key\"");
+            rc = via_fail(err, VIA_EINVAL,
+                          "key file: \"public_key\" does not belong to \"private_key\"");
             memset(sk, 0, 32);
             goto wipe;
         }
@@ -169,9 +181,9 @@ json_t *via_wallet_key_json(const uint8_t *sk, const via_babyjub_point *pub) {
     char phex[65];
     via_babyjub_pack(packed, pub);
     hex_encode(phex, packed, 32);
-    json_object_set_new(o, "public_key",
-                        json_pack("{s:o,s:o,s:s}", "x", dec_json(&pub->x), "y", dec_json(&pub->y),
-                                  "packed", phex));
+    json_object_set_new(
+        o, "public_key",
+        json_pack("{s:o,s:o,s:s}", "x", dec_json(&pub->x), "y", dec_json(&pub->y), "packed", phex));
     return o;
 }
 
@@ -189,39 +201,48 @@ int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_err
     if (!strcmp(ts, "transfer")) {
         tx->type = VIA_WALLET_TRANSFER;
         via_tx_transfer *t = &tx->transfer;
-        if ((rc = get_u64(&t->from, root, "from", err)) || (rc = get_u64(&t->to, root, "to", err)) ||
-            (rc = get_u64(&t->amount, root, "amount", err)) || (rc = get_u64(&t->fee, root, "fee", err)) ||
+        if ((rc = get_u64(&t->from, root, "from", err)) ||
+            (rc = get_u64(&t->to, root, "to", err)) ||
+            (rc = get_u64(&t->amount, root, "amount", err)) ||
+            (rc = get_u64(&t->fee, root, "fee", err)) ||
             (rc = get_u64(&t->nonce, root, "nonce", err)))
             goto out;
     } else if (!strcmp(ts, "withdraw")) {
         tx->type = VIA_WALLET_WITHDRAW;
         via_tx_withdraw *w = &tx->withdraw;
-        if ((rc = get_u64(&w->from, root, "from", err)) || (rc = get_u64(&w->amount, root, "amount", err)) ||
-            (rc = get_u64(&w->fee, root, "fee", err)) || (rc = get_u64(&w->nonce, root, "nonce", err)))
+        if ((rc = get_u64(&w->from, root, "from", err)) ||
+            (rc = get_u64(&w->amount, root, "amount", err)) ||
+            (rc = get_u64(&w->fee, root, "fee", err)) ||
+            (rc = get_u64(&w->nonce, root, "nonce", err)))
             goto out;
         json_t *d = json_object_get(root, "dest");
         const char *hex = d && json_is_string(d) ? json_string_value(d) : NULL;
         if (!hex) {
-            rc = via_fail(err, VIA_EFORMAT, "transaction: field \"dest\" is missing or not a hex string");
+            rc = via_fail(err, VIA_EFORMAT,
+                          "transaction: field \"dest\" is missing or not a hex string");
             goto out;
         }
         size_t n = strlen(hex);
         if (n == 0 || n % 2 || n / 2 > VIA_TX_MAX_SCRIPT) {
-            rc = via_fail(err, VIA_EFORMAT, "transaction: \"dest\" must be 1..%d bytes of hex, found %zu characters",
+            rc = via_fail(err, VIA_EFORMAT,
+                          "transaction: \"dest\" must be 1..%d bytes of hex, found %zu characters",
                           VIA_TX_MAX_SCRIPT, n);
             goto out;
         }
         for (size_t i = 0; i < n / 2; i++) {
             int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
             if (hi < 0 || lo < 0) {
-                rc = via_fail(err, VIA_EFORMAT, "transaction: \"dest\" has a non-hex character near position %zu", 2 * i);
+                rc = via_fail(err, VIA_EFORMAT,
+                              "transaction: \"dest\" has a non-hex character near position %zu",
+                              2 * i);
                 goto out;
             }
             w->dest[i] = (uint8_t)(hi << 4 | lo);
         }
         w->dest_len = n / 2;
     } else {
-        rc = via_fail(err, VIA_EFORMAT, "transaction: unknown type \"%.40s\" (expected transfer or withdraw)", ts);
+        rc = via_fail(err, VIA_EFORMAT,
+                      "transaction: unknown type \"%.40s\" (expected transfer or withdraw)", ts);
         goto out;
     }
     if ((rc = get_point(&tx->pubkey, root, "pubkey", "x", "y", err))) goto out;
@@ -229,7 +250,9 @@ int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_err
     json_t *sig = json_object_get(root, "signature");
     json_t *s = json_object_get(sig, "S");
     if (!s || !json_is_string(s) || via_limbs_from_decimal(tx->sig.s, json_string_value(s))) {
-        rc = via_fail(err, VIA_EFORMAT, "transaction: \"signature.S\" is missing or not a decimal number below 2^256");
+        rc =
+            via_fail(err, VIA_EFORMAT,
+                     "transaction: \"signature.S\" is missing or not a decimal number below 2^256");
         goto out;
     }
     rc = VIA_OK;
@@ -279,8 +302,9 @@ json_t *via_wallet_tx_json(const via_wallet_tx *tx) {
         json_object_set_new(o, "nonce", u64_json(w->nonce));
         json_object_set_new(o, "dest", json_string(hex));
     }
-    json_object_set_new(o, "pubkey",
-                        json_pack("{s:o,s:o}", "x", dec_json(&tx->pubkey.x), "y", dec_json(&tx->pubkey.y)));
+    json_object_set_new(
+        o, "pubkey",
+        json_pack("{s:o,s:o}", "x", dec_json(&tx->pubkey.x), "y", dec_json(&tx->pubkey.y)));
     if (via_wallet_tx_msg(&msg, tx, &err) == VIA_OK) json_object_set_new(o, "msg", dec_json(&msg));
     char sbuf[80];
     via_limbs_to_decimal(sbuf, sizeof sbuf, tx->sig.s);

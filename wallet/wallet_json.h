@@ -33,7 +33,8 @@ int via_wallet_key_parse(uint8_t sk[32], const char *text, size_t len, via_error
 json_t *via_wallet_key_json(const uint8_t *sk, const via_babyjub_point *pub);
 
 /* A signed transaction; VIA_EFORMAT on malformed input. Does not check the signature. */
-int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_error *err) VIA_MUST_USE;
+int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len,
+                        via_error *err) VIA_MUST_USE;
 /* The signed message of tx (txmsg.h). */
 int via_wallet_tx_msg(via_fr *msg, const via_wallet_tx *tx, via_error *err) VIA_MUST_USE;
 /* VIA_OK when the signature is valid, VIA_EVERIFY (reason in err) when not, another code when

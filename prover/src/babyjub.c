@@ -164,7 +164,8 @@ void via_babyjub_mul_var(via_babyjub_point *r, const via_babyjub_point *p, const
     proj_from_affine(&acc, &id);
     proj_from_affine(&base, p);
     int top = 255;
-    while (top >= 0 && !((k[top / 64] >> (top % 64)) & 1)) top--;
+    while (top >= 0 && !((k[top / 64] >> (top % 64)) & 1))
+        top--;
     for (int i = top; i >= 0; i--) {
         proj_dbl(&acc, &acc);
         if ((k[i / 64] >> (i % 64)) & 1) proj_add(&acc, &acc, &base);
@@ -204,7 +205,8 @@ int via_babyjub_unpack_var(via_babyjub_point *r, const uint8_t in[32], via_error
     via_babyjub_identity(r);
     via_fr y, y2, num, den, x2, x, one, t;
     if (via_fr_from_bytes_le(&y, buf))
-        return via_fail(err, VIA_EFORMAT, "packed BabyJubJub point: y is not below the field modulus");
+        return via_fail(err, VIA_EFORMAT,
+                        "packed BabyJubJub point: y is not below the field modulus");
     via_fr_set_one(&one);
     via_fr_sqr(&y2, &y);
     via_fr_sub(&num, &one, &y2);
@@ -241,7 +243,8 @@ void via_babyjub_scalar_reduce512(uint64_t out[4], const uint64_t in[8]) {
         acc[0] = (acc[0] << 1) | bit;
         uint64_t borrow = via_limbs_sub(t, acc, via_babyjub_l);
         uint64_t keep = (uint64_t)0 - borrow;
-        for (int k = 0; k < 4; k++) acc[k] = (acc[k] & keep) | (t[k] & ~keep);
+        for (int k = 0; k < 4; k++)
+            acc[k] = (acc[k] & keep) | (t[k] & ~keep);
     }
     memcpy(out, acc, sizeof acc);
     via_wipe(acc, sizeof acc);

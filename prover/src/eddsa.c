@@ -17,7 +17,8 @@ static void expand_key(uint8_t h[64], uint64_t s[4], const uint8_t sk[VIA_EDDSA_
 
 static void pub_from_s(via_babyjub_point *a, const uint64_t s[4]) {
     uint64_t s3[4];
-    for (int i = 0; i < 4; i++) s3[i] = (s[i] >> 3) | (i < 3 ? s[i + 1] << 61 : 0);
+    for (int i = 0; i < 4; i++)
+        s3[i] = (s[i] >> 3) | (i < 3 ? s[i + 1] << 61 : 0);
     via_babyjub_point b8;
     via_babyjub_base8(&b8);
     via_babyjub_mul(a, &b8, s3);
@@ -78,7 +79,8 @@ int via_eddsa_verify_var(const via_babyjub_point *a, const via_fr *msg, const vi
     if (!via_babyjub_on_curve(&sig->r8))
         return via_fail(err, VIA_EVERIFY, "EdDSA: signature point R8 is not on BabyJubJub");
     if (!via_limbs_lt(sig->s, via_babyjub_l))
-        return via_fail(err, VIA_EVERIFY, "EdDSA: signature scalar S is not below the subgroup order");
+        return via_fail(err, VIA_EVERIFY,
+                        "EdDSA: signature scalar S is not below the subgroup order");
     via_babyjub_point a8, lhs, rhs, b8;
     via_babyjub_double(&a8, a);
     via_babyjub_double(&a8, &a8);
@@ -92,7 +94,8 @@ int via_eddsa_verify_var(const via_babyjub_point *a, const via_fr *msg, const vi
     via_babyjub_mul_var(&rhs, &a8, hm);
     via_babyjub_add(&rhs, &rhs, &sig->r8);
     if (!via_babyjub_eq(&lhs, &rhs))
-        return via_fail(err, VIA_EVERIFY, "EdDSA: signature does not verify for this key and message");
+        return via_fail(err, VIA_EVERIFY,
+                        "EdDSA: signature does not verify for this key and message");
     return VIA_OK;
 }
 
@@ -108,7 +111,8 @@ int via_eddsa_sig_unpack_var(via_eddsa_sig *sig, const uint8_t in[64], via_error
     via_limbs_from_bytes_le(sig->s, in + 32);
     if (!via_limbs_lt(sig->s, via_babyjub_l)) {
         memset(sig, 0, sizeof *sig);
-        return via_fail(err, VIA_EFORMAT, "packed EdDSA signature: S (bytes 32..63) is not below the subgroup order");
+        return via_fail(err, VIA_EFORMAT,
+                        "packed EdDSA signature: S (bytes 32..63) is not below the subgroup order");
     }
     return VIA_OK;
 }

@@ -33,7 +33,7 @@
 #include "util.h"
 
 static const unsigned rp_table[VIA_POSEIDON_T_MAX - 1] = {56, 57, 56, 60, 60, 63, 64, 63,
-                                                           60, 66, 60, 65, 70, 60, 64, 68};
+                                                          60, 66, 60, 65, 70, 60, 64, 68};
 
 unsigned via_poseidon_rp(unsigned t) {
     assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX);
@@ -48,7 +48,8 @@ typedef struct {
 } grain;
 
 static void grain_push_bits(uint8_t *bits, unsigned *n, uint64_t value, unsigned width) {
-    for (unsigned i = width; i-- > 0;) bits[(*n)++] = (uint8_t)((value >> i) & 1);
+    for (unsigned i = width; i-- > 0;)
+        bits[(*n)++] = (uint8_t)((value >> i) & 1);
 }
 
 static uint8_t grain_step(grain *g) {
@@ -64,8 +65,8 @@ static uint8_t grain_step(grain *g) {
 
 static void grain_init(grain *g, unsigned t, unsigned rf, unsigned rp) {
     unsigned n = 0;
-    grain_push_bits(g->b, &n, 1, 2);   /* field: prime field */
-    grain_push_bits(g->b, &n, 0, 4);   /* S-box: x^alpha */
+    grain_push_bits(g->b, &n, 1, 2);    /* field: prime field */
+    grain_push_bits(g->b, &n, 0, 4);    /* S-box: x^alpha */
     grain_push_bits(g->b, &n, 254, 12); /* field size in bits */
     grain_push_bits(g->b, &n, t, 12);
     grain_push_bits(g->b, &n, rf, 10);
@@ -73,7 +74,8 @@ static void grain_init(grain *g, unsigned t, unsigned rf, unsigned rp) {
     grain_push_bits(g->b, &n, 0x3fffffffULL, 30);
     assert(n == 80);
     g->pos = 0;
-    for (int i = 0; i < 160; i++) grain_step(g);
+    for (int i = 0; i < 160; i++)
+        grain_step(g);
 }
 
 /* Self-shrinking output: pairs (a, b); emit b when a == 1. */
@@ -88,7 +90,8 @@ static uint8_t grain_bit(grain *g) {
 /* 254 bits, most significant first, as a 4-limb integer. */
 static void grain_limbs(grain *g, uint64_t out[4]) {
     memset(out, 0, 32);
-    for (int i = 253; i >= 0; i--) out[i / 64] |= (uint64_t)grain_bit(g) << (i % 64);
+    for (int i = 253; i >= 0; i--)
+        out[i / 64] |= (uint64_t)grain_bit(g) << (i % 64);
 }
 
 /* ---------------------------------------------------------------- small matrix algebra */
@@ -106,7 +109,8 @@ static int mat_inv(via_fr *out, const via_fr *in, unsigned n) {
         }
     for (unsigned col = 0; col < n; col++) {
         unsigned piv = col;
-        while (piv < n && via_fr_is_zero(&a[piv * n + col])) piv++;
+        while (piv < n && via_fr_is_zero(&a[piv * n + col]))
+            piv++;
         if (piv == n) {
             via_xfree(a);
             return -1;
@@ -177,7 +181,8 @@ static void gen_reference(poseidon_set *s, unsigned t, unsigned rf, unsigned rp)
     size_t nc = (size_t)(rf + rp) * t;
     for (size_t i = 0; i < nc; i++) {
         uint64_t v[4];
-        do grain_limbs(&g, v);
+        do
+            grain_limbs(&g, v);
         while (!via_limbs_lt(v, via_fr_mod.p));
         via_fr_from_canon_unchecked(&s->c[i], v);
     }
@@ -218,12 +223,14 @@ static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
     /* (a) move the partial-round constants backwards. */
     via_fr *cc = via_xmalloc((size_t)rp * t * sizeof *cc);
     memcpy(cc, s->c + (size_t)h * t, (size_t)rp * t * sizeof *cc);
-    for (unsigned j = 0; j < rp; j++) via_fr_set_zero(&s->k[j]);
+    for (unsigned j = 0; j < rp; j++)
+        via_fr_set_zero(&s->k[j]);
     for (unsigned j = rp - 1; j >= 1; j--) {
         via_fr u[VIA_POSEIDON_T_MAX];
         mat_vec(u, minv, cc + (size_t)j * t, t);
         s->k[j - 1] = u[0];
-        for (unsigned i = 1; i < t; i++) via_fr_add(&cc[(j - 1) * t + i], &cc[(j - 1) * t + i], &u[i]);
+        for (unsigned i = 1; i < t; i++)
+            via_fr_add(&cc[(j - 1) * t + i], &cc[(j - 1) * t + i], &u[i]);
     }
 
     /* (b) factor the partial-round matrices from the last round to the first. */
@@ -233,7 +240,8 @@ static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
     memcpy(a, s->m, (size_t)t * t * sizeof *a);
     for (unsigned j = rp; j-- > 0;) {
         for (unsigned i = 0; i < n1; i++)
-            for (unsigned l = 0; l < n1; l++) x[i * n1 + l] = a[(i + 1) * t + (l + 1)];
+            for (unsigned l = 0; l < n1; l++)
+                x[i * n1 + l] = a[(i + 1) * t + (l + 1)];
         if (mat_inv(xinv, x, n1)) {
             fprintf(stderr, "via_poseidon: singular minor for t=%u round %u\n", t, j);
             abort();
@@ -250,7 +258,8 @@ static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
             }
             sp[1 + i] = acc;
         }
-        for (unsigned i = 0; i < n1; i++) sp[t + i] = a[(i + 1) * t];
+        for (unsigned i = 0; i < n1; i++)
+            sp[t + i] = a[(i + 1) * t];
         /* the next matrix back in time: diag(1, X) * M */
         via_fr *dst = j > 0 ? a : s->m_last_full;
         for (unsigned col = 0; col < t; col++) {
@@ -265,7 +274,8 @@ static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
                 }
                 tmp[1 + i] = acc;
             }
-            for (unsigned i = 0; i < t; i++) dst[i * t + col] = tmp[i];
+            for (unsigned i = 0; i < t; i++)
+                dst[i * t + col] = tmp[i];
         }
         if (j == 0) {
             /* D_0 also moves past the first partial round's constant vector. */
@@ -321,7 +331,9 @@ static const poseidon_set *get_set(unsigned t) {
     return s;
 }
 
-const via_poseidon_params *via_poseidon_params_get(unsigned t) { return &get_set(t)->pub; }
+const via_poseidon_params *via_poseidon_params_get(unsigned t) {
+    return &get_set(t)->pub;
+}
 
 /* ---------------------------------------------------------------- permutation */
 
@@ -346,9 +358,11 @@ void via_poseidon_permute_reference(via_fr *st, unsigned t) {
     for (unsigned r = 0; r < rf + rp; r++) {
         const via_fr *c = s->c + (size_t)r * t;
         int full = r < rf / 2 || r >= rf / 2 + rp;
-        for (unsigned i = 0; i < t; i++) via_fr_add(&st[i], &st[i], &c[i]);
+        for (unsigned i = 0; i < t; i++)
+            via_fr_add(&st[i], &st[i], &c[i]);
         if (full)
-            for (unsigned i = 0; i < t; i++) pow5(&st[i]);
+            for (unsigned i = 0; i < t; i++)
+                pow5(&st[i]);
         else
             pow5(&st[0]);
         mat_vec(st, s->m, st, t);
@@ -360,7 +374,8 @@ void via_poseidon_permute(via_fr *st, unsigned t) {
     const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
     for (unsigned r = 0; r < h; r++)
         full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t);
-    for (unsigned i = 0; i < t; i++) via_fr_add(&st[i], &st[i], &s->c_partial[i]);
+    for (unsigned i = 0; i < t; i++)
+        via_fr_add(&st[i], &st[i], &s->c_partial[i]);
     const via_fr *sp = s->sparse;
     for (unsigned j = 0; j < rp; j++, sp += 2 * t - 1) {
         pow5(&st[0]);
@@ -375,14 +390,16 @@ void via_poseidon_permute(via_fr *st, unsigned t) {
         }
         st[0] = acc;
     }
-    for (unsigned r = h + rp; r < rf + rp; r++) full_round(st, s->c + (size_t)r * t, s->m, t);
+    for (unsigned r = h + rp; r < rf + rp; r++)
+        full_round(st, s->c + (size_t)r * t, s->m, t);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,
                     size_t n) {
     assert(out && init_state && (in || n == 0));
     if (n == 0 || n > VIA_POSEIDON_MAX_INPUTS || n_out == 0 || n_out > n + 1) {
-        for (size_t i = 0; i < n_out; i++) via_fr_set_zero(&out[i]);
+        for (size_t i = 0; i < n_out; i++)
+            via_fr_set_zero(&out[i]);
         return -1;
     }
     via_fr st[VIA_POSEIDON_T_MAX];

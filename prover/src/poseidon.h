@@ -39,11 +39,11 @@
 /* The reference constants of one width, as circomlibjs poseidon_constants.json holds them
  * (C[t-2] and M[t-2]), in Montgomery form. Read-only, valid for the life of the process. */
 typedef struct {
-    unsigned t;        /* width: number of inputs + 1 */
-    unsigned rf;       /* full rounds (8) */
-    unsigned rp;       /* partial rounds */
-    const via_fr *c;   /* round constants, (rf + rp) * t entries, round r at c[r*t .. r*t+t-1] */
-    const via_fr *m;   /* MDS matrix, t*t entries, row-major: new[i] = sum_j m[i*t+j]*old[j] */
+    unsigned t;      /* width: number of inputs + 1 */
+    unsigned rf;     /* full rounds (8) */
+    unsigned rp;     /* partial rounds */
+    const via_fr *c; /* round constants, (rf + rp) * t entries, round r at c[r*t .. r*t+t-1] */
+    const via_fr *m; /* MDS matrix, t*t entries, row-major: new[i] = sum_j m[i*t+j]*old[j] */
 } via_poseidon_params;
 
 /* Partial-round count for width t (2 <= t <= 17). */

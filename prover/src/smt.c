@@ -30,7 +30,8 @@ static void empty_init(void) {
     via_fr_set_zero(&empty_hash[0]);
     for (unsigned k = 1; k <= VIA_SMT_MAX_DEPTH; k++) {
         via_fr ch[VIA_SMT_ARITY];
-        for (int i = 0; i < VIA_SMT_ARITY; i++) ch[i] = empty_hash[k - 1];
+        for (int i = 0; i < VIA_SMT_ARITY; i++)
+            ch[i] = empty_hash[k - 1];
         int rc = via_poseidon(&empty_hash[k], ch, VIA_SMT_ARITY);
         assert(rc == 0);
         (void)rc;
@@ -53,7 +54,9 @@ void via_smt_account_leaf(via_fr *out, const via_fr *pk_x, const via_fr *pk_y, u
     (void)rc;
 }
 
-static uint64_t node_key(unsigned level, uint64_t index) { return ((uint64_t)level << 60 | index) + 1; }
+static uint64_t node_key(unsigned level, uint64_t index) {
+    return ((uint64_t)level << 60 | index) + 1;
+}
 
 static size_t slot_of(uint64_t key, size_t cap) {
     uint64_t h = key * 0x9e3779b97f4a7c15ULL;
@@ -76,7 +79,8 @@ static int grow(via_smt *t) {
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slots[i].key) continue;
         size_t j = slot_of(t->slots[i].key, ncap);
-        while (ns[j].key) j = (j + 1) & (ncap - 1);
+        while (ns[j].key)
+            j = (j + 1) & (ncap - 1);
         ns[j] = t->slots[i];
     }
     free(t->slots);
@@ -88,7 +92,8 @@ static int grow(via_smt *t) {
 static void store(via_smt *t, unsigned level, uint64_t index, const via_fr *v) {
     uint64_t key = node_key(level, index);
     size_t i = slot_of(key, t->cap);
-    while (t->slots[i].key && t->slots[i].key != key) i = (i + 1) & (t->cap - 1);
+    while (t->slots[i].key && t->slots[i].key != key)
+        i = (i + 1) & (t->cap - 1);
     if (!t->slots[i].key) {
         t->slots[i].key = key;
         t->used++;
@@ -117,15 +122,22 @@ void via_smt_free(via_smt *t) {
     free(t);
 }
 
-unsigned via_smt_depth(const via_smt *t) { return t->depth; }
+unsigned via_smt_depth(const via_smt *t) {
+    return t->depth;
+}
 
-uint64_t via_smt_capacity(const via_smt *t) { return (uint64_t)1 << (4 * t->depth); }
+uint64_t via_smt_capacity(const via_smt *t) {
+    return (uint64_t)1 << (4 * t->depth);
+}
 
-void via_smt_root(const via_smt *t, via_fr *root) { *root = *lookup(t, t->depth, 0); }
+void via_smt_root(const via_smt *t, via_fr *root) {
+    *root = *lookup(t, t->depth, 0);
+}
 
 static int check_id(const via_smt *t, uint64_t id, via_error *err) {
     if (id >= via_smt_capacity(t))
-        return via_fail(err, VIA_EINVAL, "account id %llu is outside the tree (depth %u holds ids below %llu)",
+        return via_fail(err, VIA_EINVAL,
+                        "account id %llu is outside the tree (depth %u holds ids below %llu)",
                         (unsigned long long)id, t->depth, (unsigned long long)via_smt_capacity(t));
     return VIA_OK;
 }
@@ -143,12 +155,15 @@ int via_smt_set(via_smt *t, uint64_t id, const via_fr *leaf, via_error *err) {
     if (rc) return rc;
     /* At most depth + 1 new slots; grow first so the update cannot fail half-way. */
     while ((t->used + t->depth + 1) * 2 > t->cap)
-        if (grow(t)) return via_fail(err, VIA_ENOMEM, "sparse Merkle tree: cannot grow node table past %zu slots", t->cap);
+        if (grow(t))
+            return via_fail(err, VIA_ENOMEM,
+                            "sparse Merkle tree: cannot grow node table past %zu slots", t->cap);
     store(t, 0, id, leaf);
     for (unsigned k = 1; k <= t->depth; k++) {
         uint64_t parent = id >> (4 * k);
         via_fr ch[VIA_SMT_ARITY], h;
-        for (unsigned c = 0; c < VIA_SMT_ARITY; c++) ch[c] = *lookup(t, k - 1, parent * VIA_SMT_ARITY + c);
+        for (unsigned c = 0; c < VIA_SMT_ARITY; c++)
+            ch[c] = *lookup(t, k - 1, parent * VIA_SMT_ARITY + c);
         rc = via_poseidon(&h, ch, VIA_SMT_ARITY);
         assert(rc == 0);
         store(t, k, parent, &h);
@@ -178,7 +193,8 @@ void via_smt_root_from_proof(via_fr *root, const via_fr *leaf, const via_smt_pro
         unsigned pos = proof->pos[i];
         assert(pos < VIA_SMT_ARITY);
         via_fr ch[VIA_SMT_ARITY];
-        for (unsigned c = 0, n = 0; c < VIA_SMT_ARITY; c++) ch[c] = c == pos ? cur : proof->sib[i][n++];
+        for (unsigned c = 0, n = 0; c < VIA_SMT_ARITY; c++)
+            ch[c] = c == pos ? cur : proof->sib[i][n++];
         int rc = via_poseidon(&cur, ch, VIA_SMT_ARITY);
         assert(rc == 0);
         (void)rc;
@@ -189,16 +205,21 @@ void via_smt_root_from_proof(via_fr *root, const via_fr *leaf, const via_smt_pro
 int via_smt_verify_proof(const via_fr *root, uint64_t id, const via_fr *leaf,
                          const via_smt_proof *proof, via_error *err) {
     if (proof->depth < 1 || proof->depth > VIA_SMT_MAX_DEPTH)
-        return via_fail(err, VIA_EVERIFY, "Merkle proof: depth %u is outside 1..%d", proof->depth, VIA_SMT_MAX_DEPTH);
+        return via_fail(err, VIA_EVERIFY, "Merkle proof: depth %u is outside 1..%d", proof->depth,
+                        VIA_SMT_MAX_DEPTH);
     if (proof->depth < 16 && (id >> (4 * proof->depth)) != 0)
         return via_fail(err, VIA_EVERIFY, "Merkle proof: account id %llu does not fit depth %u",
                         (unsigned long long)id, proof->depth);
     for (unsigned i = 0; i < proof->depth; i++)
         if (proof->pos[i] != ((id >> (4 * i)) & 15))
-            return via_fail(err, VIA_EVERIFY, "Merkle proof: position at level %u is %u, account id %llu needs %u",
-                            i, proof->pos[i], (unsigned long long)id, (unsigned)((id >> (4 * i)) & 15));
+            return via_fail(err, VIA_EVERIFY,
+                            "Merkle proof: position at level %u is %u, account id %llu needs %u", i,
+                            proof->pos[i], (unsigned long long)id,
+                            (unsigned)((id >> (4 * i)) & 15));
     via_fr r;
     via_smt_root_from_proof(&r, leaf, proof);
-    if (!via_fr_eq(&r, root)) return via_fail(err, VIA_EVERIFY, "Merkle proof: recomputed root differs from the expected root");
+    if (!via_fr_eq(&r, root))
+        return via_fail(err, VIA_EVERIFY,
+                        "Merkle proof: recomputed root differs from the expected root");
     return VIA_OK;
 }

@@ -21,14 +21,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                         \
-    do {                                                                                         \
-        if (!(cond)) {                                                                           \
-            fprintf(stderr, "MISMATCH: ");                                                       \
-            fprintf(stderr, __VA_ARGS__);                                                        \
-            fputc('\n', stderr);                                                                 \
-            failures++;                                                                          \
-        }                                                                                        \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "MISMATCH: ");                                                         \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static const char *str(json_t *o, const char *k) {
@@ -77,7 +77,8 @@ static size_t unhex(uint8_t *out, size_t cap, const char *s) {
 }
 
 static void hexs(char *out, const uint8_t *in, size_t n) {
-    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", in[i]);
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
 static void check_constants(const char *path) {
@@ -92,7 +93,8 @@ static void check_constants(const char *path) {
         const via_poseidon_params *p = via_poseidon_params_get(t);
         json_t *c = json_array_get(C, t - 2), *m = json_array_get(M, t - 2);
         size_t nc = (size_t)(p->rf + p->rp) * t;
-        CHECK(json_array_size(c) == nc, "t=%u: %zu round constants in JSON, %zu here", t, json_array_size(c), nc);
+        CHECK(json_array_size(c) == nc, "t=%u: %zu round constants in JSON, %zu here", t,
+              json_array_size(c), nc);
         for (size_t i = 0; i < nc && i < json_array_size(c); i++) {
             via_fr e;
             fr_hex(&e, json_string_value(json_array_get(c, i)));
@@ -117,7 +119,8 @@ int main(int argc, char **argv) {
         printf("SKIP: node is not installed or not on PATH; the circomlibjs comparison needs it\n");
         return 77;
     }
-    unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 10) : (unsigned long long)time(NULL);
+    unsigned long long seed =
+        argc > 3 ? strtoull(argv[3], NULL, 10) : (unsigned long long)time(NULL);
     printf("circomlibjs comparison, seed %llu (pass it as the third argument to replay)\n", seed);
 
     check_constants(argv[2]);
@@ -134,7 +137,8 @@ int main(int argc, char **argv) {
     json_t *root = json_loadf(pipe, 0, &je);
     int st = pclose(pipe);
     if (!root || st != 0) {
-        fprintf(stderr, "oracle script failed (exit status %d)%s%s\n", st, root ? "" : ": ", root ? "" : je.text);
+        fprintf(stderr, "oracle script failed (exit status %d)%s%s\n", st, root ? "" : ": ",
+                root ? "" : je.text);
         return 1;
     }
 
@@ -145,7 +149,8 @@ int main(int argc, char **argv) {
         json_t *ins = json_object_get(rec, "inputs"), *outs = json_object_get(rec, "out");
         via_fr in[16], init, got[17];
         size_t n = json_array_size(ins), nout = json_array_size(outs);
-        for (size_t k = 0; k < n; k++) fr_dec(&in[k], json_string_value(json_array_get(ins, k)));
+        for (size_t k = 0; k < n; k++)
+            fr_dec(&in[k], json_string_value(json_array_get(ins, k)));
         via_fr_set_zero(&init);
         if (json_object_get(rec, "init")) fr_dec(&init, str(rec, "init"));
         CHECK(via_poseidon_ex(got, nout, &init, in, n) == 0, "poseidon record %zu rejected", i);
@@ -184,7 +189,8 @@ int main(int argc, char **argv) {
         hexs(hx, buf, 64);
         CHECK(!strcmp(hx, str(rec, "packed_sig")), "eddsa %zu: packed signature", i);
         via_error err;
-        CHECK(via_eddsa_verify_var(&ea, &msg, &sig, &err) == VIA_OK, "eddsa %zu: our verify rejects circomlibjs' signature", i);
+        CHECK(via_eddsa_verify_var(&ea, &msg, &sig, &err) == VIA_OK,
+              "eddsa %zu: our verify rejects circomlibjs' signature", i);
         ne++;
     }
     json_array_foreach(json_object_get(root, "blake512"), i, rec) {
@@ -204,12 +210,14 @@ int main(int argc, char **argv) {
         uint64_t v[5];
         if (!strcmp(str(rec, "type"), "transfer")) {
             const char *keys[5] = {"from", "to", "amount", "fee", "nonce"};
-            for (int k = 0; k < 5; k++) v[k] = strtoull(str(rec, keys[k]), NULL, 10);
+            for (int k = 0; k < 5; k++)
+                v[k] = strtoull(str(rec, keys[k]), NULL, 10);
             via_tx_transfer tx = {v[0], v[1], v[2], v[3], v[4]};
             via_txmsg_transfer(&got, &tx);
         } else {
             const char *keys[4] = {"from", "amount", "fee", "nonce"};
-            for (int k = 0; k < 4; k++) v[k] = strtoull(str(rec, keys[k]), NULL, 10);
+            for (int k = 0; k < 4; k++)
+                v[k] = strtoull(str(rec, keys[k]), NULL, 10);
             via_tx_withdraw tx = {.from = v[0], .amount = v[1], .fee = v[2], .nonce = v[3]};
             tx.dest_len = unhex(tx.dest, sizeof tx.dest, str(rec, "dest"));
             CHECK(via_txmsg_withdraw(&got, &tx, &err) == VIA_OK, "txmsg %zu rejected", i);
@@ -218,7 +226,8 @@ int main(int argc, char **argv) {
         nt++;
     }
     json_decref(root);
-    printf("compared %d Poseidon, %d EdDSA, %d BLAKE-512, %d txmsg records: %d mismatches\n", np, ne, nb, nt, failures);
+    printf("compared %d Poseidon, %d EdDSA, %d BLAKE-512, %d txmsg records: %d mismatches\n", np,
+           ne, nb, nt, failures);
     if (np < 48 || ne < 6 || nb < 10 || nt < 6) {
         fprintf(stderr, "oracle output has fewer records than expected\n");
         return 1;

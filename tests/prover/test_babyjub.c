@@ -41,7 +41,8 @@ static void test_vectors(void **state) {
         line[strcspn(line, "\r\n")] = 0;
         char *tok[8];
         int n = 0;
-        for (char *p = strtok(line, " "); p && n < 8; p = strtok(NULL, " ")) tok[n++] = p;
+        for (char *p = strtok(line, " "); p && n < 8; p = strtok(NULL, " "))
+            tok[n++] = p;
         via_babyjub_point p, q, r, e;
         if (!strcmp(tok[0], "add")) {
             assert_int_equal(n, 7);
@@ -74,7 +75,8 @@ static void test_vectors(void **state) {
             uint8_t buf[32];
             char hex[65];
             via_babyjub_pack(buf, &p);
-            for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+            for (int i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", buf[i]);
             assert_string_equal(hex, tok[3]);
             via_error err;
             assert_int_equal(via_babyjub_unpack_var(&r, buf, &err), VIA_OK);
@@ -106,7 +108,8 @@ static void test_group_structure(void **state) {
     assert_false(via_babyjub_in_subgroup_var(&g));
     via_babyjub_mul_var(&t, &g, via_babyjub_l);
     assert_false(via_babyjub_eq(&t, &id));
-    for (int i = 0; i < 3; i++) via_babyjub_double(&t, &t);
+    for (int i = 0; i < 3; i++)
+        via_babyjub_double(&t, &t);
     assert_true(via_babyjub_eq(&t, &id));
     /* (l - 1)*B8 = -B8 = (-x, y) */
     uint64_t lm1[4], one[4] = {1, 0, 0, 0};
@@ -199,13 +202,15 @@ static void test_scalar_reduce(void **state) {
     w[0] += 5;
     via_babyjub_scalar_reduce512(out, w);
     assert_true(out[0] == 5 && (out[1] | out[2] | out[3]) == 0);
-    for (int i = 0; i < 8; i++) w[i] = ~(uint64_t)0;
+    for (int i = 0; i < 8; i++)
+        w[i] = ~(uint64_t)0;
     via_babyjub_scalar_reduce512(out, w);
     assert_true(via_limbs_lt(out, via_babyjub_l));
     /* (2^256 - 1)*(2^256 - 1) + (2^256 - 1) = 2^512 - 2^256: equals muladd */
     uint64_t m[4] = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
     via_babyjub_scalar_muladd(t, m, m, m);
-    for (int i = 0; i < 4; i++) w[i] = 0;
+    for (int i = 0; i < 4; i++)
+        w[i] = 0;
     via_babyjub_scalar_reduce512(out, w);
     assert_memory_equal(out, t, 32);
 }
@@ -216,8 +221,8 @@ int main(void) {
     printf("test_babyjub seed=0x%016llx (set VIA_TEST_SEED to replay)\n", (unsigned long long)seed);
     rng_state = seed ? seed : 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors),          cmocka_unit_test(test_group_structure),
-        cmocka_unit_test(test_mul_consistency),  cmocka_unit_test(test_unpack_rejects),
+        cmocka_unit_test(test_vectors),         cmocka_unit_test(test_group_structure),
+        cmocka_unit_test(test_mul_consistency), cmocka_unit_test(test_unpack_rejects),
         cmocka_unit_test(test_scalar_reduce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,7 +51,8 @@ static void test_vectors(void **state) {
         } else if (!strncmp(line, "counting:", 9)) {
             len = strtoul(line + 9, NULL, 10);
             assert_true(len <= sizeof msg);
-            for (size_t i = 0; i < len; i++) msg[i] = (uint8_t)i;
+            for (size_t i = 0; i < len; i++)
+                msg[i] = (uint8_t)i;
         } else if (!strncmp(line, "ascii:", 6)) {
             len = strlen(line + 6);
             memcpy(msg, line + 6, len);
@@ -61,7 +62,8 @@ static void test_vectors(void **state) {
         uint8_t expect[64], got[64];
         assert_int_equal(parse_hex(expect, sizeof expect, sp + 1), 64);
         via_blake512(got, msg, len);
-        if (memcmp(got, expect, 64)) fail_msg("BLAKE-512 vector '%s' (%zu bytes) differs", line, len);
+        if (memcmp(got, expect, 64))
+            fail_msg("BLAKE-512 vector '%s' (%zu bytes) differs", line, len);
         count++;
     }
     fclose(f);
@@ -71,7 +73,8 @@ static void test_vectors(void **state) {
 static void test_streaming(void **state) {
     (void)state;
     uint8_t msg[700], one[64], two[64];
-    for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)(i * 131 + 7);
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 131 + 7);
     for (size_t len = 0; len <= sizeof msg; len += 37) {
         via_blake512(one, msg, len);
         for (size_t piece = 1; piece <= 200; piece += 13) {

@@ -85,7 +85,8 @@ static void test_roundtrip_and_rejects(void **state) {
     (void)state;
     for (int i = 0; i < 8; i++) {
         uint8_t sk[32];
-        for (int j = 0; j < 32; j++) sk[j] = (uint8_t)rnd64();
+        for (int j = 0; j < 32; j++)
+            sk[j] = (uint8_t)rnd64();
         uint64_t m[4] = {rnd64(), rnd64(), rnd64(), rnd64() >> 4};
         via_fr msg, other;
         via_fr_from_canon_unchecked(&msg, m);

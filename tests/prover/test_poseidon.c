@@ -33,8 +33,10 @@ static int parse_fr(via_fr *r, const char *s) {
         if (n == 0 || n > 64) return -1;
         for (size_t i = 0; i < n; i++) {
             char c = s[2 + n - 1 - i];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
             if (d < 0) return -1;
             v[i / 16] |= (uint64_t)d << (4 * (i % 16));
         }
@@ -96,13 +98,15 @@ static void test_fast_matches_reference(void **state) {
     for (unsigned t = VIA_POSEIDON_T_MIN; t <= VIA_POSEIDON_T_MAX; t++) {
         for (int k = 0; k < 20; k++) {
             via_fr a[17], b[17];
-            for (unsigned i = 0; i < t; i++) rnd_fr(&a[i]);
+            for (unsigned i = 0; i < t; i++)
+                rnd_fr(&a[i]);
             if (k == 0) memset(a, 0, sizeof a);
             memcpy(b, a, sizeof a);
             via_poseidon_permute(a, t);
             via_poseidon_permute_reference(b, t);
             for (unsigned i = 0; i < t; i++)
-                if (!via_fr_eq(&a[i], &b[i])) fail_msg("t=%u trial %d: element %u differs", t, k, i);
+                if (!via_fr_eq(&a[i], &b[i]))
+                    fail_msg("t=%u trial %d: element %u differs", t, k, i);
         }
     }
 }
@@ -119,14 +123,16 @@ static void test_params(void **state) {
         assert_int_equal(via_poseidon_rp(t), rp[t - 2]);
         assert_ptr_equal(p, via_poseidon_params_get(t));
         /* Cauchy matrix: no zero entries, distinct entries in each row */
-        for (unsigned i = 0; i < t * t; i++) assert_false(via_fr_is_zero(&p->m[i]));
+        for (unsigned i = 0; i < t * t; i++)
+            assert_false(via_fr_is_zero(&p->m[i]));
     }
 }
 
 static void test_ex_and_errors(void **state) {
     (void)state;
     via_fr in[17], out[17], zero, st[17];
-    for (int i = 0; i < 17; i++) rnd_fr(&in[i]);
+    for (int i = 0; i < 17; i++)
+        rnd_fr(&in[i]);
     via_fr_set_zero(&zero);
     assert_int_equal(via_poseidon(out, in, 0), -1);
     assert_true(via_fr_is_zero(&out[0]));
@@ -140,7 +146,8 @@ static void test_ex_and_errors(void **state) {
     st[0] = init;
     memcpy(st + 1, in, 4 * sizeof *in);
     via_poseidon_permute_reference(st, 5);
-    for (int i = 0; i < 5; i++) assert_true(via_fr_eq(&out[i], &st[i]));
+    for (int i = 0; i < 5; i++)
+        assert_true(via_fr_eq(&out[i], &st[i]));
     /* via_poseidon = PoseidonEx with capacity 0 */
     via_fr h;
     assert_int_equal(via_poseidon(&h, in, 4), 0);
@@ -173,7 +180,8 @@ static void sponge_by_hand(via_fr *out, const via_fr *in, size_t n) {
 static void test_sponge(void **state) {
     (void)state;
     via_fr in[50], a, b;
-    for (int i = 0; i < 50; i++) rnd_fr(&in[i]);
+    for (int i = 0; i < 50; i++)
+        rnd_fr(&in[i]);
     static const size_t lens[] = {0, 1, 2, 15, 16, 17, 31, 32, 33, 50};
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
         via_poseidon_sponge(&a, in, lens[k]);
@@ -205,23 +213,24 @@ static void test_concurrent_init(void **state) {
      * either way every thread must see one and the same table. */
     pthread_t th[8];
     void *res[8];
-    for (int i = 0; i < 8; i++) pthread_create(&th[i], NULL, first_use, (void *)(uintptr_t)(10 + i % 2));
-    for (int i = 0; i < 8; i++) pthread_join(th[i], &res[i]);
-    for (int i = 0; i < 8; i++) assert_ptr_equal(res[i], via_poseidon_params_get(10 + i % 2));
+    for (int i = 0; i < 8; i++)
+        pthread_create(&th[i], NULL, first_use, (void *)(uintptr_t)(10 + i % 2));
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], &res[i]);
+    for (int i = 0; i < 8; i++)
+        assert_ptr_equal(res[i], via_poseidon_params_get(10 + i % 2));
 }
 
 int main(void) {
     const char *seed_env = getenv("VIA_TEST_SEED");
     uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x243f6a8885a308d3ULL;
-    printf("test_poseidon seed=0x%016llx (set VIA_TEST_SEED to replay)\n", (unsigned long long)seed);
+    printf("test_poseidon seed=0x%016llx (set VIA_TEST_SEED to replay)\n",
+           (unsigned long long)seed);
     rng_state = seed ? seed : 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_concurrent_init),
-        cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_fast_matches_reference),
-        cmocka_unit_test(test_params),
-        cmocka_unit_test(test_ex_and_errors),
-        cmocka_unit_test(test_sponge),
+        cmocka_unit_test(test_concurrent_init),        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_fast_matches_reference), cmocka_unit_test(test_params),
+        cmocka_unit_test(test_ex_and_errors),          cmocka_unit_test(test_sponge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

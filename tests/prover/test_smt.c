@@ -30,7 +30,8 @@ static void naive_full_root(via_fr *root, const via_fr *leaves, unsigned depth) 
     via_fr *cur = malloc(n * sizeof *cur);
     memcpy(cur, leaves, n * sizeof *cur);
     while (n > 1) {
-        for (size_t i = 0; i < n / 16; i++) assert_int_equal(via_poseidon(&cur[i], &cur[16 * i], 16), 0);
+        for (size_t i = 0; i < n / 16; i++)
+            assert_int_equal(via_poseidon(&cur[i], &cur[16 * i], 16), 0);
         n /= 16;
     }
     *root = cur[0];
@@ -42,7 +43,8 @@ static void test_empty(void **state) {
     via_fr z, ch[16], h;
     via_fr_set_zero(&z);
     assert_true(via_fr_eq(via_smt_empty_hash(0), &z));
-    for (int i = 0; i < 16; i++) ch[i] = z;
+    for (int i = 0; i < 16; i++)
+        ch[i] = z;
     assert_int_equal(via_poseidon(&h, ch, 16), 0);
     assert_true(via_fr_eq(via_smt_empty_hash(1), &h));
     via_smt *t = via_smt_new(VIA_SMT_DEFAULT_DEPTH);
@@ -87,7 +89,8 @@ static void test_full_small(void **state) {
 static void naive_sparse(via_fr *out, const uint64_t *ids, const via_fr *vals, size_t n,
                          unsigned level, uint64_t index) {
     int any = 0;
-    for (size_t i = 0; i < n && !any; i++) any = (ids[i] >> (4 * level)) == index;
+    for (size_t i = 0; i < n && !any; i++)
+        any = (ids[i] >> (4 * level)) == index;
     if (!any) {
         *out = *via_smt_empty_hash(level);
         return;
@@ -100,7 +103,8 @@ static void naive_sparse(via_fr *out, const uint64_t *ids, const via_fr *vals, s
             }
     }
     via_fr ch[16];
-    for (unsigned c = 0; c < 16; c++) naive_sparse(&ch[c], ids, vals, n, level - 1, index * 16 + c);
+    for (unsigned c = 0; c < 16; c++)
+        naive_sparse(&ch[c], ids, vals, n, level - 1, index * 16 + c);
     assert_int_equal(via_poseidon(out, ch, 16), 0);
 }
 
@@ -159,7 +163,8 @@ static void test_depth6_proofs(void **state) {
     /* proof of an empty leaf */
     uint64_t empty_id = 0xfffffe;
     int used = 0;
-    for (int i = 0; i < N; i++) used |= ids[i] == empty_id;
+    for (int i = 0; i < N; i++)
+        used |= ids[i] == empty_id;
     if (!used) {
         via_smt_proof p;
         via_fr z;

@@ -18,7 +18,8 @@ static void test_transfer(void **state) {
     via_fr got, want, in[6];
     via_txmsg_transfer(&got, &tx);
     uint64_t v[6] = {1, 5, 16777215, 100000, 250, 3};
-    for (int i = 0; i < 6; i++) via_fr_set_u64(&in[i], v[i]);
+    for (int i = 0; i < 6; i++)
+        via_fr_set_u64(&in[i], v[i]);
     assert_int_equal(via_poseidon(&want, in, 6), 0);
     assert_true(via_fr_eq(&got, &want));
     tx.amount++;
@@ -56,12 +57,14 @@ static void test_withdraw(void **state) {
     via_tx_withdraw tx = {.from = 9, .amount = 5000, .fee = 10, .nonce = 0, .dest_len = 22};
     tx.dest[0] = 0x00;
     tx.dest[1] = 0x14;
-    for (int i = 2; i < 22; i++) tx.dest[i] = (uint8_t)(0x30 + i);
+    for (int i = 2; i < 22; i++)
+        tx.dest[i] = (uint8_t)(0x30 + i);
     via_fr got, want, in[8];
     via_error err;
     assert_int_equal(via_txmsg_withdraw(&got, &tx, &err), VIA_OK);
     uint64_t v[6] = {2, 9, 5000, 10, 0, 22};
-    for (int i = 0; i < 6; i++) via_fr_set_u64(&in[i], v[i]);
+    for (int i = 0; i < 6; i++)
+        via_fr_set_u64(&in[i], v[i]);
     via_txmsg_script_chunks(in + 6, tx.dest, 22);
     assert_int_equal(via_poseidon(&want, in, 8), 0);
     assert_true(via_fr_eq(&got, &want));
