@@ -2,6 +2,7 @@
  * Test driver for tests/interop/setup_snarkjs.sh: runs the library's Groth16 setup and
  * verification-key export on files, the way a CLI would.
  *   via_setup_driver setup R1CS PTAU ZKEY [NAME] [--init]   (--init: no contribution)
+ *   via_setup_driver contribute IN_ZKEY OUT_ZKEY NAME   (one more contribution on any zkey)
  *   via_setup_driver vk ZKEY VK_JSON
  */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "setup.h"
+#include "zkey.h"
 
 static void progress(void *ctx, const char *stage, double fraction) {
     (void)ctx;
@@ -43,6 +45,23 @@ int main(int argc, char **argv) {
             printf("%02x", opt.contribution_hash[i]);
         printf("\nsetup took %.3f s\n",
                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+        return 0;
+    }
+    if (argc == 5 && strcmp(argv[1], "contribute") == 0) {
+        via_zkey z;
+        uint8_t hash[64];
+        int rc = via_zkey_read(&z, argv[2], &err);
+        if (!rc) rc = via_setup_contribute(&z, argv[4], hash, progress, NULL, &err);
+        if (!rc) rc = via_zkey_write(&z, argv[3], &err);
+        via_zkey_free(&z);
+        if (rc) {
+            fprintf(stderr, "contribute failed (%s): %s\n", via_strerror(rc), err.msg);
+            return 1;
+        }
+        printf("contribution hash ");
+        for (int i = 0; i < 64; i++)
+            printf("%02x", hash[i]);
+        printf("\n");
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "vk") == 0) {

@@ -72,6 +72,18 @@ snarkjs groth16 setup "$fx/lessthan/circuit.r1cs" "$ptau" "$work/lt_snarkjs_0000
 cmp "$work/lt_snarkjs_0000.zkey" "$work/lt_ours_0000.zkey" ||
     fail "initial zkey differs from snarkjs groth16 setup output"
 
+echo "== our contribution on top of snarkjs's (poseidon fixture key, already 1 contribution)"
+"$driver" contribute "$fx/poseidon/circuit.zkey" "$work/pos2.zkey" "via second" \
+    >"$work/pos2.log" 2>&1 || { cat "$work/pos2.log"; fail "our contribute failed"; }
+snarkjs zkey verify "$fx/poseidon/circuit.r1cs" "$ptau" "$work/pos2.zkey" >"$work/pos2.verify.log" 2>&1
+grep -q "ZKey Ok!" "$work/pos2.verify.log" && grep -q "contribution #2 via second" "$work/pos2.verify.log" ||
+    { cat "$work/pos2.verify.log"; fail "snarkjs rejected our second contribution"; }
+snarkjs groth16 prove "$work/pos2.zkey" "$fx/poseidon/circuit.wtns" "$work/pos2.proof.json" \
+    "$work/pos2.public.json" >/dev/null 2>&1 || fail "snarkjs could not prove with pos2.zkey"
+"$driver" vk "$work/pos2.zkey" "$work/pos2.vk.json" || fail "vk export (pos2) failed"
+snarkjs groth16 verify "$work/pos2.vk.json" "$work/pos2.public.json" "$work/pos2.proof.json" 2>&1 |
+    grep -q "OK!" || fail "proof with the twice-contributed key does not verify"
+
 echo "== negative: snarkjs must reject our zkey against a different circuit"
 if snarkjs zkey verify "$fx/lessthan/circuit.r1cs" "$ptau" "$work/multiplier.zkey" \
     >"$work/neg.log" 2>&1 && grep -q "ZKey Ok!" "$work/neg.log"; then
