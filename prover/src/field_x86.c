@@ -12,6 +12,10 @@ void via_mont_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
     via_mont_mul_adx_inline(r, a, b, m);
 }
 
+void via_mont_sqr_adx(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+    via_mont_sqr_adx_inline(r, a, m);
+}
+
 void via_field_init(void) {
     if (getenv("VIA_NO_ADX")) {
         via_field_have_adx = 0;
@@ -28,5 +32,8 @@ void via_field_init(void) {}
 void via_mont_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                       const via_modulus *m) {
     via_mont_mul_portable(r, a, b, m);
+}
+void via_mont_sqr_adx(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+    via_mont_mul_portable(r, a, a, m);
 }
 #endif

@@ -377,6 +377,11 @@ static void test_adx_matches_portable(void **state) {
             via_mont_mul_adx(r2, a, a, m);
             via_mont_mul_portable(r1, a, a, m);
             assert_memory_equal(r1, r2, 32);
+            via_mont_sqr_adx(r2, a, m);
+            assert_memory_equal(r1, r2, 32);
+            memcpy(r2, a, 32);
+            via_mont_sqr_adx(r2, r2, m);
+            assert_memory_equal(r1, r2, 32);
             /* in place */
             memcpy(r2, a, 32);
             via_mont_mul_adx(r2, r2, b, m);
