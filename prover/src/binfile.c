@@ -9,17 +9,18 @@
 #include "field.h"
 #include "util.h"
 
-const uint8_t via_bn254_q_le[32] = {0x47, 0xfd, 0x7c, 0xd8, 0x16, 0x8c, 0x20, 0x3c, 0x8d, 0xca, 0x71,
-                                    0x68, 0x91, 0x6a, 0x81, 0x97, 0x5d, 0x58, 0x81, 0x81, 0xb6, 0x45,
-                                    0x50, 0xb8, 0x29, 0xa0, 0x31, 0xe1, 0x72, 0x4e, 0x64, 0x30};
-const uint8_t via_bn254_r_le[32] = {0x01, 0x00, 0x00, 0xf0, 0x93, 0xf5, 0xe1, 0x43, 0x91, 0x70, 0xb9,
-                                    0x79, 0x48, 0xe8, 0x33, 0x28, 0x5d, 0x58, 0x81, 0x81, 0xb6, 0x45,
-                                    0x50, 0xb8, 0x29, 0xa0, 0x31, 0xe1, 0x72, 0x4e, 0x64, 0x30};
+const uint8_t via_bn254_q_le[32] = {
+    0x47, 0xfd, 0x7c, 0xd8, 0x16, 0x8c, 0x20, 0x3c, 0x8d, 0xca, 0x71, 0x68, 0x91, 0x6a, 0x81, 0x97,
+    0x5d, 0x58, 0x81, 0x81, 0xb6, 0x45, 0x50, 0xb8, 0x29, 0xa0, 0x31, 0xe1, 0x72, 0x4e, 0x64, 0x30};
+const uint8_t via_bn254_r_le[32] = {
+    0x01, 0x00, 0x00, 0xf0, 0x93, 0xf5, 0xe1, 0x43, 0x91, 0x70, 0xb9, 0x79, 0x48, 0xe8, 0x33, 0x28,
+    0x5d, 0x58, 0x81, 0x81, 0xb6, 0x45, 0x50, 0xb8, 0x29, 0xa0, 0x31, 0xe1, 0x72, 0x4e, 0x64, 0x30};
 
 static int raw_read(const via_binfile *bf, uint64_t off, void *dst, uint64_t len, via_error *err) {
     if (off > bf->file_size || len > bf->file_size - off)
-        return via_fail(err, VIA_EFORMAT, "%s: truncated: %llu bytes needed at offset %llu, file has %llu",
-                        bf->name, (unsigned long long)len, (unsigned long long)off,
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: truncated: %llu bytes needed at offset %llu, file has %llu", bf->name,
+                        (unsigned long long)len, (unsigned long long)off,
                         (unsigned long long)bf->file_size);
     if (bf->mem) {
         if (len) memcpy(dst, bf->mem + off, (size_t)len);
@@ -47,13 +48,15 @@ static int raw_read(const via_binfile *bf, uint64_t off, void *dst, uint64_t len
 static int parse_table(via_binfile *bf, const char magic[4], uint32_t max_version, via_error *err) {
     uint8_t hdr[12];
     if (bf->file_size < 12)
-        return via_fail(err, VIA_EFORMAT, "%s: truncated: %llu bytes, a %.4s file needs at least 12",
-                        bf->name, (unsigned long long)bf->file_size, magic);
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: truncated: %llu bytes, a %.4s file needs at least 12", bf->name,
+                        (unsigned long long)bf->file_size, magic);
     int rc = raw_read(bf, 0, hdr, 12, err);
     if (rc) return rc;
     if (memcmp(hdr, magic, 4) != 0) {
         char got[5];
-        for (int i = 0; i < 4; i++) got[i] = (hdr[i] >= 0x20 && hdr[i] < 0x7f) ? (char)hdr[i] : '?';
+        for (int i = 0; i < 4; i++)
+            got[i] = (hdr[i] >= 0x20 && hdr[i] < 0x7f) ? (char)hdr[i] : '?';
         got[4] = 0;
         return via_fail(err, VIA_EFORMAT, "%s: bad magic \"%s\", expected \"%.4s\"", bf->name, got,
                         magic);
@@ -142,7 +145,8 @@ int via_binfile_section_get(const via_binfile *bf, uint32_t id, const char *what
         if (bf->sections[i].id != id) continue;
         if (*sec) {
             *sec = NULL;
-            return via_fail(err, VIA_EFORMAT, "%s: section %u (%s): duplicated", bf->name, id, what);
+            return via_fail(err, VIA_EFORMAT, "%s: section %u (%s): duplicated", bf->name, id,
+                            what);
         }
         *sec = &bf->sections[i];
     }

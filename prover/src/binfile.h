@@ -31,9 +31,9 @@ typedef struct {
 } via_binfile_section;
 
 typedef struct {
-    const char *name;       /* path or label for messages; borrowed, must outlive the reader */
-    int fd;                 /* -1 when reading from memory */
-    const uint8_t *mem;     /* memory input (borrowed), or NULL */
+    const char *name;   /* path or label for messages; borrowed, must outlive the reader */
+    int fd;             /* -1 when reading from memory */
+    const uint8_t *mem; /* memory input (borrowed), or NULL */
     uint64_t file_size;
     uint32_t version;
     uint32_t n_sections;

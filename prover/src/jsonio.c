@@ -13,8 +13,7 @@
 #define MAX_VK_JSON ((size_t)256 << 20)
 #define DUMP_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER)
 
-int via_read_text_file(char **text, size_t *len, const char *path, size_t max_len,
-                       via_error *err) {
+int via_read_text_file(char **text, size_t *len, const char *path, size_t max_len, via_error *err) {
     *text = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
@@ -54,8 +53,10 @@ static int write_text(const char *text, const char *path, via_error *err) {
     if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
     size_t n = strlen(text);
     int rc = VIA_OK;
-    if (fwrite(text, 1, n, f) != n) rc = via_fail(err, VIA_EIO, "%s: write failed: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (fwrite(text, 1, n, f) != n)
+        rc = via_fail(err, VIA_EIO, "%s: write failed: %s", path, strerror(errno));
+    if (fclose(f) != 0 && !rc)
+        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
     if (rc) remove(path);
     return rc;
 }
@@ -93,8 +94,7 @@ static int get_dec(uint64_t out[4], const json_t *j, const uint64_t mod[4], cons
         return via_fail(err, VIA_EFORMAT, "%s: %s: \"%.80s\" is not a decimal number", name, path,
                         s);
     if (!via_limbs_lt(out, mod))
-        return via_fail(err, VIA_EFORMAT, "%s: %s: value is not below the %s", name, path,
-                        modname);
+        return via_fail(err, VIA_EFORMAT, "%s: %s: value is not below the %s", name, path, modname);
     return VIA_OK;
 }
 
@@ -131,8 +131,8 @@ static int get_z(int *is_inf, const uint64_t z0[4], const uint64_t z1[4], const 
         *is_inf = 0;
         return VIA_OK;
     }
-    return via_fail(err, VIA_EFORMAT,
-                    "%s: %s: z coordinate must be 1 (affine) or 0 (infinity)", name, path);
+    return via_fail(err, VIA_EFORMAT, "%s: %s: z coordinate must be 1 (affine) or 0 (infinity)",
+                    name, path);
 }
 
 static int get_g1(via_g1_affine *p, const json_t *j, const char *name, const char *path,
@@ -150,7 +150,8 @@ static int get_g1(via_g1_affine *p, const json_t *j, const char *name, const cha
     if (n == 3) {
         uint64_t z[4], zero[4] = {0, 0, 0, 0};
         snprintf(sub, sizeof sub, "%s[2]", path);
-        if ((rc = get_dec(z, json_array_get(j, 2), via_fq_mod.p, "field modulus q", name, sub, err)))
+        if ((rc =
+                 get_dec(z, json_array_get(j, 2), via_fq_mod.p, "field modulus q", name, sub, err)))
             return rc;
         if ((rc = get_z(&inf, z, zero, name, sub, err))) return rc;
     }
@@ -183,10 +184,12 @@ static int get_g2(via_g2_affine *p, const json_t *j, const char *name, const cha
         if (!json_is_array(zj) || json_array_size(zj) != 2)
             return via_fail(err, VIA_EFORMAT, "%s: %s: expected a pair [c0, c1]", name, sub);
         snprintf(sub, sizeof sub, "%s[2][0]", path);
-        if ((rc = get_dec(z0, json_array_get(zj, 0), via_fq_mod.p, "field modulus q", name, sub, err)))
+        if ((rc = get_dec(z0, json_array_get(zj, 0), via_fq_mod.p, "field modulus q", name, sub,
+                          err)))
             return rc;
         snprintf(sub, sizeof sub, "%s[2][1]", path);
-        if ((rc = get_dec(z1, json_array_get(zj, 1), via_fq_mod.p, "field modulus q", name, sub, err)))
+        if ((rc = get_dec(z1, json_array_get(zj, 1), via_fq_mod.p, "field modulus q", name, sub,
+                          err)))
             return rc;
         snprintf(sub, sizeof sub, "%s[2]", path);
         if ((rc = get_z(&inf, z0, z1, name, sub, err))) return rc;
@@ -205,7 +208,9 @@ static json_t *g1_json(const via_g1_affine *p) {
     return json_pack("[oos]", dec_fq(&p->x), dec_fq(&p->y), "1");
 }
 
-static json_t *fq2_json(const via_fq2 *a) { return json_pack("[oo]", dec_fq(&a->c0), dec_fq(&a->c1)); }
+static json_t *fq2_json(const via_fq2 *a) {
+    return json_pack("[oo]", dec_fq(&a->c0), dec_fq(&a->c1));
+}
 
 static json_t *g2_json(const via_g2_affine *p) {
     if (via_g2_affine_is_inf(p)) return json_pack("[[ss][ss][ss]]", "0", "0", "1", "0", "0", "0");
@@ -258,7 +263,8 @@ int via_proof_parse_json(via_groth16_proof *proof, const char *name, const char 
     if (!rc) rc = check_tag(root, "curve", "bn128", 0, name, err);
     const char *keys[3] = {"pi_a", "pi_b", "pi_c"};
     for (int i = 0; i < 3 && !rc; i++)
-        if (!json_object_get(root, keys[i])) rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
+        if (!json_object_get(root, keys[i]))
+            rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
     if (!rc) rc = get_g1(&proof->a, json_object_get(root, "pi_a"), name, "pi_a", err);
     if (!rc) rc = get_g2(&proof->b, json_object_get(root, "pi_b"), name, "pi_b", err);
     if (!rc) rc = get_g1(&proof->c, json_object_get(root, "pi_c"), name, "pi_c", err);
@@ -350,9 +356,8 @@ int via_public_read_json(via_scalar **values, size_t *n, const char *path, via_e
 char *via_vk_to_json(const via_groth16_vk *vk, const via_fq12 *alphabeta) {
     json_t *root = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o}", "protocol", "groth16", "curve",
                              "bn128", "nPublic", (json_int_t)vk->n_public, "vk_alpha_1",
-                             g1_json(&vk->alpha1), "vk_beta_2", g2_json(&vk->beta2),
-                             "vk_gamma_2", g2_json(&vk->gamma2), "vk_delta_2",
-                             g2_json(&vk->delta2));
+                             g1_json(&vk->alpha1), "vk_beta_2", g2_json(&vk->beta2), "vk_gamma_2",
+                             g2_json(&vk->gamma2), "vk_delta_2", g2_json(&vk->delta2));
     if (!root) return NULL;
     if (alphabeta) {
         const via_fq6 *h[2] = {&alphabeta->c0, &alphabeta->c1};
@@ -363,7 +368,8 @@ char *via_vk_to_json(const via_groth16_vk *vk, const via_fq12 *alphabeta) {
         json_object_set_new(root, "vk_alphabeta_12", ab);
     }
     json_t *ic = json_array();
-    for (size_t i = 0; i <= vk->n_public; i++) json_array_append_new(ic, g1_json(&vk->ic[i]));
+    for (size_t i = 0; i <= vk->n_public; i++)
+        json_array_append_new(ic, g1_json(&vk->ic[i]));
     json_object_set_new(root, "IC", ic);
     return dump(root);
 }
@@ -397,8 +403,8 @@ static int get_fq12(via_fq12 *out, const json_t *j, const char *name, via_error 
     return VIA_OK;
 }
 
-int via_vk_parse_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabeta,
-                      const char *name, const char *text, size_t len, via_error *err) {
+int via_vk_parse_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabeta, const char *name,
+                      const char *text, size_t len, via_error *err) {
     memset(vk, 0, sizeof *vk);
     if (has_alphabeta) *has_alphabeta = 0;
     json_t *root = parse_text(name, text, len, err);
@@ -417,7 +423,8 @@ int via_vk_parse_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabet
     }
     static const char *keys[] = {"vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"};
     for (int i = 0; i < 5 && !rc; i++)
-        if (!json_object_get(root, keys[i])) rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
+        if (!json_object_get(root, keys[i]))
+            rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
     if (!rc) rc = get_g1(&vk->alpha1, json_object_get(root, "vk_alpha_1"), name, "vk_alpha_1", err);
     if (!rc) rc = get_g2(&vk->beta2, json_object_get(root, "vk_beta_2"), name, "vk_beta_2", err);
     if (!rc) rc = get_g2(&vk->gamma2, json_object_get(root, "vk_gamma_2"), name, "vk_gamma_2", err);
@@ -451,8 +458,8 @@ int via_vk_parse_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabet
     return rc;
 }
 
-int via_vk_read_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabeta,
-                     const char *path, via_error *err) {
+int via_vk_read_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabeta, const char *path,
+                     via_error *err) {
     char *text;
     size_t len;
     memset(vk, 0, sizeof *vk);

@@ -11,17 +11,28 @@
 
 static const char *sec_name(uint32_t id) {
     switch (id) {
-    case 1: return "header";
-    case 2: return "tauG1";
-    case 3: return "tauG2";
-    case 4: return "alphaTauG1";
-    case 5: return "betaTauG1";
-    case 6: return "betaG2";
-    case 7: return "contributions";
-    case 12: return "Lagrange tauG1";
-    case 13: return "Lagrange tauG2";
-    case 14: return "Lagrange alphaTauG1";
-    case 15: return "Lagrange betaTauG1";
+    case 1:
+        return "header";
+    case 2:
+        return "tauG1";
+    case 3:
+        return "tauG2";
+    case 4:
+        return "alphaTauG1";
+    case 5:
+        return "betaTauG1";
+    case 6:
+        return "betaG2";
+    case 7:
+        return "contributions";
+    case 12:
+        return "Lagrange tauG1";
+    case 13:
+        return "Lagrange tauG2";
+    case 14:
+        return "Lagrange alphaTauG1";
+    case 15:
+        return "Lagrange betaTauG1";
     }
     return "unknown";
 }
@@ -54,7 +65,8 @@ static int points_section(const via_binfile *bf, uint32_t id, int required, uint
     if (!out) return VIA_OK;
     uint8_t *buf;
     if ((rc = via_binfile_read_section(bf, s, &buf, err))) return rc;
-    if ((rc = via_check_coords(buf, n, psize == G1_SIZE ? 2 : 4, bf->name, id, sec_name(id), err))) {
+    if ((rc =
+             via_check_coords(buf, n, psize == G1_SIZE ? 2 : 4, bf->name, id, sec_name(id), err))) {
         via_free_big(buf);
         return rc;
     }
@@ -67,8 +79,9 @@ static int parse_contributions(via_ptau *p, const via_binfile *bf, via_error *er
     int rc = via_binfile_section_get(bf, 7, sec_name(7), 1, &s, err);
     if (rc) return rc;
     if (s->size < 4)
-        return via_fail(err, VIA_EFORMAT, "%s: section 7 (contributions): size %llu bytes, too short",
-                        bf->name, (unsigned long long)s->size);
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: section 7 (contributions): size %llu bytes, too short", bf->name,
+                        (unsigned long long)s->size);
     uint8_t *buf;
     if ((rc = via_binfile_read_section(bf, s, &buf, err))) return rc;
     uint32_t n = via_le32(buf);
@@ -89,8 +102,8 @@ static int parse_contributions(via_ptau *p, const via_binfile *bf, via_error *er
         via_ptau_contribution *c = &cs[i];
         memset(c, 0, sizeof *c);
         if (len - pos < CONTRIB_FIXED) {
-            rc = via_fail(err, VIA_EFORMAT, "%s: section 7 (contributions): contribution %u truncated",
-                          bf->name, i);
+            rc = via_fail(err, VIA_EFORMAT,
+                          "%s: section 7 (contributions): contribution %u truncated", bf->name, i);
             break;
         }
         const uint8_t *q = buf + pos;
@@ -240,9 +253,10 @@ static int ptau_parse(via_ptau *p, const via_binfile *bf, unsigned load, via_err
         return rc;
     int n_have = have[0] + have[1] + have[2] + have[3];
     if (n_have != 0 && n_have != 4)
-        return via_fail(err, VIA_EFORMAT,
-                        "%s: sections 12..15 (Lagrange): only %d of the 4 prepared sections present",
-                        bf->name, n_have);
+        return via_fail(
+            err, VIA_EFORMAT,
+            "%s: sections 12..15 (Lagrange): only %d of the 4 prepared sections present", bf->name,
+            n_have);
     p->prepared = n_have == 4;
     if (lag && !p->prepared)
         return via_fail(err, VIA_EINVAL,
@@ -263,8 +277,8 @@ int via_ptau_read(via_ptau *p, const char *path, unsigned load, via_error *err) 
     return rc;
 }
 
-int via_ptau_read_mem(via_ptau *p, const char *name, const uint8_t *data, size_t len,
-                      unsigned load, via_error *err) {
+int via_ptau_read_mem(via_ptau *p, const char *name, const uint8_t *data, size_t len, unsigned load,
+                      via_error *err) {
     memset(p, 0, sizeof *p);
     via_binfile bf;
     int rc = via_binfile_open_mem(&bf, name, data, len, "ptau", 1, err);
@@ -305,7 +319,8 @@ void via_ptau_describe(const via_ptau *p, FILE *out) {
         if (c->type == 1 && c->has_num_iterations_exp)
             fprintf(out, " (2^%u iterations)", c->num_iterations_exp);
         fprintf(out, "\n    next challenge hash: ");
-        for (int j = 0; j < 64; j++) fprintf(out, "%02x%s", c->next_challenge[j], j % 4 == 3 && j < 63 ? " " : "");
+        for (int j = 0; j < 64; j++)
+            fprintf(out, "%02x%s", c->next_challenge[j], j % 4 == 3 && j < 63 ? " " : "");
         fprintf(out, "\n");
     }
 }

@@ -250,7 +250,8 @@ int via_r1cs_write(const via_r1cs *r, const char *path, via_error *err) {
         if (order[i] == 3 && !r->wire_to_label) continue;
         if (order[i] >= 1 && order[i] <= 3) rc = write_section(f, path, r, order[i], err);
     }
-    if (fclose(f) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (fclose(f) != 0 && !rc)
+        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
     if (rc) remove(path);
     return rc;
 }

@@ -19,9 +19,9 @@
 #define VIA_R1CS_MAX_WIRES ((uint32_t)1 << 31)
 
 typedef struct {
-    uint32_t n_wires;    /* including wire 0, the constant 1 */
-    uint32_t n_pub_out;  /* wires 1..n_pub_out */
-    uint32_t n_pub_in;   /* the next n_pub_in wires */
+    uint32_t n_wires;   /* including wire 0, the constant 1 */
+    uint32_t n_pub_out; /* wires 1..n_pub_out */
+    uint32_t n_pub_in;  /* the next n_pub_in wires */
     uint32_t n_prv_in;
     uint64_t n_labels;
     uint32_t n_constraints;
@@ -49,6 +49,8 @@ VIA_MUST_USE int via_r1cs_read_mem(via_r1cs *r, const char *name, const uint8_t 
  * buffers when via_r1cs_free is to release them. */
 VIA_MUST_USE int via_r1cs_write(const via_r1cs *r, const char *path, via_error *err);
 void via_r1cs_free(via_r1cs *r);
-static inline uint32_t via_r1cs_n_public(const via_r1cs *r) { return r->n_pub_out + r->n_pub_in; }
+static inline uint32_t via_r1cs_n_public(const via_r1cs *r) {
+    return r->n_pub_out + r->n_pub_in;
+}
 void via_r1cs_describe(const via_r1cs *r, FILE *out);
 #endif

@@ -95,10 +95,12 @@ int via_wtns_write(const via_scalar *values, uint32_t n, const char *path, via_e
     uint8_t buf[32 * 256];
     for (uint32_t i = 0; i < n && !rc;) {
         uint32_t k = 0;
-        for (; k < 256 && i < n; k++, i++) via_limbs_to_bytes_le(buf + 32 * k, values[i].l);
+        for (; k < 256 && i < n; k++, i++)
+            via_limbs_to_bytes_le(buf + 32 * k, values[i].l);
         rc = via_binfile_write(f, path, buf, (size_t)k * 32, err);
     }
-    if (fclose(f) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (fclose(f) != 0 && !rc)
+        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
     if (rc) remove(path);
     return rc;
 }

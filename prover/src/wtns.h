@@ -19,8 +19,8 @@
 #define VIA_WTNS_MAX_VALUES ((uint32_t)1 << 31)
 
 typedef struct {
-    uint32_t n;          /* number of values, w[0] is the constant 1 */
-    via_scalar *values;  /* via_malloc_big buffer of n values, owned */
+    uint32_t n;         /* number of values, w[0] is the constant 1 */
+    via_scalar *values; /* via_malloc_big buffer of n values, owned */
 } via_wtns;
 
 /* Reads and validates a .wtns (versions 1 and 2 share this layout). On failure *w is empty and

@@ -24,9 +24,9 @@ enum {
     SEC_H = 9,
     SEC_MPC = 10,
 };
-static const char *const sec_names[11] = {"",         "header",     "Groth16 header", "IC points",
-                                          "coefficients", "A points", "B1 points",      "B2 points",
-                                          "C points",  "H points",   "MPC parameters"};
+static const char *const sec_names[11] = {
+    "",          "header",    "Groth16 header", "IC points", "coefficients",  "A points",
+    "B1 points", "B2 points", "C points",       "H points",  "MPC parameters"};
 #define GROTH_HEADER_SIZE 660u
 #define COEF_ENTRY 44u
 #define G1_SIZE 64u
@@ -82,16 +82,21 @@ static int parse_groth_header(via_zkey *z, const via_binfile *bf, via_error *err
     if (rc) return rc;
     uint32_t type = via_le32(b4);
     if (type != 1)
-        return via_fail(err, VIA_EUNSUPPORTED,
-                        "%s: section 1 (header): prover type %u (%s), only 1 (Groth16) is supported",
-                        bf->name, type, type == 2 ? "PLONK" : type == 10 ? "FFLONK" : "unknown");
+        return via_fail(
+            err, VIA_EUNSUPPORTED,
+            "%s: section 1 (header): prover type %u (%s), only 1 (Groth16) is supported", bf->name,
+            type,
+            type == 2    ? "PLONK"
+            : type == 10 ? "FFLONK"
+                         : "unknown");
 
     rc = via_binfile_section_get(bf, SEC_GROTH, sec_names[SEC_GROTH], 1, &s, err);
     if (rc) return rc;
     uint8_t h[GROTH_HEADER_SIZE];
     if (s->size < 4)
-        return via_fail(err, VIA_EFORMAT, "%s: section 2 (Groth16 header): size %llu bytes, too short",
-                        bf->name, (unsigned long long)s->size);
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: section 2 (Groth16 header): size %llu bytes, too short", bf->name,
+                        (unsigned long long)s->size);
     rc = via_binfile_read(bf, s, 0, h, 4, err);
     if (rc) return rc;
     uint32_t n8q = via_le32(h);
@@ -106,9 +111,10 @@ static int parse_groth_header(via_zkey *z, const via_binfile *bf, via_error *err
     rc = via_binfile_read(bf, s, 0, h, GROTH_HEADER_SIZE, err);
     if (rc) return rc;
     if (memcmp(h + 4, via_bn254_q_le, 32) != 0)
-        return via_fail(err, VIA_EUNSUPPORTED,
-                        "%s: section 2 (Groth16 header): prime q is not the BN254 base field modulus",
-                        bf->name);
+        return via_fail(
+            err, VIA_EUNSUPPORTED,
+            "%s: section 2 (Groth16 header): prime q is not the BN254 base field modulus",
+            bf->name);
     uint32_t n8r = via_le32(h + 36);
     if (n8r != 32)
         return via_fail(err, VIA_EFORMAT, "%s: section 2 (Groth16 header): n8r = %u, expected 32",
@@ -158,16 +164,18 @@ static int parse_coefs(via_zkey *z, const via_binfile *bf, via_error *err) {
     if (rc) return rc;
     uint8_t b4[4];
     if (s->size < 4)
-        return via_fail(err, VIA_EFORMAT, "%s: section 4 (coefficients): size %llu bytes, too short",
-                        bf->name, (unsigned long long)s->size);
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: section 4 (coefficients): size %llu bytes, too short", bf->name,
+                        (unsigned long long)s->size);
     rc = via_binfile_read(bf, s, 0, b4, 4, err);
     if (rc) return rc;
     uint32_t n = via_le32(b4);
     uint64_t want = 4 + (uint64_t)n * COEF_ENTRY; /* no overflow: n < 2^32 */
     if (s->size != want)
-        return via_fail(err, VIA_EFORMAT,
-                        "%s: section 4 (coefficients): size %llu bytes, expected %llu for %u entries",
-                        bf->name, (unsigned long long)s->size, (unsigned long long)want, n);
+        return via_fail(
+            err, VIA_EFORMAT,
+            "%s: section 4 (coefficients): size %llu bytes, expected %llu for %u entries", bf->name,
+            (unsigned long long)s->size, (unsigned long long)want, n);
     uint8_t *raw;
     rc = via_binfile_read_section(bf, s, &raw, err);
     if (rc) return rc;
@@ -184,14 +192,19 @@ static int parse_coefs(via_zkey *z, const via_binfile *bf, via_error *err) {
         c[i].signal = via_le32(e + 8);
         c[i].pad = 0;
         const char *bad = NULL;
-        if (c[i].matrix > 1) bad = "matrix is not 0 (A) or 1 (B)";
-        else if (c[i].row >= z->domain_size) bad = "row is not below the domain size";
-        else if (c[i].signal >= z->n_vars) bad = "signal is not below nVars";
-        else if (!via_bytes_lt_mod(e + 12, via_fr_mod.p)) bad = "value is not below r";
+        if (c[i].matrix > 1)
+            bad = "matrix is not 0 (A) or 1 (B)";
+        else if (c[i].row >= z->domain_size)
+            bad = "row is not below the domain size";
+        else if (c[i].signal >= z->n_vars)
+            bad = "signal is not below nVars";
+        else if (!via_bytes_lt_mod(e + 12, via_fr_mod.p))
+            bad = "value is not below r";
         if (bad) {
-            rc = via_fail(err, VIA_EFORMAT,
-                          "%s: section 4 (coefficients): entry %u (matrix %u, row %u, signal %u): %s",
-                          bf->name, i, c[i].matrix, c[i].row, c[i].signal, bad);
+            rc = via_fail(
+                err, VIA_EFORMAT,
+                "%s: section 4 (coefficients): entry %u (matrix %u, row %u, signal %u): %s",
+                bf->name, i, c[i].matrix, c[i].row, c[i].signal, bad);
             via_free_big(c);
             via_free_big(raw);
             return rc;
@@ -216,7 +229,8 @@ static int parse_contribution(via_zkey_contribution *c, const uint8_t *buf, uint
         return via_fail(err, VIA_EFORMAT,
                         "%s: section 10 (MPC parameters): contribution %u truncated", name, index);
     int rc = via_check_coords(buf + p, 3, 2, name, SEC_MPC, "MPC parameters", err);
-    if (!rc) rc = via_check_coords(buf + p + 3 * G1_SIZE, 1, 4, name, SEC_MPC, "MPC parameters", err);
+    if (!rc)
+        rc = via_check_coords(buf + p + 3 * G1_SIZE, 1, 4, name, SEC_MPC, "MPC parameters", err);
     if (rc) return rc;
     memset(c, 0, sizeof *c);
     memcpy(&c->delta_after, buf + p, G1_SIZE);
@@ -310,8 +324,8 @@ static int parse_mpc(via_zkey *z, const via_binfile *bf, via_error *err) {
     via_zkey_contribution *cs = via_malloc_big((size_t)n * sizeof *cs);
     if (!cs) {
         via_free_big(buf);
-        return via_fail(err, VIA_ENOMEM, "%s: section 10: cannot allocate %u contributions", bf->name,
-                        n);
+        return via_fail(err, VIA_ENOMEM, "%s: section 10: cannot allocate %u contributions",
+                        bf->name, n);
     }
     uint64_t pos = 68;
     for (uint32_t i = 0; i < n && !rc; i++)
@@ -334,8 +348,8 @@ static int zkey_parse(via_zkey *z, const via_binfile *bf, via_error *err) {
     int rc = parse_groth_header(z, bf, err);
     if (rc) return rc;
     uint64_t n_vars = z->n_vars, n_priv = (uint64_t)z->n_vars - z->n_public - 1;
-    if ((rc = read_points(bf, SEC_IC, (uint64_t)z->n_public + 1, G1_SIZE, "nPublic+1 =",
-                          (uint64_t)z->n_public + 1, (void **)&z->ic, err)))
+    if ((rc = read_points(bf, SEC_IC, (uint64_t)z->n_public + 1, G1_SIZE,
+                          "nPublic+1 =", (uint64_t)z->n_public + 1, (void **)&z->ic, err)))
         return rc;
     if ((rc = parse_coefs(z, bf, err))) return rc;
     if ((rc = read_points(bf, SEC_A, n_vars, G1_SIZE, "nVars", n_vars, (void **)&z->a, err)))
@@ -442,12 +456,12 @@ static int write_section(FILE *f, const char *path, const via_zkey *z, uint32_t 
     case SEC_B1:
     case SEC_C:
     case SEC_H: {
-        const void *pts = id == SEC_IC ? (const void *)z->ic
-                          : id == SEC_A ? (const void *)z->a
+        const void *pts = id == SEC_IC   ? (const void *)z->ic
+                          : id == SEC_A  ? (const void *)z->a
                           : id == SEC_B1 ? (const void *)z->b1
-                          : id == SEC_C ? (const void *)z->c
-                                        : (const void *)z->h;
-        uint64_t n = id == SEC_IC ? (uint64_t)z->n_public + 1
+                          : id == SEC_C  ? (const void *)z->c
+                                         : (const void *)z->h;
+        uint64_t n = id == SEC_IC  ? (uint64_t)z->n_public + 1
                      : id == SEC_C ? n_priv
                      : id == SEC_H ? z->domain_size
                                    : n_vars;
@@ -522,13 +536,16 @@ int via_zkey_write(const via_zkey *z, const char *path, via_error *err) {
         seen |= 1u << order[i];
     }
     if (z->n_public >= z->n_vars || z->domain_size == 0)
-        return via_fail(err, VIA_EINVAL, "%s: inconsistent key sizes (nVars %u, nPublic %u, domain %u)",
-                        path, z->n_vars, z->n_public, z->domain_size);
+        return via_fail(err, VIA_EINVAL,
+                        "%s: inconsistent key sizes (nVars %u, nPublic %u, domain %u)", path,
+                        z->n_vars, z->n_public, z->domain_size);
     FILE *f = fopen(path, "wb");
     if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
     int rc = via_binfile_write_header(f, path, "zkey", 1, 10, err);
-    for (int i = 0; i < 10 && !rc; i++) rc = write_section(f, path, z, order[i], err);
-    if (fclose(f) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
+    for (int i = 0; i < 10 && !rc; i++)
+        rc = write_section(f, path, z, order[i], err);
+    if (fclose(f) != 0 && !rc)
+        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
     if (rc) remove(path);
     return rc;
 }
@@ -541,7 +558,8 @@ static void fq_be(uint8_t out[32], const via_fq *a) {
     uint8_t le[32];
     via_fq_to_canon(t, a);
     via_limbs_to_bytes_le(le, t);
-    for (int i = 0; i < 32; i++) out[i] = le[31 - i];
+    for (int i = 0; i < 32; i++)
+        out[i] = le[31 - i];
 }
 
 static void hash_g1(via_blake2b_ctx *h, const via_g1_affine *p) {
@@ -586,8 +604,10 @@ static void print_hex_block(FILE *out, const uint8_t *h, size_t n, const char *i
 void via_zkey_describe(const via_zkey *z, FILE *out) {
     uint32_t n_a = 0, n_b = 0;
     for (uint32_t i = 0; i < z->n_coefs; i++) {
-        if (z->coefs[i].matrix) n_b++;
-        else n_a++;
+        if (z->coefs[i].matrix)
+            n_b++;
+        else
+            n_a++;
     }
     fprintf(out, "zkey: protocol groth16, curve bn128\n");
     fprintf(out, "  nVars %u (1 + %u public + %u private)\n", z->n_vars, z->n_public,
@@ -595,7 +615,8 @@ void via_zkey_describe(const via_zkey *z, FILE *out) {
     fprintf(out, "  domain size %u (2^%u)\n", z->domain_size, z->log2_domain);
     fprintf(out, "  coefficients %u (A %u, B %u)\n", z->n_coefs, n_a, n_b);
     fprintf(out, "  section order");
-    for (int i = 0; i < 10; i++) fprintf(out, " %u", z->section_order[i]);
+    for (int i = 0; i < 10; i++)
+        fprintf(out, " %u", z->section_order[i]);
     fprintf(out, "\n  circuit hash:\n");
     print_hex_block(out, z->cs_hash, 64, "    ");
     fprintf(out, "  contributions %u\n", z->n_contributions);

@@ -41,12 +41,12 @@ typedef struct {
     via_g1_affine g1_s, g1_sx;
     via_g2_affine g2_spx;
     uint8_t transcript[64];
-    uint32_t type;              /* 0 = contribution, 1 = beacon */
+    uint32_t type; /* 0 = contribution, 1 = beacon */
     int has_name;
     char name[256];             /* UTF-8, NUL terminated (at most 255 bytes in the file) */
     int has_num_iterations_exp; /* beacons */
     uint8_t num_iterations_exp;
-    uint32_t beacon_hash_len;   /* 0 when absent */
+    uint32_t beacon_hash_len; /* 0 when absent */
     uint8_t beacon_hash[255];
 } via_zkey_contribution;
 

@@ -25,11 +25,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 /* A failed property is a bug: abort so libFuzzer saves the input. */
-#define FUZZ_CHECK(cond)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);    \
-            abort();                                                                       \
-        }                                                                                  \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #cond);            \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 #endif

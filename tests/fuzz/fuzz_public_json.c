@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n, m;
     via_error err;
     if (via_public_parse_json(&v, &n, "fuzz.json", (const char *)data, size, &err)) return 0;
-    for (size_t i = 0; i < n; i++) FUZZ_CHECK(via_limbs_lt(v[i].l, via_fr_mod.p));
+    for (size_t i = 0; i < n; i++)
+        FUZZ_CHECK(via_limbs_lt(v[i].l, via_fr_mod.p));
     char *s = via_public_to_json(v, n);
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(via_public_parse_json(&w, &m, "rewritten", s, strlen(s), &err) == 0);

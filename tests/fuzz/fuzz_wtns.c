@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(err.msg[0] != 0 && w.values == NULL);
         return 0;
     }
-    for (uint32_t i = 0; i < w.n; i++) FUZZ_CHECK(via_limbs_lt(w.values[i].l, via_fr_mod.p));
+    for (uint32_t i = 0; i < w.n; i++)
+        FUZZ_CHECK(via_limbs_lt(w.values[i].l, via_fr_mod.p));
     via_wtns_describe(&w, fuzz_sink());
     via_wtns_free(&w);
     return 0;

@@ -29,8 +29,10 @@ static const char *const circuits[] = {"multiplier", "poseidon", "lessthan"};
 #define N_CIRCUITS 3
 
 static void fixture(char *out, size_t n, const char *circuit, const char *file) {
-    if (circuit) snprintf(out, n, "fixtures/%s/%s", circuit, file);
-    else snprintf(out, n, "fixtures/%s", file);
+    if (circuit)
+        snprintf(out, n, "fixtures/%s/%s", circuit, file);
+    else
+        snprintf(out, n, "fixtures/%s", file);
 }
 
 static uint8_t *slurp(const char *path, size_t *len) {
@@ -55,13 +57,15 @@ static void tmp_path(char *out, size_t n, const char *suffix) {
 static void assert_same_file(const char *a, const char *b) {
     size_t la, lb;
     uint8_t *x = slurp(a, &la), *y = slurp(b, &lb);
-    if (la != lb || memcmp(x, y, la) != 0) fail_msg("%s and %s differ (%zu vs %zu bytes)", a, b, la, lb);
+    if (la != lb || memcmp(x, y, la) != 0)
+        fail_msg("%s and %s differ (%zu vs %zu bytes)", a, b, la, lb);
     free(x);
     free(y);
 }
 
 static void assert_msg_has(const via_error *err, const char *needle) {
-    if (!strstr(err->msg, needle)) fail_msg("error \"%s\" does not mention \"%s\"", err->msg, needle);
+    if (!strstr(err->msg, needle))
+        fail_msg("error \"%s\" does not mention \"%s\"", err->msg, needle);
 }
 
 /* ---- a tiny binfile editor for building corrupt files ---- */
@@ -104,7 +108,8 @@ static sec_t *bin_sec(bin_t *b, uint32_t id) {
 
 static uint8_t *bin_build(const bin_t *b, size_t *len) {
     size_t n = 12;
-    for (int i = 0; i < b->n; i++) n += 12 + b->s[i].size;
+    for (int i = 0; i < b->n; i++)
+        n += 12 + b->s[i].size;
     uint8_t *d = malloc(n), *p = d + 12;
     memcpy(d, b->magic, 4);
     via_put_le32(d + 4, b->version);
@@ -120,7 +125,8 @@ static uint8_t *bin_build(const bin_t *b, size_t *len) {
 }
 
 static void bin_free(bin_t *b) {
-    for (int i = 0; i < b->n; i++) free(b->s[i].data);
+    for (int i = 0; i < b->n; i++)
+        free(b->s[i].data);
     b->n = 0;
 }
 
@@ -177,9 +183,11 @@ static void test_read_all_fixtures(void **state) {
         assert_true(z.contributions[0].has_name);
 
         /* w[0] = 1 and the witness satisfies the r1cs: <A,w><B,w> = <C,w>. */
-        assert_true(w.values[0].l[0] == 1 && !(w.values[0].l[1] | w.values[0].l[2] | w.values[0].l[3]));
+        assert_true(w.values[0].l[0] == 1 &&
+                    !(w.values[0].l[1] | w.values[0].l[2] | w.values[0].l[3]));
         via_fr *wm = malloc(w.n * sizeof *wm);
-        for (uint32_t i = 0; i < w.n; i++) assert_int_equal(via_fr_from_canon(&wm[i], w.values[i].l), 0);
+        for (uint32_t i = 0; i < w.n; i++)
+            assert_int_equal(via_fr_from_canon(&wm[i], w.values[i].l), 0);
         for (uint32_t i = 0; i < r.n_constraints; i++) {
             via_fr lc[3];
             for (int k = 0; k < 3; k++) {
@@ -192,7 +200,8 @@ static void test_read_all_fixtures(void **state) {
             }
             via_fr ab;
             via_fr_mul(&ab, &lc[0], &lc[1]);
-            if (!via_fr_eq(&ab, &lc[2])) fail_msg("%s: constraint %u not satisfied", circuits[c], i);
+            if (!via_fr_eq(&ab, &lc[2]))
+                fail_msg("%s: constraint %u not satisfied", circuits[c], i);
         }
 
         /* The zkey's A/B coefficients are the r1cs's (decoded from value*R^2), plus the
@@ -210,7 +219,8 @@ static void test_read_all_fixtures(void **state) {
                 continue;
             }
             int found = 0;
-            for (uint64_t t = r.lc_start[3 * e->row + e->matrix]; t < r.lc_start[3 * e->row + e->matrix + 1]; t++)
+            for (uint64_t t = r.lc_start[3 * e->row + e->matrix];
+                 t < r.lc_start[3 * e->row + e->matrix + 1]; t++)
                 if (r.wires[t] == e->signal) {
                     assert_true(via_fr_eq(&r.coefs[t], &e->value));
                     found = 1;
@@ -231,7 +241,8 @@ static void test_read_all_fixtures(void **state) {
         assert_true(via_g2_affine_eq(&vk.beta2, &z.beta2));
         assert_true(via_g2_affine_eq(&vk.gamma2, &z.gamma2));
         assert_true(via_g2_affine_eq(&vk.delta2, &z.delta2));
-        for (uint32_t i = 0; i <= z.n_public; i++) assert_true(via_g1_affine_eq(&vk.ic[i], &z.ic[i]));
+        for (uint32_t i = 0; i <= z.n_public; i++)
+            assert_true(via_g1_affine_eq(&vk.ic[i], &z.ic[i]));
         via_g2_affine g2;
         via_g2_generator(&g2);
         assert_true(via_g2_affine_eq(&z.gamma2, &g2)); /* snarkjs fixes gamma to the generator */
@@ -242,7 +253,8 @@ static void test_read_all_fixtures(void **state) {
         fixture(p, sizeof p, circuits[c], "public.json");
         if (via_public_read_json(&pub, &npub, p, &err)) fail_msg("%s", err.msg);
         assert_int_equal(npub, z.n_public);
-        for (size_t i = 0; i < npub; i++) assert_memory_equal(&pub[i], &w.values[1 + i], 32);
+        for (size_t i = 0; i < npub; i++)
+            assert_memory_equal(&pub[i], &w.values[1 + i], 32);
         via_free_big(pub);
 
         via_groth16_proof proof;
@@ -251,9 +263,12 @@ static void test_read_all_fixtures(void **state) {
         assert_true(via_g1_affine_on_curve(&proof.a) && !via_g1_affine_is_inf(&proof.a));
         assert_true(via_g2_affine_on_curve(&proof.b) && !via_g2_affine_is_inf(&proof.b));
         assert_true(via_g1_affine_on_curve(&proof.c));
-        for (uint32_t i = 0; i < z.n_vars; i++) assert_true(via_g1_affine_on_curve(&z.a[i]));
-        for (uint32_t i = 0; i < z.domain_size; i++) assert_true(via_g1_affine_on_curve(&z.h[i]));
-        for (uint32_t i = 0; i < z.n_vars; i++) assert_true(via_g2_affine_on_curve(&z.b2[i]));
+        for (uint32_t i = 0; i < z.n_vars; i++)
+            assert_true(via_g1_affine_on_curve(&z.a[i]));
+        for (uint32_t i = 0; i < z.domain_size; i++)
+            assert_true(via_g1_affine_on_curve(&z.h[i]));
+        for (uint32_t i = 0; i < z.n_vars; i++)
+            assert_true(via_g2_affine_on_curve(&z.b2[i]));
 
         free(wm);
         via_zkey_free(&z);
@@ -273,8 +288,10 @@ static void log_hash(uint8_t out[64], const char *log, const char *marker) {
         char ch = *p++;
         int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
         if (v < 0) continue;
-        if (n % 2 == 0) out[n / 2] = (uint8_t)(v << 4);
-        else out[n / 2] |= (uint8_t)v;
+        if (n % 2 == 0)
+            out[n / 2] = (uint8_t)(v << 4);
+        else
+            out[n / 2] |= (uint8_t)v;
         n++;
     }
     assert_int_equal(n, 128);
@@ -342,7 +359,8 @@ static void test_ptau_fixture(void **state) {
     (void)state;
     via_error err;
     via_ptau p;
-    if (via_ptau_read(&p, "fixtures/pot10_final.ptau", VIA_PTAU_LOAD_POWERS | VIA_PTAU_LOAD_LAGRANGE, &err))
+    if (via_ptau_read(&p, "fixtures/pot10_final.ptau",
+                      VIA_PTAU_LOAD_POWERS | VIA_PTAU_LOAD_LAGRANGE, &err))
         fail_msg("%s", err.msg);
     assert_int_equal(p.power, 10);
     assert_int_equal(p.ceremony_power, 10);
@@ -370,7 +388,8 @@ static void test_ptau_fixture(void **state) {
         const via_g1_affine *l = via_ptau_lagrange_g1(&p, k);
         via_g1 acc, t;
         via_g1_set_inf(&acc);
-        for (size_t i = 0; i < ((size_t)1 << k); i++) via_g1_add_mixed(&acc, &acc, &l[i]);
+        for (size_t i = 0; i < ((size_t)1 << k); i++)
+            via_g1_add_mixed(&acc, &acc, &l[i]);
         via_g1_from_affine(&t, &g1);
         assert_true(via_g1_eq(&acc, &t));
     }
@@ -388,7 +407,8 @@ static void test_ptau_fixture(void **state) {
         const via_g1_affine *l = via_ptau_lagrange_g1(&p, k);
         via_g1 acc, t;
         via_g1_set_inf(&acc);
-        for (size_t i = 0; i < ((size_t)1 << k); i++) via_g1_add_mixed(&acc, &acc, &l[i]);
+        for (size_t i = 0; i < ((size_t)1 << k); i++)
+            via_g1_add_mixed(&acc, &acc, &l[i]);
         via_g1_from_affine(&t, &g1);
         assert_true(via_g1_eq(&acc, &t));
     }
@@ -408,8 +428,10 @@ static void test_roundtrip_binary(void **state) {
     via_error err;
     char out[256], p[256];
     tmp_path(out, sizeof out, "rt.bin");
-    const char *zkeys[4][2] = {{"multiplier", "circuit.zkey"}, {"multiplier", "circuit_0000.zkey"},
-                               {"poseidon", "circuit.zkey"}, {"lessthan", "circuit.zkey"}};
+    const char *zkeys[4][2] = {{"multiplier", "circuit.zkey"},
+                               {"multiplier", "circuit_0000.zkey"},
+                               {"poseidon", "circuit.zkey"},
+                               {"lessthan", "circuit.zkey"}};
     for (int i = 0; i < 4; i++) {
         via_zkey z;
         fixture(p, sizeof p, zkeys[i][0], zkeys[i][1]);
@@ -541,7 +563,9 @@ static void test_zkey_corruptions(void **state) {
     bin_parse(&b, orig, len);
     bin_grow(&b, 9, 1);
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"H +1", VIA_EFORMAT, "section 9 (H points): size 257 bytes, expected 256 for domain size 4"});
+    expect_zkey(d, blen,
+                (expect_t){"H +1", VIA_EFORMAT,
+                           "section 9 (H points): size 257 bytes, expected 256 for domain size 4"});
     free(d);
     bin_free(&b);
 
@@ -562,7 +586,8 @@ static void test_zkey_corruptions(void **state) {
     bin_parse(&b, orig, len);
     bin_remove(&b, 10);
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"missing", VIA_EFORMAT, "section 10 (MPC parameters): missing"});
+    expect_zkey(d, blen,
+                (expect_t){"missing", VIA_EFORMAT, "section 10 (MPC parameters): missing"});
     free(d);
     bin_free(&b);
 
@@ -574,7 +599,8 @@ static void test_zkey_corruptions(void **state) {
     {
         via_zkey z;
         via_error err;
-        if (via_zkey_read_mem(&z, "x.zkey", d, blen, &err)) fail_msg("unknown section: %s", err.msg);
+        if (via_zkey_read_mem(&z, "x.zkey", d, blen, &err))
+            fail_msg("unknown section: %s", err.msg);
         via_zkey_free(&z);
     }
     free(d);
@@ -646,7 +672,9 @@ static void test_zkey_corruptions(void **state) {
     bin_parse(&b, orig, len);
     memcpy(bin_sec(&b, 9)->data + 64 * 2 + 32, via_bn254_q_le, 32); /* H[2].y = q */
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"coord", VIA_EFORMAT, "section 9 (H points): point 2: coordinate y is not below"});
+    expect_zkey(d, blen,
+                (expect_t){"coord", VIA_EFORMAT,
+                           "section 9 (H points): point 2: coordinate y is not below"});
     free(d);
     bin_free(&b);
 
@@ -667,14 +695,16 @@ static void test_zkey_corruptions(void **state) {
     bin_parse(&b, orig, len);
     via_put_le32(bin_sec(&b, 10)->data + 64, 1000000); /* contributions */
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"contrib count", VIA_EFORMAT, "1000000 contributions cannot fit"});
+    expect_zkey(d, blen,
+                (expect_t){"contrib count", VIA_EFORMAT, "1000000 contributions cannot fit"});
     free(d);
     bin_free(&b);
 
     bin_parse(&b, orig, len);
     bin_grow(&b, 10, 1);
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"mpc extra", VIA_EFORMAT, "1 bytes left after 2 contributions"});
+    expect_zkey(d, blen,
+                (expect_t){"mpc extra", VIA_EFORMAT, "1 bytes left after 2 contributions"});
     free(d);
     bin_free(&b);
 
@@ -812,15 +842,19 @@ static void test_wtns_r1cs_ptau_corruptions(void **state) {
     uint8_t *p = slurp("fixtures/pot10_final.ptau", &len);
     via_ptau t;
     for (size_t cut = 0; cut < len; cut += 4099) {
-        assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", p, cut, VIA_PTAU_LOAD_POWERS, &err), VIA_EFORMAT);
+        assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", p, cut, VIA_PTAU_LOAD_POWERS, &err),
+                         VIA_EFORMAT);
     }
     bin_parse(&b, p, len);
-    for (uint32_t id = 12; id <= 15; id++) bin_remove(&b, id);
+    for (uint32_t id = 12; id <= 15; id++)
+        bin_remove(&b, id);
     d = bin_build(&b, &blen);
-    if (via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err)) fail_msg("%s", err.msg);
+    if (via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err))
+        fail_msg("%s", err.msg);
     assert_false(t.prepared);
     via_ptau_free(&t);
-    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_LAGRANGE, &err), VIA_EINVAL);
+    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_LAGRANGE, &err),
+                     VIA_EINVAL);
     assert_msg_has(&err, "not prepared");
     free(d);
     bin_free(&b);
@@ -848,10 +882,12 @@ static void test_wtns_r1cs_ptau_corruptions(void **state) {
     bin_parse(&b, p, len);
     memcpy(bin_sec(&b, 13)->data + 128 * 5 + 64, via_bn254_q_le, 32);
     d = bin_build(&b, &blen);
-    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_LAGRANGE, &err), VIA_EFORMAT);
+    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_LAGRANGE, &err),
+                     VIA_EFORMAT);
     assert_msg_has(&err, "section 13 (Lagrange tauG2): point 5: coordinate y.c0");
     /* Not loading section 13 skips its coordinate check but not its size check. */
-    if (via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err)) fail_msg("%s", err.msg);
+    if (via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err))
+        fail_msg("%s", err.msg);
     via_ptau_free(&t);
     free(d);
     bin_free(&b);
@@ -881,7 +917,8 @@ static void expect_json(int kind, const char *text, int status, const char *need
         rc = via_vk_parse_json(&vk, NULL, NULL, "verification_key.json", text, strlen(text), &err);
         if (!rc) via_free_big(vk.ic);
     }
-    if (rc != status) fail_msg("\"%.60s...\": status %d, expected %d (%s)", text, rc, status, err.msg);
+    if (rc != status)
+        fail_msg("\"%.60s...\": status %d, expected %d (%s)", text, rc, status, err.msg);
     if (status) assert_msg_has(&err, needle);
 }
 
@@ -914,19 +951,28 @@ static void test_json_corruptions(void **state) {
         {0, "\"pi_a\": [\n  \"", "\"pi_a\": [\n  \"12a", VIA_EFORMAT, "pi_a[0]: \"12a"},
         {0, "\"pi_a\": [\n  \"", "\"pi_a\": [\n  \"-", VIA_EFORMAT, "pi_a[0]"},
         {0, "\"pi_a\": [\n  \"", "\"pi_a\": [\n  1, \"", VIA_EFORMAT, "pi_a: expected a G1 point"},
-        {0, "\"pi_c\": [\n  \"", "\"pi_c\": [\n  \"21888242871839275222246405745257275088696311157297823662689037894645226208583\", \"", VIA_EFORMAT, "pi_c"},
+        {0, "\"pi_c\": [\n  \"",
+         "\"pi_c\": [\n  "
+         "\"21888242871839275222246405745257275088696311157297823662689037894645226208583\", \"",
+         VIA_EFORMAT, "pi_c"},
         {0, "\"1\"\n ],\n \"pi_b\"", "\"2\"\n ],\n \"pi_b\"", VIA_EFORMAT, "pi_a[2]: z coordinate"},
-        {0, "[\n   \"1\",\n   \"0\"\n  ]", "[\n   \"1\",\n   \"1\"\n  ]", VIA_EFORMAT, "pi_b[2]: z coordinate"},
+        {0, "[\n   \"1\",\n   \"0\"\n  ]", "[\n   \"1\",\n   \"1\"\n  ]", VIA_EFORMAT,
+         "pi_b[2]: z coordinate"},
         {0, "\"groth16\"", "\"plonk\"", VIA_EUNSUPPORTED, "protocol"},
         {0, "\"bn128\"", "\"bls12381\"", VIA_EUNSUPPORTED, "curve"},
         {0, "\"pi_c\"", "\"pi_x\"", VIA_EFORMAT, "pi_c: missing"},
         {0, "\"pi_c\"", "\"pi_a\"", VIA_EFORMAT, "invalid JSON"},
         {0, "{", "[", VIA_EFORMAT, "invalid JSON"},
-        {2, "\"nPublic\": 3", "\"nPublic\": 4", VIA_EFORMAT, "IC: expected an array of nPublic + 1 = 5"},
+        {2, "\"nPublic\": 3", "\"nPublic\": 4", VIA_EFORMAT,
+         "IC: expected an array of nPublic + 1 = 5"},
         {2, "\"nPublic\": 3", "\"nPublic\": -1", VIA_EFORMAT, "nPublic"},
         {2, "\"nPublic\": 3", "\"nPublic\": \"3\"", VIA_EFORMAT, "nPublic"},
-        {2, "\"vk_alphabeta_12\": [\n  [\n   [\n    \"", "\"vk_alphabeta_12\": [\n  [\n   [\n    \"x", VIA_EFORMAT, "vk_alphabeta_12[0][0][0]"},
-        {2, "\"IC\": [\n  [\n   \"", "\"IC\": [\n  [\n   \"99999999999999999999999999999999999999999999999999999999999999999999999999999999", VIA_EFORMAT, "IC[0][0]"},
+        {2, "\"vk_alphabeta_12\": [\n  [\n   [\n    \"",
+         "\"vk_alphabeta_12\": [\n  [\n   [\n    \"x", VIA_EFORMAT, "vk_alphabeta_12[0][0][0]"},
+        {2, "\"IC\": [\n  [\n   \"",
+         "\"IC\": [\n  [\n   "
+         "\"99999999999999999999999999999999999999999999999999999999999999999999999999999999",
+         VIA_EFORMAT, "IC[0][0]"},
         {2, "\"vk_delta_2\": [\n  [\n   \"", "\"vk_delta_2\": [\n  [\n   \"0", VIA_OK, NULL},
         {2, "\"protocol\": \"groth16\"", "\"protocol\": \"fflonk\"", VIA_EUNSUPPORTED, "protocol"},
     };
@@ -936,16 +982,30 @@ static void test_json_corruptions(void **state) {
         free(t);
     }
     /* public.json */
-    expect_json(1, "[\"1\", \"21888242871839275222246405745257275088548364400416034343698204186575808495616\"]", VIA_OK, NULL);
-    expect_json(1, "[\"1\", \"21888242871839275222246405745257275088548364400416034343698204186575808495617\"]", VIA_EFORMAT, "public signal 1: value is not below the scalar field order r");
+    expect_json(
+        1,
+        "[\"1\", "
+        "\"21888242871839275222246405745257275088548364400416034343698204186575808495616\"]",
+        VIA_OK, NULL);
+    expect_json(
+        1,
+        "[\"1\", "
+        "\"21888242871839275222246405745257275088548364400416034343698204186575808495617\"]",
+        VIA_EFORMAT, "public signal 1: value is not below the scalar field order r");
     expect_json(1, "[\"1\", 2]", VIA_EFORMAT, "public signal 1: expected a decimal string");
     expect_json(1, "[\"0x10\"]", VIA_EFORMAT, "public signal 0: \"0x10\" is not a decimal number");
     expect_json(1, "[\"\"]", VIA_EFORMAT, "public signal 0");
     expect_json(1, "{\"a\": 1}", VIA_EFORMAT, "expected a JSON array");
     expect_json(1, "[]", VIA_OK, NULL);
-    expect_json(0, "{\"pi_a\": [\"0\", \"0\"], \"pi_b\": [[\"1\",\"0\"],[\"1\",\"0\"]], \"pi_c\": [\"1\", \"2\"]}", VIA_EFORMAT, "pi_a: affine point (0, 0)");
+    expect_json(0,
+                "{\"pi_a\": [\"0\", \"0\"], \"pi_b\": [[\"1\",\"0\"],[\"1\",\"0\"]], \"pi_c\": "
+                "[\"1\", \"2\"]}",
+                VIA_EFORMAT, "pi_a: affine point (0, 0)");
     /* Two-coordinate points and a missing curve tag (rapidsnark) are accepted. */
-    expect_json(0, "{\"pi_a\": [\"1\", \"2\"], \"pi_b\": [[\"1\",\"0\"],[\"1\",\"0\"]], \"pi_c\": [\"1\", \"2\"], \"protocol\": \"groth16\"}", VIA_OK, NULL);
+    expect_json(0,
+                "{\"pi_a\": [\"1\", \"2\"], \"pi_b\": [[\"1\",\"0\"],[\"1\",\"0\"]], \"pi_c\": "
+                "[\"1\", \"2\"], \"protocol\": \"groth16\"}",
+                VIA_OK, NULL);
     free(proof);
     free(vk);
 }
@@ -968,7 +1028,8 @@ static void test_describe(void **state) {
         via_error err;
         if (via_file_describe(files[i][0], f, &err)) fail_msg("%s", err.msg);
         fclose(f);
-        if (!strstr(buf, files[i][1])) fail_msg("%s: summary lacks \"%s\":\n%s", files[i][0], files[i][1], buf);
+        if (!strstr(buf, files[i][1]))
+            fail_msg("%s: summary lacks \"%s\":\n%s", files[i][0], files[i][1], buf);
         free(buf);
     }
     via_error err;
