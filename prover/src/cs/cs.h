@@ -59,7 +59,7 @@ typedef struct {
     uint32_t n, cap;
     via_term *t;
 } via_lc;
-#define VIA_LC_INIT {{{0, 0, 0, 0}}, 0, 0, NULL}
+#define VIA_LC_INIT ((via_lc){{{0, 0, 0, 0}}, 0, 0, NULL})
 
 typedef struct via_cs via_cs;
 

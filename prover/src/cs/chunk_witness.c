@@ -1,0 +1,883 @@
+/*
+ * Native witness generation for the chunk circuit: parse the compact JSON input
+ * (docs/protocol.md, "Chunk witness input"), rebuild the part of the state tree that the
+ * listed Merkle paths cover, execute the transactions natively with every protocol rule
+ * checked, and record for each slot the values the circuit needs (old account states and
+ * their paths at the moment of each update). The circuit code then runs once in witness mode
+ * over those values; it never solves constraints.
+ *
+ * The partial tree is a hash map from (level, index) to node value. Every listed account
+ * contributes its leaf, its siblings and the nodes its path computes; overlapping paths must
+ * agree. Since every account a transaction touches is listed, every sibling an update needs
+ * is in the map, and recomputing ancestors after each update keeps the map current.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../babyjub.h"
+#include "../eddsa.h"
+#include "../poseidon.h"
+#include "../txmsg.h"
+#include "../util.h"
+#include "chunk_internal.h"
+
+typedef struct {
+    uint64_t id;
+    unsigned empty;
+    via_fr pkx, pky, bal, nonce;
+    via_fr sib[VIA_CHUNK_MAX_DEPTH][15];
+} in_acct;
+
+typedef struct {
+    unsigned type;
+    uint64_t from, to, amount, fee, nonce, vout;
+    via_fr pkx, pky;
+    uint8_t txid[32];
+    uint8_t dest[VIA_TX_MAX_SCRIPT];
+    size_t dest_len;
+    via_eddsa_sig sig;
+} in_tx;
+
+struct via_chunk_input {
+    unsigned slots, depth;
+    uint64_t batch, chunk;
+    int has_root;
+    via_fr root_before;
+    in_acct *acc;
+    size_t nacc;
+    in_tx *tx;
+    size_t ntx;
+};
+
+static const char *const g_type_names[4] = {"noop", "deposit", "transfer", "withdraw"};
+
+/* ------------------------------------------------------------------ JSON */
+
+static int j_u64(uint64_t *out, json_t *o, const char *key, const char *name, const char *where,
+                 int required, via_error *err) {
+    json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v) {
+        if (!required) return 0;
+        return via_fail(err, VIA_EFORMAT, "%s: %s: missing \"%s\"", name, where, key);
+    }
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) < 0)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: negative", name, where, key);
+        *out = (uint64_t)json_integer_value(v);
+        return 0;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t n = strlen(s);
+        if (n == 0 || n > 20)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not an unsigned 64-bit decimal", name, where, key);
+        unsigned __int128 acc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!isdigit((unsigned char)s[i]))
+                return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not a decimal number", name, where, key);
+            acc = acc * 10 + (unsigned)(s[i] - '0');
+        }
+        if (acc > UINT64_MAX)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: above 2^64 - 1", name, where, key);
+        *out = (uint64_t)acc;
+        return 0;
+    }
+    return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected an integer or a decimal string", name, where, key);
+}
+
+static int j_fr_val(via_fr *out, json_t *v, const char *name, const char *where, via_error *err) {
+    if (!json_is_string(v) || via_fr_from_decimal(out, json_string_value(v)) != 0)
+        return via_fail(err, VIA_EFORMAT, "%s: %s: expected a decimal string below r", name, where);
+    return 0;
+}
+
+static int j_fr(via_fr *out, json_t *o, const char *key, const char *name, const char *where,
+                via_error *err) {
+    char w[160];
+    snprintf(w, sizeof w, "%s.%s", where, key);
+    json_t *v = json_object_get(o, key);
+    if (!v) return via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, w);
+    return j_fr_val(out, v, name, w, err);
+}
+
+static int j_point(via_fr *x, via_fr *y, json_t *o, const char *key, const char *name,
+                   const char *where, via_error *err) {
+    char w[160];
+    snprintf(w, sizeof w, "%s.%s", where, key);
+    json_t *p = json_object_get(o, key);
+    if (!json_is_object(p)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"x\", \"y\"}", name, w);
+    int rc = j_fr(x, p, "x", name, w, err);
+    return rc ? rc : j_fr(y, p, "y", name, w, err);
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, const char *key,
+                 const char *name, const char *where, via_error *err) {
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v)) return via_fail(err, VIA_EFORMAT, "%s: %s: missing hex string \"%s\"", name, where, key);
+    const char *s = json_string_value(v);
+    size_t n = strlen(s);
+    if (n % 2 || n / 2 < min || n / 2 > max)
+        return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected %zu to %zu bytes of hex", name, where, key, min, max);
+    for (size_t i = 0; i < n / 2; i++) {
+        int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
+        if (h < 0 || l < 0) return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not hex", name, where, key);
+        out[i] = (uint8_t)(h << 4 | l);
+    }
+    *len = n / 2;
+    return 0;
+}
+
+static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name, const char *where,
+                         via_error *err) {
+    int rc;
+    if (!json_is_object(o)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
+    if ((rc = j_u64(&a->id, o, "id", name, where, 1, err))) return rc;
+    if (a->id >> (4 * depth))
+        return via_fail(err, VIA_EINVAL, "%s: %s.id: %llu does not fit a tree of depth %u", name, where,
+                        (unsigned long long)a->id, depth);
+    json_t *pk = json_object_get(o, "pubkey");
+    uint64_t bal = 0, nonce = 0;
+    if (!pk || json_is_null(pk)) {
+        a->empty = 1;
+    } else {
+        if ((rc = j_point(&a->pkx, &a->pky, o, "pubkey", name, where, err))) return rc;
+        if ((rc = j_u64(&bal, o, "balance", name, where, 1, err))) return rc;
+        if ((rc = j_u64(&nonce, o, "nonce", name, where, 1, err))) return rc;
+    }
+    via_fr_set_u64(&a->bal, bal);
+    via_fr_set_u64(&a->nonce, nonce);
+    json_t *sib = json_object_get(o, "siblings");
+    if (!json_is_array(sib) || json_array_size(sib) != depth)
+        return via_fail(err, VIA_EFORMAT, "%s: %s.siblings: expected %u levels", name, where, depth);
+    for (unsigned l = 0; l < depth; l++) {
+        json_t *lv = json_array_get(sib, l);
+        if (!json_is_array(lv) || json_array_size(lv) != 15)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.siblings[%u]: expected 15 values", name, where, l);
+        for (unsigned i = 0; i < 15; i++) {
+            char w[160];
+            snprintf(w, sizeof w, "%s.siblings[%u][%u]", where, l, i);
+            if ((rc = j_fr_val(&a->sib[l][i], json_array_get(lv, i), name, w, err))) return rc;
+        }
+    }
+    return 0;
+}
+
+static int parse_sig(via_eddsa_sig *sig, json_t *o, const char *name, const char *where, via_error *err) {
+    char w[160];
+    snprintf(w, sizeof w, "%s.signature", where);
+    json_t *s = json_object_get(o, "signature");
+    if (!json_is_object(s)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"R8x\", \"R8y\", \"S\"}", name, w);
+    int rc;
+    if ((rc = j_fr(&sig->r8.x, s, "R8x", name, w, err))) return rc;
+    if ((rc = j_fr(&sig->r8.y, s, "R8y", name, w, err))) return rc;
+    json_t *sv = json_object_get(s, "S");
+    if (!json_is_string(sv) || via_limbs_from_decimal(sig->s, json_string_value(sv)) != 0 ||
+        (sig->s[3] >> 61) != 0)
+        return via_fail(err, VIA_EFORMAT, "%s: %s.S: expected a decimal string below 2^253", name, w);
+    return 0;
+}
+
+static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, via_error *err) {
+    int rc;
+    memset(t, 0, sizeof *t);
+    via_fr_set_one(&t->sig.r8.y); /* identity R8 for unsigned slots */
+    if (!json_is_object(o)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
+    const char *ty = json_string_value(json_object_get(o, "type"));
+    if (!ty) return via_fail(err, VIA_EFORMAT, "%s: %s: missing \"type\"", name, where);
+    unsigned k;
+    for (k = 0; k < 4; k++)
+        if (strcmp(ty, g_type_names[k]) == 0) break;
+    if (k == 4) return via_fail(err, VIA_EFORMAT, "%s: %s.type: unknown transaction type \"%s\"", name, where, ty);
+    t->type = k;
+    switch (k) {
+    case TX_NOOP:
+        return 0;
+    case TX_DEPOSIT: {
+        size_t n;
+        if ((rc = j_u64(&t->to, o, "to", name, where, 1, err))) return rc;
+        if ((rc = j_u64(&t->amount, o, "amount", name, where, 1, err))) return rc;
+        if ((rc = j_point(&t->pkx, &t->pky, o, "pubkey", name, where, err))) return rc;
+        if ((rc = j_hex(t->txid, &n, 32, 32, o, "txid", name, where, err))) return rc;
+        if ((rc = j_u64(&t->vout, o, "vout", name, where, 1, err))) return rc;
+        if (t->vout > UINT32_MAX) return via_fail(err, VIA_EFORMAT, "%s: %s.vout: above 2^32 - 1", name, where);
+        return 0;
+    }
+    case TX_TRANSFER:
+        if ((rc = j_u64(&t->from, o, "from", name, where, 1, err))) return rc;
+        if ((rc = j_u64(&t->to, o, "to", name, where, 1, err))) return rc;
+        break;
+    case TX_WITHDRAW:
+        if ((rc = j_u64(&t->from, o, "from", name, where, 1, err))) return rc;
+        if ((rc = j_hex(t->dest, &t->dest_len, 1, VIA_TX_MAX_SCRIPT, o, "dest", name, where, err))) return rc;
+        break;
+    }
+    if ((rc = j_u64(&t->amount, o, "amount", name, where, 1, err))) return rc;
+    if ((rc = j_u64(&t->fee, o, "fee", name, where, 1, err))) return rc;
+    if ((rc = j_u64(&t->nonce, o, "nonce", name, where, 1, err))) return rc;
+    return parse_sig(&t->sig, o, name, where, err);
+}
+
+int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *text, size_t len,
+                          via_error *err) {
+    *out = NULL;
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return via_fail(err, VIA_EFORMAT, "%s: line %d column %d: %s", name, je.line, je.column, je.text);
+    via_chunk_input *in = via_xcalloc(1, sizeof *in);
+    int rc = 0;
+    uint64_t slots = 0, depth = VIA_CHUNK_DEFAULT_DEPTH;
+    if (!json_is_object(root)) rc = via_fail(err, VIA_EFORMAT, "%s: expected a JSON object", name);
+    if (!rc) rc = j_u64(&slots, root, "slots", name, "(top)", 1, err);
+    if (!rc) rc = j_u64(&depth, root, "depth", name, "(top)", 0, err);
+    if (!rc && !json_object_get(root, "depth")) depth = VIA_CHUNK_DEFAULT_DEPTH;
+    if (!rc && (slots < 1 || slots > VIA_CHUNK_MAX_SLOTS))
+        rc = via_fail(err, VIA_EINVAL, "%s: slots: %llu is outside 1..%u", name, (unsigned long long)slots, VIA_CHUNK_MAX_SLOTS);
+    if (!rc && (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH))
+        rc = via_fail(err, VIA_EINVAL, "%s: depth: %llu is outside 1..%u", name, (unsigned long long)depth, VIA_CHUNK_MAX_DEPTH);
+    in->slots = (unsigned)slots;
+    in->depth = (unsigned)depth;
+    if (!rc) rc = j_u64(&in->batch, root, "batch", name, "(top)", 1, err);
+    if (!rc) rc = j_u64(&in->chunk, root, "chunk", name, "(top)", 1, err);
+    if (!rc && json_object_get(root, "root_before")) {
+        in->has_root = 1;
+        rc = j_fr(&in->root_before, root, "root_before", name, "(top)", err);
+    }
+    json_t *acc = json_object_get(root, "accounts"), *txs = json_object_get(root, "txs");
+    if (!rc && !json_is_array(acc)) rc = via_fail(err, VIA_EFORMAT, "%s: accounts: expected an array", name);
+    if (!rc && !json_is_array(txs)) rc = via_fail(err, VIA_EFORMAT, "%s: txs: expected an array", name);
+    if (!rc && json_array_size(txs) > in->slots)
+        rc = via_fail(err, VIA_EINVAL, "%s: txs: %zu transactions for %u slots", name, json_array_size(txs), in->slots);
+    if (!rc && json_array_size(acc) > 2 * (size_t)in->slots + 1)
+        rc = via_fail(err, VIA_EINVAL, "%s: accounts: %zu entries, at most %u can be touched", name,
+                      json_array_size(acc), 2 * in->slots + 1);
+    if (!rc) {
+        in->nacc = json_array_size(acc);
+        in->acc = via_xcalloc(in->nacc ? in->nacc : 1, sizeof(in_acct));
+        for (size_t i = 0; !rc && i < in->nacc; i++) {
+            char w[64];
+            snprintf(w, sizeof w, "accounts[%zu]", i);
+            rc = parse_account(&in->acc[i], json_array_get(acc, i), in->depth, name, w, err);
+            for (size_t j = 0; !rc && j < i; j++)
+                if (in->acc[j].id == in->acc[i].id)
+                    rc = via_fail(err, VIA_EFORMAT, "%s: %s: account %llu listed twice", name, w,
+                                  (unsigned long long)in->acc[i].id);
+        }
+    }
+    if (!rc) {
+        in->ntx = json_array_size(txs);
+        in->tx = via_xcalloc(in->slots, sizeof(in_tx));
+        for (size_t i = 0; i < in->slots; i++) via_fr_set_one(&in->tx[i].sig.r8.y);
+        for (size_t i = 0; !rc && i < in->ntx; i++) {
+            char w[64];
+            snprintf(w, sizeof w, "txs[%zu]", i);
+            rc = parse_tx(&in->tx[i], json_array_get(txs, i), name, w, err);
+        }
+    }
+    json_decref(root);
+    if (rc) {
+        via_chunk_input_free(in);
+        return rc;
+    }
+    *out = in;
+    return 0;
+}
+
+int via_chunk_input_read(via_chunk_input **out, const char *path, via_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open", path);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = via_xmalloc(cap);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= ((size_t)1 << 31)) {
+                free(buf);
+                fclose(f);
+                return via_fail(err, VIA_EINVAL, "%s: larger than 2 GiB", path);
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return via_fail(err, VIA_ENOMEM, "%s: out of memory reading", path);
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return via_fail(err, VIA_EIO, "%s: read error", path);
+    }
+    int rc = via_chunk_input_parse(out, path, buf, n, err);
+    free(buf);
+    return rc;
+}
+
+void via_chunk_input_free(via_chunk_input *in) {
+    if (!in) return;
+    free(in->acc);
+    free(in->tx);
+    free(in);
+}
+
+unsigned via_chunk_input_slots(const via_chunk_input *in) { return in->slots; }
+unsigned via_chunk_input_depth(const via_chunk_input *in) { return in->depth; }
+
+/* ------------------------------------------------------------------ partial tree */
+
+typedef struct {
+    uint64_t key; /* (level << 56 | index) + 1; 0 = empty slot */
+    via_fr val;
+} node;
+
+typedef struct {
+    node *t;
+    size_t cap, n;
+} nodemap;
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+static node *map_find(nodemap *m, unsigned level, uint64_t index, int insert) {
+    uint64_t key = ((uint64_t)level << 56 | index) + 1;
+    if (insert && 2 * (m->n + 1) > m->cap) {
+        nodemap nm = {via_xcalloc(m->cap * 2, sizeof(node)), m->cap * 2, 0};
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->t[i].key) {
+                size_t j = mix64(m->t[i].key) & (nm.cap - 1);
+                while (nm.t[j].key) j = (j + 1) & (nm.cap - 1);
+                nm.t[j] = m->t[i];
+                nm.n++;
+            }
+        free(m->t);
+        *m = nm;
+    }
+    size_t j = mix64(key) & (m->cap - 1);
+    while (m->t[j].key) {
+        if (m->t[j].key == key) return &m->t[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (!insert) return NULL;
+    m->t[j].key = key;
+    via_fr_set_zero(&m->t[j].val);
+    m->n++;
+    return &m->t[j];
+}
+
+static void leaf_value(via_fr *out, unsigned empty, const via_fr *pkx, const via_fr *pky,
+                       const via_fr *bal, const via_fr *nonce) {
+    if (empty) {
+        via_fr_set_zero(out);
+        return;
+    }
+    via_fr in[4] = {*pkx, *pky, *bal, *nonce};
+    if (via_poseidon(out, in, 4) != 0) abort();
+}
+
+/* Recomputes the ancestors of leaf id from the map. */
+static void rehash_path(nodemap *m, unsigned depth, uint64_t id) {
+    for (unsigned k = 0; k < depth; k++) {
+        uint64_t parent = id >> (4 * (k + 1));
+        via_fr ch[16];
+        for (unsigned c = 0; c < 16; c++) {
+            node *n = map_find(m, k, parent * 16 + c, 0);
+            if (n)
+                ch[c] = n->val;
+            else
+                ch[c] = *via_smt_empty_hash(k);
+        }
+        via_fr h;
+        if (via_poseidon(&h, ch, 16) != 0) abort();
+        map_find(m, k + 1, parent, 1)->val = h;
+    }
+}
+
+static void path_of(nodemap *m, unsigned depth, uint64_t id, via_fr sib[VIA_CHUNK_MAX_DEPTH][15]) {
+    for (unsigned k = 0; k < depth; k++) {
+        uint64_t parent = id >> (4 * (k + 1));
+        unsigned pos = (unsigned)((id >> (4 * k)) & 15);
+        for (unsigned c = 0, j = 0; c < 16; c++) {
+            if (c == pos) continue;
+            node *n = map_find(m, k, parent * 16 + c, 0);
+            sib[k][j++] = n ? n->val : *via_smt_empty_hash(k);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ execution */
+
+typedef struct {
+    const via_chunk_input *in;
+    nodemap map;
+    in_acct *st; /* current account states (copies of in->acc) */
+    int force;
+    via_error *violation;
+    int violated;
+    via_error *err;
+} exec;
+
+/* A rule violation: an error, or with force the first one is recorded and execution goes on. */
+static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) {
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (x->force) {
+        if (!x->violated && x->violation) via_fail(x->violation, VIA_EINVAL, "slot %u (%s): %s", slot, g_type_names[type], msg);
+        x->violated = 1;
+        return 0;
+    }
+    if (slot == ~0u) return via_fail(x->err, VIA_EINVAL, "fee credit: %s", msg);
+    return via_fail(x->err, VIA_EINVAL, "slot %u (%s): %s", slot, g_type_names[type], msg);
+}
+
+static in_acct *find_acct(exec *x, uint64_t id) {
+    for (size_t i = 0; i < x->in->nacc; i++)
+        if (x->st[i].id == id) return &x->st[i];
+    return NULL;
+}
+
+static int fr_u64_of(const via_fr *f, uint64_t *out) {
+    uint64_t c[4];
+    via_fr_to_canon(c, f);
+    *out = c[0];
+    return (c[1] | c[2] | c[3]) == 0;
+}
+
+static void snapshot(exec *x, chunk_acct_wit *w, const in_acct *a) {
+    w->id = a->id;
+    w->empty = a->empty;
+    w->pkx = a->pkx;
+    w->pky = a->pky;
+    w->bal = a->bal;
+    w->nonce = a->nonce;
+    path_of(&x->map, x->in->depth, a->id, w->sib);
+}
+
+static void store(exec *x, const in_acct *a) {
+    via_fr leaf;
+    leaf_value(&leaf, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
+    map_find(&x->map, 0, a->id, 1)->val = leaf;
+    rehash_path(&x->map, x->in->depth, a->id);
+}
+
+/* Account lookup with the "unknown account" rules; *a is NULL when the id is unusable. */
+static int lookup(exec *x, unsigned slot, unsigned type, const char *role, uint64_t id, int must_exist,
+                  in_acct **a) {
+    *a = NULL;
+    if (id >> (4 * x->in->depth))
+        return violate(x, slot, type, "unknown account: %s %llu is outside the tree of depth %u", role,
+                       (unsigned long long)id, x->in->depth);
+    *a = find_acct(x, id);
+    if (!*a)
+        return violate(x, slot, type, "unknown account: %s %llu has no entry (pre-state and Merkle path) in accounts",
+                       role, (unsigned long long)id);
+    if (must_exist && (*a)->empty)
+        return violate(x, slot, type, "unknown account: %s %llu is an empty leaf", role, (unsigned long long)id);
+    return 0;
+}
+
+static void fr_sub_u64(via_fr *r, uint64_t v) {
+    via_fr f;
+    via_fr_set_u64(&f, v);
+    via_fr_sub(r, r, &f);
+}
+static void fr_add_u64(via_fr *r, uint64_t v) {
+    via_fr f;
+    via_fr_set_u64(&f, v);
+    via_fr_add(r, r, &f);
+}
+
+static void be_bytes_fr(via_fr *out, const uint8_t *b, size_t n) {
+    via_fr f256, t;
+    via_fr_set_u64(&f256, 256);
+    via_fr_set_zero(out);
+    for (size_t i = 0; i < n; i++) {
+        via_fr_mul(out, out, &f256);
+        via_fr_set_u64(&t, b[i]);
+        via_fr_add(out, out, &t);
+    }
+}
+
+static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
+    const in_tx *t = &x->in->tx[i];
+    int rc;
+    memset(sw, 0, sizeof *sw);
+    sw->type = t->type;
+    via_fr_set_one(&sw->r8y);
+    if (t->type == TX_NOOP) return 0;
+    via_fr_set_u64(&sw->amount, t->amount);
+    via_fr_set_u64(&sw->fee, t->fee);
+    in_acct *a = NULL, *b = NULL;
+    if (t->type == TX_DEPOSIT) {
+        sw->id_a = t->to;
+        sw->dep_pkx = t->pkx;
+        sw->dep_pky = t->pky;
+        be_bytes_fr(&sw->cell3, t->txid, 31);
+        sw->txid_last = t->txid[31];
+        sw->vout = t->vout;
+        if ((rc = lookup(x, i, t->type, "receiver", t->to, 0, &a))) return rc;
+        via_babyjub_point pk = {t->pkx, t->pky};
+        if (!via_babyjub_on_curve(&pk) && (rc = violate(x, i, t->type, "deposit public key is not a BabyJubJub point")))
+            return rc;
+        if (!a) return 0;
+        uint64_t bal;
+        fr_u64_of(&a->bal, &bal);
+        if (!a->empty && (!via_fr_eq(&a->pkx, &t->pkx) || !via_fr_eq(&a->pky, &t->pky)) &&
+            (rc = violate(x, i, t->type, "account creation on a non-empty leaf: account %llu exists with a different public key",
+                          (unsigned long long)t->to)))
+            return rc;
+        if (bal + t->amount < bal &&
+            (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + deposit %llu exceeds 2^64 - 1",
+                          (unsigned long long)t->to, (unsigned long long)bal, (unsigned long long)t->amount)))
+            return rc;
+        snapshot(x, &sw->a, a);
+        if (a->empty) {
+            a->empty = 0;
+            a->pkx = t->pkx;
+            a->pky = t->pky;
+        }
+        fr_add_u64(&a->bal, t->amount);
+        store(x, a);
+        return 0;
+    }
+    /* transfer / withdraw */
+    sw->id_a = t->from;
+    sw->r8x = t->sig.r8.x;
+    sw->r8y = t->sig.r8.y;
+    via_fr_from_canon_unchecked(&sw->s, t->sig.s);
+    if (t->type == TX_TRANSFER) {
+        sw->id_b = t->to;
+    } else {
+        via_fr ch[2];
+        via_txmsg_script_chunks(ch, t->dest, t->dest_len);
+        sw->cell3 = ch[0];
+        sw->cell4 = ch[1];
+        sw->dest_len = t->dest_len;
+    }
+    if ((rc = lookup(x, i, t->type, "sender", t->from, 1, &a))) return rc;
+    if (t->type == TX_TRANSFER && (rc = lookup(x, i, t->type, "receiver", t->to, 1, &b))) return rc;
+    if (!a) return 0;
+    uint64_t bal = 0, nonce = 0;
+    fr_u64_of(&a->bal, &bal);
+    fr_u64_of(&a->nonce, &nonce);
+    if (t->nonce != nonce &&
+        (rc = violate(x, i, t->type, "wrong nonce: transaction nonce %llu, account %llu has nonce %llu",
+                      (unsigned long long)t->nonce, (unsigned long long)t->from, (unsigned long long)nonce)))
+        return rc;
+    unsigned __int128 need = (unsigned __int128)t->amount + t->fee;
+    if (need > bal &&
+        (rc = violate(x, i, t->type, "insufficient balance: amount %llu + fee %llu exceeds account %llu balance %llu",
+                      (unsigned long long)t->amount, (unsigned long long)t->fee, (unsigned long long)t->from,
+                      (unsigned long long)bal)))
+        return rc;
+    /* the signature covers the account's nonce (what the circuit hashes) */
+    via_fr msg;
+    if (t->type == TX_TRANSFER) {
+        via_tx_transfer tr = {t->from, t->to, t->amount, t->fee, nonce};
+        via_txmsg_transfer(&msg, &tr);
+    } else {
+        via_tx_withdraw wd = {t->from, t->amount, t->fee, nonce, t->dest_len, {0}};
+        memcpy(wd.dest, t->dest, t->dest_len);
+        via_error e2;
+        if (via_txmsg_withdraw(&msg, &wd, &e2) != 0) return via_fail(x->err, VIA_EINVAL, "slot %u (withdraw): %s", i, e2.msg);
+    }
+    via_babyjub_point pk = {a->pkx, a->pky};
+    via_error e;
+    if (via_eddsa_verify_var(&pk, &msg, &t->sig, &e) != 0 &&
+        (rc = violate(x, i, t->type, "bad signature from account %llu: %s", (unsigned long long)t->from, e.msg)))
+        return rc;
+    snapshot(x, &sw->a, a);
+    fr_sub_u64(&a->bal, t->amount);
+    fr_sub_u64(&a->bal, t->fee);
+    fr_add_u64(&a->nonce, 1);
+    store(x, a);
+    if (b) {
+        uint64_t bb;
+        fr_u64_of(&b->bal, &bb);
+        if (bb + t->amount < bb &&
+            (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + %llu exceeds 2^64 - 1",
+                          (unsigned long long)t->to, (unsigned long long)bb, (unsigned long long)t->amount)))
+            return rc;
+        snapshot(x, &sw->b, b);
+        fr_add_u64(&b->bal, t->amount);
+        store(x, b);
+    }
+    return 0;
+}
+
+static int execute(exec *x, chunk_wit *w) {
+    const via_chunk_input *in = x->in;
+    unsigned D = in->depth;
+    int rc = 0;
+    x->map.cap = 1024;
+    while (x->map.cap < (in->nacc + 1) * D * 16 * 2) x->map.cap *= 2;
+    x->map.t = via_xcalloc(x->map.cap, sizeof(node));
+    x->st = via_xmalloc((in->nacc ? in->nacc : 1) * sizeof(in_acct));
+    memcpy(x->st, in->acc, in->nacc * sizeof(in_acct));
+
+    /* rebuild the partial tree from the paths; overlapping paths must agree */
+    via_fr root;
+    via_fr_set_zero(&root);
+    for (size_t i = 0; i < in->nacc; i++) {
+        const in_acct *a = &in->acc[i];
+        via_fr cur;
+        leaf_value(&cur, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
+        for (unsigned k = 0; k <= D; k++) {
+            uint64_t idx = a->id >> (4 * k);
+            node *n = map_find(&x->map, k, idx, 0);
+            int fresh = !n;
+            if (!n) n = map_find(&x->map, k, idx, 1);
+            if (fresh) {
+                n->val = cur;
+            } else if (!via_fr_eq(&n->val, &cur)) {
+                if (!x->force)
+                    return via_fail(x->err, VIA_EINVAL,
+                                    "wrong path: accounts[%zu] (account %llu) disagrees with an earlier account's path at level %u",
+                                    i, (unsigned long long)a->id, k);
+                if (!x->violated && x->violation)
+                    via_fail(x->violation, VIA_EINVAL, "wrong path: accounts[%zu] (account %llu) disagrees at level %u", i,
+                             (unsigned long long)a->id, k);
+                x->violated = 1;
+            }
+            if (k == D) break;
+            unsigned pos = (unsigned)(idx & 15);
+            via_fr ch[16];
+            for (unsigned c = 0, j = 0; c < 16; c++) {
+                if (c == pos) {
+                    ch[c] = cur;
+                    continue;
+                }
+                ch[c] = a->sib[k][j++];
+                node *s = map_find(&x->map, k, (idx & ~(uint64_t)15) | c, 0);
+                if (!s) {
+                    map_find(&x->map, k, (idx & ~(uint64_t)15) | c, 1)->val = ch[c];
+                } else if (!via_fr_eq(&s->val, &ch[c])) {
+                    if (!x->force)
+                        return via_fail(x->err, VIA_EINVAL,
+                                        "wrong path: accounts[%zu] (account %llu) sibling %u at level %u disagrees with another account's path",
+                                        i, (unsigned long long)a->id, j - 1, k);
+                    x->violated = 1;
+                }
+            }
+            if (via_poseidon(&cur, ch, 16) != 0) abort();
+        }
+        if (i == 0) root = cur;
+    }
+    if (in->has_root) {
+        if (in->nacc && !via_fr_eq(&root, &in->root_before)) {
+            if (!x->force)
+                return via_fail(x->err, VIA_EINVAL, "wrong path: the accounts' Merkle paths give a root other than root_before");
+            if (!x->violated && x->violation)
+                via_fail(x->violation, VIA_EINVAL, "wrong path: the accounts' Merkle paths give a root other than root_before");
+            x->violated = 1;
+        }
+        root = in->root_before;
+    }
+    w->slots = in->slots;
+    w->depth = D;
+    via_fr_set_u64(&w->batch, in->batch);
+    via_fr_set_u64(&w->chunk_index, in->chunk);
+    w->root_before = root;
+    for (unsigned i = 0; i < in->slots; i++)
+        if ((rc = run_slot(x, i, &w->slot[i]))) return rc;
+
+    /* fees to the operator account 0 */
+    unsigned __int128 fees = 0;
+    for (unsigned i = 0; i < in->slots; i++)
+        if (in->tx[i].type == TX_TRANSFER || in->tx[i].type == TX_WITHDRAW) fees += in->tx[i].fee;
+    in_acct *op = find_acct(x, 0);
+    memset(&w->op, 0, sizeof w->op);
+    if (!op || op->empty) {
+        if (!x->force)
+            return via_fail(x->err, VIA_EINVAL, "fee credit: unknown account: the operator account 0 is %s",
+                            op ? "an empty leaf" : "not listed in accounts");
+        x->violated = 1;
+        if (!op) return 0;
+    }
+    uint64_t ob;
+    fr_u64_of(&op->bal, &ob);
+    if ((unsigned __int128)ob + fees > UINT64_MAX) {
+        if (!x->force)
+            return via_fail(x->err, VIA_EINVAL, "fee credit: balance overflow: operator balance %llu + fees exceed 2^64 - 1",
+                            (unsigned long long)ob);
+        x->violated = 1;
+    }
+    snapshot(x, &w->op, op);
+    via_fr f;
+    via_fr_set_u64(&f, (uint64_t)(fees & UINT64_MAX));
+    if (fees >> 64) {
+        via_fr hi, two64;
+        via_fr_set_u64(&hi, (uint64_t)(fees >> 64));
+        via_fr_set_u64(&two64, 1ull << 32);
+        via_fr_sqr(&two64, &two64);
+        via_fr_mul(&hi, &hi, &two64);
+        via_fr_add(&f, &f, &hi);
+    }
+    via_fr_add(&op->bal, &op->bal, &f);
+    store(x, op);
+    return 0;
+}
+
+int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, via_error *violation,
+                            via_fr *commitment, via_fr *root_after, via_error *err) {
+    if (!via_cs_has_witness(cs) || via_cs_n_vars(cs) != 1)
+        return via_fail(err, VIA_EINVAL, "chunk witness: the context must be fresh and have a witness");
+    exec x = {0};
+    x.in = in;
+    x.force = force;
+    x.violation = violation;
+    x.err = err;
+    if (violation) violation->msg[0] = 0;
+    chunk_wit w;
+    memset(&w, 0, sizeof w);
+    w.slot = via_xcalloc(in->slots, sizeof(chunk_slot_wit));
+    int rc = execute(&x, &w);
+    if (!rc) {
+        via_chunk_circuit(cs, in->slots, in->depth, &w, NULL);
+        if (commitment) *commitment = *via_cs_val(cs, 1);
+        if (root_after) {
+            node *r = map_find(&x.map, in->depth, 0, 0);
+            if (r)
+                *root_after = r->val;
+            else
+                via_fr_set_zero(root_after);
+        }
+    }
+    free(w.slot);
+    free(x.map.t);
+    free(x.st);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ files */
+
+static int write_public(const via_fr *v, const char *path, via_error *err) {
+    char dec[100];
+    via_fr_to_decimal(dec, sizeof dec, v);
+    FILE *f = fopen(path, "wb");
+    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open for writing", path);
+    int bad = fprintf(f, "[\n \"%s\"\n]", dec) < 0;
+    if (fclose(f) != 0 || bad) return via_fail(err, VIA_EIO, "%s: write failed", path);
+    return 0;
+}
+
+int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
+                                const char *public_json_path, via_error *err) {
+    via_chunk_input *in;
+    int rc = via_chunk_input_read(&in, json_path, err);
+    if (rc) return rc;
+    via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
+    via_fr com;
+    rc = via_chunk_build_witness(cs, in, 0, NULL, &com, NULL, err);
+    if (!rc) rc = via_cs_wtns_write(cs, wtns_path, err);
+    if (!rc && public_json_path) rc = write_public(&com, public_json_path, err);
+    if (rc && rc != VIA_EIO) {
+        char tmp[sizeof err->msg];
+        snprintf(tmp, sizeof tmp, "%s", err->msg);
+        via_fail(err, rc, "%s: %s", json_path, tmp);
+    }
+    via_cs_free(cs);
+    via_chunk_input_free(in);
+    return rc;
+}
+
+typedef struct {
+    const char *const *json, *const *wtns, *const *pub;
+    int *rc;
+    via_error *errs;
+} many_job;
+
+static void many_range(void *arg, size_t begin, size_t end, unsigned worker) {
+    (void)worker;
+    many_job *j = arg;
+    for (size_t i = begin; i < end; i++)
+        j->rc[i] = via_chunk_witness_from_json(j->json[i], j->wtns[i], j->pub ? j->pub[i] : NULL, &j->errs[i]);
+}
+
+int via_chunk_witness_many(const char *const *json_paths, const char *const *wtns_paths,
+                           const char *const *public_paths, size_t n, via_error *err) {
+    many_job j = {json_paths, wtns_paths, public_paths, via_xcalloc(n ? n : 1, sizeof(int)),
+                  via_xcalloc(n ? n : 1, sizeof(via_error))};
+    via_parallel_for(n, 1, many_range, &j);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (j.rc[i]) rc = via_fail(err, j.rc[i], "chunk %zu: %s", i, j.errs[i].msg);
+    free(j.rc);
+    free(j.errs);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ circuit files */
+
+static int check_params(unsigned slots, unsigned depth, via_error *err) {
+    if (slots < 1 || slots > VIA_CHUNK_MAX_SLOTS)
+        return via_fail(err, VIA_EINVAL, "chunk circuit: slots %u is outside 1..%u", slots, VIA_CHUNK_MAX_SLOTS);
+    if (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH)
+        return via_fail(err, VIA_EINVAL, "chunk circuit: depth %u is outside 1..%u", depth, VIA_CHUNK_MAX_DEPTH);
+    return 0;
+}
+
+static void fill_counts(via_chunk_counts *c, via_cs *cs, unsigned slots, unsigned depth, uint64_t per_slot) {
+    if (!c) return;
+    c->slots = slots;
+    c->depth = depth;
+    c->constraints = via_cs_n_constraints(cs);
+    c->wires = via_cs_n_vars(cs);
+    c->public_inputs = via_cs_n_public(cs);
+    c->per_slot = per_slot;
+    c->fixed = c->constraints - per_slot * slots;
+}
+
+int via_chunk_circuit_write_r1cs(unsigned slots, unsigned depth, const char *path,
+                                 via_chunk_counts *counts, via_error *err) {
+    int rc = check_params(slots, depth, err);
+    if (rc) return rc;
+    via_cs *cs = via_cs_new(VIA_CS_SHAPE, 0);
+    rc = via_cs_r1cs_open(cs, path, err);
+    uint64_t per_slot = 0;
+    if (!rc) {
+        via_chunk_circuit(cs, slots, depth, NULL, &per_slot);
+        rc = via_cs_r1cs_finish(cs, err);
+    }
+    if (!rc) fill_counts(counts, cs, slots, depth, per_slot);
+    via_cs_free(cs);
+    return rc;
+}
+
+int via_chunk_circuit_counts(unsigned slots, unsigned depth, via_chunk_counts *counts, via_error *err) {
+    int rc = check_params(slots, depth, err);
+    if (rc) return rc;
+    via_cs *cs = via_cs_new(VIA_CS_SHAPE, 0);
+    uint64_t per_slot = 0;
+    via_chunk_circuit(cs, slots, depth, NULL, &per_slot);
+    fill_counts(counts, cs, slots, depth, per_slot);
+    via_cs_free(cs);
+    return 0;
+}
