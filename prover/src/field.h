@@ -86,15 +86,88 @@ static inline void via_limbs_reduce_once(uint64_t r[4], const uint64_t a[4], con
     for (int i = 0; i < 4; i++) r[i] = (a[i] & mask) | (t[i] & ~mask);
 }
 
-static inline void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                               const via_modulus *m) {
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+/* Modular add and subtract in plain x86-64 assembly (no BMI2/ADX needed, so no run-time
+ * switch): one carry chain and a CMOV/mask correction, branch free. The C versions below
+ * compile to much slower code through __int128 and vector masks. */
+static inline void via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                   const via_modulus *m) {
+    uint64_t t0, t1, t2, t3, s0, s1, s2, s3;
+    __asm__("movq 0(%[a]), %[t0]\n\t"
+            "movq 8(%[a]), %[t1]\n\t"
+            "movq 16(%[a]), %[t2]\n\t"
+            "movq 24(%[a]), %[t3]\n\t"
+            "addq 0(%[b]), %[t0]\n\t"
+            "adcq 8(%[b]), %[t1]\n\t"
+            "adcq 16(%[b]), %[t2]\n\t"
+            "adcq 24(%[b]), %[t3]\n\t"
+            "movq %[t0], %[s0]\n\t"
+            "subq 0(%[m]), %[s0]\n\t"
+            "movq %[t1], %[s1]\n\t"
+            "sbbq 8(%[m]), %[s1]\n\t"
+            "movq %[t2], %[s2]\n\t"
+            "sbbq 16(%[m]), %[s2]\n\t"
+            "movq %[t3], %[s3]\n\t"
+            "sbbq 24(%[m]), %[s3]\n\t"
+            "cmovcq %[t0], %[s0]\n\t"
+            "cmovcq %[t1], %[s1]\n\t"
+            "cmovcq %[t2], %[s2]\n\t"
+            "cmovcq %[t3], %[s3]\n\t"
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [s0] "=&r"(s0),
+              [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3)
+            : [a] "r"(a), [b] "r"(b), [m] "r"(m)
+            : "cc", "memory");
+    r[0] = s0;
+    r[1] = s1;
+    r[2] = s2;
+    r[3] = s3;
+}
+
+static inline void via_mod_sub_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                   const via_modulus *m) {
+    uint64_t t0, t1, t2, t3, s0, s1, s2, s3, mask;
+    __asm__("movq 0(%[a]), %[t0]\n\t"
+            "movq 8(%[a]), %[t1]\n\t"
+            "movq 16(%[a]), %[t2]\n\t"
+            "movq 24(%[a]), %[t3]\n\t"
+            "subq 0(%[b]), %[t0]\n\t"
+            "sbbq 8(%[b]), %[t1]\n\t"
+            "sbbq 16(%[b]), %[t2]\n\t"
+            "sbbq 24(%[b]), %[t3]\n\t"
+            "sbbq %[mask], %[mask]\n\t" /* all ones when a < b */
+            "movq 0(%[m]), %[s0]\n\t"
+            "movq 8(%[m]), %[s1]\n\t"
+            "movq 16(%[m]), %[s2]\n\t"
+            "movq 24(%[m]), %[s3]\n\t"
+            "andq %[mask], %[s0]\n\t"
+            "andq %[mask], %[s1]\n\t"
+            "andq %[mask], %[s2]\n\t"
+            "andq %[mask], %[s3]\n\t"
+            "addq %[s0], %[t0]\n\t"
+            "adcq %[s1], %[t1]\n\t"
+            "adcq %[s2], %[t2]\n\t"
+            "adcq %[s3], %[t3]\n\t"
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [s0] "=&r"(s0),
+              [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [mask] "=&r"(mask)
+            : [a] "r"(a), [b] "r"(b), [m] "r"(m)
+            : "cc", "memory");
+    r[0] = t0;
+    r[1] = t1;
+    r[2] = t2;
+    r[3] = t3;
+}
+#endif
+
+/* Portable versions (also the reference the assembly is tested against). */
+static inline void via_mod_add_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                        const via_modulus *m) {
     uint64_t t[4];
     via_limbs_add(t, a, b); /* no overflow: a, b < p < 2^254 */
     via_limbs_reduce_once(r, t, m->p);
 }
 
-static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                               const via_modulus *m) {
+static inline void via_mod_sub_portable(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                        const via_modulus *m) {
     uint64_t t[4], u[4];
     uint64_t borrow = via_limbs_sub(t, a, b);
     uint64_t mask = (uint64_t)0 - borrow;
@@ -102,6 +175,24 @@ static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_
     for (int i = 0; i < 4; i++) pm[i] = m->p[i] & mask;
     via_limbs_add(u, t, pm);
     memcpy(r, u, 32);
+}
+
+static inline void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                               const via_modulus *m) {
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+    via_mod_add_asm(r, a, b, m);
+#else
+    via_mod_add_portable(r, a, b, m);
+#endif
+}
+
+static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                               const via_modulus *m) {
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+    via_mod_sub_asm(r, a, b, m);
+#else
+    via_mod_sub_portable(r, a, b, m);
+#endif
 }
 
 static inline void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {

@@ -339,6 +339,53 @@ static void test_g2_subgroup(void **state) {
     }
 }
 
+/* The assembly add/sub against the portable C on edge and random values, both moduli. */
+static void test_add_sub_asm_matches_portable(void **state) {
+    (void)state;
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+    const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
+    for (int mi = 0; mi < 2; mi++) {
+        const via_modulus *m = mods[mi];
+        uint64_t edge[5][4];
+        memset(edge, 0, sizeof edge);
+        edge[1][0] = 1;
+        uint64_t one[4] = {1, 0, 0, 0};
+        via_limbs_sub(edge[2], m->p, one);
+        memcpy(edge[3], m->r1, 32);
+        uint64_t half[4];
+        for (int i = 0; i < 4; i++) half[i] = (m->p[i] >> 1) | (i < 3 ? m->p[i + 1] << 63 : 0);
+        memcpy(edge[4], half, 32);
+        for (int it = 0; it < 5000; it++) {
+            uint64_t a[4], b[4], r1[4], r2[4];
+            if (it < 25) {
+                memcpy(a, edge[it / 5], 32);
+                memcpy(b, edge[it % 5], 32);
+            } else {
+                rnd_scalar(a);
+                rnd_scalar(b);
+                a[3] %= m->p[3] + 1;
+                b[3] %= m->p[3] + 1;
+                if (!via_limbs_lt(a, m->p)) via_limbs_sub(a, a, m->p);
+                if (!via_limbs_lt(b, m->p)) via_limbs_sub(b, b, m->p);
+            }
+            via_mod_add_portable(r1, a, b, m);
+            via_mod_add_asm(r2, a, b, m);
+            assert_memory_equal(r1, r2, 32);
+            assert_true(via_limbs_lt(r2, m->p));
+            via_mod_sub_portable(r1, a, b, m);
+            via_mod_sub_asm(r2, a, b, m);
+            assert_memory_equal(r1, r2, 32);
+            assert_true(via_limbs_lt(r2, m->p));
+            memcpy(r2, a, 32);
+            via_mod_sub_asm(r2, r2, r2, m);
+            assert_memory_equal(r2, edge[0], 32);
+        }
+    }
+#else
+    printf("test_add_sub_asm_matches_portable: no assembly in this build\n");
+#endif
+}
+
 /* The MULX/ADX assembly against the portable multiplication on edge values (0, 1, p-1, the
  * largest limbs below p, R mod p) and random values, for both moduli. */
 static void test_adx_matches_portable(void **state) {
@@ -401,6 +448,7 @@ int main(void) {
         cmocka_unit_test(test_g2_group_law),   cmocka_unit_test(test_scalar_mul),
         cmocka_unit_test(test_batch_affine_and_lem), cmocka_unit_test(test_fq2_sqrt),
         cmocka_unit_test(test_g2_subgroup),    cmocka_unit_test(test_adx_matches_portable),
+        cmocka_unit_test(test_add_sub_asm_matches_portable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
