@@ -130,6 +130,8 @@ int via_g2_affine_eq(const via_g2_affine *p, const via_g2_affine *q);
 int via_g2_affine_on_curve(const via_g2_affine *p);
 /* Subgroup membership (order r) for a point already known to be on the twist. */
 int via_g2_affine_in_subgroup(const via_g2_affine *p);
+/* The same answer by checking [r]P = O directly (slower; a reference for tests). */
+int via_g2_affine_in_subgroup_by_order_var(const via_g2_affine *p);
 void via_g2_mul(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
 void via_g2_mul_var(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
 

@@ -304,11 +304,15 @@ static void test_fq2_sqrt(void **state) {
 
 static void test_g2_subgroup(void **state) {
     (void)state;
-    /* A random point on the twist is almost surely outside G2 (cofactor 2p - r); clearing
-     * the cofactor puts it inside. */
+    /* A random point on the twist is almost surely outside G2 (cofactor h = 2p - r);
+     * [h]P is inside; [r]P has order dividing h and is outside unless it is infinity.
+     * The fast check is compared with the [r]P = O reference on each. */
     const via_tower_consts *c = via_tower_get();
+    uint64_t h[4], two_p[4];
+    via_limbs_add(two_p, via_fq_mod.p, via_fq_mod.p);
+    via_limbs_sub(h, two_p, via_fr_mod.p);
     int tried = 0;
-    for (int found = 0; found < 3;) {
+    for (int found = 0; found < 12;) {
         via_g2_affine p;
         via_fq2 rhs;
         rnd_fq(&p.x.c0);
@@ -317,25 +321,47 @@ static void test_g2_subgroup(void **state) {
         via_fq2_mul(&rhs, &rhs, &p.x);
         via_fq2_add(&rhs, &rhs, &c->twist_b);
         tried++;
-        assert_true(tried < 100);
+        assert_true(tried < 200);
         if (via_fq2_sqrt_var(&p.y, &rhs) != 0) continue;
         found++;
         assert_true(via_g2_affine_on_curve(&p));
         assert_false(via_g2_affine_in_subgroup(&p));
-        /* cofactor 2p - r */
-        uint64_t h[4], two_p[4];
-        via_limbs_add(two_p, via_fq_mod.p, via_fq_mod.p);
-        via_limbs_sub(h, two_p, via_fr_mod.p);
-        via_g2 j, cleared;
+        assert_false(via_g2_affine_in_subgroup_by_order_var(&p));
+        via_g2 j, t;
+        via_g2_affine ta;
         via_g2_from_affine(&j, &p);
-        via_g2_mul_var(&cleared, &j, h);
-        via_g2_affine ca;
-        via_g2_to_affine(&ca, &cleared);
-        assert_true(via_g2_affine_on_curve(&ca));
-        assert_true(via_g2_affine_in_subgroup(&ca));
+        via_g2_mul_var(&t, &j, h);
+        via_g2_to_affine(&ta, &t);
+        assert_true(via_g2_affine_on_curve(&ta));
+        assert_true(via_g2_affine_in_subgroup(&ta));
+        assert_true(via_g2_affine_in_subgroup_by_order_var(&ta));
+        via_g2_mul_var(&t, &j, via_fr_mod.p);
+        via_g2_to_affine(&ta, &t);
+        assert_true(via_g2_affine_on_curve(&ta));
+        assert_false(via_g2_affine_is_inf(&ta));
+        assert_false(via_g2_affine_in_subgroup(&ta));
+        assert_false(via_g2_affine_in_subgroup_by_order_var(&ta));
+        /* a subgroup point plus a small-order component is outside */
+        via_g2 g;
+        via_g2_affine ga, sum;
+        via_g2_generator(&ga);
+        via_g2_from_affine(&g, &ga);
+        via_g2_add_mixed(&g, &g, &ta);
+        via_g2_to_affine(&sum, &g);
+        assert_false(via_g2_affine_in_subgroup(&sum));
+        assert_false(via_g2_affine_in_subgroup_by_order_var(&sum));
         /* an off-curve point */
         via_fq_add(&p.y.c0, &p.y.c0, &p.x.c0);
         assert_false(via_g2_affine_on_curve(&p));
+    }
+    /* random subgroup points */
+    for (int i = 0; i < 12; i++) {
+        via_g2 q;
+        via_g2_affine qa;
+        rnd_g2(&q);
+        via_g2_to_affine(&qa, &q);
+        assert_true(via_g2_affine_in_subgroup(&qa));
+        assert_true(via_g2_affine_in_subgroup_by_order_var(&qa));
     }
 }
 
