@@ -85,6 +85,9 @@ void via_fq12_sqr(via_fq12 *r, const via_fq12 *a);
 void via_fq12_inv(via_fq12 *r, const via_fq12 *a);
 /* r = a^(p^6): the inverse for elements of the cyclotomic subgroup (pairing outputs). */
 void via_fq12_conj(via_fq12 *r, const via_fq12 *a);
+/* r = a^2 for a in the cyclotomic subgroup (a^(p^6+1) = 1, e.g. after the easy part of the
+ * final exponentiation); wrong for other elements. Granger-Scott, about half a via_fq12_sqr. */
+void via_fq12_cyclotomic_sqr(via_fq12 *r, const via_fq12 *a);
 /* r = a^(p^power), power in 1..3. */
 void via_fq12_frobenius(via_fq12 *r, const via_fq12 *a, int power);
 /* f *= a + (b + c v) w, the sparse shape of a Miller-loop line. */
@@ -92,13 +95,19 @@ void via_fq12_mul_by_line(via_fq12 *f, const via_fq2 *a, const via_fq2 *b, const
 /* r = a^e for a little-endian limb exponent of nlimbs 64-bit words. */
 void via_fq12_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t nlimbs);
 
-/* ---- G1 ---- */
+/* ---- G1 ----
+ * Group law in Jacobian coordinates (dbl-2009-l, add-2007-bl, madd-2007-bl). dbl, neg and the
+ * conversions are branch free; add and add_mixed branch on infinity and on P = +-Q, which is
+ * fine for public points (MSM, verification) but not for secret ones: secret scalars go
+ * through via_g1_mul / via_g2_mul, whose internal addition selects every case with masks.
+ * Outputs may alias inputs everywhere except in batch_to_affine. */
 void via_g1_generator(via_g1_affine *r);
 void via_g1_set_inf(via_g1 *r);
 int via_g1_is_inf(const via_g1 *p);
 void via_g1_from_affine(via_g1 *r, const via_g1_affine *a);
 void via_g1_to_affine(via_g1_affine *r, const via_g1 *p);
-/* Batch conversion with one inversion. */
+/* Batch conversion with one inversion; infinity (Z = 0) becomes x = y = 0. r must not
+ * alias p. */
 void via_g1_batch_to_affine(via_g1_affine *r, const via_g1 *p, size_t n);
 void via_g1_dbl(via_g1 *r, const via_g1 *p);
 void via_g1_add(via_g1 *r, const via_g1 *p, const via_g1 *q);
@@ -113,7 +122,7 @@ int via_g1_affine_on_curve(const via_g1_affine *p); /* infinity counts as on the
 void via_g1_mul(via_g1 *r, const via_g1 *p, const uint64_t k[4]);
 void via_g1_mul_var(via_g1 *r, const via_g1 *p, const uint64_t k[4]);
 
-/* ---- G2 ---- */
+/* ---- G2 (same conventions as G1) ---- */
 void via_g2_generator(via_g2_affine *r);
 void via_g2_set_inf(via_g2 *r);
 int via_g2_is_inf(const via_g2 *p);
@@ -128,7 +137,8 @@ void via_g2_affine_neg(via_g2_affine *r, const via_g2_affine *p);
 int via_g2_eq(const via_g2 *p, const via_g2 *q);
 int via_g2_affine_eq(const via_g2_affine *p, const via_g2_affine *q);
 int via_g2_affine_on_curve(const via_g2_affine *p);
-/* Subgroup membership (order r) for a point already known to be on the twist. */
+/* Subgroup membership (order r) for a point already known to be on the twist, by the psi
+ * endomorphism test of ePrint 2022/352 (one 63-bit multiplication). Infinity is a member. */
 int via_g2_affine_in_subgroup(const via_g2_affine *p);
 /* The same answer by checking [r]P = O directly (slower; a reference for tests). */
 int via_g2_affine_in_subgroup_by_order_var(const via_g2_affine *p);
@@ -136,15 +146,19 @@ void via_g2_mul(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
 void via_g2_mul_var(via_g2 *r, const via_g2 *p, const uint64_t k[4]);
 
 /* ---- LEM encoding (zkey/ptau): Montgomery LE coordinates, all zero = infinity ---- */
-/* Decoding checks that each coordinate is < q; it does not check the curve equation. */
+/* Decoding checks that each coordinate is < q (returns -1 and clears r otherwise); it does
+ * not check the curve equation or the subgroup: callers reading untrusted keys use
+ * via_g1_affine_on_curve / via_g2_affine_on_curve / via_g2_affine_in_subgroup. */
 int via_g1_from_lem(via_g1_affine *r, const uint8_t in[64]);
 void via_g1_to_lem(uint8_t out[64], const via_g1_affine *p);
 int via_g2_from_lem(via_g2_affine *r, const uint8_t in[128]);
 void via_g2_to_lem(uint8_t out[128], const via_g2_affine *p);
 
 /* ---- pairing ---- */
-/* Product of e(P_i, Q_i), textbook final exponentiation (p^12-1)/r. Infinity pairs are
- * skipped. */
+/* Product of e(P_i, Q_i): optimal ate Miller loop shared by all pairs, one final
+ * exponentiation with exponent exactly (p^12-1)/r. Pairs with an infinity are skipped (n = 0
+ * gives 1). Inputs must be on their curves and Q_i in G2; nothing is checked here. Variable
+ * time (inputs are public). */
 void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n);
 /* 1 when prod e(P_i, Q_i) == 1. */
 int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n);

@@ -181,10 +181,24 @@ static void miller_loop(via_fq12 *f, const via_g1_affine *p, const via_g2_affine
     free(qneg);
 }
 
-/* r = a^u for a in the cyclotomic subgroup. */
+/* r = a^e for a in the cyclotomic subgroup (square-and-multiply with cyclotomic squarings). */
+static void cyclotomic_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t nlimbs) {
+    via_fq12 acc, base = *a;
+    via_fq12_set_one(&acc);
+    int started = 0;
+    for (size_t i = nlimbs * 64; i-- > 0;) {
+        if (started) via_fq12_cyclotomic_sqr(&acc, &acc);
+        if ((e[i / 64] >> (i % 64)) & 1) {
+            via_fq12_mul(&acc, &acc, &base);
+            started = 1;
+        }
+    }
+    *r = acc;
+}
+
 static void exp_by_u(via_fq12 *r, const via_fq12 *a) {
     uint64_t e = BN_U;
-    via_fq12_pow_var(r, a, &e, 1);
+    cyclotomic_pow_var(r, a, &e, 1);
 }
 
 static void final_exp(via_fq12 *r, const via_fq12 *f) {
@@ -216,18 +230,18 @@ static void final_exp(via_fq12 *r, const via_fq12 *f) {
     via_fq12_conj(&y1, &t1);
     via_fq12_conj(&y5, &fu2);
 
-    via_fq12_sqr(&t0, &y6);
+    via_fq12_cyclotomic_sqr(&t0, &y6);
     via_fq12_mul(&t0, &t0, &y4);
     via_fq12_mul(&t0, &t0, &y5);
     via_fq12_mul(&t1, &y3, &y5);
     via_fq12_mul(&t1, &t1, &t0);
     via_fq12_mul(&t0, &t0, &y2);
-    via_fq12_sqr(&t1, &t1);
+    via_fq12_cyclotomic_sqr(&t1, &t1);
     via_fq12_mul(&t1, &t1, &t0);
-    via_fq12_sqr(&t1, &t1);
+    via_fq12_cyclotomic_sqr(&t1, &t1);
     via_fq12_mul(&t0, &t1, &y1);
     via_fq12_mul(&t1, &t1, &y0);
-    via_fq12_sqr(&t0, &t0);
+    via_fq12_cyclotomic_sqr(&t0, &t0);
     via_fq12_mul(r, &t0, &t1);
 }
 
@@ -252,5 +266,5 @@ void via_pairing_snarkjs_gt(via_fq12 *r, const via_g1_affine *p, const via_g2_af
     uint64_t m[3] = {(uint64_t)t0, (uint64_t)t1, (uint64_t)(t1 >> 64)};
     via_fq12 e;
     via_pairing_multi(&e, p, q, 1);
-    via_fq12_pow_var(r, &e, m, 3);
+    cyclotomic_pow_var(r, &e, m, 3);
 }

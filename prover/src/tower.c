@@ -443,3 +443,53 @@ void via_fq12_pow_var(via_fq12 *r, const via_fq12 *a, const uint64_t *e, size_t 
     }
     *r = acc;
 }
+
+/* Fq4 = Fq2[y]/(y^2 - xi) squaring: (a + b y)^2 = (a^2 + xi b^2) + 2ab y. */
+static void fq4_sqr(via_fq2 *r0, via_fq2 *r1, const via_fq2 *a, const via_fq2 *b) {
+    via_fq2 ab, s, t, xab;
+    via_fq2_mul(&ab, a, b);
+    via_fq2_add(&s, a, b);
+    via_fq2_mul_xi(&t, b);
+    via_fq2_add(&t, &t, a);
+    via_fq2_mul(&s, &s, &t); /* (a + b)(a + xi b) = a^2 + xi b^2 + ab (1 + xi) */
+    via_fq2_mul_xi(&xab, &ab);
+    via_fq2_sub(&s, &s, &ab);
+    via_fq2_sub(r0, &s, &xab);
+    via_fq2_dbl(r1, &ab);
+}
+
+void via_fq12_cyclotomic_sqr(via_fq12 *r, const via_fq12 *a) {
+    /* Granger-Scott: Fq12 as Fq4^3 with the pairs (w^0, w^3), (w^1, w^4), (w^2, w^5); for
+     * elements of norm 1 the square needs only three Fq4 squarings. */
+    via_fq2 z0 = a->c0.c0, z4 = a->c0.c1, z3 = a->c0.c2;
+    via_fq2 z2 = a->c1.c0, z1 = a->c1.c1, z5 = a->c1.c2;
+    via_fq2 t0, t1, t2, t3, t4, t5, s;
+    fq4_sqr(&t0, &t1, &z0, &z1);
+    fq4_sqr(&t2, &t3, &z2, &z3);
+    fq4_sqr(&t4, &t5, &z4, &z5);
+    /* z0 = 3 t0 - 2 z0 */
+    via_fq2_sub(&z0, &t0, &z0);
+    via_fq2_dbl(&z0, &z0);
+    via_fq2_add(&r->c0.c0, &z0, &t0);
+    /* z1 = 3 t1 + 2 z1 */
+    via_fq2_add(&z1, &t1, &z1);
+    via_fq2_dbl(&z1, &z1);
+    via_fq2_add(&r->c1.c1, &z1, &t1);
+    /* z2 = 3 xi t5 + 2 z2 */
+    via_fq2_mul_xi(&s, &t5);
+    via_fq2_add(&z2, &s, &z2);
+    via_fq2_dbl(&z2, &z2);
+    via_fq2_add(&r->c1.c0, &z2, &s);
+    /* z3 = 3 t4 - 2 z3 */
+    via_fq2_sub(&z3, &t4, &z3);
+    via_fq2_dbl(&z3, &z3);
+    via_fq2_add(&r->c0.c2, &z3, &t4);
+    /* z4 = 3 t2 - 2 z4 */
+    via_fq2_sub(&z4, &t2, &z4);
+    via_fq2_dbl(&z4, &z4);
+    via_fq2_add(&r->c0.c1, &z4, &t2);
+    /* z5 = 3 t3 + 2 z5 */
+    via_fq2_add(&z5, &t3, &z5);
+    via_fq2_dbl(&z5, &z5);
+    via_fq2_add(&r->c1.c2, &z5, &t3);
+}
