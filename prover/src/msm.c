@@ -28,6 +28,7 @@
 #define MSM_KIND_INF 2
 #define MSM_MAX_C 16
 #define MSM_SCALAR_BITS 254
+#define MSM_LOOKAHEAD 8
 
 typedef struct {
     unsigned c;    /* window bits; buckets per window 2^(c-1) */

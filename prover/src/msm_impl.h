@@ -153,6 +153,8 @@ static inline void M_(bucket_add)(M_(slot) * s, size_t batch, uint32_t b, const 
         }
     } else {
         size_t e = s->qcount++;
+        __builtin_prefetch(&s->aff[b], 1);
+        __builtin_prefetch((const char *)&s->aff[b] + sizeof(AFF) - 1, 1);
         s->qbucket[e] = b;
         s->qpt[e] = p;
         s->qneg[e] = (uint8_t)neg;
@@ -182,6 +184,11 @@ static void M_(task)(void *ctx, size_t t0, size_t t1, unsigned slot_id) {
         memset(s->state, 0, nb);
         s->qcount = 0;
         for (size_t i = lo; i < hi; i++) {
+            if (i + MSM_LOOKAHEAD < hi) {
+                /* the bucket flag of a coming point, so the branch below does not wait */
+                int32_t dn = msm_digit(pl, &job->scalars[i + MSM_LOOKAHEAD], w);
+                if (dn) __builtin_prefetch(&s->state[(dn > 0 ? dn : -dn) - 1], 1);
+            }
             int32_t d = msm_digit(pl, &job->scalars[i], w);
             if (d == 0) continue;
             const AFF *p = &job->bases[i];
