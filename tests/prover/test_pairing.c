@@ -248,6 +248,99 @@ static void test_snarkjs_gt(void **state) {
     json_decref(v);
 }
 
+static json_t *load_fixture(const char *circuit, const char *file) {
+    const char *dir = getenv("VIA_VECTORS");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../fixtures/%s/%s", dir ? dir : "vectors", circuit, file);
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    if (!j) fail_msg("%s: %s (line %d)", path, jerr.text, jerr.line);
+    return j;
+}
+
+/* snarkjs JSON points: G1 [x, y, z], G2 [[x.c0, x.c1], [y.c0, y.c1], [z...]], affine z = 1. */
+static void g1_from_json(via_g1_affine *r, json_t *j) {
+    assert_int_equal(via_fq_from_decimal(&r->x, json_string_value(json_array_get(j, 0))), 0);
+    assert_int_equal(via_fq_from_decimal(&r->y, json_string_value(json_array_get(j, 1))), 0);
+    assert_string_equal(json_string_value(json_array_get(j, 2)), "1");
+    assert_true(via_g1_affine_on_curve(r));
+}
+
+static void g2_from_json(via_g2_affine *r, json_t *j) {
+    via_fq *c[4] = {&r->x.c0, &r->x.c1, &r->y.c0, &r->y.c1};
+    for (int k = 0; k < 4; k++) {
+        const char *s = json_string_value(json_array_get(json_array_get(j, k / 2), k % 2));
+        assert_int_equal(via_fq_from_decimal(c[k], s), 0);
+    }
+    assert_true(via_g2_affine_on_curve(r));
+    assert_true(via_g2_affine_in_subgroup(r));
+}
+
+/* Against real snarkjs 0.7.6 output (tests/fixtures): vk_alphabeta_12 equals our snarkjs Gt
+ * variant of e(alpha, beta), and each proof satisfies the Groth16 equation
+ * e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) = 1 as one multi-pairing. */
+static void test_snarkjs_fixtures(void **state) {
+    (void)state;
+    const char *circuits[3] = {"multiplier", "lessthan", "poseidon"};
+    for (int ci = 0; ci < 3; ci++) {
+        json_t *vk = load_fixture(circuits[ci], "verification_key.json");
+        json_t *proof = load_fixture(circuits[ci], "proof.json");
+        json_t *pub = load_fixture(circuits[ci], "public.json");
+        via_g1_affine alpha, a, c, vkx;
+        via_g2_affine beta, gamma, delta, b;
+        g1_from_json(&alpha, json_object_get(vk, "vk_alpha_1"));
+        g2_from_json(&beta, json_object_get(vk, "vk_beta_2"));
+        g2_from_json(&gamma, json_object_get(vk, "vk_gamma_2"));
+        g2_from_json(&delta, json_object_get(vk, "vk_delta_2"));
+        via_fq12 gt;
+        via_pairing_snarkjs_gt(&gt, &alpha, &beta);
+        const via_fq2 *coef[6];
+        fq12_coeffs(coef, &gt);
+        json_t *jg = json_object_get(vk, "vk_alphabeta_12");
+        for (int k = 0; k < 6; k++) {
+            json_t *e = json_array_get(json_array_get(jg, k / 3), k % 3);
+            char buf[100];
+            via_fq_to_decimal(buf, sizeof buf, &coef[k]->c0);
+            assert_string_equal(buf, json_string_value(json_array_get(e, 0)));
+            via_fq_to_decimal(buf, sizeof buf, &coef[k]->c1);
+            assert_string_equal(buf, json_string_value(json_array_get(e, 1)));
+        }
+        /* vk_x = IC_0 + sum pub_i IC_i */
+        json_t *ic = json_object_get(vk, "IC");
+        assert_int_equal(json_array_size(ic), json_array_size(pub) + 1);
+        via_g1_affine pt;
+        via_g1 acc, term, base;
+        g1_from_json(&pt, json_array_get(ic, 0));
+        via_g1_from_affine(&acc, &pt);
+        for (size_t i = 0; i < json_array_size(pub); i++) {
+            uint64_t k[4];
+            assert_int_equal(via_limbs_from_decimal(k, json_string_value(json_array_get(pub, i))), 0);
+            g1_from_json(&pt, json_array_get(ic, i + 1));
+            via_g1_from_affine(&base, &pt);
+            via_g1_mul_var(&term, &base, k);
+            via_g1_add(&acc, &acc, &term);
+        }
+        via_g1_to_affine(&vkx, &acc);
+        g1_from_json(&a, json_object_get(proof, "pi_a"));
+        g2_from_json(&b, json_object_get(proof, "pi_b"));
+        g1_from_json(&c, json_object_get(proof, "pi_c"));
+        via_g1_affine ps[4];
+        via_g2_affine qs[4] = {b, beta, gamma, delta};
+        via_g1_affine_neg(&ps[0], &a);
+        ps[1] = alpha;
+        ps[2] = vkx;
+        ps[3] = c;
+        if (!via_pairing_check(ps, qs, 4)) fail_msg("%s: snarkjs proof does not verify", circuits[ci]);
+        /* a different public input must fail */
+        via_g1_add_mixed(&acc, &acc, &pt);
+        via_g1_to_affine(&ps[2], &acc);
+        assert_false(via_pairing_check(ps, qs, 4));
+        json_decref(vk);
+        json_decref(proof);
+        json_decref(pub);
+    }
+}
+
 static void rnd_fr(via_fr *a) {
     uint64_t t[4] = {rnd64(), rnd64(), rnd64(), rnd64() & 0x0fffffffffffffffULL};
     via_fr_from_canon_unchecked(a, t);
@@ -333,7 +426,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eip196_add),     cmocka_unit_test(test_eip196_mul),
         cmocka_unit_test(test_eip197_pairing), cmocka_unit_test(test_snarkjs_gt),
-        cmocka_unit_test(test_bilinearity),
+        cmocka_unit_test(test_bilinearity),     cmocka_unit_test(test_snarkjs_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
