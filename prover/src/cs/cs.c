@@ -511,6 +511,11 @@ void via_cs_enforce(via_cs *cs, const via_lc *a, const via_lc *b, const via_lc *
     cs->n_cons++;
 }
 
+void via_cs_count_constraints(via_cs *cs, uint64_t n) {
+    assert(!cs->flags.shape);
+    cs->n_cons += n;
+}
+
 void via_cs_enforce_eq(via_cs *cs, const via_lc *a, const via_lc *b) {
     via_lc d = VIA_LC_INIT;
     via_lc_add_lc(cs, &d, a, NULL);

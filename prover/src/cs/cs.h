@@ -134,6 +134,10 @@ via_lc via_lc_u64(via_cs *cs, uint64_t k);
 void via_cs_enforce(via_cs *cs, const via_lc *a, const via_lc *b, const via_lc *c);
 /* a == b as one linear constraint (a - b) * 1 = 0. */
 void via_cs_enforce_eq(via_cs *cs, const via_lc *a, const via_lc *b);
+/* Witness-only fast paths compute a gadget's values without building combinations; they
+ * account for the constraints they stand for with this (no effect in shape modes, where the
+ * gadget must emit them). */
+void via_cs_count_constraints(via_cs *cs, uint64_t n);
 /* Materialises lc as a new wire (one constraint), or returns the wire it already is. */
 via_var via_cs_materialize(via_cs *cs, const via_lc *lc);
 
