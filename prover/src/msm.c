@@ -42,19 +42,24 @@ static int msm_scalar_ok(const via_scalar *s) {
     return via_limbs_lt(s->l, via_fr_mod.p);
 }
 
+/* Batch size: an inversion costs about 500 multiplications, shared by the batch; a point whose
+ * bucket is already queued (probability about batch / (2 nb)) costs about 5 multiplications
+ * more in the Jacobian overflow bucket. The sum of the two is smallest near sqrt(200 nb). */
 static size_t msm_batch_for(size_t nb) {
-    size_t b = nb / 8;
-    if (b > 512) b = 512;
+    size_t b = 16;
+    while (b * b < 200 * nb && b < 4096) b += b / 4;
+    if (b > nb / 2) b = nb / 2;
     if (b < 16) b = nb < 16 ? nb : 16;
     return b;
 }
 
 /* Cost of one task in units of one batch-affine addition: the points it reads, the inversion
- * share of each, and the bucket reduction (a mixed and a full Jacobian addition, about four
+ * share of each, the overflow additions, and the bucket reduction (a mixed and a full Jacobian addition, about four
  * batch-affine additions). */
 static double msm_task_cost(size_t points, size_t nb) {
     size_t batch = msm_batch_for(nb);
-    return (double)points * (1.0 + 70.0 / (double)batch) + 4.0 * (double)nb;
+    double per_point = 1.0 + 70.0 / (double)batch + 0.35 * (double)batch / (double)nb;
+    return (double)points * per_point + 4.0 * (double)nb;
 }
 
 static void msm_plan_make(msm_plan *pl, size_t n, unsigned threads) {
