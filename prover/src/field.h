@@ -8,8 +8,11 @@
  * add/sub keep values fully reduced with one conditional subtraction.
  *
  * The core operations are static inline so that hot loops (MSM buckets, NTT butterflies)
- * inline them. via_field_mul_impl selects, once at start-up, between the portable
- * __int128 path and the x86-64 MULX/ADX path (field_x86.c) when the CPU has both.
+ * inline them. On x86-64 (unless VIA_NO_ASM is defined) they are GNU inline assembly:
+ * add/sub always (plain x86-64), Montgomery multiplication and squaring with MULX/ADX when
+ * via_field_have_adx is set at start-up (field_x86.c reads CPUID; VIA_NO_ADX=1 in the
+ * environment forces the portable __int128 path). Every path returns the same fully reduced
+ * value, bit for bit; tests/prover/test_curve.c compares them.
  *
  * Functions without a _var suffix run in time independent of the values (no branches or
  * memory indexes on the data); _var functions may branch on the data and must only see
@@ -53,7 +56,8 @@ extern int via_field_have_adx;
 void via_field_init(void);
 void via_mont_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                       const via_modulus *m);
-/* a^2 through the MULX/ADX squaring; same precondition as via_mont_mul_adx. */
+/* a^2 through the MULX/ADX squaring. Both fall back to the portable code when the CPU lacks
+ * BMI2/ADX (via_field_have_adx == 0). */
 void via_mont_sqr_adx(uint64_t r[4], const uint64_t a[4], const via_modulus *m);
 
 /* ---- 4-limb helpers (public so curve code can reuse them) ---- */
