@@ -1,0 +1,67 @@
+/*
+ * The OpenCL backend (library via_opencl): NTT over Fr and MSM in G1 run through the OpenCL
+ * ICD loader on whatever platform is installed (PoCL on CPUs in CI, a GPU driver on farm
+ * machines). Results are byte-identical to the CPU backend in prover/src (ntt.h, msm.h).
+ *
+ * A via_cl holds one device, its context and queue, and the program built from the embedded
+ * kernel sources (field_hd.h, g1_hd.h, opencl/ntt.cl, opencl/msm.cl). Building the program
+ * is the slow part (PoCL runs LLVM at that point), so open one via_cl per process and reuse
+ * it. A via_cl is not thread-safe: one thread at a time.
+ *
+ * Inputs and outputs are host arrays; each call copies in, runs, and copies out.
+ * Every function returns VIA_OK or a via_status code with err naming the OpenCL call that
+ * failed and its CL error number.
+ */
+#ifndef VIA_KERNELS_CL_H
+#define VIA_KERNELS_CL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* from prover/src, on the include path of every via_opencl user */
+#include "curve.h"
+#include "error.h"
+#include "msm.h"
+
+typedef struct via_cl via_cl;
+
+/* Which devices via_cl_open may pick. */
+typedef enum {
+    VIA_CL_ANY = 0, /* the first device of any type (a CPU device under PoCL counts) */
+    VIA_CL_GPU = 1, /* the first GPU-type device */
+} via_cl_want;
+
+/* Number of devices of the wanted kind over all platforms, 0 when there is no platform or
+ * no device (never an error: a missing ICD just means no OpenCL). */
+size_t via_cl_count_devices(via_cl_want want);
+
+/* Prints one line per OpenCL device (platform, name, type, global memory, compute units,
+ * PCI bus id where the driver reports it) to out. Returns the number of devices listed. */
+size_t via_cl_list_devices(FILE *out);
+
+/* Opens the first device of the wanted kind and builds the kernels. *out is NULL on failure.
+ * VIA_EUNSUPPORTED: no such device; VIA_EDEVICE: an OpenCL call or the build failed (err
+ * then holds the build log's start). */
+VIA_MUST_USE int via_cl_open(via_cl **out, via_cl_want want, via_error *err);
+void via_cl_close(via_cl *cl);
+/* The device name, for logs. */
+const char *via_cl_device_name(const via_cl *cl);
+
+typedef enum {
+    VIA_CL_NTT_FORWARD = 0, /* as via_ntt */
+    VIA_CL_NTT_INVERSE = 1, /* as via_intt */
+    VIA_CL_NTT_COSET = 2,   /* as via_ntt_domain_to_coset */
+} via_cl_ntt_op;
+
+/* In place on h_a[0 .. 2^log2n): the same result as the CPU function named by op.
+ * log2n <= VIA_FR_TWO_ADICITY, and the size must fit the device's buffer limits. */
+VIA_MUST_USE int via_cl_ntt(via_cl *cl, via_fr *h_a, unsigned log2n, via_cl_ntt_op op,
+                            via_error *err);
+
+/* out = sum h_scalars[i] * h_bases[i], as via_msm_g1 (scalars canonical, < r; infinity
+ * bases and zero scalars contribute nothing). VIA_EINVAL (out = infinity) when a scalar is
+ * >= r. */
+VIA_MUST_USE int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
+                               const via_scalar *h_scalars, size_t n, via_error *err);
+
+#endif
