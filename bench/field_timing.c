@@ -23,7 +23,8 @@ static double fq_mul_chain(long n) {
     via_fq_set_u64(&a, 1234567);
     via_fq_set_u64(&b, 7654321);
     double t0 = now();
-    for (long i = 0; i < n; i++) via_fq_mul(&a, &a, &b);
+    for (long i = 0; i < n; i++)
+        via_fq_mul(&a, &a, &b);
     double t = now() - t0;
     sink = a.l[0];
     return t * 1e9 / (double)n;
@@ -33,7 +34,8 @@ static double fq_sqr_chain(long n) {
     via_fq a;
     via_fq_set_u64(&a, 1234567);
     double t0 = now();
-    for (long i = 0; i < n; i++) via_fq_sqr(&a, &a);
+    for (long i = 0; i < n; i++)
+        via_fq_sqr(&a, &a);
     double t = now() - t0;
     sink = a.l[0];
     return t * 1e9 / (double)n;
@@ -41,7 +43,8 @@ static double fq_sqr_chain(long n) {
 
 static double fq_mul_4chains(long n) {
     via_fq a[4], b;
-    for (int k = 0; k < 4; k++) via_fq_set_u64(&a[k], 1000 + (uint64_t)k);
+    for (int k = 0; k < 4; k++)
+        via_fq_set_u64(&a[k], 1000 + (uint64_t)k);
     via_fq_set_u64(&b, 7654321);
     double t0 = now();
     for (long i = 0; i < n; i += 4) {
@@ -74,7 +77,8 @@ int main(int argc, char **argv) {
     y = x;
     long m = n / 10;
     double t0 = now();
-    for (long i = 0; i < m; i++) via_fq2_mul(&x, &x, &y);
+    for (long i = 0; i < m; i++)
+        via_fq2_mul(&x, &x, &y);
     printf("Fq2 mul          %8.1f ns\n", (now() - t0) * 1e9 / (double)m);
 
     via_g1_affine g;
@@ -83,7 +87,8 @@ int main(int argc, char **argv) {
     via_g1_from_affine(&acc, &g);
     via_g1_dbl(&acc, &acc);
     t0 = now();
-    for (long i = 0; i < m; i++) via_g1_add_mixed(&acc, &acc, &g);
+    for (long i = 0; i < m; i++)
+        via_g1_add_mixed(&acc, &acc, &g);
     printf("G1 add_mixed     %8.1f ns\n", (now() - t0) * 1e9 / (double)m);
     sink = acc.x.l[0];
 
@@ -92,7 +97,8 @@ int main(int argc, char **argv) {
     via_fq12 e;
     int reps = 200;
     t0 = now();
-    for (int i = 0; i < reps; i++) via_pairing_multi(&e, &g, &h, 1);
+    for (int i = 0; i < reps; i++)
+        via_pairing_multi(&e, &g, &h, 1);
     printf("pairing          %8.1f us\n", (now() - t0) * 1e6 / reps);
     sink = e.c0.c0.c0.l[0];
     return 0;

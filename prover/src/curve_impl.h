@@ -15,7 +15,9 @@ static inline uint64_t G_(aff_inf_mask)(const AFF *p) {
     return (uint64_t)(FE_ISZERO(&p->x) & FE_ISZERO(&p->y));
 }
 
-int G_(affine_is_inf)(const AFF *p) { return (int)G_(aff_inf_mask)(p); }
+int G_(affine_is_inf)(const AFF *p) {
+    return (int)G_(aff_inf_mask)(p);
+}
 
 void G_(set_inf)(PT *r) {
     FE_ONE(&r->x);
@@ -23,7 +25,9 @@ void G_(set_inf)(PT *r) {
     FE_ZERO(&r->z);
 }
 
-int G_(is_inf)(const PT *p) { return FE_ISZERO(&p->z); }
+int G_(is_inf)(const PT *p) {
+    return FE_ISZERO(&p->z);
+}
 
 void G_(from_affine)(PT *r, const AFF *a) {
     uint64_t inf = G_(aff_inf_mask)(a);
@@ -249,7 +253,9 @@ int G_(eq)(const PT *p, const PT *q) {
     return FE_EQ(&a, &b) & FE_EQ(&c, &d);
 }
 
-int G_(affine_eq)(const AFF *p, const AFF *q) { return FE_EQ(&p->x, &q->x) & FE_EQ(&p->y, &q->y); }
+int G_(affine_eq)(const AFF *p, const AFF *q) {
+    return FE_EQ(&p->x, &q->x) & FE_EQ(&p->y, &q->y);
+}
 
 int G_(affine_on_curve)(const AFF *p) {
     if (G_(aff_inf_mask)(p)) return 1;
@@ -267,10 +273,12 @@ void G_(mul)(PT *r, const PT *p, const uint64_t k[4]) {
     PT table[16], acc, t;
     G_(set_inf)(&table[0]);
     table[1] = *p;
-    for (int i = 2; i < 16; i++) G_(ct_add)(&table[i], &table[i - 1], p);
+    for (int i = 2; i < 16; i++)
+        G_(ct_add)(&table[i], &table[i - 1], p);
     G_(set_inf)(&acc);
     for (int w = 63; w >= 0; w--) {
-        for (int d = 0; d < 4; d++) G_(dbl)(&acc, &acc);
+        for (int d = 0; d < 4; d++)
+            G_(dbl)(&acc, &acc);
         uint64_t nib = (k[w / 16] >> (4 * (w % 16))) & 15;
         t = table[0];
         for (uint64_t j = 1; j < 16; j++) {
@@ -312,13 +320,15 @@ void G_(mul_var)(PT *r, const PT *p, const uint64_t k[4]) {
             }
         }
         naf[len++] = (int8_t)d;
-        for (int i = 0; i < 4; i++) e[i] = (e[i] >> 1) | (e[i + 1] << 63);
+        for (int i = 0; i < 4; i++)
+            e[i] = (e[i] >> 1) | (e[i + 1] << 63);
         e[4] >>= 1;
     }
     PT odd[8], p2, acc;
     odd[0] = *p;
     G_(dbl)(&p2, p);
-    for (int i = 1; i < 8; i++) G_(add)(&odd[i], &odd[i - 1], &p2);
+    for (int i = 1; i < 8; i++)
+        G_(add)(&odd[i], &odd[i - 1], &p2);
     G_(set_inf)(&acc);
     for (int i = len - 1; i >= 0; i--) {
         G_(dbl)(&acc, &acc);

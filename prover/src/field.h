@@ -87,7 +87,8 @@ static inline void via_limbs_reduce_once(uint64_t r[4], const uint64_t a[4], con
     uint64_t t[4];
     uint64_t borrow = via_limbs_sub(t, a, p);
     uint64_t mask = (uint64_t)0 - borrow; /* all ones if a < p: keep a */
-    for (int i = 0; i < 4; i++) r[i] = (a[i] & mask) | (t[i] & ~mask);
+    for (int i = 0; i < 4; i++)
+        r[i] = (a[i] & mask) | (t[i] & ~mask);
 }
 
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
@@ -176,7 +177,8 @@ static inline void via_mod_sub_portable(uint64_t r[4], const uint64_t a[4], cons
     uint64_t borrow = via_limbs_sub(t, a, b);
     uint64_t mask = (uint64_t)0 - borrow;
     uint64_t pm[4];
-    for (int i = 0; i < 4; i++) pm[i] = m->p[i] & mask;
+    for (int i = 0; i < 4; i++)
+        pm[i] = m->p[i] & mask;
     via_limbs_add(u, t, pm);
     memcpy(r, u, 32);
 }
@@ -204,7 +206,8 @@ static inline void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_mod
     via_limbs_sub(t, m->p, a);
     uint64_t nz = a[0] | a[1] | a[2] | a[3];
     uint64_t mask = (uint64_t)0 - (uint64_t)((nz | (0 - nz)) >> 63); /* all ones if a != 0 */
-    for (int i = 0; i < 4; i++) r[i] = t[i] & mask;
+    for (int i = 0; i < 4; i++)
+        r[i] = t[i] & mask;
 }
 
 /* Portable CIOS Montgomery multiplication, valid because p[3] < 2^62 (no final carry). */
@@ -253,147 +256,147 @@ static inline void via_mont_mul_portable(uint64_t r[4], const uint64_t a[4], con
  * accumulator registers rotate roles from round to round instead of being moved. Bound: the
  * running value stays below 2p < 2^255, so four limbs plus one spare suffice and no final
  * carry exists. Only call when via_field_have_adx is set (the CPU has BMI2 and ADX). */
-static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4],
-                                           const uint64_t b[4], const via_modulus *m) {
+static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                           const via_modulus *m) {
     uint64_t r0, r1, r2, r3, r4, lo, hi, z;
     __asm__("movq 0(%[a]), %%rdx\n\t"
-        "mulxq 0(%[b]), %[r0], %[r1]\n\t"
-        "mulxq 8(%[b]), %[lo], %[r2]\n\t"
-        "addq %[lo], %[r1]\n\t"
-        "mulxq 16(%[b]), %[lo], %[r3]\n\t"
-        "adcq %[lo], %[r2]\n\t"
-        "mulxq 24(%[b]), %[lo], %[r4]\n\t"
-        "adcq %[lo], %[r3]\n\t"
-        "adcq $0, %[r4]\n\t"
-        "movq %[r0], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r0]\n\t"
-        "adoxq %[hi], %[r1]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r1]\n\t"
-        "adoxq %[hi], %[r2]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r2]\n\t"
-        "adoxq %[hi], %[r3]\n\t"
-        "mulxq 24(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "adcxq %[z], %[r4]\n\t"
-        "movq 8(%[a]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r1]\n\t"
-        "adoxq %[hi], %[r2]\n\t"
-        "mulxq 8(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r2]\n\t"
-        "adoxq %[hi], %[r3]\n\t"
-        "mulxq 16(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 24(%[b]), %[lo], %[r0]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[z], %[r0]\n\t"
-        "adcxq %[z], %[r0]\n\t"
-        "movq %[r1], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r1]\n\t"
-        "adoxq %[hi], %[r2]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r2]\n\t"
-        "adoxq %[hi], %[r3]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 24(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[hi], %[r0]\n\t"
-        "adcxq %[z], %[r0]\n\t"
-        "movq 16(%[a]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r2]\n\t"
-        "adoxq %[hi], %[r3]\n\t"
-        "mulxq 8(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 16(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[hi], %[r0]\n\t"
-        "mulxq 24(%[b]), %[lo], %[r1]\n\t"
-        "adcxq %[lo], %[r0]\n\t"
-        "adoxq %[z], %[r1]\n\t"
-        "adcxq %[z], %[r1]\n\t"
-        "movq %[r2], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r2]\n\t"
-        "adoxq %[hi], %[r3]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[hi], %[r0]\n\t"
-        "mulxq 24(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r0]\n\t"
-        "adoxq %[hi], %[r1]\n\t"
-        "adcxq %[z], %[r1]\n\t"
-        "movq 24(%[a]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 8(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[hi], %[r0]\n\t"
-        "mulxq 16(%[b]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r0]\n\t"
-        "adoxq %[hi], %[r1]\n\t"
-        "mulxq 24(%[b]), %[lo], %[r2]\n\t"
-        "adcxq %[lo], %[r1]\n\t"
-        "adoxq %[z], %[r2]\n\t"
-        "adcxq %[z], %[r2]\n\t"
-        "movq %[r3], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[z], %k[z]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r3]\n\t"
-        "adoxq %[hi], %[r4]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r4]\n\t"
-        "adoxq %[hi], %[r0]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r0]\n\t"
-        "adoxq %[hi], %[r1]\n\t"
-        "mulxq 24(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[r1]\n\t"
-        "adoxq %[hi], %[r2]\n\t"
-        "adcxq %[z], %[r2]\n\t"
-        /* final conditional subtraction of p, kept branch free with CMOV */
-        "movq %[r4], %[lo]\n\t"
-        "subq 0(%[m]), %[lo]\n\t"
-        "movq %[r0], %[hi]\n\t"
-        "sbbq 8(%[m]), %[hi]\n\t"
-        "movq %[r1], %[z]\n\t"
-        "sbbq 16(%[m]), %[z]\n\t"
-        "movq %[r2], %%rdx\n\t"
-        "sbbq 24(%[m]), %%rdx\n\t"
-        "cmovncq %[lo], %[r4]\n\t"
-        "cmovncq %[hi], %[r0]\n\t"
-        "cmovncq %[z], %[r1]\n\t"
-        "cmovncq %%rdx, %[r2]\n\t"
-        : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
-          [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
-        : [a] "r"(a), [b] "r"(b), [m] "r"(m)
-        /* "memory": the operands are read through the pointers. Naming them as "m" inputs
-         * instead costs extra address registers, which -O0 and sanitizer builds lack, and
-         * clang's assembler rejects "8+%[op]" offsets on memory operands. */
-        : "rdx", "cc", "memory");
+            "mulxq 0(%[b]), %[r0], %[r1]\n\t"
+            "mulxq 8(%[b]), %[lo], %[r2]\n\t"
+            "addq %[lo], %[r1]\n\t"
+            "mulxq 16(%[b]), %[lo], %[r3]\n\t"
+            "adcq %[lo], %[r2]\n\t"
+            "mulxq 24(%[b]), %[lo], %[r4]\n\t"
+            "adcq %[lo], %[r3]\n\t"
+            "adcq $0, %[r4]\n\t"
+            "movq %[r0], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r0]\n\t"
+            "adoxq %[hi], %[r1]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r1]\n\t"
+            "adoxq %[hi], %[r2]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r2]\n\t"
+            "adoxq %[hi], %[r3]\n\t"
+            "mulxq 24(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "adcxq %[z], %[r4]\n\t"
+            "movq 8(%[a]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r1]\n\t"
+            "adoxq %[hi], %[r2]\n\t"
+            "mulxq 8(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r2]\n\t"
+            "adoxq %[hi], %[r3]\n\t"
+            "mulxq 16(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 24(%[b]), %[lo], %[r0]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[z], %[r0]\n\t"
+            "adcxq %[z], %[r0]\n\t"
+            "movq %[r1], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r1]\n\t"
+            "adoxq %[hi], %[r2]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r2]\n\t"
+            "adoxq %[hi], %[r3]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 24(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[hi], %[r0]\n\t"
+            "adcxq %[z], %[r0]\n\t"
+            "movq 16(%[a]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r2]\n\t"
+            "adoxq %[hi], %[r3]\n\t"
+            "mulxq 8(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 16(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[hi], %[r0]\n\t"
+            "mulxq 24(%[b]), %[lo], %[r1]\n\t"
+            "adcxq %[lo], %[r0]\n\t"
+            "adoxq %[z], %[r1]\n\t"
+            "adcxq %[z], %[r1]\n\t"
+            "movq %[r2], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r2]\n\t"
+            "adoxq %[hi], %[r3]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[hi], %[r0]\n\t"
+            "mulxq 24(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r0]\n\t"
+            "adoxq %[hi], %[r1]\n\t"
+            "adcxq %[z], %[r1]\n\t"
+            "movq 24(%[a]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 8(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[hi], %[r0]\n\t"
+            "mulxq 16(%[b]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r0]\n\t"
+            "adoxq %[hi], %[r1]\n\t"
+            "mulxq 24(%[b]), %[lo], %[r2]\n\t"
+            "adcxq %[lo], %[r1]\n\t"
+            "adoxq %[z], %[r2]\n\t"
+            "adcxq %[z], %[r2]\n\t"
+            "movq %[r3], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[z], %k[z]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r3]\n\t"
+            "adoxq %[hi], %[r4]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r4]\n\t"
+            "adoxq %[hi], %[r0]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r0]\n\t"
+            "adoxq %[hi], %[r1]\n\t"
+            "mulxq 24(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[r1]\n\t"
+            "adoxq %[hi], %[r2]\n\t"
+            "adcxq %[z], %[r2]\n\t"
+            /* final conditional subtraction of p, kept branch free with CMOV */
+            "movq %[r4], %[lo]\n\t"
+            "subq 0(%[m]), %[lo]\n\t"
+            "movq %[r0], %[hi]\n\t"
+            "sbbq 8(%[m]), %[hi]\n\t"
+            "movq %[r1], %[z]\n\t"
+            "sbbq 16(%[m]), %[z]\n\t"
+            "movq %[r2], %%rdx\n\t"
+            "sbbq 24(%[m]), %%rdx\n\t"
+            "cmovncq %[lo], %[r4]\n\t"
+            "cmovncq %[hi], %[r0]\n\t"
+            "cmovncq %[z], %[r1]\n\t"
+            "cmovncq %%rdx, %[r2]\n\t"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
+              [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
+            : [a] "r"(a), [b] "r"(b), [m] "r"(m)
+            /* "memory": the operands are read through the pointers. Naming them as "m" inputs
+             * instead costs extra address registers, which -O0 and sanitizer builds lack, and
+             * clang's assembler rejects "8+%[op]" offsets on memory operands. */
+            : "rdx", "cc", "memory");
     (void)lo;
     (void)hi;
     (void)z;
@@ -413,132 +416,132 @@ static inline void via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4],
                                            const via_modulus *m) {
     uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi;
     __asm__("movq 0(%[a]), %%rdx\n\t"
-        "mulxq 8(%[a]), %[t1], %[t2]\n\t"
-        "mulxq 16(%[a]), %[lo], %[t3]\n\t"
-        "addq %[lo], %[t2]\n\t"
-        "mulxq 24(%[a]), %[lo], %[t4]\n\t"
-        "adcq %[lo], %[t3]\n\t"
-        "adcq $0, %[t4]\n\t"
-        "movq 8(%[a]), %%rdx\n\t"
-        "xorl %k[t6], %k[t6]\n\t"
-        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t3]\n\t"
-        "adoxq %[hi], %[t4]\n\t"
-        "mulxq 24(%[a]), %[lo], %[t5]\n\t"
-        "adcxq %[lo], %[t4]\n\t"
-        "adoxq %[t6], %[t5]\n\t"
-        "adcxq %[t6], %[t5]\n\t"
-        "movq 16(%[a]), %%rdx\n\t"
-        "mulxq 24(%[a]), %[lo], %[t6]\n\t"
-        "addq %[lo], %[t5]\n\t"
-        "adcq $0, %[t6]\n\t"
-        "xorl %k[t7], %k[t7]\n\t"
-        "addq %[t1], %[t1]\n\t"
-        "adcq %[t2], %[t2]\n\t"
-        "adcq %[t3], %[t3]\n\t"
-        "adcq %[t4], %[t4]\n\t"
-        "adcq %[t5], %[t5]\n\t"
-        "adcq %[t6], %[t6]\n\t"
-        "adcq $0, %[t7]\n\t"
-        "movq 0(%[a]), %%rdx\n\t"
-        "mulxq %%rdx, %[t0], %[hi]\n\t"
-        "addq %[hi], %[t1]\n\t"
-        "movq 8(%[a]), %%rdx\n\t"
-        "mulxq %%rdx, %[lo], %[hi]\n\t"
-        "adcq %[lo], %[t2]\n\t"
-        "adcq %[hi], %[t3]\n\t"
-        "movq 16(%[a]), %%rdx\n\t"
-        "mulxq %%rdx, %[lo], %[hi]\n\t"
-        "adcq %[lo], %[t4]\n\t"
-        "adcq %[hi], %[t5]\n\t"
-        "movq 24(%[a]), %%rdx\n\t"
-        "mulxq %%rdx, %[lo], %[hi]\n\t"
-        "adcq %[lo], %[t6]\n\t"
-        "adcq %[hi], %[t7]\n\t"
-        "movq %[t0], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t0]\n\t"
-        "adoxq %[hi], %[t1]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t1]\n\t"
-        "adoxq %[hi], %[t2]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t2]\n\t"
-        "adoxq %[hi], %[t3]\n\t"
-        "mulxq 24(%[m]), %[lo], %[t0]\n\t"
-        "adcxq %[lo], %[t3]\n\t"
-        "adoxq %[zero], %[t0]\n\t"
-        "adcxq %[zero], %[t0]\n\t"
-        "movq %[t1], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t1]\n\t"
-        "adoxq %[hi], %[t2]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t2]\n\t"
-        "adoxq %[hi], %[t3]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t3]\n\t"
-        "adoxq %[hi], %[t0]\n\t"
-        "mulxq 24(%[m]), %[lo], %[t1]\n\t"
-        "adcxq %[lo], %[t0]\n\t"
-        "adoxq %[zero], %[t1]\n\t"
-        "adcxq %[zero], %[t1]\n\t"
-        "movq %[t2], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t2]\n\t"
-        "adoxq %[hi], %[t3]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t3]\n\t"
-        "adoxq %[hi], %[t0]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t0]\n\t"
-        "adoxq %[hi], %[t1]\n\t"
-        "mulxq 24(%[m]), %[lo], %[t2]\n\t"
-        "adcxq %[lo], %[t1]\n\t"
-        "adoxq %[zero], %[t2]\n\t"
-        "adcxq %[zero], %[t2]\n\t"
-        "movq %[t3], %%rdx\n\t"
-        "imulq 96(%[m]), %%rdx\n\t"
-        "xorl %k[lo], %k[lo]\n\t"
-        "mulxq 0(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t3]\n\t"
-        "adoxq %[hi], %[t0]\n\t"
-        "mulxq 8(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t0]\n\t"
-        "adoxq %[hi], %[t1]\n\t"
-        "mulxq 16(%[m]), %[lo], %[hi]\n\t"
-        "adcxq %[lo], %[t1]\n\t"
-        "adoxq %[hi], %[t2]\n\t"
-        "mulxq 24(%[m]), %[lo], %[t3]\n\t"
-        "adcxq %[lo], %[t2]\n\t"
-        "adoxq %[zero], %[t3]\n\t"
-        "adcxq %[zero], %[t3]\n\t"
-        "addq %[t0], %[t4]\n\t"
-        "adcq %[t1], %[t5]\n\t"
-        "adcq %[t2], %[t6]\n\t"
-        "adcq %[t3], %[t7]\n\t"
-        "movq %[t4], %[t0]\n\t"
-        "subq 0(%[m]), %[t0]\n\t"
-        "movq %[t5], %[t1]\n\t"
-        "sbbq 8(%[m]), %[t1]\n\t"
-        "movq %[t6], %[t2]\n\t"
-        "sbbq 16(%[m]), %[t2]\n\t"
-        "movq %[t7], %[t3]\n\t"
-        "sbbq 24(%[m]), %[t3]\n\t"
-        "cmovcq %[t4], %[t0]\n\t"
-        "cmovcq %[t5], %[t1]\n\t"
-        "cmovcq %[t6], %[t2]\n\t"
-        "cmovcq %[t7], %[t3]\n\t"
-        : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
-          [t5] "=&r"(t5), [t6] "=&r"(t6), [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi)
-        : [a] "r"(a), [m] "r"(m), [zero] "m"(via_asm_zero64)
-        : "rdx", "cc", "memory");
+            "mulxq 8(%[a]), %[t1], %[t2]\n\t"
+            "mulxq 16(%[a]), %[lo], %[t3]\n\t"
+            "addq %[lo], %[t2]\n\t"
+            "mulxq 24(%[a]), %[lo], %[t4]\n\t"
+            "adcq %[lo], %[t3]\n\t"
+            "adcq $0, %[t4]\n\t"
+            "movq 8(%[a]), %%rdx\n\t"
+            "xorl %k[t6], %k[t6]\n\t"
+            "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t3]\n\t"
+            "adoxq %[hi], %[t4]\n\t"
+            "mulxq 24(%[a]), %[lo], %[t5]\n\t"
+            "adcxq %[lo], %[t4]\n\t"
+            "adoxq %[t6], %[t5]\n\t"
+            "adcxq %[t6], %[t5]\n\t"
+            "movq 16(%[a]), %%rdx\n\t"
+            "mulxq 24(%[a]), %[lo], %[t6]\n\t"
+            "addq %[lo], %[t5]\n\t"
+            "adcq $0, %[t6]\n\t"
+            "xorl %k[t7], %k[t7]\n\t"
+            "addq %[t1], %[t1]\n\t"
+            "adcq %[t2], %[t2]\n\t"
+            "adcq %[t3], %[t3]\n\t"
+            "adcq %[t4], %[t4]\n\t"
+            "adcq %[t5], %[t5]\n\t"
+            "adcq %[t6], %[t6]\n\t"
+            "adcq $0, %[t7]\n\t"
+            "movq 0(%[a]), %%rdx\n\t"
+            "mulxq %%rdx, %[t0], %[hi]\n\t"
+            "addq %[hi], %[t1]\n\t"
+            "movq 8(%[a]), %%rdx\n\t"
+            "mulxq %%rdx, %[lo], %[hi]\n\t"
+            "adcq %[lo], %[t2]\n\t"
+            "adcq %[hi], %[t3]\n\t"
+            "movq 16(%[a]), %%rdx\n\t"
+            "mulxq %%rdx, %[lo], %[hi]\n\t"
+            "adcq %[lo], %[t4]\n\t"
+            "adcq %[hi], %[t5]\n\t"
+            "movq 24(%[a]), %%rdx\n\t"
+            "mulxq %%rdx, %[lo], %[hi]\n\t"
+            "adcq %[lo], %[t6]\n\t"
+            "adcq %[hi], %[t7]\n\t"
+            "movq %[t0], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[lo], %k[lo]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t0]\n\t"
+            "adoxq %[hi], %[t1]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t1]\n\t"
+            "adoxq %[hi], %[t2]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t2]\n\t"
+            "adoxq %[hi], %[t3]\n\t"
+            "mulxq 24(%[m]), %[lo], %[t0]\n\t"
+            "adcxq %[lo], %[t3]\n\t"
+            "adoxq %[zero], %[t0]\n\t"
+            "adcxq %[zero], %[t0]\n\t"
+            "movq %[t1], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[lo], %k[lo]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t1]\n\t"
+            "adoxq %[hi], %[t2]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t2]\n\t"
+            "adoxq %[hi], %[t3]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t3]\n\t"
+            "adoxq %[hi], %[t0]\n\t"
+            "mulxq 24(%[m]), %[lo], %[t1]\n\t"
+            "adcxq %[lo], %[t0]\n\t"
+            "adoxq %[zero], %[t1]\n\t"
+            "adcxq %[zero], %[t1]\n\t"
+            "movq %[t2], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[lo], %k[lo]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t2]\n\t"
+            "adoxq %[hi], %[t3]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t3]\n\t"
+            "adoxq %[hi], %[t0]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t0]\n\t"
+            "adoxq %[hi], %[t1]\n\t"
+            "mulxq 24(%[m]), %[lo], %[t2]\n\t"
+            "adcxq %[lo], %[t1]\n\t"
+            "adoxq %[zero], %[t2]\n\t"
+            "adcxq %[zero], %[t2]\n\t"
+            "movq %[t3], %%rdx\n\t"
+            "imulq 96(%[m]), %%rdx\n\t"
+            "xorl %k[lo], %k[lo]\n\t"
+            "mulxq 0(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t3]\n\t"
+            "adoxq %[hi], %[t0]\n\t"
+            "mulxq 8(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t0]\n\t"
+            "adoxq %[hi], %[t1]\n\t"
+            "mulxq 16(%[m]), %[lo], %[hi]\n\t"
+            "adcxq %[lo], %[t1]\n\t"
+            "adoxq %[hi], %[t2]\n\t"
+            "mulxq 24(%[m]), %[lo], %[t3]\n\t"
+            "adcxq %[lo], %[t2]\n\t"
+            "adoxq %[zero], %[t3]\n\t"
+            "adcxq %[zero], %[t3]\n\t"
+            "addq %[t0], %[t4]\n\t"
+            "adcq %[t1], %[t5]\n\t"
+            "adcq %[t2], %[t6]\n\t"
+            "adcq %[t3], %[t7]\n\t"
+            "movq %[t4], %[t0]\n\t"
+            "subq 0(%[m]), %[t0]\n\t"
+            "movq %[t5], %[t1]\n\t"
+            "sbbq 8(%[m]), %[t1]\n\t"
+            "movq %[t6], %[t2]\n\t"
+            "sbbq 16(%[m]), %[t2]\n\t"
+            "movq %[t7], %[t3]\n\t"
+            "sbbq 24(%[m]), %[t3]\n\t"
+            "cmovcq %[t4], %[t0]\n\t"
+            "cmovcq %[t5], %[t1]\n\t"
+            "cmovcq %[t6], %[t2]\n\t"
+            "cmovcq %[t7], %[t3]\n\t"
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
+              [t5] "=&r"(t5), [t6] "=&r"(t6), [t7] "=&r"(t7), [lo] "=&r"(lo), [hi] "=&r"(hi)
+            : [a] "r"(a), [m] "r"(m), [zero] "m"(via_asm_zero64)
+            : "rdx", "cc", "memory");
     (void)lo;
     (void)hi;
     (void)t4;
@@ -574,49 +577,70 @@ static inline void via_mont_sqr(uint64_t r[4], const uint64_t a[4], const via_mo
 }
 
 /* ---- typed wrappers, one set per field ---- */
-#define VIA_FIELD_WRAPPERS(F, MOD)                                                              \
-    static inline void F##_add(F *r, const F *a, const F *b) { via_mod_add(r->l, a->l, b->l, &MOD); } \
-    static inline void F##_sub(F *r, const F *a, const F *b) { via_mod_sub(r->l, a->l, b->l, &MOD); } \
-    static inline void F##_neg(F *r, const F *a) { via_mod_neg(r->l, a->l, &MOD); }             \
-    static inline void F##_dbl(F *r, const F *a) { via_mod_add(r->l, a->l, a->l, &MOD); }       \
-    static inline void F##_mul(F *r, const F *a, const F *b) { via_mont_mul(r->l, a->l, b->l, &MOD); } \
-    static inline void F##_sqr(F *r, const F *a) { via_mont_sqr(r->l, a->l, &MOD); }      \
-    static inline void F##_set_zero(F *r) { memset(r, 0, sizeof *r); }                          \
-    static inline void F##_set_one(F *r) { memcpy(r->l, MOD.r1, 32); }                          \
-    static inline int F##_is_zero(const F *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; } \
-    static inline int F##_eq(const F *a, const F *b) {                                          \
-        return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) |               \
-                (a->l[3] ^ b->l[3])) == 0;                                                      \
-    }                                                                                           \
-    static inline int F##_is_one(const F *a) { return memcmp(a->l, MOD.r1, 32) == 0; }         \
-    /* Montgomery form -> canonical integer limbs, and back. */                                 \
-    static inline void F##_to_canon(uint64_t out[4], const F *a) {                              \
-        static const uint64_t one[4] = {1, 0, 0, 0};                                            \
-        via_mont_mul(out, a->l, one, &MOD);                                                     \
-    }                                                                                           \
-    static inline void F##_from_canon_unchecked(F *r, const uint64_t in[4]) {                   \
-        via_mont_mul(r->l, in, MOD.r2, &MOD);                                                   \
-    }                                                                                           \
-    static inline void F##_set_u64(F *r, uint64_t v) {                                          \
-        uint64_t t[4] = {v, 0, 0, 0};                                                           \
-        F##_from_canon_unchecked(r, t);                                                         \
-    }                                                                                           \
-    /* Constant-time select: r = flag ? b : a (flag is 0 or 1). */                              \
-    static inline void F##_cmov(F *r, const F *a, const F *b, uint64_t flag) {                  \
-        uint64_t mask = (uint64_t)0 - flag;                                                     \
-        for (int i = 0; i < 4; i++) r->l[i] = (a->l[i] & ~mask) | (b->l[i] & mask);            \
-    }                                                                                           \
-    void F##_pow(F *r, const F *a, const uint64_t e[4]);                                        \
-    void F##_inv(F *r, const F *a);                                                             \
-    void F##_inv_var(F *r, const F *a);                                                         \
-    void F##_batch_inv_var(F *out, const F *in, size_t n);                                      \
-    int F##_from_canon(F *r, const uint64_t in[4]);                                             \
-    int F##_from_bytes_le(F *r, const uint8_t in[32]);                                          \
-    void F##_to_bytes_le(uint8_t out[32], const F *a);                                          \
-    void F##_from_mont_bytes_le(F *r, const uint8_t in[32]);                                    \
-    int F##_from_decimal(F *r, const char *s);                                                  \
-    size_t F##_to_decimal(char *out, size_t outlen, const F *a);                                \
-    int F##_sqrt_var(F *r, const F *a);                                                         \
+#define VIA_FIELD_WRAPPERS(F, MOD)                                                                 \
+    static inline void F##_add(F *r, const F *a, const F *b) {                                     \
+        via_mod_add(r->l, a->l, b->l, &MOD);                                                       \
+    }                                                                                              \
+    static inline void F##_sub(F *r, const F *a, const F *b) {                                     \
+        via_mod_sub(r->l, a->l, b->l, &MOD);                                                       \
+    }                                                                                              \
+    static inline void F##_neg(F *r, const F *a) {                                                 \
+        via_mod_neg(r->l, a->l, &MOD);                                                             \
+    }                                                                                              \
+    static inline void F##_dbl(F *r, const F *a) {                                                 \
+        via_mod_add(r->l, a->l, a->l, &MOD);                                                       \
+    }                                                                                              \
+    static inline void F##_mul(F *r, const F *a, const F *b) {                                     \
+        via_mont_mul(r->l, a->l, b->l, &MOD);                                                      \
+    }                                                                                              \
+    static inline void F##_sqr(F *r, const F *a) {                                                 \
+        via_mont_sqr(r->l, a->l, &MOD);                                                            \
+    }                                                                                              \
+    static inline void F##_set_zero(F *r) {                                                        \
+        memset(r, 0, sizeof *r);                                                                   \
+    }                                                                                              \
+    static inline void F##_set_one(F *r) {                                                         \
+        memcpy(r->l, MOD.r1, 32);                                                                  \
+    }                                                                                              \
+    static inline int F##_is_zero(const F *a) {                                                    \
+        return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0;                                       \
+    }                                                                                              \
+    static inline int F##_eq(const F *a, const F *b) {                                             \
+        return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) |                  \
+                (a->l[3] ^ b->l[3])) == 0;                                                         \
+    }                                                                                              \
+    static inline int F##_is_one(const F *a) {                                                     \
+        return memcmp(a->l, MOD.r1, 32) == 0;                                                      \
+    }                                                                                              \
+    /* Montgomery form -> canonical integer limbs, and back. */                                    \
+    static inline void F##_to_canon(uint64_t out[4], const F *a) {                                 \
+        static const uint64_t one[4] = {1, 0, 0, 0};                                               \
+        via_mont_mul(out, a->l, one, &MOD);                                                        \
+    }                                                                                              \
+    static inline void F##_from_canon_unchecked(F *r, const uint64_t in[4]) {                      \
+        via_mont_mul(r->l, in, MOD.r2, &MOD);                                                      \
+    }                                                                                              \
+    static inline void F##_set_u64(F *r, uint64_t v) {                                             \
+        uint64_t t[4] = {v, 0, 0, 0};                                                              \
+        F##_from_canon_unchecked(r, t);                                                            \
+    }                                                                                              \
+    /* Constant-time select: r = flag ? b : a (flag is 0 or 1). */                                 \
+    static inline void F##_cmov(F *r, const F *a, const F *b, uint64_t flag) {                     \
+        uint64_t mask = (uint64_t)0 - flag;                                                        \
+        for (int i = 0; i < 4; i++)                                                                \
+            r->l[i] = (a->l[i] & ~mask) | (b->l[i] & mask);                                        \
+    }                                                                                              \
+    void F##_pow(F *r, const F *a, const uint64_t e[4]);                                           \
+    void F##_inv(F *r, const F *a);                                                                \
+    void F##_inv_var(F *r, const F *a);                                                            \
+    void F##_batch_inv_var(F *out, const F *in, size_t n);                                         \
+    int F##_from_canon(F *r, const uint64_t in[4]);                                                \
+    int F##_from_bytes_le(F *r, const uint8_t in[32]);                                             \
+    void F##_to_bytes_le(uint8_t out[32], const F *a);                                             \
+    void F##_from_mont_bytes_le(F *r, const uint8_t in[32]);                                       \
+    int F##_from_decimal(F *r, const char *s);                                                     \
+    size_t F##_to_decimal(char *out, size_t outlen, const F *a);                                   \
+    int F##_sqrt_var(F *r, const F *a);                                                            \
     int F##_is_square_var(const F *a);
 
 VIA_FIELD_WRAPPERS(via_fq, via_fq_mod)

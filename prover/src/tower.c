@@ -92,12 +92,18 @@ void via_fq2_inv(via_fq2 *r, const via_fq2 *a) {
     via_fq_neg(&r->c1, &t);
 }
 
-int via_fq2_is_zero(const via_fq2 *a) { return via_fq_is_zero(&a->c0) & via_fq_is_zero(&a->c1); }
-int via_fq2_is_one(const via_fq2 *a) { return via_fq_is_one(&a->c0) & via_fq_is_zero(&a->c1); }
+int via_fq2_is_zero(const via_fq2 *a) {
+    return via_fq_is_zero(&a->c0) & via_fq_is_zero(&a->c1);
+}
+int via_fq2_is_one(const via_fq2 *a) {
+    return via_fq_is_one(&a->c0) & via_fq_is_zero(&a->c1);
+}
 int via_fq2_eq(const via_fq2 *a, const via_fq2 *b) {
     return via_fq_eq(&a->c0, &b->c0) & via_fq_eq(&a->c1, &b->c1);
 }
-void via_fq2_set_zero(via_fq2 *r) { memset(r, 0, sizeof *r); }
+void via_fq2_set_zero(via_fq2 *r) {
+    memset(r, 0, sizeof *r);
+}
 void via_fq2_set_one(via_fq2 *r) {
     via_fq_set_one(&r->c0);
     via_fq_set_zero(&r->c1);
@@ -185,7 +191,8 @@ static void tower_init(void) {
     via_fq2 g;
     via_fq2_pow_var(&g, &xi, e, 4);
     via_fq2_set_one(&c->g1[0]);
-    for (int k = 1; k < 6; k++) via_fq2_mul(&c->g1[k], &c->g1[k - 1], &g);
+    for (int k = 1; k < 6; k++)
+        via_fq2_mul(&c->g1[k], &c->g1[k - 1], &g);
     /* x^p = conj(x) on Fq2, hence xi^(k(p^2-1)/6) = g1k^(p+1) = conj(g1k) g1k and
      * xi^(k(p^3-1)/6) = g1k^(p^2+p+1) = g1k conj(g1k) g1k. */
     for (int k = 0; k < 6; k++) {

@@ -19,7 +19,8 @@ static uint64_t rnd64(void) {
     return rng_state;
 }
 static void rnd_scalar(uint64_t k[4]) {
-    for (int i = 0; i < 4; i++) k[i] = rnd64();
+    for (int i = 0; i < 4; i++)
+        k[i] = rnd64();
     k[3] &= 0x0fffffffffffffffULL;
 }
 static void rnd_fq(via_fq *a) {
@@ -379,7 +380,8 @@ static void test_add_sub_asm_matches_portable(void **state) {
         via_limbs_sub(edge[2], m->p, one);
         memcpy(edge[3], m->r1, 32);
         uint64_t half[4];
-        for (int i = 0; i < 4; i++) half[i] = (m->p[i] >> 1) | (i < 3 ? m->p[i + 1] << 63 : 0);
+        for (int i = 0; i < 4; i++)
+            half[i] = (m->p[i] >> 1) | (i < 3 ? m->p[i + 1] << 63 : 0);
         memcpy(edge[4], half, 32);
         for (int it = 0; it < 5000; it++) {
             uint64_t a[4], b[4], r1[4], r2[4];
@@ -470,10 +472,14 @@ int main(void) {
     if (!rng_state) rng_state = 1;
     printf("test_curve seed 0x%016llx\n", (unsigned long long)rng_state);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_constants),      cmocka_unit_test(test_g1_group_law),
-        cmocka_unit_test(test_g2_group_law),   cmocka_unit_test(test_scalar_mul),
-        cmocka_unit_test(test_batch_affine_and_lem), cmocka_unit_test(test_fq2_sqrt),
-        cmocka_unit_test(test_g2_subgroup),    cmocka_unit_test(test_adx_matches_portable),
+        cmocka_unit_test(test_constants),
+        cmocka_unit_test(test_g1_group_law),
+        cmocka_unit_test(test_g2_group_law),
+        cmocka_unit_test(test_scalar_mul),
+        cmocka_unit_test(test_batch_affine_and_lem),
+        cmocka_unit_test(test_fq2_sqrt),
+        cmocka_unit_test(test_g2_subgroup),
+        cmocka_unit_test(test_adx_matches_portable),
         cmocka_unit_test(test_add_sub_asm_matches_portable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,14 +49,16 @@ static uint8_t *hex_padded(const char *hex, size_t want, size_t *len) {
 
 static int fq_from_be(via_fq *r, const uint8_t be[32]) {
     uint8_t le[32];
-    for (int i = 0; i < 32; i++) le[i] = be[31 - i];
+    for (int i = 0; i < 32; i++)
+        le[i] = be[31 - i];
     return via_fq_from_bytes_le(r, le);
 }
 
 static void fq_to_be(uint8_t be[32], const via_fq *a) {
     uint8_t le[32];
     via_fq_to_bytes_le(le, a);
-    for (int i = 0; i < 32; i++) be[i] = le[31 - i];
+    for (int i = 0; i < 32; i++)
+        be[i] = le[31 - i];
 }
 
 /* EIP-196 G1 point: -1 when a coordinate is >= q or the point is not on the curve. */
@@ -127,7 +129,8 @@ static void test_eip196_mul(void **state) {
         uint64_t k[4];
         for (int l = 0; l < 4; l++) {
             k[l] = 0;
-            for (int j = 0; j < 8; j++) k[l] = (k[l] << 8) | in[64 + 8 * (3 - l) + j];
+            for (int j = 0; j < 8; j++)
+                k[l] = (k[l] << 8) | in[64 + 8 * (3 - l) + j];
         }
         via_g1 ja, r, rv;
         via_g1_from_affine(&ja, &a);
@@ -314,7 +317,8 @@ static void test_snarkjs_fixtures(void **state) {
         via_g1_from_affine(&acc, &pt);
         for (size_t i = 0; i < json_array_size(pub); i++) {
             uint64_t k[4];
-            assert_int_equal(via_limbs_from_decimal(k, json_string_value(json_array_get(pub, i))), 0);
+            assert_int_equal(via_limbs_from_decimal(k, json_string_value(json_array_get(pub, i))),
+                             0);
             g1_from_json(&pt, json_array_get(ic, i + 1));
             via_g1_from_affine(&base, &pt);
             via_g1_mul_var(&term, &base, k);
@@ -330,7 +334,8 @@ static void test_snarkjs_fixtures(void **state) {
         ps[1] = alpha;
         ps[2] = vkx;
         ps[3] = c;
-        if (!via_pairing_check(ps, qs, 4)) fail_msg("%s: snarkjs proof does not verify", circuits[ci]);
+        if (!via_pairing_check(ps, qs, 4))
+            fail_msg("%s: snarkjs proof does not verify", circuits[ci]);
         /* a different public input must fail */
         via_g1_add_mixed(&acc, &acc, &pt);
         via_g1_to_affine(&ps[2], &acc);
@@ -426,7 +431,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eip196_add),     cmocka_unit_test(test_eip196_mul),
         cmocka_unit_test(test_eip197_pairing), cmocka_unit_test(test_snarkjs_gt),
-        cmocka_unit_test(test_bilinearity),     cmocka_unit_test(test_snarkjs_fixtures),
+        cmocka_unit_test(test_bilinearity),    cmocka_unit_test(test_snarkjs_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
