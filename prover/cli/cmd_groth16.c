@@ -190,6 +190,9 @@ static int cmd_ptau_dev(int argc, char **argv) {
 }
 
 
+int via_cli_cmd_circuit(int argc, char **argv);
+int via_cli_cmd_witness(int argc, char **argv);
+
 const via_cli_command via_cli_commands[] = {
     {"prove", "make a Groth16 proof from a .zkey and a .wtns", cmd_prove},
     {"verify", "check a proof against a verification key and public inputs", cmd_verify},
@@ -197,5 +200,7 @@ const via_cli_command via_cli_commands[] = {
     {"export-vk", "write the verification key of a .zkey as JSON", cmd_export_vk},
     {"info", "describe any supported file", cmd_info},
     {"ptau-dev", "write a development powers-of-tau file (tests, benchmarks)", cmd_ptau_dev},
+    {"circuit", "write the rollup chunk circuit as .r1cs and print its size", via_cli_cmd_circuit},
+    {"witness", "generate a chunk witness from its JSON input", via_cli_cmd_witness},
     {NULL, NULL, NULL},
 };

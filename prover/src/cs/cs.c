@@ -421,7 +421,7 @@ static uint32_t normalise(via_cs *cs, const via_lc *lc, uint32_t pos) {
         via_fr_set_one(&s[0].k);
         return 1;
     }
-    memcpy(s, lc->t, (size_t)n * sizeof *s);
+    if (n) memcpy(s, lc->t, (size_t)n * sizeof *s);
     int sorted = 1;
     for (uint32_t i = 1; i < n; i++)
         if (s[i].v <= s[i - 1].v) {
@@ -453,7 +453,7 @@ static void store_terms(via_cs *cs, const via_term *t, uint32_t n) {
         cs->terms = nt;
         cs->terms_cap = cap;
     }
-    memcpy(cs->terms + cs->n_terms, t, (size_t)n * sizeof *t);
+    if (n) memcpy(cs->terms + cs->n_terms, t, (size_t)n * sizeof *t);
     cs->n_terms += n;
 }
 
