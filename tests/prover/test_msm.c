@@ -237,12 +237,14 @@ static void g1_check_progression(size_t n, int zero_one_heavy) {
     via_g1_mul_var(&t1, &p, a);
     via_g1_mul_var(&t2, &q, c);
     via_g1_add(&want, &t1, &t2);
-    for (size_t k = 0; k < 2; k++) {
-        via_set_threads(thread_counts[k]);
+    /* 64 threads: more workers than windows, so windows are also split by point ranges */
+    const unsigned threads[] = {1, 2, 64};
+    for (size_t k = 0; k < 3; k++) {
+        via_set_threads(threads[k]);
         assert_int_equal(via_msm_g1(&got, b, s, n), VIA_OK);
         if (!via_g1_eq(&got, &want))
-            fail_msg("G1 MSM of progression (n = %zu, %s) is wrong", n,
-                     zero_one_heavy ? "0/1-heavy" : "uniform");
+            fail_msg("G1 MSM of progression (n = %zu, %s, %u threads) is wrong", n,
+                     zero_one_heavy ? "0/1-heavy" : "uniform", threads[k]);
     }
     via_set_threads(0);
     via_free_big(b);
