@@ -14,7 +14,7 @@
  * time. */
 #include "curve.h"
 
-#include <stdlib.h>
+#include "util.h"
 
 #define BN_U 0x44e992b44a6909f1ULL
 
@@ -127,10 +127,9 @@ static void miller_loop(via_fq12 *f, const via_g1_affine *p, const via_g2_affine
     for (size_t i = 0; i < n; i++)
         if (!via_g1_affine_is_inf(&p[i]) && !via_g2_affine_is_inf(&q[i])) m++;
     if (m == 0) return;
-    proj_pt *t = malloc(m * sizeof *t);
-    size_t *idx = malloc(m * sizeof *idx);
-    via_g2_affine *qneg = malloc(m * sizeof *qneg);
-    if (!t || !idx || !qneg) abort();
+    proj_pt *t = via_xcalloc(m, sizeof *t);
+    size_t *idx = via_xcalloc(m, sizeof *idx);
+    via_g2_affine *qneg = via_xcalloc(m, sizeof *qneg);
     m = 0;
     for (size_t i = 0; i < n; i++) {
         if (via_g1_affine_is_inf(&p[i]) || via_g2_affine_is_inf(&q[i])) continue;
@@ -176,9 +175,9 @@ static void miller_loop(via_fq12 *f, const via_g1_affine *p, const via_g2_affine
         add_step(&t[j], &a, &b, &c, &q2, pj);
         via_fq12_mul_by_line(f, &a, &b, &c);
     }
-    free(t);
-    free(idx);
-    free(qneg);
+    via_xfree(t);
+    via_xfree(idx);
+    via_xfree(qneg);
 }
 
 /* r = a^e for a in the cyclotomic subgroup (square-and-multiply with cyclotomic squarings). */
@@ -245,9 +244,39 @@ static void final_exp(via_fq12 *r, const via_fq12 *f) {
     via_fq12_mul(r, &t0, &t1);
 }
 
+typedef struct {
+    const via_g1_affine *p;
+    const via_g2_affine *q;
+    via_fq12 *acc; /* one per worker */
+} miller_job;
+
+static void miller_range(void *arg, size_t begin, size_t end, unsigned worker) {
+    miller_job *job = arg;
+    via_fq12 f;
+    miller_loop(&f, job->p + begin, job->q + begin, end - begin);
+    via_fq12_mul(&job->acc[worker], &job->acc[worker], &f);
+}
+
+/* Below this many pairs one thread does the whole Miller loop. */
+#define PAIRING_PARALLEL_MIN 8
+
 void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n) {
     via_fq12 f;
-    miller_loop(&f, p, q, n);
+    unsigned threads = via_get_threads();
+    if (n < PAIRING_PARALLEL_MIN || threads <= 1) {
+        miller_loop(&f, p, q, n);
+    } else {
+        /* Miller loops over slices of the pairs in parallel, multiplied together: the
+         * product of Miller functions is the Miller function of the product. */
+        miller_job job = {p, q, via_xcalloc(threads, sizeof(via_fq12))};
+        for (unsigned i = 0; i < threads; i++)
+            via_fq12_set_one(&job.acc[i]);
+        via_parallel_for(n, PAIRING_PARALLEL_MIN / 2, miller_range, &job);
+        f = job.acc[0];
+        for (unsigned i = 1; i < threads; i++)
+            via_fq12_mul(&f, &f, &job.acc[i]);
+        via_xfree(job.acc);
+    }
     final_exp(r, &f);
 }
 

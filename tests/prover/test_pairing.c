@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "curve.h"
+#include "util.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {
@@ -415,6 +416,40 @@ static void test_bilinearity(void **state) {
         via_g1_to_affine(&ps[1], &pab);
         assert_false(via_pairing_check(ps, qs, 2));
     }
+    /* many pairs (the threaded Miller loop): sum a_i = 0 makes prod e(a_i G1, G2) = 1; the
+     * same product computed with one thread agrees; breaking one pair breaks the check */
+    enum { NP = 21 };
+    via_g1_affine mp[NP];
+    via_g2_affine mq[NP];
+    via_fr sum;
+    via_fr_set_zero(&sum);
+    for (int i = 0; i < NP; i++) {
+        via_fr a;
+        if (i + 1 < NP) {
+            rnd_fr(&a);
+            via_fr_add(&sum, &sum, &a);
+        } else {
+            via_fr_neg(&a, &sum);
+        }
+        uint64_t k[4];
+        via_fr_to_canon(k, &a);
+        via_g1 pt;
+        via_g1_mul_var(&pt, &j1, k);
+        via_g1_to_affine(&mp[i], &pt);
+        mq[i] = g2;
+    }
+    unsigned saved = via_get_threads();
+    via_set_threads(4);
+    assert_true(via_pairing_check(mp, mq, NP));
+    via_fq12 many, single;
+    mp[3] = g1;
+    via_pairing_multi(&many, mp, mq, NP);
+    assert_false(via_fq12_is_one(&many));
+    via_set_threads(1);
+    via_pairing_multi(&single, mp, mq, NP);
+    assert_true(via_fq12_eq(&many, &single));
+    via_set_threads(saved);
+
     /* infinity pairs are skipped; an empty product is 1 */
     via_g1_affine inf1 = {0};
     via_g2_affine inf2 = {0};
