@@ -19,6 +19,8 @@
 
 #include "via/kernels_cl.h"
 
+#include "common/msm_plan.h"
+
 #include "field.h"
 #include "ntt.h"
 #include "util.h"
@@ -361,87 +363,30 @@ done:
 
 /* ---- MSM ---- */
 
-/* Window width for n points: about log2(n) - 2, clamped to [4, 16]. */
-static unsigned msm_window_bits(size_t n) {
-    unsigned lg = 0;
-    while (lg < 40 && ((size_t)1 << (lg + 1)) <= n)
-        lg++;
-    unsigned c = lg > 6 ? lg - 2 : 4;
-    return c > 16 ? 16 : c;
-}
-
 int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                   const via_scalar *h_scalars, size_t n, via_error *err) {
     assert(cl && out && (n == 0 || (h_bases && h_scalars)));
     via_g1_set_inf(out);
-    for (size_t i = 0; i < n; i++)
-        if (!via_limbs_lt(h_scalars[i].l, via_fr_mod.p))
-            return via_fail(err, VIA_EINVAL, "MSM scalar %zu is not below the group order", i);
     if (n == 0) return VIA_OK;
-    if (n > UINT32_MAX / 2)
-        return via_fail(err, VIA_EINVAL, "MSM of %zu points exceeds the OpenCL backend's limit", n);
-
-    const unsigned c = msm_window_bits(n);
-    const unsigned nwin = (254 + c - 1) / c;
-    const size_t nbuckets = (size_t)1 << c;
-    const size_t ntot = (size_t)nwin * nbuckets;
-    const cl_uint seg_len = nbuckets > 64 ? 64 : (cl_uint)nbuckets;
-    const size_t nseg_total = ntot / seg_len;
-
-    int rc = VIA_OK;
+    via_msm_plan plan;
+    int rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
+    if (rc) return rc;
+    const unsigned c = plan.c;
+    const size_t ntot = plan.ntot, nidx = plan.nidx, nseg_total = plan.nseg_total;
+    const cl_uint seg_len = plan.seg_len;
+    const uint32_t *idx = plan.idx, *offs = plan.offs;
     cl_int e;
     cl_mem d_bases = NULL, d_idx = NULL, d_offs = NULL, d_buckets = NULL, d_segs = NULL;
-    uint32_t *offs = calloc(ntot + 1, sizeof(uint32_t));
-    uint32_t *fill = calloc(ntot, sizeof(uint32_t));
-    uint32_t *idx = NULL;
     via_g1 *segs = NULL;
-    if (!offs || !fill) {
-        rc = via_fail(err, VIA_ENOMEM, "MSM bucket index for %zu points", n);
-        goto done;
-    }
-
-    /* counting sort of (window, digit) pairs; digit 0 contributes nothing and is dropped */
-#define DIGIT(s, w)                                                                                \
-    ((unsigned)(((w)*c / 64 < 4 ? ((s)->l[(w)*c / 64] >> ((w)*c % 64)) : 0) |                      \
-                ((w)*c % 64 + c > 64 && (w)*c / 64 + 1 < 4                                         \
-                     ? ((s)->l[(w)*c / 64 + 1] << (64 - (w)*c % 64))                               \
-                     : 0)) &                                                                       \
-     (unsigned)(nbuckets - 1))
-    for (size_t i = 0; i < n; i++) {
-        if (via_g1_affine_is_inf(&h_bases[i])) continue;
-        for (unsigned w = 0; w < nwin; w++) {
-            unsigned d = DIGIT(&h_scalars[i], w);
-            if (d) offs[(size_t)w * nbuckets + d + 1]++;
-        }
-    }
-    for (size_t g = 0; g < ntot; g++)
-        offs[g + 1] += offs[g];
-    size_t nidx = offs[ntot];
-    idx = via_malloc_big((nidx ? nidx : 1) * sizeof(uint32_t));
-    if (!idx) {
-        rc = via_fail(err, VIA_ENOMEM, "MSM bucket index for %zu points", n);
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (via_g1_affine_is_inf(&h_bases[i])) continue;
-        for (unsigned w = 0; w < nwin; w++) {
-            unsigned d = DIGIT(&h_scalars[i], w);
-            if (d) {
-                size_t g = (size_t)w * nbuckets + d;
-                idx[offs[g] + fill[g]++] = (uint32_t)i;
-            }
-        }
-    }
-#undef DIGIT
 
     d_bases = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                              n * sizeof(via_g1_affine), (void *)h_bases, &e);
     CL_TRY(e, "clCreateBuffer(bases)");
     d_idx = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                           (nidx ? nidx : 1) * sizeof(uint32_t), idx, &e);
+                           (nidx ? nidx : 1) * sizeof(uint32_t), (void *)idx, &e);
     CL_TRY(e, "clCreateBuffer(bucket index)");
     d_offs = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                            (ntot + 1) * sizeof(uint32_t), offs, &e);
+                            (ntot + 1) * sizeof(uint32_t), (void *)offs, &e);
     CL_TRY(e, "clCreateBuffer(bucket offsets)");
     d_buckets = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, ntot * sizeof(via_g1), NULL, &e);
     CL_TRY(e, "clCreateBuffer(buckets)");
@@ -474,39 +419,14 @@ int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                                0, NULL, NULL),
            "clEnqueueReadBuffer(segments)");
 
-    /* window sum = sum over segments of seg_sum + (lo - 1) * seg_running; then Horner over
-     * the windows from the top, c doublings apart */
-    const size_t nseg = nbuckets / seg_len;
-    via_g1 acc;
-    via_g1_set_inf(&acc);
-    for (unsigned w = nwin; w-- > 0;) {
-        for (unsigned k = 0; k < c; k++)
-            via_g1_dbl(&acc, &acc);
-        for (size_t s = 0; s < nseg; s++) {
-            const via_g1 *sum = &segs[2 * (w * nseg + s)];
-            const via_g1 *running = &segs[2 * (w * nseg + s) + 1];
-            via_g1_add(&acc, &acc, sum);
-            uint64_t lo = (uint64_t)s * seg_len;
-            via_g1 t;
-            if (lo == 0) {
-                via_g1_neg(&t, running);
-            } else {
-                uint64_t k[4] = {lo - 1, 0, 0, 0};
-                via_g1_mul_var(&t, running, k);
-            }
-            via_g1_add(&acc, &acc, &t);
-        }
-    }
-    *out = acc;
+    via_msm_plan_combine(&plan, out, segs);
 done:
     if (d_bases) clReleaseMemObject(d_bases);
     if (d_idx) clReleaseMemObject(d_idx);
     if (d_offs) clReleaseMemObject(d_offs);
     if (d_buckets) clReleaseMemObject(d_buckets);
     if (d_segs) clReleaseMemObject(d_segs);
-    free(offs);
-    free(fill);
-    via_free_big(idx);
+    via_msm_plan_free(&plan);
     via_free_big(segs);
     return rc;
 }

@@ -1,0 +1,102 @@
+#include "msm_plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Window width for n points: about log2(n) - 2, clamped to [4, 16]. */
+static unsigned window_bits(size_t n) {
+    unsigned lg = 0;
+    while (lg < 40 && ((size_t)1 << (lg + 1)) <= n)
+        lg++;
+    unsigned c = lg > 6 ? lg - 2 : 4;
+    return c > 16 ? 16 : c;
+}
+
+/* Bits [w c, w c + c) of a scalar below 2^254. */
+static unsigned digit(const via_scalar *s, unsigned w, unsigned c) {
+    unsigned bit = w * c, q = bit / 64, r = bit % 64;
+    uint64_t v = s->l[q] >> r;
+    if (r + c > 64 && q + 1 < 4) v |= s->l[q + 1] << (64 - r);
+    return (unsigned)(v & (((uint64_t)1 << c) - 1));
+}
+
+int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_bases,
+                       const via_scalar *h_scalars, size_t n, via_error *err) {
+    memset(plan, 0, sizeof(*plan));
+    for (size_t i = 0; i < n; i++)
+        if (!via_limbs_lt(h_scalars[i].l, via_fr_mod.p))
+            return via_fail(err, VIA_EINVAL, "MSM scalar %zu is not below the group order", i);
+    if (n > UINT32_MAX / 64)
+        return via_fail(err, VIA_EINVAL, "MSM of %zu points exceeds the device backends' limit", n);
+    plan->c = window_bits(n);
+    plan->nwin = (254 + plan->c - 1) / plan->c;
+    plan->nbuckets = (size_t)1 << plan->c;
+    plan->ntot = (size_t)plan->nwin * plan->nbuckets;
+    plan->seg_len = plan->nbuckets > 64 ? 64 : (uint32_t)plan->nbuckets;
+    plan->nseg_total = plan->ntot / plan->seg_len;
+    plan->offs = calloc(plan->ntot + 1, sizeof(uint32_t));
+    uint32_t *fill = calloc(plan->ntot, sizeof(uint32_t));
+    if (!plan->offs || !fill) goto oom;
+    /* counting sort; digit 0 contributes nothing and infinity bases are dropped */
+    for (size_t i = 0; i < n; i++) {
+        if (via_g1_affine_is_inf(&h_bases[i])) continue;
+        for (unsigned w = 0; w < plan->nwin; w++) {
+            unsigned d = digit(&h_scalars[i], w, plan->c);
+            if (d) plan->offs[(size_t)w * plan->nbuckets + d + 1]++;
+        }
+    }
+    for (size_t g = 0; g < plan->ntot; g++)
+        plan->offs[g + 1] += plan->offs[g];
+    plan->nidx = plan->offs[plan->ntot];
+    plan->idx = via_malloc_big((plan->nidx ? plan->nidx : 1) * sizeof(uint32_t));
+    if (!plan->idx) goto oom;
+    for (size_t i = 0; i < n; i++) {
+        if (via_g1_affine_is_inf(&h_bases[i])) continue;
+        for (unsigned w = 0; w < plan->nwin; w++) {
+            unsigned d = digit(&h_scalars[i], w, plan->c);
+            if (d) {
+                size_t g = (size_t)w * plan->nbuckets + d;
+                plan->idx[plan->offs[g] + fill[g]++] = (uint32_t)i;
+            }
+        }
+    }
+    free(fill);
+    return VIA_OK;
+oom:
+    free(fill);
+    via_msm_plan_free(plan);
+    return via_fail(err, VIA_ENOMEM, "MSM bucket index for %zu points", n);
+}
+
+void via_msm_plan_combine(const via_msm_plan *plan, via_g1 *out, const via_g1 *segs) {
+    const size_t nseg = plan->nbuckets / plan->seg_len;
+    via_g1 acc;
+    via_g1_set_inf(&acc);
+    for (unsigned w = plan->nwin; w-- > 0;) {
+        for (unsigned k = 0; k < plan->c; k++)
+            via_g1_dbl(&acc, &acc);
+        for (size_t s = 0; s < nseg; s++) {
+            const via_g1 *sum = &segs[2 * (w * nseg + s)];
+            const via_g1 *running = &segs[2 * (w * nseg + s) + 1];
+            via_g1_add(&acc, &acc, sum);
+            uint64_t lo = (uint64_t)s * plan->seg_len;
+            via_g1 t;
+            if (lo == 0) {
+                via_g1_neg(&t, running); /* bucket b sits at offset b + 1 - 1 */
+            } else {
+                uint64_t k[4] = {lo - 1, 0, 0, 0};
+                via_g1_mul_var(&t, running, k);
+            }
+            via_g1_add(&acc, &acc, &t);
+        }
+    }
+    *out = acc;
+}
+
+void via_msm_plan_free(via_msm_plan *plan) {
+    free(plan->offs);
+    via_free_big(plan->idx);
+    memset(plan, 0, sizeof(*plan));
+}

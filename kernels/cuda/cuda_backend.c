@@ -1,0 +1,214 @@
+/*
+ * C driver of the CUDA backend: device discovery, buffers, tables computed with the CPU
+ * field code (so device and CPU agree by construction), and the MSM plan shared with the
+ * OpenCL backend (common/msm_plan.c). One cudaMalloc per job, carved into regions.
+ */
+#include <cuda_runtime_api.h>
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "via/kernels_cuda.h"
+
+#include "common/msm_plan.h"
+#include "cuda_check.h"
+#include "kernels.h"
+#include "ntt.h"
+#include "util.h"
+
+int via_cuda_device_count(void) {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        cudaGetLastError(); /* clear the sticky "no driver / no device" error */
+        return 0;
+    }
+    return n;
+}
+
+int via_cuda_list_devices(FILE *out) {
+    int n = via_cuda_device_count();
+    for (int i = 0; i < n; i++) {
+        struct cudaDeviceProp p;
+        if (cudaGetDeviceProperties(&p, i) != cudaSuccess) continue;
+        char bus[32] = "?";
+        cudaDeviceGetPCIBusId(bus, sizeof(bus), i);
+        fprintf(out, "cuda %d: %s, %zu MiB, sm_%d%d, %d SMs, bus %s, uuid ", i, p.name,
+                p.totalGlobalMem >> 20, p.major, p.minor, p.multiProcessorCount, bus);
+        for (int k = 0; k < 16; k++)
+            fprintf(out, "%02x", (unsigned char)p.uuid.bytes[k]);
+        fputc('\n', out);
+    }
+    return n;
+}
+
+/* Runs the transform on device memory d_a using d_b (same size) as scratch; the result ends
+ * in *d_result (d_a or d_b). d_tab: n/2 forward twiddles, n/2 inverse twiddles, then (coset)
+ * n scale entries, or (inverse) one. */
+static int ntt_device(cudaStream_t st, via_fr *d_a, via_fr *d_b, const via_fr *d_tw_fwd,
+                      const via_fr *d_tw_inv, const via_fr *d_scale, unsigned log2n,
+                      via_cuda_ntt_op op, via_fr **d_result, via_error *err) {
+    char *msg = err ? err->msg : NULL;
+    int rc;
+    *d_result = d_b;
+    switch (op) {
+    case VIA_CUDA_NTT_FORWARD:
+        if ((rc = via_cuda_launch_bitrev(d_b, d_a, d_a, log2n, 0, st, msg))) return rc;
+        return via_cuda_launch_ntt_stages(d_b, d_tw_fwd, log2n, st, msg);
+    case VIA_CUDA_NTT_INVERSE:
+        if ((rc = via_cuda_launch_bitrev(d_b, d_a, d_scale, log2n, 1, st, msg))) return rc;
+        return via_cuda_launch_ntt_stages(d_b, d_tw_inv, log2n, st, msg);
+    case VIA_CUDA_NTT_COSET:
+        if ((rc = via_cuda_launch_bitrev(d_b, d_a, d_a, log2n, 0, st, msg))) return rc;
+        if ((rc = via_cuda_launch_ntt_stages(d_b, d_tw_inv, log2n, st, msg))) return rc;
+        if ((rc = via_cuda_launch_bitrev(d_a, d_b, d_scale, log2n, 2, st, msg))) return rc;
+        *d_result = d_a;
+        return via_cuda_launch_ntt_stages(d_a, d_tw_fwd, log2n, st, msg);
+    }
+    return via_fail(err, VIA_EINVAL, "unknown NTT operation %d", (int)op);
+}
+
+int via_cuda_ntt(const via_cuda_config *cfg, via_fr *a, unsigned log2n, via_cuda_ntt_op op,
+                 via_error *err) {
+    assert(cfg && a);
+    if (log2n > VIA_FR_TWO_ADICITY)
+        return via_fail(err, VIA_EINVAL, "NTT size 2^%u is above the maximum 2^%u", log2n,
+                        VIA_FR_TWO_ADICITY);
+    if (op != VIA_CUDA_NTT_FORWARD && op != VIA_CUDA_NTT_INVERSE && op != VIA_CUDA_NTT_COSET)
+        return via_fail(err, VIA_EINVAL, "unknown NTT operation %d", (int)op);
+    if (log2n == 0) return VIA_OK; /* size 1: every transform is the identity */
+    cudaStream_t st = (cudaStream_t)cfg->stream;
+    size_t n = (size_t)1 << log2n, half = n / 2;
+    /* host tables: forward and inverse twiddles, then the scale entries */
+    size_t nscale = op == VIA_CUDA_NTT_COSET ? n : 1;
+    size_t ntab = 2 * half + nscale;
+    via_fr *tab = via_malloc_big(ntab * sizeof(via_fr));
+    if (!tab) return via_fail(err, VIA_ENOMEM, "NTT tables for 2^%u", log2n);
+    via_fr w[2], n_inv;
+    via_fr_root_of_unity(&w[0], log2n);
+    via_fr_inv(&w[1], &w[0]);
+    for (int dir = 0; dir < 2; dir++) {
+        via_fr *t = tab + dir * half;
+        via_fr_set_one(&t[0]);
+        for (size_t j = 1; j < half; j++)
+            via_fr_mul(&t[j], &t[j - 1], &w[dir]);
+    }
+    via_fr_set_u64(&n_inv, (uint64_t)n);
+    via_fr_inv(&n_inv, &n_inv);
+    via_fr *scale = tab + 2 * half;
+    scale[0] = n_inv;
+    if (op == VIA_CUDA_NTT_COSET) {
+        via_fr g;
+        via_ntt_coset_gen(&g, log2n);
+        for (size_t j = 1; j < n; j++)
+            via_fr_mul(&scale[j], &scale[j - 1], &g);
+    }
+
+    /* one allocation: [a copy when host data] [scratch] [tables] */
+    size_t own = cfg->data_on_device ? 0 : n;
+    via_fr *d_mem = NULL, *d_result = NULL;
+    cudaError_t ce = cudaMalloc((void **)&d_mem, (own + n + ntab) * sizeof(via_fr));
+    if (ce != cudaSuccess) {
+        via_free_big(tab);
+        return via_fail(err, VIA_EDEVICE, "cudaMalloc of %zu bytes for NTT 2^%u failed: %s (%s:%d)",
+                        (own + n + ntab) * sizeof(via_fr), log2n, cudaGetErrorString(ce), __FILE__,
+                        __LINE__);
+    }
+    via_fr *d_a = cfg->data_on_device ? a : d_mem;
+    via_fr *d_b = d_mem + own;
+    via_fr *d_tab = d_b + n;
+    int rc = VIA_OK;
+#define STEP(call)                                                                                 \
+    do {                                                                                           \
+        cudaError_t e_ = (call);                                                                   \
+        if (e_ != cudaSuccess) {                                                                   \
+            rc = via_fail(err, VIA_EDEVICE, "CUDA %s failed: %s (%s:%d)", #call,                   \
+                          cudaGetErrorString(e_), __FILE__, __LINE__);                             \
+            goto done;                                                                             \
+        }                                                                                          \
+    } while (0)
+    STEP(cudaMemcpyAsync(d_tab, tab, ntab * sizeof(via_fr), cudaMemcpyHostToDevice, st));
+    if (!cfg->data_on_device)
+        STEP(cudaMemcpyAsync(d_a, a, n * sizeof(via_fr), cudaMemcpyHostToDevice, st));
+    rc = ntt_device(st, d_a, d_b, d_tab, d_tab + half, d_tab + 2 * half, log2n, op, &d_result, err);
+    if (rc) goto done;
+    if (cfg->data_on_device) {
+        if (d_result != a)
+            STEP(cudaMemcpyAsync(a, d_result, n * sizeof(via_fr), cudaMemcpyDeviceToDevice, st));
+    } else {
+        STEP(cudaMemcpyAsync(a, d_result, n * sizeof(via_fr), cudaMemcpyDeviceToHost, st));
+    }
+    STEP(cudaStreamSynchronize(st));
+done:
+    cudaFree(d_mem);
+    via_free_big(tab);
+    return rc;
+}
+
+int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out, const via_g1_affine *bases,
+                    const via_scalar *h_scalars, size_t n, via_error *err) {
+    assert(cfg && h_out && (n == 0 || (bases && h_scalars)));
+    via_g1_set_inf(h_out);
+    if (n == 0) return VIA_OK;
+    /* the plan skips infinity bases, which it must read: bring device bases to the host */
+    const via_g1_affine *h_bases = bases;
+    via_g1_affine *copy = NULL;
+    cudaStream_t st = (cudaStream_t)cfg->stream;
+    int rc = VIA_OK;
+    if (cfg->data_on_device) {
+        copy = via_malloc_big(n * sizeof(via_g1_affine));
+        if (!copy) return via_fail(err, VIA_ENOMEM, "MSM bases copy");
+        cudaError_t e = cudaMemcpy(copy, bases, n * sizeof(via_g1_affine), cudaMemcpyDeviceToHost);
+        if (e != cudaSuccess) {
+            via_free_big(copy);
+            return via_fail(err, VIA_EDEVICE, "cudaMemcpy of MSM bases failed: %s (%s:%d)",
+                            cudaGetErrorString(e), __FILE__, __LINE__);
+        }
+        h_bases = copy;
+    }
+    via_msm_plan plan;
+    rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
+    if (rc) {
+        via_free_big(copy);
+        return rc;
+    }
+    /* one allocation: [bases when host] [buckets] [segments] [offs] [idx] */
+    size_t b_bases = cfg->data_on_device ? 0 : n * sizeof(via_g1_affine);
+    size_t b_buckets = plan.ntot * sizeof(via_g1);
+    size_t b_segs = 2 * plan.nseg_total * sizeof(via_g1);
+    size_t b_offs = (plan.ntot + 1) * sizeof(uint32_t);
+    size_t b_idx = (plan.nidx ? plan.nidx : 1) * sizeof(uint32_t);
+    char *d_mem = NULL;
+    via_g1 *segs = via_malloc_big(b_segs);
+    if (!segs) {
+        rc = via_fail(err, VIA_ENOMEM, "MSM segment sums");
+        goto done;
+    }
+    STEP(cudaMalloc((void **)&d_mem, b_bases + b_buckets + b_segs + b_offs + b_idx));
+    const void *d_bases = cfg->data_on_device ? (const void *)bases : (const void *)d_mem;
+    char *d_buckets = d_mem + b_bases;
+    char *d_segs = d_buckets + b_buckets;
+    uint32_t *d_offs = (uint32_t *)(d_segs + b_segs);
+    uint32_t *d_idx = (uint32_t *)((char *)d_offs + b_offs);
+    if (!cfg->data_on_device)
+        STEP(cudaMemcpyAsync(d_mem, bases, b_bases, cudaMemcpyHostToDevice, st));
+    STEP(cudaMemcpyAsync(d_offs, plan.offs, b_offs, cudaMemcpyHostToDevice, st));
+    if (plan.nidx)
+        STEP(cudaMemcpyAsync(d_idx, plan.idx, plan.nidx * sizeof(uint32_t), cudaMemcpyHostToDevice,
+                             st));
+    rc = via_cuda_launch_bucket_acc(d_buckets, d_bases, d_idx, d_offs, (uint32_t)plan.ntot, st,
+                                    err ? err->msg : NULL);
+    if (rc) goto done;
+    rc = via_cuda_launch_bucket_reduce(d_segs, d_buckets, plan.c, plan.seg_len,
+                                       (uint32_t)plan.nseg_total, st, err ? err->msg : NULL);
+    if (rc) goto done;
+    STEP(cudaMemcpyAsync(segs, d_segs, b_segs, cudaMemcpyDeviceToHost, st));
+    STEP(cudaStreamSynchronize(st));
+    via_msm_plan_combine(&plan, h_out, segs);
+done:
+    if (d_mem) cudaFree(d_mem);
+    via_free_big(segs);
+    via_free_big(copy);
+    via_msm_plan_free(&plan);
+    return rc;
+}
