@@ -47,15 +47,16 @@ static int msm_scalar_ok(const via_scalar *s) {
  * more in the Jacobian overflow bucket. The sum of the two is smallest near sqrt(200 nb). */
 static size_t msm_batch_for(size_t nb) {
     size_t b = 16;
-    while (b * b < 200 * nb && b < 4096) b += b / 4;
+    while (b * b < 200 * nb && b < 4096)
+        b += b / 4;
     if (b > nb / 2) b = nb / 2;
     if (b < 16) b = nb < 16 ? nb : 16;
     return b;
 }
 
 /* Cost of one task in units of one batch-affine addition: the points it reads, the inversion
- * share of each, the overflow additions, and the bucket reduction (a mixed and a full Jacobian addition, about four
- * batch-affine additions). */
+ * share of each, the overflow additions, and the bucket reduction (a mixed and a full Jacobian
+ * addition per bucket, about four batch-affine additions). */
 static double msm_task_cost(size_t points, size_t nb) {
     size_t batch = msm_batch_for(nb);
     double per_point = 1.0 + 70.0 / (double)batch + 0.35 * (double)batch / (double)nb;
