@@ -3,6 +3,7 @@
 #include "groth16.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -137,6 +138,28 @@ static void h_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     }
 }
 
+static int run_coset(const via_groth16_prove_opts *o, via_fr *a, unsigned log2n, via_error *err) {
+    if (o && o->backend && o->backend->coset) return o->backend->coset(o->backend->ctx, a, log2n, err);
+    int rc = via_ntt_domain_to_coset(a, log2n);
+    if (rc) via_fail(err, rc, "NTT of size 2^%u failed: %s", log2n, via_strerror(rc));
+    return rc;
+}
+
+static int run_msm_g1(const via_groth16_prove_opts *o, via_g1 *out, const via_g1_affine *bases,
+                      const via_scalar *scalars, size_t n, const char *what, via_error *err) {
+    int rc;
+    if (o && o->backend && o->backend->msm_g1)
+        rc = o->backend->msm_g1(o->backend->ctx, out, bases, scalars, n, err);
+    else if ((rc = via_msm_g1(out, bases, scalars, n)) != VIA_OK)
+        via_fail(err, rc, "MSM of %zu points failed: %s", n, via_strerror(rc));
+    if (rc) {
+        char prev[sizeof err->msg];
+        snprintf(prev, sizeof prev, "%s", err->msg);
+        via_fail(err, rc, "%s: %s", what, prev);
+    }
+    return rc;
+}
+
 static void progress(const via_groth16_prove_opts *o, const char *stage, double f) {
     if (o && o->progress) o->progress(o->progress_ctx, stage, f);
 }
@@ -180,11 +203,11 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     via_parallel_for(n, 4096, mul_worker, &vc);
 
     progress(opts, "ntt", 0.0);
-    if ((rc = via_ntt_domain_to_coset(a, pk->log2n)) != VIA_OK) goto ntt_fail;
+    if ((rc = run_coset(opts, a, pk->log2n, err)) != VIA_OK) goto out;
     progress(opts, "ntt", 1.0 / 3);
-    if ((rc = via_ntt_domain_to_coset(b, pk->log2n)) != VIA_OK) goto ntt_fail;
+    if ((rc = run_coset(opts, b, pk->log2n, err)) != VIA_OK) goto out;
     progress(opts, "ntt", 2.0 / 3);
-    if ((rc = via_ntt_domain_to_coset(c, pk->log2n)) != VIA_OK) goto ntt_fail;
+    if ((rc = run_coset(opts, c, pk->log2n, err)) != VIA_OK) goto out;
     via_parallel_for(n, 4096, h_worker, &vc);
     via_free_big(b);
     via_free_big(c);
@@ -195,15 +218,19 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     via_g1 pa, pb1, pc, ph, t;
     via_g2 pb2, t2;
     size_t npriv = pk->n_vars - pk->n_public - 1;
-    if ((rc = via_msm_g1(&pa, pk->a, w, nw)) != VIA_OK) goto msm_fail;
+    if ((rc = run_msm_g1(opts, &pa, pk->a, w, nw, "A", err)) != VIA_OK) goto out;
     progress(opts, "msm", 0.2);
-    if ((rc = via_msm_g1(&pb1, pk->b1, w, nw)) != VIA_OK) goto msm_fail;
+    if ((rc = run_msm_g1(opts, &pb1, pk->b1, w, nw, "B1", err)) != VIA_OK) goto out;
     progress(opts, "msm", 0.3);
-    if ((rc = via_msm_g2(&pb2, pk->b2, w, nw)) != VIA_OK) goto msm_fail;
+    if ((rc = via_msm_g2(&pb2, pk->b2, w, nw)) != VIA_OK) {
+        via_fail(err, rc, "B2: MSM in G2 of %zu points failed: %s", nw, via_strerror(rc));
+        goto out;
+    }
     progress(opts, "msm", 0.6);
-    if ((rc = via_msm_g1(&pc, pk->c, w + pk->n_public + 1, npriv)) != VIA_OK) goto msm_fail;
+    if ((rc = run_msm_g1(opts, &pc, pk->c, w + pk->n_public + 1, npriv, "C", err)) != VIA_OK)
+        goto out;
     progress(opts, "msm", 0.7);
-    if ((rc = via_msm_g1(&ph, pk->h, h, n)) != VIA_OK) goto msm_fail;
+    if ((rc = run_msm_g1(opts, &ph, pk->h, h, n, "H", err)) != VIA_OK) goto out;
     progress(opts, "msm", 1.0);
 
     /* Blinding: constant-time from here on for anything that touches r or s. */
@@ -265,11 +292,6 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     rc = VIA_OK;
     goto out;
 
-ntt_fail:
-    via_fail(err, rc, "NTT of size 2^%u failed: %s", pk->log2n, via_strerror(rc));
-    goto out;
-msm_fail:
-    via_fail(err, rc, "multi-scalar multiplication failed: %s", via_strerror(rc));
 out:
     via_free_big(a);
     via_free_big(b);

@@ -58,12 +58,24 @@ void via_groth16_vk_free(via_groth16_vk *vk);
 /* Optional progress reporting for long steps: stage name and fraction done. */
 typedef void (*via_progress_fn)(void *ctx, const char *stage, double fraction);
 
+/* Where the variable-time bulk work runs: the coset transform of the H computation and the
+ * G1 MSMs. NULL members (or a NULL backend) mean the CPU code (via_ntt_domain_to_coset,
+ * via_msm_g1). Every backend must compute the same bytes as the CPU. */
+typedef struct {
+    int (*coset)(void *ctx, via_fr *a, unsigned log2n, via_error *err);
+    int (*msm_g1)(void *ctx, via_g1 *out, const via_g1_affine *bases, const via_scalar *scalars,
+                  size_t n, via_error *err);
+    void *ctx;
+    const char *name;
+} via_groth16_backend;
+
 typedef struct {
     via_progress_fn progress;
     void *progress_ctx;
     /* Test mode only: fixed blinding scalars (canonical, < r). NULL = fresh from the CSPRNG. */
     const via_scalar *fixed_r;
     const via_scalar *fixed_s;
+    const via_groth16_backend *backend; /* NULL: CPU */
 } via_groth16_prove_opts;
 
 /* Proves with witness w[0..nw). Checks nw == n_vars, w[0] == 1 and each value < r.

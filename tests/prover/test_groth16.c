@@ -134,7 +134,7 @@ static void test_fixed_rs_deterministic(void **state) {
     fixture f;
     load(&f, "lessthan");
     via_scalar r = {{12345, 0, 0, 0}}, s = {{0, 678, 0, 1}};
-    via_groth16_prove_opts o = {NULL, NULL, &r, &s};
+    via_groth16_prove_opts o = {NULL, NULL, &r, &s, NULL};
     via_groth16_proof p1, p2;
     via_error err = {{0}};
     via_set_threads(1);
