@@ -45,9 +45,10 @@ prepare() {
   "$CIRCOM" "$d/chain.circom" --r1cs --wasm -o "$d" >/dev/null
   echo '{"x": "3", "y": "11"}' > "$d/input.json"
   node "$d/chain_js/generate_witness.js" "$d/chain_js/chain.wasm" "$d/input.json" "$d/witness.wtns"
-  # domain 2^k with k = floor(log2(n + 1)) + 1; the ptau needs power k
+  # domain 2^k with 2^k > n + 1; the ptau needs a power above k (setup refuses an equal size)
   local k=1
   while [ $((1 << k)) -le $((n + 1)) ]; do k=$((k + 1)); done
+  k=$((k + 1))
   [ -f "$OUT/pot$k.ptau" ] || { echo "bench: development powers of tau 2^$k" >&2; "$P" ptau-dev --power $k "$OUT/pot$k.ptau"; }
   echo "bench: setup" >&2
   "$P" setup "$d/chain.r1cs" "$OUT/pot$k.ptau" "$d/circuit.zkey" --name bench
