@@ -2,6 +2,7 @@
 #include "internal.h"
 #include <assert.h>
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void out_ser(via_buf *b, const via_btc_txout *o) {
@@ -88,11 +89,12 @@ static void sha_buf(uint8_t out[32], via_buf *b) {
     buf_free(b);
 }
 
-int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
-                            const via_btc_txout *spent, size_t n_spent, uint32_t hash_type,
-                            const via_btc_taproot_ext *ext, via_btc_error *err) {
-    assert(out && tx && (spent || !n_spent));
-    memset(out, 0, 32);
+int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx, size_t idx,
+                           const via_btc_txout *spent, size_t n_spent, uint32_t hash_type,
+                           const via_btc_taproot_ext *ext, via_btc_error *err) {
+    assert(msg && msg_len && tx && (spent || !n_spent));
+    *msg = NULL;
+    *msg_len = 0;
     if (idx >= tx->n_in)
         return via_btc_fail(err, VIA_BTC_EINVAL, "taproot sighash: input %zu of %zu", idx,
                             tx->n_in);
@@ -189,11 +191,25 @@ int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
         buf_u32le(&m, ext->codesep_pos);
     }
     if (m.oom) goto oom;
-    via_btc_tagged_hash(out, "TapSighash", m.data, m.len);
-    buf_free(&m);
+    *msg = m.data; /* never empty: epoch, hash type, version, locktime at least */
+    *msg_len = m.len;
     return VIA_BTC_OK;
 oom:
     buf_free(&t);
     buf_free(&m);
     return via_btc_fail(err, VIA_BTC_ENOMEM, "taproot sighash: out of memory");
+}
+
+int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
+                            const via_btc_txout *spent, size_t n_spent, uint32_t hash_type,
+                            const via_btc_taproot_ext *ext, via_btc_error *err) {
+    assert(out && tx && (spent || !n_spent));
+    memset(out, 0, 32);
+    uint8_t *m;
+    size_t m_len;
+    int rc = via_btc_sigmsg_taproot(&m, &m_len, tx, idx, spent, n_spent, hash_type, ext, err);
+    if (rc) return rc;
+    via_btc_tagged_hash(out, "TapSighash", m, m_len);
+    free(m);
+    return VIA_BTC_OK;
 }

@@ -35,6 +35,12 @@ static void tweak_hash(uint8_t t[32], const uint8_t internal[32], const uint8_t 
     via_btc_tagged_hash(t, "TapTweak", buf, merkle_root ? 64 : 32);
 }
 
+void via_btc_taproot_tweak(uint8_t out[32], const uint8_t internal_xonly[32],
+                           const uint8_t *merkle_root) {
+    assert(out && internal_xonly);
+    tweak_hash(out, internal_xonly, merkle_root);
+}
+
 int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
                                const uint8_t internal_xonly[32], const uint8_t *merkle_root,
                                via_btc_error *err) {

@@ -197,6 +197,14 @@ VIA_BTC_MUST_USE int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *
                                              const via_btc_txout *spent, size_t n_spent,
                                              uint32_t hash_type, const via_btc_taproot_ext *ext,
                                              via_btc_error *err);
+/* The BIP-341 SigMsg (with the leading epoch byte 0x00) that via_btc_sighash_taproot hashes
+ * with the "TapSighash" tag, same arguments and errors. It holds the precomputed
+ * sha_prevouts/sha_amounts/sha_scriptpubkeys/sha_sequences/sha_outputs the hash type uses.
+ * *msg is malloc'd and owned by the caller (free()); NULL with *msg_len = 0 on failure. */
+VIA_BTC_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
+                                            size_t idx, const via_btc_txout *spent,
+                                            size_t n_spent, uint32_t hash_type,
+                                            const via_btc_taproot_ext *ext, via_btc_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Keys and signatures                                                                        */
@@ -245,6 +253,10 @@ void via_btc_tapleaf_hash(uint8_t out[32], uint8_t leaf_version, const uint8_t *
                           size_t script_len);
 /* TapBranch hash of two child hashes (sorted lexicographically first). */
 void via_btc_tapbranch_hash(uint8_t out[32], const uint8_t a[32], const uint8_t b[32]);
+/* The BIP-341 tweak t = H_TapTweak(P || merkle_root) of internal key P; merkle_root NULL for
+ * a key-only output (then t = H_TapTweak(P)). It is not reduced or range-checked here. */
+void via_btc_taproot_tweak(uint8_t out[32], const uint8_t internal_xonly[32],
+                           const uint8_t *merkle_root);
 /* Output key Q = P + H_TapTweak(P || merkle_root) G; merkle_root NULL for a key-only output
  * (BIP-86). parity receives Q's y parity. EINVAL when the internal key is not a point. */
 VIA_BTC_MUST_USE int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
