@@ -22,6 +22,11 @@ int via_field_have_adx = 0;
 __attribute__((constructor)) static void via_field_ctor(void) { via_field_init(); }
 #endif
 
+void via_mont_mul_portable_call(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                const via_modulus *m) {
+    via_mont_mul_portable(r, a, b, m);
+}
+
 void via_wipe(void *p, size_t n) {
     volatile unsigned char *v = (volatile unsigned char *)p;
     while (n--) *v++ = 0;

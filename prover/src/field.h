@@ -256,7 +256,7 @@ static inline void via_mont_mul_portable(uint64_t r[4], const uint64_t a[4], con
  * accumulator registers rotate roles from round to round instead of being moved. Bound: the
  * running value stays below 2p < 2^255, so four limbs plus one spare suffice and no final
  * carry exists. Only call when via_field_have_adx is set (the CPU has BMI2 and ADX). */
-static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+static inline __attribute__((always_inline)) void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                            const via_modulus *m) {
     uint64_t r0, r1, r2, r3, r4, lo, hi, z;
     __asm__("movq 0(%[a]), %%rdx\n\t"
@@ -412,7 +412,7 @@ static inline void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4], c
  * via_mont_mul_portable(a, a) bit for bit (both compute (a^2 + Qp)/2^256 with the unique
  * Q < 2^256, reduced once). Uses 13 registers, so it builds at -O0 with a frame pointer. */
 static const uint64_t via_asm_zero64 = 0;
-static inline void via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4],
+static inline __attribute__((always_inline)) void via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4],
                                            const via_modulus *m) {
     uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi;
     __asm__("movq 0(%[a]), %%rdx\n\t"
@@ -555,25 +555,38 @@ static inline void via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4],
 }
 #endif
 
-static inline void via_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                                const via_modulus *m) {
+/* Out-of-line portable multiplication (field.c): the fallback branch stays a call so that
+ * only the fast path is copied into every caller. */
+void via_mont_mul_portable_call(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                                const via_modulus *m);
+
+/* always_inline: left to itself GCC outlines these (the asm makes them look large), and the
+ * call and spills around every multiplication cost more than a third of an MSM. */
+static inline __attribute__((always_inline)) void via_mont_mul(uint64_t r[4], const uint64_t a[4],
+                                                               const uint64_t b[4],
+                                                               const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
-    if (via_field_have_adx) {
+    if (__builtin_expect(via_field_have_adx, 1)) {
         via_mont_mul_adx_inline(r, a, b, m);
         return;
     }
-#endif
+    via_mont_mul_portable_call(r, a, b, m);
+#else
     via_mont_mul_portable(r, a, b, m);
+#endif
 }
 
-static inline void via_mont_sqr(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+static inline __attribute__((always_inline)) void via_mont_sqr(uint64_t r[4], const uint64_t a[4],
+                                                               const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
-    if (via_field_have_adx) {
+    if (__builtin_expect(via_field_have_adx, 1)) {
         via_mont_sqr_adx_inline(r, a, m);
         return;
     }
-#endif
+    via_mont_mul_portable_call(r, a, a, m);
+#else
     via_mont_mul_portable(r, a, a, m);
+#endif
 }
 
 /* ---- typed wrappers, one set per field ---- */

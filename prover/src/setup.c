@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "binfile.h"
@@ -878,31 +877,13 @@ int via_setup_contribute_with_secret(via_zkey *z, const char *name, const uint64
     return VIA_OK;
 }
 
-/* A uniform scalar in [1, r) from getrandom (rejection sampling on 254-bit draws). */
+/* A uniform scalar in [1, r) from the OS CSPRNG (the same draw Groth16 uses for r and s). */
 static int random_scalar(uint64_t k[4], via_error *err) {
-    uint8_t buf[32];
-    for (int tries = 0; tries < 1000; tries++) {
-        size_t got = 0;
-        while (got < sizeof buf) {
-            ssize_t r = getrandom(buf + got, sizeof buf - got, 0);
-            if (r < 0) {
-                if (errno == EINTR) continue;
-                via_wipe(buf, sizeof buf);
-                return via_fail(err, VIA_EIO, "contribution: getrandom failed: %s",
-                                strerror(errno));
-            }
-            got += (size_t)r;
-        }
-        via_limbs_from_bytes_le(k, buf);
-        k[3] &= ((uint64_t)1 << 62) - 1;
-        if ((k[0] | k[1] | k[2] | k[3]) != 0 && via_limbs_lt(k, via_fr_mod.p)) {
-            via_wipe(buf, sizeof buf);
-            return VIA_OK;
-        }
-    }
-    via_wipe(buf, sizeof buf);
-    via_wipe(k, 32);
-    return via_fail(err, VIA_EIO, "contribution: the OS random source gives no usable bytes");
+    via_scalar v;
+    int rc = via_random_scalar(&v, err);
+    if (rc == VIA_OK) memcpy(k, v.l, sizeof v.l);
+    via_wipe(&v, sizeof v);
+    return rc;
 }
 
 int via_setup_contribute(via_zkey *z, const char *name, uint8_t contribution_hash[64],

@@ -10,53 +10,16 @@
 
 /* ---------------- Fq2 ---------------- */
 
-void via_fq2_add(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
-    via_fq_add(&r->c0, &a->c0, &b->c0);
-    via_fq_add(&r->c1, &a->c1, &b->c1);
-}
 
-void via_fq2_sub(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
-    via_fq_sub(&r->c0, &a->c0, &b->c0);
-    via_fq_sub(&r->c1, &a->c1, &b->c1);
-}
 
-void via_fq2_dbl(via_fq2 *r, const via_fq2 *a) {
-    via_fq_dbl(&r->c0, &a->c0);
-    via_fq_dbl(&r->c1, &a->c1);
-}
 
-void via_fq2_neg(via_fq2 *r, const via_fq2 *a) {
-    via_fq_neg(&r->c0, &a->c0);
-    via_fq_neg(&r->c1, &a->c1);
-}
 
 void via_fq2_conj(via_fq2 *r, const via_fq2 *a) {
     r->c0 = a->c0;
     via_fq_neg(&r->c1, &a->c1);
 }
 
-void via_fq2_mul(via_fq2 *r, const via_fq2 *a, const via_fq2 *b) {
-    /* (a0 + a1 i)(b0 + b1 i) = a0b0 - a1b1 + ((a0+a1)(b0+b1) - a0b0 - a1b1) i */
-    via_fq t0, t1, s0, s1;
-    via_fq_mul(&t0, &a->c0, &b->c0);
-    via_fq_mul(&t1, &a->c1, &b->c1);
-    via_fq_add(&s0, &a->c0, &a->c1);
-    via_fq_add(&s1, &b->c0, &b->c1);
-    via_fq_mul(&s0, &s0, &s1);
-    via_fq_sub(&r->c0, &t0, &t1);
-    via_fq_sub(&s0, &s0, &t0);
-    via_fq_sub(&r->c1, &s0, &t1);
-}
 
-void via_fq2_sqr(via_fq2 *r, const via_fq2 *a) {
-    /* (a0 + a1 i)^2 = (a0+a1)(a0-a1) + 2 a0 a1 i */
-    via_fq s, d, m;
-    via_fq_add(&s, &a->c0, &a->c1);
-    via_fq_sub(&d, &a->c0, &a->c1);
-    via_fq_mul(&m, &a->c0, &a->c1);
-    via_fq_mul(&r->c0, &s, &d);
-    via_fq_dbl(&r->c1, &m);
-}
 
 void via_fq2_mul_fq(via_fq2 *r, const via_fq2 *a, const via_fq *b) {
     via_fq_mul(&r->c0, &a->c0, b);
@@ -92,21 +55,8 @@ void via_fq2_inv(via_fq2 *r, const via_fq2 *a) {
     via_fq_neg(&r->c1, &t);
 }
 
-int via_fq2_is_zero(const via_fq2 *a) {
-    return via_fq_is_zero(&a->c0) & via_fq_is_zero(&a->c1);
-}
 int via_fq2_is_one(const via_fq2 *a) {
     return via_fq_is_one(&a->c0) & via_fq_is_zero(&a->c1);
-}
-int via_fq2_eq(const via_fq2 *a, const via_fq2 *b) {
-    return via_fq_eq(&a->c0, &b->c0) & via_fq_eq(&a->c1, &b->c1);
-}
-void via_fq2_set_zero(via_fq2 *r) {
-    memset(r, 0, sizeof *r);
-}
-void via_fq2_set_one(via_fq2 *r) {
-    via_fq_set_one(&r->c0);
-    via_fq_set_zero(&r->c1);
 }
 void via_fq2_cmov(via_fq2 *r, const via_fq2 *a, const via_fq2 *b, uint64_t flag) {
     via_fq_cmov(&r->c0, &a->c0, &b->c0, flag);
