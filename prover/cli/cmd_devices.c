@@ -20,11 +20,20 @@ static int host_msm(void *ctx, via_g1 *out, const via_g1_affine *bases, const vi
     return via_host_msm_g1(*(via_backend *)ctx, out, bases, scalars, n, err);
 }
 
+/* name NULL (no --backend, no VIA_BACKEND): CUDA when a device exists, else the CPU, without
+ * probing OpenCL: loading every OpenCL ICD (PoCL brings LLVM and preallocates tens of MB)
+ * would cost start-up time and memory on every prove. --backend auto also considers OpenCL
+ * GPUs. */
 int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err) {
     static via_groth16_backend be;
     *out = NULL;
-    int rc = via_host_backend_select(&chosen, name ? name : "auto", err);
-    if (rc) return rc;
+    int rc;
+    if (!name) {
+        via_error ignored = {{0}};
+        if (via_host_backend_select(&chosen, "cuda", &ignored) != VIA_OK) return VIA_OK;
+    } else if ((rc = via_host_backend_select(&chosen, name, err)) != VIA_OK) {
+        return rc;
+    }
     if (chosen == VIA_BACKEND_CPU) return VIA_OK;
     be.coset = host_coset;
     be.msm_g1 = host_msm;

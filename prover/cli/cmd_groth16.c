@@ -18,8 +18,9 @@ static const char prove_help[] =
     "Makes a Groth16 proof with a snarkjs .zkey and a circom/snarkjs .wtns (rapidsnark's\n"
     "argument order). Writes proof.json and public.json as snarkjs does. The blinding\n"
     "scalars r and s come from the OS random source and are wiped after use.\n"
-    "--backend picks where the NTTs and G1 MSMs run (default auto: CUDA if a device exists,\n"
-    "else an OpenCL GPU, else the CPU); every backend computes the same bytes.\n";
+    "--backend picks where the NTTs and G1 MSMs run: auto (CUDA if a device exists, else an\n"
+    "OpenCL GPU, else the CPU), cpu, cuda or opencl; env VIA_BACKEND. Without it: CUDA if a\n"
+    "device exists, else the CPU (OpenCL is not probed). Every backend computes the same bytes.\n";
 
 int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err);
 int via_cli_cmd_devices(int argc, char **argv);

@@ -176,17 +176,31 @@ static int parse_coefs(via_zkey *z, const via_binfile *bf, via_error *err) {
             err, VIA_EFORMAT,
             "%s: section 4 (coefficients): size %llu bytes, expected %llu for %u entries", bf->name,
             (unsigned long long)s->size, (unsigned long long)want, n);
-    uint8_t *raw;
-    rc = via_binfile_read_section(bf, s, &raw, err);
-    if (rc) return rc;
     via_zkey_coef *c = via_malloc_big((size_t)n * sizeof *c);
-    if (!c) {
-        via_free_big(raw);
+    if (!c)
         return via_fail(err, VIA_ENOMEM, "%s: section 4 (coefficients): cannot allocate %u entries",
                         bf->name, n);
+    /* Streamed through a small buffer: the raw section is never held next to the decoded
+     * entries, which keeps a prove's peak memory near the key's size. */
+    enum { CHUNK = 4096 };
+    uint8_t *raw = via_malloc_big((size_t)CHUNK * COEF_ENTRY);
+    if (!raw) {
+        via_free_big(c);
+        return via_fail(err, VIA_ENOMEM, "%s: section 4 (coefficients): cannot allocate a buffer",
+                        bf->name);
     }
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *e = raw + 4 + (uint64_t)i * COEF_ENTRY;
+        if (i % CHUNK == 0) {
+            uint32_t k = n - i < CHUNK ? n - i : CHUNK;
+            rc = via_binfile_read(bf, s, 4 + (uint64_t)i * COEF_ENTRY, raw,
+                                  (uint64_t)k * COEF_ENTRY, err);
+            if (rc) {
+                via_free_big(c);
+                via_free_big(raw);
+                return rc;
+            }
+        }
+        const uint8_t *e = raw + (uint64_t)(i % CHUNK) * COEF_ENTRY;
         c[i].matrix = via_le32(e);
         c[i].row = via_le32(e + 4);
         c[i].signal = via_le32(e + 8);
