@@ -22,8 +22,18 @@ static unsigned digit(const via_scalar *s, unsigned w, unsigned c) {
     return (unsigned)(v & (((uint64_t)1 << c) - 1));
 }
 
-int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_bases,
-                       const via_scalar *h_scalars, size_t n, via_error *err) {
+/* Whether base i is the point at infinity (dropped from the plan). */
+typedef int (*base_is_inf_fn)(const void *bases, size_t i);
+
+static int g1_base_is_inf(const void *bases, size_t i) {
+    return via_g1_affine_is_inf((const via_g1_affine *)bases + i);
+}
+static int g2_base_is_inf(const void *bases, size_t i) {
+    return via_g2_affine_is_inf((const via_g2_affine *)bases + i);
+}
+
+static int plan_build(via_msm_plan *plan, base_is_inf_fn is_inf, const void *h_bases,
+                      const via_scalar *h_scalars, size_t n, via_error *err) {
     memset(plan, 0, sizeof(*plan));
     for (size_t i = 0; i < n; i++)
         if (!via_limbs_lt(h_scalars[i].l, via_fr_mod.p))
@@ -41,7 +51,7 @@ int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_bases,
     if (!plan->offs || !fill) goto oom;
     /* counting sort; digit 0 contributes nothing and infinity bases are dropped */
     for (size_t i = 0; i < n; i++) {
-        if (via_g1_affine_is_inf(&h_bases[i])) continue;
+        if (is_inf(h_bases, i)) continue;
         for (unsigned w = 0; w < plan->nwin; w++) {
             unsigned d = digit(&h_scalars[i], w, plan->c);
             if (d) plan->offs[(size_t)w * plan->nbuckets + d + 1]++;
@@ -53,7 +63,7 @@ int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_bases,
     plan->idx = via_malloc_big((plan->nidx ? plan->nidx : 1) * sizeof(uint32_t));
     if (!plan->idx) goto oom;
     for (size_t i = 0; i < n; i++) {
-        if (via_g1_affine_is_inf(&h_bases[i])) continue;
+        if (is_inf(h_bases, i)) continue;
         for (unsigned w = 0; w < plan->nwin; w++) {
             unsigned d = digit(&h_scalars[i], w, plan->c);
             if (d) {
@@ -68,6 +78,16 @@ oom:
     free(fill);
     via_msm_plan_free(plan);
     return via_fail(err, VIA_ENOMEM, "MSM bucket index for %zu points", n);
+}
+
+int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_bases,
+                       const via_scalar *h_scalars, size_t n, via_error *err) {
+    return plan_build(plan, g1_base_is_inf, h_bases, h_scalars, n, err);
+}
+
+int via_msm_plan_build_g2(via_msm_plan *plan, const via_g2_affine *h_bases,
+                          const via_scalar *h_scalars, size_t n, via_error *err) {
+    return plan_build(plan, g2_base_is_inf, h_bases, h_scalars, n, err);
 }
 
 void via_msm_plan_combine(const via_msm_plan *plan, via_g1 *out, const via_g1 *segs) {
@@ -90,6 +110,31 @@ void via_msm_plan_combine(const via_msm_plan *plan, via_g1 *out, const via_g1 *s
                 via_g1_mul_var(&t, running, k);
             }
             via_g1_add(&acc, &acc, &t);
+        }
+    }
+    *out = acc;
+}
+
+void via_msm_plan_combine_g2(const via_msm_plan *plan, via_g2 *out, const via_g2 *segs) {
+    const size_t nseg = plan->nbuckets / plan->seg_len;
+    via_g2 acc;
+    via_g2_set_inf(&acc);
+    for (unsigned w = plan->nwin; w-- > 0;) {
+        for (unsigned k = 0; k < plan->c; k++)
+            via_g2_dbl(&acc, &acc);
+        for (size_t s = 0; s < nseg; s++) {
+            const via_g2 *sum = &segs[2 * (w * nseg + s)];
+            const via_g2 *running = &segs[2 * (w * nseg + s) + 1];
+            via_g2_add(&acc, &acc, sum);
+            uint64_t lo = (uint64_t)s * plan->seg_len;
+            via_g2 t;
+            if (lo == 0) {
+                via_g2_neg(&t, running); /* bucket b sits at offset b + 1 - 1 */
+            } else {
+                uint64_t k[4] = {lo - 1, 0, 0, 0};
+                via_g2_mul_var(&t, running, k);
+            }
+            via_g2_add(&acc, &acc, &t);
         }
     }
     *out = acc;

@@ -31,5 +31,9 @@ VIA_MUST_USE int via_msm_plan_build(via_msm_plan *plan, const via_g1_affine *h_b
 /* out = sum over windows (from the top, c doublings apart) of sum over segments of
  * seg_sum + (lo - 1) seg_running, with segs[2 g], segs[2 g + 1] as the device wrote them. */
 void via_msm_plan_combine(const via_msm_plan *plan, via_g1 *out, const via_g1 *segs);
+/* The same for G2 bases (infinity bases dropped) and G2 segment sums. */
+VIA_MUST_USE int via_msm_plan_build_g2(via_msm_plan *plan, const via_g2_affine *h_bases,
+                                       const via_scalar *h_scalars, size_t n, via_error *err);
+void via_msm_plan_combine_g2(const via_msm_plan *plan, via_g2 *out, const via_g2 *segs);
 void via_msm_plan_free(via_msm_plan *plan);
 #endif

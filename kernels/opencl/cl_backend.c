@@ -26,14 +26,19 @@
 #include "util.h"
 
 extern const char via_cl_source[];
+extern const char via_cl_source_g2[];
 
 struct via_cl {
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
     cl_program program;
-    cl_kernel k_bitrev, k_stage, k_bucket_acc, k_bucket_reduce;
+    cl_kernel k_bitrev, k_stage, k_bucket_acc, k_bucket_reduce, k_h_mul, k_h_finish;
+    cl_program program_g2; /* G2 MSM, built on first use */
+    cl_kernel k_g2_acc, k_g2_reduce;
     cl_mem twiddles[2][VIA_FR_TWO_ADICITY + 1]; /* [inverse][log2n], built on first use */
+    cl_mem coset_tab;     /* g^j / n for the last coset size used */
+    unsigned coset_log2n; /* its log2n (valid when coset_tab is set) */
     size_t max_alloc;
     char name[256];
 };
@@ -157,13 +162,35 @@ void via_cl_close(via_cl *cl) {
     for (int inv = 0; inv < 2; inv++)
         for (int k = 0; k <= VIA_FR_TWO_ADICITY; k++)
             if (cl->twiddles[inv][k]) clReleaseMemObject(cl->twiddles[inv][k]);
-    cl_kernel ks[] = {cl->k_bitrev, cl->k_stage, cl->k_bucket_acc, cl->k_bucket_reduce};
+    if (cl->coset_tab) clReleaseMemObject(cl->coset_tab);
+    cl_kernel ks[] = {cl->k_bitrev,   cl->k_stage,      cl->k_bucket_acc, cl->k_bucket_reduce,
+                      cl->k_h_mul,    cl->k_h_finish,   cl->k_g2_acc,     cl->k_g2_reduce};
     for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++)
         if (ks[i]) clReleaseKernel(ks[i]);
     if (cl->program) clReleaseProgram(cl->program);
+    if (cl->program_g2) clReleaseProgram(cl->program_g2);
     if (cl->queue) clReleaseCommandQueue(cl->queue);
     if (cl->context) clReleaseContext(cl->context);
     free(cl);
+}
+
+/* Creates and builds a program from embedded source; on a build failure err holds the start
+ * of the build log. */
+static int build_program(via_cl *cl, cl_program *out, const char *src, const char *what,
+                         via_error *err) {
+    cl_int e;
+    *out = clCreateProgramWithSource(cl->context, 1, &src, NULL, &e);
+    if (e != CL_SUCCESS)
+        return via_fail(err, VIA_EDEVICE, "OpenCL clCreateProgramWithSource(%s) failed with error %d",
+                        what, (int)e);
+    e = clBuildProgram(*out, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
+    if (e != CL_SUCCESS) {
+        char log[400] = "";
+        clGetProgramBuildInfo(*out, cl->device, CL_PROGRAM_BUILD_LOG, sizeof(log) - 1, log, NULL);
+        return via_fail(err, VIA_EDEVICE, "OpenCL %s kernel build failed on %s (error %d): %s", what,
+                        cl->name, (int)e, log);
+    }
+    return VIA_OK;
 }
 
 int via_cl_open(via_cl **out, via_cl_want want, via_error *err) {
@@ -189,18 +216,7 @@ int via_cl_open(via_cl **out, via_cl_want want, via_error *err) {
     CL_TRY(e, "clCreateContext");
     cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &e);
     CL_TRY(e, "clCreateCommandQueue");
-    const char *src = via_cl_source;
-    cl->program = clCreateProgramWithSource(cl->context, 1, &src, NULL, &e);
-    CL_TRY(e, "clCreateProgramWithSource");
-    e = clBuildProgram(cl->program, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
-    if (e != CL_SUCCESS) {
-        char log[400] = "";
-        clGetProgramBuildInfo(cl->program, cl->device, CL_PROGRAM_BUILD_LOG, sizeof(log) - 1, log,
-                              NULL);
-        rc = via_fail(err, VIA_EDEVICE, "OpenCL kernel build failed on %s (error %d): %s", cl->name,
-                      (int)e, log);
-        goto done;
-    }
+    if ((rc = build_program(cl, &cl->program, via_cl_source, "NTT/G1", err))) goto done;
     cl->k_bitrev = clCreateKernel(cl->program, "via_ntt_bitrev_scale", &e);
     CL_TRY(e, "clCreateKernel(via_ntt_bitrev_scale)");
     cl->k_stage = clCreateKernel(cl->program, "via_ntt_stage", &e);
@@ -209,6 +225,10 @@ int via_cl_open(via_cl **out, via_cl_want want, via_error *err) {
     CL_TRY(e, "clCreateKernel(via_msm_bucket_acc)");
     cl->k_bucket_reduce = clCreateKernel(cl->program, "via_msm_bucket_reduce", &e);
     CL_TRY(e, "clCreateKernel(via_msm_bucket_reduce)");
+    cl->k_h_mul = clCreateKernel(cl->program, "via_h_mul", &e);
+    CL_TRY(e, "clCreateKernel(via_h_mul)");
+    cl->k_h_finish = clCreateKernel(cl->program, "via_h_finish", &e);
+    CL_TRY(e, "clCreateKernel(via_h_finish)");
 done:
     if (rc) {
         via_cl_close(cl);
@@ -285,83 +305,295 @@ done:
     return rc;
 }
 
-int via_cl_ntt(via_cl *cl, via_fr *h_a, unsigned log2n, via_cl_ntt_op op, via_error *err) {
-    assert(cl && h_a);
+/* The table g^j / n, j < n, for the coset transform of size 2^log2n (the last size used is
+ * kept on the device). */
+static int coset_table(via_cl *cl, cl_mem *out, unsigned log2n, via_error *err) {
+    int rc = VIA_OK;
+    cl_int e;
+    if (!cl->coset_tab || cl->coset_log2n != log2n) {
+        if (cl->coset_tab) clReleaseMemObject(cl->coset_tab);
+        cl->coset_tab = NULL;
+        size_t n = (size_t)1 << log2n;
+        via_fr *table = via_malloc_big(n * sizeof(via_fr));
+        if (!table) return via_fail(err, VIA_ENOMEM, "coset table for 2^%u", log2n);
+        via_fr g;
+        via_ntt_coset_gen(&g, log2n);
+        via_fr_set_u64(&table[0], (uint64_t)n);
+        via_fr_inv(&table[0], &table[0]);
+        for (size_t j = 1; j < n; j++)
+            via_fr_mul(&table[j], &table[j - 1], &g);
+        cl->coset_tab = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                       n * sizeof(via_fr), table, &e);
+        via_free_big(table);
+        CL_TRY(e, "clCreateBuffer(coset table)");
+        cl->coset_log2n = log2n;
+    }
+done:
+    *out = cl->coset_tab;
+    return rc;
+}
+
+/* The transform op on device buffer a (2^log2n elements, log2n >= 1) with scratch b of the
+ * same size; *result is the buffer holding the output (a for the coset op, b otherwise). */
+static int ntt_on_device(via_cl *cl, cl_mem a, cl_mem b, unsigned log2n, via_cl_ntt_op op,
+                         cl_mem *result, via_error *err) {
+    int rc = VIA_OK;
+    cl_int e;
+    cl_mem scale = NULL;
+    *result = b;
+    if (op == VIA_CL_NTT_FORWARD) {
+        /* the scale buffer is not read in mode 0, but a valid object must be bound */
+        if ((rc = run_bitrev(cl, b, a, a, log2n, 0, err))) goto done;
+        if ((rc = run_stages(cl, b, log2n, 0, err))) goto done;
+    } else if (op == VIA_CL_NTT_INVERSE) {
+        via_fr n_inv;
+        via_fr_set_u64(&n_inv, (uint64_t)1 << log2n);
+        via_fr_inv(&n_inv, &n_inv);
+        scale = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(via_fr),
+                               &n_inv, &e);
+        CL_TRY(e, "clCreateBuffer(1/n)");
+        if ((rc = run_bitrev(cl, b, a, scale, log2n, 1, err))) goto done;
+        if ((rc = run_stages(cl, b, log2n, 1, err))) goto done;
+        /* the kernels read scale asynchronously: finish before releasing it */
+        CL_TRY(clFinish(cl->queue), "clFinish(inverse NTT)");
+    } else {
+        /* iNTT, then coefficient j times g^j / n fused into the second permutation, NTT */
+        cl_mem tab = NULL;
+        if ((rc = coset_table(cl, &tab, log2n, err))) goto done;
+        if ((rc = run_bitrev(cl, b, a, a, log2n, 0, err))) goto done;
+        if ((rc = run_stages(cl, b, log2n, 1, err))) goto done;
+        if ((rc = run_bitrev(cl, a, b, tab, log2n, 2, err))) goto done;
+        if ((rc = run_stages(cl, a, log2n, 0, err))) goto done;
+        *result = a;
+    }
+done:
+    if (scale) clReleaseMemObject(scale);
+    return rc;
+}
+
+static int check_ntt_size(via_cl *cl, unsigned log2n, via_error *err) {
     if (log2n > VIA_FR_TWO_ADICITY)
         return via_fail(err, VIA_EINVAL, "NTT size 2^%u is above the maximum 2^%u", log2n,
                         VIA_FR_TWO_ADICITY);
-    if (op != VIA_CL_NTT_FORWARD && op != VIA_CL_NTT_INVERSE && op != VIA_CL_NTT_COSET)
-        return via_fail(err, VIA_EINVAL, "unknown NTT operation %d", (int)op);
-    size_t n = (size_t)1 << log2n;
-    size_t bytes = n * sizeof(via_fr);
+    size_t bytes = ((size_t)1 << log2n) * sizeof(via_fr);
     if (bytes > cl->max_alloc)
         return via_fail(err, VIA_EINVAL,
-                        "NTT of 2^%u (%zu bytes) exceeds the device's %zu-byte "
-                        "allocation limit",
+                        "vectors of 2^%u (%zu bytes) exceed the device's %zu-byte allocation limit",
                         log2n, bytes, cl->max_alloc);
-    if (log2n == 0) {
-        /* size 1: every transform is the identity (1/n = 1, and g^0 = 1) */
-        return VIA_OK;
-    }
-    int rc = VIA_OK;
+    return VIA_OK;
+}
+
+int via_cl_ntt(via_cl *cl, via_fr *h_a, unsigned log2n, via_cl_ntt_op op, via_error *err) {
+    assert(cl && h_a);
+    int rc = check_ntt_size(cl, log2n, err);
+    if (rc) return rc;
+    if (op != VIA_CL_NTT_FORWARD && op != VIA_CL_NTT_INVERSE && op != VIA_CL_NTT_COSET)
+        return via_fail(err, VIA_EINVAL, "unknown NTT operation %d", (int)op);
+    if (log2n == 0) return VIA_OK; /* size 1: every transform is the identity (1/n = g^0 = 1) */
+    size_t bytes = ((size_t)1 << log2n) * sizeof(via_fr);
     cl_int e;
-    cl_mem a = NULL, b = NULL, scale = NULL;
-    via_fr *table = NULL;
+    cl_mem a = NULL, b = NULL, result;
     a = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
     CL_TRY(e, "clCreateBuffer(a)");
     b = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
     CL_TRY(e, "clCreateBuffer(b)");
     CL_TRY(clEnqueueWriteBuffer(cl->queue, a, CL_FALSE, 0, bytes, h_a, 0, NULL, NULL),
            "clEnqueueWriteBuffer(a)");
-
-    /* 1/n in Montgomery form, from the CPU code */
-    via_fr n_inv;
-    via_fr_set_u64(&n_inv, (uint64_t)n);
-    via_fr_inv(&n_inv, &n_inv);
-
-    cl_mem result = b;
-    if (op == VIA_CL_NTT_FORWARD) {
-        /* the scale buffer is not read in mode 0, but a valid object must be bound */
-        if ((rc = run_bitrev(cl, b, a, a, log2n, 0, err))) goto done;
-        if ((rc = run_stages(cl, b, log2n, 0, err))) goto done;
-    } else if (op == VIA_CL_NTT_INVERSE) {
-        scale = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(via_fr),
-                               &n_inv, &e);
-        CL_TRY(e, "clCreateBuffer(1/n)");
-        if ((rc = run_bitrev(cl, b, a, scale, log2n, 1, err))) goto done;
-        if ((rc = run_stages(cl, b, log2n, 1, err))) goto done;
-    } else {
-        /* iNTT, then coefficient j times g^j / n fused into the second permutation, NTT */
-        table = via_malloc_big(bytes);
-        if (!table) {
-            rc = via_fail(err, VIA_ENOMEM, "coset table for 2^%u", log2n);
-            goto done;
-        }
-        via_fr g;
-        via_ntt_coset_gen(&g, log2n);
-        table[0] = n_inv;
-        for (size_t j = 1; j < n; j++)
-            via_fr_mul(&table[j], &table[j - 1], &g);
-        scale =
-            clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, table, &e);
-        CL_TRY(e, "clCreateBuffer(coset table)");
-        if ((rc = run_bitrev(cl, b, a, a, log2n, 0, err))) goto done;
-        if ((rc = run_stages(cl, b, log2n, 1, err))) goto done;
-        if ((rc = run_bitrev(cl, a, b, scale, log2n, 2, err))) goto done;
-        if ((rc = run_stages(cl, a, log2n, 0, err))) goto done;
-        result = a;
-    }
+    if ((rc = ntt_on_device(cl, a, b, log2n, op, &result, err))) goto done;
     CL_TRY(clEnqueueReadBuffer(cl->queue, result, CL_TRUE, 0, bytes, h_a, 0, NULL, NULL),
            "clEnqueueReadBuffer(result)");
 done:
     if (a) clReleaseMemObject(a);
     if (b) clReleaseMemObject(b);
-    if (scale) clReleaseMemObject(scale);
-    via_free_big(table);
+    return rc;
+}
+
+/* ---- H computation ---- */
+
+static int set_args(cl_kernel k, const char *name, int nargs, const size_t *sizes,
+                    const void *const *vals, via_error *err) {
+    for (int i = 0; i < nargs; i++) {
+        cl_int e = clSetKernelArg(k, (cl_uint)i, sizes[i], vals[i]);
+        if (e != CL_SUCCESS)
+            return via_fail(err, VIA_EDEVICE, "OpenCL clSetKernelArg(%s, %d) failed with error %d",
+                            name, i, (int)e);
+    }
+    return VIA_OK;
+}
+
+int via_cl_h_elementwise(via_cl *cl, via_fr *h_a, const via_fr *h_b, via_fr *h_c, size_t n,
+                         via_cl_h_op op, via_error *err) {
+    assert(cl && (n == 0 || (h_a && h_b && h_c)));
+    if (op != VIA_CL_H_MUL && op != VIA_CL_H_FINISH)
+        return via_fail(err, VIA_EINVAL, "unknown H operation %d", (int)op);
+    if (n == 0) return VIA_OK;
+    size_t bytes = n * sizeof(via_fr);
+    if (n > UINT32_MAX || bytes > cl->max_alloc)
+        return via_fail(err, VIA_EINVAL,
+                        "H vectors of %zu elements exceed the device's %zu-byte allocation limit",
+                        n, cl->max_alloc);
+    int rc = VIA_OK;
+    cl_int e;
+    cl_mem a = NULL, b = NULL, c = NULL, r2 = NULL;
+    a = clCreateBuffer(cl->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, h_a, &e);
+    CL_TRY(e, "clCreateBuffer(a)");
+    b = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, (void *)h_b,
+                       &e);
+    CL_TRY(e, "clCreateBuffer(b)");
+    c = clCreateBuffer(cl->context,
+                       op == VIA_CL_H_MUL ? CL_MEM_WRITE_ONLY
+                                          : (CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR),
+                       bytes, op == VIA_CL_H_MUL ? NULL : h_c, &e);
+    CL_TRY(e, "clCreateBuffer(c)");
+    cl_uint count = (cl_uint)n;
+    if (op == VIA_CL_H_MUL) {
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_uint)};
+        const void *v[] = {&c, &a, &b, &count};
+        if ((rc = set_args(cl->k_h_mul, "via_h_mul", 4, sz, v, err))) goto done;
+        CL_TRY(enqueue_1d(cl, cl->k_h_mul, n), "clEnqueueNDRangeKernel(via_h_mul)");
+        CL_TRY(clEnqueueReadBuffer(cl->queue, c, CL_TRUE, 0, bytes, h_c, 0, NULL, NULL),
+               "clEnqueueReadBuffer(c)");
+    } else {
+        r2 = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(via_fr),
+                            (void *)via_fr_mod.r2, &e);
+        CL_TRY(e, "clCreateBuffer(R^2)");
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem),
+                       sizeof(cl_uint)};
+        const void *v[] = {&a, &b, &c, &r2, &count};
+        if ((rc = set_args(cl->k_h_finish, "via_h_finish", 5, sz, v, err))) goto done;
+        CL_TRY(enqueue_1d(cl, cl->k_h_finish, n), "clEnqueueNDRangeKernel(via_h_finish)");
+        CL_TRY(clEnqueueReadBuffer(cl->queue, a, CL_TRUE, 0, bytes, h_a, 0, NULL, NULL),
+               "clEnqueueReadBuffer(a)");
+    }
+done:
+    if (a) clReleaseMemObject(a);
+    if (b) clReleaseMemObject(b);
+    if (c) clReleaseMemObject(c);
+    if (r2) clReleaseMemObject(r2);
+    return rc;
+}
+
+int via_cl_groth16_h(via_cl *cl, via_fr *h_a, const via_fr *h_b, unsigned log2n,
+                     via_error *err) {
+    assert(cl && h_a && h_b);
+    int rc = check_ntt_size(cl, log2n, err);
+    if (rc) return rc;
+    size_t n = (size_t)1 << log2n, bytes = n * sizeof(via_fr);
+    cl_int e;
+    cl_mem a = NULL, b = NULL, c = NULL, t = NULL, r2 = NULL, res;
+    a = clCreateBuffer(cl->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, h_a, &e);
+    CL_TRY(e, "clCreateBuffer(a)");
+    b = clCreateBuffer(cl->context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, (void *)h_b,
+                       &e);
+    CL_TRY(e, "clCreateBuffer(b)");
+    c = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
+    CL_TRY(e, "clCreateBuffer(c)");
+    t = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &e);
+    CL_TRY(e, "clCreateBuffer(scratch)");
+    r2 = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(via_fr),
+                        (void *)via_fr_mod.r2, &e);
+    CL_TRY(e, "clCreateBuffer(R^2)");
+    cl_uint count = (cl_uint)n;
+    {
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_uint)};
+        const void *v[] = {&c, &a, &b, &count};
+        if ((rc = set_args(cl->k_h_mul, "via_h_mul", 4, sz, v, err))) goto done;
+        CL_TRY(enqueue_1d(cl, cl->k_h_mul, n), "clEnqueueNDRangeKernel(via_h_mul)");
+    }
+    if (log2n > 0) {
+        cl_mem vecs[3] = {a, b, c};
+        for (int k = 0; k < 3; k++) {
+            if ((rc = ntt_on_device(cl, vecs[k], t, log2n, VIA_CL_NTT_COSET, &res, err)))
+                goto done;
+        }
+    }
+    {
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem),
+                       sizeof(cl_uint)};
+        const void *v[] = {&a, &b, &c, &r2, &count};
+        if ((rc = set_args(cl->k_h_finish, "via_h_finish", 5, sz, v, err))) goto done;
+        CL_TRY(enqueue_1d(cl, cl->k_h_finish, n), "clEnqueueNDRangeKernel(via_h_finish)");
+    }
+    CL_TRY(clEnqueueReadBuffer(cl->queue, a, CL_TRUE, 0, bytes, h_a, 0, NULL, NULL),
+           "clEnqueueReadBuffer(h)");
+done:
+    if (a) clReleaseMemObject(a);
+    if (b) clReleaseMemObject(b);
+    if (c) clReleaseMemObject(c);
+    if (t) clReleaseMemObject(t);
+    if (r2) clReleaseMemObject(r2);
     return rc;
 }
 
 /* ---- MSM ---- */
+
+/* Runs the two MSM kernels for a built plan: base_size / point_size are the affine and
+ * Jacobian sizes of the group; the 2 nseg_total segment sums are read into *segs_out
+ * (allocated here with via_malloc_big). */
+static int msm_run(via_cl *cl, cl_kernel k_acc, cl_kernel k_reduce, const void *h_bases,
+                   size_t n, size_t base_size, size_t point_size, const via_msm_plan *plan,
+                   void **segs_out, via_error *err) {
+    const size_t ntot = plan->ntot, nidx = plan->nidx, nseg_total = plan->nseg_total;
+    cl_uint seg_len = plan->seg_len, cc = plan->c, count;
+    int rc = VIA_OK;
+    cl_int e;
+    cl_mem d_bases = NULL, d_idx = NULL, d_offs = NULL, d_buckets = NULL, d_segs = NULL;
+    void *segs = NULL;
+    *segs_out = NULL;
+    if (n * base_size > cl->max_alloc || ntot * point_size > cl->max_alloc)
+        return via_fail(err, VIA_EINVAL,
+                        "MSM of %zu points exceeds the device's %zu-byte allocation limit", n,
+                        cl->max_alloc);
+
+    d_bases = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * base_size,
+                             (void *)h_bases, &e);
+    CL_TRY(e, "clCreateBuffer(bases)");
+    d_idx = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                           (nidx ? nidx : 1) * sizeof(uint32_t), (void *)plan->idx, &e);
+    CL_TRY(e, "clCreateBuffer(bucket index)");
+    d_offs = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                            (ntot + 1) * sizeof(uint32_t), (void *)plan->offs, &e);
+    CL_TRY(e, "clCreateBuffer(bucket offsets)");
+    d_buckets = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, ntot * point_size, NULL, &e);
+    CL_TRY(e, "clCreateBuffer(buckets)");
+    d_segs = clCreateBuffer(cl->context, CL_MEM_WRITE_ONLY, 2 * nseg_total * point_size, NULL, &e);
+    CL_TRY(e, "clCreateBuffer(segments)");
+
+    count = (cl_uint)ntot;
+    {
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_mem),
+                       sizeof(cl_uint)};
+        const void *v[] = {&d_buckets, &d_bases, &d_idx, &d_offs, &count};
+        if ((rc = set_args(k_acc, "bucket accumulation", 5, sz, v, err))) goto done;
+    }
+    CL_TRY(enqueue_1d(cl, k_acc, ntot), "clEnqueueNDRangeKernel(bucket accumulation)");
+    count = (cl_uint)nseg_total;
+    {
+        size_t sz[] = {sizeof(cl_mem), sizeof(cl_mem), sizeof(cl_uint), sizeof(cl_uint),
+                       sizeof(cl_uint)};
+        const void *v[] = {&d_segs, &d_buckets, &cc, &seg_len, &count};
+        if ((rc = set_args(k_reduce, "bucket reduction", 5, sz, v, err))) goto done;
+    }
+    CL_TRY(enqueue_1d(cl, k_reduce, nseg_total), "clEnqueueNDRangeKernel(bucket reduction)");
+    segs = via_malloc_big(2 * nseg_total * point_size);
+    if (!segs) {
+        rc = via_fail(err, VIA_ENOMEM, "MSM segment sums");
+        goto done;
+    }
+    CL_TRY(clEnqueueReadBuffer(cl->queue, d_segs, CL_TRUE, 0, 2 * nseg_total * point_size, segs,
+                               0, NULL, NULL),
+           "clEnqueueReadBuffer(segments)");
+    *segs_out = segs;
+    segs = NULL;
+done:
+    if (d_bases) clReleaseMemObject(d_bases);
+    if (d_idx) clReleaseMemObject(d_idx);
+    if (d_offs) clReleaseMemObject(d_offs);
+    if (d_buckets) clReleaseMemObject(d_buckets);
+    if (d_segs) clReleaseMemObject(d_segs);
+    via_free_big(segs);
+    return rc;
+}
 
 int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                   const via_scalar *h_scalars, size_t n, via_error *err) {
@@ -371,61 +603,49 @@ int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
     via_msm_plan plan;
     int rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
     if (rc) return rc;
-    const unsigned c = plan.c;
-    const size_t ntot = plan.ntot, nidx = plan.nidx, nseg_total = plan.nseg_total;
-    const cl_uint seg_len = plan.seg_len;
-    const uint32_t *idx = plan.idx, *offs = plan.offs;
+    void *segs = NULL;
+    rc = msm_run(cl, cl->k_bucket_acc, cl->k_bucket_reduce, h_bases, n, sizeof(via_g1_affine),
+                 sizeof(via_g1), &plan, &segs, err);
+    if (!rc) via_msm_plan_combine(&plan, out, segs);
+    via_msm_plan_free(&plan);
+    via_free_big(segs);
+    return rc;
+}
+
+/* Builds the G2 program and its kernels on first use. */
+static int g2_program(via_cl *cl, via_error *err) {
+    if (cl->k_g2_reduce) return VIA_OK;
+    int rc = VIA_OK;
     cl_int e;
-    cl_mem d_bases = NULL, d_idx = NULL, d_offs = NULL, d_buckets = NULL, d_segs = NULL;
-    via_g1 *segs = NULL;
-
-    d_bases = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                             n * sizeof(via_g1_affine), (void *)h_bases, &e);
-    CL_TRY(e, "clCreateBuffer(bases)");
-    d_idx = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                           (nidx ? nidx : 1) * sizeof(uint32_t), (void *)idx, &e);
-    CL_TRY(e, "clCreateBuffer(bucket index)");
-    d_offs = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                            (ntot + 1) * sizeof(uint32_t), (void *)offs, &e);
-    CL_TRY(e, "clCreateBuffer(bucket offsets)");
-    d_buckets = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, ntot * sizeof(via_g1), NULL, &e);
-    CL_TRY(e, "clCreateBuffer(buckets)");
-    d_segs =
-        clCreateBuffer(cl->context, CL_MEM_WRITE_ONLY, 2 * nseg_total * sizeof(via_g1), NULL, &e);
-    CL_TRY(e, "clCreateBuffer(segments)");
-
-    CL_TRY(clSetKernelArg(cl->k_bucket_acc, 0, sizeof(cl_mem), &d_buckets), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_acc, 1, sizeof(cl_mem), &d_bases), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_acc, 2, sizeof(cl_mem), &d_idx), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_acc, 3, sizeof(cl_mem), &d_offs), "clSetKernelArg");
-    cl_uint count = (cl_uint)ntot;
-    CL_TRY(clSetKernelArg(cl->k_bucket_acc, 4, sizeof(cl_uint), &count), "clSetKernelArg");
-    CL_TRY(enqueue_1d(cl, cl->k_bucket_acc, ntot), "clEnqueueNDRangeKernel(via_msm_bucket_acc)");
-    cl_uint cc = c;
-    CL_TRY(clSetKernelArg(cl->k_bucket_reduce, 0, sizeof(cl_mem), &d_segs), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_reduce, 1, sizeof(cl_mem), &d_buckets), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_reduce, 2, sizeof(cl_uint), &cc), "clSetKernelArg");
-    CL_TRY(clSetKernelArg(cl->k_bucket_reduce, 3, sizeof(cl_uint), &seg_len), "clSetKernelArg");
-    count = (cl_uint)nseg_total;
-    CL_TRY(clSetKernelArg(cl->k_bucket_reduce, 4, sizeof(cl_uint), &count), "clSetKernelArg");
-    CL_TRY(enqueue_1d(cl, cl->k_bucket_reduce, nseg_total),
-           "clEnqueueNDRangeKernel(via_msm_bucket_reduce)");
-    segs = via_malloc_big(2 * nseg_total * sizeof(via_g1));
-    if (!segs) {
-        rc = via_fail(err, VIA_ENOMEM, "MSM segment sums");
-        goto done;
+    if (!cl->program_g2 &&
+        (rc = build_program(cl, &cl->program_g2, via_cl_source_g2, "G2", err))) {
+        if (cl->program_g2) clReleaseProgram(cl->program_g2);
+        cl->program_g2 = NULL;
+        return rc;
     }
-    CL_TRY(clEnqueueReadBuffer(cl->queue, d_segs, CL_TRUE, 0, 2 * nseg_total * sizeof(via_g1), segs,
-                               0, NULL, NULL),
-           "clEnqueueReadBuffer(segments)");
-
-    via_msm_plan_combine(&plan, out, segs);
+    if (!cl->k_g2_acc) {
+        cl->k_g2_acc = clCreateKernel(cl->program_g2, "via_msm_g2_bucket_acc", &e);
+        CL_TRY(e, "clCreateKernel(via_msm_g2_bucket_acc)");
+    }
+    cl->k_g2_reduce = clCreateKernel(cl->program_g2, "via_msm_g2_bucket_reduce", &e);
+    CL_TRY(e, "clCreateKernel(via_msm_g2_bucket_reduce)");
 done:
-    if (d_bases) clReleaseMemObject(d_bases);
-    if (d_idx) clReleaseMemObject(d_idx);
-    if (d_offs) clReleaseMemObject(d_offs);
-    if (d_buckets) clReleaseMemObject(d_buckets);
-    if (d_segs) clReleaseMemObject(d_segs);
+    return rc;
+}
+
+int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
+                  const via_scalar *h_scalars, size_t n, via_error *err) {
+    assert(cl && out && (n == 0 || (h_bases && h_scalars)));
+    via_g2_set_inf(out);
+    if (n == 0) return VIA_OK;
+    via_msm_plan plan;
+    int rc = via_msm_plan_build_g2(&plan, h_bases, h_scalars, n, err);
+    if (rc) return rc;
+    void *segs = NULL;
+    if (!(rc = g2_program(cl, err)))
+        rc = msm_run(cl, cl->k_g2_acc, cl->k_g2_reduce, h_bases, n, sizeof(via_g2_affine),
+                     sizeof(via_g2), &plan, &segs, err);
+    if (!rc) via_msm_plan_combine_g2(&plan, out, segs);
     via_msm_plan_free(&plan);
     via_free_big(segs);
     return rc;

@@ -64,4 +64,29 @@ VIA_MUST_USE int via_cl_ntt(via_cl *cl, via_fr *h_a, unsigned log2n, via_cl_ntt_
 VIA_MUST_USE int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                                const via_scalar *h_scalars, size_t n, via_error *err);
 
+/* out = sum h_scalars[i] * h_bases[i] in G2, as via_msm_g2 (same rules as via_cl_msm_g1).
+ * The G2 kernels are a second program, built on the first call (VIA_EDEVICE with the build
+ * log's start when that fails). */
+VIA_MUST_USE int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
+                               const via_scalar *h_scalars, size_t n, via_error *err);
+
+/* The element-wise steps of the Groth16 H computation (prover/src/groth16.c):
+ *   VIA_CL_H_MUL:    h_c[i] = h_a[i] * h_b[i] (Montgomery product; h_a, h_b unchanged)
+ *   VIA_CL_H_FINISH: h_a[i] = mont(mont(h_a[i], h_b[i]) - h_c[i], R^2 mod r), the canonical
+ *                    scalar h_worker writes (h_b, h_c unchanged). */
+typedef enum {
+    VIA_CL_H_MUL = 0,
+    VIA_CL_H_FINISH = 1,
+} via_cl_h_op;
+VIA_MUST_USE int via_cl_h_elementwise(via_cl *cl, via_fr *h_a, const via_fr *h_b, via_fr *h_c,
+                                      size_t n, via_cl_h_op op, via_error *err);
+
+/* The whole H computation on the device with the vectors resident there: h_a and h_b (the
+ * domain evaluations of A and B, 2^log2n each) are uploaded once; c = a b, the three coset
+ * transforms and the final step run on the device; h (canonical scalars, the bytes of
+ * via_scalar) is downloaded once over h_a. Equal byte for byte to the CPU sequence
+ * mul_worker, 3 x via_ntt_domain_to_coset, h_worker. Needs four vectors of device memory. */
+VIA_MUST_USE int via_cl_groth16_h(via_cl *cl, via_fr *h_a, const via_fr *h_b, unsigned log2n,
+                                  via_error *err);
+
 #endif
