@@ -35,6 +35,8 @@ typedef struct {
     unsigned nwin; /* windows W = ceil((MSM_SCALAR_BITS + 1) / c) */
     size_t nsplit; /* point ranges per window */
     size_t batch;  /* additions per batch inversion */
+    size_t nchain; /* bucket runs reduced side by side (a power of 2 dividing 2^(c-1)) */
+    size_t qcap;   /* queue capacity: max(batch, 2 nchain) */
     uint64_t k[4]; /* sum_{w < W-1} 2^(c-1) 2^(w c) */
 } msm_plan;
 
@@ -54,13 +56,23 @@ static size_t msm_batch_for(size_t nb) {
     return b;
 }
 
+/* Runs in the bucket reduction: each step costs an inversion (about 70 batch-affine additions)
+ * and each run about 8 more at the end, so about sqrt(9 nb) runs. */
+static size_t msm_chains_for(size_t nb) {
+    size_t k = 1;
+    while (k * 2 <= nb && (k * 2) * (k * 2) <= 9 * nb)
+        k *= 2;
+    return k;
+}
+
 /* Cost of one task in units of one batch-affine addition: the points it reads, the inversion
- * share of each, the overflow additions, and the bucket reduction (a mixed and a full Jacobian
- * addition per bucket, about four batch-affine additions). */
+ * share of each, the overflow additions, and the bucket reduction (two batch-affine additions
+ * per bucket, an inversion per step of the runs, about 8 per run at the end). */
 static double msm_task_cost(size_t points, size_t nb) {
-    size_t batch = msm_batch_for(nb);
+    size_t batch = msm_batch_for(nb), k = msm_chains_for(nb);
     double per_point = 1.0 + 70.0 / (double)batch + 0.35 * (double)batch / (double)nb;
-    return (double)points * per_point + 4.0 * (double)nb;
+    return (double)points * per_point + 2.0 * (double)nb + 70.0 * (double)(nb / k) +
+           8.0 * (double)k;
 }
 
 static void msm_plan_make(msm_plan *pl, size_t n, unsigned threads) {
@@ -81,6 +93,8 @@ static void msm_plan_make(msm_plan *pl, size_t n, unsigned threads) {
         }
     }
     pl->batch = msm_batch_for((size_t)1 << (pl->c - 1));
+    pl->nchain = msm_chains_for((size_t)1 << (pl->c - 1));
+    pl->qcap = pl->batch > 2 * pl->nchain ? pl->batch : 2 * pl->nchain;
     memset(pl->k, 0, sizeof pl->k);
     for (unsigned w = 0; w + 1 < pl->nwin; w++) {
         unsigned bit = w * pl->c + pl->c - 1;
@@ -155,6 +169,7 @@ static void msm_run_tasks(unsigned slots, size_t total, msm_task_fn body, void *
 #define PT_SET_INF via_g1_set_inf
 #define PT_IS_INF via_g1_is_inf
 #define PT_FROM_AFF via_g1_from_affine
+#define PT_BATCH_TO_AFF via_g1_batch_to_affine
 #define AFF_IS_INF msm_g1_aff_is_inf
 static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
     return via_fq_is_zero(&p->x) && via_fq_is_zero(&p->y);
@@ -180,6 +195,7 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #undef PT_SET_INF
 #undef PT_IS_INF
 #undef PT_FROM_AFF
+#undef PT_BATCH_TO_AFF
 #undef AFF_IS_INF
 
 /* ---- G2 ---- */
@@ -203,6 +219,7 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #define PT_SET_INF via_g2_set_inf
 #define PT_IS_INF via_g2_is_inf
 #define PT_FROM_AFF via_g2_from_affine
+#define PT_BATCH_TO_AFF via_g2_batch_to_affine
 #define AFF_IS_INF msm_g2_aff_is_inf
 static inline int msm_g2_aff_is_inf(const via_g2_affine *p) {
     return via_fq_is_zero(&p->x.c0) && via_fq_is_zero(&p->x.c1) && via_fq_is_zero(&p->y.c0) &&

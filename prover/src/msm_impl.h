@@ -21,69 +21,89 @@ typedef struct {
     AFF *aff;          /* nb affine buckets */
     PT *jac;           /* nb Jacobian overflow buckets */
     uint8_t *state;    /* nb flags: MSM_AFF, MSM_JAC, MSM_QUEUED */
-    uint32_t *qbucket; /* batch: bucket of each queued addition */
-    const AFF **qpt;   /* batch: the base point */
+    AFF **qdst;        /* batch: the point added to (all distinct within a batch) */
+    const AFF **qsrc;  /*        the point added */
     uint8_t *qneg;     /*        whether it is subtracted */
     uint8_t *qkind;    /*        MSM_KIND_* decided in the forward pass */
     FE *qden;          /*        slope denominator */
     FE *qpre;          /*        prefix product of the denominators before it */
     size_t qcount;
+    AFF *run, *sum;    /* reduction: nchain running sums and weighted sums (x = y = 0: none) */
+    PT *jtmp;          /* reduction: overflow buckets being made affine (batch of them) */
+    AFF *atmp;
+    uint8_t *kflag;
 } M_(slot);
 
 static void M_(slot_free)(M_(slot) * s) {
     via_free_big(s->aff);
     via_free_big(s->jac);
     via_free_big(s->state);
-    via_free_big(s->qbucket);
-    via_free_big((void *)s->qpt);
+    via_free_big(s->qdst);
+    via_free_big((void *)s->qsrc);
     via_free_big(s->qneg);
     via_free_big(s->qkind);
     via_free_big(s->qden);
     via_free_big(s->qpre);
+    via_free_big(s->run);
+    via_free_big(s->sum);
+    via_free_big(s->jtmp);
+    via_free_big(s->atmp);
+    via_free_big(s->kflag);
     memset(s, 0, sizeof *s);
 }
 
-static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t batch) {
+static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     memset(s, 0, sizeof *s);
     s->aff = via_malloc_big(nb * sizeof(AFF));
     s->jac = via_malloc_big(nb * sizeof(PT));
     s->state = via_malloc_big(nb);
-    s->qbucket = via_malloc_big(batch * sizeof(uint32_t));
-    s->qpt = via_malloc_big(batch * sizeof(AFF *));
-    s->qneg = via_malloc_big(batch);
-    s->qkind = via_malloc_big(batch);
-    s->qden = via_malloc_big(batch * sizeof(FE));
-    s->qpre = via_malloc_big(batch * sizeof(FE));
-    if (!s->aff || !s->jac || !s->state || !s->qbucket || !s->qpt || !s->qneg || !s->qkind ||
-        !s->qden || !s->qpre) {
+    s->qdst = via_malloc_big(qcap * sizeof(AFF *));
+    s->qsrc = via_malloc_big(qcap * sizeof(AFF *));
+    s->qneg = via_malloc_big(qcap);
+    s->qkind = via_malloc_big(qcap);
+    s->qden = via_malloc_big(qcap * sizeof(FE));
+    s->qpre = via_malloc_big(qcap * sizeof(FE));
+    s->run = via_malloc_big(nchain * sizeof(AFF));
+    s->sum = via_malloc_big(nchain * sizeof(AFF));
+    s->jtmp = via_malloc_big(qcap * sizeof(PT));
+    s->atmp = via_malloc_big(qcap * sizeof(AFF));
+    s->kflag = via_malloc_big(nchain);
+    if (!s->aff || !s->jac || !s->state || !s->qdst || !s->qsrc || !s->qneg || !s->qkind ||
+        !s->qden || !s->qpre || !s->run || !s->sum || !s->jtmp || !s->atmp || !s->kflag) {
         M_(slot_free)(s);
         return VIA_ENOMEM;
     }
     return VIA_OK;
 }
 
-/* Applies every queued bucket += point with one field inversion. */
-static void M_(flush)(M_(slot) * s) {
+/* Applies every queued dst += src (or -src) with one field inversion. The destinations are
+ * distinct; a source may be the destination of an earlier entry, which is then updated only
+ * after this entry has read it (entries are applied last to first). A result at infinity is
+ * stored as x = y = 0 and, in the bucket phase (buckets set), clears the bucket's MSM_AFF
+ * flag; every destination in the bucket phase also loses MSM_QUEUED. */
+static void M_(flush)(M_(slot) * s, int buckets) {
     size_t cnt = s->qcount;
     if (cnt == 0) return;
     FE acc, inv, dinv, num, lambda, t, py, x3;
     FE_ONE(&acc);
     for (size_t e = 0; e < cnt; e++) {
-        const AFF *a = &s->aff[s->qbucket[e]];
-        const AFF *p = s->qpt[e];
-        if (s->qneg[e])
-            FE_NEG(&py, &p->y);
-        else
-            py = p->y;
+        const AFF *a = s->qdst[e];
+        const AFF *p = s->qsrc[e];
         uint8_t kind;
         if (!FE_EQ(&a->x, &p->x)) {
             kind = MSM_KIND_ADD;
             FE_SUB(&s->qden[e], &p->x, &a->x);
-        } else if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
-            kind = MSM_KIND_DBL;
-            FE_DBL(&s->qden[e], &a->y);
         } else {
-            kind = MSM_KIND_INF; /* a = -p (or a 2-torsion point doubled) */
+            if (s->qneg[e])
+                FE_NEG(&py, &p->y);
+            else
+                py = p->y;
+            if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
+                kind = MSM_KIND_DBL;
+                FE_DBL(&s->qden[e], &a->y);
+            } else {
+                kind = MSM_KIND_INF; /* a = -p (or a 2-torsion point doubled) */
+            }
         }
         s->qkind[e] = kind;
         if (kind != MSM_KIND_INF) {
@@ -93,20 +113,23 @@ static void M_(flush)(M_(slot) * s) {
     }
     FE_INV(&inv, &acc);
     for (size_t e = cnt; e-- > 0;) {
-        uint32_t b = s->qbucket[e];
-        AFF *a = &s->aff[b];
-        const AFF *p = s->qpt[e];
-        s->state[b] &= (uint8_t)~MSM_QUEUED;
+        AFF *a = s->qdst[e];
+        const AFF *p = s->qsrc[e];
+        if (buckets) {
+            size_t b = (size_t)(a - s->aff);
+            s->state[b] &= (uint8_t)~MSM_QUEUED;
+            if (s->qkind[e] == MSM_KIND_INF) s->state[b] &= (uint8_t)~MSM_AFF;
+        }
         if (s->qkind[e] == MSM_KIND_INF) {
-            s->state[b] &= (uint8_t)~MSM_AFF;
+            memset(a, 0, sizeof *a);
             continue;
         }
         FE_MUL(&dinv, &inv, &s->qpre[e]);
         FE_MUL(&inv, &inv, &s->qden[e]);
         if (s->qkind[e] == MSM_KIND_ADD) {
             if (s->qneg[e]) {
-                FE_NEG(&py, &p->y);
-                FE_SUB(&num, &py, &a->y);
+                FE_ADD(&num, &p->y, &a->y);
+                FE_NEG(&num, &num);
             } else {
                 FE_SUB(&num, &p->y, &a->y);
             }
@@ -125,6 +148,13 @@ static void M_(flush)(M_(slot) * s) {
         a->x = x3;
     }
     s->qcount = 0;
+}
+
+static inline void M_(queue)(M_(slot) * s, AFF *dst, const AFF *src, int neg) {
+    size_t e = s->qcount++;
+    s->qdst[e] = dst;
+    s->qsrc[e] = src;
+    s->qneg[e] = (uint8_t)neg;
 }
 
 /* Bucket b (digit b+1) gets +p or -p. */
@@ -152,15 +182,96 @@ static inline void M_(bucket_add)(M_(slot) * s, size_t batch, uint32_t b, const 
             s->state[b] = (uint8_t)(st | MSM_JAC);
         }
     } else {
-        size_t e = s->qcount++;
         __builtin_prefetch(&s->aff[b], 1);
         __builtin_prefetch((const char *)&s->aff[b] + sizeof(AFF) - 1, 1);
-        s->qbucket[e] = b;
-        s->qpt[e] = p;
-        s->qneg[e] = (uint8_t)neg;
+        M_(queue)(s, &s->aff[b], p, neg);
         s->state[b] = (uint8_t)(st | MSM_QUEUED);
-        if (s->qcount == batch) M_(flush)(s);
+        if (s->qcount == batch) M_(flush)(s, 1);
     }
+}
+
+/* Adds the Jacobian overflow buckets into the affine ones: converted to affine a batch at a
+ * time (one inversion), then added with another. */
+static void M_(merge_jac)(M_(slot) * s, size_t nb, size_t qcap) {
+    size_t b = 0;
+    while (b < nb) {
+        size_t cnt = 0;
+        uint32_t *idx = (uint32_t *)s->qpre; /* free until the flush below: bucket indexes */
+        for (; b < nb && cnt < qcap; b++)
+            if (s->state[b] & MSM_JAC) {
+                s->state[b] &= (uint8_t)~MSM_JAC;
+                s->jtmp[cnt] = s->jac[b];
+                idx[cnt++] = (uint32_t)b;
+            }
+        if (cnt == 0) break;
+        PT_BATCH_TO_AFF(s->atmp, s->jtmp, cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            size_t bb = idx[i];
+            if (AFF_IS_INF(&s->atmp[i])) continue;
+            if (!(s->state[bb] & MSM_AFF)) {
+                s->aff[bb] = s->atmp[i];
+                s->state[bb] |= MSM_AFF;
+            } else {
+                M_(queue)(s, &s->aff[bb], &s->atmp[i], 0);
+                s->state[bb] |= MSM_QUEUED;
+            }
+        }
+        M_(flush)(s, 1);
+    }
+}
+
+/* sum_b (b+1) B_b over the affine buckets (present where MSM_AFF). The buckets are cut into
+ * nchain runs of len = nb / nchain; run k keeps, in affine form, R_k = the sum of its buckets
+ * above the current one and S_k = sum_j j B_{k len + j}, both updated for all runs with one
+ * batch inversion per step. Then sum_b (b+1) B_b = sum_k (S_k + R_k) + len sum_k k R_k, the
+ * last sum by a short Jacobian running sum. */
+static void M_(reduce)(M_(slot) * s, PT *out, size_t nb, size_t nchain) {
+    size_t len = nb / nchain;
+    AFF *run = s->run, *sum = s->sum;
+    memset(run, 0, nchain * sizeof(AFF));
+    memset(sum, 0, nchain * sizeof(AFF));
+    for (size_t j = len; j-- > 0;) {
+        /* entries are applied last to first: the S += R of a run must come after its R += B
+         * in the queue so that it reads R before the update */
+        for (size_t k = 0; k < nchain; k++) {
+            int rin = !AFF_IS_INF(&run[k]);
+            s->kflag[k] = 0;
+            if (rin) {
+                if (AFF_IS_INF(&sum[k]))
+                    sum[k] = run[k];
+                else
+                    s->kflag[k] = 1;
+            }
+            size_t b = k * len + j;
+            if (s->state[b] & MSM_AFF) {
+                if (rin)
+                    M_(queue)(s, &run[k], &s->aff[b], 0);
+                else
+                    run[k] = s->aff[b];
+            }
+        }
+        for (size_t k = 0; k < nchain; k++)
+            if (s->kflag[k]) M_(queue)(s, &sum[k], &run[k], 0);
+        M_(flush)(s, 0);
+    }
+    PT t, r, u;
+    PT_SET_INF(&t);
+    PT_SET_INF(&r);
+    PT_SET_INF(&u);
+    for (size_t k = nchain; k-- > 0;) {
+        if (!AFF_IS_INF(&sum[k])) PT_ADD_MIXED(&t, &t, &sum[k]);
+        if (AFF_IS_INF(&run[k])) continue;
+        PT_ADD_MIXED(&t, &t, &run[k]);
+    }
+    /* u = sum_k k R_k by the running sum over k = nchain-1 .. 1 */
+    for (size_t k = nchain; k-- > 1;) {
+        if (!AFF_IS_INF(&run[k])) PT_ADD_MIXED(&r, &r, &run[k]);
+        if (!PT_IS_INF(&r)) PT_ADD(&u, &u, &r);
+    }
+    if (!PT_IS_INF(&u))
+        for (size_t l = len; l > 1; l >>= 1)
+            PT_DBL(&u, &u);
+    PT_ADD(out, &t, &u);
 }
 
 typedef struct {
@@ -198,17 +309,9 @@ static void M_(task)(void *ctx, size_t t0, size_t t1, unsigned slot_id) {
             else
                 M_(bucket_add)(s, pl->batch, (uint32_t)(-d - 1), p, 1);
         }
-        M_(flush)(s);
-        PT running, sum;
-        PT_SET_INF(&running);
-        PT_SET_INF(&sum);
-        for (size_t b = nb; b-- > 0;) {
-            uint8_t st = s->state[b];
-            if (st & MSM_AFF) PT_ADD_MIXED(&running, &running, &s->aff[b]);
-            if (st & MSM_JAC) PT_ADD(&running, &running, &s->jac[b]);
-            if (!PT_IS_INF(&running)) PT_ADD(&sum, &sum, &running);
-        }
-        job->partial[task] = sum;
+        M_(flush)(s, 1);
+        M_(merge_jac)(s, nb, pl->qcap);
+        M_(reduce)(s, &job->partial[task], nb, pl->nchain);
     }
 }
 
@@ -230,7 +333,7 @@ static int M_(run)(PT *out, const AFF *bases, const via_scalar *scalars, size_t 
     PT *partial = via_malloc_big(ntasks * sizeof(PT));
     int rc = partial ? VIA_OK : VIA_ENOMEM;
     for (unsigned i = 0; i < nslots && rc == VIA_OK; i++)
-        rc = M_(slot_alloc)(&slots[i], nb, pl.batch);
+        rc = M_(slot_alloc)(&slots[i], nb, pl.qcap, pl.nchain);
     if (rc == VIA_OK) {
         M_(job) job = {&pl, bases, scalars, n, slots, partial};
         msm_run_tasks(nslots, ntasks, M_(task), &job);

@@ -275,6 +275,47 @@ static void test_g1_bad_scalar(void **state) {
     via_free_big(b);
 }
 
+/* One base P (and -P) under small scalars fills the buckets with equal or opposite points, so
+ * the running sums of the bucket reduction double, cancel and restart. */
+static void test_g1_equal_buckets(void **state) {
+    (void)state;
+    size_t n = 3000;
+    via_g1 p, q;
+    via_g1_affine *b = g1_progression(1, &p, &q);
+    via_g1_affine pa = b[0], na;
+    via_g1_affine_neg(&na, &pa);
+    via_free_big(b);
+    b = via_malloc_big(n * sizeof *b);
+    via_scalar *s = via_malloc_big(n * sizeof *s);
+    assert_true(b && s);
+    for (size_t i = 0; i < n; i++) {
+        b[i] = pa;
+        scalar_set(&s[i], i + 1);
+    }
+    g1_check(b, s, n, "one base, scalars 1..n");
+    for (size_t i = 0; i < n; i++)
+        b[i] = i % 2 ? na : pa;
+    g1_check(b, s, n, "P and -P alternating, scalars 1..n");
+    for (size_t i = 0; i < n; i++)
+        scalar_set(&s[i], i / 2 + 1);
+    g1_check(b, s, n, "P and -P under equal scalars");
+    for (size_t i = 0; i < n; i++)
+        scalar_set(&s[i], i % 3 + 1);
+    g1_check(b, s, n, "P and -P under scalars 1, 2, 3");
+    for (size_t i = 0; i < n; i++) {
+        /* (i % 40 + 1) 2^sh: a small digit in every window position */
+        unsigned sh = (unsigned)(i % 190);
+        uint64_t v = i % 40 + 1;
+        b[i] = pa;
+        scalar_set(&s[i], 0);
+        s[i].l[sh / 64] = v << (sh % 64);
+        if (sh % 64) s[i].l[sh / 64 + 1] = v >> (64 - sh % 64);
+    }
+    g1_check(b, s, n, "one base, shifted small scalars");
+    via_free_big(b);
+    via_free_big(s);
+}
+
 /* ---- G2 ---- */
 
 static via_g2_affine *g2_random_bases(size_t n) {
@@ -355,6 +396,12 @@ static void test_g2(void **state) {
         b[i] = b[i % 2];
     scalars_mixed(s, n);
     g2_check(b, s, n, "P and -P, mixed scalars");
+    for (size_t i = 0; i < n; i++)
+        scalar_set(&s[i], i + 1);
+    g2_check(b, s, n, "P and -P alternating, scalars 1..n");
+    for (size_t i = 0; i < n; i++)
+        b[i] = b[1];
+    g2_check(b, s, n, "one base, scalars 1..n");
     via_free_big(b);
     via_free_big(s);
 }
@@ -371,6 +418,7 @@ int main(void) {
         cmocka_unit_test(test_g1_edge_cases),
         cmocka_unit_test(test_g1_large),
         cmocka_unit_test(test_g1_bad_scalar),
+        cmocka_unit_test(test_g1_equal_buckets),
         cmocka_unit_test(test_g2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
