@@ -302,8 +302,17 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
         return via_chain_fail(err, VIA_CHAIN_EAUTH, "rpc %s: HTTP %ld (check the RPC credentials)",
                               method, http);
     }
+    rc = via_rpc_parse_answer(err, result, method, http, body.data, body.len, id, transient);
+    free(body.data);
+    return rc;
+}
+
+int via_rpc_parse_answer(via_chain_error *err, json_t **result, const char *method, long http,
+                         const char *body, size_t len, uint64_t id, int *transient) {
+    *result = NULL;
+    int rc;
     json_error_t jerr;
-    json_t *resp = body.data ? json_loadb(body.data, body.len, 0, &jerr) : NULL;
+    json_t *resp = body ? json_loadb(body, len, 0, &jerr) : NULL;
     json_t *jerror = resp && json_is_object(resp) ? json_object_get(resp, "error") : NULL;
     if (jerror && !json_is_null(jerror)) {
         json_t *jc = json_object_get(jerror, "code");
@@ -314,31 +323,27 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
         if (err) err->rpc_code = code;
         if (code == -28) *transient = 1; /* RPC_IN_WARMUP */
         json_decref(resp);
-        free(body.data);
         return rc;
     }
     if (http >= 500) {
         /* 5xx without a JSON-RPC error: overloaded node (work queue), proxy, crash. */
         char snippet[81] = {0};
-        if (body.data) {
+        if (body) {
             size_t k = 0;
-            for (size_t i = 0; i < body.len && k < 80; i++)
-                snippet[k++] = (body.data[i] >= 32 && body.data[i] < 127) ? body.data[i] : '.';
+            for (size_t i = 0; i < len && k < 80; i++)
+                snippet[k++] = (body[i] >= 32 && body[i] < 127) ? body[i] : '.';
         }
         *transient = 1;
         json_decref(resp);
-        free(body.data);
         return via_chain_fail(err, VIA_CHAIN_ETRANSPORT, "rpc %s: HTTP %ld%s%s", method, http,
                               snippet[0] ? ": " : "", snippet);
     }
     if (!resp) {
         rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
                             "rpc %s: HTTP %ld answer is not JSON (%s at byte %d)", method, http,
-                            body.data ? jerr.text : "empty body", body.data ? jerr.position : 0);
-        free(body.data);
+                            body ? jerr.text : "empty body", body ? jerr.position : 0);
         return rc;
     }
-    free(body.data);
     if (http != 200) {
         json_decref(resp);
         return via_chain_fail(err, VIA_CHAIN_ETRANSPORT, "rpc %s: unexpected HTTP %ld", method,

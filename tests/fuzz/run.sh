@@ -14,7 +14,7 @@ command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (libFuzzer needs cl
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVIA_FUZZ=ON -DVIA_CORE_ONLY=ON >/dev/null
-harnesses=${*:-"zkey wtns r1cs ptau proof_json public_json vk_json"}
+harnesses=${*:-"zkey wtns r1cs ptau proof_json public_json vk_json chunk_input rpc_answer wallet_json"}
 targets=""
 for h in $harnesses; do targets="$targets fuzz_$h"; done
 cmake --build "$build" -j2 --target $targets
@@ -32,6 +32,9 @@ for h in $harnesses; do
         proof_json) seeds=proof.json ;;
         public_json) seeds=public.json ;;
         vk_json) seeds=verification_key.json ;;
+        chunk_input) seeds="" ; cp "$root"/docs/examples/chunk*.json "$corpus"/ ;;
+        rpc_answer) seeds="" ; cp "$root"/tests/fuzz/seeds/rpc_answer/* "$corpus"/ ;;
+        wallet_json) seeds="" ; cp "$root"/tests/wallet/seeds/* "$corpus"/ ;;
         *) echo "run.sh: unknown harness $h" >&2; exit 2 ;;
     esac
     # Fixture names repeat across circuits: prefix the circuit folder.
@@ -42,7 +45,9 @@ for h in $harnesses; do
     done
     echo "== fuzz_$h for ${secs}s"
     mkdir -p "$build/fuzz-artifacts/$h"
-    if ! "$build/tests/fuzz/fuzz_$h" -max_total_time="$secs" -max_len=300000 -print_final_stats=1 \
+    bin=$build/tests/fuzz/fuzz_$h
+    [ "$h" = wallet_json ] && bin=$build/tests/wallet/fuzz_$h
+    if ! "$bin" -max_total_time="$secs" -max_len=300000 -print_final_stats=1 \
             -artifact_prefix="$build/fuzz-artifacts/$h/" "$corpus" 2>"$build/fuzz-$h.log"; then
         echo "fuzz_$h FAILED: see $build/fuzz-$h.log and $build/fuzz-artifacts/$h/"
         tail -30 "$build/fuzz-$h.log"
