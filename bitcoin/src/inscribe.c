@@ -1,12 +1,13 @@
 /* Commit/reveal transactions for a Via inscription (via-spec.md §2.4).
  *
- * commit: inputs = the inscriber's P2WPKH utxos; out0 = change to the inscriber;
+ * commit: inputs = the inscriber's utxos, P2WPKH (ECDSA, BIP-143) or BIP-86 P2TR (key-path
+ *         Schnorr, BIP-341 SIGHASH_DEFAULT); out0 = change to the inscriber's P2WPKH;
  *         out1 = 330 sats to P2TR(internal = inscriber x-only key, one leaf = the envelope).
  * reveal: in0 = commit:0 (pays the fee, P2WPKH); in1 = commit:1 spent by script path with
  *         witness [schnorr sig || SIGHASH_ALL, leaf script, 33-byte control block];
  *         out0 = change to the inscriber; optional out1 = recipient.
  * Fees are computed from the vsize of each transaction with maximal-size placeholder
- * witnesses (73-byte DER+type, 65-byte Schnorr+type), so the real fee rate is never lower
+ * witnesses (73-byte DER+type, 65-byte Schnorr+type, 64-byte key-path Schnorr), so the real fee rate is never lower
  * than requested. */
 #include "internal.h"
 #include <assert.h>
@@ -40,13 +41,23 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
                           via_btc_network net, const via_btc_utxo *utxos, size_t n_utxos,
                           uint64_t fee_rate, const via_btc_txout *recipient,
                           via_btc_error *err) {
+    return via_inscription_build_ex(out, seckey, msg, net, utxos, NULL, n_utxos, fee_rate,
+                                    recipient, err);
+}
+
+int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], const via_msg *msg,
+                             via_btc_network net, const via_btc_utxo *utxos,
+                             const uint8_t *kinds, size_t n_utxos, uint64_t fee_rate,
+                             const via_btc_txout *recipient, via_btc_error *err) {
     assert(out && seckey && msg && (utxos || !n_utxos));
     memset(out, 0, sizeof *out);
     via_btc_tx_init(&out->commit);
     via_btc_tx_init(&out->reveal);
     int rc;
     uint8_t pub[33], xonly[32], leaf[32], qx[32], p2wpkh[22], p2tr[34], control[33];
-    int qpar;
+    uint8_t kx[32], key_p2tr[34]; /* the key's own BIP-86 output */
+    int qpar, kpar;
+    via_btc_txout *spent_in = NULL;
     size_t control_len;
     if (n_utxos == 0) return via_btc_fail(err, VIA_BTC_EINVAL, "inscription: no utxos to spend");
     if (fee_rate == 0 || fee_rate > 100000)
@@ -62,6 +73,14 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
                                   NULL, 0);
     via_btc_script_p2wpkh(p2wpkh, pub);
     via_btc_script_p2tr(p2tr, qx);
+    if ((rc = via_btc_taproot_output_key(kx, &kpar, xonly, NULL, err))) goto fail;
+    via_btc_script_p2tr(key_p2tr, kx);
+    for (size_t i = 0; kinds && i < n_utxos; i++)
+        if (kinds[i] != VIA_INSCRIPTION_FUND_P2WPKH && kinds[i] != VIA_INSCRIPTION_FUND_P2TR) {
+            rc = via_btc_fail(err, VIA_BTC_EINVAL, "inscription: utxo %zu has unknown kind %u", i,
+                              kinds[i]);
+            goto fail;
+        }
 
     /* ---- commit ---- */
     uint64_t total = 0;
@@ -72,8 +91,10 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
         }
         total += utxos[i].value;
         if (via_btc_tx_add_input(&out->commit, utxos[i].txid, utxos[i].vout, SEQ_RBF)) goto oom;
-        size_t lens[2] = {73, 33};
-        if (placeholder(&out->commit, i, 2, lens)) goto oom;
+        size_t lens[2] = {73, 33}, klen[1] = {64};
+        if (kinds && kinds[i] == VIA_INSCRIPTION_FUND_P2TR ? placeholder(&out->commit, i, 1, klen)
+                                                           : placeholder(&out->commit, i, 2, lens))
+            goto oom;
     }
     if (via_btc_tx_add_output(&out->commit, 0, p2wpkh, sizeof p2wpkh) ||
         via_btc_tx_add_output(&out->commit, VIA_INSCRIPTION_COMMIT_VALUE, p2tr, sizeof p2tr))
@@ -88,8 +109,25 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
     }
     uint64_t change0 = total - out->commit_fee - VIA_INSCRIPTION_COMMIT_VALUE;
     out->commit.out[0].value = change0;
-    for (size_t i = 0; i < n_utxos; i++)
-        if ((rc = via_btc_sign_p2wpkh(&out->commit, i, utxos[i].value, seckey, err))) goto fail;
+    /* BIP-341 sighashes commit to every spent output's amount and script. */
+    spent_in = calloc(n_utxos, sizeof *spent_in);
+    if (!spent_in) goto oom;
+    for (size_t i = 0; i < n_utxos; i++) {
+        int tr = kinds && kinds[i] == VIA_INSCRIPTION_FUND_P2TR;
+        spent_in[i].value = utxos[i].value;
+        spent_in[i].script_pubkey.data = tr ? key_p2tr : p2wpkh;
+        spent_in[i].script_pubkey.len = tr ? sizeof key_p2tr : sizeof p2wpkh;
+    }
+    for (size_t i = 0; i < n_utxos; i++) {
+        if (kinds && kinds[i] == VIA_INSCRIPTION_FUND_P2TR)
+            rc = via_btc_sign_taproot_keypath(&out->commit, i, spent_in, n_utxos, seckey, NULL,
+                                              VIA_BTC_SIGHASH_DEFAULT, NULL, err);
+        else
+            rc = via_btc_sign_p2wpkh(&out->commit, i, utxos[i].value, seckey, err);
+        if (rc) goto fail;
+    }
+    free(spent_in);
+    spent_in = NULL;
     uint8_t commit_txid[32];
     via_btc_tx_txid(commit_txid, &out->commit);
 
@@ -144,6 +182,7 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
 oom:
     rc = via_btc_fail(err, VIA_BTC_ENOMEM, "inscription: out of memory");
 fail:
+    free(spent_in);
     via_inscription_free(out);
     return rc;
 }

@@ -128,6 +128,99 @@ static void test_inscribe_then_watch(void **state) {
     PQfinish(pg);
 }
 
+/* The wallet key's BIP-86 P2TR coin funds the commit (key-path Schnorr over the BIP-341
+ * sighash); the node (bitcoind or the stand-in, which verifies key-path signatures) accepts
+ * both transactions and mines them, and the reveal carries the message. */
+static void test_inscribe_from_p2tr(void **state) {
+    char kf[256], traddr[VIA_BTC_ADDRESS_MAX], out[4096], args[1024], reveal[65], commit[65];
+    uint8_t k[32], xonly[32], q[32], trspk[34];
+    int parity;
+    via_btc_error be;
+    via_chain_error err = {0};
+    key_file(kf, 21);
+    node_test_key(k, 21);
+    assert_int_equal(via_btc_xonly_from_seckey(xonly, NULL, k), 0);
+    assert_int_equal(via_btc_taproot_output_key(q, &parity, xonly, NULL, &be), 0);
+    via_btc_script_p2tr(trspk, q);
+    assert_int_equal(via_btc_script_to_address(traddr, VIA_BTC_REGTEST, trspk, 34, &be), 0);
+    via_btc_utxo u;
+    node_fund(rpc, traddr, 250000, &u);
+
+    const char *ref = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    snprintf(args, sizeof args,
+             "inscribe --wallet %s --network regtest --fee-rate 2 --type attestation "
+             "--reference %s --vote ok",
+             kf, ref);
+    assert_int_equal(run_tool(out, sizeof out, args), 0);
+    assert_true(field(out, "commit_txid=", commit));
+    assert_true(field(out, "reveal_txid=", reveal));
+    node_mine(rpc, 1);
+
+    /* The commit spent the P2TR coin by key path: one 64-byte witness item that verifies
+     * against the tweaked output key. */
+    uint8_t *raw;
+    size_t len;
+    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &raw, &len, commit), 0);
+    via_btc_tx tx;
+    via_btc_tx_init(&tx);
+    assert_int_equal(via_btc_tx_parse(&tx, raw, len, &be), 0);
+    free(raw);
+    assert_int_equal(tx.n_in, 1);
+    assert_memory_equal(tx.in[0].prev_txid, u.txid, 32);
+    assert_int_equal(tx.in[0].n_witness, 1);
+    assert_int_equal(tx.in[0].witness[0].len, 64);
+    uint8_t h[32];
+    via_btc_txout spent = {u.value, {trspk, sizeof trspk}};
+    assert_int_equal(
+        via_btc_sighash_taproot(h, &tx, 0, &spent, 1, VIA_BTC_SIGHASH_DEFAULT, NULL, &be), 0);
+    assert_int_equal(via_btc_schnorr_verify(tx.in[0].witness[0].data, h, 32, q), 0);
+    via_btc_tx_free(&tx);
+
+    /* Both are mined (the reveal's change is unspent), and the reveal holds the message. */
+    via_rpc_txout o;
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &o, reveal, 0, 0), 0);
+    assert_true(o.found);
+    assert_true(o.confirmations >= 1);
+    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &raw, &len, reveal), 0);
+    via_btc_tx_init(&tx);
+    assert_int_equal(via_btc_tx_parse(&tx, raw, len, &be), 0);
+    free(raw);
+    via_tx_message m[2];
+    size_t nm;
+    assert_int_equal(via_tx_find_messages(m, 2, &nm, &tx, VIA_BTC_REGTEST, &be), 0);
+    assert_int_equal(nm, 1);
+    assert_int_equal(m[0].msg.type, VIA_MSG_VALIDATOR_ATTESTATION);
+    assert_int_equal(m[0].msg.u.attestation.vote_ok, 1);
+    assert_memory_equal(m[0].signer_xonly, xonly, 32);
+    via_btc_tx_free(&tx);
+
+    /* Mixed: the reveal's P2WPKH change (now confirmed) and a second P2TR coin fund the next
+     * commit; the key-path signature commits to both spent outputs (BIP-341), so a wrong
+     * script or amount for the P2WPKH input would make the node refuse it. */
+    via_btc_utxo u2;
+    node_fund(rpc, traddr, 40000, &u2);
+    assert_int_equal(run_tool(out, sizeof out, args), 0);
+    assert_true(field(out, "commit_txid=", commit));
+    assert_true(field(out, "reveal_txid=", reveal));
+    node_mine(rpc, 1);
+    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &raw, &len, commit), 0);
+    via_btc_tx_init(&tx);
+    assert_int_equal(via_btc_tx_parse(&tx, raw, len, &be), 0);
+    free(raw);
+    assert_int_equal(tx.n_in, 2);
+    size_t n_keypath = 0, n_p2wpkh = 0;
+    for (size_t i = 0; i < tx.n_in; i++) {
+        n_keypath += tx.in[i].n_witness == 1 && tx.in[i].witness[0].len == 64;
+        n_p2wpkh += tx.in[i].n_witness == 2 && tx.in[i].witness[1].len == 33;
+    }
+    assert_int_equal(n_keypath, 1);
+    assert_int_equal(n_p2wpkh, 1);
+    via_btc_tx_free(&tx);
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &o, reveal, 0, 0), 0);
+    assert_true(o.found);
+    assert_true(o.confirmations >= 1);
+}
+
 static void test_bridge_spend_3_keys(void **state) {
     char kf[3][256], out[4096], args[2048], txid[65];
     uint8_t pubkeys[3][33];
@@ -198,6 +291,7 @@ static void test_bridge_spend_3_keys(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inscribe_then_watch),
+        cmocka_unit_test(test_inscribe_from_p2tr),
         cmocka_unit_test(test_bridge_spend_3_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,6 @@
 /* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (via-spec §2.4) paid from
- * the wallet key's P2WPKH coins, found with scantxoutset. Prints commit_txid=... and
+ * the wallet key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset (each coin is spent
+ * the way its scriptPubKey says; change goes to the P2WPKH address). Prints commit_txid=... and
  * reveal_txid=... on success. */
 #include "tool.h"
 #include "via/bitcoin.h"
@@ -22,7 +23,8 @@ static void usage(FILE *f) {
         "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
         "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
         "               --bridge <address> --amount <sats>\n"
-        "The wallet key file holds one secret key (64 hex digits or WIF); its P2WPKH coins pay.\n"
+        "The wallet key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
+        "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
         "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
 }
 
@@ -228,7 +230,8 @@ int cmd_inscribe(int argc, char **argv) {
         fprintf(stderr, "via-btc inscribe: --fee-rate must be a positive integer sat/vB\n");
         return 2;
     }
-    uint8_t seckey[32], pub[33], spk[22];
+    uint8_t seckey[32], pub[33], spk[22], xonly[32], qx[32], trspk[34];
+    int qpar;
     if (via_btc_seckey_load_file(seckey, NULL, wallet, &be)) {
         fprintf(stderr, "via-btc inscribe: wallet %s: %s\n", wallet, be.msg);
         return 2;
@@ -241,14 +244,28 @@ int cmd_inscribe(int argc, char **argv) {
     }
     via_rpc_utxo *coins = NULL;
     via_btc_utxo *utxos = NULL;
+    uint8_t *kinds = NULL;
     via_inscription ins;
     int have_ins = 0;
     char addr[VIA_BTC_ADDRESS_MAX], desc[VIA_BTC_ADDRESS_MAX + 8];
+    char traddr[VIA_BTC_ADDRESS_MAX], trdesc[VIA_BTC_ADDRESS_MAX + 8];
     via_chain_error err = {0};
     rc = 1;
     if (via_btc_pubkey_from_seckey(pub, seckey)) goto done;
     via_btc_script_p2wpkh(spk, pub);
     if (via_btc_script_to_address(addr, net, spk, sizeof spk, &be)) {
+        fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
+        goto done;
+    }
+    /* The key's BIP-86 output: P2TR(xonly(seckey) + H_TapTweak(xonly) G). */
+    if (via_btc_xonly_from_seckey(xonly, NULL, seckey) ||
+        via_btc_taproot_output_key(qx, &qpar, xonly, NULL, &be)) {
+        fprintf(stderr, "via-btc inscribe: wallet %s: no taproot key%s%s\n", wallet,
+                be.msg[0] ? ": " : "", be.msg);
+        goto done;
+    }
+    via_btc_script_p2tr(trspk, qx);
+    if (via_btc_script_to_address(traddr, net, trspk, sizeof trspk, &be)) {
         fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
         goto done;
     }
@@ -272,25 +289,43 @@ int cmd_inscribe(int argc, char **argv) {
         }
     }
     snprintf(desc, sizeof desc, "addr(%s)", addr);
-    const char *descs[1] = {desc};
+    snprintf(trdesc, sizeof trdesc, "addr(%s)", traddr);
+    const char *descs[2] = {desc, trdesc};
     size_t n = 0;
-    if (via_rpc_scantxoutset(rpc, &err, &coins, &n, descs, 1)) {
+    if (via_rpc_scantxoutset(rpc, &err, &coins, &n, descs, 2)) {
         fprintf(stderr, "via-btc inscribe: looking up the wallet's coins: %s\n", err.msg);
         goto done;
     }
     if (n == 0) {
-        fprintf(stderr, "via-btc inscribe: wallet %s has no confirmed P2WPKH coins\n", addr);
+        fprintf(stderr, "via-btc inscribe: wallet has no confirmed coins at %s (P2WPKH) or %s "
+                        "(P2TR)\n", addr, traddr);
         goto done;
     }
     utxos = calloc(n, sizeof *utxos);
-    if (!utxos) goto done;
+    kinds = calloc(n, 1);
+    if (!utxos || !kinds) goto done;
     for (size_t i = 0; i < n; i++) {
-        if (via_btc_txid_from_hex(utxos[i].txid, coins[i].txid, &be)) goto done;
+        if (via_btc_txid_from_hex(utxos[i].txid, coins[i].txid, &be)) {
+            fprintf(stderr, "via-btc inscribe: scantxoutset coin %zu: %s\n", i, be.msg);
+            goto done;
+        }
         utxos[i].vout = coins[i].vout;
         utxos[i].value = coins[i].value_sat;
+        if (coins[i].script_pubkey_len == sizeof spk && !memcmp(coins[i].script_pubkey, spk, sizeof spk))
+            kinds[i] = VIA_INSCRIPTION_FUND_P2WPKH;
+        else if (coins[i].script_pubkey_len == sizeof trspk &&
+                 !memcmp(coins[i].script_pubkey, trspk, sizeof trspk))
+            kinds[i] = VIA_INSCRIPTION_FUND_P2TR;
+        else {
+            fprintf(stderr,
+                    "via-btc inscribe: scantxoutset returned coin %s:%u whose script is neither "
+                    "the wallet's P2WPKH nor its P2TR\n",
+                    coins[i].txid, coins[i].vout);
+            goto done;
+        }
     }
     via_btc_txout recipient = {ramount, {rscript, rscript_len}};
-    if (via_inscription_build(&ins, seckey, &msg, net, utxos, n, fee_rate,
+    if (via_inscription_build_ex(&ins, seckey, &msg, net, utxos, kinds, n, fee_rate,
                               rscript_len ? &recipient : NULL, &be)) {
         fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
         goto done;
@@ -309,6 +344,7 @@ done:
     via_btc_wipe(seckey, sizeof seckey);
     if (have_ins) via_inscription_free(&ins);
     free(utxos);
+    free(kinds);
     free(coins);
     via_rpc_free(rpc);
     return rc;

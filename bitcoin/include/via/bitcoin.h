@@ -459,7 +459,8 @@ typedef struct {
 #define VIA_INSCRIPTION_COMMIT_VALUE 330u /* P2TR dust: value locked in the commit output */
 
 typedef struct {
-    via_btc_tx commit; /* in: utxos (P2WPKH of the key); out0 change, out1 P2TR(envelope) */
+    via_btc_tx commit; /* in: utxos (P2WPKH or BIP-86 P2TR of the key); out0 change (P2WPKH),
+                          out1 P2TR(envelope) */
     via_btc_tx reveal; /* in0 commit:0 (P2WPKH), in1 commit:1 (script path); out0 change
                           [, out1 recipient] */
     uint8_t *script;   /* the envelope leaf (owned) */
@@ -479,6 +480,25 @@ VIA_BTC_MUST_USE int via_inscription_build(via_inscription *out, const uint8_t s
                                            const via_btc_utxo *utxos, size_t n_utxos,
                                            uint64_t fee_rate, const via_btc_txout *recipient,
                                            via_btc_error *err);
+
+/* How the inscriber's key owns a funding utxo. */
+typedef enum {
+    VIA_INSCRIPTION_FUND_P2WPKH = 0, /* P2WPKH(pubkey): BIP-143 ECDSA, SIGHASH_ALL */
+    VIA_INSCRIPTION_FUND_P2TR = 1,   /* BIP-86 P2TR: output key = xonly(seckey) tweaked by
+                                        H_TapTweak(P) (no script tree); key-path BIP-340
+                                        signature over the BIP-341 sighash, SIGHASH_DEFAULT
+                                        (64-byte witness) */
+} via_inscription_fund;
+
+/* As via_inscription_build, with kinds[i] (a via_inscription_fund) saying how utxos[i] is
+ * owned; kinds NULL means every utxo is P2WPKH. The change and the reveal are the same as
+ * with via_inscription_build (change to the key's P2WPKH, so the reveal's sender is the
+ * key's P2WPKH, via-spec §2.6). EINVAL for an unknown kind. */
+VIA_BTC_MUST_USE int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32],
+                                              const via_msg *msg, via_btc_network net,
+                                              const via_btc_utxo *utxos, const uint8_t *kinds,
+                                              size_t n_utxos, uint64_t fee_rate,
+                                              const via_btc_txout *recipient, via_btc_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Finding Via data in a transaction                                                          */
