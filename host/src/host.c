@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ntt.h"
+#include "util.h"
 
 #ifdef VIA_HAVE_OPENCL
 #include "via/kernels_cl.h"
@@ -179,5 +180,118 @@ int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
     }
     }
     via_g1_set_inf(out);
+    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+}
+
+int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
+                    const via_scalar *scalars, size_t n, via_error *err) {
+    assert(out);
+    switch (b) {
+    case VIA_BACKEND_CPU: {
+        int rc = via_msm_g2(out, bases, scalars, n);
+        return rc ? via_fail(err, rc, "CPU MSM in G2 of %zu points failed", n) : VIA_OK;
+    }
+    case VIA_BACKEND_OPENCL: {
+#ifdef VIA_HAVE_OPENCL
+        via_cl *cl;
+        pthread_mutex_lock(&g_lock);
+        int rc = opencl_get(&cl, err);
+        if (!rc) rc = via_cl_msm_g2(cl, out, bases, scalars, n, err);
+        pthread_mutex_unlock(&g_lock);
+        return rc;
+#else
+        break;
+#endif
+    }
+    case VIA_BACKEND_CUDA: {
+#ifdef VIA_HAVE_CUDA
+        via_cuda_config cfg = {NULL, 0};
+        return via_cuda_msm_g2(&cfg, out, bases, scalars, n, err);
+#else
+        break;
+#endif
+    }
+    }
+    via_g2_set_inf(out);
+    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+}
+
+typedef struct {
+    via_fr *a, *b, *c;
+} h_vecs;
+
+static void h_mul_worker(void *arg, size_t begin, size_t end, unsigned worker) {
+    h_vecs *v = arg;
+    (void)worker;
+    for (size_t i = begin; i < end; i++)
+        via_fr_mul(&v->c[i], &v->a[i], &v->b[i]);
+}
+
+static void h_finish_worker(void *arg, size_t begin, size_t end, unsigned worker) {
+    h_vecs *v = arg;
+    (void)worker;
+    for (size_t i = begin; i < end; i++) {
+        via_fr t;
+        via_fr_mul(&t, &v->a[i], &v->b[i]);
+        via_fr_sub(&t, &t, &v->c[i]);
+        via_mont_mul(v->a[i].l, t.l, via_fr_mod.r2, &via_fr_mod);
+    }
+}
+
+/* The CPU sequence of via_groth16_prove, on copies of b and c. */
+static int cpu_groth16_h(via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
+    size_t n = (size_t)1 << log2n;
+    via_fr *b = via_malloc_big(n * sizeof(via_fr)), *c = via_malloc_big(n * sizeof(via_fr));
+    int rc = VIA_OK;
+    if (!b || !c) {
+        rc = via_fail(err, VIA_ENOMEM, "H computation: 2 x %zu bytes", n * sizeof(via_fr));
+        goto done;
+    }
+    memcpy(b, bv, n * sizeof(via_fr));
+    h_vecs v = {a, b, c};
+    via_parallel_for(n, 4096, h_mul_worker, &v);
+    if ((rc = via_ntt_domain_to_coset(a, log2n)) || (rc = via_ntt_domain_to_coset(b, log2n)) ||
+        (rc = via_ntt_domain_to_coset(c, log2n))) {
+        rc = via_fail(err, rc, "H computation: CPU coset NTT of 2^%u failed", log2n);
+        goto done;
+    }
+    via_parallel_for(n, 4096, h_finish_worker, &v);
+done:
+    via_free_big(b);
+    via_free_big(c);
+    return rc;
+}
+
+int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n,
+                       via_error *err) {
+    assert(a && bv);
+    if (log2n > VIA_FR_TWO_ADICITY)
+        return via_fail(err, VIA_EINVAL, "H domain 2^%u is above the maximum 2^%u", log2n,
+                        VIA_FR_TWO_ADICITY);
+    switch (b) {
+    case VIA_BACKEND_CPU:
+        return cpu_groth16_h(a, bv, log2n, err);
+    case VIA_BACKEND_OPENCL: {
+#ifdef VIA_HAVE_OPENCL
+        via_cl *cl;
+        pthread_mutex_lock(&g_lock);
+        int rc = opencl_get(&cl, err);
+        if (!rc) rc = via_cl_groth16_h(cl, a, bv, log2n, err);
+        pthread_mutex_unlock(&g_lock);
+        return rc;
+#else
+        break;
+#endif
+    }
+    case VIA_BACKEND_CUDA: {
+#ifdef VIA_HAVE_CUDA
+        /* host data: the driver copies b in and leaves the host array unchanged */
+        via_cuda_config cfg = {NULL, 0};
+        return via_cuda_groth16_h(&cfg, a, (via_fr *)bv, log2n, err);
+#else
+        break;
+#endif
+    }
+    }
     return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
 }

@@ -145,20 +145,21 @@ done:
     return rc;
 }
 
-int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out, const via_g1_affine *bases,
-                    const via_scalar *h_scalars, size_t n, via_error *err) {
-    assert(cfg && h_out && (n == 0 || (bases && h_scalars)));
-    via_g1_set_inf(h_out);
-    if (n == 0) return VIA_OK;
+/* The MSM driver for both groups: g2 selects G2 plan, kernels and combine; base_size and
+ * point_size are the affine and Jacobian sizes; h_out is a via_g1 or via_g2. */
+static int msm_run(const via_cuda_config *cfg, int g2, void *h_out, const void *bases,
+                   const via_scalar *h_scalars, size_t n, via_error *err) {
+    const size_t base_size = g2 ? sizeof(via_g2_affine) : sizeof(via_g1_affine);
+    const size_t point_size = g2 ? sizeof(via_g2) : sizeof(via_g1);
     /* the plan skips infinity bases, which it must read: bring device bases to the host */
-    const via_g1_affine *h_bases = bases;
-    via_g1_affine *copy = NULL;
+    const void *h_bases = bases;
+    void *copy = NULL;
     cudaStream_t st = (cudaStream_t)cfg->stream;
     int rc = VIA_OK;
     if (cfg->data_on_device) {
-        copy = via_malloc_big(n * sizeof(via_g1_affine));
+        copy = via_malloc_big(n * base_size);
         if (!copy) return via_fail(err, VIA_ENOMEM, "MSM bases copy");
-        cudaError_t e = cudaMemcpy(copy, bases, n * sizeof(via_g1_affine), cudaMemcpyDeviceToHost);
+        cudaError_t e = cudaMemcpy(copy, bases, n * base_size, cudaMemcpyDeviceToHost);
         if (e != cudaSuccess) {
             via_free_big(copy);
             return via_fail(err, VIA_EDEVICE, "cudaMemcpy of MSM bases failed: %s (%s:%d)",
@@ -167,25 +168,26 @@ int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out, const via_g1_affi
         h_bases = copy;
     }
     via_msm_plan plan;
-    rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
+    rc = g2 ? via_msm_plan_build_g2(&plan, h_bases, h_scalars, n, err)
+            : via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
     if (rc) {
         via_free_big(copy);
         return rc;
     }
     /* one allocation: [bases when host] [buckets] [segments] [offs] [idx] */
-    size_t b_bases = cfg->data_on_device ? 0 : n * sizeof(via_g1_affine);
-    size_t b_buckets = plan.ntot * sizeof(via_g1);
-    size_t b_segs = 2 * plan.nseg_total * sizeof(via_g1);
+    size_t b_bases = cfg->data_on_device ? 0 : n * base_size;
+    size_t b_buckets = plan.ntot * point_size;
+    size_t b_segs = 2 * plan.nseg_total * point_size;
     size_t b_offs = (plan.ntot + 1) * sizeof(uint32_t);
     size_t b_idx = (plan.nidx ? plan.nidx : 1) * sizeof(uint32_t);
     char *d_mem = NULL;
-    via_g1 *segs = via_malloc_big(b_segs);
+    void *segs = via_malloc_big(b_segs);
     if (!segs) {
         rc = via_fail(err, VIA_ENOMEM, "MSM segment sums");
         goto done;
     }
     STEP(cudaMalloc((void **)&d_mem, b_bases + b_buckets + b_segs + b_offs + b_idx));
-    const void *d_bases = cfg->data_on_device ? (const void *)bases : (const void *)d_mem;
+    const void *d_bases = cfg->data_on_device ? bases : (const void *)d_mem;
     char *d_buckets = d_mem + b_bases;
     char *d_segs = d_buckets + b_buckets;
     uint32_t *d_offs = (uint32_t *)(d_segs + b_segs);
@@ -196,19 +198,108 @@ int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out, const via_g1_affi
     if (plan.nidx)
         STEP(cudaMemcpyAsync(d_idx, plan.idx, plan.nidx * sizeof(uint32_t), cudaMemcpyHostToDevice,
                              st));
-    rc = via_cuda_launch_bucket_acc(d_buckets, d_bases, d_idx, d_offs, (uint32_t)plan.ntot, st,
-                                    err ? err->msg : NULL);
+    char *msg = err ? err->msg : NULL;
+    rc = g2 ? via_cuda_launch_g2_bucket_acc(d_buckets, d_bases, d_idx, d_offs, (uint32_t)plan.ntot,
+                                            st, msg)
+            : via_cuda_launch_bucket_acc(d_buckets, d_bases, d_idx, d_offs, (uint32_t)plan.ntot, st,
+                                         msg);
     if (rc) goto done;
-    rc = via_cuda_launch_bucket_reduce(d_segs, d_buckets, plan.c, plan.seg_len,
-                                       (uint32_t)plan.nseg_total, st, err ? err->msg : NULL);
+    rc = g2 ? via_cuda_launch_g2_bucket_reduce(d_segs, d_buckets, plan.c, plan.seg_len,
+                                               (uint32_t)plan.nseg_total, st, msg)
+            : via_cuda_launch_bucket_reduce(d_segs, d_buckets, plan.c, plan.seg_len,
+                                            (uint32_t)plan.nseg_total, st, msg);
     if (rc) goto done;
     STEP(cudaMemcpyAsync(segs, d_segs, b_segs, cudaMemcpyDeviceToHost, st));
     STEP(cudaStreamSynchronize(st));
-    via_msm_plan_combine(&plan, h_out, segs);
+    if (g2)
+        via_msm_plan_combine_g2(&plan, h_out, segs);
+    else
+        via_msm_plan_combine(&plan, h_out, segs);
 done:
     if (d_mem) cudaFree(d_mem);
     via_free_big(segs);
     via_free_big(copy);
     via_msm_plan_free(&plan);
+    return rc;
+}
+
+int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out, const via_g1_affine *bases,
+                    const via_scalar *h_scalars, size_t n, via_error *err) {
+    assert(cfg && h_out && (n == 0 || (bases && h_scalars)));
+    via_g1_set_inf(h_out);
+    if (n == 0) return VIA_OK;
+    return msm_run(cfg, 0, h_out, bases, h_scalars, n, err);
+}
+
+int via_cuda_msm_g2(const via_cuda_config *cfg, via_g2 *h_out, const via_g2_affine *bases,
+                    const via_scalar *h_scalars, size_t n, via_error *err) {
+    assert(cfg && h_out && (n == 0 || (bases && h_scalars)));
+    via_g2_set_inf(h_out);
+    if (n == 0) return VIA_OK;
+    return msm_run(cfg, 1, h_out, bases, h_scalars, n, err);
+}
+
+int via_cuda_groth16_h(const via_cuda_config *cfg, via_fr *a, via_fr *b, unsigned log2n,
+                       via_error *err) {
+    assert(cfg && a && b);
+    if (log2n > VIA_FR_TWO_ADICITY)
+        return via_fail(err, VIA_EINVAL, "H domain 2^%u is above the maximum 2^%u", log2n,
+                        VIA_FR_TWO_ADICITY);
+    cudaStream_t st = (cudaStream_t)cfg->stream;
+    size_t n = (size_t)1 << log2n, half = n / 2;
+    char *msg = err ? err->msg : NULL;
+    /* host tables: forward and inverse twiddles, then g^j / n */
+    size_t ntab = 2 * half + n;
+    via_fr *tab = via_malloc_big(ntab * sizeof(via_fr));
+    if (!tab) return via_fail(err, VIA_ENOMEM, "H tables for 2^%u", log2n);
+    via_fr w[2], g;
+    via_fr_root_of_unity(&w[0], log2n);
+    via_fr_inv(&w[1], &w[0]);
+    for (int dir = 0; dir < 2 && half; dir++) {
+        via_fr *t = tab + dir * half;
+        via_fr_set_one(&t[0]);
+        for (size_t j = 1; j < half; j++)
+            via_fr_mul(&t[j], &t[j - 1], &w[dir]);
+    }
+    via_fr *scale = tab + 2 * half;
+    via_fr_set_u64(&scale[0], (uint64_t)n);
+    via_fr_inv(&scale[0], &scale[0]);
+    via_ntt_coset_gen(&g, log2n);
+    for (size_t j = 1; j < n; j++)
+        via_fr_mul(&scale[j], &scale[j - 1], &g);
+
+    /* one allocation: [a, b when host data] [c] [scratch] [tables] */
+    size_t own = cfg->data_on_device ? 0 : 2 * n;
+    via_fr *d_mem = NULL;
+    int rc = VIA_OK;
+    STEP(cudaMalloc((void **)&d_mem, (own + 2 * n + ntab) * sizeof(via_fr)));
+    via_fr *d_a = cfg->data_on_device ? a : d_mem;
+    via_fr *d_b = cfg->data_on_device ? b : d_mem + n;
+    via_fr *d_c = d_mem + own;
+    via_fr *d_t = d_c + n;
+    via_fr *d_tab = d_t + n;
+    STEP(cudaMemcpyAsync(d_tab, tab, ntab * sizeof(via_fr), cudaMemcpyHostToDevice, st));
+    if (!cfg->data_on_device) {
+        STEP(cudaMemcpyAsync(d_a, a, n * sizeof(via_fr), cudaMemcpyHostToDevice, st));
+        STEP(cudaMemcpyAsync(d_b, b, n * sizeof(via_fr), cudaMemcpyHostToDevice, st));
+    }
+    if ((rc = via_cuda_launch_h_mul(d_c, d_a, d_b, (uint32_t)n, st, msg))) goto done;
+    if (log2n > 0) {
+        via_fr *vecs[3] = {d_a, d_b, d_c};
+        for (int k = 0; k < 3; k++) {
+            via_fr *res;
+            rc = ntt_device(st, vecs[k], d_t, d_tab, d_tab + half, d_tab + 2 * half, log2n,
+                            VIA_CUDA_NTT_COSET, &res, err);
+            if (rc) goto done;
+        }
+    }
+    if ((rc = via_cuda_launch_h_finish(d_a, d_b, d_c, via_fr_mod.r2, (uint32_t)n, st, msg)))
+        goto done;
+    if (!cfg->data_on_device)
+        STEP(cudaMemcpyAsync(a, d_a, n * sizeof(via_fr), cudaMemcpyDeviceToHost, st));
+    STEP(cudaStreamSynchronize(st));
+done:
+    cudaFree(d_mem);
+    via_free_big(tab);
     return rc;
 }

@@ -21,6 +21,19 @@ int via_cuda_launch_bucket_acc(void *d_buckets, const void *d_bases, const uint3
                                char *err_msg);
 int via_cuda_launch_bucket_reduce(void *d_segs, const void *d_buckets, unsigned c, uint32_t seg_len,
                                   uint32_t count, cudaStream_t stream, char *err_msg);
+/* The same two steps for G2 points (msm_g2.cu). */
+int via_cuda_launch_g2_bucket_acc(void *d_buckets, const void *d_bases, const uint32_t *d_idx,
+                                  const uint32_t *d_offs, uint32_t count, cudaStream_t stream,
+                                  char *err_msg);
+int via_cuda_launch_g2_bucket_reduce(void *d_segs, const void *d_buckets, unsigned c,
+                                     uint32_t seg_len, uint32_t count, cudaStream_t stream,
+                                     char *err_msg);
+/* H computation (h.cu): d_c = d_a d_b; d_a = mont(mont(d_a, d_b) - d_c, r2), with r2 the
+ * 4 x 64-bit limbs of via_fr_mod.r2. */
+int via_cuda_launch_h_mul(void *d_c, const void *d_a, const void *d_b, uint32_t count,
+                          cudaStream_t stream, char *err_msg);
+int via_cuda_launch_h_finish(void *d_a, const void *d_b, const void *d_c, const uint64_t r2[4],
+                             uint32_t count, cudaStream_t stream, char *err_msg);
 #ifdef __cplusplus
 }
 #endif

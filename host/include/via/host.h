@@ -54,4 +54,17 @@ VIA_MUST_USE int via_host_ntt(via_backend b, via_fr *a, unsigned log2n, via_host
 /* out = sum scalars[i] * bases[i] on backend b (host memory), as via_msm_g1. */
 VIA_MUST_USE int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
                                  const via_scalar *scalars, size_t n, via_error *err);
+
+/* out = sum scalars[i] * bases[i] in G2 on backend b (host memory), as via_msm_g2. On
+ * OpenCL the G2 kernels are built on the first call. */
+VIA_MUST_USE int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
+                                 const via_scalar *scalars, size_t n, via_error *err);
+
+/* The Groth16 H computation of prover/src/groth16.c on backend b: from the domain
+ * evaluations a, b (2^log2n each, host memory), c = a b, the coset transforms of a, b, c and
+ * h = mont(mont(a, b) - c, R^2) mod r, written over a as canonical scalars (read a as
+ * via_scalar afterwards). b is left unchanged. On a device the vectors stay resident there:
+ * a and b are uploaded once, h downloaded once. */
+VIA_MUST_USE int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n,
+                                    via_error *err);
 #endif

@@ -46,4 +46,19 @@ VIA_MUST_USE int via_cuda_ntt(const via_cuda_config *cfg, via_fr *a, unsigned lo
 VIA_MUST_USE int via_cuda_msm_g1(const via_cuda_config *cfg, via_g1 *h_out,
                                  const via_g1_affine *bases, const via_scalar *h_scalars, size_t n,
                                  via_error *err);
+
+/* h_out = sum scalars[i] * bases[i] in G2, as via_msm_g2; bases host or device per cfg,
+ * scalars always host memory (as via_cuda_msm_g1). */
+VIA_MUST_USE int via_cuda_msm_g2(const via_cuda_config *cfg, via_g2 *h_out,
+                                 const via_g2_affine *bases, const via_scalar *h_scalars, size_t n,
+                                 via_error *err);
+
+/* The whole Groth16 H computation on the device: a and b (2^log2n domain evaluations; host
+ * or device memory per cfg) give c = a b, the three coset transforms and
+ * h = mont(mont(a, b) - c, R^2) written over a as canonical scalars (the bytes of
+ * via_scalar), as prover/src/groth16.c computes them. b is clobbered when it is device
+ * memory (it holds the coset transform of b afterwards); host b is left unchanged. Host data
+ * is uploaded once and h downloaded once. */
+VIA_MUST_USE int via_cuda_groth16_h(const via_cuda_config *cfg, via_fr *a, via_fr *b,
+                                    unsigned log2n, via_error *err);
 #endif
