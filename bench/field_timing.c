@@ -58,6 +58,34 @@ static double fq_mul_4chains(long n) {
     return t * 1e9 / (double)n;
 }
 
+static double fq_sqr_4chains(long n) {
+    via_fq a[4];
+    for (int k = 0; k < 4; k++)
+        via_fq_set_u64(&a[k], 1000 + (uint64_t)k);
+    double t0 = now();
+    for (long i = 0; i < n; i += 4) {
+        via_fq_sqr(&a[0], &a[0]);
+        via_fq_sqr(&a[1], &a[1]);
+        via_fq_sqr(&a[2], &a[2]);
+        via_fq_sqr(&a[3], &a[3]);
+    }
+    double t = now() - t0;
+    sink = a[0].l[0] ^ a[1].l[0] ^ a[2].l[0] ^ a[3].l[0];
+    return t * 1e9 / (double)n;
+}
+
+static double fr_mul_chain(long n) {
+    via_fr a, b;
+    via_fr_set_u64(&a, 1234567);
+    via_fr_set_u64(&b, 7654321);
+    double t0 = now();
+    for (long i = 0; i < n; i++)
+        via_fr_mul(&a, &a, &b);
+    double t = now() - t0;
+    sink = a.l[0];
+    return t * 1e9 / (double)n;
+}
+
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 20000000;
     int have = via_field_have_adx;
@@ -68,6 +96,8 @@ int main(int argc, char **argv) {
         printf("%-9s Fq mul chain    %6.2f ns\n", name, fq_mul_chain(n));
         printf("%-9s Fq mul 4 chains %6.2f ns\n", name, fq_mul_4chains(n));
         printf("%-9s Fq sqr chain    %6.2f ns\n", name, fq_sqr_chain(n));
+        printf("%-9s Fq sqr 4 chains %6.2f ns\n", name, fq_sqr_4chains(n));
+        printf("%-9s Fr mul chain    %6.2f ns\n", name, fr_mul_chain(n));
     }
     via_field_have_adx = have;
 

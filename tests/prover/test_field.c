@@ -117,6 +117,60 @@ static void test_batch_inv(void **state) {
     assert_memory_equal(v, o, sizeof v);
 }
 
+/* The MULX/ADX multiplication and squaring against the portable reference on edge values
+ * (0, 1, 2, p-1, p-2, R mod p, limbs at 2^64-1, values just below p with every limb pattern)
+ * and on seeded random values, for both moduli. Only meaningful when the ADX path is in use;
+ * otherwise both sides are the portable code and the test still checks they agree. */
+static void check_mul_sqr(const via_modulus *m, const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t p1[4], p2[4];
+    via_mont_mul_portable(p1, a, b, m);
+    via_mont_mul_adx(p2, a, b, m);
+    assert_memory_equal(p1, p2, 32);
+    via_mont_mul_portable(p1, a, a, m);
+    via_mont_sqr_adx(p2, a, m);
+    assert_memory_equal(p1, p2, 32);
+    /* the inlined wrappers too (what the rest of the prover calls) */
+    via_mont_sqr(p2, a, m);
+    assert_memory_equal(p1, p2, 32);
+    via_mont_mul(p2, b, a, m);
+    via_mont_mul_portable(p1, a, b, m);
+    assert_memory_equal(p1, p2, 32);
+}
+
+static void test_mul_paths_edges(void **state) {
+    (void)state;
+    const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
+    for (int k = 0; k < 2; k++) {
+        const via_modulus *m = mods[k];
+        uint64_t e[12][4];
+        int n = 0;
+        memset(e, 0, sizeof e);
+        e[n++][0] = 0;
+        e[n][0] = 1, n++;
+        e[n][0] = 2, n++;
+        memcpy(e[n], m->p, 32), e[n][0] -= 1, n++;
+        memcpy(e[n], m->p, 32), e[n][0] -= 2, n++;
+        memcpy(e[n++], m->r1, 32);
+        memcpy(e[n++], m->r2, 32);
+        for (int j = 0; j < 3; j++) { /* 2^64-1 limbs below the top limb */
+            e[n][j] = ~(uint64_t)0;
+            n++;
+        }
+        e[n][0] = e[n][1] = e[n][2] = ~(uint64_t)0, e[n][3] = m->p[3] - 1, n++;
+        e[n][3] = m->p[3] - 1, n++;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) check_mul_sqr(m, e[i], e[j]);
+        for (int i = 0; i < 20000; i++) {
+            uint64_t a[4], b[4];
+            for (int j = 0; j < 4; j++) a[j] = rnd64(), b[j] = rnd64();
+            a[3] %= m->p[3]; /* below p: top limb smaller than p's */
+            b[3] %= m->p[3];
+            if (i % 5 == 1) memcpy(a, m->p, 24), a[3] = m->p[3], a[0] -= 1 + (rnd64() & 0xff);
+            check_mul_sqr(m, a, b);
+        }
+    }
+}
+
 int main(void) {
     printf("field: adx path %s\n", via_field_have_adx ? "in use" : "not available");
     const struct CMUnitTest tests[] = {
@@ -124,6 +178,7 @@ int main(void) {
         cmocka_unit_test(test_decimal_roundtrip),
         cmocka_unit_test(test_identities),
         cmocka_unit_test(test_batch_inv),
+        cmocka_unit_test(test_mul_paths_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
