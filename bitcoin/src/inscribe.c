@@ -7,8 +7,8 @@
  *         witness [schnorr sig || SIGHASH_ALL, leaf script, 33-byte control block];
  *         out0 = change to the inscriber; optional out1 = recipient.
  * Fees are computed from the vsize of each transaction with maximal-size placeholder
- * witnesses (73-byte DER+type, 65-byte Schnorr+type, 64-byte key-path Schnorr), so the real fee rate is never lower
- * than requested. */
+ * witnesses (73-byte DER+type, 65-byte Schnorr+type, 64-byte key-path Schnorr), so the real
+ * fee rate is never lower than requested. */
 #include "internal.h"
 #include <assert.h>
 #include <stdlib.h>

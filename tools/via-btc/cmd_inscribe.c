@@ -311,7 +311,8 @@ int cmd_inscribe(int argc, char **argv) {
         }
         utxos[i].vout = coins[i].vout;
         utxos[i].value = coins[i].value_sat;
-        if (coins[i].script_pubkey_len == sizeof spk && !memcmp(coins[i].script_pubkey, spk, sizeof spk))
+        if (coins[i].script_pubkey_len == sizeof spk &&
+            !memcmp(coins[i].script_pubkey, spk, sizeof spk))
             kinds[i] = VIA_INSCRIPTION_FUND_P2WPKH;
         else if (coins[i].script_pubkey_len == sizeof trspk &&
                  !memcmp(coins[i].script_pubkey, trspk, sizeof trspk))
