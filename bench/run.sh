@@ -3,8 +3,11 @@
 # backend, plus `snarkjs groth16 prove` on the same files for a side-by-side ratio.
 #   bench/run.sh            full sizes (MSM 2^10..2^20, NTT 2^10..2^22, proofs ~2^16 and ~2^18)
 #   bench/run.sh --quick    small sizes only (used to check the pipeline works)
-# Writes bench/out/results.json (Google Benchmark JSON plus the snarkjs timings and context)
-# and prints a table. Circuits, keys and witnesses are cached in bench/out/.
+# Per-backend MSM G1 / NTT rows (msm_g1/opencl/.., ntt/cuda/..) run for every backend that
+# opens (VIA_BENCH_BACKENDS="opencl cuda" by default; absent ones are skipped with a note).
+# Writes bench/out/results.json (Google Benchmark JSON plus the snarkjs timings, the device
+# list and context), bench/out/plot.svg (time vs size, log-log, one line per benchmark and
+# backend) and prints a table. Circuits, keys and witnesses are cached in bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=0
@@ -29,9 +32,12 @@ CIRCOM="$NPM/node_modules/.bin/circom2"
 
 if [ $QUICK = 1 ]; then
   export VIA_BENCH_MSM=10:14 VIA_BENCH_MSM_G2=10:12 VIA_BENCH_NTT=10:16
+  # device backends: OpenCL on PoCL is slow, so the quick run keeps their sizes small
+  export VIA_BENCH_MSM_DEV=${VIA_BENCH_MSM_DEV:-10:12} VIA_BENCH_NTT_DEV=${VIA_BENCH_NTT_DEV:-10:14}
   SIZES="4000"
 else
   export VIA_BENCH_MSM=${VIA_BENCH_MSM:-10:20} VIA_BENCH_MSM_G2=${VIA_BENCH_MSM_G2:-10:16} VIA_BENCH_NTT=${VIA_BENCH_NTT:-10:22}
+  export VIA_BENCH_MSM_DEV=${VIA_BENCH_MSM_DEV:-10:20} VIA_BENCH_NTT_DEV=${VIA_BENCH_NTT_DEV:-10:22}
   SIZES=${VIA_BENCH_CONSTRAINTS:-"65000 262000"}
 fi
 
@@ -79,9 +85,9 @@ export VIA_BENCH_PROVE="$PROVE"
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-node - "$OUT/gbench.json" "$OUT/results.json" "{${SNARK_TIMES}}" "$CPU" "$COMMIT" "$(nproc)" <<'JS'
+node - "$OUT/gbench.json" "$OUT/results.json" "{${SNARK_TIMES}}" "$CPU" "$COMMIT" "$(nproc)" "$OUT/plot.svg" <<'JS'
 const fs = require('fs');
-const [gb, out, snark, cpu, commit, cores] = process.argv.slice(2);
+const [gb, out, snark, cpu, commit, cores, svgOut] = process.argv.slice(2);
 const g = JSON.parse(fs.readFileSync(gb, 'utf8'));
 const snarkjs = JSON.parse(snark);
 const rows = [];
@@ -98,7 +104,60 @@ for (const b of g.benchmarks) {
 const w = [0, 1, 2, 3].map(i => Math.max(...rows.map(r => r[i].length), 8));
 console.log(`\nvia bench  ${new Date().toISOString().slice(0, 10)}  cpu: ${cpu} (${cores} cores)  commit ${commit}  threads ${g.context.threads}  mulx/adx ${g.context.field_mulx_adx}`);
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
+const devices = (g.context.devices || '').split('\n').filter(l => l.length);
 fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpu, cores: +cores, commit,
-  snarkjs_prove_ms: snarkjs, google_benchmark: g }, null, 1));
+  devices, snarkjs_prove_ms: snarkjs, google_benchmark: g }, null, 1));
 console.log(`\nJSON: ${out}`);
+
+// SVG: time (ms) against size (2^k), both axes log2/log10, one polyline per op/backend.
+const series = new Map();
+for (const b of g.benchmarks) {
+  const m = b.name.match(/^(msm_g1|msm_g2|ntt)\/([a-z]+)\/(\d+)/);
+  if (!m || b.error_occurred) continue;
+  const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000 }[b.time_unit];
+  const key = m[1] + '/' + m[2];
+  if (!series.has(key)) series.set(key, []);
+  series.get(key).push([+m[3], b.real_time * unit]);
+}
+if (series.size) {
+  const pts = [...series.values()].flat();
+  const kmin = Math.min(...pts.map(p => p[0])), kmax = Math.max(...pts.map(p => p[0]));
+  const lmin = Math.floor(Math.log10(Math.min(...pts.map(p => p[1])))),
+        lmax = Math.ceil(Math.log10(Math.max(...pts.map(p => p[1]))));
+  const W = 800, H = 500, L = 70, R = 200, T = 40, Bm = 50;
+  const x = k => L + (kmax > kmin ? (k - kmin) / (kmax - kmin) : 0.5) * (W - L - R);
+  const y = ms => T + (lmax > lmin ? (lmax - Math.log10(ms)) / (lmax - lmin) : 0.5) * (H - T - Bm);
+  const esc = t => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+  const dash = { cpu: '', opencl: '6 3', cuda: '2 2' };
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n`;
+  s += `<rect width="${W}" height="${H}" fill="white"/>\n`;
+  s += `<text x="${L}" y="20" font-size="14">via bench: time vs size (log-log), ${esc(commit)}, ${esc(cpu)}</text>\n`;
+  for (let k = kmin; k <= kmax; k++) {
+    s += `<line x1="${x(k)}" y1="${T}" x2="${x(k)}" y2="${H - Bm}" stroke="#eee"/>`;
+    s += `<text x="${x(k)}" y="${H - Bm + 16}" text-anchor="middle">2^${k}</text>\n`;
+  }
+  for (let l = lmin; l <= lmax; l++) {
+    s += `<line x1="${L}" y1="${y(10 ** l)}" x2="${W - R}" y2="${y(10 ** l)}" stroke="#eee"/>`;
+    const lab = l >= 3 ? (10 ** (l - 3)) + ' s' : l >= 0 ? (10 ** l) + ' ms' : (10 ** (l + 3)).toFixed(0) + ' us';
+    s += `<text x="${L - 6}" y="${y(10 ** l) + 4}" text-anchor="end">${lab}</text>\n`;
+  }
+  s += `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - Bm}" fill="none" stroke="black"/>\n`;
+  s += `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">size (points or elements)</text>\n`;
+  let i = 0;
+  for (const [key, p] of [...series.entries()].sort()) {
+    p.sort((a, b) => a[0] - b[0]);
+    const c = colors[i % colors.length], d = dash[key.split('/')[1]] || '';
+    s += `<polyline fill="none" stroke="${c}" stroke-width="2"${d ? ` stroke-dasharray="${d}"` : ''} points="${p.map(q => x(q[0]).toFixed(1) + ',' + y(q[1]).toFixed(1)).join(' ')}"/>\n`;
+    for (const q of p) s += `<circle cx="${x(q[0]).toFixed(1)}" cy="${y(q[1]).toFixed(1)}" r="3" fill="${c}"/>`;
+    const ly = T + 10 + i * 18;
+    s += `\n<line x1="${W - R + 15}" y1="${ly}" x2="${W - R + 45}" y2="${ly}" stroke="${c}" stroke-width="2"${d ? ` stroke-dasharray="${d}"` : ''}/>`;
+    s += `<text x="${W - R + 50}" y="${ly + 4}">${esc(key)}</text>\n`;
+    i++;
+  }
+  if (devices.length) s += `<text x="${L}" y="34" font-size="10" fill="#555">${esc(devices.filter(d => !d.startsWith('cpu:')).join('; ')).slice(0, 160)}</text>\n`;
+  s += '</svg>\n';
+  fs.writeFileSync(svgOut, s);
+  console.log(`SVG: ${svgOut}`);
+}
 JS

@@ -2,6 +2,7 @@
 #include "shim.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "curve.h"
@@ -11,6 +12,9 @@
 #include "util.h"
 #include "wtns.h"
 #include "zkey.h"
+#ifdef VIA_BENCH_HOST
+#include "via/host.h"
+#endif
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
 static uint64_t next64(void) {
@@ -202,3 +206,67 @@ int via_bench_prove_run(void) {
     }
     return 0;
 }
+
+/* ---- accelerated backends through via_host (bench/CMakeLists.txt links it when built) ---- */
+
+#ifdef VIA_BENCH_HOST
+/* 0 when the backend named (opencl, cuda) is built and has a device; its kernels are built
+ * here, outside the measured loop. Otherwise prints why to stderr and returns -1. */
+int via_bench_backend_open(const char *name, int *backend) {
+    via_error err = {{0}};
+    via_backend b;
+    if (via_host_backend_select(&b, name, &err)) {
+        fprintf(stderr, "bench: backend %s skipped: %s\n", name, err.msg);
+        return -1;
+    }
+    *backend = (int)b;
+    return 0;
+}
+
+int via_bench_msm_backend_run(int backend) {
+    via_g1 r;
+    via_error err = {{0}};
+    int rc = via_host_msm_g1((via_backend)backend, &r, B.g1, B.scalars, B.n, &err);
+    if (rc) fprintf(stderr, "bench: %s\n", err.msg);
+    sink = r.x.l[0];
+    return rc;
+}
+
+int via_bench_ntt_backend_run(int backend) {
+    via_error err = {{0}};
+    int rc = via_host_ntt((via_backend)backend, B.vec, B.log2n, VIA_HOST_NTT_FORWARD, &err);
+    if (rc) fprintf(stderr, "bench: %s\n", err.msg);
+    return rc;
+}
+
+/* The via_host_list_devices text (malloc'd, caller frees), or NULL. */
+char *via_bench_devices(void) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    via_error err = {{0}};
+    int rc = via_host_list_devices(f, &err);
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+#else
+int via_bench_backend_open(const char *name, int *backend) {
+    (void)backend;
+    fprintf(stderr, "bench: backend %s skipped: via_host is not part of this build\n", name);
+    return -1;
+}
+int via_bench_msm_backend_run(int backend) {
+    (void)backend;
+    return -1;
+}
+int via_bench_ntt_backend_run(int backend) {
+    (void)backend;
+    return -1;
+}
+char *via_bench_devices(void) { return NULL; }
+#endif

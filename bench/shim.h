@@ -30,6 +30,13 @@ void via_bench_release(void);
 int via_bench_prove_setup(const char *zkey, const char *wtns);
 int via_bench_prove_run(void);
 unsigned via_bench_prove_constraints(void);
+/* Accelerated backends (via_host): open by name ("opencl", "cuda"; -1 and a note on stderr
+ * when not built or no device), then run the MSM G1 / forward NTT set up above on it. */
+int via_bench_backend_open(const char *name, int *backend);
+int via_bench_msm_backend_run(int backend);
+int via_bench_ntt_backend_run(int backend);
+/* via_host_list_devices output (malloc'd; free it), NULL without via_host. */
+char *via_bench_devices(void);
 #ifdef __cplusplus
 }
 #endif

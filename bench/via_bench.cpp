@@ -52,6 +52,26 @@ static void BM_Ntt(benchmark::State &st) {
     via_bench_release();
 }
 
+// Backend variants (opencl, cuda) through via_host; registered only when the backend opens.
+static void BM_MsmG1Backend(benchmark::State &st, int backend) {
+    if (via_bench_msm_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_msm_backend_run(backend)) st.SkipWithError("msm failed");
+    via_bench_release();
+}
+static void BM_NttBackend(benchmark::State &st, int backend) {
+    if (via_bench_ntt_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_ntt_backend_run(backend)) st.SkipWithError("ntt failed");
+    via_bench_release();
+}
+
 static void BM_Groth16Prove(benchmark::State &st, std::string zkey, std::string wtns) {
     if (via_bench_prove_setup(zkey.c_str(), wtns.c_str())) {
         st.SkipWithError("cannot load the key or witness");
@@ -80,6 +100,22 @@ int main(int argc, char **argv) {
     add_range(benchmark::RegisterBenchmark("msm_g1/cpu", BM_MsmG1), "VIA_BENCH_MSM", 10, 20);
     add_range(benchmark::RegisterBenchmark("msm_g2/cpu", BM_MsmG2), "VIA_BENCH_MSM_G2", 10, 16);
     add_range(benchmark::RegisterBenchmark("ntt/cpu", BM_Ntt), "VIA_BENCH_NTT", 10, 22);
+    if (char *dev = via_bench_devices()) {
+        benchmark::AddCustomContext("devices", dev);
+        free(dev);
+    }
+    // VIA_BENCH_BACKENDS="opencl cuda" (default); VIA_BENCH_MSM_DEV / VIA_BENCH_NTT_DEV ranges
+    std::string backends = getenv("VIA_BENCH_BACKENDS") ? getenv("VIA_BENCH_BACKENDS") : "opencl cuda";
+    for (const char *name : {"opencl", "cuda"}) {
+        if (backends.find(name) == std::string::npos) continue;
+        int b;
+        if (via_bench_backend_open(name, &b)) continue;
+        add_range(benchmark::RegisterBenchmark((std::string("msm_g1/") + name).c_str(),
+                                               BM_MsmG1Backend, b),
+                  "VIA_BENCH_MSM_DEV", 10, 20);
+        add_range(benchmark::RegisterBenchmark((std::string("ntt/") + name).c_str(), BM_NttBackend, b),
+                  "VIA_BENCH_NTT_DEV", 10, 22);
+    }
     // VIA_BENCH_PROVE="label:zkey:wtns;label:zkey:wtns"
     if (const char *p = getenv("VIA_BENCH_PROVE")) {
         std::string all(p);
