@@ -159,7 +159,6 @@ static void msm_run_tasks(unsigned slots, size_t total, msm_task_fn body, void *
 #define FE_MUL via_fq_mul
 #define FE_SQR via_fq_sqr
 #define FE_NEG via_fq_neg
-#define FE_INV via_fq_inv_var
 #define FE_EQ via_fq_eq
 #define FE_ISZERO via_fq_is_zero
 #define FE_ONE via_fq_set_one
@@ -185,7 +184,6 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #undef FE_MUL
 #undef FE_SQR
 #undef FE_NEG
-#undef FE_INV
 #undef FE_EQ
 #undef FE_ISZERO
 #undef FE_ONE
@@ -209,7 +207,21 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #define FE_MUL via_fq2_mul
 #define FE_SQR via_fq2_sqr
 #define FE_NEG via_fq2_neg
-#define FE_INV via_fq2_inv
+#define FE_NORM msm_fq2_norm
+#define FE_CONJ_SCALE msm_fq2_conj_scale
+static inline void msm_fq2_norm(via_fq *r, const via_fq2 *a) {
+    via_fq t;
+    via_fq_sqr(r, &a->c0);
+    via_fq_sqr(&t, &a->c1);
+    via_fq_add(r, r, &t);
+}
+/* r = conj(a) * k */
+static inline void msm_fq2_conj_scale(via_fq2 *r, const via_fq2 *a, const via_fq *k) {
+    via_fq t;
+    via_fq_mul(&r->c0, &a->c0, k);
+    via_fq_mul(&t, &a->c1, k);
+    via_fq_neg(&r->c1, &t);
+}
 #define FE_EQ via_fq2_eq
 #define FE_ISZERO via_fq2_is_zero
 #define FE_ONE via_fq2_set_one

@@ -3,8 +3,9 @@
  * (over Fq) and G2 (over Fq2). The includer defines:
  *   M_(name)   the local name prefix (msm_g1_##name)
  *   PT, AFF, FE  Jacobian point, affine point and field element types
- *   FE_ADD FE_SUB FE_DBL FE_MUL FE_SQR FE_NEG FE_INV FE_EQ FE_ISZERO FE_ONE
- *   PT_ADD PT_ADD_MIXED PT_DBL PT_SET_INF PT_IS_INF PT_FROM_AFF AFF_IS_INF
+ *   FE_ADD FE_SUB FE_DBL FE_MUL FE_SQR FE_NEG FE_EQ FE_ISZERO FE_ONE, and for Fq2 FE_NORM and
+ *   FE_CONJ_SCALE (the slope denominators are then inverted through their norms in Fq)
+ *   PT_ADD PT_ADD_MIXED PT_DBL PT_SET_INF PT_IS_INF PT_FROM_AFF PT_BATCH_TO_AFF AFF_IS_INF
  * and, before the first inclusion, the shared msm_plan / msm_digit / task helpers of msm.c.
  *
  * One task = one window (c-bit signed digit) over one range of points. Buckets hold affine
@@ -26,7 +27,8 @@ typedef struct {
     uint8_t *qneg;     /*        whether it is subtracted */
     uint8_t *qkind;    /*        MSM_KIND_* decided in the forward pass */
     FE *qden;          /*        slope denominator */
-    FE *qpre;          /*        prefix product of the denominators before it */
+    via_fq *qpre;      /*        prefix product of the denominator norms before it */
+    via_fq *qnrm;      /*        the norm of the denominator (G2; G1 uses qden) */
     size_t qcount;
     AFF *run, *sum;    /* reduction: nchain running sums and weighted sums (x = y = 0: none) */
     PT *jtmp;          /* reduction: overflow buckets being made affine (batch of them) */
@@ -44,6 +46,7 @@ static void M_(slot_free)(M_(slot) * s) {
     via_free_big(s->qkind);
     via_free_big(s->qden);
     via_free_big(s->qpre);
+    via_free_big(s->qnrm);
     via_free_big(s->run);
     via_free_big(s->sum);
     via_free_big(s->jtmp);
@@ -62,14 +65,15 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     s->qneg = via_malloc_big(qcap);
     s->qkind = via_malloc_big(qcap);
     s->qden = via_malloc_big(qcap * sizeof(FE));
-    s->qpre = via_malloc_big(qcap * sizeof(FE));
+    s->qpre = via_malloc_big(qcap * sizeof(via_fq));
+    s->qnrm = via_malloc_big(qcap * sizeof(via_fq));
     s->run = via_malloc_big(nchain * sizeof(AFF));
     s->sum = via_malloc_big(nchain * sizeof(AFF));
     s->jtmp = via_malloc_big(qcap * sizeof(PT));
     s->atmp = via_malloc_big(qcap * sizeof(AFF));
     s->kflag = via_malloc_big(nchain);
     if (!s->aff || !s->jac || !s->state || !s->qdst || !s->qsrc || !s->qneg || !s->qkind ||
-        !s->qden || !s->qpre || !s->run || !s->sum || !s->jtmp || !s->atmp || !s->kflag) {
+        !s->qden || !s->qpre || !s->qnrm || !s->run || !s->sum || !s->jtmp || !s->atmp || !s->kflag) {
         M_(slot_free)(s);
         return VIA_ENOMEM;
     }
@@ -84,8 +88,9 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
 static void M_(flush)(M_(slot) * s, int buckets) {
     size_t cnt = s->qcount;
     if (cnt == 0) return;
-    FE acc, inv, dinv, num, lambda, t, py, x3;
-    FE_ONE(&acc);
+    via_fq acc, inv, ninv;
+    FE dinv, num, lambda, t, py, x3;
+    via_fq_set_one(&acc);
     for (size_t e = 0; e < cnt; e++) {
         const AFF *a = s->qdst[e];
         const AFF *p = s->qsrc[e];
@@ -108,10 +113,15 @@ static void M_(flush)(M_(slot) * s, int buckets) {
         s->qkind[e] = kind;
         if (kind != MSM_KIND_INF) {
             s->qpre[e] = acc;
-            FE_MUL(&acc, &acc, &s->qden[e]);
+#ifdef FE_NORM
+            FE_NORM(&s->qnrm[e], &s->qden[e]);
+            via_fq_mul(&acc, &acc, &s->qnrm[e]);
+#else
+            via_fq_mul(&acc, &acc, &s->qden[e]);
+#endif
         }
     }
-    FE_INV(&inv, &acc);
+    via_fq_inv_var(&inv, &acc);
     for (size_t e = cnt; e-- > 0;) {
         AFF *a = s->qdst[e];
         const AFF *p = s->qsrc[e];
@@ -124,8 +134,14 @@ static void M_(flush)(M_(slot) * s, int buckets) {
             memset(a, 0, sizeof *a);
             continue;
         }
-        FE_MUL(&dinv, &inv, &s->qpre[e]);
-        FE_MUL(&inv, &inv, &s->qden[e]);
+        via_fq_mul(&ninv, &inv, &s->qpre[e]);
+#ifdef FE_NORM
+        via_fq_mul(&inv, &inv, &s->qnrm[e]);
+        FE_CONJ_SCALE(&dinv, &s->qden[e], &ninv); /* 1/den = conj(den) / norm(den) */
+#else
+        via_fq_mul(&inv, &inv, &s->qden[e]);
+        dinv = ninv;
+#endif
         if (s->qkind[e] == MSM_KIND_ADD) {
             if (s->qneg[e]) {
                 FE_ADD(&num, &p->y, &a->y);
