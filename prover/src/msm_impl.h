@@ -310,13 +310,21 @@ static void M_(task)(void *ctx, size_t t0, size_t t1, unsigned slot_id) {
         size_t lo = job->n * split / pl->nsplit, hi = job->n * (split + 1) / pl->nsplit;
         memset(s->state, 0, nb);
         s->qcount = 0;
+        /* digits of the next MSM_LOOKAHEAD points (a power of 2), read once: the bucket flag
+         * of a coming point is prefetched so that the branch on it does not wait */
+        int32_t ring[MSM_LOOKAHEAD];
+        for (size_t i = lo; i < hi && i < lo + MSM_LOOKAHEAD; i++) {
+            int32_t dn = msm_digit(pl, &job->scalars[i], w);
+            ring[i % MSM_LOOKAHEAD] = dn;
+            if (dn) __builtin_prefetch(&s->state[(dn > 0 ? dn : -dn) - 1], 1);
+        }
         for (size_t i = lo; i < hi; i++) {
+            int32_t d = ring[i % MSM_LOOKAHEAD];
             if (i + MSM_LOOKAHEAD < hi) {
-                /* the bucket flag of a coming point, so the branch below does not wait */
                 int32_t dn = msm_digit(pl, &job->scalars[i + MSM_LOOKAHEAD], w);
+                ring[i % MSM_LOOKAHEAD] = dn;
                 if (dn) __builtin_prefetch(&s->state[(dn > 0 ? dn : -dn) - 1], 1);
             }
-            int32_t d = msm_digit(pl, &job->scalars[i], w);
             if (d == 0) continue;
             const AFF *p = &job->bases[i];
             if (AFF_IS_INF(p)) continue;
