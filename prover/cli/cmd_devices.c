@@ -24,6 +24,15 @@ static int host_msm(void *ctx, via_g1 *out, const via_g1_affine *bases, const vi
  * probing OpenCL: loading every OpenCL ICD (PoCL brings LLVM and preallocates tens of MB)
  * would cost start-up time and memory on every prove. --backend auto also considers OpenCL
  * GPUs. */
+static int host_msm_g2(void *ctx, via_g2 *out, const via_g2_affine *bases,
+                       const via_scalar *scalars, size_t n, via_error *err) {
+    return via_host_msm_g2(*(via_backend *)ctx, out, bases, scalars, n, err);
+}
+
+static int host_h(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *err) {
+    return via_host_groth16_h(*(via_backend *)ctx, a, b, log2n, err);
+}
+
 int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err) {
     static via_groth16_backend be;
     *out = NULL;
@@ -37,6 +46,8 @@ int via_cli_backend(const char *name, const via_groth16_backend **out, via_error
     if (chosen == VIA_BACKEND_CPU) return VIA_OK;
     be.coset = host_coset;
     be.msm_g1 = host_msm;
+    be.msm_g2 = host_msm_g2;
+    be.h = host_h;
     be.ctx = &chosen;
     be.name = chosen == VIA_BACKEND_CUDA ? "cuda" : "opencl";
     *out = &be;

@@ -184,12 +184,14 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
 
     size_t n = (size_t)1 << pk->log2n;
     int rc = VIA_OK;
+    const via_groth16_backend *be = opts ? opts->backend : NULL;
+    int device_h = be && be->h;
     via_fr *a = via_malloc_big(n * sizeof(via_fr));
     via_fr *b = via_malloc_big(n * sizeof(via_fr));
-    via_fr *c = via_malloc_big(n * sizeof(via_fr));
-    if (!a || !b || !c) {
-        rc = via_fail(err, VIA_ENOMEM, "cannot allocate 3 x %zu bytes for the H computation",
-                      n * sizeof(via_fr));
+    via_fr *c = device_h ? NULL : via_malloc_big(n * sizeof(via_fr));
+    if (!a || !b || (!c && !device_h)) {
+        rc = via_fail(err, VIA_ENOMEM, "cannot allocate %d x %zu bytes for the H computation",
+                      device_h ? 2 : 3, n * sizeof(via_fr));
         goto out;
     }
     memset(a, 0, n * sizeof(via_fr));
@@ -199,16 +201,20 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     if ((rc = check_coefs(pk, err)) != VIA_OK) goto out;
     coef_ctx cc = {pk, w, a, b};
     via_parallel_for(n, 1024, coef_worker, &cc);
-    vec_ctx vc = {a, b, c};
-    via_parallel_for(n, 4096, mul_worker, &vc);
 
     progress(opts, "ntt", 0.0);
-    if ((rc = run_coset(opts, a, pk->log2n, err)) != VIA_OK) goto out;
-    progress(opts, "ntt", 1.0 / 3);
-    if ((rc = run_coset(opts, b, pk->log2n, err)) != VIA_OK) goto out;
-    progress(opts, "ntt", 2.0 / 3);
-    if ((rc = run_coset(opts, c, pk->log2n, err)) != VIA_OK) goto out;
-    via_parallel_for(n, 4096, h_worker, &vc);
+    if (device_h) {
+        if ((rc = be->h(be->ctx, a, b, pk->log2n, err)) != VIA_OK) goto out;
+    } else {
+        vec_ctx vc = {a, b, c};
+        via_parallel_for(n, 4096, mul_worker, &vc);
+        if ((rc = run_coset(opts, a, pk->log2n, err)) != VIA_OK) goto out;
+        progress(opts, "ntt", 1.0 / 3);
+        if ((rc = run_coset(opts, b, pk->log2n, err)) != VIA_OK) goto out;
+        progress(opts, "ntt", 2.0 / 3);
+        if ((rc = run_coset(opts, c, pk->log2n, err)) != VIA_OK) goto out;
+        via_parallel_for(n, 4096, h_worker, &vc);
+    }
     via_free_big(b);
     via_free_big(c);
     b = c = NULL;
@@ -222,7 +228,9 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     progress(opts, "msm", 0.2);
     if ((rc = run_msm_g1(opts, &pb1, pk->b1, w, nw, "B1", err)) != VIA_OK) goto out;
     progress(opts, "msm", 0.3);
-    if ((rc = via_msm_g2(&pb2, pk->b2, w, nw)) != VIA_OK) {
+    if (be && be->msm_g2) {
+        if ((rc = be->msm_g2(be->ctx, &pb2, pk->b2, w, nw, err)) != VIA_OK) goto out;
+    } else if ((rc = via_msm_g2(&pb2, pk->b2, w, nw)) != VIA_OK) {
         via_fail(err, rc, "B2: MSM in G2 of %zu points failed: %s", nw, via_strerror(rc));
         goto out;
     }

@@ -65,6 +65,12 @@ typedef struct {
     int (*coset)(void *ctx, via_fr *a, unsigned log2n, via_error *err);
     int (*msm_g1)(void *ctx, via_g1 *out, const via_g1_affine *bases, const via_scalar *scalars,
                   size_t n, via_error *err);
+    int (*msm_g2)(void *ctx, via_g2 *out, const via_g2_affine *bases, const via_scalar *scalars,
+                  size_t n, via_error *err);
+    /* The whole H computation with the vectors resident on the device: from the domain
+     * evaluations a and b (scale as in groth16.c), write canonical h over a; b is left as it
+     * was. When set, it replaces c = a*b, the three coset transforms and h = a'b' - c'. */
+    int (*h)(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *err);
     void *ctx;
     const char *name;
 } via_groth16_backend;
