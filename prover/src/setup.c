@@ -31,7 +31,6 @@
 #include "chacha.h"
 #include "field.h"
 #include "jsonio.h"
-#include "msm.h"
 #include "r1cs.h"
 #include "util.h"
 
@@ -171,8 +170,15 @@ typedef struct {
     size_t n_wires;
 } term_lists;
 
-#define HEAVY_TERMS 512 /* wires with at least this many terms go to the MSM */
-#define WIRE_CHUNK 64   /* wires handed to a worker at a time */
+/* Fixed-base tables: every term's base is a Lagrange point L_c, shared by all the wires that
+ * use row c, so each base gets the table T[c][i] = 256^i L_c (affine, only as many windows as
+ * the largest coefficient on that row needs). A coefficient in signed base-256 digits then
+ * costs one mixed addition per nonzero digit into the wire's bucket for |digit|, and a wire's
+ * sum is sum_d d * bucket[d] by the running-sum trick: no doublings per term at all. */
+#define FB_WINDOWS 32 /* signed 8-bit digits cover any scalar < 2^255 */
+#define FB_HALF 128   /* digit magnitudes 1..128 */
+#define WIRE_CHUNK 64 /* wires handed to a worker at a time */
+#define ROW_CHUNK 64  /* rows whose tables are converted to affine together */
 
 /* A coefficient as the shorter of k and r - k; *neg says which. 0 for a zero coefficient. */
 static int load_coef(uint64_t k[4], int *neg, const via_fr *coef) {
@@ -196,133 +202,180 @@ static int load_coef(uint64_t k[4], int *neg, const via_fr *coef) {
     return 1;
 }
 
-/* The G1 and G2 accumulators differ only in types and function names. */
-#define DEFINE_WIRE_SUM(G, PT, AFF, MSM)                                                           \
-    static void G##_term_add(PT *acc, const AFF *base, const uint64_t k[4], int neg) {             \
-        AFF b = *base;                                                                             \
-        if (neg) G##_affine_neg(&b, &b);                                                           \
-        int bl = bitlen4(k);                                                                       \
-        if (bl == 1) {                                                                             \
-            G##_add_mixed(acc, acc, &b);                                                           \
-            return;                                                                                \
-        }                                                                                          \
-        PT t;                                                                                      \
-        if (bl <= 8) {                                                                             \
-            G##_from_affine(&t, &b);                                                               \
-            for (int i = bl - 2; i >= 0; i--) {                                                    \
-                G##_dbl(&t, &t);                                                                   \
-                if ((k[0] >> i) & 1) G##_add_mixed(&t, &t, &b);                                    \
-            }                                                                                      \
-        } else {                                                                                   \
-            PT bj;                                                                                 \
-            G##_from_affine(&bj, &b);                                                              \
-            G##_mul_var(&t, &bj, k);                                                               \
-        }                                                                                          \
-        G##_add(acc, acc, &t);                                                                     \
-    }                                                                                              \
-    /* The sum for one wire with few terms. */                                                     \
-    static void G##_wire_sum_small(PT *out, const setup_term *t, size_t n,                         \
-                                   const AFF *const bases[3]) {                                    \
-        G##_set_inf(out);                                                                          \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            uint64_t k[4];                                                                         \
-            int neg;                                                                               \
-            if (!load_coef(k, &neg, t[i].coef)) continue;                                          \
-            G##_term_add(out, &bases[t[i].kind][t[i].row], k, neg);                                \
-        }                                                                                          \
-    }                                                                                              \
-    /* The sum for one wire with many terms, through the MSM. */                                   \
-    static int G##_wire_sum_msm(PT *out, const setup_term *t, size_t n,                            \
-                                const AFF *const bases[3]) {                                       \
-        AFF *b = via_malloc_big(n * sizeof *b);                                                    \
-        via_scalar *s = via_malloc_big(n * sizeof *s);                                             \
-        if (!b || !s) {                                                                            \
-            via_free_big(b);                                                                       \
-            via_free_big(s);                                                                       \
-            return VIA_ENOMEM;                                                                     \
-        }                                                                                          \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            b[i] = bases[t[i].kind][t[i].row];                                                     \
-            if (t[i].coef) {                                                                       \
-                via_fr_to_canon(s[i].l, t[i].coef);                                                \
-            } else {                                                                               \
-                s[i].l[0] = 1;                                                                     \
-                s[i].l[1] = s[i].l[2] = s[i].l[3] = 0;                                             \
-            }                                                                                      \
-        }                                                                                          \
-        int rc = MSM(out, b, s, n);                                                                \
-        via_free_big(b);                                                                           \
-        via_free_big(s);                                                                           \
-        return rc;                                                                                 \
+/* Signed base-256 digits of k < 2^254 (public coefficients): k = sum d[i] 256^i with d[i] in
+ * [-128, 127]. Returns the number of windows up to the last nonzero digit. */
+static int recode_fb(int16_t d[FB_WINDOWS], const uint64_t k[4]) {
+    int carry = 0, used = 0;
+    for (int i = 0; i < FB_WINDOWS; i++) {
+        int v = (int)((k[i / 8] >> (8 * (i % 8))) & 0xff) + carry;
+        carry = v >= FB_HALF;
+        if (carry) v -= 2 * FB_HALF;
+        d[i] = (int16_t)v;
+        if (v) used = i + 1;
     }
-
-DEFINE_WIRE_SUM(via_g1, via_g1, via_g1_affine, via_msm_g1)
-DEFINE_WIRE_SUM(via_g2, via_g2, via_g2_affine, via_msm_g2)
-
-typedef struct {
-    const term_lists *lists;
-    const via_g1_affine *g1_bases[3];
-    const via_g2_affine *g2_bases[3];
-    int is_g2;
-    void *out; /* via_g1[] or via_g2[] */
-    atomic_size_t next;
-} sum_job;
-
-static void sum_worker(void *arg, size_t begin, size_t end, unsigned worker) {
-    (void)begin;
-    (void)end;
-    (void)worker;
-    sum_job *job = arg;
-    const term_lists *L = job->lists;
-    for (;;) {
-        size_t w0 = atomic_fetch_add(&job->next, WIRE_CHUNK);
-        if (w0 >= L->n_wires) return;
-        size_t w1 = w0 + WIRE_CHUNK < L->n_wires ? w0 + WIRE_CHUNK : L->n_wires;
-        for (size_t w = w0; w < w1; w++) {
-            size_t n = L->off[w + 1] - L->off[w];
-            if (n >= HEAVY_TERMS) continue;
-            const setup_term *t = L->terms + L->off[w];
-            if (job->is_g2)
-                via_g2_wire_sum_small((via_g2 *)job->out + w, t, n, job->g2_bases);
-            else
-                via_g1_wire_sum_small((via_g1 *)job->out + w, t, n, job->g1_bases);
-        }
-    }
+    return used;
 }
 
-/* out[j] (affine) = sum over wire j's terms. */
-static int wire_sums(void *out_affine, const term_lists *L, int is_g2,
-                     const via_g1_affine *const g1_bases[3], const via_g2_affine *const g2_bases[3],
-                     via_error *err) {
-    size_t n = L->n_wires;
-    size_t psz = is_g2 ? sizeof(via_g2) : sizeof(via_g1);
-    void *jac = via_malloc_big((n ? n : 1) * psz);
-    if (!jac) return via_fail(err, VIA_ENOMEM, "setup: out of memory for %zu points", n);
-    sum_job job = {.lists = L, .is_g2 = is_g2, .out = jac};
-    for (int i = 0; i < 3; i++) {
-        job.g1_bases[i] = g1_bases ? g1_bases[i] : NULL;
-        job.g2_bases[i] = g2_bases ? g2_bases[i] : NULL;
+/* One pass over a base set: the (list, kind) pairs whose terms of that kind are added into
+ * the matching Jacobian outputs. */
+typedef struct {
+    const term_lists *list;
+    uint32_t kind;
+    void *out; /* via_g1[] or via_g2[], one per wire, accumulated into */
+} fb_target;
+
+typedef struct {
+    const void *bases; /* affine Lagrange points, one per row */
+    const uint8_t *need;
+    const size_t *toff; /* table of row c: tab[toff[c] .. toff[c+1]) */
+    void *tab;
+    const fb_target *targets;
+    size_t n_targets;
+    atomic_size_t next;  /* work counter over targets x wires */
+    atomic_int failed;
+} fb_job;
+
+#define DEFINE_FB(G, PT, AFF)                                                                      \
+    static void G##_fb_build(void *arg, size_t begin, size_t end, unsigned worker) {               \
+        (void)worker;                                                                              \
+        fb_job *job = arg;                                                                         \
+        const AFF *bases = job->bases;                                                             \
+        AFF *tab = job->tab;                                                                       \
+        PT *scratch = via_malloc_big((size_t)ROW_CHUNK * FB_WINDOWS * sizeof *scratch);            \
+        if (!scratch) {                                                                            \
+            atomic_store(&job->failed, 1);                                                         \
+            return;                                                                                \
+        }                                                                                          \
+        for (size_t c0 = begin; c0 < end; c0 += ROW_CHUNK) {                                       \
+            size_t c1 = end - c0 < ROW_CHUNK ? end : c0 + ROW_CHUNK;                               \
+            size_t k = 0;                                                                          \
+            for (size_t c = c0; c < c1; c++) {                                                     \
+                PT j;                                                                              \
+                G##_from_affine(&j, &bases[c]);                                                    \
+                for (unsigned i = 0; i < job->need[c]; i++) {                                      \
+                    if (i)                                                                         \
+                        for (int b = 0; b < 8; b++)                                                \
+                            G##_dbl(&j, &j);                                                       \
+                    scratch[k++] = j;                                                              \
+                }                                                                                  \
+            }                                                                                      \
+            if (k) G##_batch_to_affine(tab + job->toff[c0], scratch, k);                           \
+        }                                                                                          \
+        via_free_big(scratch);                                                                     \
+    }                                                                                              \
+    static void G##_fb_accumulate(void *arg, size_t begin, size_t end, unsigned worker) {          \
+        (void)begin;                                                                               \
+        (void)end;                                                                                 \
+        (void)worker;                                                                              \
+        fb_job *job = arg;                                                                         \
+        const AFF *tab = job->tab;                                                                 \
+        PT bk[FB_HALF + 1];                                                                        \
+        for (int d = 0; d <= FB_HALF; d++)                                                         \
+            G##_set_inf(&bk[d]);                                                                   \
+        size_t n_wires = job->targets[0].list->n_wires;                                            \
+        size_t total = n_wires * job->n_targets;                                                   \
+        for (;;) {                                                                                 \
+            size_t w0 = atomic_fetch_add(&job->next, WIRE_CHUNK);                                  \
+            if (w0 >= total) return;                                                               \
+            size_t w1 = w0 + WIRE_CHUNK < total ? w0 + WIRE_CHUNK : total;                         \
+            for (size_t gw = w0; gw < w1; gw++) {                                                  \
+                const fb_target *tg = &job->targets[gw / n_wires];                                 \
+                size_t w = gw % n_wires;                                                           \
+                const term_lists *L = tg->list;                                                    \
+                int maxd = 0;                                                                      \
+                for (size_t t = L->off[w]; t < L->off[w + 1]; t++) {                               \
+                    const setup_term *tm = &L->terms[t];                                           \
+                    if (tm->kind != tg->kind) continue;                                            \
+                    uint64_t k[4];                                                                 \
+                    int neg;                                                                       \
+                    int16_t dg[FB_WINDOWS];                                                        \
+                    if (!load_coef(k, &neg, tm->coef)) continue;                                   \
+                    int nw = recode_fb(dg, k);                                                     \
+                    const AFF *row = tab + job->toff[tm->row];                                     \
+                    for (int i = 0; i < nw; i++) {                                                 \
+                        int d = dg[i];                                                             \
+                        if (!d) continue;                                                          \
+                        int m = d < 0 ? -d : d;                                                    \
+                        if ((d < 0) != neg) {                                                      \
+                            AFF p;                                                                 \
+                            G##_affine_neg(&p, &row[i]);                                           \
+                            G##_add_mixed(&bk[m], &bk[m], &p);                                     \
+                        } else {                                                                   \
+                            G##_add_mixed(&bk[m], &bk[m], &row[i]);                                \
+                        }                                                                          \
+                        if (m > maxd) maxd = m;                                                    \
+                    }                                                                              \
+                }                                                                                  \
+                if (!maxd) continue;                                                               \
+                PT run, sum;                                                                       \
+                run = bk[maxd];                                                                    \
+                sum = bk[maxd];                                                                    \
+                G##_set_inf(&bk[maxd]);                                                            \
+                for (int d = maxd - 1; d >= 1; d--) {                                              \
+                    G##_add(&run, &run, &bk[d]);                                                   \
+                    G##_set_inf(&bk[d]);                                                           \
+                    G##_add(&sum, &sum, &run);                                                     \
+                }                                                                                  \
+                PT *out = (PT *)tg->out + w;                                                       \
+                G##_add(out, out, &sum);                                                           \
+            }                                                                                      \
+        }                                                                                          \
     }
-    atomic_init(&job.next, 0);
-    unsigned threads = via_get_threads();
-    via_parallel_for(threads, 1, sum_worker, &job);
-    for (size_t w = 0; w < n; w++) {
-        size_t cnt = L->off[w + 1] - L->off[w];
-        if (cnt < HEAVY_TERMS) continue;
-        const setup_term *t = L->terms + L->off[w];
-        int rc = is_g2 ? via_g2_wire_sum_msm((via_g2 *)jac + w, t, cnt, job.g2_bases)
-                       : via_g1_wire_sum_msm((via_g1 *)jac + w, t, cnt, job.g1_bases);
-        if (rc) {
-            via_free_big(jac);
-            return via_fail(err, rc, "setup: multi-scalar multiplication for wire %zu failed", w);
+
+DEFINE_FB(via_g1, via_g1, via_g1_affine)
+DEFINE_FB(via_g2, via_g2, via_g2_affine)
+
+/* Adds, for every target, the terms of its kind (bases = the Lagrange points of that kind,
+ * n_rows of them) into its outputs. All targets' lists have the same number of wires. */
+static int fb_pass(const void *bases, size_t n_rows, int is_g2, const fb_target *targets,
+                   size_t n_targets, via_error *err) {
+    size_t asz = is_g2 ? sizeof(via_g2_affine) : sizeof(via_g1_affine);
+    uint8_t *need = via_xcalloc(n_rows ? n_rows : 1, 1);
+    size_t *toff = via_xmalloc((n_rows + 1) * sizeof *toff);
+    int rc = VIA_OK;
+    for (size_t g = 0; g < n_targets; g++) {
+        const term_lists *L = targets[g].list;
+        size_t total = L->off[L->n_wires];
+        for (size_t t = 0; t < total; t++) {
+            const setup_term *tm = &L->terms[t];
+            if (tm->kind != targets[g].kind) continue;
+            uint64_t k[4];
+            int neg;
+            int16_t dg[FB_WINDOWS];
+            if (!load_coef(k, &neg, tm->coef)) continue;
+            int nw = recode_fb(dg, k);
+            assert(tm->row < n_rows);
+            if (nw > need[tm->row]) need[tm->row] = (uint8_t)nw;
         }
     }
-    if (is_g2)
-        via_g2_batch_to_affine(out_affine, jac, n);
-    else
-        via_g1_batch_to_affine(out_affine, jac, n);
-    via_free_big(jac);
-    return VIA_OK;
+    size_t tot = 0;
+    for (size_t c = 0; c < n_rows; c++) {
+        toff[c] = tot;
+        tot += need[c];
+    }
+    toff[n_rows] = tot;
+    fb_job job = {.bases = bases, .need = need, .toff = toff, .targets = targets,
+                  .n_targets = n_targets};
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, 0);
+    job.tab = via_malloc_big((tot ? tot : 1) * asz);
+    if (!job.tab) {
+        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory for %zu table points", tot);
+        goto out;
+    }
+    via_parallel_for(n_rows, ROW_CHUNK, is_g2 ? via_g2_fb_build : via_g1_fb_build, &job);
+    if (atomic_load(&job.failed)) {
+        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory building base tables");
+        goto out;
+    }
+    if (n_targets && targets[0].list->n_wires)
+        via_parallel_for(via_get_threads(), 1, is_g2 ? via_g2_fb_accumulate : via_g1_fb_accumulate,
+                         &job);
+out:
+    via_free_big(job.tab);
+    via_xfree(need);
+    via_xfree(toff);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -519,6 +572,8 @@ int via_setup_new_zkey(via_zkey *z, const char *r1cs_path, const char *ptau_path
     size_t *cnt = NULL, *cur = NULL;
     via_g1_affine *lg1 = NULL, *lalpha = NULL, *lbeta = NULL, *kpts = NULL;
     via_g2_affine *lg2 = NULL;
+    via_g1 *jac1 = NULL;
+    via_g2 *jac2 = NULL;
     via_fr one;
     via_fr_set_one(&one);
 
@@ -664,23 +719,38 @@ int via_setup_new_zkey(via_zkey *z, const char *r1cs_path, const char *ptau_path
         rc = via_fail(err, VIA_ENOMEM, "setup: out of memory for %u wires", n_vars);
         goto out;
     }
-    const via_g1_affine *g1_bases[3] = {lg1, lalpha, lbeta};
-    const via_g2_affine *g2_bases[3] = {lg2, NULL, NULL};
-    report(progress, progress_ctx, "computing A", 0.15);
-    rc = wire_sums(z->a, &LA, 0, g1_bases, NULL, err);
-    if (!rc) {
-        report(progress, progress_ctx, "computing B1", 0.3);
-        rc = wire_sums(z->b1, &LB, 0, g1_bases, NULL, err);
+    /* Jacobian accumulators: A, B1, K (G1) and B2 (G2), one per wire each. */
+    jac1 = via_malloc_big(3 * (size_t)n_vars * sizeof *jac1);
+    jac2 = via_malloc_big((size_t)n_vars * sizeof *jac2);
+    if (!jac1 || !jac2) {
+        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory for %u wires", n_vars);
+        goto out;
     }
+    for (size_t i = 0; i < 3 * (size_t)n_vars; i++)
+        via_g1_set_inf(&jac1[i]);
+    for (size_t i = 0; i < n_vars; i++)
+        via_g2_set_inf(&jac2[i]);
+    via_g1 *ja = jac1, *jb1 = jac1 + n_vars, *jk = jac1 + 2 * (size_t)n_vars;
+    const fb_target tau1[] = {{&LA, BASE_TAU, ja}, {&LB, BASE_TAU, jb1}, {&LK, BASE_TAU, jk}};
+    const fb_target alpha1[] = {{&LK, BASE_ALPHA, jk}};
+    const fb_target beta1[] = {{&LK, BASE_BETA, jk}};
+    const fb_target tau2[] = {{&LB, BASE_TAU, jac2}};
+    report(progress, progress_ctx, "computing A, B1, C (tau)", 0.15);
+    rc = fb_pass(lg1, n, 0, tau1, 3, err);
     if (!rc) {
-        report(progress, progress_ctx, "computing B2", 0.45);
-        rc = wire_sums(z->b2, &LB, 1, NULL, g2_bases, err);
+        report(progress, progress_ctx, "computing IC and C (alpha, beta)", 0.35);
+        rc = fb_pass(lalpha, n, 0, alpha1, 1, err);
     }
+    if (!rc) rc = fb_pass(lbeta, n, 0, beta1, 1, err);
     if (!rc) {
-        report(progress, progress_ctx, "computing IC and C", 0.7);
-        rc = wire_sums(kpts, &LK, 0, g1_bases, NULL, err);
+        report(progress, progress_ctx, "computing B2", 0.5);
+        rc = fb_pass(lg2, n, 1, tau2, 1, err);
     }
     if (rc) goto out;
+    via_g1_batch_to_affine(z->a, ja, n_vars);
+    via_g1_batch_to_affine(z->b1, jb1, n_vars);
+    via_g1_batch_to_affine(kpts, jk, n_vars);
+    via_g2_batch_to_affine(z->b2, jac2, n_vars);
     memcpy(z->ic, kpts, ((size_t)n_pub + 1) * sizeof *z->ic);
     memcpy(z->c, kpts + n_pub + 1, ((size_t)n_vars - n_pub - 1) * sizeof *z->c);
 
@@ -725,6 +795,8 @@ out:
     via_free_big(lalpha);
     via_free_big(lbeta);
     via_free_big(kpts);
+    via_free_big(jac1);
+    via_free_big(jac2);
     via_binfile_close(&pt.bf);
     via_r1cs_free(&cs);
     if (rc) via_zkey_free(z);
