@@ -344,12 +344,97 @@ static inline void pow5(via_fr *x) {
     via_fr_mul(x, x, &x4);
 }
 
-static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t) {
+/* x^5, writing x^2, x^4, x^5 to tr[0..2] (the three wires of a circuit S-box). */
+static inline void pow5_trace(via_fr *x, via_fr *tr) {
+    via_fr_sqr(&tr[0], x);
+    via_fr_sqr(&tr[1], &tr[0]);
+    via_fr_mul(x, x, &tr[1]);
+    tr[2] = *x;
+}
+
+/*
+ * Dot product with lazy reduction: *out = sum_i a[i] * b[i] * R^-1 mod r (the sum of the
+ * Montgomery products), for n <= 17 reduced operands. The 512-bit products are summed column
+ * by column (16 partial products each, no reduction), and the sum T < n r^2 < 2^512 gets one
+ * Montgomery reduction: (T + q r) / 2^256 < n r^2 / 2^256 + r < 4.3 r, brought below r by
+ * three masked subtractions of 4r, 2r and r. Constant time in the data.
+ */
+static uint64_t g_rk[3][4]; /* 4r, 2r, r */
+__attribute__((constructor)) static void poseidon_consts_init(void) {
+    memcpy(g_rk[2], via_fr_mod.p, 32);
+    via_limbs_add(g_rk[1], g_rk[2], g_rk[2]);
+    via_limbs_add(g_rk[0], g_rk[1], g_rk[1]);
+}
+
+static inline void cond_sub(uint64_t x[4], const uint64_t k[4]) {
+    uint64_t t[4];
+    uint64_t borrow = via_limbs_sub(t, x, k);
+    uint64_t keep = (uint64_t)0 - borrow; /* all ones: x < k, keep x */
+    for (int i = 0; i < 4; i++) x[i] = (x[i] & keep) | (t[i] & ~keep);
+}
+
+static inline void dot_lazy(via_fr *out, const via_fr *a, const via_fr *b, unsigned n) {
+    via_u128 lo[7] = {0};
+    uint64_t hi[7] = {0};
+    for (unsigned k = 0; k < n; k++) {
+        const uint64_t *x = a[k].l, *y = b[k].l;
+        for (int i = 0; i < 4; i++) {
+            uint64_t xi = x[i];
+            for (int j = 0; j < 4; j++) {
+                via_u128 p = (via_u128)xi * y[j];
+                lo[i + j] += p;
+                hi[i + j] += lo[i + j] < p;
+            }
+        }
+    }
+    uint64_t T[8];
+    via_u128 c = 0;
+    for (int k = 0; k < 7; k++) {
+        via_u128 s = lo[k] + c;
+        uint64_t ov = s < c;
+        T[k] = (uint64_t)s;
+        c = (s >> 64) + ((via_u128)(hi[k] + ov) << 64);
+    }
+    T[7] = (uint64_t)c;
+    const uint64_t *p = via_fr_mod.p, inv = via_fr_mod.inv;
+    for (int i = 0; i < 4; i++) {
+        uint64_t q = T[i] * inv;
+        via_u128 cy = 0;
+        for (int j = 0; j < 4; j++) {
+            cy += (via_u128)q * p[j] + T[i + j];
+            T[i + j] = (uint64_t)cy;
+            cy >>= 64;
+        }
+        for (int j = i + 4; j < 8; j++) {
+            cy += T[j];
+            T[j] = (uint64_t)cy;
+            cy >>= 64;
+        }
+    }
+    uint64_t r[4] = {T[4], T[5], T[6], T[7]};
+    cond_sub(r, g_rk[0]);
+    cond_sub(r, g_rk[1]);
+    cond_sub(r, g_rk[2]);
+    memcpy(out->l, r, 32);
+}
+
+static void mat_vec_lazy(via_fr *out, const via_fr *m, const via_fr *x, unsigned n) {
+    via_fr tmp[VIA_POSEIDON_T_MAX];
+    for (unsigned i = 0; i < n; i++) dot_lazy(&tmp[i], m + (size_t)i * n, x, n);
+    memcpy(out, tmp, n * sizeof *out);
+}
+
+static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t, via_fr **tr) {
     for (unsigned i = 0; i < t; i++) {
         via_fr_add(&st[i], &st[i], &c[i]);
-        pow5(&st[i]);
+        if (*tr) {
+            pow5_trace(&st[i], *tr);
+            *tr += 3;
+        } else {
+            pow5(&st[i]);
+        }
     }
-    mat_vec(st, m, st, t);
+    mat_vec_lazy(st, m, st, t);
 }
 
 void via_poseidon_permute_reference(via_fr *st, unsigned t) {
@@ -369,29 +454,44 @@ void via_poseidon_permute_reference(via_fr *st, unsigned t) {
     }
 }
 
-void via_poseidon_permute(via_fr *st, unsigned t) {
+/* The fast permutation; with tr != NULL also the S-box trace (see via_poseidon_permute_trace).
+ * The S-box inputs of this form equal the reference ones: full rounds see the reference state
+ * (the folded matrix D_0 * M only changes the state after the last initial full round's
+ * S-boxes), and D = diag(1, X) and the constants moved through M^-1 leave state[0] of every
+ * partial round as in the reference form. */
+static void permute_impl(via_fr *st, unsigned t, via_fr *tr) {
     const poseidon_set *s = get_set(t);
     const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
     for (unsigned r = 0; r < h; r++)
-        full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t);
+        full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t, &tr);
     for (unsigned i = 0; i < t; i++)
         via_fr_add(&st[i], &st[i], &s->c_partial[i]);
     const via_fr *sp = s->sparse;
     for (unsigned j = 0; j < rp; j++, sp += 2 * t - 1) {
-        pow5(&st[0]);
+        if (tr) {
+            pow5_trace(&st[0], tr);
+            tr += 3;
+        } else {
+            pow5(&st[0]);
+        }
         via_fr_add(&st[0], &st[0], &s->k[j]);
         via_fr x0 = st[0], acc, p;
-        via_fr_mul(&acc, &sp[0], &x0);
+        dot_lazy(&acc, sp, st, t);
         for (unsigned i = 1; i < t; i++) {
-            via_fr_mul(&p, &sp[i], &st[i]);
-            via_fr_add(&acc, &acc, &p);
             via_fr_mul(&p, &sp[t - 1 + i], &x0);
             via_fr_add(&st[i], &st[i], &p);
         }
         st[0] = acc;
     }
     for (unsigned r = h + rp; r < rf + rp; r++)
-        full_round(st, s->c + (size_t)r * t, s->m, t);
+        full_round(st, s->c + (size_t)r * t, s->m, t, &tr);
+}
+
+void via_poseidon_permute(via_fr *st, unsigned t) { permute_impl(st, t, NULL); }
+
+void via_poseidon_permute_trace(via_fr *st, unsigned t, via_fr *trace) {
+    assert(trace);
+    permute_impl(st, t, trace);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,

@@ -56,6 +56,13 @@ const via_poseidon_params *via_poseidon_params_get(unsigned t);
 /* The permutation in place on state[0..t-1] (2 <= t <= 17). */
 void via_poseidon_permute(via_fr *state, unsigned t);
 
+/* The same permutation, also writing the circuit's S-box values to trace: for every S-box in
+ * circuit order (full rounds lanes 0..t-1, partial rounds lane 0, round by round) its input's
+ * x^2, x^4 and x^5; 3 * (RF * t + RP) values. This is what the Poseidon gadget allocates as
+ * wires (cs/gadgets_poseidon.c), so witness generation gets them at the cost of the fast
+ * permutation. */
+void via_poseidon_permute_trace(via_fr *state, unsigned t, via_fr *trace);
+
 /* The permutation computed step by step from the reference constants (t*t multiplications
  * per round). Only for tests and for checking the fast path; via_poseidon_permute is the
  * one to use. */

@@ -111,6 +111,81 @@ static void test_fast_matches_reference(void **state) {
     }
 }
 
+/* Extreme operands for the lazily reduced dot products: every lane r - 1, and lanes 0 / r - 1
+ * alternating. */
+static void test_fast_extremes(void **state) {
+    (void)state;
+    via_fr one, m1, zero;
+    via_fr_set_one(&one);
+    via_fr_neg(&m1, &one);
+    via_fr_set_zero(&zero);
+    for (unsigned t = VIA_POSEIDON_T_MIN; t <= VIA_POSEIDON_T_MAX; t++)
+        for (int pat = 0; pat < 2; pat++) {
+            via_fr a[17], b[17];
+            for (unsigned i = 0; i < t; i++) a[i] = (pat == 0 || i % 2) ? m1 : zero;
+            memcpy(b, a, sizeof a);
+            via_poseidon_permute(a, t);
+            via_poseidon_permute_reference(b, t);
+            for (unsigned i = 0; i < t; i++)
+                if (!via_fr_eq(&a[i], &b[i])) fail_msg("t=%u pattern %d: element %u differs", t, pat, i);
+        }
+}
+
+/* The trace holds x^2, x^4, x^5 of every reference S-box input, in circuit order, and the
+ * traced permutation leaves the same state as the plain one. */
+static void test_trace(void **state) {
+    (void)state;
+    for (unsigned t = VIA_POSEIDON_T_MIN; t <= VIA_POSEIDON_T_MAX; t++) {
+        const via_poseidon_params *p = via_poseidon_params_get(t);
+        size_t n = 3 * ((size_t)p->rf * t + p->rp);
+        via_fr *tr = malloc((n + 1) * sizeof *tr);
+        assert_non_null(tr);
+        for (int k = 0; k < 3; k++) {
+            via_fr a[17], b[17], ref[17];
+            for (unsigned i = 0; i < t; i++) rnd_fr(&a[i]);
+            memcpy(b, a, sizeof a);
+            memcpy(ref, a, sizeof a);
+            via_fr_set_u64(&tr[n], 12345); /* sentinel: nothing written past the end */
+            via_poseidon_permute_trace(a, t, tr);
+            via_poseidon_permute(b, t);
+            size_t pos = 0;
+            for (unsigned r = 0; r < p->rf + p->rp; r++) {
+                int full = r < p->rf / 2 || r >= p->rf / 2 + p->rp;
+                for (unsigned i = 0; i < t; i++) via_fr_add(&ref[i], &ref[i], &p->c[r * t + i]);
+                for (unsigned i = 0; i < (full ? t : 1); i++) {
+                    via_fr x2, x4, x5;
+                    via_fr_sqr(&x2, &ref[i]);
+                    via_fr_sqr(&x4, &x2);
+                    via_fr_mul(&x5, &x4, &ref[i]);
+                    if (!via_fr_eq(&tr[pos], &x2) || !via_fr_eq(&tr[pos + 1], &x4) || !via_fr_eq(&tr[pos + 2], &x5))
+                        fail_msg("t=%u trial %d: trace of round %u lane %u differs", t, k, r, i);
+                    ref[i] = x5;
+                    pos += 3;
+                }
+                via_fr nx[17];
+                for (unsigned i = 0; i < t; i++) {
+                    via_fr_set_zero(&nx[i]);
+                    for (unsigned j = 0; j < t; j++) {
+                        via_fr q;
+                        via_fr_mul(&q, &p->m[i * t + j], &ref[j]);
+                        via_fr_add(&nx[i], &nx[i], &q);
+                    }
+                }
+                memcpy(ref, nx, t * sizeof *ref);
+            }
+            assert_int_equal(pos, n);
+            via_fr sent;
+            via_fr_set_u64(&sent, 12345);
+            assert_true(via_fr_eq(&tr[n], &sent));
+            for (unsigned i = 0; i < t; i++) {
+                assert_true(via_fr_eq(&a[i], &b[i]));
+                assert_true(via_fr_eq(&a[i], &ref[i]));
+            }
+        }
+        free(tr);
+    }
+}
+
 static void test_params(void **state) {
     (void)state;
     static const unsigned rp[16] = {56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68};
@@ -231,6 +306,7 @@ int main(void) {
         cmocka_unit_test(test_concurrent_init),        cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_fast_matches_reference), cmocka_unit_test(test_params),
         cmocka_unit_test(test_ex_and_errors),          cmocka_unit_test(test_sponge),
+        cmocka_unit_test(test_fast_extremes),          cmocka_unit_test(test_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

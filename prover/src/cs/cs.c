@@ -136,6 +136,24 @@ static via_var new_wire(via_cs *cs, const via_fr *val) {
     return v;
 }
 
+via_fr *via_cs_vars_alloc(via_cs *cs, uint32_t n, via_var *first) {
+    assert(cs->n_vars < UINT32_MAX - 1 - n);
+    via_var v = cs->n_vars;
+    cs->n_vars += n;
+    if (first) *first = v;
+    if (!cs->flags.witness) return NULL;
+    if (cs->n_vars > cs->w_cap) {
+        while (cs->n_vars > cs->w_cap) cs->w_cap *= 2;
+        via_fr *nw = realloc(cs->w, (size_t)cs->w_cap * sizeof(via_fr));
+        if (!nw) {
+            fprintf(stderr, "via: out of memory growing the witness to %u wires\n", cs->w_cap);
+            abort();
+        }
+        cs->w = nw;
+    }
+    return cs->w + v;
+}
+
 via_var via_cs_public_new(via_cs *cs) {
     assert(cs->n_vars == 1 + cs->n_pub && "public wires must be allocated first");
     cs->n_pub++;

@@ -95,6 +95,10 @@ VIA_MUST_USE int via_cs_wtns_write(const via_cs *cs, const char *path, via_error
 via_var via_cs_public_new(via_cs *cs);
 /* A private wire with value *val (ignored, may be NULL, without a witness). */
 via_var via_cs_var_new(via_cs *cs, const via_fr *val);
+/* n consecutive private wires (the first in *first when not NULL). With a witness, returns
+ * where their n values go; the caller must write all of them before the next allocation
+ * (the pointer is valid until then). NULL without a witness. */
+via_fr *via_cs_vars_alloc(via_cs *cs, uint32_t n, via_var *first);
 void via_cs_set(via_cs *cs, via_var v, const via_fr *val);
 /* Value of a wire (zero without a witness). */
 const via_fr *via_cs_val(const via_cs *cs, via_var v);

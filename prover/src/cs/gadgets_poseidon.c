@@ -11,10 +11,12 @@
  *     only on t, so they are computed once per width ("plan") by running the rounds on
  *     coefficient vectors. A partial S-box input then costs t + k terms instead of a full
  *     matrix-vector product per round.
- * In witness mode the same combinations are evaluated on values (one multiplication per term).
+ * In witness mode no combination is built: the wire values are the S-box trace of the native
+ * fast permutation (via_poseidon_permute_trace), which computes the same S-box inputs.
  */
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +32,7 @@ typedef struct {
     via_fr *fx;      /* first full round after the partial rounds: t vectors of 1 + t + rp */
 } plan;
 
-static plan *g_plans[VIA_POSEIDON_T_MAX + 1];
+static _Atomic(plan *) g_plans[VIA_POSEIDON_T_MAX + 1];
 static pthread_mutex_t g_plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static plan *build_plan(unsigned t) {
@@ -83,9 +85,14 @@ static plan *build_plan(unsigned t) {
 }
 
 static const plan *get_plan(unsigned t) {
+    plan *pl = atomic_load_explicit(&g_plans[t], memory_order_acquire);
+    if (pl) return pl;
     pthread_mutex_lock(&g_plan_lock);
-    if (!g_plans[t]) g_plans[t] = build_plan(t);
-    plan *pl = g_plans[t];
+    pl = atomic_load_explicit(&g_plans[t], memory_order_relaxed);
+    if (!pl) {
+        pl = build_plan(t);
+        atomic_store_explicit(&g_plans[t], pl, memory_order_release);
+    }
     pthread_mutex_unlock(&g_plan_lock);
     return pl;
 }
@@ -102,72 +109,22 @@ static via_var sbox(via_cs *cs, const via_lc *x) {
     return x5;
 }
 
-/* Witness-only path of permute(): the same S-box inputs evaluated on plain values, the same
- * wires allocated in the same order (x^2, x^4, x^5 per S-box), the same constraint count.
- * The chunk test compares the witness it yields with the BOTH-mode one, wire for wire. */
-static void sbox_w(via_cs *cs, via_fr *y, const via_fr *x) {
-    via_fr x2, x4;
-    via_fr_sqr(&x2, x);
-    via_fr_sqr(&x4, &x2);
-    via_fr_mul(y, &x4, x);
-    via_cs_var_new(cs, &x2);
-    via_cs_var_new(cs, &x4);
-    via_cs_var_new(cs, y);
-}
-
-static void mix_row(via_fr *out, const via_fr *row, const via_fr *y, unsigned t) {
-    via_fr acc, p;
-    via_fr_mul(&acc, &row[0], &y[0]);
-    for (unsigned j = 1; j < t; j++) {
-        via_fr_mul(&p, &row[j], &y[j]);
-        via_fr_add(&acc, &acc, &p);
-    }
-    *out = acc;
-}
-
+/* Witness-only path of permute(): the S-box wires (x^2, x^4, x^5 per S-box, in the order the
+ * shape path allocates them) are the trace of the native fast permutation, written straight
+ * into the witness; the same constraint count is accounted. The chunk test compares the
+ * witness it yields with the BOTH-mode one, wire for wire. */
 static void permute_witness(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
-    const plan *pl = get_plan(t);
-    const via_fr *M = pl->p->m, *C = pl->p->c;
-    unsigned rp = pl->rp, half = VIA_POSEIDON_RF / 2, L = 1 + t + rp;
-    via_fr y[VIA_POSEIDON_T_MAX], ny[VIA_POSEIDON_T_MAX], x;
-    via_fr bv[1 + VIA_POSEIDON_T_MAX + 80];
-    assert(L <= sizeof bv / sizeof bv[0]);
-    for (unsigned i = 0; i < t; i++) {
-        via_fr_add(&x, &state[i].val, &C[i]);
-        sbox_w(cs, &y[i], &x);
-    }
-    for (unsigned r = 1; r < half; r++) {
-        for (unsigned i = 0; i < t; i++) {
-            mix_row(&x, &M[i * t], y, t);
-            via_fr_add(&x, &x, &C[r * t + i]);
-            sbox_w(cs, &ny[i], &x);
-        }
-        memcpy(y, ny, t * sizeof(via_fr));
-    }
-    via_fr_set_one(&bv[0]);
-    memcpy(&bv[1], y, t * sizeof(via_fr));
-    for (unsigned k = 0; k < rp; k++) {
-        const via_fr *v = pl->px + pl->px_off[k];
-        mix_row(&x, v, bv, 1 + t + k);
-        sbox_w(cs, &bv[1 + t + k], &x);
-    }
-    for (unsigned i = 0; i < t; i++) {
-        mix_row(&x, pl->fx + (size_t)i * L, bv, L);
-        sbox_w(cs, &y[i], &x);
-    }
-    for (unsigned r = half + rp + 1; r < VIA_POSEIDON_RF + rp; r++) {
-        for (unsigned i = 0; i < t; i++) {
-            mix_row(&x, &M[i * t], y, t);
-            via_fr_add(&x, &x, &C[r * t + i]);
-            sbox_w(cs, &ny[i], &x);
-        }
-        memcpy(y, ny, t * sizeof(via_fr));
-    }
+    const unsigned rp = via_poseidon_rp(t);
+    const uint32_t nw = 3u * (VIA_POSEIDON_RF * t + rp);
+    via_fr st[VIA_POSEIDON_T_MAX];
+    for (unsigned i = 0; i < t; i++) st[i] = state[i].val;
+    via_fr *tr = via_cs_vars_alloc(cs, nw, NULL);
+    via_poseidon_permute_trace(st, t, tr);
     for (unsigned i = 0; i < nout; i++) {
         via_lc_clear(&state[i]);
-        mix_row(&state[i].val, &M[i * t], y, t);
+        state[i].val = st[i];
     }
-    via_cs_count_constraints(cs, 3ull * (VIA_POSEIDON_RF * t + rp));
+    via_cs_count_constraints(cs, nw);
 }
 
 /* state[0..t) in (combinations), out: state[0..nout) after the permutation, as combinations
