@@ -213,6 +213,50 @@ static void test_poseidon_sponge(void **state) {
     }
 }
 
+/* Witness-only Poseidon with the memo attached: hashes remembered natively (and one the small
+ * budget left out) give the witness of a BOTH-mode run, wire for wire; the native results
+ * equal via_poseidon. */
+static void test_poseidon_memo(void **state) {
+    (void)state;
+    via_fr in[3][16], out;
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 16; i++) rnd_fr(&in[k][i]);
+    /* room for two t = 17 entries (~20 KiB each) and one t = 5 entry, not for the third t = 17 */
+    via_g_poseidon_memo *m = via_g_poseidon_memo_new(48 << 10);
+    for (int k = 0; k < 3; k++) {
+        via_fr ref;
+        via_g_poseidon_memo_hash(m, &out, in[k], k == 2 ? 4 : 16);
+        assert_int_equal(via_poseidon(&ref, in[k], k == 2 ? 4 : 16), 0);
+        assert_true(via_fr_eq(&out, &ref));
+    }
+    via_fr more[16];
+    for (int i = 0; i < 16; i++) rnd_fr(&more[i]);
+    via_g_poseidon_memo_hash(m, &out, more, 16); /* over budget: computed, not kept */
+    via_g_poseidon_memo_hash(m, &out, in[0], 16); /* a hit */
+    via_cs *w = via_cs_new(VIA_CS_WITNESS, 0), *b = via_cs_new(VIA_CS_BOTH, 1);
+    via_g_poseidon_memo_attach(w, m);
+    via_cs *both[2] = {w, b};
+    for (int c = 0; c < 2; c++) {
+        via_cs *cs = both[c];
+        const via_fr *sets[5] = {in[0], in[1], in[2], more, in[0]};
+        unsigned ns[5] = {16, 16, 4, 16, 15};
+        for (int k = 0; k < 5; k++) {
+            via_lc lin[16];
+            for (unsigned i = 0; i < ns[k]; i++) lin[i] = via_lc_var(cs, via_cs_var_new(cs, &sets[k][i]));
+            (void)via_g_poseidon(cs, lin, ns[k]);
+            for (unsigned i = 0; i < ns[k]; i++) via_lc_free(&lin[i]);
+        }
+    }
+    assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(b));
+    assert_int_equal(via_cs_n_constraints(w), via_cs_n_constraints(b));
+    assert_memory_equal(via_cs_witness(w), via_cs_witness(b), via_cs_n_vars(b) * sizeof(via_fr));
+    assert_int_equal(via_cs_first_failure(b, NULL), 0);
+    via_g_poseidon_memo_attach(w, NULL);
+    via_cs_free(w);
+    via_cs_free(b);
+    via_g_poseidon_memo_free(m);
+}
+
 /* The same gadget run in SHAPE and in WITNESS mode allocates the same wires and constraints. */
 static void test_modes_agree(void **state) {
     (void)state;
@@ -242,6 +286,7 @@ int main(void) {
         cmocka_unit_test(test_bits_range),     cmocka_unit_test(test_strict_bits),
         cmocka_unit_test(test_compare_select), cmocka_unit_test(test_poseidon),
         cmocka_unit_test(test_poseidon_sponge), cmocka_unit_test(test_modes_agree),
+        cmocka_unit_test(test_poseidon_memo),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

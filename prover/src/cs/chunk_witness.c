@@ -24,6 +24,11 @@
 #include "../txmsg.h"
 #include "../util.h"
 #include "chunk_internal.h"
+#include "gadgets.h"
+
+/* Memory for the Poseidon memo of one chunk (each remembered t = 17 hash takes ~20 KiB): all
+ * of a chunk's Merkle hashes for chunks up to ~100 slots; larger chunks recompute the rest. */
+#define CHUNK_MEMO_BYTES ((size_t)64 << 20)
 
 typedef struct {
     uint64_t id;
@@ -388,18 +393,18 @@ static node *map_find(nodemap *m, unsigned level, uint64_t index, int insert) {
     return &m->t[j];
 }
 
-static void leaf_value(via_fr *out, unsigned empty, const via_fr *pkx, const via_fr *pky,
+static void leaf_value(via_g_poseidon_memo *memo, via_fr *out, unsigned empty, const via_fr *pkx, const via_fr *pky,
                        const via_fr *bal, const via_fr *nonce) {
     if (empty) {
         via_fr_set_zero(out);
         return;
     }
     via_fr in[4] = {*pkx, *pky, *bal, *nonce};
-    if (via_poseidon(out, in, 4) != 0) abort();
+    via_g_poseidon_memo_hash(memo, out, in, 4);
 }
 
 /* Recomputes the ancestors of leaf id from the map. */
-static void rehash_path(nodemap *m, unsigned depth, uint64_t id) {
+static void rehash_path(via_g_poseidon_memo *memo, nodemap *m, unsigned depth, uint64_t id) {
     for (unsigned k = 0; k < depth; k++) {
         uint64_t parent = id >> (4 * (k + 1));
         via_fr ch[16];
@@ -411,7 +416,7 @@ static void rehash_path(nodemap *m, unsigned depth, uint64_t id) {
                 ch[c] = *via_smt_empty_hash(k);
         }
         via_fr h;
-        if (via_poseidon(&h, ch, 16) != 0) abort();
+        via_g_poseidon_memo_hash(memo, &h, ch, 16);
         map_find(m, k + 1, parent, 1)->val = h;
     }
 }
@@ -433,6 +438,7 @@ static void path_of(nodemap *m, unsigned depth, uint64_t id, via_fr sib[VIA_CHUN
 typedef struct {
     const via_chunk_input *in;
     nodemap map;
+    via_g_poseidon_memo *memo; /* native Merkle hashes, reused by the circuit's path gadgets */
     in_acct *st; /* current account states (copies of in->acc) */
     int force;
     via_error *violation;
@@ -482,9 +488,9 @@ static void snapshot(exec *x, chunk_acct_wit *w, const in_acct *a) {
 
 static void store(exec *x, const in_acct *a) {
     via_fr leaf;
-    leaf_value(&leaf, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
+    leaf_value(x->memo, &leaf, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
     map_find(&x->map, 0, a->id, 1)->val = leaf;
-    rehash_path(&x->map, x->in->depth, a->id);
+    rehash_path(x->memo, &x->map, x->in->depth, a->id);
 }
 
 /* Account lookup with the "unknown account" rules; *a is NULL when the id is unusable. */
@@ -648,7 +654,7 @@ static int execute(exec *x, chunk_wit *w) {
     for (size_t i = 0; i < in->nacc; i++) {
         const in_acct *a = &in->acc[i];
         via_fr cur;
-        leaf_value(&cur, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
+        leaf_value(x->memo, &cur, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
         for (unsigned k = 0; k <= D; k++) {
             uint64_t idx = a->id >> (4 * k);
             node *n = map_find(&x->map, k, idx, 0);
@@ -686,7 +692,7 @@ static int execute(exec *x, chunk_wit *w) {
                     x->violated = 1;
                 }
             }
-            if (via_poseidon(&cur, ch, 16) != 0) abort();
+            via_g_poseidon_memo_hash(x->memo, &cur, ch, 16);
         }
         if (i == 0) root = cur;
     }
@@ -758,9 +764,12 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
     chunk_wit w;
     memset(&w, 0, sizeof w);
     w.slot = via_xcalloc(in->slots, sizeof(chunk_slot_wit));
+    x.memo = via_g_poseidon_memo_new(CHUNK_MEMO_BYTES);
     int rc = execute(&x, &w);
     if (!rc) {
+        via_g_poseidon_memo_attach(cs, x.memo);
         via_chunk_circuit(cs, in->slots, in->depth, &w, NULL);
+        via_g_poseidon_memo_attach(cs, NULL);
         if (commitment) *commitment = *via_cs_val(cs, 1);
         if (root_after) {
             node *r = map_find(&x.map, in->depth, 0, 0);
@@ -770,6 +779,7 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
                 via_fr_set_zero(root_after);
         }
     }
+    via_g_poseidon_memo_free(x.memo);
     free(w.slot);
     free(x.map.t);
     free(x.st);

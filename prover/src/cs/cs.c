@@ -55,6 +55,8 @@ struct via_cs {
     via_term *scratch;
     uint32_t scratch_cap;
 
+    void *gadget_aux;
+
     FILE *r1cs;
     char *r1cs_path;
     long cons_size_pos; /* file offset of the constraint section's u64 size */
@@ -101,6 +103,9 @@ void via_cs_free(via_cs *cs) {
     free(cs->scratch);
     free(cs);
 }
+
+void via_cs_set_gadget_aux(via_cs *cs, void *aux) { cs->gadget_aux = aux; }
+void *via_cs_gadget_aux(const via_cs *cs) { return cs->gadget_aux; }
 
 uint32_t via_cs_n_vars(const via_cs *cs) { return cs->n_vars; }
 uint32_t via_cs_n_public(const via_cs *cs) { return cs->n_pub; }

@@ -110,6 +110,11 @@ uint64_t via_cs_n_constraints(const via_cs *cs);
  * corrupt one and rerun the checker. */
 via_fr *via_cs_witness(via_cs *cs);
 
+/* One opaque pointer a gadget family may keep on the context (the Poseidon memo of
+ * gadgets.h); NULL until set. */
+void via_cs_set_gadget_aux(via_cs *cs, void *aux);
+void *via_cs_gadget_aux(const via_cs *cs);
+
 /* ---- gadget names ---- */
 void via_cs_push(via_cs *cs, const char *name);
 /* Pushes "name[index]" (the string is copied into the context). */

@@ -57,6 +57,20 @@ via_var via_g_mul(via_cs *cs, const via_lc *a, const via_lc *b);
 /* Poseidon(in[0..n)) with 1 <= n <= 16 (t = n + 1); returns the output wire. Cost: 3 per
  * S-box ((8t + RP) S-boxes) + 1. */
 via_var via_g_poseidon(via_cs *cs, const via_lc *in, unsigned n);
+/* A memo of native Poseidon hashes with their S-box traces, for witness generators that hash
+ * natively first (to learn values such as Merkle siblings) and then build a circuit that
+ * hashes the same inputs again: attached to a witness-only context, via_g_poseidon finds
+ * the trace of a hash it was asked before and copies it instead of recomputing it. The
+ * witness is the same with or without the memo. Entries are kept while their total size
+ * stays within max_bytes; later hashes are computed without being remembered. */
+typedef struct via_g_poseidon_memo via_g_poseidon_memo;
+via_g_poseidon_memo *via_g_poseidon_memo_new(size_t max_bytes);
+void via_g_poseidon_memo_free(via_g_poseidon_memo *m);
+/* *out = via_poseidon(in, n) (1 <= n <= 16), remembered when the budget allows. */
+void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n);
+/* Attaches m to cs (NULL detaches); m must outlive its use by cs. No effect in shape modes. */
+void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m);
+
 /* The sponge of via_poseidon_sponge over in[0..n) (n >= 0, t = 17). */
 via_var via_g_poseidon_sponge(via_cs *cs, const via_lc *in, size_t n);
 

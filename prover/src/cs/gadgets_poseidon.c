@@ -109,6 +109,101 @@ static via_var sbox(via_cs *cs, const via_lc *x) {
     return x5;
 }
 
+/* ---------------------------------------------------------------- memo */
+
+typedef struct {
+    unsigned n;
+    via_fr in[VIA_POSEIDON_MAX_INPUTS];
+    via_fr out;
+    via_fr trace[]; /* 3 * (RF * (n + 1) + RP) */
+} memo_entry;
+
+struct via_g_poseidon_memo {
+    size_t budget, used;
+    memo_entry **tab; /* open addressing */
+    size_t cap, count;
+};
+
+via_g_poseidon_memo *via_g_poseidon_memo_new(size_t max_bytes) {
+    via_g_poseidon_memo *m = via_xcalloc(1, sizeof *m);
+    m->budget = max_bytes;
+    m->cap = 256;
+    m->tab = via_xcalloc(m->cap, sizeof *m->tab);
+    return m;
+}
+
+void via_g_poseidon_memo_free(via_g_poseidon_memo *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->cap; i++) free(m->tab[i]);
+    free(m->tab);
+    free(m);
+}
+
+static size_t memo_key(const via_fr *in, unsigned n) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
+    for (unsigned i = 0; i < n; i++) h = (h ^ in[i].l[0] ^ (in[i].l[2] << 1)) * 0xff51afd7ed558ccdULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static const memo_entry *memo_find(const via_g_poseidon_memo *m, const via_fr *in, unsigned n, size_t *slot) {
+    size_t mask = m->cap - 1, i = memo_key(in, n) & mask;
+    for (; m->tab[i]; i = (i + 1) & mask) {
+        const memo_entry *e = m->tab[i];
+        if (e->n == n && memcmp(e->in, in, n * sizeof *in) == 0) return e;
+    }
+    if (slot) *slot = i;
+    return NULL;
+}
+
+static void memo_grow(via_g_poseidon_memo *m) {
+    size_t ncap = m->cap * 2;
+    memo_entry **nt = via_xcalloc(ncap, sizeof *nt);
+    for (size_t i = 0; i < m->cap; i++) {
+        memo_entry *e = m->tab[i];
+        if (!e) continue;
+        size_t j = memo_key(e->in, e->n) & (ncap - 1);
+        while (nt[j]) j = (j + 1) & (ncap - 1);
+        nt[j] = e;
+    }
+    free(m->tab);
+    m->tab = nt;
+    m->cap = ncap;
+}
+
+void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n) {
+    assert(n >= 1 && n <= VIA_POSEIDON_MAX_INPUTS);
+    size_t slot;
+    const memo_entry *e = memo_find(m, in, n, &slot);
+    if (e) {
+        *out = e->out;
+        return;
+    }
+    unsigned t = n + 1;
+    size_t nt = 3u * (VIA_POSEIDON_RF * t + via_poseidon_rp(t));
+    size_t sz = sizeof(memo_entry) + nt * sizeof(via_fr);
+    via_fr st[VIA_POSEIDON_T_MAX];
+    via_fr_set_zero(&st[0]);
+    memcpy(st + 1, in, n * sizeof *in);
+    if (m->used + sz > m->budget) {
+        via_poseidon_permute(st, t);
+        *out = st[0];
+        return;
+    }
+    memo_entry *ne = via_xmalloc(sz);
+    ne->n = n;
+    memcpy(ne->in, in, n * sizeof *in);
+    via_poseidon_permute_trace(st, t, ne->trace);
+    ne->out = st[0];
+    *out = st[0];
+    m->used += sz;
+    m->tab[slot] = ne;
+    if (2 * ++m->count > m->cap) memo_grow(m);
+}
+
+void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m) {
+    if (via_cs_has_witness(cs) && !via_cs_has_shape(cs)) via_cs_set_gadget_aux(cs, m);
+}
+
 /* Witness-only path of permute(): the S-box wires (x^2, x^4, x^5 per S-box, in the order the
  * shape path allocates them) are the trace of the native fast permutation, written straight
  * into the witness; the same constraint count is accounted. The chunk test compares the
@@ -119,6 +214,17 @@ static void permute_witness(via_cs *cs, via_lc *state, unsigned t, unsigned nout
     via_fr st[VIA_POSEIDON_T_MAX];
     for (unsigned i = 0; i < t; i++) st[i] = state[i].val;
     via_fr *tr = via_cs_vars_alloc(cs, nw, NULL);
+    const via_g_poseidon_memo *m = via_cs_gadget_aux(cs);
+    const memo_entry *e = NULL;
+    if (m && nout == 1 && via_fr_is_zero(&st[0])) e = memo_find(m, st + 1, t - 1, NULL);
+    if (e) {
+        /* the memo holds whole-state permutations of [0, in]: same trace, same output */
+        memcpy(tr, e->trace, nw * sizeof *tr);
+        via_lc_clear(&state[0]);
+        state[0].val = e->out;
+        via_cs_count_constraints(cs, nw);
+        return;
+    }
     via_poseidon_permute_trace(st, t, tr);
     for (unsigned i = 0; i < nout; i++) {
         via_lc_clear(&state[i]);
