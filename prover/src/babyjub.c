@@ -12,9 +12,7 @@
 const uint64_t via_babyjub_l[4] = {0x677297dc392126f1ULL, 0xab3eedb83920ee0aULL,
                                    0x370a08b6d0302b0bULL, 0x060c89ce5c263405ULL};
 
-typedef struct {
-    via_fr x, y, z;
-} proj;
+typedef via_babyjub_proj proj;
 
 static via_fr curve_a, curve_d;
 
@@ -171,6 +169,38 @@ void via_babyjub_mul_var(via_babyjub_point *r, const via_babyjub_point *p, const
         if ((k[i / 64] >> (i % 64)) & 1) proj_add(&acc, &acc, &base);
     }
     proj_to_affine(r, &acc);
+}
+
+void via_babyjub_proj_from_affine(via_babyjub_proj *r, const via_babyjub_point *p) {
+    proj_from_affine(r, p);
+}
+void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p, const via_babyjub_proj *q) {
+    proj_add(r, p, q);
+}
+void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p) { proj_dbl(r, p); }
+
+void via_babyjub_proj_mul_var(via_babyjub_proj *r, const via_babyjub_proj *p, const uint64_t k[4]) {
+    proj acc, base = *p;
+    via_fr_set_zero(&acc.x);
+    via_fr_set_one(&acc.y);
+    via_fr_set_one(&acc.z);
+    int top = 255;
+    while (top >= 0 && !((k[top / 64] >> (top % 64)) & 1))
+        top--;
+    for (int i = top; i >= 0; i--) {
+        proj_dbl(&acc, &acc);
+        if ((k[i / 64] >> (i % 64)) & 1) proj_add(&acc, &acc, &base);
+    }
+    *r = acc;
+}
+
+int via_babyjub_proj_eq(const via_babyjub_proj *p, const via_babyjub_proj *q) {
+    via_fr a, b, c, d;
+    via_fr_mul(&a, &p->x, &q->z);
+    via_fr_mul(&b, &q->x, &p->z);
+    via_fr_mul(&c, &p->y, &q->z);
+    via_fr_mul(&d, &q->y, &p->z);
+    return via_fr_eq(&a, &b) & via_fr_eq(&c, &d);
 }
 
 int via_babyjub_in_subgroup_var(const via_babyjub_point *p) {

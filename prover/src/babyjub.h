@@ -52,6 +52,19 @@ void via_babyjub_mul(via_babyjub_point *r, const via_babyjub_point *p, const uin
 void via_babyjub_mul_var(via_babyjub_point *r, const via_babyjub_point *p, const uint64_t k[4]);
 
 /* circomlibjs packPoint: y as 32 bytes little-endian, bit 255 set when x > (r-1)/2. */
+/* Projective points (x = X/Z, y = Y/Z) for computations that must avoid inversions (EdDSA
+ * verification). Variable-time where named _var; outputs may alias inputs. */
+typedef struct {
+    via_fr x, y, z;
+} via_babyjub_proj;
+void via_babyjub_proj_from_affine(via_babyjub_proj *r, const via_babyjub_point *p);
+void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p, const via_babyjub_proj *q);
+void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p);
+void via_babyjub_proj_mul_var(via_babyjub_proj *r, const via_babyjub_proj *p, const uint64_t k[4]);
+/* 1 when p and q are the same point (X1 Z2 = X2 Z1 and Y1 Z2 = Y2 Z1; Z never 0 for points of
+ * the curve, the formulas being complete). */
+int via_babyjub_proj_eq(const via_babyjub_proj *p, const via_babyjub_proj *q);
+
 void via_babyjub_pack(uint8_t out[32], const via_babyjub_point *p);
 /* Inverse of via_babyjub_pack. Returns VIA_OK, or VIA_EFORMAT (r cleared, message in err)
  * when y >= r, when no x satisfies the curve equation for y, or when the sign bit is set

@@ -81,19 +81,24 @@ int via_eddsa_verify_var(const via_babyjub_point *a, const via_fr *msg, const vi
     if (!via_limbs_lt(sig->s, via_babyjub_l))
         return via_fail(err, VIA_EVERIFY,
                         "EdDSA: signature scalar S is not below the subgroup order");
-    via_babyjub_point a8, lhs, rhs, b8;
-    via_babyjub_double(&a8, a);
-    via_babyjub_double(&a8, &a8);
-    via_babyjub_double(&a8, &a8);
+    /* projective throughout: no inversion (the checks compare X/Z and Y/Z by cross products) */
+    via_babyjub_point b8;
+    via_babyjub_proj a8, lhs, rhs, r8;
+    via_babyjub_proj_from_affine(&a8, a);
+    via_babyjub_proj_dbl(&a8, &a8);
+    via_babyjub_proj_dbl(&a8, &a8);
+    via_babyjub_proj_dbl(&a8, &a8);
     if (via_fr_is_zero(&a8.x))
         return via_fail(err, VIA_EVERIFY, "EdDSA: public key has small order");
     uint64_t hm[4];
     challenge(hm, &sig->r8, a, msg);
     via_babyjub_base8(&b8);
-    via_babyjub_mul_var(&lhs, &b8, sig->s);
-    via_babyjub_mul_var(&rhs, &a8, hm);
-    via_babyjub_add(&rhs, &rhs, &sig->r8);
-    if (!via_babyjub_eq(&lhs, &rhs))
+    via_babyjub_proj_from_affine(&lhs, &b8);
+    via_babyjub_proj_mul_var(&lhs, &lhs, sig->s);
+    via_babyjub_proj_mul_var(&rhs, &a8, hm);
+    via_babyjub_proj_from_affine(&r8, &sig->r8);
+    via_babyjub_proj_add(&rhs, &rhs, &r8);
+    if (!via_babyjub_proj_eq(&lhs, &rhs))
         return via_fail(err, VIA_EVERIFY,
                         "EdDSA: signature does not verify for this key and message");
     return VIA_OK;

@@ -107,11 +107,22 @@ static via_g_point add_hint(via_cs *cs, const via_g_point *p, const via_g_point 
             xo = hint->x;
             yo = hint->y;
         } else {
-            via_fr i;
-            via_fr_inv_var(&i, &denx.val);
-            via_fr_mul(&xo, &numx.val, &i);
-            via_fr_inv_var(&i, &deny.val);
-            via_fr_mul(&yo, &numy.val, &i);
+            /* one inversion for both denominators; a zero one (points off the curve, forced
+             * witnesses) keeps the separate inversions, where 1/0 reads as 0 */
+            via_fr i, dd;
+            via_fr_mul(&dd, &denx.val, &deny.val);
+            if (!via_fr_is_zero(&dd)) {
+                via_fr_inv_var(&i, &dd);
+                via_fr_mul(&xo, &numx.val, &deny.val);
+                via_fr_mul(&xo, &xo, &i);
+                via_fr_mul(&yo, &numy.val, &denx.val);
+                via_fr_mul(&yo, &yo, &i);
+            } else {
+                via_fr_inv_var(&i, &denx.val);
+                via_fr_mul(&xo, &numx.val, &i);
+                via_fr_inv_var(&i, &deny.val);
+                via_fr_mul(&yo, &numy.val, &i);
+            }
         }
     }
     via_var vx = via_cs_var_new(cs, &xo), vy = via_cs_var_new(cs, &yo);
