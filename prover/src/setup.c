@@ -6,15 +6,19 @@
  *    prepared ptau (sections 12-15 at block size n). The sums are exact group elements, so
  *    any order of evaluation gives the same affine points as snarkjs; what must match byte
  *    for byte is which terms go where, the coefficient section and the csHash transcript.
- *  - The r1cs matrices are sparse and most coefficients are +-1 or small, so each wire's sum
- *    is accumulated term by term with a short scalar multiplication (choosing k or r - k,
- *    whichever is shorter), wires spread dynamically over the worker threads. Wires with
- *    many terms (typically the constant-1 wire) go to the Pippenger MSM instead.
+ *  - The r1cs matrices are sparse, but circuits such as Poseidon put long full-size
+ *    coefficients on many terms, so a scalar multiplication per term is far too slow. Each
+ *    Lagrange base instead gets a table of its 2^(8i) multiples (shared by every wire that
+ *    uses that row), coefficients become signed 8-bit digits, and each wire adds the table
+ *    entries into 128 buckets by digit, finished with the running-sum trick: one mixed
+ *    addition per nonzero digit and no doublings per term. Wires spread dynamically over
+ *    the worker threads.
  *  - csHash is BLAKE2b-512 over the initial key's points in snarkjs's "uncompressed" form, in
  *    the order zkey_new.js produces them (header points, IC, the H-point differences
  *    tau^(i+n) - tau^i from ptau section 2, C, A, B1, B2), with big-endian u32 counts.
  *  - The contribution secret d never meets variable-time code: it is drawn from getrandom,
- *    used by the constant-time scalar multiplication only, and wiped.
+ *    recoded once into regular odd signed digits, applied to all C and H points by one fixed
+ *    sequence of doublings and masked table selections (via_setup_scale_g1), and wiped.
  */
 #include "setup.h"
 
@@ -171,12 +175,13 @@ typedef struct {
 } term_lists;
 
 /* Fixed-base tables: every term's base is a Lagrange point L_c, shared by all the wires that
- * use row c, so each base gets the table T[c][i] = 256^i L_c (affine, only as many windows as
- * the largest coefficient on that row needs). A coefficient in signed base-256 digits then
+ * use row c, so each base gets the table T[c][i] = 2^(8i) L_c (affine, only as many windows as
+ * the largest coefficient on that row needs). A coefficient in signed base-2^8 digits then
  * costs one mixed addition per nonzero digit into the wire's bucket for |digit|, and a wire's
  * sum is sum_d d * bucket[d] by the running-sum trick: no doublings per term at all. */
-#define FB_WINDOWS 32 /* signed 8-bit digits cover any scalar < 2^255 */
-#define FB_HALF 128   /* digit magnitudes 1..128 */
+#define FB_BITS 8 /* 6, 7 and 8 measured on the 4-slot chunk circuit: 8 was fastest */
+#define FB_WINDOWS ((255 + FB_BITS - 1) / FB_BITS) /* signed digits cover any scalar < 2^255 */
+#define FB_HALF (1 << (FB_BITS - 1))                /* digit magnitudes 1..FB_HALF */
 #define WIRE_CHUNK 64 /* wires handed to a worker at a time */
 #define ROW_CHUNK 64  /* rows whose tables are converted to affine together */
 
@@ -202,12 +207,15 @@ static int load_coef(uint64_t k[4], int *neg, const via_fr *coef) {
     return 1;
 }
 
-/* Signed base-256 digits of k < 2^254 (public coefficients): k = sum d[i] 256^i with d[i] in
- * [-128, 127]. Returns the number of windows up to the last nonzero digit. */
+/* Signed base-2^FB_BITS digits of k < 2^254 (public coefficients): k = sum d[i] 2^(FB_BITS i)
+ * with d[i] in [-FB_HALF, FB_HALF). Returns the number of windows up to the last nonzero digit. */
 static int recode_fb(int16_t d[FB_WINDOWS], const uint64_t k[4]) {
     int carry = 0, used = 0;
     for (int i = 0; i < FB_WINDOWS; i++) {
-        int v = (int)((k[i / 8] >> (8 * (i % 8))) & 0xff) + carry;
+        unsigned pos = (unsigned)(FB_BITS * i), l = pos / 64, o = pos % 64;
+        uint64_t bits = l < 4 ? k[l] >> o : 0;
+        if (o && l + 1 < 4) bits |= k[l + 1] << (64 - o);
+        int v = (int)(bits & ((1u << FB_BITS) - 1)) + carry;
         carry = v >= FB_HALF;
         if (carry) v -= 2 * FB_HALF;
         d[i] = (int16_t)v;
@@ -254,7 +262,7 @@ typedef struct {
                 G##_from_affine(&j, &bases[c]);                                                    \
                 for (unsigned i = 0; i < job->need[c]; i++) {                                      \
                     if (i)                                                                         \
-                        for (int b = 0; b < 8; b++)                                                \
+                        for (int b = 0; b < FB_BITS; b++)                                          \
                             G##_dbl(&j, &j);                                                       \
                     scratch[k++] = j;                                                              \
                 }                                                                                  \
@@ -816,31 +824,176 @@ static void hash_pub_key(via_blake2b_ctx *h, const via_zkey_contribution *c) {
     via_blake2b_update(h, c->transcript, 64);
 }
 
+/* Multiplying many points by the one secret k = 1/delta. The scalar is recoded once, with the
+ * regular signed 4-bit recoding (Joye-Tunstall): for odd k' < r, 64 odd digits in [-15, 15]
+ * with k' = sum d_i 16^i. Every point then runs the same sequence: a table of its odd
+ * multiples P, 3P, .., 15P (public: multiples of a public point by constants), all tables of
+ * a batch made affine with one inversion, and per digit four doublings plus one mixed
+ * addition of the table entry picked by scanning all eight with masks and negated by mask.
+ * No branch depends on k: the addition has no exceptional case to branch on because the
+ * running multiple 16 M is even and the added digit odd, and |16 M| + 15 < r until the last
+ * step, where a clash would need k' >= r - 30; k is first made odd as k or r - k (the result
+ * negated by mask). Those 30 values of k (or r - k) are sent to via_g1_mul instead, a branch
+ * that only ever tells apart a secret from a negligible set. */
+#define SCALE_BATCH 64
+
+static void fq_cmov_mask(via_fq *r, const via_fq *a, uint64_t mask) {
+    for (int i = 0; i < 4; i++)
+        r->l[i] = (r->l[i] & ~mask) | (a->l[i] & mask);
+}
+
+/* madd-2007-bl, p not infinity, q affine and not +-p: no case to select. */
+static void g1_madd_regular(via_g1 *r, const via_g1 *p, const via_g1_affine *q) {
+    via_fq z1z1, u2, s2, h, hh, i, j, rr, v, t;
+    via_fq_sqr(&z1z1, &p->z);
+    via_fq_mul(&u2, &q->x, &z1z1);
+    via_fq_mul(&s2, &q->y, &p->z);
+    via_fq_mul(&s2, &s2, &z1z1);
+    via_fq_sub(&h, &u2, &p->x);
+    via_fq_sub(&rr, &s2, &p->y);
+    via_fq_sqr(&hh, &h);
+    via_fq_dbl(&i, &hh);
+    via_fq_dbl(&i, &i);
+    via_fq_mul(&j, &h, &i);
+    via_fq_dbl(&rr, &rr);
+    via_fq_mul(&v, &p->x, &i);
+    via_fq_add(&t, &p->z, &h);
+    via_fq_sqr(&t, &t);
+    via_fq_sub(&t, &t, &z1z1);
+    via_fq_sub(&r->z, &t, &hh);
+    via_fq x3;
+    via_fq_sqr(&x3, &rr);
+    via_fq_sub(&x3, &x3, &j);
+    via_fq_sub(&x3, &x3, &v);
+    via_fq_sub(&x3, &x3, &v);
+    via_fq_sub(&t, &v, &x3);
+    via_fq_mul(&t, &t, &rr);
+    via_fq_mul(&s2, &p->y, &j);
+    via_fq_dbl(&s2, &s2);
+    via_fq_sub(&r->y, &t, &s2);
+    r->x = x3;
+}
+
+/* The entry d (odd, |d| <= 15) of a table of odd multiples, in constant time. */
+static void select_odd(via_g1_affine *r, const via_g1_affine tab[8], int d) {
+    int64_t s = (int64_t)d >> 63; /* 0 or -1 */
+    uint64_t a = (uint64_t)(((int64_t)d ^ s) - s);
+    uint64_t idx = (a - 1) >> 1;
+    memset(r, 0, sizeof *r);
+    for (uint64_t e = 0; e < 8; e++) {
+        uint64_t x = e ^ idx;
+        uint64_t mask = (((x | (0 - x)) >> 63) ^ 1) * UINT64_MAX;
+        fq_cmov_mask(&r->x, &tab[e].x, mask);
+        fq_cmov_mask(&r->y, &tab[e].y, mask);
+    }
+    via_fq ny;
+    via_fq_neg(&ny, &r->y);
+    fq_cmov_mask(&r->y, &ny, (uint64_t)s);
+}
+
 typedef struct {
     via_g1_affine *pts;
-    const uint64_t *k;
+    const int8_t *digits; /* 64 regular digits of k' */
+    uint64_t neg_mask;    /* all ones: the result is negated (k' = r - k) */
+    const uint64_t *k;    /* for the fallback */
+    int fallback;
+    atomic_int failed;
 } scale_job;
 
-/* pts[i] *= k with the constant-time ladder (k is the secret 1/delta). */
 static void scale_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     (void)worker;
     scale_job *job = arg;
-    enum { CHUNK = 256 };
-    via_g1 tmp[CHUNK];
-    for (size_t i = begin; i < end; i += CHUNK) {
-        size_t cnt = end - i < CHUNK ? end - i : CHUNK;
-        for (size_t j = 0; j < cnt; j++) {
-            via_g1 p;
-            via_g1_from_affine(&p, &job->pts[i + j]);
-            via_g1_mul(&tmp[j], &p, job->k);
-        }
-        via_g1_batch_to_affine(job->pts + i, tmp, cnt);
+    via_g1 *jt = via_malloc_big(SCALE_BATCH * 8 * sizeof *jt);
+    via_g1_affine *tab = via_malloc_big(SCALE_BATCH * 8 * sizeof *tab);
+    via_g1 *res = via_malloc_big(SCALE_BATCH * sizeof *res);
+    if (!jt || !tab || !res) {
+        atomic_store(&job->failed, 1);
+        goto out;
     }
+    for (size_t i = begin; i < end; i += SCALE_BATCH) {
+        size_t cnt = end - i < SCALE_BATCH ? end - i : SCALE_BATCH;
+        via_g1_affine *pts = job->pts + i;
+        if (job->fallback) {
+            for (size_t j = 0; j < cnt; j++) {
+                via_g1 p;
+                via_g1_from_affine(&p, &pts[j]);
+                via_g1_mul(&res[j], &p, job->k);
+            }
+            via_g1_batch_to_affine(pts, res, cnt);
+            continue;
+        }
+        for (size_t j = 0; j < cnt; j++) {
+            via_g1_affine base = pts[j];
+            if (via_g1_affine_is_inf(&base)) via_g1_generator(&base); /* public; reset below */
+            via_g1 p2, *t = jt + 8 * j;
+            via_g1_from_affine(&t[0], &base);
+            via_g1_dbl(&p2, &t[0]);
+            for (int e = 1; e < 8; e++)
+                via_g1_add(&t[e], &t[e - 1], &p2);
+        }
+        via_g1_batch_to_affine(tab, jt, 8 * cnt);
+        for (size_t j = 0; j < cnt; j++) {
+            const via_g1_affine *t = tab + 8 * j;
+            via_g1_affine sel;
+            via_g1 acc;
+            select_odd(&sel, t, job->digits[63]);
+            via_g1_from_affine(&acc, &sel);
+            for (int w = 62; w >= 0; w--) {
+                for (int b = 0; b < 4; b++)
+                    via_g1_dbl(&acc, &acc);
+                select_odd(&sel, t, job->digits[w]);
+                g1_madd_regular(&acc, &acc, &sel);
+            }
+            via_fq ny;
+            via_fq_neg(&ny, &acc.y);
+            fq_cmov_mask(&acc.y, &ny, job->neg_mask);
+            res[j] = acc;
+            via_wipe(&sel, sizeof sel);
+        }
+        for (size_t j = 0; j < cnt; j++)
+            if (via_g1_affine_is_inf(&pts[j])) via_g1_set_inf(&res[j]);
+        via_g1_batch_to_affine(pts, res, cnt);
+    }
+out:
+    if (res) via_wipe(res, SCALE_BATCH * sizeof *res);
+    via_free_big(jt);
+    via_free_big(tab);
+    via_free_big(res);
 }
 
-static void scale_points(via_g1_affine *pts, size_t n, const uint64_t k[4]) {
-    scale_job job = {pts, k};
-    via_parallel_for(n, 256, scale_worker, &job);
+int via_setup_scale_g1(via_g1_affine *pts, size_t n, const uint64_t k[4], via_error *err) {
+    /* k' = k if k is odd, else r - k (odd since r is odd); selected by mask. */
+    uint64_t kp[4], nk[4], d[4];
+    uint64_t odd_mask = 0 - (k[0] & 1);
+    via_limbs_sub(nk, via_fr_mod.p, k);
+    for (int i = 0; i < 4; i++)
+        kp[i] = (k[i] & odd_mask) | (nk[i] & ~odd_mask);
+    via_limbs_sub(d, via_fr_mod.p, kp);
+    int8_t digits[64];
+    uint64_t e[4] = {kp[0], kp[1], kp[2], kp[3]};
+    for (int i = 0; i < 63; i++) {
+        digits[i] = (int8_t)((int)(e[0] & 31) - 16);
+        for (int l = 0; l < 3; l++)
+            e[l] = (e[l] >> 4) | (e[l + 1] << 60);
+        e[3] >>= 4;
+        e[0] |= 1;
+    }
+    digits[63] = (int8_t)e[0];
+    scale_job job = {.pts = pts, .digits = digits, .neg_mask = ~odd_mask, .k = k};
+    /* k' in [r - 30, r): the one place where the regular sequence could meet P + P. */
+    job.fallback = (d[3] | d[2] | d[1] | (d[0] >> 5)) == 0;
+    atomic_init(&job.failed, 0);
+    via_parallel_for(n, SCALE_BATCH, scale_worker, &job);
+    via_wipe(kp, sizeof kp);
+    via_wipe(nk, sizeof nk);
+    via_wipe(d, sizeof d);
+    via_wipe(e, sizeof e);
+    via_wipe(digits, sizeof digits);
+    int failed = atomic_load(&job.failed);
+    via_wipe(&job, sizeof job);
+    if (failed)
+        return via_fail(err, VIA_ENOMEM, "contribution: out of memory scaling %zu points", n);
+    return VIA_OK;
 }
 
 /* Cuts a name to at most 64 bytes without splitting a UTF-8 sequence. */
@@ -924,14 +1077,20 @@ int via_setup_contribute_with_secret(via_zkey *z, const char *name, const uint64
     via_fr_inv(&dinv_m, &dm);
     via_fr_to_canon(dinv, &dinv_m);
     report(progress, progress_ctx, "contribution: C section", 0.1);
-    scale_points(z->c, (size_t)z->n_vars - z->n_public - 1, dinv);
-    report(progress, progress_ctx, "contribution: H section", 0.5);
-    scale_points(z->h, z->domain_size, dinv);
+    int rc = via_setup_scale_g1(z->c, (size_t)z->n_vars - z->n_public - 1, dinv, err);
+    if (!rc) {
+        report(progress, progress_ctx, "contribution: H section", 0.5);
+        rc = via_setup_scale_g1(z->h, z->domain_size, dinv, err);
+    }
     via_wipe(&dm, sizeof dm);
     via_wipe(&dinv_m, sizeof dinv_m);
     via_wipe(dinv, sizeof dinv);
     via_wipe(&t, sizeof t);
     via_wipe(&t2, sizeof t2);
+    if (rc) { /* out of memory: z is left half scaled and must be discarded */
+        via_free_big(list);
+        return rc;
+    }
 
     if (z->n_contributions) memcpy(list, z->contributions, z->n_contributions * sizeof *list);
     list[z->n_contributions] = cur;

@@ -64,6 +64,12 @@ VIA_MUST_USE int via_setup_contribute_with_secret(via_zkey *z, const char *name,
                                                   via_progress_fn progress, void *progress_ctx,
                                                   via_error *err);
 
+/* pts[i] = k * pts[i] for a secret canonical scalar k in [1, r) (the contribution's 1/delta),
+ * in constant time with respect to k; infinity stays infinity. The points must be in G1.
+ * VIA_ENOMEM (points then partly scaled) is the only failure. */
+VIA_MUST_USE int via_setup_scale_g1(via_g1_affine *pts, size_t n, const uint64_t k[4],
+                                    via_error *err);
+
 /* snarkjs keypair.js hashToG2: the G2 point drawn from ffjavascript's ChaCha seeded with the
  * first 32 bytes of digest (big-endian words): x from two rejection-sampled Fq values taken
  * as Montgomery limbs, the root y whose sign bit equals the next drawn bit, then times the G2

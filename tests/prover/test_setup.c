@@ -8,7 +8,9 @@
  *  - hashToG2 matches snarkjs (tests/vectors/snarkjs_rng.txt), and snarkjs's own recorded
  *    contribution in the poseidon fixture re-verifies with our transcript hashing;
  *  - exported verification keys equal the fixture verification_key.json;
- *  - a wire with hundreds of terms (the MSM path) against a direct sum over ptau bases;
+ *  - wires with hundreds of full-size or only small coefficients against direct sums over
+ *    the ptau bases;
+ *  - the contribution's batched constant-time scaling against via_g1_mul, edge scalars too;
  *  - bad inputs give the right error codes.
  * The random test data is seeded; the seed is printed.
  */
@@ -410,7 +412,7 @@ static void test_export_vk(void **state) {
     }
 }
 
-/* ---- a heavy wire: MSM path vs direct sums --------------------------------------------- */
+/* ---- heavy wires against direct sums --------------------------------------------------- */
 
 static uint64_t rng_state;
 static uint64_t next_rand(void) {
@@ -540,6 +542,59 @@ static void test_heavy_wire_against_direct_sum(void **state) {
     via_zkey_free(&z);
 }
 
+/* ---- the contribution's batched constant-time scaling ------------------------------------ */
+
+/* via_setup_scale_g1 against via_g1_mul point by point, for random scalars of both parities
+ * and the edge scalars: 1, 2, small odd and even ones, r - 1, r - 2 and r - 31..r - 29 (the
+ * range sent to the fallback), with infinity among the points. */
+static void test_scale_against_ct_mul(void **state) {
+    (void)state;
+    rng_state = (uint64_t)time(NULL) | 1;
+    printf("scale test seed %llu\n", (unsigned long long)rng_state);
+    enum { N = 150 };
+    via_g1_affine g, pts[N], got[N];
+    via_g1_generator(&g);
+    via_g1 jg, acc;
+    via_g1_from_affine(&jg, &g);
+    for (size_t i = 0; i < N; i++) {
+        uint64_t k[4] = {next_rand(), next_rand(), next_rand(), next_rand() & 0x0fffffffffffffffULL};
+        via_g1_mul_var(&acc, &jg, k);
+        via_g1_to_affine(&pts[i], &acc);
+    }
+    memset(&pts[7], 0, sizeof pts[7]); /* infinity */
+    pts[8] = pts[9];                   /* a repeated point */
+    const uint64_t small[] = {1, 2, 3, 4, 15, 16, 17, 255};
+    const uint64_t below_r[] = {1, 2, 29, 30, 31, 32, 33};
+    uint64_t ks[8 + 7 + 6][4];
+    size_t nk = 0;
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        memset(ks[nk], 0, 32);
+        ks[nk++][0] = small[i];
+    }
+    for (size_t i = 0; i < sizeof below_r / sizeof below_r[0]; i++) {
+        uint64_t d[4] = {below_r[i], 0, 0, 0};
+        via_limbs_sub(ks[nk++], via_fr_mod.p, d);
+    }
+    while (nk < sizeof ks / sizeof ks[0]) {
+        uint64_t k[4] = {next_rand(), next_rand(), next_rand(), next_rand() & 0x0fffffffffffffffULL};
+        k[0] = (k[0] & ~(uint64_t)1) | (nk & 1); /* both parities */
+        memcpy(ks[nk++], k, 32);
+    }
+    for (size_t t = 0; t < nk; t++) {
+        memcpy(got, pts, sizeof pts);
+        via_error err = {{0}};
+        assert_int_equal(via_setup_scale_g1(got, N, ks[t], &err), VIA_OK);
+        for (size_t i = 0; i < N; i++) {
+            via_g1 p, q;
+            via_g1_affine want;
+            via_g1_from_affine(&p, &pts[i]);
+            via_g1_mul(&q, &p, ks[t]);
+            via_g1_to_affine(&want, &q);
+            if (!via_g1_affine_eq(&want, &got[i])) fail_msg("scalar %zu, point %zu differs", t, i);
+        }
+    }
+}
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static void test_errors(void **state) {
@@ -618,6 +673,7 @@ int main(void) {
         cmocka_unit_test(test_full_setup_random),
         cmocka_unit_test(test_export_vk),
         cmocka_unit_test(test_heavy_wire_against_direct_sum),
+        cmocka_unit_test(test_scale_against_ct_mul),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup_group, teardown_group);
