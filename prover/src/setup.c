@@ -236,7 +236,8 @@ typedef struct {
     const void *bases; /* affine Lagrange points, one per row */
     const uint8_t *need;
     const size_t *toff; /* table of row c: tab[toff[c] .. toff[c+1]) */
-    void *tab;
+    void *tab;          /* the tables of rows [row_lo, row_hi), from toff[row_lo] on */
+    size_t row_lo, row_hi;
     const fb_target *targets;
     size_t n_targets;
     atomic_size_t next;  /* work counter over targets x wires */
@@ -254,6 +255,8 @@ typedef struct {
             atomic_store(&job->failed, 1);                                                         \
             return;                                                                                \
         }                                                                                          \
+        begin += job->row_lo;                                                                      \
+        end += job->row_lo;                                                                        \
         for (size_t c0 = begin; c0 < end; c0 += ROW_CHUNK) {                                       \
             size_t c1 = end - c0 < ROW_CHUNK ? end : c0 + ROW_CHUNK;                               \
             size_t k = 0;                                                                          \
@@ -267,7 +270,7 @@ typedef struct {
                     scratch[k++] = j;                                                              \
                 }                                                                                  \
             }                                                                                      \
-            if (k) G##_batch_to_affine(tab + job->toff[c0], scratch, k);                           \
+            if (k) G##_batch_to_affine(tab + job->toff[c0] - job->toff[job->row_lo], scratch, k);  \
         }                                                                                          \
         via_free_big(scratch);                                                                     \
     }                                                                                              \
@@ -294,12 +297,13 @@ typedef struct {
                 for (size_t t = L->off[w]; t < L->off[w + 1]; t++) {                               \
                     const setup_term *tm = &L->terms[t];                                           \
                     if (tm->kind != tg->kind) continue;                                            \
+                    if (tm->row < job->row_lo || tm->row >= job->row_hi) continue;                 \
                     uint64_t k[4];                                                                 \
                     int neg;                                                                       \
                     int16_t dg[FB_WINDOWS];                                                        \
                     if (!load_coef(k, &neg, tm->coef)) continue;                                   \
                     int nw = recode_fb(dg, k);                                                     \
-                    const AFF *row = tab + job->toff[tm->row];                                     \
+                    const AFF *row = tab + job->toff[tm->row] - job->toff[job->row_lo];            \
                     for (int i = 0; i < nw; i++) {                                                 \
                         int d = dg[i];                                                             \
                         if (!d) continue;                                                          \
@@ -333,6 +337,12 @@ typedef struct {
 DEFINE_FB(via_g1, via_g1, via_g1_affine)
 DEFINE_FB(via_g2, via_g2, via_g2_affine)
 
+static size_t table_limit = (size_t)512 << 20;
+
+void via_setup_set_table_limit(size_t bytes) {
+    table_limit = bytes ? bytes : (size_t)512 << 20;
+}
+
 /* Adds, for every target, the terms of its kind (bases = the Lagrange points of that kind,
  * n_rows of them) into its outputs. All targets' lists have the same number of wires. */
 static int fb_pass(const void *bases, size_t n_rows, int is_g2, const fb_target *targets,
@@ -364,21 +374,33 @@ static int fb_pass(const void *bases, size_t n_rows, int is_g2, const fb_target 
     toff[n_rows] = tot;
     fb_job job = {.bases = bases, .need = need, .toff = toff, .targets = targets,
                   .n_targets = n_targets};
-    atomic_init(&job.next, 0);
     atomic_init(&job.failed, 0);
-    job.tab = via_malloc_big((tot ? tot : 1) * asz);
+    /* Rows in blocks whose tables fit the memory limit (one block unless the circuit is big). */
+    size_t cap = table_limit / asz;
+    if (cap < FB_WINDOWS) cap = FB_WINDOWS;
+    size_t tab_pts = tot < cap ? tot : cap;
+    job.tab = via_malloc_big((tab_pts ? tab_pts : 1) * asz);
     if (!job.tab) {
-        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory for %zu table points", tot);
+        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory for %zu table points", tab_pts);
         goto out;
     }
-    via_parallel_for(n_rows, ROW_CHUNK, is_g2 ? via_g2_fb_build : via_g1_fb_build, &job);
-    if (atomic_load(&job.failed)) {
-        rc = via_fail(err, VIA_ENOMEM, "setup: out of memory building base tables");
-        goto out;
+    for (size_t r0 = 0; r0 < n_rows;) {
+        size_t r1 = r0;
+        while (r1 < n_rows && toff[r1 + 1] - toff[r0] <= cap)
+            r1++;
+        job.row_lo = r0;
+        job.row_hi = r1;
+        via_parallel_for(r1 - r0, ROW_CHUNK, is_g2 ? via_g2_fb_build : via_g1_fb_build, &job);
+        if (atomic_load(&job.failed)) {
+            rc = via_fail(err, VIA_ENOMEM, "setup: out of memory building base tables");
+            goto out;
+        }
+        atomic_init(&job.next, 0);
+        if (n_targets && targets[0].list->n_wires && toff[r1] > toff[r0])
+            via_parallel_for(via_get_threads(), 1,
+                             is_g2 ? via_g2_fb_accumulate : via_g1_fb_accumulate, &job);
+        r0 = r1;
     }
-    if (n_targets && targets[0].list->n_wires)
-        via_parallel_for(via_get_threads(), 1, is_g2 ? via_g2_fb_accumulate : via_g1_fb_accumulate,
-                         &job);
 out:
     via_free_big(job.tab);
     via_xfree(need);

@@ -64,6 +64,11 @@ VIA_MUST_USE int via_setup_contribute_with_secret(via_zkey *z, const char *name,
                                                   via_progress_fn progress, void *progress_ctx,
                                                   via_error *err);
 
+/* Memory for the fixed-base tables of the initial key (default and 0: 512 MiB). Bigger
+ * circuits are done in blocks of rows that fit, with the same result; smaller limits are for
+ * tests. Not thread safe: set it before a setup starts. */
+void via_setup_set_table_limit(size_t bytes);
+
 /* pts[i] = k * pts[i] for a secret canonical scalar k in [1, r) (the contribution's 1/delta),
  * in constant time with respect to k; infinity stays infinity. The points must be in G1.
  * VIA_ENOMEM (points then partly scaled) is the only failure. */
