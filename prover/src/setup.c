@@ -181,9 +181,9 @@ typedef struct {
  * sum is sum_d d * bucket[d] by the running-sum trick: no doublings per term at all. */
 #define FB_BITS 8 /* 6, 7 and 8 measured on the 4-slot chunk circuit: 8 was fastest */
 #define FB_WINDOWS ((255 + FB_BITS - 1) / FB_BITS) /* signed digits cover any scalar < 2^255 */
-#define FB_HALF (1 << (FB_BITS - 1))                /* digit magnitudes 1..FB_HALF */
-#define WIRE_CHUNK 64 /* wires handed to a worker at a time */
-#define ROW_CHUNK 64  /* rows whose tables are converted to affine together */
+#define FB_HALF (1 << (FB_BITS - 1))               /* digit magnitudes 1..FB_HALF */
+#define WIRE_CHUNK 64                              /* wires handed to a worker at a time */
+#define ROW_CHUNK 64 /* rows whose tables are converted to affine together */
 
 /* A coefficient as the shorter of k and r - k; *neg says which. 0 for a zero coefficient. */
 static int load_coef(uint64_t k[4], int *neg, const via_fr *coef) {
@@ -240,7 +240,7 @@ typedef struct {
     size_t row_lo, row_hi;
     const fb_target *targets;
     size_t n_targets;
-    atomic_size_t next;  /* work counter over targets x wires */
+    atomic_size_t next; /* work counter over targets x wires */
     atomic_int failed;
 } fb_job;
 
@@ -372,8 +372,8 @@ static int fb_pass(const void *bases, size_t n_rows, int is_g2, const fb_target 
         tot += need[c];
     }
     toff[n_rows] = tot;
-    fb_job job = {.bases = bases, .need = need, .toff = toff, .targets = targets,
-                  .n_targets = n_targets};
+    fb_job job = {
+        .bases = bases, .need = need, .toff = toff, .targets = targets, .n_targets = n_targets};
     atomic_init(&job.failed, 0);
     /* Rows in blocks whose tables fit the memory limit (one block unless the circuit is big). */
     size_t cap = table_limit / asz;

@@ -160,35 +160,35 @@ static void test_deterministic_parts_match(void **state) {
     (void)state;
     /* Twice: with the default table memory and with a tiny limit (rows in many blocks). */
     for (size_t pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < sizeof circuits / sizeof circuits[0]; i++) {
-        via_setup_set_table_limit(pass ? 4096 : 0);
-        char r1cs[256], zk[256];
-        snprintf(r1cs, sizeof r1cs, "%s/circuit.r1cs", circuits[i]);
-        snprintf(zk, sizeof zk, "%s/circuit.zkey", circuits[i]);
-        via_zkey ours, ref;
-        via_error err = {{0}};
-        int rc =
-            via_setup_new_zkey(&ours, fixture(r1cs), fixture("pot10_final.ptau"), NULL, NULL, &err);
-        if (rc) fail_msg("%s: setup: %s", circuits[i], err.msg);
-        rc = via_zkey_read(&ref, fixture(zk), &err);
-        if (rc) fail_msg("%s: read: %s", circuits[i], err.msg);
-        assert_int_equal(ours.n_vars, ref.n_vars);
-        assert_int_equal(ours.n_public, ref.n_public);
-        assert_int_equal(ours.domain_size, ref.domain_size);
-        assert_int_equal(ours.n_coefs, ref.n_coefs);
-        assert_memory_equal(ours.cs_hash, ref.cs_hash, 64);
-        assert_true(via_g1_affine_eq(&ours.alpha1, &ref.alpha1));
-        assert_true(via_g1_affine_eq(&ours.beta1, &ref.beta1));
-        assert_true(via_g2_affine_eq(&ours.beta2, &ref.beta2));
-        assert_true(via_g2_affine_eq(&ours.gamma2, &ref.gamma2));
-        assert_memory_equal(ours.ic, ref.ic, sizeof *ours.ic * (ours.n_public + 1));
-        assert_memory_equal(ours.a, ref.a, sizeof *ours.a * ours.n_vars);
-        assert_memory_equal(ours.b1, ref.b1, sizeof *ours.b1 * ours.n_vars);
-        assert_memory_equal(ours.b2, ref.b2, sizeof *ours.b2 * ours.n_vars);
-        assert_memory_equal(ours.coefs, ref.coefs, sizeof *ours.coefs * ours.n_coefs);
-        via_zkey_free(&ours);
-        via_zkey_free(&ref);
-    }
+        for (size_t i = 0; i < sizeof circuits / sizeof circuits[0]; i++) {
+            via_setup_set_table_limit(pass ? 4096 : 0);
+            char r1cs[256], zk[256];
+            snprintf(r1cs, sizeof r1cs, "%s/circuit.r1cs", circuits[i]);
+            snprintf(zk, sizeof zk, "%s/circuit.zkey", circuits[i]);
+            via_zkey ours, ref;
+            via_error err = {{0}};
+            int rc = via_setup_new_zkey(&ours, fixture(r1cs), fixture("pot10_final.ptau"), NULL,
+                                        NULL, &err);
+            if (rc) fail_msg("%s: setup: %s", circuits[i], err.msg);
+            rc = via_zkey_read(&ref, fixture(zk), &err);
+            if (rc) fail_msg("%s: read: %s", circuits[i], err.msg);
+            assert_int_equal(ours.n_vars, ref.n_vars);
+            assert_int_equal(ours.n_public, ref.n_public);
+            assert_int_equal(ours.domain_size, ref.domain_size);
+            assert_int_equal(ours.n_coefs, ref.n_coefs);
+            assert_memory_equal(ours.cs_hash, ref.cs_hash, 64);
+            assert_true(via_g1_affine_eq(&ours.alpha1, &ref.alpha1));
+            assert_true(via_g1_affine_eq(&ours.beta1, &ref.beta1));
+            assert_true(via_g2_affine_eq(&ours.beta2, &ref.beta2));
+            assert_true(via_g2_affine_eq(&ours.gamma2, &ref.gamma2));
+            assert_memory_equal(ours.ic, ref.ic, sizeof *ours.ic * (ours.n_public + 1));
+            assert_memory_equal(ours.a, ref.a, sizeof *ours.a * ours.n_vars);
+            assert_memory_equal(ours.b1, ref.b1, sizeof *ours.b1 * ours.n_vars);
+            assert_memory_equal(ours.b2, ref.b2, sizeof *ours.b2 * ours.n_vars);
+            assert_memory_equal(ours.coefs, ref.coefs, sizeof *ours.coefs * ours.n_coefs);
+            via_zkey_free(&ours);
+            via_zkey_free(&ref);
+        }
     via_setup_set_table_limit(0);
 }
 
@@ -561,7 +561,8 @@ static void test_scale_against_ct_mul(void **state) {
     via_g1 jg, acc;
     via_g1_from_affine(&jg, &g);
     for (size_t i = 0; i < N; i++) {
-        uint64_t k[4] = {next_rand(), next_rand(), next_rand(), next_rand() & 0x0fffffffffffffffULL};
+        uint64_t k[4] = {next_rand(), next_rand(), next_rand(),
+                         next_rand() & 0x0fffffffffffffffULL};
         via_g1_mul_var(&acc, &jg, k);
         via_g1_to_affine(&pts[i], &acc);
     }
@@ -580,7 +581,8 @@ static void test_scale_against_ct_mul(void **state) {
         via_limbs_sub(ks[nk++], via_fr_mod.p, d);
     }
     while (nk < sizeof ks / sizeof ks[0]) {
-        uint64_t k[4] = {next_rand(), next_rand(), next_rand(), next_rand() & 0x0fffffffffffffffULL};
+        uint64_t k[4] = {next_rand(), next_rand(), next_rand(),
+                         next_rand() & 0x0fffffffffffffffULL};
         k[0] = (k[0] & ~(uint64_t)1) | (nk & 1); /* both parities */
         memcpy(ks[nk++], k, 32);
     }
