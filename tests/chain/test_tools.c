@@ -42,18 +42,23 @@ static void key_file(char path[256], int n) {
     fclose(f);
 }
 
-/* Runs via-btc with args; returns its exit status and stdout in out. */
-static int run_tool(char *out, size_t cap, const char *args) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s --rpc '%s' --rpc-user '%s' --rpc-password '%s'",
+/* Runs via-btc with args; returns its exit status and stdout (with stderr too when
+ * with_stderr) in out. */
+static int run_tool_ex(char *out, size_t cap, const char *args, int with_stderr) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' %s --rpc '%s' --rpc-user '%s' --rpc-password '%s'%s",
              getenv("VIA_BTC_BIN"), args, getenv("VIA_TEST_RPC_URL"), getenv("VIA_TEST_RPC_USER"),
-             getenv("VIA_TEST_RPC_PASS"));
+             getenv("VIA_TEST_RPC_PASS"), with_stderr ? " 2>&1" : "");
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, cap - 1, p);
     out[n] = 0;
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run_tool(char *out, size_t cap, const char *args) {
+    return run_tool_ex(out, cap, args, 0);
 }
 
 static int field(const char *out, const char *name, char val[65]) {
@@ -221,6 +226,167 @@ static void test_inscribe_from_p2tr(void **state) {
     assert_true(o.confirmations >= 1);
 }
 
+/* --type bootstrap: the SystemBootstrappingMessage (via-spec §2.2) with every field set from
+ * the command line; the mined reveal decodes back (library parser) to the same fields, with
+ * verifiers given as a public key and as addresses, comma-separated and repeated. Bad input of
+ * each kind exits 2 naming the field, and broadcasts nothing. */
+static void test_inscribe_bootstrap(void **state) {
+    char kf[256], out[8192], args[4096], reveal[65], commit[65], txid_hex[65];
+    char seq[VIA_BTC_ADDRESS_MAX], gov[VIA_BTC_ADDRESS_MAX], bridge[VIA_BTC_ADDRESS_MAX];
+    char v[3][VIA_BTC_ADDRESS_MAX], v0pub[67], wallet_addr[VIA_BTC_ADDRESS_MAX];
+    uint8_t k[32], xonly[32];
+    via_btc_error be;
+    via_chain_error err = {0};
+    key_file(kf, 22);
+    node_test_key(k, 22);
+    node_p2wpkh_address(wallet_addr, k);
+    assert_int_equal(via_btc_xonly_from_seckey(xonly, NULL, k), 0);
+    via_btc_utxo u;
+    node_fund(rpc, wallet_addr, 300000, &u);
+    via_btc_txid_to_hex(txid_hex, u.txid);
+
+    /* Addresses of three kinds: P2WPKH (sequencer, verifiers), P2WSH (governance), P2TR
+     * (bridge). */
+    for (int i = 0; i < 3; i++) {
+        uint8_t vk[32];
+        node_test_key(vk, 50 + i);
+        node_p2wpkh_address(v[i], vk);
+        if (i == 0) {
+            uint8_t pub[33];
+            assert_int_equal(via_btc_pubkey_from_seckey(pub, vk), 0);
+            via_btc_hex_encode(v0pub, pub, 33);
+        }
+    }
+    uint8_t sk[32], prog[32], q[32], bx[32];
+    int parity;
+    node_test_key(sk, 53);
+    node_p2wpkh_address(seq, sk);
+    for (int i = 0; i < 32; i++)
+        prog[i] = (uint8_t)(0xa0 + i);
+    assert_int_equal(via_btc_segwit_encode(gov, "bcrt", 0, prog, 32), 0);
+    node_test_key(sk, 54);
+    assert_int_equal(via_btc_xonly_from_seckey(bx, NULL, sk), 0);
+    assert_int_equal(via_btc_taproot_output_key(q, &parity, bx, NULL, &be), 0);
+    assert_int_equal(via_btc_segwit_encode(bridge, "bcrt", 1, q, 32), 0);
+
+    const char *boot = "1111111111111111111111111111111111111111111111111111111111111111";
+    const char *aa = "2222222222222222222222222222222222222222222222222222222222222222";
+    const char *vkh = "14f97b81e54b35fe673d8708cc1a19e1ea5b5e348e12d31e39824ed4f42bbca2";
+    const char *evm = "4444444444444444444444444444444444444444444444444444444444444444";
+    char common[2048];
+    snprintf(common, sizeof common,
+             "inscribe --wallet %s --network regtest --fee-rate 2 --type bootstrap "
+             "--start-height 4242 --protocol-version 0.28.3 --bootloader-hash %s --aa-hash %s "
+             "--evm-emulator-hash %s --governance %s --sequencer %s",
+             kf, boot, aa, evm, gov, seq);
+
+    /* Bad input: each names its field, exit 2. */
+    struct {
+        const char *extra, *want;
+    } bad[] = {
+        /* --vk-hash of 31 bytes */
+        {"--vk-hash 14f97b81e54b35fe673d8708cc1a19e1ea5b5e348e12d31e39824ed4f42bbc --bridge BRIDGE",
+         "--vk-hash"},
+        /* missing --vk-hash */
+        {"--bridge BRIDGE", "--vk-hash is required"},
+        /* a mainnet address on regtest */
+        {"--vk-hash VKH --bridge bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "--bridge"},
+        /* the second verifier is P2TR, not P2WPKH */
+        {"--vk-hash VKH --bridge BRIDGE --verifiers V1,BRIDGE", "--verifiers entry 2"},
+        /* a 33-byte string that is no point */
+        {"--vk-hash VKH --bridge BRIDGE --verifiers "
+         "050000000000000000000000000000000000000000000000000000000000000001",
+         "--verifiers entry 1"},
+        {"--vk-hash VKH --bridge BRIDGE --verifiers V1,,V2", "--verifiers entry 2 is empty"},
+        {"--vk-hash VKH --bridge BRIDGE --start-height 4294967296", "--start-height"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char extra[1024];
+        size_t o = 0;
+        for (const char *p = bad[i].extra; *p && o + VIA_BTC_ADDRESS_MAX + 70 < sizeof extra;) {
+            const char *rep = NULL;
+            size_t skip = 0;
+            if (!strncmp(p, "BRIDGE", 6))
+                rep = bridge, skip = 6;
+            else if (!strncmp(p, "VKH", 3))
+                rep = vkh, skip = 3;
+            else if (!strncmp(p, "V1", 2))
+                rep = v[1], skip = 2;
+            else if (!strncmp(p, "V2", 2))
+                rep = v[2], skip = 2;
+            if (rep) {
+                o += (size_t)snprintf(extra + o, sizeof extra - o, "%s", rep);
+                p += skip;
+            } else
+                extra[o++] = *p++;
+        }
+        extra[o] = 0;
+        /* The later --start-height in the bad case is not the one the tool reads (it takes the
+         * first), so that case replaces the good one. */
+        char c2[2048];
+        snprintf(c2, sizeof c2, "%s", common);
+        if (strstr(extra, "--start-height")) {
+            char *sh = strstr(c2, "--start-height 4242 ");
+            assert_non_null(sh);
+            memmove(sh, sh + 20, strlen(sh + 20) + 1);
+        }
+        snprintf(args, sizeof args, "%s %s", c2, extra);
+        int rc = run_tool_ex(out, sizeof out, args, 1);
+        if (rc != 2 || !strstr(out, bad[i].want))
+            fail_msg("bad case %zu: exit %d, wanted 2 and '%s' in: %s", i, rc, bad[i].want, out);
+    }
+    /* Nothing was broadcast: the wallet's coin is still unspent, mempool included. */
+    via_rpc_txout o;
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &o, txid_hex, u.vout, 1), 0);
+    assert_true(o.found);
+
+    snprintf(args, sizeof args, "%s --vk-hash %s --bridge %s --verifiers %s,%s --verifiers %s",
+             common, vkh, bridge, v0pub, v[1], v[2]);
+    int rc = run_tool_ex(out, sizeof out, args, 1);
+    if (rc != 0) fail_msg("inscribe bootstrap: exit %d: %s", rc, out);
+    assert_true(field(out, "commit_txid=", commit));
+    assert_true(field(out, "reveal_txid=", reveal));
+    node_mine(rpc, 1);
+
+    uint8_t *raw;
+    size_t len;
+    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &raw, &len, reveal), 0);
+    via_btc_tx tx;
+    via_btc_tx_init(&tx);
+    assert_int_equal(via_btc_tx_parse(&tx, raw, len, &be), 0);
+    free(raw);
+    static via_tx_message m[2];
+    size_t nm;
+    assert_int_equal(via_tx_find_messages(m, 2, &nm, &tx, VIA_BTC_REGTEST, &be), 0);
+    via_btc_tx_free(&tx);
+    assert_int_equal(nm, 1);
+    assert_int_equal(m[0].msg.type, VIA_MSG_SYSTEM_BOOTSTRAPPING);
+    assert_memory_equal(m[0].signer_xonly, xonly, 32);
+    const via_msg_bootstrap *b = &m[0].msg.u.bootstrap;
+    assert_int_equal(b->start_block_height, 4242);
+    uint8_t pv[32] = {0}, h[32];
+    pv[27] = 28; /* (28 << 32) | 3, big-endian */
+    pv[31] = 3;
+    assert_memory_equal(b->protocol_version, pv, 32);
+    assert_int_equal(via_btc_hex_decode_exact(h, 32, boot, &be), 0);
+    assert_memory_equal(b->bootloader_hash, h, 32);
+    assert_int_equal(via_btc_hex_decode_exact(h, 32, aa, &be), 0);
+    assert_memory_equal(b->abstract_account_hash, h, 32);
+    assert_int_equal(via_btc_hex_decode_exact(h, 32, vkh, &be), 0);
+    assert_memory_equal(b->snark_wrapper_vk_hash, h, 32);
+    assert_int_equal(via_btc_hex_decode_exact(h, 32, evm, &be), 0);
+    assert_memory_equal(b->evm_emulator_hash, h, 32);
+    assert_string_equal(b->governance_address, gov);
+    assert_string_equal(b->sequencer_address, seq);
+    assert_string_equal(b->bridge_address, bridge);
+    assert_int_equal(b->n_verifiers, 3);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(b->verifier_addresses[i], v[i]);
+    /* The commit is mined too, and spent the funded coin. */
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &o, txid_hex, u.vout, 1), 0);
+    assert_false(o.found);
+}
+
 static void test_bridge_spend_3_keys(void **state) {
     char kf[3][256], out[4096], args[2048], txid[65];
     uint8_t pubkeys[3][33];
@@ -292,6 +458,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inscribe_then_watch),
         cmocka_unit_test(test_inscribe_from_p2tr),
+        cmocka_unit_test(test_inscribe_bootstrap),
         cmocka_unit_test(test_bridge_spend_3_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,6 +23,15 @@ static void usage(FILE *f) {
         "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
         "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
         "               --bridge <address> --amount <sats>\n"
+        "  bootstrap    --start-height <n> --protocol-version [0.]<minor>.<patch>\n"
+        "               --bootloader-hash <hex32> --aa-hash <hex32> --vk-hash <hex32>\n"
+        "               --evm-emulator-hash <hex32> --governance <address>\n"
+        "               --sequencer <address> --bridge <address>\n"
+        "               [--verifiers <v>[,<v>...]]... (each v a P2WPKH address or a\n"
+        "               compressed public key in hex, which stands for its P2WPKH address;\n"
+        "               the option may repeat; order is kept; at most 64 verifiers)\n"
+        "               (SystemBootstrappingMessage, via-spec 2.2; --vk-hash is the snark\n"
+        "               wrapper verifying-key hash, --aa-hash the abstract account hash)\n"
         "The wallet key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
         "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
         "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
@@ -65,6 +74,143 @@ static int hex_exact(uint8_t *out, size_t n, const char *s, const char *what) {
     if (via_btc_hex_decode_exact(out, n, s, &e)) {
         fprintf(stderr, "via-btc inscribe: %s: %s\n", what, e.msg);
         return 0;
+    }
+    return 1;
+}
+
+/* A segwit address for net in field what, in canonical (lowercase) form; 0 on bad input. */
+static int address_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, via_btc_network net,
+                         const char *what) {
+    uint8_t script[42];
+    size_t len;
+    via_btc_error e = {{0}};
+    if (!s) {
+        fprintf(stderr, "via-btc inscribe: %s <address> is required\n", what);
+        return 0;
+    }
+    if (via_btc_address_to_script(script, &len, net, s, &e) ||
+        via_btc_script_to_address(out, net, script, len, &e)) {
+        fprintf(stderr, "via-btc inscribe: %s '%s' is not a %s segwit address: %s\n", what, s,
+                via_btc_network_name(net), e.msg);
+        return 0;
+    }
+    return 1;
+}
+
+/* One verifier: a P2WPKH address for net, or a 33-byte compressed public key in hex that
+ * stands for its P2WPKH address. i counts from 1 for the error message. */
+static int verifier_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, size_t i,
+                          via_btc_network net) {
+    uint8_t pub[33], script[42];
+    size_t len;
+    via_btc_error e = {{0}};
+    if (strlen(s) == 66 && !via_btc_hex_decode_exact(pub, 33, s, &e)) {
+        if (via_btc_pubkey_check(pub, &e)) {
+            fprintf(stderr, "via-btc inscribe: --verifiers entry %zu '%s': not a public key: %s\n",
+                    i, s, e.msg);
+            return 0;
+        }
+        via_btc_script_p2wpkh(script, pub);
+        len = 22;
+    } else if (via_btc_address_to_script(script, &len, net, s, &e)) {
+        fprintf(stderr,
+                "via-btc inscribe: --verifiers entry %zu '%s' is neither a %s P2WPKH address nor "
+                "a compressed public key (66 hex digits): %s\n",
+                i, s, via_btc_network_name(net), e.msg);
+        return 0;
+    } else if (len != 22 || script[0] != 0x00 || script[1] != 0x14) {
+        fprintf(stderr,
+                "via-btc inscribe: --verifiers entry %zu '%s' is not a P2WPKH address "
+                "(via-spec 2.2: verifiers are P2WPKH)\n",
+                i, s);
+        return 0;
+    }
+    if (via_btc_script_to_address(out, net, script, len, &e)) {
+        fprintf(stderr, "via-btc inscribe: --verifiers entry %zu: %s\n", i, e.msg);
+        return 0;
+    }
+    return 1;
+}
+
+/* "[0.]MINOR.PATCH" -> the 32-byte big-endian U256 (minor << 32) | patch of via-spec 2.2
+ * (packed semver: major 0, minor below 2^16, patch below 2^32). */
+static int protocol_version_field(uint8_t out[32], const char *s) {
+    uint64_t part[3];
+    int n = 0;
+    const char *p = s;
+    if (!s) {
+        fprintf(stderr, "via-btc inscribe: --protocol-version [0.]<minor>.<patch> is required\n");
+        return 0;
+    }
+    for (;;) {
+        char num[24];
+        size_t k = strspn(p, "0123456789");
+        if (k == 0 || k >= sizeof num || n == 3) goto bad;
+        memcpy(num, p, k);
+        num[k] = 0;
+        if (!parse_u64(num, &part[n++], UINT32_MAX)) goto bad;
+        p += k;
+        if (!*p) break;
+        if (*p++ != '.') goto bad;
+    }
+    if (n < 2) goto bad;
+    if (n == 3 && part[0] != 0) {
+        fprintf(stderr, "via-btc inscribe: --protocol-version '%s': the major version must be 0\n",
+                s);
+        return 0;
+    }
+    uint64_t minor = part[n - 2], patch = part[n - 1];
+    if (minor > 0xFFFF) {
+        fprintf(stderr, "via-btc inscribe: --protocol-version '%s': minor %llu exceeds 65535\n", s,
+                (unsigned long long)minor);
+        return 0;
+    }
+    uint64_t packed = (minor << 32) | patch;
+    memset(out, 0, 32);
+    for (int i = 0; i < 8; i++)
+        out[31 - i] = (uint8_t)(packed >> (8 * i));
+    return 1;
+bad:
+    fprintf(stderr,
+            "via-btc inscribe: --protocol-version '%s' must be [0.]<minor>.<patch> (decimal, "
+            "minor below 2^16, patch below 2^32)\n",
+            s);
+    return 0;
+}
+
+/* Every value of --verifiers (repeatable, each a comma-separated list) in order. */
+static int verifiers_field(via_msg_bootstrap *b, int argc, char **argv, via_btc_network net) {
+    b->n_verifiers = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--verifiers")) continue;
+        if (i + 1 >= argc) {
+            fprintf(stderr, "via-btc inscribe: --verifiers needs a value\n");
+            return 0;
+        }
+        const char *p = argv[++i];
+        for (;;) {
+            size_t k = strcspn(p, ",");
+            char item[VIA_BTC_ADDRESS_MAX];
+            if (b->n_verifiers == VIA_MSG_MAX_VERIFIERS) {
+                fprintf(stderr, "via-btc inscribe: --verifiers: more than %d verifiers\n",
+                        VIA_MSG_MAX_VERIFIERS);
+                return 0;
+            }
+            if (k == 0 || k >= sizeof item) {
+                fprintf(stderr, "via-btc inscribe: --verifiers entry %zu is %s\n",
+                        b->n_verifiers + 1, k ? "too long" : "empty");
+                return 0;
+            }
+            memcpy(item, p, k);
+            item[k] = 0;
+            if (!verifier_field(b->verifier_addresses[b->n_verifiers], item, b->n_verifiers + 1,
+                                net))
+                return 0;
+            b->n_verifiers++;
+            p += k;
+            if (!*p) break;
+            p++;
+        }
     }
     return 1;
 }
@@ -157,9 +303,32 @@ static int build_msg(int argc, char **argv, via_msg *msg, via_btc_network net, u
         }
         return 1;
     }
+    if (!strcmp(type, "bootstrap")) {
+        msg->type = VIA_MSG_SYSTEM_BOOTSTRAPPING;
+        via_msg_bootstrap *b = &msg->u.bootstrap;
+        uint64_t h;
+        if (!parse_u64(opt(argc, argv, "--start-height"), &h, UINT32_MAX)) {
+            fprintf(stderr, "via-btc inscribe: --start-height must be an integer in 0..2^32-1\n");
+            return 0;
+        }
+        b->start_block_height = (uint32_t)h;
+        return protocol_version_field(b->protocol_version, opt(argc, argv, "--protocol-version")) &&
+               hex_exact(b->bootloader_hash, 32, opt(argc, argv, "--bootloader-hash"),
+                         "--bootloader-hash") &&
+               hex_exact(b->abstract_account_hash, 32, opt(argc, argv, "--aa-hash"), "--aa-hash") &&
+               hex_exact(b->snark_wrapper_vk_hash, 32, opt(argc, argv, "--vk-hash"), "--vk-hash") &&
+               hex_exact(b->evm_emulator_hash, 32, opt(argc, argv, "--evm-emulator-hash"),
+                         "--evm-emulator-hash") &&
+               address_field(b->governance_address, opt(argc, argv, "--governance"), net,
+                             "--governance") &&
+               address_field(b->sequencer_address, opt(argc, argv, "--sequencer"), net,
+                             "--sequencer") &&
+               address_field(b->bridge_address, opt(argc, argv, "--bridge"), net, "--bridge") &&
+               verifiers_field(b, argc, argv, net);
+    }
     fprintf(stderr,
             "via-btc inscribe: unknown --type '%s' (attestation, batch-da, proof-da, "
-            "deposit)\n",
+            "deposit, bootstrap)\n",
             type);
     return 0;
 }
