@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "groth16.h"
 #include "ntt.h"
 #include "util.h"
 
@@ -216,28 +217,6 @@ int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
     return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
 }
 
-typedef struct {
-    via_fr *a, *b, *c;
-} h_vecs;
-
-static void h_mul_worker(void *arg, size_t begin, size_t end, unsigned worker) {
-    h_vecs *v = arg;
-    (void)worker;
-    for (size_t i = begin; i < end; i++)
-        via_fr_mul(&v->c[i], &v->a[i], &v->b[i]);
-}
-
-static void h_finish_worker(void *arg, size_t begin, size_t end, unsigned worker) {
-    h_vecs *v = arg;
-    (void)worker;
-    for (size_t i = begin; i < end; i++) {
-        via_fr t;
-        via_fr_mul(&t, &v->a[i], &v->b[i]);
-        via_fr_sub(&t, &t, &v->c[i]);
-        via_mont_mul(v->a[i].l, t.l, via_fr_mod.r2, &via_fr_mod);
-    }
-}
-
 /* The CPU sequence of via_groth16_prove, on copies of b and c. */
 static int cpu_groth16_h(via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
     size_t n = (size_t)1 << log2n;
@@ -248,14 +227,7 @@ static int cpu_groth16_h(via_fr *a, const via_fr *bv, unsigned log2n, via_error 
         goto done;
     }
     memcpy(b, bv, n * sizeof(via_fr));
-    h_vecs v = {a, b, c};
-    via_parallel_for(n, 4096, h_mul_worker, &v);
-    if ((rc = via_ntt_domain_to_coset(a, log2n)) || (rc = via_ntt_domain_to_coset(b, log2n)) ||
-        (rc = via_ntt_domain_to_coset(c, log2n))) {
-        rc = via_fail(err, rc, "H computation: CPU coset NTT of 2^%u failed", log2n);
-        goto done;
-    }
-    via_parallel_for(n, 4096, h_finish_worker, &v);
+    rc = via_groth16_h_cpu(a, b, c, log2n, err);
 done:
     via_free_big(b);
     via_free_big(c);

@@ -138,11 +138,40 @@ static void h_worker(void *arg, size_t begin, size_t end, unsigned worker) {
     }
 }
 
+static void progress(const via_groth16_prove_opts *o, const char *stage, double f) {
+    if (o && o->progress) o->progress(o->progress_ctx, stage, f);
+}
+
 static int run_coset(const via_groth16_prove_opts *o, via_fr *a, unsigned log2n, via_error *err) {
     if (o && o->backend && o->backend->coset) return o->backend->coset(o->backend->ctx, a, log2n, err);
     int rc = via_ntt_domain_to_coset(a, log2n);
     if (rc) via_fail(err, rc, "NTT of size 2^%u failed: %s", log2n, via_strerror(rc));
     return rc;
+}
+
+/* The H computation on the CPU side: c = a*b, the three coset transforms (through the
+ * backend's coset callback when opts has one), h = a'b' - c' written canonical over a.
+ * b and c are overwritten. */
+static int h_compute(const via_groth16_prove_opts *opts, via_fr *a, via_fr *b, via_fr *c,
+                     unsigned log2n, via_error *err) {
+    size_t n = (size_t)1 << log2n;
+    vec_ctx vc = {a, b, c};
+    int rc;
+    via_parallel_for(n, 4096, mul_worker, &vc);
+    if ((rc = run_coset(opts, a, log2n, err)) != VIA_OK) return rc;
+    progress(opts, "ntt", 1.0 / 3);
+    if ((rc = run_coset(opts, b, log2n, err)) != VIA_OK) return rc;
+    progress(opts, "ntt", 2.0 / 3);
+    if ((rc = run_coset(opts, c, log2n, err)) != VIA_OK) return rc;
+    via_parallel_for(n, 4096, h_worker, &vc);
+    return VIA_OK;
+}
+
+int via_groth16_h_cpu(via_fr *a, via_fr *b, via_fr *c, unsigned log2n, via_error *err) {
+    if (log2n > VIA_FR_TWO_ADICITY)
+        return via_fail(err, VIA_EINVAL, "H domain 2^%u is above the maximum 2^%u", log2n,
+                        VIA_FR_TWO_ADICITY);
+    return h_compute(NULL, a, b, c, log2n, err);
 }
 
 static int run_msm_g1(const via_groth16_prove_opts *o, via_g1 *out, const via_g1_affine *bases,
@@ -160,9 +189,6 @@ static int run_msm_g1(const via_groth16_prove_opts *o, via_g1 *out, const via_g1
     return rc;
 }
 
-static void progress(const via_groth16_prove_opts *o, const char *stage, double f) {
-    if (o && o->progress) o->progress(o->progress_ctx, stage, f);
-}
 
 int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const via_scalar *w,
                       size_t nw, const via_groth16_prove_opts *opts, via_error *err) {
@@ -206,14 +232,7 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     if (device_h) {
         if ((rc = be->h(be->ctx, a, b, pk->log2n, err)) != VIA_OK) goto out;
     } else {
-        vec_ctx vc = {a, b, c};
-        via_parallel_for(n, 4096, mul_worker, &vc);
-        if ((rc = run_coset(opts, a, pk->log2n, err)) != VIA_OK) goto out;
-        progress(opts, "ntt", 1.0 / 3);
-        if ((rc = run_coset(opts, b, pk->log2n, err)) != VIA_OK) goto out;
-        progress(opts, "ntt", 2.0 / 3);
-        if ((rc = run_coset(opts, c, pk->log2n, err)) != VIA_OK) goto out;
-        via_parallel_for(n, 4096, h_worker, &vc);
+        if ((rc = h_compute(opts, a, b, c, pk->log2n, err)) != VIA_OK) goto out;
     }
     via_free_big(b);
     via_free_big(c);

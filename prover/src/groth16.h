@@ -96,6 +96,13 @@ VIA_MUST_USE int via_groth16_prove(via_groth16_proof *proof, const via_groth16_p
 VIA_MUST_USE int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *pub, size_t n_pub,
                                     const via_groth16_proof *proof, via_error *err);
 
+/* The H computation of via_groth16_prove on the CPU, for backends that compare against it:
+ * from the domain evaluations a and b (accumulated as in groth16.c: coefficient x witness by
+ * one Montgomery product), writes the canonical h over a. b and c are scratch vectors of
+ * 2^log2n elements (b is overwritten). */
+VIA_MUST_USE int via_groth16_h_cpu(via_fr *a, via_fr *b, via_fr *c, unsigned log2n,
+                                   via_error *err);
+
 /* Fills r with a uniformly random scalar in [1, r) from the OS CSPRNG. */
 VIA_MUST_USE int via_random_scalar(via_scalar *out, via_error *err);
 
