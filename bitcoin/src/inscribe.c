@@ -6,7 +6,7 @@
  * reveal: in0 = commit:0 (pays the fee, P2WPKH); in1 = commit:1 spent by script path with
  *         witness [schnorr sig || SIGHASH_ALL, leaf script, 33-byte control block];
  *         out0 = change to the inscriber; optional out1 = recipient.
- * Fees are computed from the vsize of each transaction with maximal-size placeholder
+ * Fees are computed from the vsize of each transaction with maximal-size stand-in
  * witnesses (73-byte DER+type, 65-byte Schnorr+type, 64-byte key-path Schnorr), so the real
  * fee rate is never lower than requested. */
 #include "internal.h"
@@ -27,7 +27,7 @@ void via_inscription_free(via_inscription *ins) {
     via_btc_tx_init(&ins->reveal);
 }
 
-static int placeholder(via_btc_tx *tx, size_t idx, size_t n, const size_t *lens) {
+static int size_witness(via_btc_tx *tx, size_t idx, size_t n, const size_t *lens) {
     static const uint8_t zeros[520];
     const uint8_t *items[3] = {zeros, zeros, zeros};
     return via_btc_tx_set_witness(tx, idx, n, items, lens);
@@ -92,8 +92,8 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
         total += utxos[i].value;
         if (via_btc_tx_add_input(&out->commit, utxos[i].txid, utxos[i].vout, SEQ_RBF)) goto oom;
         size_t lens[2] = {73, 33}, klen[1] = {64};
-        if (kinds && kinds[i] == VIA_INSCRIPTION_FUND_P2TR ? placeholder(&out->commit, i, 1, klen)
-                                                           : placeholder(&out->commit, i, 2, lens))
+        if (kinds && kinds[i] == VIA_INSCRIPTION_FUND_P2TR ? size_witness(&out->commit, i, 1, klen)
+                                                           : size_witness(&out->commit, i, 2, lens))
             goto oom;
     }
     if (via_btc_tx_add_output(&out->commit, 0, p2wpkh, sizeof p2wpkh) ||
@@ -137,7 +137,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
         goto oom;
     {
         size_t l0[2] = {73, 33};
-        if (placeholder(&out->reveal, 0, 2, l0)) goto oom;
+        if (size_witness(&out->reveal, 0, 2, l0)) goto oom;
         const uint8_t *items[3];
         static const uint8_t zeros[65];
         items[0] = zeros;

@@ -232,8 +232,8 @@ int cmd_bridge_spend(int argc, char **argv) {
         }
     uint64_t total = 0, fee = 0;
     size_t n_in = 0;
-    static const uint8_t sig_placeholder[65];
-    const uint8_t *ph = sig_placeholder;
+    static const uint8_t max_size_sig[65];
+    const uint8_t *ph = max_size_sig;
     size_t ph_len = 65;
     for (; n_in < n_coins && n_in < MAX_INPUTS; n_in++) {
         uint8_t txid[32];

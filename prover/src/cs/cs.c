@@ -4,7 +4,7 @@
  * sorted wire ids. Witness mode never touches terms: combinations carry only their value, so
  * a gadget run in witness mode costs its native arithmetic plus one store per wire.
  *
- * The .r1cs stream is written with placeholder counts that via_cs_r1cs_finish patches: the
+ * The .r1cs stream is written with provisional counts that via_cs_r1cs_finish patches: the
  * header section has a fixed size, and the constraint section's length is patched in place,
  * so a circuit of millions of constraints needs no memory for its constraints.
  */
