@@ -30,6 +30,11 @@ void via_bench_release(void);
 int via_bench_prove_setup(const char *zkey, const char *wtns);
 int via_bench_prove_run(void);
 unsigned via_bench_prove_constraints(void);
+/* Chunk witness generation (one thread): a sample chunk of `slots` signed transfers at depth 6
+ * (via_chunk_sample_json, parsed once), then each run builds its whole witness once in a
+ * fresh witness-only context. */
+int via_bench_chunk_witness_setup(unsigned slots);
+int via_bench_chunk_witness_run(void);
 /* Accelerated backends (via_host): open by name ("opencl", "cuda"; -1 and a note on stderr
  * when not built or no device), then run the MSM G1 / forward NTT set up above on it. */
 int via_bench_backend_open(const char *name, int *backend);

@@ -52,6 +52,19 @@ static void BM_Ntt(benchmark::State &st) {
     via_bench_release();
 }
 
+// Witness generation of a sample chunk of N transfer slots, one thread, CPU time: run.sh
+// reports slots per second per core.
+static void BM_ChunkWitness(benchmark::State &st) {
+    if (via_bench_chunk_witness_setup(unsigned(st.range(0)))) {
+        st.SkipWithError("setup failed");
+        return;
+    }
+    for (auto _ : st)
+        if (via_bench_chunk_witness_run()) st.SkipWithError("witness failed");
+    st.SetItemsProcessed(st.range(0) * st.iterations());
+    via_bench_release();
+}
+
 // Backend variants (opencl, cuda) through via_host; registered only when the backend opens.
 static void BM_MsmG1Backend(benchmark::State &st, int backend) {
     if (via_bench_msm_setup(unsigned(st.range(0)))) {
@@ -100,6 +113,18 @@ int main(int argc, char **argv) {
     add_range(benchmark::RegisterBenchmark("msm_g1/cpu", BM_MsmG1), "VIA_BENCH_MSM", 10, 20);
     add_range(benchmark::RegisterBenchmark("msm_g2/cpu", BM_MsmG2), "VIA_BENCH_MSM_G2", 10, 16);
     add_range(benchmark::RegisterBenchmark("ntt/cpu", BM_Ntt), "VIA_BENCH_NTT", 10, 22);
+    {
+        // VIA_BENCH_CHUNK="1,4,16" (slots per chunk)
+        std::string sizes = getenv("VIA_BENCH_CHUNK") ? getenv("VIA_BENCH_CHUNK") : "1,4,16,64";
+        auto *b = benchmark::RegisterBenchmark("chunk_witness", BM_ChunkWitness);
+        for (size_t pos = 0; pos < sizes.size();) {
+            size_t end = sizes.find(',', pos);
+            if (end == std::string::npos) end = sizes.size();
+            b->Arg(atoi(sizes.substr(pos, end - pos).c_str()));
+            pos = end + 1;
+        }
+        b->Unit(benchmark::kMillisecond);
+    }
     if (char *dev = via_bench_devices()) {
         benchmark::AddCustomContext("devices", dev);
         free(dev);

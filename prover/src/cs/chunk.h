@@ -70,6 +70,14 @@ VIA_MUST_USE int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, 
                                          via_error *violation, via_fr *commitment,
                                          via_fr *root_after, via_error *err);
 
+/* A valid sample chunk input as JSON text (*out, malloc'd; free() it): `slots` signed
+ * transfers, slot k from one fresh account to another (2 * slots + 1 accounts listed with
+ * their pre-state Merkle paths, the operator account 0 included), ids, keys and amounts drawn
+ * from seed. For tests and benchmarks of witness generation. VIA_EINVAL when slots or depth
+ * are out of range or 2 * slots + 1 accounts do not fit 16^depth leaves. */
+VIA_MUST_USE int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t seed,
+                                       via_error *err);
+
 /* JSON file -> .wtns (and public.json when public_json_path is not NULL). */
 VIA_MUST_USE int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
                                              const char *public_json_path, via_error *err);
