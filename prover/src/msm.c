@@ -18,6 +18,7 @@
 #include <assert.h>
 #include <stdatomic.h>
 
+#include "simd52.h"
 #include "util.h"
 
 #define MSM_AFF 1
@@ -151,6 +152,17 @@ static void msm_run_tasks(unsigned slots, size_t total, msm_task_fn body, void *
 }
 
 /* ---- G1 ---- */
+#if VIA_HAVE_SIMD52
+/* eight-lane flush (msm_impl.h) over Fq */
+#define VFE via_v52
+#define VFE_GATHER(v, ptrs, off) via_v52_gather_at((v), (ptrs), (off))
+#define VFE_SCATTER(ptrs, off, v) via_v52_scatter_at((ptrs), (off), (v), &via_s52_fq)
+#define VFE_MUL(r, a, b) via_v52_mul((r), (a), (b), &via_s52_fq)
+#define VFE_SQR(r, a) via_v52_sqr((r), (a), &via_s52_fq)
+#define VFE_SUB(r, a, b) via_v52_sub((r), (a), (b), &via_s52_fq)
+#define VFE_CHAIN(d, den) (*(d) = *(den))
+#define VFE_DINV(r, pden, ninv) (*(r) = *(ninv))
+#endif
 #define M_(name) msm_g1_##name
 #define PT via_g1
 #define AFF via_g1_affine
@@ -197,8 +209,82 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #undef PT_FROM_AFF
 #undef PT_BATCH_TO_AFF
 #undef AFF_IS_INF
+#if VIA_HAVE_SIMD52
+#undef VFE
+#undef VFE_GATHER
+#undef VFE_SCATTER
+#undef VFE_MUL
+#undef VFE_SQR
+#undef VFE_SUB
+#undef VFE_CHAIN
+#undef VFE_DINV
+#endif
 
 /* ---- G2 ---- */
+#if VIA_HAVE_SIMD52
+/* eight-lane flush (msm_impl.h) over Fq2 = Fq[u] / (u^2 + 1); slope denominators are
+ * inverted through their norms c0^2 + c1^2 in Fq */
+typedef struct {
+    via_v52 c0, c1;
+} msm_v52x2;
+VIA_V52_INLINE void msm_v2_gather(msm_v52x2 *v, const void *const ptrs[8], size_t off) {
+    via_v52_gather_at(&v->c0, ptrs, off);
+    via_v52_gather_at(&v->c1, ptrs, off + sizeof(via_fq));
+}
+VIA_V52_INLINE void msm_v2_scatter(void *const ptrs[8], size_t off, const msm_v52x2 *v) {
+    via_v52_scatter_at(ptrs, off, &v->c0, &via_s52_fq);
+    via_v52_scatter_at(ptrs, off + sizeof(via_fq), &v->c1, &via_s52_fq);
+}
+VIA_V52_INLINE void msm_v2_mul(msm_v52x2 *r, const msm_v52x2 *a, const msm_v52x2 *b) {
+    const via_s52_mod *m = &via_s52_fq;
+    via_v52 t0, t1, s0, s1;
+    via_v52_mul(&t0, &a->c0, &b->c0, m);
+    via_v52_mul(&t1, &a->c1, &b->c1, m);
+    via_v52_add(&s0, &a->c0, &a->c1, m);
+    via_v52_add(&s1, &b->c0, &b->c1, m);
+    via_v52_mul(&s0, &s0, &s1, m);
+    via_v52_sub(&r->c0, &t0, &t1, m);
+    via_v52_sub(&s0, &s0, &t0, m);
+    via_v52_sub(&r->c1, &s0, &t1, m);
+}
+VIA_V52_INLINE void msm_v2_sqr(msm_v52x2 *r, const msm_v52x2 *a) {
+    const via_s52_mod *m = &via_s52_fq;
+    via_v52 s, d, p;
+    via_v52_add(&s, &a->c0, &a->c1, m);
+    via_v52_sub(&d, &a->c0, &a->c1, m);
+    via_v52_mul(&p, &a->c0, &a->c1, m);
+    via_v52_mul(&r->c0, &s, &d, m);
+    via_v52_add(&r->c1, &p, &p, m);
+}
+VIA_V52_INLINE void msm_v2_sub(msm_v52x2 *r, const msm_v52x2 *a, const msm_v52x2 *b) {
+    via_v52_sub(&r->c0, &a->c0, &b->c0, &via_s52_fq);
+    via_v52_sub(&r->c1, &a->c1, &b->c1, &via_s52_fq);
+}
+VIA_V52_INLINE void msm_v2_norm(via_v52 *r, const msm_v52x2 *a) {
+    via_v52 t;
+    via_v52_mul(r, &a->c0, &a->c0, &via_s52_fq);
+    via_v52_mul(&t, &a->c1, &a->c1, &via_s52_fq);
+    via_v52_add(r, r, &t, &via_s52_fq);
+}
+/* r = conj(den) * k for the denominators at pden */
+VIA_V52_INLINE void msm_v2_dinv(msm_v52x2 *r, const void *const pden[8], const via_v52 *k) {
+    msm_v52x2 den;
+    via_v52 t, z;
+    msm_v2_gather(&den, pden, 0);
+    for (int i = 0; i < 5; i++) z.l[i] = _mm512_setzero_si512();
+    via_v52_mul(&r->c0, &den.c0, k, &via_s52_fq);
+    via_v52_mul(&t, &den.c1, k, &via_s52_fq);
+    via_v52_sub(&r->c1, &z, &t, &via_s52_fq);
+}
+#define VFE msm_v52x2
+#define VFE_GATHER(v, ptrs, off) msm_v2_gather((v), (ptrs), (off))
+#define VFE_SCATTER(ptrs, off, v) msm_v2_scatter((ptrs), (off), (v))
+#define VFE_MUL(r, a, b) msm_v2_mul((r), (a), (b))
+#define VFE_SQR(r, a) msm_v2_sqr((r), (a))
+#define VFE_SUB(r, a, b) msm_v2_sub((r), (a), (b))
+#define VFE_CHAIN(d, den) msm_v2_norm((d), (den))
+#define VFE_DINV(r, pden, ninv) msm_v2_dinv((r), (pden), (ninv))
+#endif
 #define M_(name) msm_g2_##name
 #define PT via_g2
 #define AFF via_g2_affine

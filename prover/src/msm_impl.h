@@ -29,6 +29,9 @@ typedef struct {
     FE *qden;          /*        slope denominator */
     via_fq *qpre;      /*        prefix product of the denominator norms before it */
     via_fq *qnrm;      /*        the norm of the denominator (G2; G1 uses qden) */
+    FE *qnum;          /*        slope numerator (eight-lane flush) */
+    uint32_t *qidx;    /*        entries that are not at infinity (eight-lane flush) */
+    void *vpre, *vchain; /*      per group of eight: prefix products, chain factors */
     size_t qcount;
     AFF *run, *sum;    /* reduction: nchain running sums and weighted sums (x = y = 0: none) */
     PT *jtmp;          /* reduction: overflow buckets being made affine (batch of them) */
@@ -47,6 +50,10 @@ static void M_(slot_free)(M_(slot) * s) {
     via_free_big(s->qden);
     via_free_big(s->qpre);
     via_free_big(s->qnrm);
+    via_free_big(s->qnum);
+    via_free_big(s->qidx);
+    via_free_big(s->vpre);
+    via_free_big(s->vchain);
     via_free_big(s->run);
     via_free_big(s->sum);
     via_free_big(s->jtmp);
@@ -67,6 +74,16 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     s->qden = via_malloc_big(qcap * sizeof(FE));
     s->qpre = via_malloc_big(qcap * sizeof(via_fq));
     s->qnrm = via_malloc_big(qcap * sizeof(via_fq));
+#ifdef VFE
+    s->qnum = via_malloc_big(qcap * sizeof(FE));
+    s->qidx = via_malloc_big(qcap * sizeof(uint32_t));
+    s->vpre = via_malloc_big((qcap / 8 + 1) * sizeof(via_v52));
+    s->vchain = via_malloc_big((qcap / 8 + 1) * sizeof(via_v52));
+    if (!s->qnum || !s->qidx || !s->vpre || !s->vchain) {
+        M_(slot_free)(s);
+        return VIA_ENOMEM;
+    }
+#endif
     s->run = via_malloc_big(nchain * sizeof(AFF));
     s->sum = via_malloc_big(nchain * sizeof(AFF));
     s->jtmp = via_malloc_big(qcap * sizeof(PT));
@@ -80,6 +97,126 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     return VIA_OK;
 }
 
+#ifdef VFE
+/*
+ * M_(flush) with eight additions per step in the lanes of simd52.h (AVX-512 IFMA). The
+ * classification and the slope numerators and denominators are scalar, as in M_(flush); the
+ * entries that are not at infinity then form groups of eight (lane j of group g is the
+ * (8g + j)-th of them): eight interleaved prefix-product chains, one inversion of the eight
+ * chain products, and the backward pass computing the slopes and the sums eight at a time.
+ * Groups are applied last to first and every lane of a group reads before any lane writes,
+ * so an entry still reads a source that is the destination of an earlier entry before that
+ * entry updates it, as in M_(flush). The results are the same bytes.
+ */
+VIA_SIMD52_FN static void M_(flush_x8)(M_(slot) * s, int buckets) {
+    size_t cnt = s->qcount, m = 0;
+    FE t, num, py;
+    for (size_t e = 0; e < cnt; e++) {
+        const AFF *a = s->qdst[e];
+        const AFF *p = s->qsrc[e];
+        uint8_t kind = MSM_KIND_INF;
+        if (!FE_EQ(&a->x, &p->x)) {
+            kind = MSM_KIND_ADD;
+            FE_SUB(&s->qden[e], &p->x, &a->x);
+            if (s->qneg[e]) {
+                FE_ADD(&num, &p->y, &a->y);
+                FE_NEG(&s->qnum[e], &num);
+            } else {
+                FE_SUB(&s->qnum[e], &p->y, &a->y);
+            }
+        } else {
+            if (s->qneg[e])
+                FE_NEG(&py, &p->y);
+            else
+                py = p->y;
+            if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
+                kind = MSM_KIND_DBL;
+                FE_DBL(&s->qden[e], &a->y);
+                FE_SQR(&t, &a->x);
+                FE_DBL(&num, &t);
+                FE_ADD(&s->qnum[e], &num, &t);
+            }
+        }
+        s->qkind[e] = kind;
+        if (kind != MSM_KIND_INF) s->qidx[m++] = (uint32_t)e;
+    }
+    if (m > 0) {
+        static const AFF zero_aff;
+        static const FE zero_fe;
+        FE one_fe;
+        FE_ONE(&one_fe);
+        AFF sink[8];
+        via_v52 *vpre = s->vpre, *vchain = s->vchain;
+        const void *pden[8], *pnum[8], *pa[8], *pp[8];
+        void *pw[8];
+        size_t groups = (m + 7) / 8;
+        via_v52 acc, d, inv, ninv;
+        via_v52_bcast(&acc, via_fq_mod.r1);
+        for (size_t g = 0; g < groups; g++) {
+            for (int j = 0; j < 8; j++) {
+                size_t i = 8 * g + (size_t)j;
+                pden[j] = i < m ? (const void *)&s->qden[s->qidx[i]] : (const void *)&one_fe;
+            }
+            VFE vden;
+            VFE_GATHER(&vden, pden, 0);
+            VFE_CHAIN(&d, &vden);
+            vpre[g] = acc;
+            vchain[g] = d;
+            via_v52_mul(&acc, &acc, &d, &via_s52_fq);
+        }
+        via_fq accs[8], invs[8];
+        via_v52_store8(accs[0].l, &acc, &via_s52_fq);
+        via_fq_batch_inv_var(invs, accs, 8);
+        via_v52_load8(&inv, invs[0].l);
+        for (size_t g = groups; g-- > 0;) {
+            via_v52_mul(&ninv, &inv, &vpre[g], &via_s52_fq);
+            via_v52_mul(&inv, &inv, &vchain[g], &via_s52_fq);
+            for (int j = 0; j < 8; j++) {
+                size_t i = 8 * g + (size_t)j;
+                if (i < m) {
+                    size_t e = s->qidx[i];
+                    pden[j] = &s->qden[e];
+                    pnum[j] = &s->qnum[e];
+                    pa[j] = s->qdst[e];
+                    pp[j] = s->qsrc[e];
+                    pw[j] = s->qdst[e];
+                } else {
+                    pden[j] = &one_fe;
+                    pnum[j] = &zero_fe;
+                    pa[j] = pp[j] = &zero_aff;
+                    pw[j] = &sink[j];
+                }
+            }
+            VFE dinv, vnum, ax, ay, px, lam, x3, y3, tt;
+            VFE_DINV(&dinv, pden, &ninv);
+            VFE_GATHER(&vnum, pnum, 0);
+            VFE_GATHER(&ax, pa, offsetof(AFF, x));
+            VFE_GATHER(&ay, pa, offsetof(AFF, y));
+            VFE_GATHER(&px, pp, offsetof(AFF, x));
+            VFE_MUL(&lam, &vnum, &dinv);
+            VFE_SQR(&x3, &lam);
+            VFE_SUB(&x3, &x3, &ax);
+            VFE_SUB(&x3, &x3, &px);
+            VFE_SUB(&tt, &ax, &x3);
+            VFE_MUL(&tt, &tt, &lam);
+            VFE_SUB(&y3, &tt, &ay);
+            VFE_SCATTER(pw, offsetof(AFF, x), &x3);
+            VFE_SCATTER(pw, offsetof(AFF, y), &y3);
+        }
+    }
+    for (size_t e = cnt; e-- > 0;) {
+        AFF *a = s->qdst[e];
+        if (buckets) {
+            size_t b = (size_t)(a - s->aff);
+            s->state[b] &= (uint8_t)~MSM_QUEUED;
+            if (s->qkind[e] == MSM_KIND_INF) s->state[b] &= (uint8_t)~MSM_AFF;
+        }
+        if (s->qkind[e] == MSM_KIND_INF) memset(a, 0, sizeof *a);
+    }
+    s->qcount = 0;
+}
+#endif
+
 /* Applies every queued dst += src (or -src) with one field inversion. The destinations are
  * distinct; a source may be the destination of an earlier entry, which is then updated only
  * after this entry has read it (entries are applied last to first). A result at infinity is
@@ -88,6 +225,12 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
 static void M_(flush)(M_(slot) * s, int buckets) {
     size_t cnt = s->qcount;
     if (cnt == 0) return;
+#ifdef VFE
+    if (via_simd52_have && cnt >= 8) {
+        M_(flush_x8)(s, buckets);
+        return;
+    }
+#endif
     via_fq acc, inv, ninv;
     FE dinv, num, lambda, t, py, x3;
     via_fq_set_one(&acc);

@@ -25,6 +25,7 @@
 #ifndef VIA_PROVER_SIMD52_H
 #define VIA_PROVER_SIMD52_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "field.h"
@@ -83,14 +84,19 @@ VIA_V52_INLINE void via_v52_to64(__m512i w[4], const via_v52 *a) {
     w[3] = _mm512_or_si512(_mm512_srli_epi64(a->l[3], 36), _mm512_slli_epi64(a->l[4], 16));
 }
 
-/* Lane j <- ptr[j] (a field element: 4 limbs, fully reduced or at least < 2^256 > value). */
-VIA_V52_INLINE void via_v52_gather(via_v52 *r, const uint64_t *const ptr[8]) {
+/* Lane j <- the field element (4 limbs) at byte offset off from ptr[j]. */
+VIA_V52_INLINE void via_v52_gather_at(via_v52 *r, const void *const ptr[8], size_t off) {
     const __m512i addr = _mm512_loadu_si512((const void *)ptr);
-    __m512i w0 = _mm512_i64gather_epi64(addr, (const long long *)0, 1);
-    __m512i w1 = _mm512_i64gather_epi64(addr, (const long long *)8, 1);
-    __m512i w2 = _mm512_i64gather_epi64(addr, (const long long *)16, 1);
-    __m512i w3 = _mm512_i64gather_epi64(addr, (const long long *)24, 1);
+    const char *b = (const char *)(uintptr_t)off;
+    __m512i w0 = _mm512_i64gather_epi64(addr, (const void *)b, 1);
+    __m512i w1 = _mm512_i64gather_epi64(addr, (const void *)(b + 8), 1);
+    __m512i w2 = _mm512_i64gather_epi64(addr, (const void *)(b + 16), 1);
+    __m512i w3 = _mm512_i64gather_epi64(addr, (const void *)(b + 24), 1);
     via_v52_from64(r, w0, w1, w2, w3);
+}
+
+VIA_V52_INLINE void via_v52_gather(via_v52 *r, const uint64_t *const ptr[8]) {
+    via_v52_gather_at(r, (const void *const *)ptr, 0);
 }
 
 /* Lane j <- a[j] for eight consecutive elements (stride 4 words). */
@@ -130,15 +136,21 @@ VIA_V52_INLINE void via_v52_canon(via_v52 *r, const via_v52 *a, const via_s52_mo
     via_v52_csub(r, a, m->p);
 }
 
-/* Stores: lanes brought below p, then written as 4x64 limbs. */
-VIA_V52_INLINE void via_v52_scatter(uint64_t *const ptr[8], const via_v52 *a, const via_s52_mod *m) {
+/* Stores: lanes brought below p, then written as 4x64 limbs (lane j to byte offset off from
+ * ptr[j]). */
+VIA_V52_INLINE void via_v52_scatter_at(void *const ptr[8], size_t off, const via_v52 *a, const via_s52_mod *m) {
     via_v52 c;
     __m512i w[4];
     via_v52_canon(&c, a, m);
     via_v52_to64(w, &c);
     const __m512i addr = _mm512_loadu_si512((const void *)ptr);
+    char *b = (char *)(uintptr_t)off;
     VIA_V52_UNROLL
-    for (int i = 0; i < 4; i++) _mm512_i64scatter_epi64((void *)(uintptr_t)(8 * i), addr, w[i], 1);
+    for (int i = 0; i < 4; i++) _mm512_i64scatter_epi64((void *)(b + 8 * i), addr, w[i], 1);
+}
+
+VIA_V52_INLINE void via_v52_scatter(uint64_t *const ptr[8], const via_v52 *a, const via_s52_mod *m) {
+    via_v52_scatter_at((void *const *)ptr, 0, a, m);
 }
 
 VIA_V52_INLINE void via_v52_store8(uint64_t *out, const via_v52 *a, const via_s52_mod *m) {
