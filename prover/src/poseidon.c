@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "simd52.h"
 #include "util.h"
 
 static const unsigned rp_table[VIA_POSEIDON_T_MAX - 1] = {56, 57, 56, 60, 60, 63, 64, 63,
@@ -170,6 +171,8 @@ typedef struct {
     via_fr *c_partial;   /* t: the vector added before the first partial round */
     via_fr *k;           /* rp: scalar added to state[0] after each partial S-box */
     via_fr *sparse;      /* rp * (2t - 1): a00, w[1..t-1], v[1..t-1] per partial round */
+    /* the same constants in radix 2^52 for the eight-lane path (simd52.h) */
+    uint64_t (*c52)[5], (*m52)[5], (*mlf52)[5], (*cp52)[5], (*k52)[5], (*sp52)[5];
 } poseidon_set;
 
 static _Atomic(poseidon_set *) cache[VIA_POSEIDON_T_MAX + 1];
@@ -298,6 +301,21 @@ static void gen_fast(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
     via_xfree(minv);
 }
 
+/* Montgomery-form values (below r) as five 52-bit limbs, the layout of simd52.h's lanes. */
+static uint64_t (*to52_all(const via_fr *v, size_t n))[5] {
+    uint64_t(*o)[5] = via_xmalloc((n ? n : 1) * sizeof *o);
+    const uint64_t m = 0xfffffffffffffULL;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *a = v[i].l;
+        o[i][0] = a[0] & m;
+        o[i][1] = ((a[0] >> 52) | (a[1] << 12)) & m;
+        o[i][2] = ((a[1] >> 40) | (a[2] << 24)) & m;
+        o[i][3] = ((a[2] >> 28) | (a[3] << 36)) & m;
+        o[i][4] = a[3] >> 16;
+    }
+    return o;
+}
+
 static poseidon_set *build_set(unsigned t) {
     const unsigned rf = VIA_POSEIDON_RF, rp = via_poseidon_rp(t);
     poseidon_set *s = via_xcalloc(1, sizeof *s);
@@ -309,6 +327,12 @@ static poseidon_set *build_set(unsigned t) {
     s->sparse = via_xmalloc((size_t)rp * (2 * t - 1) * sizeof *s->sparse);
     gen_reference(s, t, rf, rp);
     gen_fast(s, t, rf, rp);
+    s->c52 = to52_all(s->c, (size_t)(rf + rp) * t);
+    s->m52 = to52_all(s->m, (size_t)t * t);
+    s->mlf52 = to52_all(s->m_last_full, (size_t)t * t);
+    s->cp52 = to52_all(s->c_partial, t);
+    s->k52 = to52_all(s->k, rp);
+    s->sp52 = to52_all(s->sparse, (size_t)rp * (2 * t - 1));
     s->pub.t = t;
     s->pub.rf = rf;
     s->pub.rp = rp;
@@ -418,13 +442,15 @@ static inline void dot_lazy(via_fr *out, const via_fr *a, const via_fr *b, unsig
     memcpy(out->l, r, 32);
 }
 
-static void mat_vec_lazy(via_fr *out, const via_fr *m, const via_fr *x, unsigned n) {
+/* out[0..nout) = rows 0..nout-1 of m (n x n) times x; out may alias x. */
+static void mat_vec_lazy(via_fr *out, const via_fr *m, const via_fr *x, unsigned n, unsigned nout) {
     via_fr tmp[VIA_POSEIDON_T_MAX];
-    for (unsigned i = 0; i < n; i++) dot_lazy(&tmp[i], m + (size_t)i * n, x, n);
-    memcpy(out, tmp, n * sizeof *out);
+    for (unsigned i = 0; i < nout; i++) dot_lazy(&tmp[i], m + (size_t)i * n, x, n);
+    memcpy(out, tmp, nout * sizeof *out);
 }
 
-static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t, via_fr **tr) {
+static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t, via_fr **tr,
+                       unsigned nout) {
     for (unsigned i = 0; i < t; i++) {
         via_fr_add(&st[i], &st[i], &c[i]);
         if (*tr) {
@@ -434,7 +460,7 @@ static void full_round(via_fr *st, const via_fr *c, const via_fr *m, unsigned t,
             pow5(&st[i]);
         }
     }
-    mat_vec_lazy(st, m, st, t);
+    mat_vec_lazy(st, m, st, t, nout);
 }
 
 void via_poseidon_permute_reference(via_fr *st, unsigned t) {
@@ -458,12 +484,13 @@ void via_poseidon_permute_reference(via_fr *st, unsigned t) {
  * The S-box inputs of this form equal the reference ones: full rounds see the reference state
  * (the folded matrix D_0 * M only changes the state after the last initial full round's
  * S-boxes), and D = diag(1, X) and the constants moved through M^-1 leave state[0] of every
- * partial round as in the reference form. */
-static void permute_impl(via_fr *st, unsigned t, via_fr *tr) {
+ * partial round as in the reference form. The last round's matrix product is computed for
+ * the first nout elements only (the others are left unspecified). */
+static void permute_impl(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
     const poseidon_set *s = get_set(t);
     const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
     for (unsigned r = 0; r < h; r++)
-        full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t, &tr);
+        full_round(st, s->c + (size_t)r * t, r + 1 == h ? s->m_last_full : s->m, t, &tr, t);
     for (unsigned i = 0; i < t; i++)
         via_fr_add(&st[i], &st[i], &s->c_partial[i]);
     const via_fr *sp = s->sparse;
@@ -484,14 +511,168 @@ static void permute_impl(via_fr *st, unsigned t, via_fr *tr) {
         st[0] = acc;
     }
     for (unsigned r = h + rp; r < rf + rp; r++)
-        full_round(st, s->c + (size_t)r * t, s->m, t, &tr);
+        full_round(st, s->c + (size_t)r * t, s->m, t, &tr, r + 1 == rf + rp ? nout : t);
 }
 
-void via_poseidon_permute(via_fr *st, unsigned t) { permute_impl(st, t, NULL); }
+void via_poseidon_permute(via_fr *st, unsigned t) { permute_impl(st, t, NULL, t); }
 
 void via_poseidon_permute_trace(via_fr *st, unsigned t, via_fr *trace) {
     assert(trace);
-    permute_impl(st, t, trace);
+    permute_impl(st, t, trace, t);
+}
+
+size_t via_poseidon_trace_len(unsigned t) {
+    return 3u * (VIA_POSEIDON_RF * t + via_poseidon_rp(t));
+}
+
+/* ---------------------------------------------------------------- eight permutations at once */
+
+#if VIA_HAVE_SIMD52
+/*
+ * The same fast form with eight independent permutations in the lanes of simd52.h's vectors:
+ * every operation, the sequential partial rounds included, is an eight-lane one. Matrix rows
+ * are dot products accumulated unreduced (t <= 17 products, within VIA_V52_WIDE_MAX) and
+ * reduced once. Values stay below 2r inside; the trace and the outputs are stored canonical,
+ * so the bytes equal the scalar path's.
+ */
+typedef struct {
+    via_fr *tr[8]; /* trace of each lane (NULL: no trace) */
+    size_t pos;
+} lane_trace;
+
+VIA_V52_INLINE void v52_const(via_v52 *r, const uint64_t c[5]) {
+    VIA_V52_UNROLL
+    for (int i = 0; i < 5; i++) r->l[i] = _mm512_set1_epi64((long long)c[i]);
+}
+
+VIA_V52_INLINE void v52_store_lanes(via_fr *const dst[8], size_t idx, const via_v52 *a) {
+    via_v52 c;
+    __m512i w[4];
+    uint64_t tmp[4][8] __attribute__((aligned(64)));
+    via_v52_canon(&c, a, &via_s52_fr);
+    via_v52_to64(w, &c);
+    VIA_V52_UNROLL
+    for (int k = 0; k < 4; k++) _mm512_store_si512((void *)tmp[k], w[k]);
+    for (int j = 0; j < 8; j++) {
+        uint64_t *o = dst[j][idx].l;
+        o[0] = tmp[0][j];
+        o[1] = tmp[1][j];
+        o[2] = tmp[2][j];
+        o[3] = tmp[3][j];
+    }
+}
+
+/* x <- x^5, tracing x^2, x^4, x^5. */
+VIA_V52_INLINE void v52_pow5(via_v52 *x, lane_trace *lt) {
+    via_v52 x2, x4;
+    via_v52_sqr(&x2, x, &via_s52_fr);
+    via_v52_sqr(&x4, &x2, &via_s52_fr);
+    via_v52_mul(x, x, &x4, &via_s52_fr);
+    if (lt) {
+        v52_store_lanes(lt->tr, lt->pos, &x2);
+        v52_store_lanes(lt->tr, lt->pos + 1, &x4);
+        v52_store_lanes(lt->tr, lt->pos + 2, x);
+        lt->pos += 3;
+    }
+}
+
+/* out = sum_j k[j] * x[j] for n <= 17 constants k. */
+VIA_V52_INLINE void v52_dot_const(via_v52 *out, const uint64_t (*k)[5], const via_v52 *x, unsigned n) {
+    via_v52_wide w;
+    via_v52_wide_zero(&w);
+    for (unsigned j = 0; j < n; j++) {
+        via_v52 kj;
+        v52_const(&kj, k[j]);
+        via_v52_wide_madd(&w, &kj, &x[j]);
+    }
+    via_v52_wide_reduce(out, &w, &via_s52_fr);
+}
+
+static VIA_SIMD52_FN void full_round_x8(via_v52 *st, const uint64_t (*c)[5], const uint64_t (*m)[5],
+                                        unsigned t, lane_trace *lt, unsigned nout) {
+    for (unsigned i = 0; i < t; i++) {
+        via_v52 ci;
+        v52_const(&ci, c[i]);
+        via_v52_add(&st[i], &st[i], &ci, &via_s52_fr);
+        v52_pow5(&st[i], lt);
+    }
+    via_v52 tmp[VIA_POSEIDON_T_MAX];
+    for (unsigned i = 0; i < nout; i++) v52_dot_const(&tmp[i], m + (size_t)i * t, st, t);
+    memcpy(st, tmp, nout * sizeof *st);
+}
+
+/* Lane j: the permutation of st[j][0..t), trace to tr[j] when tr is not NULL. */
+static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *const tr[8], unsigned nout) {
+    const poseidon_set *s = get_set(t);
+    const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
+    lane_trace ltv, *lt = NULL;
+    if (tr) {
+        memcpy(ltv.tr, tr, sizeof ltv.tr);
+        ltv.pos = 0;
+        lt = &ltv;
+    }
+    via_v52 v[VIA_POSEIDON_T_MAX];
+    for (unsigned i = 0; i < t; i++) {
+        const uint64_t *p[8];
+        for (int j = 0; j < 8; j++) p[j] = st[j][i].l;
+        via_v52_gather(&v[i], p);
+    }
+    for (unsigned r = 0; r < h; r++)
+        full_round_x8(v, s->c52 + (size_t)r * t, r + 1 == h ? s->mlf52 : s->m52, t, lt, t);
+    for (unsigned i = 0; i < t; i++) {
+        via_v52 c;
+        v52_const(&c, s->cp52[i]);
+        via_v52_add(&v[i], &v[i], &c, &via_s52_fr);
+    }
+    const uint64_t(*sp)[5] = s->sp52;
+    for (unsigned j = 0; j < rp; j++, sp += 2 * t - 1) {
+        via_v52 kj, acc;
+        v52_pow5(&v[0], lt);
+        v52_const(&kj, s->k52[j]);
+        via_v52_add(&v[0], &v[0], &kj, &via_s52_fr);
+        v52_dot_const(&acc, sp, v, t);
+        for (unsigned i = 1; i < t; i++) {
+            via_v52 vi, p;
+            v52_const(&vi, sp[t - 1 + i]);
+            via_v52_mul(&p, &vi, &v[0], &via_s52_fr);
+            via_v52_add(&v[i], &v[i], &p, &via_s52_fr);
+        }
+        v[0] = acc;
+    }
+    for (unsigned r = h + rp; r < rf + rp; r++)
+        full_round_x8(v, s->c52 + (size_t)r * t, s->m52, t, lt, r + 1 == rf + rp ? nout : t);
+    for (unsigned i = 0; i < nout; i++) v52_store_lanes(st, i, &v[i]);
+}
+#endif
+
+void via_poseidon_permute_many(via_fr *states, unsigned t, unsigned nout, via_fr *traces, size_t n) {
+    assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX && nout >= 1 && nout <= t);
+    const size_t tl = via_poseidon_trace_len(t);
+    size_t i = 0;
+#if VIA_HAVE_SIMD52
+    /* a group of eight costs about two scalar permutations: pad short groups with copies of
+     * their first lane (into scratch) when three or more permutations are left */
+    if (via_simd52_have) {
+        via_fr pad_st[VIA_POSEIDON_T_MAX];
+        via_fr *pad_tr = traces ? via_xmalloc(tl * sizeof *pad_tr) : NULL;
+        for (; i + 3 <= n; i += 8) {
+            via_fr *st[8], *tr[8];
+            for (size_t j = 0; j < 8; j++) {
+                if (i + j < n) {
+                    st[j] = states + (i + j) * t;
+                    tr[j] = traces ? traces + (i + j) * tl : NULL;
+                } else {
+                    memcpy(pad_st, states + i * t, t * sizeof *pad_st);
+                    st[j] = pad_st;
+                    tr[j] = pad_tr;
+                }
+            }
+            permute_x8(st, t, traces ? tr : NULL, nout);
+        }
+        free(pad_tr);
+    }
+#endif
+    for (; i < n; i++) permute_impl(states + i * t, t, traces ? traces + i * tl : NULL, nout);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,

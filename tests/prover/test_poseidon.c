@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "poseidon.h"
+#include "simd52.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {
@@ -186,6 +187,51 @@ static void test_trace(void **state) {
     }
 }
 
+/* via_poseidon_permute_many (eight-lane IFMA groups where the CPU has them, padded short
+ * groups, scalar remainder) against one via_poseidon_permute_trace per state: same first nout
+ * state elements and the same trace bytes, with the vector path on and off. */
+static void test_many(void **state) {
+    (void)state;
+    rng_state = 0x5eed5eedULL;
+    printf("permute_many: eight-lane IFMA path %s on this CPU\n", via_simd52_have ? "available" : "not available");
+    const int have = via_simd52_have;
+    const size_t counts[] = {1, 2, 3, 7, 8, 9, 11, 16, 19};
+    for (int simd = 0; simd < 2; simd++) {
+        via_simd52_have = simd ? have : 0;
+        for (unsigned t = VIA_POSEIDON_T_MIN; t <= VIA_POSEIDON_T_MAX; t++) {
+            size_t tl = via_poseidon_trace_len(t);
+            for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+                size_t n = counts[ci];
+                unsigned nout = ci % 2 ? t : 1;
+                via_fr *st = malloc(n * t * sizeof *st), *ref = malloc(n * t * sizeof *ref);
+                via_fr *tr = malloc(n * tl * sizeof *tr), *rtr = malloc(n * tl * sizeof *rtr);
+                for (size_t i = 0; i < n * t; i++) rnd_fr(&st[i]);
+                if (n > 2) st[2 * t] = st[0]; /* an all-zero or repeated lane is no special case */
+                memcpy(ref, st, n * t * sizeof *st);
+                for (size_t i = 0; i < n; i++) via_poseidon_permute_trace(ref + i * t, t, rtr + i * tl);
+                via_poseidon_permute_many(st, t, nout, tr, n);
+                for (size_t i = 0; i < n; i++) {
+                    if (memcmp(st + i * t, ref + i * t, nout * sizeof *st))
+                        fail_msg("t=%u n=%zu lane %zu simd=%d: state differs", t, n, i, simd);
+                    if (memcmp(tr + i * tl, rtr + i * tl, tl * sizeof *tr))
+                        fail_msg("t=%u n=%zu lane %zu simd=%d: trace differs", t, n, i, simd);
+                }
+                free(st);
+                free(ref);
+                free(tr);
+                free(rtr);
+            }
+        }
+        via_fr a[3 * 17], b[3 * 17];
+        for (int i = 0; i < 3 * 17; i++) rnd_fr(&a[i]);
+        memcpy(b, a, sizeof a);
+        via_poseidon_permute_many(a, 17, 17, NULL, 3);
+        for (int i = 0; i < 3; i++) via_poseidon_permute(b + 17 * i, 17);
+        assert_memory_equal(a, b, sizeof a);
+    }
+    via_simd52_have = have;
+}
+
 static void test_params(void **state) {
     (void)state;
     static const unsigned rp[16] = {56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68};
@@ -307,6 +353,7 @@ int main(void) {
         cmocka_unit_test(test_fast_matches_reference), cmocka_unit_test(test_params),
         cmocka_unit_test(test_ex_and_errors),          cmocka_unit_test(test_sponge),
         cmocka_unit_test(test_fast_extremes),          cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
