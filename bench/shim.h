@@ -14,6 +14,9 @@ int via_bench_field_adx(void);
 /* Field and group micro-benchmarks: `iters` dependent operations. */
 void via_bench_fq_mul(size_t iters);
 void via_bench_fr_mul(size_t iters);
+/* iters steps of two independent eight-lane AVX-512 IFMA Fq products (simd52.h), i.e.
+ * 16 * iters products; returns 0 when the CPU has no IFMA path (nothing measured). */
+int via_bench_fq_mul_x8(size_t iters);
 void via_bench_g1_add(size_t iters);
 
 /* MSM and NTT on seeded random data of size 2^log2n; setup once per size. */

@@ -13,6 +13,15 @@ static void BM_FqMul(benchmark::State &st) {
     for (auto _ : st) via_bench_fq_mul(iters);
     st.SetItemsProcessed(int64_t(iters) * st.iterations()); // run.sh reports ns per item
 }
+static void BM_FqMulX8(benchmark::State &st) {
+    const size_t iters = 1 << 13;
+    for (auto _ : st)
+        if (!via_bench_fq_mul_x8(iters)) {
+            st.SkipWithError("no AVX-512 IFMA on this CPU");
+            return;
+        }
+    st.SetItemsProcessed(int64_t(16 * iters) * st.iterations()); // ns per product
+}
 static void BM_FrMul(benchmark::State &st) {
     const size_t iters = 1 << 16;
     for (auto _ : st) via_bench_fr_mul(iters);
@@ -108,6 +117,7 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("threads", std::to_string(via_bench_threads()));
     benchmark::AddCustomContext("field_mulx_adx", via_bench_field_adx() ? "yes" : "no");
     benchmark::RegisterBenchmark("fq_mul", BM_FqMul)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("fq_mul_x8", BM_FqMulX8)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("fr_mul", BM_FrMul)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("g1_add", BM_G1Add)->Unit(benchmark::kMicrosecond);
     add_range(benchmark::RegisterBenchmark("msm_g1/cpu", BM_MsmG1), "VIA_BENCH_MSM", 10, 20);
