@@ -8,6 +8,7 @@
 
 #include "groth16.h"
 #include "ntt.h"
+#include "pin.h"
 #include "util.h"
 
 #ifdef VIA_HAVE_OPENCL
@@ -60,18 +61,51 @@ int via_host_list_devices(FILE *out, via_error *err) {
     fprintf(out, "cpu: always available\n");
 #ifdef VIA_HAVE_CUDA
     if (via_cuda_list_devices(out) == 0) fprintf(out, "cuda: no CUDA device\n");
+    via_host_list_locality(out, VIA_BACKEND_CUDA);
 #else
     fprintf(out, "cuda: not built (nvcc was not found at configure time)\n");
 #endif
 #ifdef VIA_HAVE_OPENCL
     if (via_cl_list_devices(out) == 0) fprintf(out, "opencl: no OpenCL device\n");
+    via_host_list_locality(out, VIA_BACKEND_OPENCL);
 #else
     fprintf(out, "opencl: not built (no OpenCL ICD at configure time)\n");
 #endif
+    if (!via_host_have_hwloc())
+        fprintf(out, "locality: this build has no hwloc, so device threads are not pinned\n");
     fprintf(out, "auto selects: %s\n", via_host_backend_name(auto_backend()));
     if (fflush(out) != 0 || ferror(out))
         return via_fail(err, VIA_EIO, "writing the device list failed");
     return VIA_OK;
+}
+
+int via_host_backend_pick(via_backend *out, const char *name, via_error *err) {
+    assert(out);
+    *out = VIA_BACKEND_CPU;
+    if (!name || strcmp(name, "auto") == 0) {
+        *out = auto_backend();
+        return VIA_OK;
+    }
+    if (strcmp(name, "cpu") == 0) return VIA_OK;
+    if (strcmp(name, "cuda") == 0 || strcmp(name, "opencl") == 0) {
+        via_backend b = name[0] == 'c' ? VIA_BACKEND_CUDA : VIA_BACKEND_OPENCL;
+#ifndef VIA_HAVE_CUDA
+        if (b == VIA_BACKEND_CUDA)
+            return via_fail(err, VIA_EUNSUPPORTED, "backend cuda: this build has no CUDA support");
+#endif
+#ifndef VIA_HAVE_OPENCL
+        if (b == VIA_BACKEND_OPENCL)
+            return via_fail(err, VIA_EUNSUPPORTED,
+                            "backend opencl: this build has no OpenCL support");
+#endif
+        if (via_host_device_count(b) == 0)
+            return via_fail(err, VIA_EUNSUPPORTED, "backend %s: no %s device found", name,
+                            b == VIA_BACKEND_CUDA ? "CUDA" : "OpenCL");
+        *out = b;
+        return VIA_OK;
+    }
+    return via_fail(err, VIA_EINVAL, "unknown backend '%s' (expected auto, cpu, opencl or cuda)",
+                    name);
 }
 
 int via_host_backend_select(via_backend *out, const char *name, via_error *err) {
@@ -141,7 +175,7 @@ int via_host_ntt(via_backend b, via_fr *a, unsigned log2n, via_host_ntt_op op, v
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0};
+        via_cuda_config cfg = {NULL, 0, 0, NULL};
         return via_cuda_ntt(&cfg, a, log2n, (via_cuda_ntt_op)op, err);
 #else
         break;
@@ -173,7 +207,7 @@ int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0};
+        via_cuda_config cfg = {NULL, 0, 0, NULL};
         return via_cuda_msm_g1(&cfg, out, bases, scalars, n, err);
 #else
         break;
@@ -206,7 +240,7 @@ int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0};
+        via_cuda_config cfg = {NULL, 0, 0, NULL};
         return via_cuda_msm_g2(&cfg, out, bases, scalars, n, err);
 #else
         break;
@@ -234,8 +268,7 @@ done:
     return rc;
 }
 
-int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n,
-                       via_error *err) {
+int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
     assert(a && bv);
     if (log2n > VIA_FR_TWO_ADICITY)
         return via_fail(err, VIA_EINVAL, "H domain 2^%u is above the maximum 2^%u", log2n,
@@ -258,7 +291,7 @@ int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
         /* host data: the driver copies b in and leaves the host array unchanged */
-        via_cuda_config cfg = {NULL, 0};
+        via_cuda_config cfg = {NULL, 0, 0, NULL};
         return via_cuda_groth16_h(&cfg, a, (via_fr *)bv, log2n, err);
 #else
         break;

@@ -140,6 +140,27 @@ void via_msm_plan_combine_g2(const via_msm_plan *plan, via_g2 *out, const via_g2
     *out = acc;
 }
 
+size_t via_msm_plan_device_bytes(size_t n, size_t base_size, size_t point_size, int bases_resident,
+                                 size_t *largest) {
+    if (largest) *largest = 0;
+    if (n == 0) return 0;
+    unsigned c = window_bits(n), nwin = (254 + c - 1) / c;
+    size_t ntot = (size_t)nwin << c;
+    size_t seg_len = ntot / nwin > 64 ? 64 : ntot / nwin;
+    size_t bytes = bases_resident ? 0 : n * base_size;
+    bytes += ntot * point_size;                   /* buckets */
+    bytes += 2 * (ntot / seg_len) * point_size;   /* segment sums */
+    bytes += (ntot + 1) * sizeof(uint32_t);       /* bucket offsets */
+    bytes += n * (size_t)nwin * sizeof(uint32_t); /* bucket index, at most one per window */
+    if (largest) {
+        size_t l = ntot * point_size, ix = n * (size_t)nwin * sizeof(uint32_t);
+        if (ix > l) l = ix;
+        if (!bases_resident && n * base_size > l) l = n * base_size;
+        *largest = l;
+    }
+    return bytes;
+}
+
 void via_msm_plan_free(via_msm_plan *plan) {
     free(plan->offs);
     via_free_big(plan->idx);

@@ -36,4 +36,10 @@ VIA_MUST_USE int via_msm_plan_build_g2(via_msm_plan *plan, const via_g2_affine *
                                        const via_scalar *h_scalars, size_t n, via_error *err);
 void via_msm_plan_combine_g2(const via_msm_plan *plan, via_g2 *out, const via_g2 *segs);
 void via_msm_plan_free(via_msm_plan *plan);
+/* Upper bound of the device memory an MSM of n points takes in either backend: the bases
+ * (unless resident), buckets, segment sums, bucket offsets and the bucket index. The window
+ * width is the one via_msm_plan_build picks for n. *largest (may be NULL) gets the largest
+ * single buffer, for devices with a per-allocation limit. */
+size_t via_msm_plan_device_bytes(size_t n, size_t base_size, size_t point_size, int bases_resident,
+                                 size_t *largest);
 #endif

@@ -17,6 +17,39 @@
 #include "ntt.h"
 #include "util.h"
 
+/* Checks a CUDA runtime call in a function with `int rc`, `via_error *err` and a `done:`
+ * label: on failure rc = VIA_EDEVICE with the call, its error string, file and line. */
+#define STEP(call)                                                                                 \
+    do {                                                                                           \
+        cudaError_t e_ = (call);                                                                   \
+        if (e_ != cudaSuccess) {                                                                   \
+            rc = via_fail(err, VIA_EDEVICE, "CUDA %s failed: %s (%s:%d)", #call,                   \
+                          cudaGetErrorString(e_), __FILE__, __LINE__);                             \
+            goto done;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* cudaFree on a cleanup path: a failure is reported unless an earlier error already is
+ * (the earlier one is the cause; a sticky error makes every later call fail too). */
+#define FREE_CHECKED(ptr)                                                                          \
+    do {                                                                                           \
+        if (ptr) {                                                                                 \
+            cudaError_t e_ = cudaFree(ptr);                                                        \
+            if (e_ != cudaSuccess && rc == VIA_OK)                                                 \
+                rc = via_fail(err, VIA_EDEVICE, "CUDA cudaFree failed: %s (%s:%d)",                \
+                              cudaGetErrorString(e_), __FILE__, __LINE__);                         \
+        }                                                                                          \
+    } while (0)
+
+/* Makes cfg->device current for this host thread. */
+static int use_device(int device, via_error *err) {
+    cudaError_t e = cudaSetDevice(device);
+    if (e != cudaSuccess)
+        return via_fail(err, VIA_EDEVICE, "CUDA cudaSetDevice(%d) failed: %s (%s:%d)", device,
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+    return VIA_OK;
+}
+
 int via_cuda_device_count(void) {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) {
@@ -30,9 +63,17 @@ int via_cuda_list_devices(FILE *out) {
     int n = via_cuda_device_count();
     for (int i = 0; i < n; i++) {
         struct cudaDeviceProp p;
-        if (cudaGetDeviceProperties(&p, i) != cudaSuccess) continue;
+        cudaError_t e = cudaGetDeviceProperties(&p, i);
+        if (e != cudaSuccess) {
+            fprintf(out, "cuda %d: cudaGetDeviceProperties failed: %s (%s:%d)\n", i,
+                    cudaGetErrorString(e), __FILE__, __LINE__);
+            continue;
+        }
         char bus[32] = "?";
-        cudaDeviceGetPCIBusId(bus, sizeof(bus), i);
+        if (cudaDeviceGetPCIBusId(bus, sizeof(bus), i) != cudaSuccess) {
+            cudaGetLastError();
+            snprintf(bus, sizeof(bus), "?");
+        }
         fprintf(out, "cuda %d: %s, %zu MiB, sm_%d%d, %d SMs, bus %s, uuid ", i, p.name,
                 p.totalGlobalMem >> 20, p.major, p.minor, p.multiProcessorCount, bus);
         for (int k = 0; k < 16; k++)
@@ -40,6 +81,66 @@ int via_cuda_list_devices(FILE *out) {
         fputc('\n', out);
     }
     return n;
+}
+
+int via_cuda_device_info(int device, char *name, size_t name_len, char *bus, size_t bus_len) {
+    if (device < 0 || device >= via_cuda_device_count()) return -1;
+    struct cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) {
+        cudaGetLastError();
+        return -1;
+    }
+    if (name && name_len) snprintf(name, name_len, "%s", p.name);
+    if (bus && bus_len) {
+        char b[32];
+        if (cudaDeviceGetPCIBusId(b, sizeof(b), device) != cudaSuccess) {
+            cudaGetLastError();
+            bus[0] = 0;
+            return -1;
+        }
+        /* the runtime writes "0000:BB:DD.F" in upper case; hwloc parses either */
+        snprintf(bus, bus_len, "%s", b);
+    }
+    return 1;
+}
+
+int via_cuda_mem_info(int device, size_t *free_bytes, size_t *total_bytes, via_error *err) {
+    *free_bytes = *total_bytes = 0;
+    int rc = use_device(device, err);
+    if (rc) return rc;
+    STEP(cudaMemGetInfo(free_bytes, total_bytes));
+done:
+    return rc;
+}
+
+int via_cuda_upload(int device, void **d_out, const void *h, size_t bytes, via_error *err) {
+    assert(d_out && h && bytes);
+    *d_out = NULL;
+    int rc = use_device(device, err);
+    if (rc) return rc;
+    void *d = NULL;
+    cudaError_t e = cudaMalloc(&d, bytes);
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError(); /* not sticky, but clear it so later checks start clean */
+        return via_fail(err, VIA_ENOMEM, "cudaMalloc of %zu bytes on CUDA device %d: %s (%s:%d)",
+                        bytes, device, cudaGetErrorString(e), __FILE__, __LINE__);
+    }
+    if (e != cudaSuccess)
+        return via_fail(err, VIA_EDEVICE, "CUDA cudaMalloc(%zu) failed: %s (%s:%d)", bytes,
+                        cudaGetErrorString(e), __FILE__, __LINE__);
+    STEP(cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice));
+    *d_out = d;
+    d = NULL;
+done:
+    FREE_CHECKED(d);
+    return rc;
+}
+
+int via_cuda_free(int device, void *d, via_error *err) {
+    int rc = use_device(device, err);
+    if (rc) return rc;
+    FREE_CHECKED(d);
+    return rc;
 }
 
 /* Runs the transform on device memory d_a using d_b (same size) as scratch; the result ends
@@ -77,6 +178,8 @@ int via_cuda_ntt(const via_cuda_config *cfg, via_fr *a, unsigned log2n, via_cuda
     if (op != VIA_CUDA_NTT_FORWARD && op != VIA_CUDA_NTT_INVERSE && op != VIA_CUDA_NTT_COSET)
         return via_fail(err, VIA_EINVAL, "unknown NTT operation %d", (int)op);
     if (log2n == 0) return VIA_OK; /* size 1: every transform is the identity */
+    int rc = use_device(cfg->device, err);
+    if (rc) return rc;
     cudaStream_t st = (cudaStream_t)cfg->stream;
     size_t n = (size_t)1 << log2n, half = n / 2;
     /* host tables: forward and inverse twiddles, then the scale entries */
@@ -117,16 +220,6 @@ int via_cuda_ntt(const via_cuda_config *cfg, via_fr *a, unsigned log2n, via_cuda
     via_fr *d_a = cfg->data_on_device ? a : d_mem;
     via_fr *d_b = d_mem + own;
     via_fr *d_tab = d_b + n;
-    int rc = VIA_OK;
-#define STEP(call)                                                                                 \
-    do {                                                                                           \
-        cudaError_t e_ = (call);                                                                   \
-        if (e_ != cudaSuccess) {                                                                   \
-            rc = via_fail(err, VIA_EDEVICE, "CUDA %s failed: %s (%s:%d)", #call,                   \
-                          cudaGetErrorString(e_), __FILE__, __LINE__);                             \
-            goto done;                                                                             \
-        }                                                                                          \
-    } while (0)
     STEP(cudaMemcpyAsync(d_tab, tab, ntab * sizeof(via_fr), cudaMemcpyHostToDevice, st));
     if (!cfg->data_on_device)
         STEP(cudaMemcpyAsync(d_a, a, n * sizeof(via_fr), cudaMemcpyHostToDevice, st));
@@ -140,7 +233,7 @@ int via_cuda_ntt(const via_cuda_config *cfg, via_fr *a, unsigned log2n, via_cuda
     }
     STEP(cudaStreamSynchronize(st));
 done:
-    cudaFree(d_mem);
+    FREE_CHECKED(d_mem);
     via_free_big(tab);
     return rc;
 }
@@ -155,8 +248,11 @@ static int msm_run(const via_cuda_config *cfg, int g2, void *h_out, const void *
     const void *h_bases = bases;
     void *copy = NULL;
     cudaStream_t st = (cudaStream_t)cfg->stream;
-    int rc = VIA_OK;
-    if (cfg->data_on_device) {
+    int rc = use_device(cfg->device, err);
+    if (rc) return rc;
+    if (cfg->data_on_device && cfg->h_bases) {
+        h_bases = cfg->h_bases;
+    } else if (cfg->data_on_device) {
         copy = via_malloc_big(n * base_size);
         if (!copy) return via_fail(err, VIA_ENOMEM, "MSM bases copy");
         cudaError_t e = cudaMemcpy(copy, bases, n * base_size, cudaMemcpyDeviceToHost);
@@ -216,7 +312,7 @@ static int msm_run(const via_cuda_config *cfg, int g2, void *h_out, const void *
     else
         via_msm_plan_combine(&plan, h_out, segs);
 done:
-    if (d_mem) cudaFree(d_mem);
+    FREE_CHECKED(d_mem);
     via_free_big(segs);
     via_free_big(copy);
     via_msm_plan_free(&plan);
@@ -245,6 +341,8 @@ int via_cuda_groth16_h(const via_cuda_config *cfg, via_fr *a, via_fr *b, unsigne
     if (log2n > VIA_FR_TWO_ADICITY)
         return via_fail(err, VIA_EINVAL, "H domain 2^%u is above the maximum 2^%u", log2n,
                         VIA_FR_TWO_ADICITY);
+    int rc = use_device(cfg->device, err);
+    if (rc) return rc;
     cudaStream_t st = (cudaStream_t)cfg->stream;
     size_t n = (size_t)1 << log2n, half = n / 2;
     char *msg = err ? err->msg : NULL;
@@ -271,7 +369,6 @@ int via_cuda_groth16_h(const via_cuda_config *cfg, via_fr *a, via_fr *b, unsigne
     /* one allocation: [a, b when host data] [c] [scratch] [tables] */
     size_t own = cfg->data_on_device ? 0 : 2 * n;
     via_fr *d_mem = NULL;
-    int rc = VIA_OK;
     STEP(cudaMalloc((void **)&d_mem, (own + 2 * n + ntab) * sizeof(via_fr)));
     via_fr *d_a = cfg->data_on_device ? a : d_mem;
     via_fr *d_b = cfg->data_on_device ? b : d_mem + n;
@@ -299,7 +396,7 @@ int via_cuda_groth16_h(const via_cuda_config *cfg, via_fr *a, via_fr *b, unsigne
         STEP(cudaMemcpyAsync(a, d_a, n * sizeof(via_fr), cudaMemcpyDeviceToHost, st));
     STEP(cudaStreamSynchronize(st));
 done:
-    cudaFree(d_mem);
+    FREE_CHECKED(d_mem);
     via_free_big(tab);
     return rc;
 }

@@ -37,9 +37,10 @@ struct via_cl {
     cl_program program_g2; /* G2 MSM, built on first use */
     cl_kernel k_g2_acc, k_g2_reduce;
     cl_mem twiddles[2][VIA_FR_TWO_ADICITY + 1]; /* [inverse][log2n], built on first use */
-    cl_mem coset_tab;     /* g^j / n for the last coset size used */
-    unsigned coset_log2n; /* its log2n (valid when coset_tab is set) */
+    cl_mem coset_tab;                           /* g^j / n for the last coset size used */
+    unsigned coset_log2n;                       /* its log2n (valid when coset_tab is set) */
     size_t max_alloc;
+    size_t global_mem;
     char name[256];
 };
 
@@ -142,13 +143,57 @@ size_t via_cl_list_devices(FILE *out) {
 typedef struct {
     cl_device_id dev;
     int found;
+    size_t want_index; /* SIZE_MAX: the first device */
 } first_dev;
 
 static int take_first(cl_platform_id p, cl_device_id d, size_t i, void *arg) {
     first_dev *f = arg;
+    if (f->want_index != SIZE_MAX && i != f->want_index) return 0;
     f->dev = d;
     f->found = 1;
     return 1;
+}
+
+static int read_bus(cl_device_id d, char *bus, size_t len) {
+    if (!has_extension(d, "cl_khr_pci_bus_info")) return 0;
+    cl_device_pci_bus_info_khr b;
+    if (clGetDeviceInfo(d, CL_DEVICE_PCI_BUS_INFO_KHR, sizeof(b), &b, NULL) != CL_SUCCESS) return 0;
+    snprintf(bus, len, "%04x:%02x:%02x.%x", b.pci_domain, b.pci_bus, b.pci_device, b.pci_function);
+    return 1;
+}
+
+typedef struct {
+    size_t index;
+    char *bus, *name;
+    size_t bus_len, name_len;
+    int has_bus, found, is_gpu;
+} dev_query;
+
+static int query_device(cl_platform_id p, cl_device_id d, size_t i, void *arg) {
+    dev_query *q = arg;
+    if (i != q->index) return 0;
+    q->found = 1;
+    cl_device_type type = 0;
+    if (clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof(type), &type, NULL) == CL_SUCCESS)
+        q->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    if (q->name && q->name_len) {
+        q->name[0] = 0;
+        if (clGetDeviceInfo(d, CL_DEVICE_NAME, q->name_len - 1, q->name, NULL) != CL_SUCCESS)
+            q->name[0] = 0;
+        q->name[q->name_len - 1] = 0;
+    }
+    if (q->bus && q->bus_len) q->has_bus = read_bus(d, q->bus, q->bus_len);
+    return 1;
+}
+
+int via_cl_device_info(size_t index, char *name, size_t name_len, char *bus, size_t bus_len,
+                       int *is_gpu) {
+    dev_query q = {index, bus, name, bus_len, name_len, 0, 0, 0};
+    if (bus && bus_len) bus[0] = 0;
+    for_each_device(VIA_CL_ANY, query_device, &q);
+    if (is_gpu) *is_gpu = q.is_gpu;
+    if (!q.found) return -1;
+    return q.has_bus;
 }
 
 /* ---- open / close ---- */
@@ -157,14 +202,46 @@ const char *via_cl_device_name(const via_cl *cl) {
     return cl->name;
 }
 
+void via_cl_mem_info(const via_cl *cl, size_t *total, size_t *max_alloc) {
+    *total = cl->global_mem;
+    *max_alloc = cl->max_alloc;
+}
+
+int via_cl_upload(via_cl *cl, void **d_out, const void *h, size_t bytes, via_error *err) {
+    assert(cl && d_out && h && bytes);
+    *d_out = NULL;
+    if (bytes > cl->max_alloc)
+        return via_fail(err, VIA_ENOMEM, "%zu bytes exceed %s's %zu-byte allocation limit", bytes,
+                        cl->name, cl->max_alloc);
+    int rc = VIA_OK;
+    cl_int e;
+    cl_mem m =
+        clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, (void *)h, &e);
+    CL_TRY(e, "clCreateBuffer(resident)");
+    /* make the copy happen now, so allocation failures show here and not at first use */
+    CL_TRY(clEnqueueMigrateMemObjects(cl->queue, 1, &m, 0, 0, NULL, NULL),
+           "clEnqueueMigrateMemObjects(resident)");
+    CL_TRY(clFinish(cl->queue), "clFinish(resident upload)");
+    *d_out = m;
+    m = NULL;
+done:
+    if (m) clReleaseMemObject(m);
+    return rc;
+}
+
+void via_cl_free(via_cl *cl, void *d) {
+    (void)cl;
+    if (d) clReleaseMemObject((cl_mem)d);
+}
+
 void via_cl_close(via_cl *cl) {
     if (!cl) return;
     for (int inv = 0; inv < 2; inv++)
         for (int k = 0; k <= VIA_FR_TWO_ADICITY; k++)
             if (cl->twiddles[inv][k]) clReleaseMemObject(cl->twiddles[inv][k]);
     if (cl->coset_tab) clReleaseMemObject(cl->coset_tab);
-    cl_kernel ks[] = {cl->k_bitrev,   cl->k_stage,      cl->k_bucket_acc, cl->k_bucket_reduce,
-                      cl->k_h_mul,    cl->k_h_finish,   cl->k_g2_acc,     cl->k_g2_reduce};
+    cl_kernel ks[] = {cl->k_bitrev, cl->k_stage,    cl->k_bucket_acc, cl->k_bucket_reduce,
+                      cl->k_h_mul,  cl->k_h_finish, cl->k_g2_acc,     cl->k_g2_reduce};
     for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++)
         if (ks[i]) clReleaseKernel(ks[i]);
     if (cl->program) clReleaseProgram(cl->program);
@@ -181,37 +258,56 @@ static int build_program(via_cl *cl, cl_program *out, const char *src, const cha
     cl_int e;
     *out = clCreateProgramWithSource(cl->context, 1, &src, NULL, &e);
     if (e != CL_SUCCESS)
-        return via_fail(err, VIA_EDEVICE, "OpenCL clCreateProgramWithSource(%s) failed with error %d",
-                        what, (int)e);
+        return via_fail(err, VIA_EDEVICE,
+                        "OpenCL clCreateProgramWithSource(%s) failed with error %d", what, (int)e);
     e = clBuildProgram(*out, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
     if (e != CL_SUCCESS) {
         char log[400] = "";
         clGetProgramBuildInfo(*out, cl->device, CL_PROGRAM_BUILD_LOG, sizeof(log) - 1, log, NULL);
-        return via_fail(err, VIA_EDEVICE, "OpenCL %s kernel build failed on %s (error %d): %s", what,
-                        cl->name, (int)e, log);
+        return via_fail(err, VIA_EDEVICE, "OpenCL %s kernel build failed on %s (error %d): %s",
+                        what, cl->name, (int)e, log);
     }
     return VIA_OK;
 }
 
+static int open_device(via_cl **out, cl_device_id dev, via_error *err);
+
 int via_cl_open(via_cl **out, via_cl_want want, via_error *err) {
-    int rc = VIA_OK;
-    cl_int e = CL_SUCCESS;
     *out = NULL;
-    first_dev f = {0};
+    first_dev f = {0, 0, SIZE_MAX};
     for_each_device(want, take_first, &f);
     if (!f.found)
         return via_fail(err, VIA_EUNSUPPORTED, "no OpenCL %sdevice found",
                         want == VIA_CL_GPU ? "GPU " : "");
+    return open_device(out, f.dev, err);
+}
+
+int via_cl_open_index(via_cl **out, size_t index, via_error *err) {
+    *out = NULL;
+    first_dev f = {0, 0, index};
+    size_t n = for_each_device(VIA_CL_ANY, take_first, &f);
+    if (!f.found)
+        return via_fail(err, VIA_EINVAL, "no OpenCL device %zu (%zu device%s listed)", index, n,
+                        n == 1 ? "" : "s");
+    return open_device(out, f.dev, err);
+}
+
+static int open_device(via_cl **out, cl_device_id dev, via_error *err) {
+    int rc = VIA_OK;
+    cl_int e = CL_SUCCESS;
     via_cl *cl = calloc(1, sizeof(*cl));
     if (!cl) return via_fail(err, VIA_ENOMEM, "allocating the OpenCL context");
-    cl->device = f.dev;
+    cl->device = dev;
     CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_NAME, sizeof(cl->name) - 1, cl->name, NULL),
            "clGetDeviceInfo(NAME)");
-    cl_ulong max_alloc = 0;
+    cl_ulong max_alloc = 0, global = 0;
     CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof(max_alloc), &max_alloc,
                            NULL),
            "clGetDeviceInfo(MAX_MEM_ALLOC_SIZE)");
+    CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof(global), &global, NULL),
+           "clGetDeviceInfo(GLOBAL_MEM_SIZE)");
     cl->max_alloc = (size_t)max_alloc;
+    cl->global_mem = (size_t)global;
     cl->context = clCreateContext(NULL, 1, &cl->device, NULL, NULL, &e);
     CL_TRY(e, "clCreateContext");
     cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &e);
@@ -473,8 +569,7 @@ done:
     return rc;
 }
 
-int via_cl_groth16_h(via_cl *cl, via_fr *h_a, const via_fr *h_b, unsigned log2n,
-                     via_error *err) {
+int via_cl_groth16_h(via_cl *cl, via_fr *h_a, const via_fr *h_b, unsigned log2n, via_error *err) {
     assert(cl && h_a && h_b);
     int rc = check_ntt_size(cl, log2n, err);
     if (rc) return rc;
@@ -503,8 +598,7 @@ int via_cl_groth16_h(via_cl *cl, via_fr *h_a, const via_fr *h_b, unsigned log2n,
     if (log2n > 0) {
         cl_mem vecs[3] = {a, b, c};
         for (int k = 0; k < 3; k++) {
-            if ((rc = ntt_on_device(cl, vecs[k], t, log2n, VIA_CL_NTT_COSET, &res, err)))
-                goto done;
+            if ((rc = ntt_on_device(cl, vecs[k], t, log2n, VIA_CL_NTT_COSET, &res, err))) goto done;
         }
     }
     {
@@ -531,8 +625,8 @@ done:
  * Jacobian sizes of the group; the 2 nseg_total segment sums are read into *segs_out
  * (allocated here with via_malloc_big). */
 static int msm_run(via_cl *cl, cl_kernel k_acc, cl_kernel k_reduce, const void *h_bases,
-                   size_t n, size_t base_size, size_t point_size, const via_msm_plan *plan,
-                   void **segs_out, via_error *err) {
+                   cl_mem d_resident, size_t n, size_t base_size, size_t point_size,
+                   const via_msm_plan *plan, void **segs_out, via_error *err) {
     const size_t ntot = plan->ntot, nidx = plan->nidx, nseg_total = plan->nseg_total;
     cl_uint seg_len = plan->seg_len, cc = plan->c, count;
     int rc = VIA_OK;
@@ -540,14 +634,20 @@ static int msm_run(via_cl *cl, cl_kernel k_acc, cl_kernel k_reduce, const void *
     cl_mem d_bases = NULL, d_idx = NULL, d_offs = NULL, d_buckets = NULL, d_segs = NULL;
     void *segs = NULL;
     *segs_out = NULL;
-    if (n * base_size > cl->max_alloc || ntot * point_size > cl->max_alloc)
+    if ((!d_resident && n * base_size > cl->max_alloc) || ntot * point_size > cl->max_alloc ||
+        nidx * sizeof(uint32_t) > cl->max_alloc)
         return via_fail(err, VIA_EINVAL,
                         "MSM of %zu points exceeds the device's %zu-byte allocation limit", n,
                         cl->max_alloc);
 
-    d_bases = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, n * base_size,
-                             (void *)h_bases, &e);
-    CL_TRY(e, "clCreateBuffer(bases)");
+    if (d_resident) {
+        d_bases = d_resident;
+        CL_TRY(clRetainMemObject(d_bases), "clRetainMemObject(resident bases)");
+    } else {
+        d_bases = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                 n * base_size, (void *)h_bases, &e);
+        CL_TRY(e, "clCreateBuffer(bases)");
+    }
     d_idx = clCreateBuffer(cl->context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                            (nidx ? nidx : 1) * sizeof(uint32_t), (void *)plan->idx, &e);
     CL_TRY(e, "clCreateBuffer(bucket index)");
@@ -580,8 +680,8 @@ static int msm_run(via_cl *cl, cl_kernel k_acc, cl_kernel k_reduce, const void *
         rc = via_fail(err, VIA_ENOMEM, "MSM segment sums");
         goto done;
     }
-    CL_TRY(clEnqueueReadBuffer(cl->queue, d_segs, CL_TRUE, 0, 2 * nseg_total * point_size, segs,
-                               0, NULL, NULL),
+    CL_TRY(clEnqueueReadBuffer(cl->queue, d_segs, CL_TRUE, 0, 2 * nseg_total * point_size, segs, 0,
+                               NULL, NULL),
            "clEnqueueReadBuffer(segments)");
     *segs_out = segs;
     segs = NULL;
@@ -595,8 +695,25 @@ done:
     return rc;
 }
 
+/* Shifts the plan's base indices by first, so they address a resident buffer from there. */
+static int plan_shift(via_msm_plan *plan, size_t first, via_error *err) {
+    for (size_t k = 0; k < plan->nidx; k++) {
+        if ((size_t)plan->idx[k] + first > UINT32_MAX)
+            return via_fail(err, VIA_EINVAL, "MSM base %zu is beyond the device index range",
+                            (size_t)plan->idx[k] + first);
+        plan->idx[k] += (uint32_t)first;
+    }
+    return VIA_OK;
+}
+
 int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                   const via_scalar *h_scalars, size_t n, via_error *err) {
+    return via_cl_msm_g1_at(cl, out, NULL, 0, h_bases, h_scalars, n, err);
+}
+
+int via_cl_msm_g1_at(via_cl *cl, via_g1 *out, void *d_bases, size_t first,
+                     const via_g1_affine *h_bases, const via_scalar *h_scalars, size_t n,
+                     via_error *err) {
     assert(cl && out && (n == 0 || (h_bases && h_scalars)));
     via_g1_set_inf(out);
     if (n == 0) return VIA_OK;
@@ -604,8 +721,10 @@ int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
     int rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
     if (rc) return rc;
     void *segs = NULL;
-    rc = msm_run(cl, cl->k_bucket_acc, cl->k_bucket_reduce, h_bases, n, sizeof(via_g1_affine),
-                 sizeof(via_g1), &plan, &segs, err);
+    if (d_bases) rc = plan_shift(&plan, first, err);
+    if (!rc)
+        rc = msm_run(cl, cl->k_bucket_acc, cl->k_bucket_reduce, h_bases, (cl_mem)d_bases, n,
+                     sizeof(via_g1_affine), sizeof(via_g1), &plan, &segs, err);
     if (!rc) via_msm_plan_combine(&plan, out, segs);
     via_msm_plan_free(&plan);
     via_free_big(segs);
@@ -617,8 +736,7 @@ static int g2_program(via_cl *cl, via_error *err) {
     if (cl->k_g2_reduce) return VIA_OK;
     int rc = VIA_OK;
     cl_int e;
-    if (!cl->program_g2 &&
-        (rc = build_program(cl, &cl->program_g2, via_cl_source_g2, "G2", err))) {
+    if (!cl->program_g2 && (rc = build_program(cl, &cl->program_g2, via_cl_source_g2, "G2", err))) {
         if (cl->program_g2) clReleaseProgram(cl->program_g2);
         cl->program_g2 = NULL;
         return rc;
@@ -635,6 +753,12 @@ done:
 
 int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
                   const via_scalar *h_scalars, size_t n, via_error *err) {
+    return via_cl_msm_g2_at(cl, out, NULL, 0, h_bases, h_scalars, n, err);
+}
+
+int via_cl_msm_g2_at(via_cl *cl, via_g2 *out, void *d_bases, size_t first,
+                     const via_g2_affine *h_bases, const via_scalar *h_scalars, size_t n,
+                     via_error *err) {
     assert(cl && out && (n == 0 || (h_bases && h_scalars)));
     via_g2_set_inf(out);
     if (n == 0) return VIA_OK;
@@ -642,9 +766,10 @@ int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
     int rc = via_msm_plan_build_g2(&plan, h_bases, h_scalars, n, err);
     if (rc) return rc;
     void *segs = NULL;
-    if (!(rc = g2_program(cl, err)))
-        rc = msm_run(cl, cl->k_g2_acc, cl->k_g2_reduce, h_bases, n, sizeof(via_g2_affine),
-                     sizeof(via_g2), &plan, &segs, err);
+    if (d_bases) rc = plan_shift(&plan, first, err);
+    if (!rc && !(rc = g2_program(cl, err)))
+        rc = msm_run(cl, cl->k_g2_acc, cl->k_g2_reduce, h_bases, (cl_mem)d_bases, n,
+                     sizeof(via_g2_affine), sizeof(via_g2), &plan, &segs, err);
     if (!rc) via_msm_plan_combine_g2(&plan, out, segs);
     via_msm_plan_free(&plan);
     via_free_big(segs);

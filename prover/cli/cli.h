@@ -39,6 +39,22 @@ int via_cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 void via_cli_progress(void *ctx, const char *stage, double fraction);
 void via_cli_progress_done(void);
 
+/* One proof of a prove run (cmd_devices.c runs them where --backend / --gpus say). */
+#include "groth16.h"
+typedef struct {
+    const via_scalar *w;
+    size_t nw;
+    via_groth16_proof proof;
+    int rc;
+    via_error err;
+    int device; /* index of the device as listed by `devices`, -1: the CPU */
+} via_cli_job;
+/* Proves every job with pk on the backend named (NULL: the default) and the devices gpus
+ * selects (NULL: all). Returns a selection or setup error; per-job results are in jobs.
+ * *used is the backend's name. */
+int via_cli_prove_jobs(const char *backend, const char *gpus, const via_groth16_pk *pk,
+                       via_cli_job *jobs, size_t njobs, const char **used, via_error *err);
+
 /* Prints "via-prover <cmd>: <message>" and returns 2. */
 int via_cli_fail(const char *cmd, const via_error *err, int code);
 #endif

@@ -1,6 +1,8 @@
-/* via-prover devices, and the --backend choice of prove: the accelerator layer (host/) when
- * it is built in, otherwise the CPU alone. */
+/* via-prover devices, and where prove runs: the accelerator layer (host/) when it is built
+ * in (backend, --gpus, a device set with the key resident and one thread per device),
+ * otherwise the CPU alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,74 +11,132 @@
 #ifdef VIA_HAVE_HOST
 #include "via/host.h"
 
-static via_backend chosen;
-
-static int host_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
-    return via_host_ntt(*(via_backend *)ctx, a, log2n, VIA_HOST_NTT_COSET, err);
-}
-
-static int host_msm(void *ctx, via_g1 *out, const via_g1_affine *bases, const via_scalar *scalars,
-                    size_t n, via_error *err) {
-    return via_host_msm_g1(*(via_backend *)ctx, out, bases, scalars, n, err);
-}
-
-/* name NULL (no --backend, no VIA_BACKEND): CUDA when a device exists, else the CPU, without
- * probing OpenCL: loading every OpenCL ICD (PoCL brings LLVM and preallocates tens of MB)
- * would cost start-up time and memory on every prove. --backend auto also considers OpenCL
- * GPUs. */
-static int host_msm_g2(void *ctx, via_g2 *out, const via_g2_affine *bases,
-                       const via_scalar *scalars, size_t n, via_error *err) {
-    return via_host_msm_g2(*(via_backend *)ctx, out, bases, scalars, n, err);
-}
-
-static int host_h(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *err) {
-    return via_host_groth16_h(*(via_backend *)ctx, a, b, log2n, err);
-}
-
-int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err) {
-    static via_groth16_backend be;
-    *out = NULL;
+/* The backend for name (--backend / VIA_BACKEND) and gpus (--gpus / VIA_GPUS). Without a
+ * name: CUDA when a device exists, else the CPU, without probing OpenCL (loading every
+ * OpenCL ICD costs start-up time and memory on every prove); a device list in --gpus then
+ * means "auto", which also considers OpenCL GPUs. */
+static int resolve(via_backend *b, unsigned *idx, size_t *nidx, const char *name, const char *gpus,
+                   via_error *err) {
     int rc;
-    if (!name) {
-        via_error ignored = {{0}};
-        if (via_host_backend_select(&chosen, "cuda", &ignored) != VIA_OK) return VIA_OK;
-    } else if ((rc = via_host_backend_select(&chosen, name, err)) != VIA_OK) {
+    *nidx = 0;
+    *b = VIA_BACKEND_CPU;
+    if (gpus && strcmp(gpus, "none") == 0) {
+        if (name && strcmp(name, "cpu") != 0 && strcmp(name, "auto") != 0)
+            return via_fail(err, VIA_EINVAL, "--gpus none runs on the CPU, but --backend is %s",
+                            name);
+        return VIA_OK;
+    }
+    if (!name && !gpus) {
+        if (via_host_device_count(VIA_BACKEND_CUDA) > 0) *b = VIA_BACKEND_CUDA;
+    } else if ((rc = via_host_backend_pick(b, name ? name : "auto", err))) {
         return rc;
     }
-    if (chosen == VIA_BACKEND_CPU) return VIA_OK;
-    be.coset = host_coset;
-    be.msm_g1 = host_msm;
-    be.msm_g2 = host_msm_g2;
-    be.h = host_h;
-    be.ctx = &chosen;
-    be.name = chosen == VIA_BACKEND_CUDA ? "cuda" : "opencl";
-    *out = &be;
-    return VIA_OK;
+    if (*b == VIA_BACKEND_CPU && gpus && strcmp(gpus, "all") != 0 && !name)
+        return via_fail(err, VIA_EUNSUPPORTED,
+                        "--gpus %s: no GPU found (no CUDA device, no OpenCL GPU; --backend opencl "
+                        "selects OpenCL CPU devices)",
+                        gpus);
+    return via_host_parse_gpus(idx, nidx, *b, gpus ? gpus : "all", err);
+}
+
+int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk *pk,
+                       via_cli_job *jobs, size_t njobs, const char **used, via_error *err) {
+    via_backend b;
+    unsigned idx[VIA_HOST_MAX_DEVICES];
+    size_t nidx;
+    *used = "cpu";
+    int rc = resolve(&b, idx, &nidx, name, gpus, err);
+    if (rc) return rc;
+    via_host_farm *farm;
+    if ((rc = via_host_farm_open(&farm, b, idx, nidx, stderr, err))) return rc;
+    if (nidx) *used = via_host_backend_name(b);
+    via_host_job *hj = calloc(njobs, sizeof(*hj));
+    if (!hj) {
+        via_host_farm_close(farm);
+        return via_fail(err, VIA_ENOMEM, "batch of %zu proofs", njobs);
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        hj[i].w = jobs[i].w;
+        hj[i].nw = jobs[i].nw;
+    }
+    via_groth16_prove_opts base = {via_cli_progress, NULL, NULL, NULL, NULL};
+    if (!(rc = via_host_farm_load_key(farm, pk, err))) {
+        /* per-proof errors are reported per proof, from hj */
+        via_error first = {{0}};
+        int any_failed = via_host_farm_prove(farm, pk, hj, njobs, &base, &first);
+        (void)any_failed;
+        for (size_t i = 0; i < njobs; i++) {
+            jobs[i].proof = hj[i].proof;
+            jobs[i].rc = hj[i].rc;
+            jobs[i].err = hj[i].err;
+            jobs[i].device = hj[i].device < 0 ? -1 : (int)idx[hj[i].device];
+        }
+    }
+    free(hj);
+    via_host_farm_close(farm);
+    return rc;
 }
 
 static const char devices_help[] =
-    "usage: via-prover devices\n\n"
+    "usage: via-prover devices [--backend auto|cpu|cuda|opencl] [--gpus all|none|LIST]\n\n"
     "Lists the compute devices: the CPU, CUDA devices (name, memory, compute capability, bus\n"
-    "id, UUID) and OpenCL devices, and the backend `--backend auto` picks.\n";
+    "id, UUID) and OpenCL devices, each with its locality (NUMA node and local cores, from\n"
+    "hwloc), and the backend `--backend auto` picks. Device indices are what --gpus takes.\n"
+    "With --backend or --gpus, also opens the devices that prove would use and shows each\n"
+    "one's memory budget (VIA_DEVICE_MEM_LIMIT applies), so a --gpus list can be checked.\n";
 
 int via_cli_cmd_devices(int argc, char **argv) {
     const char *pos[1];
     size_t npos;
-    int prc = via_cli_parse(argc, argv, NULL, 0, pos, 0, 0, &npos, devices_help);
+    via_cli_opt opts[] = {{"--backend", 1, NULL}, {"--gpus", 1, NULL}};
+    int prc = via_cli_parse(argc, argv, opts, 2, pos, 0, 0, &npos, devices_help);
     if (prc) return prc == 1 ? 0 : 2;
     via_error err = {{0}};
     int rc = via_host_list_devices(stdout, &err);
     if (rc) return via_cli_fail("devices", &err, rc);
+    if (!opts[0].value && !opts[1].value) return 0;
+    via_backend b;
+    unsigned idx[VIA_HOST_MAX_DEVICES];
+    size_t nidx;
+    if ((rc = resolve(&b, idx, &nidx, opts[0].value, opts[1].value, &err)))
+        return via_cli_fail("devices", &err, rc);
+    if (nidx == 0) {
+        printf("selected: the CPU alone (%u threads)\n", via_get_threads());
+        return 0;
+    }
+    via_host_farm *farm;
+    if ((rc = via_host_farm_open(&farm, b, idx, nidx, stderr, &err)))
+        return via_cli_fail("devices", &err, rc);
+    for (size_t i = 0; i < nidx; i++) {
+        via_host_device_stats st;
+        via_host_farm_stats(farm, i, &st);
+        printf("selected: %s %u (%s), budget %zu MiB, %s\n", via_host_backend_name(st.backend),
+               st.index, st.name, st.budget >> 20, st.locality);
+    }
+    via_host_farm_close(farm);
     return 0;
 }
 #else
-int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err) {
-    *out = NULL;
-    if (!name || strcmp(name, "auto") == 0 || strcmp(name, "cpu") == 0) return VIA_OK;
-    return via_fail(err, VIA_EUNSUPPORTED,
-                    "backend '%s' is not available: this via-prover was built without the "
-                    "accelerator layer (host/)",
-                    name);
+int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk *pk,
+                       via_cli_job *jobs, size_t njobs, const char **used, via_error *err) {
+    *used = "cpu";
+    if (name && strcmp(name, "auto") != 0 && strcmp(name, "cpu") != 0)
+        return via_fail(err, VIA_EUNSUPPORTED,
+                        "backend '%s' is not available: this via-prover was built without the "
+                        "accelerator layer (host/)",
+                        name);
+    if (gpus && strcmp(gpus, "all") != 0 && strcmp(gpus, "none") != 0)
+        return via_fail(err, VIA_EUNSUPPORTED,
+                        "--gpus %s: this via-prover was built without the accelerator layer "
+                        "(host/); only all and none are accepted",
+                        gpus);
+    for (size_t i = 0; i < njobs; i++) {
+        via_groth16_prove_opts o = {njobs == 1 ? via_cli_progress : NULL, NULL, NULL, NULL, NULL};
+        jobs[i].err.msg[0] = 0;
+        jobs[i].device = -1;
+        jobs[i].rc = via_groth16_prove(&jobs[i].proof, pk, jobs[i].w, jobs[i].nw, &o, &jobs[i].err);
+    }
+    return VIA_OK;
 }
 
 int via_cli_cmd_devices(int argc, char **argv) {

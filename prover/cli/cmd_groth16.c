@@ -14,56 +14,142 @@
 
 static const char prove_help[] =
     "usage: via-prover prove <circuit.zkey> <witness.wtns> <proof.json> <public.json>\n"
-    "                        [--threads N] [--backend auto|cpu|cuda|opencl]\n\n"
+    "                        [<witness.wtns> <proof.json> <public.json> ...]\n"
+    "                        [--threads N] [--backend auto|cpu|cuda|opencl]\n"
+    "                        [--gpus all|none|LIST]\n\n"
     "Makes a Groth16 proof with a snarkjs .zkey and a circom/snarkjs .wtns (rapidsnark's\n"
     "argument order). Writes proof.json and public.json as snarkjs does. The blinding\n"
     "scalars r and s come from the OS random source and are wiped after use.\n"
-    "--backend picks where the NTTs and G1 MSMs run: auto (CUDA if a device exists, else an\n"
-    "OpenCL GPU, else the CPU), cpu, cuda or opencl; env VIA_BACKEND. Without it: CUDA if a\n"
-    "device exists, else the CPU (OpenCL is not probed). Every backend computes the same bytes.\n";
+    "More witness/proof/public triples after the first make a batch: the key is read once\n"
+    "and uploaded once to each device, where it stays for every proof; with several devices\n"
+    "the proofs go to different devices, one host thread each.\n\n"
+    "--backend picks where the NTTs and the G1 and G2 MSMs run: auto (CUDA if a device\n"
+    "exists, else an OpenCL GPU, else the CPU), cpu, cuda or opencl; env VIA_BACKEND. Without\n"
+    "it: CUDA if a device exists, else the CPU (OpenCL is not probed). Every backend computes\n"
+    "the same bytes.\n"
+    "--gpus picks the devices of that backend, by the index `via-prover devices` shows:\n"
+    "all (default; for OpenCL every GPU, or every device when there is no GPU), none (the\n"
+    "CPU alone), or a list such as 0,2; env VIA_GPUS. An MSM that does not fit a device's\n"
+    "memory is split into parts that do, spread over the selected devices\n"
+    "(VIA_DEVICE_MEM_LIMIT=bytes caps what each device may use). A device that fails is\n"
+    "reported and left out; its work goes to the other devices or the CPU.\n";
 
-int via_cli_backend(const char *name, const via_groth16_backend **out, via_error *err);
 int via_cli_cmd_devices(int argc, char **argv);
 
 static int cmd_prove(int argc, char **argv) {
-    const char *pos[4];
+    const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+    if (!pos) {
+        fprintf(stderr, "via-prover prove: out of memory\n");
+        return 2;
+    }
     size_t npos;
-    via_cli_opt popts[] = {{"--backend", 1, NULL}};
-    int prc = via_cli_parse(argc, argv, popts, 1, pos, 4, 4, &npos, prove_help);
-    if (prc) return prc == 1 ? 0 : 2;
+    via_cli_opt popts[] = {{"--backend", 1, NULL}, {"--gpus", 1, NULL}};
+    int prc = via_cli_parse(argc, argv, popts, 2, pos, (size_t)argc, 4, &npos, prove_help);
+    if (prc) {
+        free(pos);
+        return prc == 1 ? 0 : 2;
+    }
+    if ((npos - 1) % 3 != 0) {
+        fprintf(stderr,
+                "via-prover prove: after the key come triples of witness, proof and public "
+                "paths; got %zu path%s after %s\n\n%s",
+                npos - 1, npos == 2 ? "" : "s", pos[0], prove_help);
+        free(pos);
+        return 2;
+    }
+    size_t njobs = (npos - 1) / 3;
+    for (size_t i = 1; i < npos; i++)
+        for (size_t k = i + 1; k < npos; k++)
+            if ((i - 1) % 3 && (k - 1) % 3 && strcmp(pos[i], pos[k]) == 0) {
+                fprintf(stderr, "via-prover prove: %s is written twice (arguments %zu and %zu)\n",
+                        pos[i], i + 1, k + 1);
+                free(pos);
+                return 2;
+            }
     via_error err = {{0}};
-    const via_groth16_backend *backend;
     const char *bname = popts[0].value ? popts[0].value : getenv("VIA_BACKEND");
-    if (via_cli_backend(bname, &backend, &err)) return via_cli_fail("prove", &err, VIA_EINVAL);
+    const char *gpus = popts[1].value ? popts[1].value : getenv("VIA_GPUS");
+    if (gpus && !*gpus) gpus = NULL;
     via_zkey z;
-    via_wtns w;
+    via_wtns *w = calloc(njobs, sizeof(*w));
+    via_cli_job *jobs = calloc(njobs, sizeof(*jobs));
     int rc;
+    if (!w || !jobs) {
+        free(pos);
+        free(w);
+        free(jobs);
+        fprintf(stderr, "via-prover prove: out of memory\n");
+        return 2;
+    }
     via_cli_progress(NULL, "reading key", 0.0);
-    if ((rc = via_zkey_read(&z, pos[0], &err))) return via_cli_fail("prove", &err, rc);
-    if ((rc = via_wtns_read(&w, pos[1], &err))) {
-        via_zkey_free(&z);
+    if ((rc = via_zkey_read(&z, pos[0], &err))) {
+        free(pos);
+        free(w);
+        free(jobs);
         return via_cli_fail("prove", &err, rc);
     }
-    via_groth16_pk pk;
-    via_groth16_pk_from_zkey(&pk, &z);
-    via_groth16_prove_opts opts = {via_cli_progress, NULL, NULL, NULL, backend};
-    via_groth16_proof proof;
-    double t0 = via_now_seconds();
-    rc = via_groth16_prove(&proof, &pk, w.values, w.n, &opts, &err);
-    double t1 = via_now_seconds();
-    if (rc == VIA_EINVAL && w.n != z.n_vars)
-        via_fail(&err, rc, "%s has %u witness values but %s expects %u", pos[1], w.n, pos[0],
-                 z.n_vars);
-    if (!rc) rc = via_proof_write_json(&proof, pos[2], &err);
-    if (!rc) rc = via_public_write_json(w.values + 1, z.n_public, pos[3], &err);
+    size_t nread = 0;
+    for (; nread < njobs; nread++) {
+        const char *path = pos[1 + 3 * nread];
+        if ((rc = via_wtns_read(&w[nread], path, &err))) break;
+        if (w[nread].n != z.n_vars) {
+            rc = via_fail(&err, VIA_EINVAL, "%s has %u witness values but %s expects %u", path,
+                          w[nread].n, pos[0], z.n_vars);
+            via_wtns_free(&w[nread]);
+            break;
+        }
+        jobs[nread].w = w[nread].values;
+        jobs[nread].nw = w[nread].n;
+    }
+    const char *used = "cpu";
+    double t0 = via_now_seconds(), t1 = t0;
+    if (!rc) {
+        via_groth16_pk pk;
+        via_groth16_pk_from_zkey(&pk, &z);
+        rc = via_cli_prove_jobs(bname, gpus, &pk, jobs, njobs, &used, &err);
+        t1 = via_now_seconds();
+    }
+    int failed = 0;
+    for (size_t j = 0; !rc && j < njobs; j++) {
+        int jr = jobs[j].rc;
+        const char *wpath = pos[1 + 3 * j];
+        if (!jr) jr = via_proof_write_json(&jobs[j].proof, pos[2 + 3 * j], &jobs[j].err);
+        if (!jr)
+            jr = via_public_write_json(w[j].values + 1, z.n_public, pos[3 + 3 * j], &jobs[j].err);
+        if (jr) {
+            via_cli_progress_done();
+            if (njobs == 1)
+                fprintf(stderr, "via-prover prove: %s\n",
+                        jobs[j].err.msg[0] ? jobs[j].err.msg : via_strerror(jr));
+            else
+                fprintf(stderr, "via-prover prove: proof %zu (%s): %s\n", j + 1, wpath,
+                        jobs[j].err.msg[0] ? jobs[j].err.msg : via_strerror(jr));
+            failed++;
+        }
+        memset(&jobs[j].proof, 0, sizeof(jobs[j].proof));
+    }
     via_cli_progress_done();
-    via_wtns_free(&w);
+    for (size_t j = 0; j < nread; j++)
+        via_wtns_free(&w[j]);
     via_zkey_free(&z);
-    if (rc) return via_cli_fail("prove", &err, rc);
-    if (getenv("VIA_VERBOSE"))
-        fprintf(stderr, "prove: %.3f s on %u threads, backend %s\n", t1 - t0, via_get_threads(),
-                backend ? backend->name : "cpu");
-    return 0;
+    free(w);
+    if (rc) {
+        free(jobs);
+        free(pos);
+        return via_cli_fail("prove", &err, rc);
+    }
+    if (getenv("VIA_VERBOSE")) {
+        fprintf(stderr, "prove: %zu proof%s in %.3f s on %u threads, backend %s\n", njobs,
+                njobs == 1 ? "" : "s", t1 - t0, via_get_threads(), used);
+        for (size_t j = 0; j < njobs && njobs > 1; j++)
+            if (jobs[j].device >= 0)
+                fprintf(stderr, "  proof %zu: %s device %d\n", j + 1, used, jobs[j].device);
+            else
+                fprintf(stderr, "  proof %zu: cpu\n", j + 1);
+    }
+    free(jobs);
+    free(pos);
+    return failed ? 2 : 0;
 }
 
 static const char verify_help[] =
@@ -153,7 +239,8 @@ static int cmd_setup(int argc, char **argv) {
     via_cli_progress_done();
     if (rc) return via_cli_fail("setup", &err, rc);
     printf("circuit hash:\n");
-    for (int i = 0; i < 64; i++) printf("%02x%s", so.cs_hash[i], i % 16 == 15 ? "\n" : "");
+    for (int i = 0; i < 64; i++)
+        printf("%02x%s", so.cs_hash[i], i % 16 == 15 ? "\n" : "");
     printf("contribution hash:\n");
     for (int i = 0; i < 64; i++)
         printf("%02x%s", so.contribution_hash[i], i % 16 == 15 ? "\n" : "");
@@ -199,7 +286,6 @@ static int cmd_ptau_dev(int argc, char **argv) {
     if (rc) return via_cli_fail("ptau-dev", &err, rc);
     return 0;
 }
-
 
 int via_cli_cmd_circuit(int argc, char **argv);
 int via_cli_cmd_witness(int argc, char **argv);

@@ -84,7 +84,7 @@ int main(void) {
         return 77;
     }
     via_cuda_list_devices(stdout);
-    via_cuda_config host = {NULL, 0}, resident = {NULL, 1};
+    via_cuda_config host = {NULL, 0, 0, NULL}, resident = {NULL, 1, 0, NULL};
     for (unsigned lg = 0; lg <= 14; lg++)
         for (int op = 0; op < 3; op++)
             check_ntt(&host, lg, op);

@@ -19,6 +19,7 @@
 /* from prover/src, on the include path of every via_host user */
 #include "curve.h"
 #include "error.h"
+#include "groth16.h"
 #include "msm.h"
 
 typedef enum {
@@ -46,6 +47,10 @@ VIA_MUST_USE int via_host_list_devices(FILE *out, via_error *err);
  * For opencl this also builds the kernels, so build errors surface here (VIA_EDEVICE). */
 VIA_MUST_USE int via_host_backend_select(via_backend *out, const char *name, via_error *err);
 
+/* As via_host_backend_select, without opening anything: for callers that open their own
+ * devices (via_host_farm_open). */
+VIA_MUST_USE int via_host_backend_pick(via_backend *out, const char *name, via_error *err);
+
 /* The CPU function named by op, or the same transform on backend b, in place on
  * a[0 .. 2^log2n) (host memory). */
 VIA_MUST_USE int via_host_ntt(via_backend b, via_fr *a, unsigned log2n, via_host_ntt_op op,
@@ -67,4 +72,98 @@ VIA_MUST_USE int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine
  * a and b are uploaded once, h downloaded once. */
 VIA_MUST_USE int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n,
                                     via_error *err);
+
+/* ---- Device sets ("farms"): --gpus, resident keys, batches of proofs ----
+ *
+ * A farm is a set of devices of one backend, numbered as `via-prover devices` lists them
+ * ("cuda 0", "opencl 1"). Each device has its own context, a budget of device memory, the
+ * proving key's point sections resident once uploaded, and in a batch its own host thread
+ * pinned to the cores local to the device (hwloc, when built in). Every device operation
+ * checks its memory need first and splits an MSM that does not fit into parts that do
+ * (summed on the host, spread over the farm's devices); a device that fails (VIA_EDEVICE) is
+ * reported on the farm's log, left out, and the operation reruns on the CPU, so results do
+ * not depend on which device failed.
+ *
+ * Environment, read by via_host_farm_open:
+ *   VIA_DEVICE_MEM_LIMIT  bytes (suffix k, M or G: powers of 1024) each device may use, when
+ *                         lower than what the device reports (total memory for OpenCL, free
+ *                         memory for CUDA);
+ *   VIA_DEVICE_FAIL       comma-separated device indices whose first operation fails as a
+ *                         device failure would (to exercise the leave-out path). */
+
+#define VIA_HOST_MAX_DEVICES 64
+
+/* Number of devices of backend b as `via-prover devices` numbers them: CUDA devices, or
+ * OpenCL devices of every type. 0 for cpu and for backends not built. */
+size_t via_host_device_count(via_backend b);
+
+/* Parses a --gpus value for backend b: "all" (every CUDA device; for OpenCL every GPU-type
+ * device, or every device when there is no GPU), "none" (no device: the CPU alone), or a
+ * comma-separated list of distinct device indices. Writes *nout indices to out (up to
+ * VIA_HOST_MAX_DEVICES). VIA_EINVAL with a message naming the entry for garbage, an index out
+ * of range or a duplicate; VIA_EUNSUPPORTED when "all" finds no device. */
+VIA_MUST_USE int via_host_parse_gpus(unsigned *out, size_t *nout, via_backend b, const char *spec,
+                                     via_error *err);
+
+typedef struct via_host_farm via_host_farm;
+
+/* Opens devices idx[0 .. n) of backend b (n = 0 or b = cpu: a farm without devices, which
+ * proves on the CPU). log (may be NULL) receives one-line reports: device failures, locality
+ * fallbacks, MSM splits when VIA_VERBOSE is set. A device that cannot be opened is an error
+ * (VIA_EDEVICE / VIA_EINVAL naming it); bad VIA_DEVICE_MEM_LIMIT / VIA_DEVICE_FAIL values are
+ * VIA_EINVAL. */
+VIA_MUST_USE int via_host_farm_open(via_host_farm **out, via_backend b, const unsigned *idx,
+                                    size_t n, FILE *log, via_error *err);
+void via_host_farm_close(via_host_farm *f);
+
+/* Makes pk's point sections (H, A, B1, C, B2: the larger first) resident on every device
+ * where they fit next to the working memory one proof needs; what does not fit stays on the
+ * host and is copied per MSM. pk's arrays must outlive the farm's use of them (they are
+ * matched by address). A device that fails here is left out. */
+VIA_MUST_USE int via_host_farm_load_key(via_host_farm *f, const via_groth16_pk *pk, via_error *err);
+
+/* One proof of a batch. */
+typedef struct {
+    const via_scalar *w; /* in: the witness */
+    size_t nw;
+    via_groth16_proof proof; /* out */
+    int rc;                  /* out: VIA_OK or the proof's error, in err */
+    via_error err;
+    int device; /* out: index into the farm's devices of the thread that proved it, -1: CPU */
+} via_host_job;
+
+/* Proves every job with pk: one host thread per healthy device takes jobs in turn (so
+ * independent proofs go to different devices); jobs left when every device has failed run
+ * on the CPU in the calling thread, which is pinned meanwhile to the cores no device claims.
+ * base supplies the test-mode fixed r and s and the progress callback (used only for a single
+ * job); its backend is ignored. Returns VIA_OK when every job succeeded, else the first
+ * failing job's code with err naming the job. */
+VIA_MUST_USE int via_host_farm_prove(via_host_farm *f, const via_groth16_pk *pk, via_host_job *jobs,
+                                     size_t njobs, const via_groth16_prove_opts *base,
+                                     via_error *err);
+
+/* MSMs on the farm as the prover runs them (memory check, splitting, failure handling), on
+ * device `dev` of the farm; for tests and benchmarks. */
+VIA_MUST_USE int via_host_farm_msm_g1(via_host_farm *f, size_t dev, via_g1 *out,
+                                      const via_g1_affine *bases, const via_scalar *scalars,
+                                      size_t n, via_error *err);
+VIA_MUST_USE int via_host_farm_msm_g2(via_host_farm *f, size_t dev, via_g2 *out,
+                                      const via_g2_affine *bases, const via_scalar *scalars,
+                                      size_t n, via_error *err);
+
+/* What a farm device has done, for logs and tests. */
+typedef struct {
+    via_backend backend;
+    unsigned index;     /* as listed by `via-prover devices` */
+    const char *name;   /* owned by the farm */
+    int failed;         /* left out after a failure */
+    size_t budget;      /* bytes it may use */
+    size_t resident;    /* bytes of key resident on it */
+    size_t msm_whole;   /* MSMs run in one piece */
+    size_t msm_parts;   /* MSM parts run on it after a split */
+    size_t jobs;        /* proofs its thread took */
+    char locality[200]; /* "NUMA node N, local cores L" or the fallback line */
+} via_host_device_stats;
+size_t via_host_farm_size(const via_host_farm *f);
+void via_host_farm_stats(const via_host_farm *f, size_t dev, via_host_device_stats *out);
 #endif

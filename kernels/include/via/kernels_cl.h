@@ -44,8 +44,27 @@ size_t via_cl_list_devices(FILE *out);
  * then holds the build log's start). */
 VIA_MUST_USE int via_cl_open(via_cl **out, via_cl_want want, via_error *err);
 void via_cl_close(via_cl *cl);
+/* Opens device `index` of the via_cl_list_devices numbering (every type, platforms in
+ * order) and builds the kernels. VIA_EINVAL names the index when there is no such device. */
+VIA_MUST_USE int via_cl_open_index(via_cl **out, size_t index, via_error *err);
 /* The device name, for logs. */
 const char *via_cl_device_name(const via_cl *cl);
+/* Name, PCI bus id ("dddd:bb:dd.f", when the driver has cl_khr_pci_bus_info) and whether it
+ * is a GPU-type device, of device `index`, without opening it. Returns -1 when there is no
+ * such device, 0 when the bus id is unknown (bus = ""), 1 when it was written. name, bus and
+ * is_gpu may be NULL. */
+int via_cl_device_info(size_t index, char *name, size_t name_len, char *bus, size_t bus_len,
+                       int *is_gpu);
+/* The device's global memory and its largest single allocation, in bytes. OpenCL has no
+ * portable free-memory query: callers budget against the total. */
+void via_cl_mem_info(const via_cl *cl, size_t *total, size_t *max_alloc);
+
+/* Resident buffers: *d_out = a read-only device copy of h[0 .. bytes), made now (so an
+ * allocation failure shows here). VIA_ENOMEM when bytes exceed the allocation limit,
+ * VIA_EDEVICE when the driver fails. Release with via_cl_free. */
+VIA_MUST_USE int via_cl_upload(via_cl *cl, void **d_out, const void *h, size_t bytes,
+                               via_error *err);
+void via_cl_free(via_cl *cl, void *d);
 
 typedef enum {
     VIA_CL_NTT_FORWARD = 0, /* as via_ntt */
@@ -64,11 +83,22 @@ VIA_MUST_USE int via_cl_ntt(via_cl *cl, via_fr *h_a, unsigned log2n, via_cl_ntt_
 VIA_MUST_USE int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
                                const via_scalar *h_scalars, size_t n, via_error *err);
 
+/* The same over resident bases: d_bases (from via_cl_upload) holds the points
+ * h_bases[0 .. n) from element `first` on; h_bases is their host copy, which the host plan
+ * reads (infinity bases are skipped). Only the plan and the buckets are allocated. */
+VIA_MUST_USE int via_cl_msm_g1_at(via_cl *cl, via_g1 *out, void *d_bases, size_t first,
+                                  const via_g1_affine *h_bases, const via_scalar *h_scalars,
+                                  size_t n, via_error *err);
+
 /* out = sum h_scalars[i] * h_bases[i] in G2, as via_msm_g2 (same rules as via_cl_msm_g1).
  * The G2 kernels are a second program, built on the first call (VIA_EDEVICE with the build
  * log's start when that fails). */
 VIA_MUST_USE int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
                                const via_scalar *h_scalars, size_t n, via_error *err);
+/* G2 over resident bases, as via_cl_msm_g1_at. */
+VIA_MUST_USE int via_cl_msm_g2_at(via_cl *cl, via_g2 *out, void *d_bases, size_t first,
+                                  const via_g2_affine *h_bases, const via_scalar *h_scalars,
+                                  size_t n, via_error *err);
 
 /* The element-wise steps of the Groth16 H computation (prover/src/groth16.c):
  *   VIA_CL_H_MUL:    h_c[i] = h_a[i] * h_b[i] (Montgomery product; h_a, h_b unchanged)

@@ -19,8 +19,12 @@
 #include "msm.h"
 
 typedef struct {
-    void *stream;       /* a cudaStream_t; NULL is the default stream */
+    void *stream;       /* a cudaStream_t of `device`; NULL is its default stream */
     int data_on_device; /* 1: the vector / bases / scalars pointers are device pointers */
+    int device;         /* the CUDA device ordinal, made current by every call (0 by default) */
+    /* MSM with data_on_device only: the host copy of the device bases, read by the host plan
+     * (infinity bases are skipped). NULL: the bases are copied back to build the plan. */
+    const void *h_bases;
 } via_cuda_config;
 
 /* Number of CUDA devices; 0 when there is no driver or no device (never an error). */
@@ -28,6 +32,18 @@ int via_cuda_device_count(void);
 /* One line per device: name, memory, compute capability, PCI bus id, UUID. Returns the
  * number of devices listed. */
 int via_cuda_list_devices(FILE *out);
+/* Name and PCI bus id ("dddd:bb:dd.f") of device `device`; -1 when there is no such device
+ * or the driver fails, 1 when both were written. name / bus may be NULL. */
+int via_cuda_device_info(int device, char *name, size_t name_len, char *bus, size_t bus_len);
+/* Free and total memory of the device (cudaMemGetInfo), in bytes. */
+VIA_MUST_USE int via_cuda_mem_info(int device, size_t *free_bytes, size_t *total_bytes,
+                                   via_error *err);
+/* Resident buffers: *d_out = a device copy of h[0 .. bytes) on `device`, complete on return.
+ * VIA_ENOMEM when cudaMalloc reports out of memory, VIA_EDEVICE for any other failure. */
+VIA_MUST_USE int via_cuda_upload(int device, void **d_out, const void *h, size_t bytes,
+                                 via_error *err);
+/* Frees a via_cuda_upload buffer; VIA_EDEVICE when the driver reports an error. */
+VIA_MUST_USE int via_cuda_free(int device, void *d, via_error *err);
 
 typedef enum {
     VIA_CUDA_NTT_FORWARD = 0, /* as via_ntt */
