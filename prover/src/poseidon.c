@@ -645,24 +645,24 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
 }
 #endif
 
-void via_poseidon_permute_many(via_fr *states, unsigned t, unsigned nout, via_fr *traces, size_t n) {
+void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout, via_fr *const *traces,
+                               size_t n) {
     assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX && nout >= 1 && nout <= t);
-    const size_t tl = via_poseidon_trace_len(t);
     size_t i = 0;
 #if VIA_HAVE_SIMD52
     /* a group of eight costs about two scalar permutations: pad short groups with copies of
      * their first lane (into scratch) when three or more permutations are left */
     if (via_simd52_have) {
         via_fr pad_st[VIA_POSEIDON_T_MAX];
-        via_fr *pad_tr = traces ? via_xmalloc(tl * sizeof *pad_tr) : NULL;
+        via_fr *pad_tr = traces ? via_xmalloc(via_poseidon_trace_len(t) * sizeof *pad_tr) : NULL;
         for (; i + 3 <= n; i += 8) {
             via_fr *st[8], *tr[8];
             for (size_t j = 0; j < 8; j++) {
                 if (i + j < n) {
-                    st[j] = states + (i + j) * t;
-                    tr[j] = traces ? traces + (i + j) * tl : NULL;
+                    st[j] = states[i + j];
+                    tr[j] = traces ? traces[i + j] : NULL;
                 } else {
-                    memcpy(pad_st, states + i * t, t * sizeof *pad_st);
+                    memcpy(pad_st, states[i], t * sizeof *pad_st);
                     st[j] = pad_st;
                     tr[j] = pad_tr;
                 }
@@ -672,7 +672,7 @@ void via_poseidon_permute_many(via_fr *states, unsigned t, unsigned nout, via_fr
         free(pad_tr);
     }
 #endif
-    for (; i < n; i++) permute_impl(states + i * t, t, traces ? traces + i * tl : NULL, nout);
+    for (; i < n; i++) permute_impl(states[i], t, traces ? traces[i] : NULL, nout);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,

@@ -66,13 +66,14 @@ void via_poseidon_permute_trace(via_fr *state, unsigned t, via_fr *trace);
 /* Length of the S-box trace of one permutation of width t: 3 * (RF * t + RP). */
 size_t via_poseidon_trace_len(unsigned t);
 
-/* n independent permutations of width t: permutation i acts on states[i*t .. i*t+t) in place
- * and, when traces is not NULL, writes its S-box trace (as via_poseidon_permute_trace) to
- * traces + i * via_poseidon_trace_len(t). Afterwards only the first nout (1..t) elements of
+/* n independent permutations of width t: permutation i acts on states[i][0..t) in place and,
+ * when traces is not NULL, writes its S-box trace (as via_poseidon_permute_trace) to
+ * traces[i][0 .. via_poseidon_trace_len(t)). Afterwards only the first nout (1..t) elements of
  * each state are defined (the last round's matrix product is skipped for the others). Where
  * the CPU has AVX-512 IFMA (simd52.h) eight permutations run at once in vector lanes; the
  * bytes are those of the one-at-a-time path. */
-void via_poseidon_permute_many(via_fr *states, unsigned t, unsigned nout, via_fr *traces, size_t n);
+void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout, via_fr *const *traces,
+                               size_t n);
 
 /* The permutation computed step by step from the reference constants (t*t multiplications
  * per round). Only for tests and for checking the fast path; via_poseidon_permute is the

@@ -209,7 +209,14 @@ static void test_many(void **state) {
                 if (n > 2) st[2 * t] = st[0]; /* an all-zero or repeated lane is no special case */
                 memcpy(ref, st, n * t * sizeof *st);
                 for (size_t i = 0; i < n; i++) via_poseidon_permute_trace(ref + i * t, t, rtr + i * tl);
-                via_poseidon_permute_many(st, t, nout, tr, n);
+                via_fr **sp = malloc(n * sizeof *sp), **tp = malloc(n * sizeof *tp);
+                for (size_t i = 0; i < n; i++) {
+                    sp[i] = st + i * t;
+                    tp[i] = tr + i * tl;
+                }
+                via_poseidon_permute_many(sp, t, nout, tp, n);
+                free(sp);
+                free(tp);
                 for (size_t i = 0; i < n; i++) {
                     if (memcmp(st + i * t, ref + i * t, nout * sizeof *st))
                         fail_msg("t=%u n=%zu lane %zu simd=%d: state differs", t, n, i, simd);
@@ -225,7 +232,8 @@ static void test_many(void **state) {
         via_fr a[3 * 17], b[3 * 17];
         for (int i = 0; i < 3 * 17; i++) rnd_fr(&a[i]);
         memcpy(b, a, sizeof a);
-        via_poseidon_permute_many(a, 17, 17, NULL, 3);
+        via_fr *ap[3] = {a, a + 17, a + 34};
+        via_poseidon_permute_many(ap, 17, 17, NULL, 3);
         for (int i = 0; i < 3; i++) via_poseidon_permute(b + 17 * i, 17);
         assert_memory_equal(a, b, sizeof a);
     }

@@ -393,44 +393,31 @@ static node *map_find(nodemap *m, unsigned level, uint64_t index, int insert) {
     return &m->t[j];
 }
 
-static void leaf_value(via_g_poseidon_memo *memo, via_fr *out, unsigned empty, const via_fr *pkx, const via_fr *pky,
-                       const via_fr *bal, const via_fr *nonce) {
-    if (empty) {
-        via_fr_set_zero(out);
-        return;
-    }
-    via_fr in[4] = {*pkx, *pky, *bal, *nonce};
-    via_g_poseidon_memo_hash(memo, out, in, 4);
-}
+/* out[i] = leaf value of account i (Poseidon t = 5, or 0 for an empty leaf), all hashed in
+ * one batch. get(i) yields the account's fields. */
+typedef struct {
+    unsigned empty;
+    const via_fr *pkx, *pky, *bal, *nonce;
+} leaf_fields;
 
-/* Recomputes the ancestors of leaf id from the map. */
-static void rehash_path(via_g_poseidon_memo *memo, nodemap *m, unsigned depth, uint64_t id) {
-    for (unsigned k = 0; k < depth; k++) {
-        uint64_t parent = id >> (4 * (k + 1));
-        via_fr ch[16];
-        for (unsigned c = 0; c < 16; c++) {
-            node *n = map_find(m, k, parent * 16 + c, 0);
-            if (n)
-                ch[c] = n->val;
-            else
-                ch[c] = *via_smt_empty_hash(k);
-        }
-        via_fr h;
-        via_g_poseidon_memo_hash(memo, &h, ch, 16);
-        map_find(m, k + 1, parent, 1)->val = h;
+static void leaf_values(via_g_poseidon_memo *memo, via_fr *out, const leaf_fields *f, size_t n) {
+    via_fr *in = via_xmalloc((n ? n : 1) * 5 * sizeof *in);
+    size_t *idx = (size_t *)(void *)(in + 4 * (n ? n : 1)); /* n indexes fit in n field elements */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        via_fr_set_zero(&out[i]);
+        if (f[i].empty) continue;
+        in[4 * k] = *f[i].pkx;
+        in[4 * k + 1] = *f[i].pky;
+        in[4 * k + 2] = *f[i].bal;
+        in[4 * k + 3] = *f[i].nonce;
+        idx[k++] = i;
     }
-}
-
-static void path_of(nodemap *m, unsigned depth, uint64_t id, via_fr sib[VIA_CHUNK_MAX_DEPTH][15]) {
-    for (unsigned k = 0; k < depth; k++) {
-        uint64_t parent = id >> (4 * (k + 1));
-        unsigned pos = (unsigned)((id >> (4 * k)) & 15);
-        for (unsigned c = 0, j = 0; c < 16; c++) {
-            if (c == pos) continue;
-            node *n = map_find(m, k, parent * 16 + c, 0);
-            sib[k][j++] = n ? n->val : *via_smt_empty_hash(k);
-        }
-    }
+    via_fr *h = via_xmalloc((k ? k : 1) * sizeof *h);
+    via_g_poseidon_memo_hash_many(memo, h, in, 4, k);
+    for (size_t j = 0; j < k; j++) out[idx[j]] = h[j];
+    free(h);
+    free(in);
 }
 
 /* ------------------------------------------------------------------ execution */
@@ -440,6 +427,13 @@ typedef struct {
     nodemap map;
     via_g_poseidon_memo *memo; /* native Merkle hashes, reused by the circuit's path gadgets */
     in_acct *st; /* current account states (copies of in->acc) */
+    /* leaf updates in execution order; their hashes are computed afterwards, level by level
+     * (replay), where the updates of a level are independent and hash in one batch */
+    struct update {
+        in_acct leaf;         /* the account after the update (id and fields) */
+        chunk_acct_wit *snap; /* receives the path just before the update */
+    } *up;
+    size_t nup, cap_up;
     int force;
     via_error *violation;
     int violated;
@@ -476,21 +470,76 @@ static int fr_u64_of(const via_fr *f, uint64_t *out) {
     return (c[1] | c[2] | c[3]) == 0;
 }
 
-static void snapshot(exec *x, chunk_acct_wit *w, const in_acct *a) {
+/* The account as the circuit sees it before its update; the path is filled in by replay. */
+static void snapshot(chunk_acct_wit *w, const in_acct *a) {
     w->id = a->id;
     w->empty = a->empty;
     w->pkx = a->pkx;
     w->pky = a->pky;
     w->bal = a->bal;
     w->nonce = a->nonce;
-    path_of(&x->map, x->in->depth, a->id, w->sib);
 }
 
-static void store(exec *x, const in_acct *a) {
-    via_fr leaf;
-    leaf_value(x->memo, &leaf, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
-    map_find(&x->map, 0, a->id, 1)->val = leaf;
-    rehash_path(x->memo, &x->map, x->in->depth, a->id);
+/* Records the update of a's leaf to its current fields; snap (taken just before) gets the path
+ * the update starts from. */
+static void store(exec *x, const in_acct *a, chunk_acct_wit *snap) {
+    if (x->nup == x->cap_up) {
+        x->cap_up = x->cap_up ? 2 * x->cap_up : 16;
+        struct update *n = realloc(x->up, x->cap_up * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "via: out of memory recording %zu leaf updates\n", x->cap_up);
+            abort();
+        }
+        x->up = n;
+    }
+    x->up[x->nup].leaf = *a;
+    x->up[x->nup].snap = snap;
+    x->nup++;
+}
+
+static const via_fr *node_or_empty(nodemap *m, unsigned level, uint64_t index) {
+    node *n = map_find(m, level, index, 0);
+    return n ? &n->val : via_smt_empty_hash(level);
+}
+
+/*
+ * Applies the recorded updates to the partial tree. Level by level: at level k the updates
+ * are applied in execution order, each one's siblings read just before it (its snapshot's
+ * path) and its parent's 16 children just after; the parent hashes of all updates at a level
+ * are then independent and are hashed in one batch, which gives the values of level k + 1.
+ * This is the same tree, update for update, as rehashing each path after each update.
+ */
+static void replay(exec *x) {
+    const unsigned D = x->in->depth;
+    const size_t U = x->nup;
+    if (U == 0) return;
+    via_fr *val = via_xmalloc(U * sizeof *val);
+    via_fr *ch = via_xmalloc(U * 16 * sizeof *ch);
+    leaf_fields *lf = via_xmalloc(U * sizeof *lf);
+    for (size_t u = 0; u < U; u++) {
+        const in_acct *a = &x->up[u].leaf;
+        lf[u] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
+    }
+    leaf_values(x->memo, val, lf, U);
+    free(lf);
+    for (unsigned k = 0; k < D; k++) {
+        for (size_t u = 0; u < U; u++) {
+            const uint64_t id = x->up[u].leaf.id, parent = id >> (4 * (k + 1));
+            const unsigned pos = (unsigned)((id >> (4 * k)) & 15);
+            via_fr *sib = x->up[u].snap->sib[k], *c = ch + 16 * u;
+            for (unsigned i = 0, j = 0; i < 16; i++) {
+                if (i == pos) continue;
+                sib[j] = *node_or_empty(&x->map, k, parent * 16 + i);
+                c[i] = sib[j++];
+            }
+            c[pos] = val[u];
+            map_find(&x->map, k, id >> (4 * k), 1)->val = val[u];
+        }
+        via_g_poseidon_memo_hash_many(x->memo, val, ch, 16, U);
+    }
+    for (size_t u = 0; u < U; u++) map_find(&x->map, D, 0, 1)->val = val[u];
+    free(ch);
+    free(val);
 }
 
 /* Account lookup with the "unknown account" rules; *a is NULL when the id is unusable. */
@@ -563,14 +612,14 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
             (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + deposit %llu exceeds 2^64 - 1",
                           (unsigned long long)t->to, (unsigned long long)bal, (unsigned long long)t->amount)))
             return rc;
-        snapshot(x, &sw->a, a);
+        snapshot(&sw->a, a);
         if (a->empty) {
             a->empty = 0;
             a->pkx = t->pkx;
             a->pky = t->pky;
         }
         fr_add_u64(&a->bal, t->amount);
-        store(x, a);
+        store(x, a, &sw->a);
         return 0;
     }
     /* transfer / withdraw */
@@ -619,11 +668,11 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
     if (via_eddsa_verify_var(&pk, &msg, &t->sig, &e) != 0 &&
         (rc = violate(x, i, t->type, "bad signature from account %llu: %s", (unsigned long long)t->from, e.msg)))
         return rc;
-    snapshot(x, &sw->a, a);
+    snapshot(&sw->a, a);
     fr_sub_u64(&a->bal, t->amount);
     fr_sub_u64(&a->bal, t->fee);
     fr_add_u64(&a->nonce, 1);
-    store(x, a);
+    store(x, a, &sw->a);
     if (b) {
         uint64_t bb;
         fr_u64_of(&b->bal, &bb);
@@ -631,11 +680,81 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
             (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + %llu exceeds 2^64 - 1",
                           (unsigned long long)t->to, (unsigned long long)bb, (unsigned long long)t->amount)))
             return rc;
-        snapshot(x, &sw->b, b);
+        snapshot(&sw->b, b);
         fr_add_u64(&b->bal, t->amount);
-        store(x, b);
+        store(x, b, &sw->b);
     }
     return 0;
+}
+
+/* The part of the pre-state tree that the listed paths cover, checking that overlapping paths
+ * agree; *root is the root account 0's path gives. Level by level, so that the parent hashes
+ * of all accounts at a level are computed in one batch. */
+static int rebuild(exec *x, via_fr *root) {
+    const via_chunk_input *in = x->in;
+    const unsigned D = in->depth;
+    const size_t N = in->nacc;
+    if (N == 0) return 0;
+    int rc = 0;
+    via_fr *cur = via_xmalloc(N * sizeof *cur);
+    via_fr *ch = via_xmalloc(N * 16 * sizeof *ch);
+    leaf_fields *lf = via_xmalloc(N * sizeof *lf);
+    for (size_t i = 0; i < N; i++) {
+        const in_acct *a = &in->acc[i];
+        lf[i] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
+    }
+    leaf_values(x->memo, cur, lf, N);
+    free(lf);
+    for (unsigned k = 0; k <= D && !rc; k++) {
+        for (size_t i = 0; i < N && !rc; i++) {
+            const in_acct *a = &in->acc[i];
+            uint64_t idx = a->id >> (4 * k);
+            node *n = map_find(&x->map, k, idx, 0);
+            int fresh = !n;
+            if (!n) n = map_find(&x->map, k, idx, 1);
+            if (fresh) {
+                n->val = cur[i];
+            } else if (!via_fr_eq(&n->val, &cur[i])) {
+                if (!x->force) {
+                    rc = via_fail(x->err, VIA_EINVAL,
+                                  "wrong path: accounts[%zu] (account %llu) disagrees with an earlier account's path at level %u",
+                                  i, (unsigned long long)a->id, k);
+                    break;
+                }
+                if (!x->violated && x->violation)
+                    via_fail(x->violation, VIA_EINVAL, "wrong path: accounts[%zu] (account %llu) disagrees at level %u", i,
+                             (unsigned long long)a->id, k);
+                x->violated = 1;
+            }
+            if (k == D) continue;
+            unsigned pos = (unsigned)(idx & 15);
+            via_fr *c = ch + 16 * i;
+            for (unsigned cc = 0, j = 0; cc < 16; cc++) {
+                if (cc == pos) {
+                    c[cc] = cur[i];
+                    continue;
+                }
+                c[cc] = a->sib[k][j++];
+                node *sn = map_find(&x->map, k, (idx & ~(uint64_t)15) | cc, 0);
+                if (!sn) {
+                    map_find(&x->map, k, (idx & ~(uint64_t)15) | cc, 1)->val = c[cc];
+                } else if (!via_fr_eq(&sn->val, &c[cc])) {
+                    if (!x->force) {
+                        rc = via_fail(x->err, VIA_EINVAL,
+                                      "wrong path: accounts[%zu] (account %llu) sibling %u at level %u disagrees with another account's path",
+                                      i, (unsigned long long)a->id, j - 1, k);
+                        break;
+                    }
+                    x->violated = 1;
+                }
+            }
+        }
+        if (!rc && k < D) via_g_poseidon_memo_hash_many(x->memo, cur, ch, 16, N);
+    }
+    if (!rc) *root = cur[0];
+    free(ch);
+    free(cur);
+    return rc;
 }
 
 static int execute(exec *x, chunk_wit *w) {
@@ -651,51 +770,7 @@ static int execute(exec *x, chunk_wit *w) {
     /* rebuild the partial tree from the paths; overlapping paths must agree */
     via_fr root;
     via_fr_set_zero(&root);
-    for (size_t i = 0; i < in->nacc; i++) {
-        const in_acct *a = &in->acc[i];
-        via_fr cur;
-        leaf_value(x->memo, &cur, a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce);
-        for (unsigned k = 0; k <= D; k++) {
-            uint64_t idx = a->id >> (4 * k);
-            node *n = map_find(&x->map, k, idx, 0);
-            int fresh = !n;
-            if (!n) n = map_find(&x->map, k, idx, 1);
-            if (fresh) {
-                n->val = cur;
-            } else if (!via_fr_eq(&n->val, &cur)) {
-                if (!x->force)
-                    return via_fail(x->err, VIA_EINVAL,
-                                    "wrong path: accounts[%zu] (account %llu) disagrees with an earlier account's path at level %u",
-                                    i, (unsigned long long)a->id, k);
-                if (!x->violated && x->violation)
-                    via_fail(x->violation, VIA_EINVAL, "wrong path: accounts[%zu] (account %llu) disagrees at level %u", i,
-                             (unsigned long long)a->id, k);
-                x->violated = 1;
-            }
-            if (k == D) break;
-            unsigned pos = (unsigned)(idx & 15);
-            via_fr ch[16];
-            for (unsigned c = 0, j = 0; c < 16; c++) {
-                if (c == pos) {
-                    ch[c] = cur;
-                    continue;
-                }
-                ch[c] = a->sib[k][j++];
-                node *s = map_find(&x->map, k, (idx & ~(uint64_t)15) | c, 0);
-                if (!s) {
-                    map_find(&x->map, k, (idx & ~(uint64_t)15) | c, 1)->val = ch[c];
-                } else if (!via_fr_eq(&s->val, &ch[c])) {
-                    if (!x->force)
-                        return via_fail(x->err, VIA_EINVAL,
-                                        "wrong path: accounts[%zu] (account %llu) sibling %u at level %u disagrees with another account's path",
-                                        i, (unsigned long long)a->id, j - 1, k);
-                    x->violated = 1;
-                }
-            }
-            via_g_poseidon_memo_hash(x->memo, &cur, ch, 16);
-        }
-        if (i == 0) root = cur;
-    }
+    if ((rc = rebuild(x, &root))) return rc;
     if (in->has_root) {
         if (in->nacc && !via_fr_eq(&root, &in->root_before)) {
             if (!x->force)
@@ -735,7 +810,7 @@ static int execute(exec *x, chunk_wit *w) {
                             (unsigned long long)ob);
         x->violated = 1;
     }
-    snapshot(x, &w->op, op);
+    snapshot(&w->op, op);
     via_fr f;
     via_fr_set_u64(&f, (uint64_t)(fees & UINT64_MAX));
     if (fees >> 64) {
@@ -747,8 +822,14 @@ static int execute(exec *x, chunk_wit *w) {
         via_fr_add(&f, &f, &hi);
     }
     via_fr_add(&op->bal, &op->bal, &f);
-    store(x, op);
+    store(x, op, &w->op);
     return 0;
+}
+
+static int execute_all(exec *x, chunk_wit *w) {
+    int rc = execute(x, w);
+    if (!rc) replay(x);
+    return rc;
 }
 
 int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, via_error *violation,
@@ -765,7 +846,7 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
     memset(&w, 0, sizeof w);
     w.slot = via_xcalloc(in->slots, sizeof(chunk_slot_wit));
     x.memo = via_g_poseidon_memo_new(CHUNK_MEMO_BYTES);
-    int rc = execute(&x, &w);
+    int rc = execute_all(&x, &w);
     if (!rc) {
         via_g_poseidon_memo_attach(cs, x.memo);
         via_chunk_circuit(cs, in->slots, in->depth, &w, NULL);
@@ -783,6 +864,7 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
     free(w.slot);
     free(x.map.t);
     free(x.st);
+    free(x.up);
     return rc;
 }
 

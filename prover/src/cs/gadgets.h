@@ -68,6 +68,10 @@ via_g_poseidon_memo *via_g_poseidon_memo_new(size_t max_bytes);
 void via_g_poseidon_memo_free(via_g_poseidon_memo *m);
 /* *out = via_poseidon(in, n) (1 <= n <= 16), remembered when the budget allows. */
 void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n);
+/* out[i] = via_poseidon(in + i * n, n) for i < count, remembered as above; the hashes not yet
+ * known are computed together (via_poseidon_permute_many: eight at a time with IFMA). */
+void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n,
+                                   size_t count);
 /* Attaches m to cs (NULL detaches); m must outlive its use by cs. No effect in shape modes. */
 void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m);
 

@@ -170,34 +170,53 @@ static void memo_grow(via_g_poseidon_memo *m) {
     m->cap = ncap;
 }
 
-void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n) {
+void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n,
+                                   size_t count) {
     assert(n >= 1 && n <= VIA_POSEIDON_MAX_INPUTS);
-    size_t slot;
-    const memo_entry *e = memo_find(m, in, n, &slot);
-    if (e) {
-        *out = e->out;
-        return;
+    if (count == 0) return;
+    const unsigned t = n + 1;
+    const size_t sz = sizeof(memo_entry) + via_poseidon_trace_len(t) * sizeof(via_fr);
+    /* one allocation: entry per request, states, and the lists of the two batches */
+    size_t bytes = count * (sizeof(memo_entry *) + t * sizeof(via_fr) + 3 * sizeof(via_fr *) + sizeof(memo_entry *));
+    char *mem = via_xmalloc(bytes);
+    memo_entry **ent = (memo_entry **)mem, **owner = ent + count;
+    via_fr **sp = (via_fr **)(owner + count), **tp = sp + count, **sq = tp + count;
+    via_fr *st = (via_fr *)(sq + count);
+    size_t np = 0, nq = 0;
+    for (size_t i = 0; i < count; i++) {
+        const via_fr *x = in + (size_t)i * n;
+        size_t slot;
+        memo_entry *e = (memo_entry *)memo_find(m, x, n, &slot);
+        ent[i] = e;
+        if (e) continue; /* known, or asked earlier in this batch */
+        via_fr *s = st + i * t;
+        via_fr_set_zero(&s[0]);
+        memcpy(s + 1, x, n * sizeof *x);
+        if (m->used + sz > m->budget) {
+            sq[nq++] = s;
+            continue;
+        }
+        e = via_xmalloc(sz);
+        e->n = n;
+        memcpy(e->in, x, n * sizeof *x);
+        m->used += sz;
+        m->tab[slot] = e;
+        if (2 * ++m->count > m->cap) memo_grow(m);
+        ent[i] = e;
+        owner[np] = e;
+        sp[np] = s;
+        tp[np] = e->trace;
+        np++;
     }
-    unsigned t = n + 1;
-    size_t nt = 3u * (VIA_POSEIDON_RF * t + via_poseidon_rp(t));
-    size_t sz = sizeof(memo_entry) + nt * sizeof(via_fr);
-    via_fr st[VIA_POSEIDON_T_MAX];
-    via_fr_set_zero(&st[0]);
-    memcpy(st + 1, in, n * sizeof *in);
-    if (m->used + sz > m->budget) {
-        via_poseidon_permute(st, t);
-        *out = st[0];
-        return;
-    }
-    memo_entry *ne = via_xmalloc(sz);
-    ne->n = n;
-    memcpy(ne->in, in, n * sizeof *in);
-    via_poseidon_permute_trace(st, t, ne->trace);
-    ne->out = st[0];
-    *out = st[0];
-    m->used += sz;
-    m->tab[slot] = ne;
-    if (2 * ++m->count > m->cap) memo_grow(m);
+    via_poseidon_permute_many(sp, t, 1, tp, np);
+    for (size_t k = 0; k < np; k++) owner[k]->out = sp[k][0];
+    via_poseidon_permute_many(sq, t, 1, NULL, nq);
+    for (size_t i = 0; i < count; i++) out[i] = ent[i] ? ent[i]->out : st[i * t];
+    free(mem);
+}
+
+void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n) {
+    via_g_poseidon_memo_hash_many(m, out, in, n, 1);
 }
 
 void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m) {
