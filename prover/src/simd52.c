@@ -2,6 +2,7 @@
 #include "simd52.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int via_simd52_have = 0;
 via_s52_mod via_s52_fq, via_s52_fr;
@@ -49,7 +50,8 @@ void via_simd52_init(void) {
     fill(&via_s52_fq, &via_fq_mod);
     fill(&via_s52_fr, &via_fr_mod);
     via_simd52_have = 0;
-    if (getenv("VIA_NO_SIMD52")) return;
+    const char *off = getenv("VIA_NO_SIMD52");
+    if (off && *off && strcmp(off, "0") != 0) return;
     unsigned eax, ebx, ecx, edx;
     if (__get_cpuid_max(0, NULL) < 7) return;
     __cpuid_count(7, 0, eax, ebx, ecx, edx);

@@ -18,7 +18,7 @@
  *
  * Use: only on x86-64 with GCC or Clang (VIA_HAVE_SIMD52 is then 1), and only after checking
  * via_simd52_have at run time (set by via_simd52_init: CPUID IFMA + AVX-512F and the OS saving
- * the ZMM state; VIA_NO_SIMD52=1 in the environment turns it off). Functions that call these
+ * the ZMM state; VIA_NO_SIMD52 set to anything but "" or "0" turns it off). Functions that call these
  * helpers need the target attribute too (VIA_SIMD52_FN) so that they inline. Nothing here
  * branches on the data: the helpers are constant time.
  */
@@ -99,14 +99,19 @@ VIA_V52_INLINE void via_v52_gather(via_v52 *r, const uint64_t *const ptr[8]) {
     via_v52_gather_at(r, (const void *const *)ptr, 0);
 }
 
-/* Lane j <- a[j] for eight consecutive elements (stride 4 words). */
+/* Lane j <- a[j] for eight consecutive elements (stride 4 words): four loads and a 4 x 8
+ * transpose in registers. */
 VIA_V52_INLINE void via_v52_load8(via_v52 *r, const uint64_t *a) {
-    const __m512i idx = _mm512_set_epi64(28, 24, 20, 16, 12, 8, 4, 0);
-    __m512i w0 = _mm512_i64gather_epi64(idx, (const long long *)a, 8);
-    __m512i w1 = _mm512_i64gather_epi64(idx, (const long long *)(a + 1), 8);
-    __m512i w2 = _mm512_i64gather_epi64(idx, (const long long *)(a + 2), 8);
-    __m512i w3 = _mm512_i64gather_epi64(idx, (const long long *)(a + 3), 8);
-    via_v52_from64(r, w0, w1, w2, w3);
+    const __m512i r0 = _mm512_loadu_si512((const void *)a), r1 = _mm512_loadu_si512((const void *)(a + 8));
+    const __m512i r2 = _mm512_loadu_si512((const void *)(a + 16)), r3 = _mm512_loadu_si512((const void *)(a + 24));
+    const __m512i lo = _mm512_set_epi64(13, 12, 9, 8, 5, 4, 1, 0), hi = _mm512_set_epi64(15, 14, 11, 10, 7, 6, 3, 2);
+    const __m512i ev = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), od = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    __m512i a01 = _mm512_permutex2var_epi64(r0, lo, r1); /* limbs 0, 1 of elements 0..3 */
+    __m512i a23 = _mm512_permutex2var_epi64(r0, hi, r1); /* limbs 2, 3 of elements 0..3 */
+    __m512i b01 = _mm512_permutex2var_epi64(r2, lo, r3);
+    __m512i b23 = _mm512_permutex2var_epi64(r2, hi, r3);
+    via_v52_from64(r, _mm512_permutex2var_epi64(a01, ev, b01), _mm512_permutex2var_epi64(a01, od, b01),
+                   _mm512_permutex2var_epi64(a23, ev, b23), _mm512_permutex2var_epi64(a23, od, b23));
 }
 
 /* All lanes <- a. */
@@ -158,9 +163,17 @@ VIA_V52_INLINE void via_v52_store8(uint64_t *out, const via_v52 *a, const via_s5
     __m512i w[4];
     via_v52_canon(&c, a, m);
     via_v52_to64(w, &c);
-    const __m512i idx = _mm512_set_epi64(28, 24, 20, 16, 12, 8, 4, 0);
-    VIA_V52_UNROLL
-    for (int i = 0; i < 4; i++) _mm512_i64scatter_epi64((long long *)(out + i), idx, w[i], 8);
+    /* the inverse of load8's transpose */
+    const __m512i il = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0), ih = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    const __m512i p0 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), p1 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    __m512i a01 = _mm512_permutex2var_epi64(w[0], il, w[1]); /* limbs 0, 1 of elements 0..3 */
+    __m512i a23 = _mm512_permutex2var_epi64(w[2], il, w[3]);
+    __m512i b01 = _mm512_permutex2var_epi64(w[0], ih, w[1]); /* elements 4..7 */
+    __m512i b23 = _mm512_permutex2var_epi64(w[2], ih, w[3]);
+    _mm512_storeu_si512((void *)out, _mm512_permutex2var_epi64(a01, p0, a23));
+    _mm512_storeu_si512((void *)(out + 8), _mm512_permutex2var_epi64(a01, p1, a23));
+    _mm512_storeu_si512((void *)(out + 16), _mm512_permutex2var_epi64(b01, p0, b23));
+    _mm512_storeu_si512((void *)(out + 24), _mm512_permutex2var_epi64(b01, p1, b23));
 }
 
 /* Lane j of a, canonical, as 4x64 limbs. */
