@@ -176,12 +176,66 @@ VIA_SIMD52_FN static void stage_x8(via_fr *a, size_t m, size_t h, const via_fr *
         }
     }
 }
+/* Stages with h = 4, 2, 1 (m >= 16): sixteen consecutive elements A, B are split into the
+ * eight x and eight y of their butterflies by lane permutations, and joined back after. */
+VIA_SIMD52_FN static void v52_permute(via_v52 *r, const via_v52 *a, __m512i idx, const via_v52 *b) {
+    for (int i = 0; i < 5; i++) r->l[i] = _mm512_permutex2var_epi64(a->l[i], idx, b->l[i]);
+}
+
+VIA_SIMD52_FN static void stage_small_x8(via_fr *a, size_t m, size_t h, const via_fr *w, int dit) {
+    const via_s52_mod *md = &via_s52_fr;
+    __m512i sx, sy, jx, jy; /* split: x and y lanes of (A, B); join: A and B lanes of (X, Y) */
+    if (h == 4) {
+        sx = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+        sy = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+        jx = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+        jy = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+    } else if (h == 2) {
+        sx = _mm512_set_epi64(13, 12, 9, 8, 5, 4, 1, 0);
+        sy = _mm512_set_epi64(15, 14, 11, 10, 7, 6, 3, 2);
+        jx = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+        jy = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    } else {
+        sx = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+        sy = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+        jx = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+        jy = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    }
+    via_fr tw8[8];
+    for (int j = 0; j < 8; j++) tw8[j] = w[(size_t)j % h];
+    via_v52 W;
+    via_v52_load8(&W, tw8[0].l);
+    for (size_t s = 0; s < m; s += 16) {
+        via_v52 A, B, X, Y, U, V;
+        via_v52_load8(&A, a[s].l);
+        via_v52_load8(&B, a[s + 8].l);
+        v52_permute(&X, &A, sx, &B);
+        v52_permute(&Y, &A, sy, &B);
+        if (dit) {
+            via_v52_mul(&V, &Y, &W, md);
+            via_v52_add(&U, &X, &V, md);
+            via_v52_sub(&V, &X, &V, md);
+        } else {
+            via_v52_add(&U, &X, &Y, md);
+            via_v52_sub(&V, &X, &Y, md);
+            via_v52_mul(&V, &V, &W, md);
+        }
+        v52_permute(&A, &U, jx, &V);
+        v52_permute(&B, &U, jy, &V);
+        via_v52_store8(a[s].l, &A, md);
+        via_v52_store8(a[s + 8].l, &B, md);
+    }
+}
 #endif
 
 static inline void stage(via_fr *a, size_t m, size_t h, const via_fr *w, int dit) {
 #if VIA_HAVE_SIMD52
-    if (h >= 8 && via_simd52_have) {
+    if (via_simd52_have && h >= 8) {
         stage_x8(a, m, h, w, dit);
+        return;
+    }
+    if (via_simd52_have && m >= 16) {
+        stage_small_x8(a, m, h, w, dit);
         return;
     }
 #endif
@@ -219,6 +273,26 @@ typedef struct {
     via_fr *scratch;       /* block * n1 elements per slot */
 } fourstep;
 
+#if VIA_HAVE_SIMD52
+/* block_twiddle's row loop with eight columns in the lanes: x *= run, run *= step. */
+VIA_SIMD52_FN static void block_twiddle_x8(via_fr *sc, size_t n1, unsigned log1, size_t k1,
+                                           const via_fr *step, const via_fr *run, size_t nb) {
+    const via_s52_mod *md = &via_s52_fr;
+    for (size_t b0 = 0; b0 < nb; b0 += 8) {
+        via_v52 R, S, X;
+        via_v52_load8(&R, run[b0].l);
+        via_v52_load8(&S, step[b0].l);
+        for (size_t k = k1; k < n1; k++) {
+            uint64_t *x = sc[b0 * n1 + bitrev(k, log1)].l;
+            via_v52_load_stride(&X, x, 4 * n1);
+            via_v52_mul(&X, &X, &R, md);
+            via_v52_store_stride(x, 4 * n1, &X, md);
+            via_v52_mul(&R, &R, &S, md);
+        }
+    }
+}
+#endif
+
 /* Step 2 on a gathered block: column b (global column c0 + b) at row position rev(k1) is
  * multiplied by scale * (rowfactor * w_n^c)^k1. */
 static void block_twiddle(const fourstep *f, via_fr *sc, size_t c0, size_t nb) {
@@ -243,6 +317,12 @@ static void block_twiddle(const fourstep *f, via_fr *sc, size_t c0, size_t nb) {
             run[b] = step[b];
         k1 = 1;
     }
+#if VIA_HAVE_SIMD52
+    if (via_simd52_have && nb % 8 == 0) {
+        block_twiddle_x8(sc, n1, f->log1, k1, step, run, nb);
+        return;
+    }
+#endif
     for (; k1 < n1; k1++) {
         size_t p = bitrev(k1, f->log1);
         for (size_t b = 0; b < nb; b++) {

@@ -114,6 +114,17 @@ VIA_V52_INLINE void via_v52_load8(via_v52 *r, const uint64_t *a) {
                    _mm512_permutex2var_epi64(a23, ev, b23), _mm512_permutex2var_epi64(a23, od, b23));
 }
 
+/* Lane j <- the element at a + j * stride (stride in 64-bit words), and the store back. */
+VIA_V52_INLINE void via_v52_load_stride(via_v52 *r, const uint64_t *a, size_t stride) {
+    const long long st = (long long)stride;
+    const __m512i idx = _mm512_set_epi64(7 * st, 6 * st, 5 * st, 4 * st, 3 * st, 2 * st, st, 0);
+    __m512i w0 = _mm512_i64gather_epi64(idx, (const long long *)a, 8);
+    __m512i w1 = _mm512_i64gather_epi64(idx, (const long long *)(a + 1), 8);
+    __m512i w2 = _mm512_i64gather_epi64(idx, (const long long *)(a + 2), 8);
+    __m512i w3 = _mm512_i64gather_epi64(idx, (const long long *)(a + 3), 8);
+    via_v52_from64(r, w0, w1, w2, w3);
+}
+
 /* All lanes <- a. */
 VIA_V52_INLINE void via_v52_bcast(via_v52 *r, const uint64_t a[4]) {
     via_v52_from64(r, via_v52_k(a[0]), via_v52_k(a[1]), via_v52_k(a[2]), via_v52_k(a[3]));
@@ -174,6 +185,17 @@ VIA_V52_INLINE void via_v52_store8(uint64_t *out, const via_v52 *a, const via_s5
     _mm512_storeu_si512((void *)(out + 8), _mm512_permutex2var_epi64(a01, p1, a23));
     _mm512_storeu_si512((void *)(out + 16), _mm512_permutex2var_epi64(b01, p0, b23));
     _mm512_storeu_si512((void *)(out + 24), _mm512_permutex2var_epi64(b01, p1, b23));
+}
+
+VIA_V52_INLINE void via_v52_store_stride(uint64_t *out, size_t stride, const via_v52 *a, const via_s52_mod *m) {
+    via_v52 c;
+    __m512i w[4];
+    via_v52_canon(&c, a, m);
+    via_v52_to64(w, &c);
+    const long long st = (long long)stride;
+    const __m512i idx = _mm512_set_epi64(7 * st, 6 * st, 5 * st, 4 * st, 3 * st, 2 * st, st, 0);
+    VIA_V52_UNROLL
+    for (int i = 0; i < 4; i++) _mm512_i64scatter_epi64((long long *)(out + i), idx, w[i], 8);
 }
 
 /* Lane j of a, canonical, as 4x64 limbs. */
