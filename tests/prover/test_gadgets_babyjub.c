@@ -195,8 +195,71 @@ static void test_eddsa(void **state) {
     }
 }
 
+/* The gadgets' witness-only fast paths (a WITNESS context takes them) give the bytes of the
+ * constraint path (BOTH), which is checked against the constraints: additions with and without
+ * hints, doubling, both scalar multiplications, and EdDSA verification enabled, disabled and
+ * with a bad signature. */
+static void gadget_mix(via_cs *cs, const via_babyjub_point *p, const via_babyjub_point *q, const uint64_t k[4],
+                       const via_babyjub_point *a, const via_eddsa_sig *sig, const via_fr *msg, unsigned enabled) {
+    via_var bits[253];
+    for (unsigned i = 0; i < 253; i++) bits[i] = via_g_bit_new(cs, (unsigned)(k[i / 64] >> (i % 64)) & 1);
+    via_g_point gp = via_g_point_vars(cs, via_cs_var_new(cs, &p->x), via_cs_var_new(cs, &p->y));
+    via_g_point gq = via_g_point_vars(cs, via_cs_var_new(cs, &q->x), via_cs_var_new(cs, &q->y));
+    via_g_point s = via_g_babyjub_add(cs, &gp, &gq), d = via_g_babyjub_dbl(cs, &s);
+    via_g_point mv = via_g_babyjub_mul_var(cs, bits, 253, &d), mb = via_g_babyjub_mul_base8(cs, bits, 200);
+    via_g_point_free(&gp);
+    via_g_point_free(&gq);
+    via_g_point_free(&s);
+    via_g_point_free(&d);
+    via_g_point_free(&mv);
+    via_g_point_free(&mb);
+    via_fr sf;
+    via_fr_from_canon_unchecked(&sf, sig->s);
+    via_var en = via_g_bit_new(cs, enabled);
+    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)), ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
+    via_lc ls = via_lc_var(cs, via_cs_var_new(cs, &sf));
+    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)), ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
+    via_lc m = via_lc_var(cs, via_cs_var_new(cs, msg));
+    via_g_eddsa_poseidon_verify(cs, en, &ax, &ay, &ls, &rx, &ry, &m);
+    via_lc_free(&ax);
+    via_lc_free(&ay);
+    via_lc_free(&ls);
+    via_lc_free(&rx);
+    via_lc_free(&ry);
+    via_lc_free(&m);
+}
+
+static void test_witness_only_matches(void **state) {
+    (void)state;
+    for (int it = 0; it < 4; it++) {
+        via_babyjub_point p, q, a;
+        rnd_point(&p);
+        rnd_point(&q);
+        if (it == 1) q = p; /* the addition gadget on equal points */
+        uint64_t k[4] = {rnd64(), rnd64(), rnd64(), rnd64() >> 3};
+        uint8_t sk[32];
+        for (int i = 0; i < 32; i++) sk[i] = (uint8_t)rnd64();
+        via_eddsa_pubkey(&a, sk);
+        via_fr msg;
+        rnd_fr(&msg);
+        via_eddsa_sig sig;
+        via_eddsa_sign(&sig, sk, &msg);
+        if (it == 3) sig.s[0] ^= 1; /* a bad signature: the witness exists, the check fails */
+        via_cs *w = via_cs_new(VIA_CS_WITNESS, 0), *b = via_cs_new(VIA_CS_BOTH, 1);
+        gadget_mix(w, &p, &q, k, &a, &sig, &msg, it != 2);
+        gadget_mix(b, &p, &q, k, &a, &sig, &msg, it != 2);
+        assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(b));
+        assert_int_equal(via_cs_n_constraints(w), via_cs_n_constraints(b));
+        assert_memory_equal(via_cs_witness(w), via_cs_witness(b), via_cs_n_vars(b) * sizeof(via_fr));
+        assert_int_equal(via_cs_first_failure(b, NULL), it == 3);
+        via_cs_free(w);
+        via_cs_free(b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_witness_only_matches),
         cmocka_unit_test(test_add_dbl),
         cmocka_unit_test(test_scalar_mul),
         cmocka_unit_test(test_eddsa),

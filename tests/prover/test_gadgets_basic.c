@@ -257,6 +257,80 @@ static void test_poseidon_memo(void **state) {
     via_g_poseidon_memo_free(m);
 }
 
+/* Bits, strict bits, comparisons, selection, products and zero tests: the witness-only fast
+ * paths give the bytes of the constraint path (BOTH, constraints checked). */
+static void basic_mix(via_cs *cs, const via_fr *x, const via_fr *y, uint64_t a, uint64_t b) {
+    via_fr fa, fb;
+    via_fr_set_u64(&fa, a);
+    via_fr_set_u64(&fb, b);
+    via_lc lx = via_lc_var(cs, via_cs_var_new(cs, x)), ly = via_lc_var(cs, via_cs_var_new(cs, y));
+    via_lc la = via_lc_var(cs, via_cs_var_new(cs, &fa)), lb = via_lc_var(cs, via_cs_var_new(cs, &fb));
+    via_var bits[254];
+    via_g_to_bits(cs, bits, &la, 64);
+    via_g_range(cs, &lb, 40);
+    via_g_to_bits_strict(cs, bits, &lx);
+    uint64_t k[4] = {a, b, a ^ b, 0x0fffffffffffffffULL};
+    via_g_bits_le_const(cs, bits, 254, k); /* may not hold: BOTH reports it, both paths build it */
+    via_var c = via_g_lt(cs, &la, &lb, 64), e = via_g_lte(cs, &la, &lb, 64);
+    (void)via_g_is_equal(cs, &la, &lb);
+    (void)via_g_is_zero(cs, &ly);
+    via_lc m = via_lc_var(cs, via_g_mul(cs, &lx, &ly));
+    (void)via_g_select(cs, c, &lx, &m);
+    via_lc s = via_g_select_lc(cs, e, &m, &ly);
+    via_var sel[4] = {bits[0], bits[1], bits[2], bits[3]};
+    via_lc in[16];
+    for (int i = 0; i < 16; i++) in[i] = via_lc_u64(cs, (uint64_t)i * 7 + a);
+    (void)via_g_mux16(cs, sel, in);
+    for (int i = 0; i < 16; i++) via_lc_free(&in[i]);
+    via_lc_free(&lx);
+    via_lc_free(&ly);
+    via_lc_free(&la);
+    via_lc_free(&lb);
+    via_lc_free(&m);
+    via_lc_free(&s);
+}
+
+static void test_witness_only_matches(void **state) {
+    (void)state;
+    for (int it = 0; it < 6; it++) {
+        via_fr x, y;
+        rnd_fr(&x);
+        rnd_fr(&y);
+        if (it == 1) via_fr_set_zero(&y);
+        uint64_t a = rnd64(), b = it == 2 ? a : rnd64() >> 24;
+        via_cs *w = via_cs_new(VIA_CS_WITNESS, 0), *bo = via_cs_new(VIA_CS_BOTH, 1);
+        basic_mix(w, &x, &y, a, b);
+        basic_mix(bo, &x, &y, a, b);
+        assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(bo));
+        assert_int_equal(via_cs_n_constraints(w), via_cs_n_constraints(bo));
+        assert_memory_equal(via_cs_witness(w), via_cs_witness(bo), via_cs_n_vars(bo) * sizeof(via_fr));
+        via_cs_free(w);
+        via_cs_free(bo);
+    }
+}
+
+/* The batched memo (via_g_poseidon_memo_hash_many) gives via_poseidon's outputs for requests
+ * that repeat within a batch, that are already known, and past the memory budget. */
+static void test_memo_many(void **state) {
+    (void)state;
+    enum { N = 21 };
+    via_fr in[N][16], out[N], again[N];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < 16; j++) rnd_fr(&in[i][j]);
+    memcpy(in[5], in[2], sizeof in[2]);
+    memcpy(in[20], in[2], sizeof in[2]);
+    via_g_poseidon_memo *m = via_g_poseidon_memo_new(12 * 20000); /* about 12 entries of t = 17 */
+    via_g_poseidon_memo_hash_many(m, out, &in[0][0], 16, N);
+    via_g_poseidon_memo_hash_many(m, again, &in[0][0], 16, N);
+    for (int i = 0; i < N; i++) {
+        via_fr ref;
+        assert_int_equal(via_poseidon(&ref, in[i], 16), 0);
+        assert_true(via_fr_eq(&out[i], &ref));
+        assert_true(via_fr_eq(&again[i], &ref));
+    }
+    via_g_poseidon_memo_free(m);
+}
+
 /* The same gadget run in SHAPE and in WITNESS mode allocates the same wires and constraints. */
 static void test_modes_agree(void **state) {
     (void)state;
@@ -286,7 +360,8 @@ int main(void) {
         cmocka_unit_test(test_bits_range),     cmocka_unit_test(test_strict_bits),
         cmocka_unit_test(test_compare_select), cmocka_unit_test(test_poseidon),
         cmocka_unit_test(test_poseidon_sponge), cmocka_unit_test(test_modes_agree),
-        cmocka_unit_test(test_poseidon_memo),
+        cmocka_unit_test(test_poseidon_memo),  cmocka_unit_test(test_witness_only_matches),
+        cmocka_unit_test(test_memo_many),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -69,10 +69,71 @@ void via_g_babyjub_on_curve(via_cs *cs, const via_g_point *p) {
     via_cs_pop(cs);
 }
 
+/* Output of BabyAdd from its intermediate values: one inversion for both denominators; a
+ * zero one (points off the curve, forced witnesses) keeps the separate inversions, where 1/0
+ * reads as 0. */
+static void add_output(via_fr *xo, via_fr *yo, const via_fr *beta, const via_fr *gamma,
+                       const via_fr *delta, const via_fr *tau) {
+    via_fr numx, numy, denx, deny, t, i, dd;
+    via_fr_add(&numx, beta, gamma);
+    via_fr_mul(&t, &g_a, beta);
+    via_fr_add(&numy, delta, &t);
+    via_fr_sub(&numy, &numy, gamma);
+    via_fr_mul(&t, &g_d, tau);
+    via_fr_set_one(&denx);
+    via_fr_sub(&deny, &denx, &t);
+    via_fr_add(&denx, &denx, &t);
+    via_fr_mul(&dd, &denx, &deny);
+    if (!via_fr_is_zero(&dd)) {
+        via_fr_inv_var(&i, &dd);
+        via_fr_mul(xo, &numx, &deny);
+        via_fr_mul(xo, xo, &i);
+        via_fr_mul(yo, &numy, &denx);
+        via_fr_mul(yo, yo, &i);
+    } else {
+        via_fr_inv_var(&i, &denx);
+        via_fr_mul(xo, &numx, &i);
+        via_fr_inv_var(&i, &deny);
+        via_fr_mul(yo, &numy, &i);
+    }
+}
+
+static via_g_point point_of_values(const via_fr *x, const via_fr *y) {
+    via_g_point r = {VIA_LC_INIT, VIA_LC_INIT};
+    r.x.val = *x;
+    r.y.val = *y;
+    return r;
+}
+
+/* Witness-only BabyAdd: the six wires beta, gamma, delta, tau, x, y in the order the
+ * constraint path allocates them, and its six constraints counted. */
+static via_g_point add_hint_witness(via_cs *cs, const via_g_point *p, const via_g_point *q,
+                                    const via_babyjub_point *hint) {
+    via_var first;
+    via_fr *w = via_cs_vars_alloc(cs, 6, &first);
+    via_fr u, v;
+    via_fr_mul(&w[0], &p->x.val, &q->y.val);
+    via_fr_mul(&w[1], &p->y.val, &q->x.val);
+    via_fr_mul(&u, &g_a, &p->x.val);
+    via_fr_sub(&u, &p->y.val, &u);
+    via_fr_add(&v, &q->x.val, &q->y.val);
+    via_fr_mul(&w[2], &u, &v);
+    via_fr_mul(&w[3], &w[0], &w[1]);
+    if (hint) {
+        w[4] = hint->x;
+        w[5] = hint->y;
+    } else {
+        add_output(&w[4], &w[5], &w[0], &w[1], &w[2], &w[3]);
+    }
+    via_cs_count_constraints(cs, 6);
+    return point_of_values(&w[4], &w[5]);
+}
+
 /* circomlib BabyAdd; hint (may be NULL) supplies the output value. */
 static via_g_point add_hint(via_cs *cs, const via_g_point *p, const via_g_point *q,
                             const via_babyjub_point *hint) {
     pthread_once(&g_const_once, init_consts);
+    if (!via_cs_has_shape(cs)) return add_hint_witness(cs, p, q, hint);
     via_cs_push(cs, "babyjub_add");
     via_var beta = via_g_mul(cs, &p->x, &q->y);
     via_var gamma = via_g_mul(cs, &p->y, &q->x);
@@ -107,22 +168,8 @@ static via_g_point add_hint(via_cs *cs, const via_g_point *p, const via_g_point 
             xo = hint->x;
             yo = hint->y;
         } else {
-            /* one inversion for both denominators; a zero one (points off the curve, forced
-             * witnesses) keeps the separate inversions, where 1/0 reads as 0 */
-            via_fr i, dd;
-            via_fr_mul(&dd, &denx.val, &deny.val);
-            if (!via_fr_is_zero(&dd)) {
-                via_fr_inv_var(&i, &dd);
-                via_fr_mul(&xo, &numx.val, &deny.val);
-                via_fr_mul(&xo, &xo, &i);
-                via_fr_mul(&yo, &numy.val, &denx.val);
-                via_fr_mul(&yo, &yo, &i);
-            } else {
-                via_fr_inv_var(&i, &denx.val);
-                via_fr_mul(&xo, &numx.val, &i);
-                via_fr_inv_var(&i, &deny.val);
-                via_fr_mul(&yo, &numy.val, &i);
-            }
+            add_output(&xo, &yo, via_cs_val(cs, beta), via_cs_val(cs, gamma), via_cs_val(cs, delta),
+                       via_cs_val(cs, tau));
         }
     }
     via_var vx = via_cs_var_new(cs, &xo), vy = via_cs_var_new(cs, &yo);
@@ -278,6 +325,29 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
         free(ps);
     }
     via_g_point acc = {VIA_LC_INIT, VIA_LC_INIT};
+    if (!via_cs_has_shape(cs)) {
+        /* witness only: the lookup's monomial wires are products of window bits (1 exactly when
+         * all of their bits are set) and the lookup's value is the table entry itself */
+        for (unsigned j = 0; j < nw; j++) {
+            unsigned nb = n - 3 * j < 3 ? n - 3 * j : 3, w = 0;
+            for (unsigned k = 0; k < nb; k++)
+                w |= (via_fr_is_zero(via_cs_val(cs, bits[3 * j + k])) ? 0u : 1u) << k;
+            uint64_t cons = 0;
+            for (unsigned S = 1; S < (1u << nb); S++) {
+                if ((S & (S - 1)) == 0) continue;
+                via_fr v;
+                via_fr_set_u64(&v, (w & S) == S);
+                via_cs_var_new(cs, &v);
+                cons++;
+            }
+            via_cs_count_constraints(cs, cons);
+            via_g_point t = point_of_values(&g_fix[j][w].x, &g_fix[j][w].y);
+            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, &hint[j]);
+        }
+        free(hint);
+        via_cs_pop(cs);
+        return acc;
+    }
     for (unsigned j = 0; j < nw; j++) {
         /* window lookup: f(b) = sum_S c_S prod_{i in S} b_i over the subsets of the window's
          * bits (Moebius transform of the 8 table entries); the products are shared by x, y. */
@@ -343,6 +413,21 @@ void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, 
         /* gated comparison: gt = [S > l-1] computed, then enabled * gt = 0 */
         uint64_t lm1[4], one[4] = {1, 0, 0, 0};
         via_limbs_sub(lm1, via_babyjub_l, one);
+        if (!via_cs_has_shape(cs)) {
+            /* witness only: the chain's products, then the gated constraint */
+            via_fr eq, e;
+            via_fr_set_one(&eq);
+            for (unsigned i = 253; i-- > 0;) {
+                unsigned ki = (unsigned)(lm1[i / 64] >> (i % 64)) & 1;
+                via_fr_mul(&e, &eq, via_cs_val(cs, sbits[i]));
+                via_cs_var_new(cs, &e);
+                if (ki)
+                    eq = e;
+                else
+                    via_fr_sub(&eq, &eq, &e);
+            }
+            via_cs_count_constraints(cs, 253 + 1);
+        } else {
         via_cs_push(cs, "s_lt_l");
         /* walk from the top: eq = prefix equal so far; gt accumulates eq * b_i where k_i = 0 */
         via_lc eq = via_lc_u64(cs, 1), gt = VIA_LC_INIT;
@@ -363,6 +448,7 @@ void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, 
         via_lc_free(&eq);
         via_lc_free(&gt);
         via_cs_pop(cs);
+        }
     }
 
     /* hm = Poseidon(R8x, R8y, Ax, Ay, M), strict bits */

@@ -9,11 +9,19 @@ static via_fr fr_one(void) {
     return o;
 }
 
+/* Witness-only contexts take the fast paths below: the same wires in the same order with the
+ * values computed directly, and the constraints only counted (the BOTH-mode tests compare the
+ * witness bytes of both paths). */
+static int witness_only(const via_cs *cs) { return !via_cs_has_shape(cs); }
+
 via_var via_g_bit_new(via_cs *cs, unsigned bit) {
     via_fr v;
     via_fr_set_u64(&v, bit & 1);
     via_var b = via_cs_var_new(cs, &v);
-    via_g_assert_bool(cs, b);
+    if (witness_only(cs))
+        via_cs_count_constraints(cs, 1);
+    else
+        via_g_assert_bool(cs, b);
     return b;
 }
 
@@ -36,11 +44,31 @@ via_lc via_g_pack_bits(via_cs *cs, const via_var *bits, unsigned n) {
 static void bits_of(via_cs *cs, via_var *bits, const via_lc *x, unsigned n) {
     uint64_t c[4] = {0, 0, 0, 0};
     if (via_cs_has_witness(cs)) via_fr_to_canon(c, &x->val);
+    if (witness_only(cs)) {
+        via_var first;
+        via_fr *w = via_cs_vars_alloc(cs, n, &first);
+        via_fr one;
+        via_fr_set_one(&one);
+        for (unsigned i = 0; i < n; i++) {
+            bits[i] = first + i;
+            if ((c[i / 64] >> (i % 64)) & 1)
+                w[i] = one;
+            else
+                via_fr_set_zero(&w[i]);
+        }
+        via_cs_count_constraints(cs, n);
+        return;
+    }
     for (unsigned i = 0; i < n; i++) bits[i] = via_g_bit_new(cs, (unsigned)(c[i / 64] >> (i % 64)) & 1);
 }
 
 void via_g_to_bits(via_cs *cs, via_var *bits, const via_lc *x, unsigned n) {
     assert(n <= 253);
+    if (witness_only(cs)) {
+        bits_of(cs, bits, x, n);
+        via_cs_count_constraints(cs, 1); /* the packing equality */
+        return;
+    }
     via_cs_push(cs, "to_bits");
     bits_of(cs, bits, x, n);
     via_lc s = via_g_pack_bits(cs, bits, n);
@@ -58,6 +86,27 @@ void via_g_bits_le_const(via_cs *cs, const via_var *bits, unsigned n, const uint
     assert(n <= 256);
     for (unsigned i = n; i < 256; i++)
         if ((k[i / 64] >> (i % 64)) & 1) return; /* k >= 2^n > every n-bit value */
+    if (witness_only(cs)) {
+        /* the chain's wires are the running products of the bits where k has a 1 */
+        via_fr eq;
+        int eq_is_const = 1;
+        uint64_t cons = 0;
+        for (unsigned i = n; i-- > 0;) {
+            unsigned ki = (unsigned)(k[i / 64] >> (i % 64)) & 1;
+            if (!ki) {
+                cons++;
+            } else if (eq_is_const) {
+                eq = *via_cs_val(cs, bits[i]);
+                eq_is_const = 0;
+            } else {
+                via_fr_mul(&eq, &eq, via_cs_val(cs, bits[i]));
+                via_cs_var_new(cs, &eq);
+                cons++;
+            }
+        }
+        via_cs_count_constraints(cs, cons);
+        return;
+    }
     via_cs_push(cs, "bits_le_const");
     /* eq = "bits above position i equal those of k"; while it holds, a 1 bit where k has 0
      * would make the value exceed k. */
@@ -86,6 +135,14 @@ void via_g_bits_le_const(via_cs *cs, const via_var *bits, unsigned n, const uint
 }
 
 void via_g_to_bits_strict(via_cs *cs, via_var bits[254], const via_lc *x) {
+    if (witness_only(cs)) {
+        bits_of(cs, bits, x, 254);
+        via_cs_count_constraints(cs, 1);
+        uint64_t rm1[4], one[4] = {1, 0, 0, 0};
+        via_limbs_sub(rm1, via_fr_mod.p, one);
+        via_g_bits_le_const(cs, bits, 254, rm1);
+        return;
+    }
     via_cs_push(cs, "to_bits_strict");
     bits_of(cs, bits, x, 254);
     via_lc s = via_g_pack_bits(cs, bits, 254);
@@ -102,6 +159,10 @@ via_var via_g_mul(via_cs *cs, const via_lc *a, const via_lc *b) {
     via_fr v;
     via_fr_mul(&v, &a->val, &b->val);
     via_var o = via_cs_var_new(cs, &v);
+    if (witness_only(cs)) {
+        via_cs_count_constraints(cs, 1);
+        return o;
+    }
     via_lc c = via_lc_var(cs, o);
     via_cs_enforce(cs, a, b, &c);
     via_lc_free(&c);
@@ -174,6 +235,11 @@ via_var via_g_lte(via_cs *cs, const via_lc *a, const via_lc *b, unsigned n) {
 }
 
 via_var via_g_select(via_cs *cs, via_var cond, const via_lc *a, const via_lc *b) {
+    if (witness_only(cs)) {
+        via_var o = via_cs_var_new(cs, via_fr_is_zero(via_cs_val(cs, cond)) ? &b->val : &a->val);
+        via_cs_count_constraints(cs, 1);
+        return o;
+    }
     /* cond * (a - b) = out - b */
     via_lc d = VIA_LC_INIT;
     via_lc_add_lc(cs, &d, a, NULL);
