@@ -5,6 +5,8 @@
  * line. OpenCL runs on whatever platform is installed (PoCL in CI; ctest exposes two PoCL
  * devices with POCL_DEVICES); CUDA parts run only where a CUDA device exists and say so
  * otherwise. Seeded: the seed is printed. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_* */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +84,34 @@ static void test_locality(void) {
     CHECK(via_host_pin_thread_outside(&loc, 1, cores, sizeof cores) == -1 && cores[0] == 0,
           "pinning outside unknown localities");
     printf("locality fallback: %s\n", line);
+
+    /* pinning itself, on a made-up locality: core 0 for a device, the rest for the CPU
+     * work, then the original binding back */
+    if (!via_host_have_hwloc()) {
+        printf("pinning: this build has no hwloc; only the fallback is tested\n");
+        return;
+    }
+    cpu_set_t before, now;
+    if (sched_getaffinity(0, sizeof before, &before) != 0 || !CPU_ISSET(0, &before)) {
+        printf("pinning: core 0 is not available to this process; not tested\n");
+        return;
+    }
+    via_host_binding saved;
+    CHECK(via_host_binding_save(&saved) == 0, "saving the binding");
+    via_host_locality dev = {1, -1, "0", ""};
+    CHECK(via_host_pin_thread(&dev) == 0, "pinning to core 0");
+    CHECK(sched_getaffinity(0, sizeof now, &now) == 0 && CPU_COUNT(&now) == 1 && CPU_ISSET(0, &now),
+          "after pinning to core 0 the thread may run on %d cores", CPU_COUNT(&now));
+    int rc = via_host_pin_thread_outside(&dev, 1, cores, sizeof cores);
+    if (CPU_COUNT(&before) > 1) {
+        CHECK(rc == 0 && sched_getaffinity(0, sizeof now, &now) == 0 && !CPU_ISSET(0, &now) &&
+                  CPU_COUNT(&now) == CPU_COUNT(&before) - 1,
+              "pinning outside core 0: rc %d, cores %s", rc, cores);
+        printf("pinning: device thread on core 0, CPU work on cores %s\n", cores);
+    }
+    via_host_binding_restore(&saved);
+    CHECK(sched_getaffinity(0, sizeof now, &now) == 0 && CPU_EQUAL(&now, &before),
+          "the original binding was not restored");
 }
 
 /* Random scalars with edge cases (zero, r - 1), random multiples of G as bases with
