@@ -854,7 +854,15 @@ int via_host_farm_open(via_host_farm **out, via_backend b, const unsigned *idx, 
         pthread_mutex_init(&d->lock, NULL);
         atomic_init(&d->failed, 0);
         f->n = i + 1;
-        if ((rc = open_dev(f, d, err))) break;
+        via_error e = {{0}};
+        if ((rc = open_dev(f, d, &e)) == VIA_EDEVICE) {
+            /* a device that cannot start is left out like one that fails later */
+            dev_fail(d, &e);
+            rc = VIA_OK;
+        } else if (rc) {
+            if (err) *err = e;
+            break;
+        }
     }
     if (!rc) rc = read_fail_env(f, err);
     if (rc) {

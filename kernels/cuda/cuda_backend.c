@@ -96,7 +96,7 @@ int via_cuda_device_info(int device, char *name, size_t name_len, char *bus, siz
         if (cudaDeviceGetPCIBusId(b, sizeof(b), device) != cudaSuccess) {
             cudaGetLastError();
             bus[0] = 0;
-            return -1;
+            return 0;
         }
         /* the runtime writes "0000:BB:DD.F" in upper case; hwloc parses either */
         snprintf(bus, bus_len, "%s", b);

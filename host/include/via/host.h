@@ -109,9 +109,9 @@ typedef struct via_host_farm via_host_farm;
 
 /* Opens devices idx[0 .. n) of backend b (n = 0 or b = cpu: a farm without devices, which
  * proves on the CPU). log (may be NULL) receives one-line reports: device failures, locality
- * fallbacks, MSM splits when VIA_VERBOSE is set. A device that cannot be opened is an error
- * (VIA_EDEVICE / VIA_EINVAL naming it); bad VIA_DEVICE_MEM_LIMIT / VIA_DEVICE_FAIL values are
- * VIA_EINVAL. */
+ * fallbacks, MSM splits when VIA_VERBOSE is set. A device that fails to start (VIA_EDEVICE)
+ * is reported and left out like one that fails later; an index with no device is VIA_EINVAL
+ * naming it, as are bad VIA_DEVICE_MEM_LIMIT / VIA_DEVICE_FAIL values. */
 VIA_MUST_USE int via_host_farm_open(via_host_farm **out, via_backend b, const unsigned *idx,
                                     size_t n, FILE *log, via_error *err);
 void via_host_farm_close(via_host_farm *f);

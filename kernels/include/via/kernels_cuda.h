@@ -33,7 +33,8 @@ int via_cuda_device_count(void);
  * number of devices listed. */
 int via_cuda_list_devices(FILE *out);
 /* Name and PCI bus id ("dddd:bb:dd.f") of device `device`; -1 when there is no such device
- * or the driver fails, 1 when both were written. name / bus may be NULL. */
+ * or its properties cannot be read, 0 when the bus id is unknown (bus = ""), 1 when both
+ * were written. name / bus may be NULL. */
 int via_cuda_device_info(int device, char *name, size_t name_len, char *bus, size_t bus_len);
 /* Free and total memory of the device (cudaMemGetInfo), in bytes. */
 VIA_MUST_USE int via_cuda_mem_info(int device, size_t *free_bytes, size_t *total_bytes,
