@@ -155,13 +155,13 @@ static void msm_run_tasks(unsigned slots, size_t total, msm_task_fn body, void *
 #if VIA_HAVE_SIMD52
 /* eight-lane flush (msm_impl.h) over Fq */
 #define VFE via_v52
-#define VFE_GATHER(v, ptrs, off) via_v52_gather_at((v), (ptrs), (off))
+#define VFE_NQ 1
 #define VFE_SCATTER(ptrs, off, v) via_v52_scatter_at((ptrs), (off), (v), &via_s52_fq)
 #define VFE_MUL(r, a, b) via_v52_mul((r), (a), (b), &via_s52_fq)
 #define VFE_SQR(r, a) via_v52_sqr((r), (a), &via_s52_fq)
 #define VFE_SUB(r, a, b) via_v52_sub((r), (a), (b), &via_s52_fq)
 #define VFE_CHAIN(d, den) (*(d) = *(den))
-#define VFE_DINV(r, pden, ninv) (*(r) = *(ninv))
+#define VFE_DINV(r, den, ninv) (*(r) = *(ninv))
 #endif
 #define M_(name) msm_g1_##name
 #define PT via_g1
@@ -211,7 +211,7 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 #undef AFF_IS_INF
 #if VIA_HAVE_SIMD52
 #undef VFE
-#undef VFE_GATHER
+#undef VFE_NQ
 #undef VFE_SCATTER
 #undef VFE_MUL
 #undef VFE_SQR
@@ -227,10 +227,6 @@ static inline int msm_g1_aff_is_inf(const via_g1_affine *p) {
 typedef struct {
     via_v52 c0, c1;
 } msm_v52x2;
-VIA_V52_INLINE void msm_v2_gather(msm_v52x2 *v, const void *const ptrs[8], size_t off) {
-    via_v52_gather_at(&v->c0, ptrs, off);
-    via_v52_gather_at(&v->c1, ptrs, off + sizeof(via_fq));
-}
 VIA_V52_INLINE void msm_v2_scatter(void *const ptrs[8], size_t off, const msm_v52x2 *v) {
     via_v52_scatter_at(ptrs, off, &v->c0, &via_s52_fq);
     via_v52_scatter_at(ptrs, off + sizeof(via_fq), &v->c1, &via_s52_fq);
@@ -266,24 +262,22 @@ VIA_V52_INLINE void msm_v2_norm(via_v52 *r, const msm_v52x2 *a) {
     via_v52_mul(&t, &a->c1, &a->c1, &via_s52_fq);
     via_v52_add(r, r, &t, &via_s52_fq);
 }
-/* r = conj(den) * k for the denominators at pden */
-VIA_V52_INLINE void msm_v2_dinv(msm_v52x2 *r, const void *const pden[8], const via_v52 *k) {
-    msm_v52x2 den;
+/* r = conj(den) * k */
+VIA_V52_INLINE void msm_v2_dinv(msm_v52x2 *r, const msm_v52x2 *den, const via_v52 *k) {
     via_v52 t, z;
-    msm_v2_gather(&den, pden, 0);
     for (int i = 0; i < 5; i++) z.l[i] = _mm512_setzero_si512();
-    via_v52_mul(&r->c0, &den.c0, k, &via_s52_fq);
-    via_v52_mul(&t, &den.c1, k, &via_s52_fq);
+    via_v52_mul(&r->c0, &den->c0, k, &via_s52_fq);
+    via_v52_mul(&t, &den->c1, k, &via_s52_fq);
     via_v52_sub(&r->c1, &z, &t, &via_s52_fq);
 }
 #define VFE msm_v52x2
-#define VFE_GATHER(v, ptrs, off) msm_v2_gather((v), (ptrs), (off))
+#define VFE_NQ 2
 #define VFE_SCATTER(ptrs, off, v) msm_v2_scatter((ptrs), (off), (v))
 #define VFE_MUL(r, a, b) msm_v2_mul((r), (a), (b))
 #define VFE_SQR(r, a) msm_v2_sqr((r), (a))
 #define VFE_SUB(r, a, b) msm_v2_sub((r), (a), (b))
 #define VFE_CHAIN(d, den) msm_v2_norm((d), (den))
-#define VFE_DINV(r, pden, ninv) msm_v2_dinv((r), (pden), (ninv))
+#define VFE_DINV(r, den, ninv) msm_v2_dinv((r), (den), (ninv))
 #endif
 #define M_(name) msm_g2_##name
 #define PT via_g2

@@ -29,9 +29,11 @@ typedef struct {
     FE *qden;          /*        slope denominator */
     via_fq *qpre;      /*        prefix product of the denominator norms before it */
     via_fq *qnrm;      /*        the norm of the denominator (G2; G1 uses qden) */
-    FE *qnum;          /*        slope numerator (eight-lane flush) */
     uint32_t *qidx;    /*        entries that are not at infinity (eight-lane flush) */
-    void *vpre, *vchain; /*      per group of eight: prefix products, chain factors */
+    void *vpre, *vchain; /*      eight-lane flush, per group of eight: prefix products, chain
+                          *      factors, staged denominators, numerators, x, y of the
+                          *      destination and x of the source */
+    void *sden, *snum, *sax, *say, *spx;
     size_t qcount;
     AFF *run, *sum;    /* reduction: nchain running sums and weighted sums (x = y = 0: none) */
     PT *jtmp;          /* reduction: overflow buckets being made affine (batch of them) */
@@ -50,8 +52,12 @@ static void M_(slot_free)(M_(slot) * s) {
     via_free_big(s->qden);
     via_free_big(s->qpre);
     via_free_big(s->qnrm);
-    via_free_big(s->qnum);
     via_free_big(s->qidx);
+    via_free_big(s->sden);
+    via_free_big(s->snum);
+    via_free_big(s->sax);
+    via_free_big(s->say);
+    via_free_big(s->spx);
     via_free_big(s->vpre);
     via_free_big(s->vchain);
     via_free_big(s->run);
@@ -75,11 +81,16 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     s->qpre = via_malloc_big(qcap * sizeof(via_fq));
     s->qnrm = via_malloc_big(qcap * sizeof(via_fq));
 #ifdef VFE
-    s->qnum = via_malloc_big(qcap * sizeof(FE));
+    size_t ng = qcap / 8 + 1;
     s->qidx = via_malloc_big(qcap * sizeof(uint32_t));
-    s->vpre = via_malloc_big((qcap / 8 + 1) * sizeof(via_v52));
-    s->vchain = via_malloc_big((qcap / 8 + 1) * sizeof(via_v52));
-    if (!s->qnum || !s->qidx || !s->vpre || !s->vchain) {
+    s->vpre = via_malloc_big(ng * sizeof(via_v52));
+    s->vchain = via_malloc_big(ng * sizeof(via_v52));
+    s->sden = via_malloc_big(ng * sizeof(VFE));
+    s->snum = via_malloc_big(ng * sizeof(VFE));
+    s->sax = via_malloc_big(ng * sizeof(VFE));
+    s->say = via_malloc_big(ng * sizeof(VFE));
+    s->spx = via_malloc_big(ng * sizeof(VFE));
+    if (!s->qidx || !s->vpre || !s->vchain || !s->sden || !s->snum || !s->sax || !s->say || !s->spx) {
         M_(slot_free)(s);
         return VIA_ENOMEM;
     }
@@ -98,31 +109,47 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
 }
 
 #ifdef VFE
+/* Lane `lane` of the staged group v (a VFE: VFE_NQ consecutive via_v52) <- the field element
+ * at fe (VFE_NQ consecutive via_fq), converted to radix 2^52. */
+static inline void M_(stage)(VFE *v, unsigned lane, const void *fe) {
+    const via_fq *q = fe;
+    uint64_t *w = (uint64_t *)(void *)v;
+    for (unsigned c = 0; c < VFE_NQ; c++, q++, w += 40) {
+        const uint64_t *a = q->l, m = 0xfffffffffffffULL;
+        w[lane] = a[0] & m;
+        w[8 + lane] = ((a[0] >> 52) | (a[1] << 12)) & m;
+        w[16 + lane] = ((a[1] >> 40) | (a[2] << 24)) & m;
+        w[24 + lane] = ((a[2] >> 28) | (a[3] << 36)) & m;
+        w[32 + lane] = a[3] >> 16;
+    }
+}
+
 /*
  * M_(flush) with eight additions per step in the lanes of simd52.h (AVX-512 IFMA). The
  * classification and the slope numerators and denominators are scalar, as in M_(flush); the
- * entries that are not at infinity then form groups of eight (lane j of group g is the
- * (8g + j)-th of them): eight interleaved prefix-product chains, one inversion of the eight
- * chain products, and the backward pass computing the slopes and the sums eight at a time.
- * Groups are applied last to first and every lane of a group reads before any lane writes,
- * so an entry still reads a source that is the destination of an earlier entry before that
- * entry updates it, as in M_(flush). The results are the same bytes.
+ * entries that are not at infinity are staged in groups of eight (lane j of group g is the
+ * (8g + j)-th of them) together with the coordinates they read, all read before anything is
+ * written, so an entry reads a source that is the destination of an earlier entry before that
+ * entry updates it, as in M_(flush). Then: eight interleaved prefix-product chains, one
+ * inversion of the eight chain products, and the backward pass computing the slopes and the
+ * sums eight at a time. The results are the same bytes.
  */
 VIA_SIMD52_FN static void M_(flush_x8)(M_(slot) * s, int buckets) {
     size_t cnt = s->qcount, m = 0;
-    FE t, num, py;
+    VFE *sden = s->sden, *snum = s->snum, *sax = s->sax, *say = s->say, *spx = s->spx;
+    FE t, num, den, py;
     for (size_t e = 0; e < cnt; e++) {
         const AFF *a = s->qdst[e];
         const AFF *p = s->qsrc[e];
         uint8_t kind = MSM_KIND_INF;
         if (!FE_EQ(&a->x, &p->x)) {
             kind = MSM_KIND_ADD;
-            FE_SUB(&s->qden[e], &p->x, &a->x);
+            FE_SUB(&den, &p->x, &a->x);
             if (s->qneg[e]) {
-                FE_ADD(&num, &p->y, &a->y);
-                FE_NEG(&s->qnum[e], &num);
+                FE_ADD(&t, &p->y, &a->y);
+                FE_NEG(&num, &t);
             } else {
-                FE_SUB(&s->qnum[e], &p->y, &a->y);
+                FE_SUB(&num, &p->y, &a->y);
             }
         } else {
             if (s->qneg[e])
@@ -131,35 +158,44 @@ VIA_SIMD52_FN static void M_(flush_x8)(M_(slot) * s, int buckets) {
                 py = p->y;
             if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
                 kind = MSM_KIND_DBL;
-                FE_DBL(&s->qden[e], &a->y);
+                FE_DBL(&den, &a->y);
                 FE_SQR(&t, &a->x);
                 FE_DBL(&num, &t);
-                FE_ADD(&s->qnum[e], &num, &t);
+                FE_ADD(&num, &num, &t);
             }
         }
         s->qkind[e] = kind;
-        if (kind != MSM_KIND_INF) s->qidx[m++] = (uint32_t)e;
+        if (kind == MSM_KIND_INF) continue;
+        size_t g = m / 8;
+        unsigned lane = (unsigned)(m % 8);
+        M_(stage)(&sden[g], lane, &den);
+        M_(stage)(&snum[g], lane, &num);
+        M_(stage)(&sax[g], lane, &a->x);
+        M_(stage)(&say[g], lane, &a->y);
+        M_(stage)(&spx[g], lane, &p->x);
+        s->qidx[m++] = (uint32_t)e;
     }
     if (m > 0) {
-        static const AFF zero_aff;
-        static const FE zero_fe;
-        FE one_fe;
+        FE one_fe, zero_fe;
         FE_ONE(&one_fe);
+        memset(&zero_fe, 0, sizeof zero_fe);
+        size_t groups = (m + 7) / 8;
+        for (size_t i = m; i < groups * 8; i++) { /* idle lanes: 0 + 0 / 1 */
+            size_t g = i / 8;
+            unsigned lane = (unsigned)(i % 8);
+            M_(stage)(&sden[g], lane, &one_fe);
+            M_(stage)(&snum[g], lane, &zero_fe);
+            M_(stage)(&sax[g], lane, &zero_fe);
+            M_(stage)(&say[g], lane, &zero_fe);
+            M_(stage)(&spx[g], lane, &zero_fe);
+        }
         AFF sink[8];
         via_v52 *vpre = s->vpre, *vchain = s->vchain;
-        const void *pden[8], *pnum[8], *pa[8], *pp[8];
         void *pw[8];
-        size_t groups = (m + 7) / 8;
         via_v52 acc, d, inv, ninv;
         via_v52_bcast(&acc, via_fq_mod.r1);
         for (size_t g = 0; g < groups; g++) {
-            for (int j = 0; j < 8; j++) {
-                size_t i = 8 * g + (size_t)j;
-                pden[j] = i < m ? (const void *)&s->qden[s->qidx[i]] : (const void *)&one_fe;
-            }
-            VFE vden;
-            VFE_GATHER(&vden, pden, 0);
-            VFE_CHAIN(&d, &vden);
+            VFE_CHAIN(&d, &sden[g]);
             vpre[g] = acc;
             vchain[g] = d;
             via_v52_mul(&acc, &acc, &d, &via_s52_fq);
@@ -173,33 +209,17 @@ VIA_SIMD52_FN static void M_(flush_x8)(M_(slot) * s, int buckets) {
             via_v52_mul(&inv, &inv, &vchain[g], &via_s52_fq);
             for (int j = 0; j < 8; j++) {
                 size_t i = 8 * g + (size_t)j;
-                if (i < m) {
-                    size_t e = s->qidx[i];
-                    pden[j] = &s->qden[e];
-                    pnum[j] = &s->qnum[e];
-                    pa[j] = s->qdst[e];
-                    pp[j] = s->qsrc[e];
-                    pw[j] = s->qdst[e];
-                } else {
-                    pden[j] = &one_fe;
-                    pnum[j] = &zero_fe;
-                    pa[j] = pp[j] = &zero_aff;
-                    pw[j] = &sink[j];
-                }
+                pw[j] = i < m ? (void *)s->qdst[s->qidx[i]] : (void *)&sink[j];
             }
-            VFE dinv, vnum, ax, ay, px, lam, x3, y3, tt;
-            VFE_DINV(&dinv, pden, &ninv);
-            VFE_GATHER(&vnum, pnum, 0);
-            VFE_GATHER(&ax, pa, offsetof(AFF, x));
-            VFE_GATHER(&ay, pa, offsetof(AFF, y));
-            VFE_GATHER(&px, pp, offsetof(AFF, x));
-            VFE_MUL(&lam, &vnum, &dinv);
+            VFE dinv, lam, x3, y3, tt;
+            VFE_DINV(&dinv, &sden[g], &ninv);
+            VFE_MUL(&lam, &snum[g], &dinv);
             VFE_SQR(&x3, &lam);
-            VFE_SUB(&x3, &x3, &ax);
-            VFE_SUB(&x3, &x3, &px);
-            VFE_SUB(&tt, &ax, &x3);
+            VFE_SUB(&x3, &x3, &sax[g]);
+            VFE_SUB(&x3, &x3, &spx[g]);
+            VFE_SUB(&tt, &sax[g], &x3);
             VFE_MUL(&tt, &tt, &lam);
-            VFE_SUB(&y3, &tt, &ay);
+            VFE_SUB(&y3, &tt, &say[g]);
             VFE_SCATTER(pw, offsetof(AFF, x), &x3);
             VFE_SCATTER(pw, offsetof(AFF, y), &y3);
         }
