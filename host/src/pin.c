@@ -145,11 +145,11 @@ int via_host_have_hwloc(void) {
 }
 #else
 void via_host_locality_of(via_host_locality *out, const char *bus) {
-    (void)bus;
     memset(out, 0, sizeof(*out));
     out->numa = -1;
-    snprintf(out->why, sizeof(out->why),
-             "this build has no hwloc (libhwloc-dev at configure time)");
+    snprintf(out->why, sizeof(out->why), "%s",
+             !bus || !*bus ? "the driver reports no PCI bus id"
+                           : "this build has no hwloc: libhwloc-dev was missing at configure time");
 }
 
 int via_host_pin_thread(const via_host_locality *loc) {
