@@ -69,8 +69,60 @@ static void test_sample_signed(void **state) {
     assert_int_equal(via_chunk_build_witness(cs, in, 0, NULL, NULL, NULL, &err), VIA_EINVAL);
     if (!strstr(err.msg, "slot 1 (transfer): bad signature")) fail_msg("unexpected message: %s", err.msg);
     via_cs_free(cs);
+    /* forced into a witness: both paths build the same bytes, and the constraints fail */
+    via_error viol;
+    via_cs *w = via_cs_new(VIA_CS_WITNESS, 0), *b = via_cs_new(VIA_CS_BOTH, 0);
+    assert_int_equal(via_chunk_build_witness(w, in, 1, &viol, NULL, NULL, &err), 0);
+    assert_non_null(strstr(viol.msg, "slot 1 (transfer): bad signature"));
+    assert_int_equal(via_chunk_build_witness(b, in, 1, &viol, NULL, NULL, &err), 0);
+    assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(b));
+    assert_memory_equal(via_cs_witness(w), via_cs_witness(b), (size_t)via_cs_n_vars(b) * sizeof(via_fr));
+    via_cs_failure f;
+    assert_int_equal(via_cs_first_failure(b, &f), 1);
+    assert_non_null(strstr(f.path, "eddsa"));
+    via_cs_free(w);
+    via_cs_free(b);
     via_chunk_input_free(in);
     free(t2);
+    free(text);
+}
+
+/* Signatures are checked in one batch after execution, yet the violation reported is the first
+ * in execution order: a bad signature in slot 1 before an overdraft in slot 2, and a wrong
+ * nonce in slot 1 before a bad signature in slot 2. */
+static void expect_first(const char *text, const char *m1_key, const char *m1_val, const char *m2_key,
+                         const char *m2_val, const char *expect) {
+    json_error_t je;
+    json_t *root = json_loads(text, 0, &je);
+    assert_non_null(root);
+    json_t *txs = json_object_get(root, "txs");
+    json_object_set_new(json_array_get(txs, 1), m1_key, json_string(m1_val));
+    json_object_set_new(json_array_get(txs, 2), m2_key, json_string(m2_val));
+    char *t2 = json_dumps(root, 0);
+    json_decref(root);
+    via_chunk_input *in;
+    via_error err;
+    assert_int_equal(via_chunk_input_parse(&in, "sample", t2, strlen(t2), &err), 0);
+    via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
+    assert_int_equal(via_chunk_build_witness(cs, in, 0, NULL, NULL, NULL, &err), VIA_EINVAL);
+    if (!strstr(err.msg, expect)) fail_msg("expected \"%s\", got \"%s\"", expect, err.msg);
+    via_cs_free(cs);
+    cs = via_cs_new(VIA_CS_WITNESS, 0);
+    via_error viol;
+    assert_int_equal(via_chunk_build_witness(cs, in, 1, &viol, NULL, NULL, &err), 0);
+    if (!strstr(viol.msg, expect)) fail_msg("forced: expected \"%s\", got \"%s\"", expect, viol.msg);
+    via_cs_free(cs);
+    via_chunk_input_free(in);
+    free(t2);
+}
+
+static void test_violation_order(void **state) {
+    (void)state;
+    char *text;
+    via_error err;
+    assert_int_equal(via_chunk_sample_json(&text, 3, 6, 21, &err), 0);
+    expect_first(text, "amount", "7", "amount", "18000000000000000000", "slot 1 (transfer): bad signature");
+    expect_first(text, "nonce", "99999", "amount", "7", "slot 1 (transfer): wrong nonce");
     free(text);
 }
 
@@ -97,6 +149,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_valid),
         cmocka_unit_test(test_sample_signed),
+        cmocka_unit_test(test_violation_order),
         cmocka_unit_test(test_sample_seeded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

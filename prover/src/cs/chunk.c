@@ -375,7 +375,7 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
         via_lc r8x = via_lc_var(cs, via_cs_var_new(cs, V(w->r8x)));
         via_lc r8y = via_lc_var(cs, via_cs_var_new(cs, V(w->r8y)));
         via_lc s = via_lc_var(cs, via_cs_var_new(cs, V(w->s)));
-        via_g_eddsa_poseidon_verify(cs, en_sig, &ax, &ay, &s, &r8x, &r8y, &msg);
+        via_g_eddsa_poseidon_verify_hinted(cs, en_sig, &ax, &ay, &s, &r8x, &r8y, &msg, w ? w->sig_hints : NULL);
         via_lc_free(&kx);
         via_lc_free(&ky);
         via_lc_free(&ax);

@@ -5,6 +5,7 @@
 
 #include "../smt.h"
 #include "chunk.h"
+#include "gadgets.h"
 
 enum { TX_NOOP = 0, TX_DEPOSIT = 1, TX_TRANSFER = 2, TX_WITHDRAW = 3 };
 
@@ -25,6 +26,7 @@ typedef struct {
     uint64_t dest_len, txid_last, vout;
     via_fr r8x, r8y, s;
     chunk_acct_wit a, b;
+    const via_g_eddsa_hints *sig_hints; /* witness aids of the slot's EdDSA gadget, or NULL */
 } chunk_slot_wit;
 
 typedef struct {

@@ -427,6 +427,7 @@ typedef struct {
     nodemap map;
     via_g_poseidon_memo *memo; /* native Merkle hashes, reused by the circuit's path gadgets */
     in_acct *st; /* current account states (copies of in->acc) */
+    via_g_eddsa_hints *hints; /* per slot, from sign_batch */
     /* leaf updates in execution order; their hashes are computed afterwards, level by level
      * (replay), where the updates of a level are independent and hash in one batch */
     struct update {
@@ -434,6 +435,15 @@ typedef struct {
         chunk_acct_wit *snap; /* receives the path just before the update */
     } *up;
     size_t nup, cap_up;
+    /* signature checks not done yet, in execution order: they run in one batch at the end
+     * (sign_batch), or one by one before any other violation is reported, so that the first
+     * violation in execution order is the one reported */
+    struct pending_sig {
+        unsigned slot, type;
+        via_babyjub_point pk; /* the sender's key at the time */
+        uint64_t nonce;       /* the sender's nonce at the time */
+    } *pend;
+    size_t npend, cap_pend;
     int force;
     via_error *violation;
     int violated;
@@ -442,7 +452,11 @@ typedef struct {
 
 /* A rule violation: an error, or with force the first one is recorded and execution goes on. */
 static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int check_pending_one_by_one(exec *x);
+
 static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) {
+    int rc = check_pending_one_by_one(x);
+    if (rc) return rc;
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
@@ -558,6 +572,141 @@ static int lookup(exec *x, unsigned slot, unsigned type, const char *role, uint6
     return 0;
 }
 
+/* The signed message of a pending check: Poseidon over the transaction's fields with the
+ * sender's nonce at the time (txmsg.h); in[] gets the hash inputs, the count is returned. */
+static unsigned sig_msg_inputs(const in_tx *t, uint64_t nonce, via_fr in[8]) {
+    if (t->type == TX_TRANSFER) {
+        via_fr_set_u64(&in[0], VIA_TX_TAG_TRANSFER);
+        via_fr_set_u64(&in[1], t->from);
+        via_fr_set_u64(&in[2], t->to);
+        via_fr_set_u64(&in[3], t->amount);
+        via_fr_set_u64(&in[4], t->fee);
+        via_fr_set_u64(&in[5], nonce);
+        return 6;
+    }
+    via_fr_set_u64(&in[0], VIA_TX_TAG_WITHDRAW);
+    via_fr_set_u64(&in[1], t->from);
+    via_fr_set_u64(&in[2], t->amount);
+    via_fr_set_u64(&in[3], t->fee);
+    via_fr_set_u64(&in[4], nonce);
+    via_fr_set_u64(&in[5], (uint64_t)t->dest_len);
+    via_txmsg_script_chunks(in + 6, t->dest, t->dest_len);
+    return 8;
+}
+
+static int report_bad_signature(exec *x, const struct pending_sig *p, const via_fr *msg) {
+    const in_tx *t = &x->in->tx[p->slot];
+    via_error e;
+    if (via_eddsa_verify_var(&p->pk, msg, &t->sig, &e) == 0) return 0;
+    /* recorded like violate() does, without checking the pending list again */
+    if (x->force) {
+        if (!x->violated && x->violation)
+            via_fail(x->violation, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s", p->slot,
+                     g_type_names[p->type], (unsigned long long)t->from, e.msg);
+        x->violated = 1;
+        return 0;
+    }
+    return via_fail(x->err, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s", p->slot,
+                    g_type_names[p->type], (unsigned long long)t->from, e.msg);
+}
+
+/* The pending signature checks, one by one (the path before reporting another violation). */
+static int check_pending_one_by_one(exec *x) {
+    size_t n = x->npend;
+    x->npend = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct pending_sig *p = &x->pend[k];
+        via_fr in[8], msg;
+        unsigned m = sig_msg_inputs(&x->in->tx[p->slot], p->nonce, in);
+        via_g_poseidon_memo_hash(x->memo, &msg, in, m);
+        int rc = report_bad_signature(x, p, &msg);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/*
+ * After execution: the values the circuit's signature part computes, for every slot at once,
+ * each hash kind in one batch through the memo (so the circuit finds them): the transfer and
+ * withdrawal messages (both are hashed in every slot), hm = Poseidon(R8, A, M) and the EdDSA
+ * gadget's aids (points of its scalar multiplications). The aids' equation check is the
+ * signature check of the pending transfers and withdrawals whose values are the circuit's (all
+ * of them, unless forced data made them differ; those are checked on their own).
+ */
+static int sign_batch(exec *x, chunk_wit *w) {
+    const unsigned C = w->slots;
+    via_fr *tr_in = via_xmalloc((size_t)C * (6 + 8 + 5 + 3) * sizeof *tr_in);
+    via_fr *wd_in = tr_in + 6 * C, *hm_in = wd_in + 8 * C, *m_tr = hm_in + 5 * C, *m_wd = m_tr + C, *hm = m_wd + C;
+    via_babyjub_point b8;
+    via_babyjub_base8(&b8);
+    for (unsigned i = 0; i < C; i++) {
+        const chunk_slot_wit *sw = &w->slot[i];
+        via_fr *a = tr_in + 6 * i, *b = wd_in + 8 * i;
+        via_fr_set_u64(&a[0], VIA_TX_TAG_TRANSFER);
+        via_fr_set_u64(&a[1], sw->a.id);
+        via_fr_set_u64(&a[2], sw->b.id);
+        a[3] = sw->amount;
+        a[4] = sw->fee;
+        a[5] = sw->a.nonce;
+        via_fr_set_u64(&b[0], VIA_TX_TAG_WITHDRAW);
+        via_fr_set_u64(&b[1], sw->a.id);
+        b[2] = sw->amount;
+        b[3] = sw->fee;
+        b[4] = sw->a.nonce;
+        via_fr_set_u64(&b[5], sw->dest_len);
+        b[6] = sw->cell3;
+        b[7] = sw->cell4;
+    }
+    via_g_poseidon_memo_hash_many(x->memo, m_tr, tr_in, 6, C);
+    via_g_poseidon_memo_hash_many(x->memo, m_wd, wd_in, 8, C);
+    for (unsigned i = 0; i < C; i++) {
+        const chunk_slot_wit *sw = &w->slot[i];
+        int sig = sw->type == TX_TRANSFER || sw->type == TX_WITHDRAW;
+        via_fr *h = hm_in + 5 * i;
+        h[0] = sw->r8x;
+        h[1] = sw->r8y;
+        h[2] = sig ? sw->a.pkx : b8.x;
+        h[3] = sig ? sw->a.pky : b8.y;
+        if (sw->type == TX_TRANSFER)
+            h[4] = m_tr[i];
+        else if (sw->type == TX_WITHDRAW)
+            h[4] = m_wd[i];
+        else
+            via_fr_set_zero(&h[4]);
+    }
+    via_g_poseidon_memo_hash_many(x->memo, hm, hm_in, 5, C);
+    x->hints = via_xmalloc((size_t)C * sizeof *x->hints);
+    for (unsigned i = 0; i < C; i++) {
+        const via_fr *h = hm_in + 5 * i;
+        via_g_eddsa_hints_compute(&x->hints[i], &h[2], &h[3], &h[0], &h[1], &w->slot[i].s, &hm[i]);
+        w->slot[i].sig_hints = &x->hints[i];
+    }
+    /* the pending checks: the aids decide when the transaction's values are the circuit's */
+    int rc = 0;
+    size_t n = x->npend;
+    x->npend = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const struct pending_sig *p = &x->pend[k];
+        const in_tx *t = &x->in->tx[p->slot];
+        const via_g_eddsa_hints *hi = &x->hints[p->slot];
+        const via_fr *circ = p->type == TX_TRANSFER ? tr_in + 6 * p->slot : wd_in + 8 * p->slot;
+        via_fr in[8], msg;
+        unsigned m = sig_msg_inputs(t, p->nonce, in);
+        int same = memcmp(in, circ, m * sizeof *in) == 0;
+        msg = p->type == TX_TRANSFER ? m_tr[p->slot] : m_wd[p->slot];
+        if (!same) via_g_poseidon_memo_hash(x->memo, &msg, in, m);
+        via_fr s;
+        via_fr_from_canon_unchecked(&s, t->sig.s);
+        same = same && hi->valid && via_fr_eq(&hi->ax, &p->pk.x) && via_fr_eq(&hi->ay, &p->pk.y) &&
+               via_fr_eq(&hi->r8x, &t->sig.r8.x) && via_fr_eq(&hi->r8y, &t->sig.r8.y) && via_fr_eq(&hi->s, &s) &&
+               via_limbs_lt(t->sig.s, via_babyjub_l);
+        if (same && hi->ok) continue; /* on the curve (valid), S < l, equation and 8A.x != 0 hold */
+        rc = report_bad_signature(x, p, &msg);
+    }
+    free(tr_in);
+    return rc;
+}
+
 static void fr_sub_u64(via_fr *r, uint64_t v) {
     via_fr f;
     via_fr_set_u64(&f, v);
@@ -652,22 +801,17 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
                       (unsigned long long)t->amount, (unsigned long long)t->fee, (unsigned long long)t->from,
                       (unsigned long long)bal)))
         return rc;
-    /* the signature covers the account's nonce (what the circuit hashes) */
-    via_fr msg;
-    if (t->type == TX_TRANSFER) {
-        via_tx_transfer tr = {t->from, t->to, t->amount, t->fee, nonce};
-        via_txmsg_transfer(&msg, &tr);
-    } else {
-        via_tx_withdraw wd = {t->from, t->amount, t->fee, nonce, t->dest_len, {0}};
-        memcpy(wd.dest, t->dest, t->dest_len);
-        via_error e2;
-        if (via_txmsg_withdraw(&msg, &wd, &e2) != 0) return via_fail(x->err, VIA_EINVAL, "slot %u (withdraw): %s", i, e2.msg);
+    /* the signature (over the account's nonce, what the circuit hashes) is checked later */
+    if (x->npend == x->cap_pend) {
+        x->cap_pend = x->cap_pend ? 2 * x->cap_pend : 16;
+        struct pending_sig *n = realloc(x->pend, x->cap_pend * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "via: out of memory recording %zu signature checks\n", x->cap_pend);
+            abort();
+        }
+        x->pend = n;
     }
-    via_babyjub_point pk = {a->pkx, a->pky};
-    via_error e;
-    if (via_eddsa_verify_var(&pk, &msg, &t->sig, &e) != 0 &&
-        (rc = violate(x, i, t->type, "bad signature from account %llu: %s", (unsigned long long)t->from, e.msg)))
-        return rc;
+    x->pend[x->npend++] = (struct pending_sig){i, t->type, {a->pkx, a->pky}, nonce};
     snapshot(&sw->a, a);
     fr_sub_u64(&a->bal, t->amount);
     fr_sub_u64(&a->bal, t->fee);
@@ -795,6 +939,7 @@ static int execute(exec *x, chunk_wit *w) {
         if (in->tx[i].type == TX_TRANSFER || in->tx[i].type == TX_WITHDRAW) fees += in->tx[i].fee;
     in_acct *op = find_acct(x, 0);
     memset(&w->op, 0, sizeof w->op);
+    if ((!op || op->empty) && (rc = check_pending_one_by_one(x))) return rc;
     if (!op || op->empty) {
         if (!x->force)
             return via_fail(x->err, VIA_EINVAL, "fee credit: unknown account: the operator account 0 is %s",
@@ -805,6 +950,7 @@ static int execute(exec *x, chunk_wit *w) {
     uint64_t ob;
     fr_u64_of(&op->bal, &ob);
     if ((unsigned __int128)ob + fees > UINT64_MAX) {
+        if ((rc = check_pending_one_by_one(x))) return rc;
         if (!x->force)
             return via_fail(x->err, VIA_EINVAL, "fee credit: balance overflow: operator balance %llu + fees exceed 2^64 - 1",
                             (unsigned long long)ob);
@@ -829,6 +975,7 @@ static int execute(exec *x, chunk_wit *w) {
 static int execute_all(exec *x, chunk_wit *w) {
     int rc = execute(x, w);
     if (!rc) replay(x);
+    if (!rc) rc = sign_batch(x, w);
     return rc;
 }
 
@@ -865,6 +1012,8 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
     free(x.map.t);
     free(x.st);
     free(x.up);
+    free(x.pend);
+    free(x.hints);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 #ifndef VIA_PROVER_CS_GADGETS_H
 #define VIA_PROVER_CS_GADGETS_H
 
+#include "../babyjub.h"
 #include "cs.h"
 
 /* ---- booleans and bits ---- */
@@ -104,5 +105,32 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
 void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
                                  const via_lc *s, const via_lc *r8x, const via_lc *r8y,
                                  const via_lc *msg);
+
+/* Witness aids of one EdDSA verification gadget, computed natively ahead of the circuit (for
+ * a chunk, all slots' at once during execution, where the same computation also decides
+ * whether the signature is valid): the points that the gadget's additions produce, and the
+ * inverse its zero test needs, so the witness-only gadget needs no inversion and no second
+ * scalar multiplication. */
+typedef struct {
+    int valid;                      /* 0 when A or R8 is off the curve: the gadget computes */
+    int ok;                         /* S Base8 == R8 + hm 8A and 8A.x != 0 */
+    via_fr ax, ay, r8x, r8y, s, hm; /* the inputs they are for (S below 2^253) */
+    via_babyjub_point a2, a4, a8;   /* 2A, 4A, 8A */
+    via_fr a8x_inv;                 /* 1 / 8A.x, 0 when 8A.x = 0 */
+    via_babyjub_point hm_dbl[254];  /* 2^(i+1) 8A */
+    via_babyjub_point hm_sum[254];  /* sum of the bits below i of hm times 2^i 8A, plus 2^i 8A */
+    via_babyjub_point right;        /* R8 + hm 8A */
+    via_babyjub_point s_base[85];   /* S Base8 summed over the first j + 1 windows of 3 bits */
+} via_g_eddsa_hints;
+
+/* Fills *h for the given inputs (hm = Poseidon(R8x, R8y, Ax, Ay, M)); returns h->ok. */
+int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay, const via_fr *r8x,
+                              const via_fr *r8y, const via_fr *s, const via_fr *hm);
+
+/* via_g_eddsa_poseidon_verify with aids (may be NULL); they are used by witness-only contexts
+ * when computed for exactly these input values, and ignored otherwise (same witness). */
+void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
+                                        const via_lc *s, const via_lc *r8x, const via_lc *r8y,
+                                        const via_lc *msg, const via_g_eddsa_hints *h);
 
 #endif

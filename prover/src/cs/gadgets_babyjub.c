@@ -250,6 +250,31 @@ static via_g_point select_point(via_cs *cs, via_var cond, const via_g_point *a, 
     return via_g_point_vars(cs, x, y);
 }
 
+/* The double-and-add of via_g_babyjub_mul_var with hd[i] = 2^(i+1) p (i < n - 1) and
+ * hs[i] = acc_i + 2^i p (i >= 1) as the additions' outputs (NULL: computed). */
+static via_g_point mul_var_core(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p,
+                                const via_babyjub_point *hd, const via_babyjub_point *hs) {
+    via_g_point q = {VIA_LC_INIT, VIA_LC_INIT};
+    via_lc_copy(cs, &q.x, &p->x);
+    via_lc_copy(cs, &q.y, &p->y);
+    /* acc_1 = bit0 ? p : identity */
+    via_g_point id = {via_lc_u64(cs, 0), via_lc_u64(cs, 1)};
+    via_g_point acc = select_point(cs, bits[0], &q, &id);
+    via_g_point_free(&id);
+    for (unsigned i = 1; i < n; i++) {
+        via_g_point nq = add_hint(cs, &q, &q, hd ? &hd[i - 1] : NULL);
+        via_g_point_free(&q);
+        q = nq;
+        via_g_point s = add_hint(cs, &acc, &q, hs ? &hs[i] : NULL);
+        via_g_point na = select_point(cs, bits[i], &s, &acc);
+        via_g_point_free(&s);
+        via_g_point_free(&acc);
+        acc = na;
+    }
+    via_g_point_free(&q);
+    return acc;
+}
+
 via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p) {
     pthread_once(&g_const_once, init_consts);
     assert(n >= 1);
@@ -276,28 +301,13 @@ via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, c
         proj_normalize(hd, pd, 2 * n);
         free(pd);
     }
-    via_g_point q = {VIA_LC_INIT, VIA_LC_INIT};
-    via_lc_copy(cs, &q.x, &p->x);
-    via_lc_copy(cs, &q.y, &p->y);
-    /* acc_1 = bit0 ? p : identity */
-    via_g_point id = {via_lc_u64(cs, 0), via_lc_u64(cs, 1)};
-    via_g_point acc = select_point(cs, bits[0], &q, &id);
-    via_g_point_free(&id);
-    for (unsigned i = 1; i < n; i++) {
-        via_g_point nq = add_hint(cs, &q, &q, hd ? &hd[i - 1] : NULL);
-        via_g_point_free(&q);
-        q = nq;
-        via_g_point s = add_hint(cs, &acc, &q, hs ? &hs[i] : NULL);
-        via_g_point na = select_point(cs, bits[i], &s, &acc);
-        via_g_point_free(&s);
-        via_g_point_free(&acc);
-        acc = na;
-    }
-    via_g_point_free(&q);
+    via_g_point acc = mul_var_core(cs, bits, n, p, hd, hs);
     free(hd);
     via_cs_pop(cs);
     return acc;
 }
+
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint);
 
 via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n) {
     pthread_once(&g_const_once, init_consts);
@@ -324,6 +334,16 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
         proj_normalize(hint, ps, nw);
         free(ps);
     }
+    via_g_point acc = mul_base8_core(cs, bits, n, hint);
+    free(hint);
+    via_cs_pop(cs);
+    return acc;
+}
+
+/* The windowed sum of via_g_babyjub_mul_base8 with hint[j] (j >= 1) the sum after window j
+ * (NULL: computed). */
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint) {
+    unsigned nw = (n + 2) / 3;
     via_g_point acc = {VIA_LC_INIT, VIA_LC_INIT};
     if (!via_cs_has_shape(cs)) {
         /* witness only: the lookup's monomial wires are products of window bits (1 exactly when
@@ -342,10 +362,8 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
             }
             via_cs_count_constraints(cs, cons);
             via_g_point t = point_of_values(&g_fix[j][w].x, &g_fix[j][w].y);
-            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, &hint[j]);
+            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, hint ? &hint[j] : NULL);
         }
-        free(hint);
-        via_cs_pop(cs);
         return acc;
     }
     for (unsigned j = 0; j < nw; j++) {
@@ -393,14 +411,104 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
             acc = na;
         }
     }
-    free(hint);
-    via_cs_pop(cs);
     return acc;
 }
+
+/* ---- precomputed witness aids of the EdDSA gadget ---- */
+
+int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay, const via_fr *r8x,
+                              const via_fr *r8y, const via_fr *s, const via_fr *hm) {
+    pthread_once(&g_const_once, init_consts);
+    h->ax = *ax;
+    h->ay = *ay;
+    h->r8x = *r8x;
+    h->r8y = *r8y;
+    h->s = *s;
+    h->hm = *hm;
+    h->valid = h->ok = 0;
+    via_babyjub_point a = {*ax, *ay}, r8 = {*r8x, *r8y};
+    /* off the curve the gadget keeps its own computation (BabyAdd's 1/0 = 0 conventions) */
+    if (!via_babyjub_on_curve(&a) || !via_babyjub_on_curve(&r8)) return 0;
+    enum { NP = 3 + 2 * 254 + 1 + FIX_WINDOWS };
+    via_babyjub_proj *pp = via_xmalloc((NP + 1) * sizeof *pp);
+    via_babyjub_proj *pa = pp, *pd = pp + 3, *ps = pd + 254, *pr = ps + 254, *pb = pr + 1;
+    via_babyjub_proj q, acc, t;
+    via_babyjub_proj_from_affine(&q, &a);
+    for (int k = 0; k < 3; k++) {
+        via_babyjub_proj_dbl(&pa[k], &q);
+        q = pa[k];
+    }
+    uint64_t hb[4], sb[4];
+    via_fr_to_canon(hb, hm);
+    via_fr_to_canon(sb, s);
+    via_babyjub_point id;
+    via_babyjub_identity(&id);
+    via_babyjub_proj_from_affine(&acc, &id);
+    for (unsigned i = 0; i < 254; i++) {
+        via_babyjub_proj_add(&ps[i], &acc, &q);
+        if ((hb[i / 64] >> (i % 64)) & 1) acc = ps[i];
+        via_babyjub_proj_dbl(&pd[i], &q);
+        q = pd[i];
+    }
+    via_babyjub_proj_from_affine(&t, &r8);
+    via_babyjub_proj_add(pr, &t, &acc);
+    for (unsigned j = 0; j < FIX_WINDOWS; j++) {
+        unsigned w = 0;
+        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++) w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
+        via_babyjub_proj_from_affine(&t, &g_fix[j][w]);
+        if (j == 0)
+            pb[0] = t;
+        else
+            via_babyjub_proj_add(&pb[j], &pb[j - 1], &t);
+    }
+    /* one inversion for every Z and for 8A's X (1 / 8A.x = Z / X) */
+    via_fr *z = via_xmalloc(2 * (NP + 1) * sizeof *z), *zi = z + NP + 1;
+    for (int i = 0; i < NP; i++) z[i] = pp[i].z;
+    z[NP] = pa[2].x;
+    via_fr_batch_inv_var(zi, z, NP + 1);
+    via_babyjub_point *out[NP];
+    out[0] = &h->a2;
+    out[1] = &h->a4;
+    out[2] = &h->a8;
+    for (int i = 0; i < 254; i++) {
+        out[3 + i] = &h->hm_dbl[i];
+        out[3 + 254 + i] = &h->hm_sum[i];
+    }
+    out[3 + 2 * 254] = &h->right;
+    for (int j = 0; j < FIX_WINDOWS; j++) out[4 + 2 * 254 + j] = &h->s_base[j];
+    for (int i = 0; i < NP; i++) {
+        via_fr_mul(&out[i]->x, &pp[i].x, &zi[i]);
+        via_fr_mul(&out[i]->y, &pp[i].y, &zi[i]);
+    }
+    via_fr_mul(&h->a8x_inv, &pa[2].z, &zi[NP]);
+    free(z);
+    free(pp);
+    h->valid = 1;
+    h->ok = !via_fr_is_zero(&h->a8.x) && via_babyjub_eq(&h->s_base[FIX_WINDOWS - 1], &h->right);
+    return h->ok;
+}
+
+static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay, const via_lc *s,
+                         const via_lc *r8x, const via_lc *r8y, const via_lc *msg, const via_g_eddsa_hints *h);
 
 void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
                                  const via_lc *s, const via_lc *r8x, const via_lc *r8y,
                                  const via_lc *msg) {
+    eddsa_verify(cs, enabled, ax, ay, s, r8x, r8y, msg, NULL);
+}
+
+void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
+                                        const via_lc *s, const via_lc *r8x, const via_lc *r8y,
+                                        const via_lc *msg, const via_g_eddsa_hints *h) {
+    /* the hints serve witness-only contexts, and only the inputs they were computed for */
+    if (h && (via_cs_has_shape(cs) || !h->valid || !via_fr_eq(&h->ax, &ax->val) || !via_fr_eq(&h->ay, &ay->val) ||
+              !via_fr_eq(&h->r8x, &r8x->val) || !via_fr_eq(&h->r8y, &r8y->val) || !via_fr_eq(&h->s, &s->val)))
+        h = NULL;
+    eddsa_verify(cs, enabled, ax, ay, s, r8x, r8y, msg, h);
+}
+
+static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay, const via_lc *s,
+                         const via_lc *r8x, const via_lc *r8y, const via_lc *msg, const via_g_eddsa_hints *h) {
     pthread_once(&g_const_once, init_consts);
     via_cs_push(cs, "eddsa_poseidon");
     via_lc en = via_lc_var(cs, enabled);
@@ -454,6 +562,7 @@ void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, 
     /* hm = Poseidon(R8x, R8y, Ax, Ay, M), strict bits */
     via_lc hin[5] = {*r8x, *r8y, *ax, *ay, *msg};
     via_var hm = via_g_poseidon(cs, hin, 5);
+    if (h && !via_fr_eq(&h->hm, via_cs_val(cs, hm))) h = NULL;
     via_lc lhm = via_lc_var(cs, hm);
     via_var hbits[254];
     via_g_to_bits_strict(cs, hbits, &lhm);
@@ -464,21 +573,33 @@ void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, 
     via_lc_copy(cs, &a.x, ax);
     via_lc_copy(cs, &a.y, ay);
     for (int k = 0; k < 3; k++) {
-        via_g_point d = via_g_babyjub_dbl(cs, &a);
+        const via_babyjub_point *hk = h ? (k == 0 ? &h->a2 : k == 1 ? &h->a4 : &h->a8) : NULL;
+        via_g_point d = h ? add_hint(cs, &a, &a, hk) : via_g_babyjub_dbl(cs, &a);
         via_g_point_free(&a);
         a = d;
     }
-    via_var z = via_g_is_zero(cs, &a.x);
-    via_lc lz = via_lc_var(cs, z);
-    via_cs_enforce(cs, &en, &lz, &zero);
-    via_lc_free(&lz);
+    if (h) {
+        /* is_zero's wires (inverse, flag) from the hint, and its two constraints; then the gate */
+        via_fr flag;
+        via_fr_set_zero(&flag);
+        if (via_fr_is_zero(&a.x.val)) via_fr_set_one(&flag);
+        via_cs_var_new(cs, &h->a8x_inv);
+        via_cs_var_new(cs, &flag);
+        via_cs_count_constraints(cs, 3);
+    } else {
+        via_var z = via_g_is_zero(cs, &a.x);
+        via_lc lz = via_lc_var(cs, z);
+        via_cs_enforce(cs, &en, &lz, &zero);
+        via_lc_free(&lz);
+    }
 
-    via_g_point right = via_g_babyjub_mul_var(cs, hbits, 254, &a);
+    via_g_point right = h ? mul_var_core(cs, hbits, 254, &a, h->hm_dbl, h->hm_sum)
+                          : via_g_babyjub_mul_var(cs, hbits, 254, &a);
     via_g_point r8 = {VIA_LC_INIT, VIA_LC_INIT};
     via_lc_copy(cs, &r8.x, r8x);
     via_lc_copy(cs, &r8.y, r8y);
-    via_g_point right2 = via_g_babyjub_add(cs, &r8, &right);
-    via_g_point left = via_g_babyjub_mul_base8(cs, sbits, 253);
+    via_g_point right2 = h ? add_hint(cs, &r8, &right, &h->right) : via_g_babyjub_add(cs, &r8, &right);
+    via_g_point left = h ? mul_base8_core(cs, sbits, 253, h->s_base) : via_g_babyjub_mul_base8(cs, sbits, 253);
 
     via_lc dx = VIA_LC_INIT, dy = VIA_LC_INIT;
     via_lc_add_lc(cs, &dx, &left.x, NULL);
