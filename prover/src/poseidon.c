@@ -173,7 +173,13 @@ typedef struct {
     via_fr *sparse;      /* rp * (2t - 1): a00, w[1..t-1], v[1..t-1] per partial round */
     /* the same constants in radix 2^52 for the eight-lane path (simd52.h) */
     uint64_t (*c52)[5], (*m52)[5], (*mlf52)[5], (*cp52)[5], (*k52)[5], (*sp52)[5];
+    /* partial rounds in blocks of PARTIAL_BLOCK (eight-lane path): round j at position
+     * r = j % PARTIAL_BLOCK of its block has r coefficients at pc52 + pc_off[j] */
+    uint64_t (*pc52)[5];
+    size_t *pc_off;
 } poseidon_set;
+
+#define PARTIAL_BLOCK 8
 
 static _Atomic(poseidon_set *) cache[VIA_POSEIDON_T_MAX + 1];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -316,6 +322,43 @@ static uint64_t (*to52_all(const via_fr *v, size_t n))[5] {
     return o;
 }
 
+/*
+ * Partial rounds in blocks, for the eight-lane path. A partial round j sets
+ *     x_j = S(st[0]) + k_j,  st[0] <- w_j . (x_j, st[1..t)),  st[i] += v_j[i] x_j  (i >= 1)
+ * (w_j = sparse[0..t), v_j = sparse[t..2t-1)). Within a block starting at round b, st[i] =
+ * base[i] + sum_{q<r} v_{b+q}[i] x_{b+q} at position r, so
+ *     st[0] at round b + r = w_{b+r}[0] x + sum_i w_{b+r}[i] base[i] + sum_{q<r} c_{b+r,q} x_{b+q}
+ * with c_{j,q} = sum_{i>=1} w_j[i] v_{b+q}[i]: one dot product of t + r terms per round, and
+ * the t - 1 updates of st[1..t) only once per block (dot products of the block's x). Exact in
+ * the field, so the values are those of the round-by-round form.
+ */
+static void gen_blocks(poseidon_set *s, unsigned t, unsigned rp) {
+    const unsigned w2 = 2 * t - 1;
+    s->pc_off = via_xmalloc(rp * sizeof *s->pc_off);
+    size_t n = 0;
+    for (unsigned j = 0; j < rp; j++) {
+        s->pc_off[j] = n;
+        n += j % PARTIAL_BLOCK;
+    }
+    via_fr *pc = via_xmalloc((n ? n : 1) * sizeof *pc);
+    for (unsigned j = 0; j < rp; j++) {
+        const unsigned r = j % PARTIAL_BLOCK, b = j - r;
+        const via_fr *wj = s->sparse + (size_t)j * w2;
+        for (unsigned q = 0; q < r; q++) {
+            const via_fr *vq = s->sparse + (size_t)(b + q) * w2 + t - 1; /* vq[i], i = 1..t-1 */
+            via_fr acc, p;
+            via_fr_set_zero(&acc);
+            for (unsigned i = 1; i < t; i++) {
+                via_fr_mul(&p, &wj[i], &vq[i]);
+                via_fr_add(&acc, &acc, &p);
+            }
+            pc[s->pc_off[j] + q] = acc;
+        }
+    }
+    s->pc52 = to52_all(pc, n);
+    free(pc);
+}
+
 static poseidon_set *build_set(unsigned t) {
     const unsigned rf = VIA_POSEIDON_RF, rp = via_poseidon_rp(t);
     poseidon_set *s = via_xcalloc(1, sizeof *s);
@@ -333,6 +376,7 @@ static poseidon_set *build_set(unsigned t) {
     s->cp52 = to52_all(s->c_partial, t);
     s->k52 = to52_all(s->k, rp);
     s->sp52 = to52_all(s->sparse, (size_t)rp * (2 * t - 1));
+    gen_blocks(s, t, rp);
     s->pub.t = t;
     s->pub.rf = rf;
     s->pub.rp = rp;
@@ -545,21 +589,26 @@ VIA_V52_INLINE void v52_const(via_v52 *r, const uint64_t c[5]) {
     for (int i = 0; i < 5; i++) r->l[i] = _mm512_set1_epi64((long long)c[i]);
 }
 
+/* Lane j of a, canonical, to dst[j][idx]: the four 64-bit limb vectors are transposed into
+ * one 256-bit row per lane (unpack, then cross-lane permutes) and stored row by row. */
 VIA_V52_INLINE void v52_store_lanes(via_fr *const dst[8], size_t idx, const via_v52 *a) {
     via_v52 c;
     __m512i w[4];
-    uint64_t tmp[4][8] __attribute__((aligned(64)));
     via_v52_canon(&c, a, &via_s52_fr);
     via_v52_to64(w, &c);
-    VIA_V52_UNROLL
-    for (int k = 0; k < 4; k++) _mm512_store_si512((void *)tmp[k], w[k]);
-    for (int j = 0; j < 8; j++) {
-        uint64_t *o = dst[j][idx].l;
-        o[0] = tmp[0][j];
-        o[1] = tmp[1][j];
-        o[2] = tmp[2][j];
-        o[3] = tmp[3][j];
-    }
+    const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
+    const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
+    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2), r46 = _mm512_permutex2var_epi64(t0, hi, t2);
+    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3), r57 = _mm512_permutex2var_epi64(t1, hi, t3);
+    _mm256_storeu_si256((__m256i *)(void *)dst[0][idx].l, _mm512_castsi512_si256(r02));
+    _mm256_storeu_si256((__m256i *)(void *)dst[2][idx].l, _mm512_extracti64x4_epi64(r02, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[4][idx].l, _mm512_castsi512_si256(r46));
+    _mm256_storeu_si256((__m256i *)(void *)dst[6][idx].l, _mm512_extracti64x4_epi64(r46, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[1][idx].l, _mm512_castsi512_si256(r13));
+    _mm256_storeu_si256((__m256i *)(void *)dst[3][idx].l, _mm512_extracti64x4_epi64(r13, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[5][idx].l, _mm512_castsi512_si256(r57));
+    _mm256_storeu_si256((__m256i *)(void *)dst[7][idx].l, _mm512_extracti64x4_epi64(r57, 1));
 }
 
 /* x <- x^5, tracing x^2, x^4, x^5. */
@@ -576,15 +625,26 @@ VIA_V52_INLINE void v52_pow5(via_v52 *x, lane_trace *lt) {
     }
 }
 
-/* out = sum_j k[j] * x[j] for n <= 17 constants k. */
+/* w += k * x for a constant k (below r, the tables hold canonical values). */
+VIA_V52_INLINE void v52_madd_const(via_v52_wide *w, const uint64_t k[5], const via_v52 *x) {
+    via_v52 kv;
+    v52_const(&kv, k);
+    via_v52_wide_madd(w, &kv, x);
+}
+
+/*
+ * Sums of products of a constant (below r) and a lane value (below 2r) reduce correctly for up
+ * to 30 terms, more than VIA_V52_WIDE_MAX (which allows both factors below 2r): the sum is below
+ * 2 n r^2, and via_v52_wide_reduce's result below 2 n r^2 / 2^256 + r < (n / 2 + 1) r (r < 2^254)
+ * stays below the 16r its final subtractions handle.
+ */
+#define DOT_CONST_MAX 30
+
+/* out = sum_j k[j] * x[j] for n <= DOT_CONST_MAX constants k. */
 VIA_V52_INLINE void v52_dot_const(via_v52 *out, const uint64_t (*k)[5], const via_v52 *x, unsigned n) {
     via_v52_wide w;
     via_v52_wide_zero(&w);
-    for (unsigned j = 0; j < n; j++) {
-        via_v52 kj;
-        v52_const(&kj, k[j]);
-        via_v52_wide_madd(&w, &kj, &x[j]);
-    }
+    for (unsigned j = 0; j < n; j++) v52_madd_const(&w, k[j], &x[j]);
     via_v52_wide_reduce(out, &w, &via_s52_fr);
 }
 
@@ -624,20 +684,34 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
         v52_const(&c, s->cp52[i]);
         via_v52_add(&v[i], &v[i], &c, &via_s52_fr);
     }
-    const uint64_t(*sp)[5] = s->sp52;
-    for (unsigned j = 0; j < rp; j++, sp += 2 * t - 1) {
-        via_v52 kj, acc;
-        v52_pow5(&v[0], lt);
-        v52_const(&kj, s->k52[j]);
-        via_v52_add(&v[0], &v[0], &kj, &via_s52_fr);
-        v52_dot_const(&acc, sp, v, t);
-        for (unsigned i = 1; i < t; i++) {
-            via_v52 vi, p;
-            v52_const(&vi, sp[t - 1 + i]);
-            via_v52_mul(&p, &vi, &v[0], &via_s52_fr);
-            via_v52_add(&v[i], &v[i], &p, &via_s52_fr);
+    /* partial rounds in blocks (gen_blocks): v[1..t) stay the block's base until its end */
+    _Static_assert(VIA_POSEIDON_T_MAX + PARTIAL_BLOCK - 1 <= DOT_CONST_MAX, "dot product too long");
+    const unsigned w2 = 2 * t - 1;
+    for (unsigned b = 0; b < rp; b += PARTIAL_BLOCK) {
+        const unsigned nb = rp - b < PARTIAL_BLOCK ? rp - b : PARTIAL_BLOCK;
+        via_v52 x[PARTIAL_BLOCK];
+        for (unsigned r = 0; r < nb; r++) {
+            const unsigned j = b + r;
+            const uint64_t(*sp)[5] = s->sp52 + (size_t)j * w2, (*pc)[5] = s->pc52 + s->pc_off[j];
+            via_v52 kj;
+            v52_pow5(&v[0], lt);
+            v52_const(&kj, s->k52[j]);
+            via_v52_add(&x[r], &v[0], &kj, &via_s52_fr);
+            via_v52_wide w;
+            via_v52_wide_zero(&w);
+            v52_madd_const(&w, sp[0], &x[r]);
+            for (unsigned i = 1; i < t; i++) v52_madd_const(&w, sp[i], &v[i]);
+            for (unsigned q = 0; q < r; q++) v52_madd_const(&w, pc[q], &x[q]);
+            via_v52_wide_reduce(&v[0], &w, &via_s52_fr);
         }
-        v[0] = acc;
+        for (unsigned i = 1; i < t; i++) {
+            via_v52_wide w;
+            via_v52 u;
+            via_v52_wide_zero(&w);
+            for (unsigned q = 0; q < nb; q++) v52_madd_const(&w, s->sp52[(size_t)(b + q) * w2 + t - 1 + i], &x[q]);
+            via_v52_wide_reduce(&u, &w, &via_s52_fr);
+            via_v52_add(&v[i], &v[i], &u, &via_s52_fr);
+        }
     }
     for (unsigned r = h + rp; r < rf + rp; r++)
         full_round_x8(v, s->c52 + (size_t)r * t, s->m52, t, lt, r + 1 == rf + rp ? nout : t);
