@@ -29,6 +29,7 @@ typedef struct {
     FE *qden;          /*        slope denominator */
     via_fq *qpre;      /*        prefix product of the denominator norms before it */
     via_fq *qnrm;      /*        the norm of the denominator (G2; G1 uses qden) */
+    FE *qnum;          /*        slope numerator */
     uint32_t *qidx;    /*        entries that are not at infinity (eight-lane flush) */
     void *vpre, *vchain; /*      eight-lane flush, per group of eight: prefix products, chain
                           *      factors, staged denominators, numerators, x, y of the
@@ -52,6 +53,7 @@ static void M_(slot_free)(M_(slot) * s) {
     via_free_big(s->qden);
     via_free_big(s->qpre);
     via_free_big(s->qnrm);
+    via_free_big(s->qnum);
     via_free_big(s->qidx);
     via_free_big(s->sden);
     via_free_big(s->snum);
@@ -80,6 +82,7 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     s->qden = via_malloc_big(qcap * sizeof(FE));
     s->qpre = via_malloc_big(qcap * sizeof(via_fq));
     s->qnrm = via_malloc_big(qcap * sizeof(via_fq));
+    s->qnum = via_malloc_big(qcap * sizeof(FE));
 #ifdef VFE
     size_t ng = qcap / 8 + 1;
     s->qidx = via_malloc_big(qcap * sizeof(uint32_t));
@@ -101,11 +104,37 @@ static int M_(slot_alloc)(M_(slot) * s, size_t nb, size_t qcap, size_t nchain) {
     s->atmp = via_malloc_big(qcap * sizeof(AFF));
     s->kflag = via_malloc_big(nchain);
     if (!s->aff || !s->jac || !s->state || !s->qdst || !s->qsrc || !s->qneg || !s->qkind ||
-        !s->qden || !s->qpre || !s->qnrm || !s->run || !s->sum || !s->jtmp || !s->atmp || !s->kflag) {
+        !s->qden || !s->qpre || !s->qnrm || !s->qnum || !s->run || !s->sum || !s->jtmp || !s->atmp || !s->kflag) {
         M_(slot_free)(s);
         return VIA_ENOMEM;
     }
     return VIA_OK;
+}
+
+/* The slope of dst + src (or dst - src when neg): MSM_KIND_ADD or MSM_KIND_DBL with its
+ * numerator and denominator, or MSM_KIND_INF when the sum is the point at infinity. */
+static inline uint8_t M_(slope)(const AFF *a, const AFF *p, int neg, FE *num, FE *den) {
+    FE t;
+    if (!FE_EQ(&a->x, &p->x)) {
+        FE_SUB(den, &p->x, &a->x);
+        if (neg) {
+            FE_ADD(&t, &p->y, &a->y);
+            FE_NEG(num, &t);
+        } else {
+            FE_SUB(num, &p->y, &a->y);
+        }
+        return MSM_KIND_ADD;
+    }
+    if (neg)
+        FE_NEG(&t, &p->y);
+    else
+        t = p->y;
+    if (!FE_EQ(&a->y, &t) || FE_ISZERO(&a->y)) return MSM_KIND_INF; /* a = -p, or 2-torsion */
+    FE_DBL(den, &a->y);
+    FE_SQR(&t, &a->x);
+    FE_DBL(num, &t);
+    FE_ADD(num, num, &t);
+    return MSM_KIND_DBL;
 }
 
 #ifdef VFE
@@ -137,33 +166,11 @@ static inline void M_(stage)(VFE *v, unsigned lane, const void *fe) {
 VIA_SIMD52_FN static void M_(flush_x8)(M_(slot) * s, int buckets) {
     size_t cnt = s->qcount, m = 0;
     VFE *sden = s->sden, *snum = s->snum, *sax = s->sax, *say = s->say, *spx = s->spx;
-    FE t, num, den, py;
+    FE num, den;
     for (size_t e = 0; e < cnt; e++) {
         const AFF *a = s->qdst[e];
         const AFF *p = s->qsrc[e];
-        uint8_t kind = MSM_KIND_INF;
-        if (!FE_EQ(&a->x, &p->x)) {
-            kind = MSM_KIND_ADD;
-            FE_SUB(&den, &p->x, &a->x);
-            if (s->qneg[e]) {
-                FE_ADD(&t, &p->y, &a->y);
-                FE_NEG(&num, &t);
-            } else {
-                FE_SUB(&num, &p->y, &a->y);
-            }
-        } else {
-            if (s->qneg[e])
-                FE_NEG(&py, &p->y);
-            else
-                py = p->y;
-            if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
-                kind = MSM_KIND_DBL;
-                FE_DBL(&den, &a->y);
-                FE_SQR(&t, &a->x);
-                FE_DBL(&num, &t);
-                FE_ADD(&num, &num, &t);
-            }
-        }
+        uint8_t kind = M_(slope)(a, p, s->qneg[e], &num, &den);
         s->qkind[e] = kind;
         if (kind == MSM_KIND_INF) continue;
         size_t g = m / 8;
@@ -252,27 +259,10 @@ static void M_(flush)(M_(slot) * s, int buckets) {
     }
 #endif
     via_fq acc, inv, ninv;
-    FE dinv, num, lambda, t, py, x3;
+    FE dinv, lambda, t, x3;
     via_fq_set_one(&acc);
     for (size_t e = 0; e < cnt; e++) {
-        const AFF *a = s->qdst[e];
-        const AFF *p = s->qsrc[e];
-        uint8_t kind;
-        if (!FE_EQ(&a->x, &p->x)) {
-            kind = MSM_KIND_ADD;
-            FE_SUB(&s->qden[e], &p->x, &a->x);
-        } else {
-            if (s->qneg[e])
-                FE_NEG(&py, &p->y);
-            else
-                py = p->y;
-            if (FE_EQ(&a->y, &py) && !FE_ISZERO(&a->y)) {
-                kind = MSM_KIND_DBL;
-                FE_DBL(&s->qden[e], &a->y);
-            } else {
-                kind = MSM_KIND_INF; /* a = -p (or a 2-torsion point doubled) */
-            }
-        }
+        uint8_t kind = M_(slope)(s->qdst[e], s->qsrc[e], s->qneg[e], &s->qnum[e], &s->qden[e]);
         s->qkind[e] = kind;
         if (kind != MSM_KIND_INF) {
             s->qpre[e] = acc;
@@ -305,19 +295,7 @@ static void M_(flush)(M_(slot) * s, int buckets) {
         via_fq_mul(&inv, &inv, &s->qden[e]);
         dinv = ninv;
 #endif
-        if (s->qkind[e] == MSM_KIND_ADD) {
-            if (s->qneg[e]) {
-                FE_ADD(&num, &p->y, &a->y);
-                FE_NEG(&num, &num);
-            } else {
-                FE_SUB(&num, &p->y, &a->y);
-            }
-        } else {
-            FE_SQR(&t, &a->x);
-            FE_DBL(&num, &t);
-            FE_ADD(&num, &num, &t);
-        }
-        FE_MUL(&lambda, &num, &dinv);
+        FE_MUL(&lambda, &s->qnum[e], &dinv);
         FE_SQR(&x3, &lambda);
         FE_SUB(&x3, &x3, &a->x);
         FE_SUB(&x3, &x3, &p->x);

@@ -151,6 +151,23 @@ static void stage_scalar(via_fr *a, size_t m, size_t h, const via_fr *w, int dit
 }
 
 #if VIA_HAVE_SIMD52
+/* Eight butterflies: DIF (x + y, (x - y) w) or DIT (x + y w, x - y w). */
+VIA_V52_INLINE void butterfly_x8(via_v52 *u, via_v52 *v, const via_v52 *x, const via_v52 *y,
+                                 const via_v52 *w, int dit) {
+    const via_s52_mod *md = &via_s52_fr;
+    if (dit) {
+        via_v52 t;
+        via_v52_mul(&t, y, w, md);
+        via_v52_add(u, x, &t, md);
+        via_v52_sub(v, x, &t, md);
+    } else {
+        via_v52 t;
+        via_v52_add(u, x, y, md);
+        via_v52_sub(&t, x, y, md);
+        via_v52_mul(v, &t, w, md);
+    }
+}
+
 /* The same stage eight butterflies at a time (simd52.h), for h >= 8; same bytes (a product
  * by w[0] = 1 leaves a value unchanged). */
 VIA_SIMD52_FN static void stage_x8(via_fr *a, size_t m, size_t h, const via_fr *w, int dit) {
@@ -162,15 +179,7 @@ VIA_SIMD52_FN static void stage_x8(via_fr *a, size_t m, size_t h, const via_fr *
             via_v52_load8(&X, x[j].l);
             via_v52_load8(&Y, y[j].l);
             via_v52_load8(&W, w[j].l);
-            if (dit) {
-                via_v52_mul(&V, &Y, &W, md);
-                via_v52_add(&U, &X, &V, md);
-                via_v52_sub(&V, &X, &V, md);
-            } else {
-                via_v52_add(&U, &X, &Y, md);
-                via_v52_sub(&V, &X, &Y, md);
-                via_v52_mul(&V, &V, &W, md);
-            }
+            butterfly_x8(&U, &V, &X, &Y, &W, dit);
             via_v52_store8(x[j].l, &U, md);
             via_v52_store8(y[j].l, &V, md);
         }
@@ -211,15 +220,7 @@ VIA_SIMD52_FN static void stage_small_x8(via_fr *a, size_t m, size_t h, const vi
         via_v52_load8(&B, a[s + 8].l);
         v52_permute(&X, &A, sx, &B);
         v52_permute(&Y, &A, sy, &B);
-        if (dit) {
-            via_v52_mul(&V, &Y, &W, md);
-            via_v52_add(&U, &X, &V, md);
-            via_v52_sub(&V, &X, &V, md);
-        } else {
-            via_v52_add(&U, &X, &Y, md);
-            via_v52_sub(&V, &X, &Y, md);
-            via_v52_mul(&V, &V, &W, md);
-        }
+        butterfly_x8(&U, &V, &X, &Y, &W, dit);
         v52_permute(&A, &U, jx, &V);
         v52_permute(&B, &U, jy, &V);
         via_v52_store8(a[s].l, &A, md);

@@ -256,14 +256,13 @@ VIA_V52_INLINE void via_v52_wide_madd(via_v52_wide *w, const via_v52 *a, const v
 }
 
 /*
- * Montgomery reduction: r = T / 2^256 mod p for the accumulated T, r < 2p when T is a sum of at
- * most VIA_V52_WIDE_MAX products of values below 2p. Four 52-bit steps and one 48-bit step
- * clear the low 256 bits; each step's q is -T_i p^-1 mod 2^52 (mod 2^48 for the last).
+ * Montgomery reduction of the ten column accumulators t: r = T / 2^256 mod p, with four 52-bit
+ * steps and one 48-bit step clearing the low 256 bits (each step's q is -T_i p^-1 mod 2^52,
+ * mod 2^48 for the last). r < T / 2^256 + p, not otherwise reduced.
  */
-VIA_V52_INLINE void via_v52_wide_reduce(via_v52 *r, via_v52_wide *w, const via_s52_mod *m) {
+VIA_V52_INLINE void via_v52_redc(via_v52 *r, __m512i t[10], const via_s52_mod *m) {
     const __m512i mk = via_v52_k(VIA_V52_M52), m48 = via_v52_k(0xffffffffffffULL);
     const __m512i pinv = via_v52_k(m->pinv), z = _mm512_setzero_si512();
-    __m512i *t = w->t;
     __m512i P[5];
     VIA_V52_UNROLL
     for (int j = 0; j < 5; j++) P[j] = via_v52_k(m->p[j]);
@@ -284,57 +283,31 @@ VIA_V52_INLINE void via_v52_wide_reduce(via_v52 *r, via_v52_wide *w, const via_s
         t[k] = _mm512_and_si512(t[k], mk);
     }
     /* T / 2^256: t[4] contributes its bits 48..51, t[5 + k] sits at bit 4 + 52 k */
-    via_v52 s;
     VIA_V52_UNROLL
     for (int k = 0; k < 4; k++)
-        s.l[k] = _mm512_or_si512(_mm512_srli_epi64(t[4 + k], 48),
-                                 _mm512_and_si512(_mm512_slli_epi64(t[5 + k], 4), mk));
-    s.l[4] = _mm512_or_si512(_mm512_srli_epi64(t[8], 48), _mm512_slli_epi64(t[9], 4));
+        r->l[k] = _mm512_or_si512(_mm512_srli_epi64(t[4 + k], 48),
+                                  _mm512_and_si512(_mm512_slli_epi64(t[5 + k], 4), mk));
+    r->l[4] = _mm512_or_si512(_mm512_srli_epi64(t[8], 48), _mm512_slli_epi64(t[9], 4));
+}
+
+/* r = the accumulated sum / 2^256 mod p, r < 2p when the sum has at most VIA_V52_WIDE_MAX
+ * products of values below 2p. */
+VIA_V52_INLINE void via_v52_wide_reduce(via_v52 *r, via_v52_wide *w, const via_s52_mod *m) {
+    via_v52 s;
+    via_v52_redc(&s, w->t, m);
     /* a sum of n products of values < 2p reduces below n * 4p^2 / 2^256 + p < 16p */
     via_v52_csub(&s, &s, m->p8);
     via_v52_csub(&s, &s, m->p4);
     via_v52_csub(r, &s, m->p2);
 }
 
-/* r = a * b / 2^256 mod p (Montgomery product; inputs and output < 2p). */
+/* r = a * b / 2^256 mod p (Montgomery product; inputs and output < 2p: (a b + q p) / 2^256 <
+ * 4p^2 / 2^256 + p < 2p, so no subtraction is needed). */
 VIA_V52_INLINE void via_v52_mul(via_v52 *r, const via_v52 *a, const via_v52 *b, const via_s52_mod *m) {
-    const __m512i mk = via_v52_k(VIA_V52_M52), m48 = via_v52_k(0xffffffffffffULL);
-    const __m512i pinv = via_v52_k(m->pinv), z = _mm512_setzero_si512();
-    __m512i t[10];
-    VIA_V52_UNROLL
-    for (int i = 0; i < 10; i++) t[i] = z;
-    VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++)
-        VIA_V52_UNROLL
-        for (int j = 0; j < 5; j++) {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], a->l[i], b->l[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a->l[i], b->l[j]);
-        }
-    __m512i P[5];
-    VIA_V52_UNROLL
-    for (int j = 0; j < 5; j++) P[j] = via_v52_k(m->p[j]);
-    VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++) {
-        __m512i q = _mm512_madd52lo_epu64(z, t[i], pinv);
-        if (i == 4) q = _mm512_and_si512(q, m48);
-        VIA_V52_UNROLL
-        for (int j = 0; j < 5; j++) {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], q, P[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], q, P[j]);
-        }
-        if (i < 4) t[i + 1] = _mm512_add_epi64(t[i + 1], _mm512_srli_epi64(t[i], 52));
-    }
-    VIA_V52_UNROLL
-    for (int k = 4; k < 9; k++) {
-        t[k + 1] = _mm512_add_epi64(t[k + 1], _mm512_srli_epi64(t[k], 52));
-        t[k] = _mm512_and_si512(t[k], mk);
-    }
-    VIA_V52_UNROLL
-    for (int k = 0; k < 4; k++)
-        r->l[k] = _mm512_or_si512(_mm512_srli_epi64(t[4 + k], 48),
-                                  _mm512_and_si512(_mm512_slli_epi64(t[5 + k], 4), mk));
-    r->l[4] = _mm512_or_si512(_mm512_srli_epi64(t[8], 48), _mm512_slli_epi64(t[9], 4));
-    /* (a b + q p) / 2^256 < 4p^2 / 2^256 + p < 2p: no subtraction needed */
+    via_v52_wide w;
+    via_v52_wide_zero(&w);
+    via_v52_wide_madd(&w, a, b);
+    via_v52_redc(r, w.t, m);
 }
 
 VIA_V52_INLINE void via_v52_sqr(via_v52 *r, const via_v52 *a, const via_s52_mod *m) {
