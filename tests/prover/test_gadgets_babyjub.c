@@ -13,6 +13,8 @@
 #include "cs/cs.h"
 #include "cs/gadgets.h"
 #include "eddsa.h"
+#include "poseidon.h"
+#include "simd52.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {
@@ -257,9 +259,64 @@ static void test_witness_only_matches(void **state) {
     }
 }
 
+/* via_g_eddsa_hints_compute_many (eight lanes where the CPU has IFMA) gives the bytes of
+ * via_g_eddsa_hints_compute, for valid and invalid signatures and for points off the curve,
+ * with the vector path on and off; the aids' verdict agrees with via_eddsa_verify_var. */
+static void test_hints_many(void **state) {
+    (void)state;
+    enum { N = 11 };
+    via_fr in[N][6];
+    int expect[N];
+    for (int i = 0; i < N; i++) {
+        uint8_t sk[32];
+        for (int b = 0; b < 32; b++) sk[b] = (uint8_t)rnd64();
+        via_babyjub_point a;
+        via_eddsa_pubkey(&a, sk);
+        via_fr msg;
+        rnd_fr(&msg);
+        via_eddsa_sig sig;
+        via_eddsa_sign(&sig, sk, &msg);
+        if (i % 4 == 1) sig.s[1] ^= 4;        /* wrong S */
+        if (i == 6) via_fr_add(&a.x, &a.x, &a.y); /* A off the curve */
+        in[i][0] = a.x;
+        in[i][1] = a.y;
+        in[i][2] = sig.r8.x;
+        in[i][3] = sig.r8.y;
+        via_fr_from_canon_unchecked(&in[i][4], sig.s);
+        via_fr hin[5] = {sig.r8.x, sig.r8.y, a.x, a.y, msg};
+        assert_int_equal(via_poseidon(&in[i][5], hin, 5), 0);
+        via_error err;
+        expect[i] = via_eddsa_verify_var(&a, &msg, &sig, &err) == 0;
+    }
+    via_g_eddsa_hints *ref = malloc(N * sizeof *ref), *got = malloc(N * sizeof *got);
+    for (int i = 0; i < N; i++) {
+        int ok = via_g_eddsa_hints_compute(&ref[i], &in[i][0], &in[i][1], &in[i][2], &in[i][3], &in[i][4], &in[i][5]);
+        assert_int_equal(ok, expect[i]);
+    }
+    const int have = via_simd52_have;
+    const size_t counts[] = {1, 2, 3, 9, N};
+    for (int simd = 0; simd < 2; simd++) {
+        via_simd52_have = simd ? have : 0;
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            memset(got, 0xa5, N * sizeof *got);
+            via_g_eddsa_hints_compute_many(got, &in[0][0], counts[c]);
+            for (size_t i = 0; i < counts[c]; i++) {
+                assert_int_equal(got[i].valid, ref[i].valid);
+                assert_int_equal(got[i].ok, ref[i].ok);
+                if (ref[i].valid && memcmp(&got[i], &ref[i], sizeof got[i]))
+                    fail_msg("slot %zu of %zu (simd %d): aids differ", i, counts[c], simd);
+            }
+        }
+    }
+    via_simd52_have = have;
+    free(ref);
+    free(got);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_witness_only_matches),
+        cmocka_unit_test(test_hints_many),
         cmocka_unit_test(test_add_dbl),
         cmocka_unit_test(test_scalar_mul),
         cmocka_unit_test(test_eddsa),

@@ -676,11 +676,20 @@ static int sign_batch(exec *x, chunk_wit *w) {
     }
     via_g_poseidon_memo_hash_many(x->memo, hm, hm_in, 5, C);
     x->hints = via_xmalloc((size_t)C * sizeof *x->hints);
+    via_fr *hint_in = via_xmalloc((size_t)C * 6 * sizeof *hint_in);
     for (unsigned i = 0; i < C; i++) {
         const via_fr *h = hm_in + 5 * i;
-        via_g_eddsa_hints_compute(&x->hints[i], &h[2], &h[3], &h[0], &h[1], &w->slot[i].s, &hm[i]);
+        via_fr *o = hint_in + 6 * i;
+        o[0] = h[2];
+        o[1] = h[3];
+        o[2] = h[0];
+        o[3] = h[1];
+        o[4] = w->slot[i].s;
+        o[5] = hm[i];
         w->slot[i].sig_hints = &x->hints[i];
     }
+    via_g_eddsa_hints_compute_many(x->hints, hint_in, C);
+    free(hint_in);
     /* the pending checks: the aids decide when the transaction's values are the circuit's */
     int rc = 0;
     size_t n = x->npend;

@@ -127,6 +127,10 @@ typedef struct {
 int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay, const via_fr *r8x,
                               const via_fr *r8y, const via_fr *s, const via_fr *hm);
 
+/* n sets of aids: h[i] for the inputs in[6i .. 6i+6) = Ax, Ay, R8x, R8y, S, hm; eight at a
+ * time in AVX-512 IFMA lanes where the CPU has them (same values as via_g_eddsa_hints_compute). */
+void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size_t n);
+
 /* via_g_eddsa_poseidon_verify with aids (may be NULL); they are used by witness-only contexts
  * when computed for exactly these input values, and ignored otherwise (same witness). */
 void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,

@@ -10,11 +10,13 @@
  */
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../babyjub.h"
 #include "../poseidon.h"
+#include "../simd52.h"
 #include "../util.h"
 #include "gadgets.h"
 
@@ -486,6 +488,244 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
     h->valid = 1;
     h->ok = !via_fr_is_zero(&h->a8.x) && via_babyjub_eq(&h->s_base[FIX_WINDOWS - 1], &h->right);
     return h->ok;
+}
+
+#if VIA_HAVE_SIMD52
+/*
+ * Eight slots' aids at once, one slot per lane of simd52.h's vectors: the same projective
+ * chains (dbl-2008-bbjlp, add-2008-bbjlp), per-lane bit choices as masked blends, the
+ * fixed-base table read by gather, and the normalisation by Montgomery's trick inside each
+ * lane with the eight lane inverses from one more batch inversion. Only for lanes whose A and
+ * R8 are on the curve (the others are computed and discarded). Affine results are canonical,
+ * so they equal the scalar function's.
+ */
+typedef struct {
+    via_v52 x, y, z;
+} vproj;
+
+VIA_V52_INLINE void v52_set(via_v52 *r, const via_fr *v) {
+    via_v52_bcast(r, v->l);
+}
+
+static VIA_SIMD52_FN void vproj_add(vproj *r, const vproj *p, const vproj *q, const via_v52 *ca, const via_v52 *cd) {
+    const via_s52_mod *m = &via_s52_fr;
+    via_v52 A, B, C, D, E, F, G, t1, t2;
+    via_v52_mul(&A, &p->z, &q->z, m);
+    via_v52_sqr(&B, &A, m);
+    via_v52_mul(&C, &p->x, &q->x, m);
+    via_v52_mul(&D, &p->y, &q->y, m);
+    via_v52_mul(&E, &C, &D, m);
+    via_v52_mul(&E, &E, cd, m);
+    via_v52_sub(&F, &B, &E, m);
+    via_v52_add(&G, &B, &E, m);
+    via_v52_add(&t1, &p->x, &p->y, m);
+    via_v52_add(&t2, &q->x, &q->y, m);
+    via_v52_mul(&t1, &t1, &t2, m);
+    via_v52_sub(&t1, &t1, &C, m);
+    via_v52_sub(&t1, &t1, &D, m);
+    via_v52_mul(&t1, &t1, &A, m);
+    via_v52_mul(&t2, &C, ca, m);
+    via_v52_sub(&t2, &D, &t2, m);
+    via_v52_mul(&t2, &t2, &A, m);
+    via_v52_mul(&r->x, &t1, &F, m);
+    via_v52_mul(&r->y, &t2, &G, m);
+    via_v52_mul(&r->z, &F, &G, m);
+}
+
+static VIA_SIMD52_FN void vproj_dbl(vproj *r, const vproj *p, const via_v52 *ca) {
+    const via_s52_mod *m = &via_s52_fr;
+    via_v52 b, c, d, e, f, h, j, t;
+    via_v52_add(&b, &p->x, &p->y, m);
+    via_v52_sqr(&b, &b, m);
+    via_v52_sqr(&c, &p->x, m);
+    via_v52_sqr(&d, &p->y, m);
+    via_v52_mul(&e, ca, &c, m);
+    via_v52_add(&f, &e, &d, m);
+    via_v52_sqr(&h, &p->z, m);
+    via_v52_add(&h, &h, &h, m);
+    via_v52_sub(&j, &f, &h, m);
+    via_v52_sub(&t, &b, &c, m);
+    via_v52_sub(&t, &t, &d, m);
+    via_v52_mul(&r->x, &t, &j, m);
+    via_v52_sub(&t, &e, &d, m);
+    via_v52_mul(&r->y, &f, &t, m);
+    via_v52_mul(&r->z, &f, &j, m);
+}
+
+VIA_V52_INLINE void vproj_blend(vproj *r, __mmask8 k, const vproj *a) {
+    VIA_V52_UNROLL
+    for (int i = 0; i < 5; i++) {
+        r->x.l[i] = _mm512_mask_blend_epi64(k, r->x.l[i], a->x.l[i]);
+        r->y.l[i] = _mm512_mask_blend_epi64(k, r->y.l[i], a->y.l[i]);
+        r->z.l[i] = _mm512_mask_blend_epi64(k, r->z.l[i], a->z.l[i]);
+    }
+}
+
+/* Lane j of a (canonical) to *dst[j]. */
+static VIA_SIMD52_FN void v52_to_lanes(via_fr *const dst[8], const via_v52 *a) {
+    via_v52 c;
+    __m512i w[4];
+    uint64_t tmp[4][8] __attribute__((aligned(64)));
+    via_v52_canon(&c, a, &via_s52_fr);
+    via_v52_to64(w, &c);
+    for (int k = 0; k < 4; k++) _mm512_store_si512((void *)tmp[k], w[k]);
+    for (int j = 0; j < 8; j++)
+        for (int k = 0; k < 4; k++) dst[j]->l[k] = tmp[k][j];
+}
+
+static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
+    enum { NP = 3 + 2 * 254 + 1 + FIX_WINDOWS };
+    const via_s52_mod *m = &via_s52_fr;
+    via_v52 ca, cd, one;
+    v52_set(&ca, &g_a);
+    v52_set(&cd, &g_d);
+    via_fr fone;
+    via_fr_set_one(&fone);
+    v52_set(&one, &fone);
+    /* vector types want 64-byte alignment */
+    vproj *pp = aligned_alloc(64, NP * sizeof *pp);
+    via_v52 *pre = aligned_alloc(64, (NP + 1) * sizeof *pre);
+    if (!pp || !pre) {
+        fprintf(stderr, "via: out of memory for the EdDSA gadget aids\n");
+        abort();
+    }
+    vproj *pa = pp, *pd = pp + 3, *ps = pd + 254, *pr = ps + 254, *pb = pr + 1;
+    const uint64_t *ptr[8];
+    vproj q, acc, t;
+    for (int j = 0; j < 8; j++) ptr[j] = h[j]->ax.l;
+    via_v52_gather(&q.x, ptr);
+    for (int j = 0; j < 8; j++) ptr[j] = h[j]->ay.l;
+    via_v52_gather(&q.y, ptr);
+    q.z = one;
+    for (int k = 0; k < 3; k++) {
+        vproj_dbl(&pa[k], &q, &ca);
+        q = pa[k];
+    }
+    uint64_t hb[8][4], sb[8][4];
+    for (int j = 0; j < 8; j++) {
+        via_fr_to_canon(hb[j], &h[j]->hm);
+        via_fr_to_canon(sb[j], &h[j]->s);
+    }
+    memset(&acc, 0, sizeof acc);
+    acc.y = one;
+    acc.z = one;
+    for (unsigned i = 0; i < 254; i++) {
+        vproj_add(&ps[i], &acc, &q, &ca, &cd);
+        __mmask8 k = 0;
+        for (int j = 0; j < 8; j++) k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
+        vproj_blend(&acc, k, &ps[i]);
+        vproj_dbl(&pd[i], &q, &ca);
+        q = pd[i];
+    }
+    for (int j = 0; j < 8; j++) ptr[j] = h[j]->r8x.l;
+    via_v52_gather(&t.x, ptr);
+    for (int j = 0; j < 8; j++) ptr[j] = h[j]->r8y.l;
+    via_v52_gather(&t.y, ptr);
+    t.z = one;
+    vproj_add(pr, &t, &acc, &ca, &cd);
+    for (unsigned w = 0; w < FIX_WINDOWS; w++) {
+        const uint64_t *px[8], *py[8];
+        for (int j = 0; j < 8; j++) {
+            unsigned d = 0;
+            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++) d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
+            px[j] = g_fix[w][d].x.l;
+            py[j] = g_fix[w][d].y.l;
+        }
+        via_v52_gather(&t.x, px);
+        via_v52_gather(&t.y, py);
+        t.z = one;
+        if (w == 0)
+            pb[0] = t;
+        else
+            vproj_add(&pb[w], &pb[w - 1], &t, &ca, &cd);
+    }
+    /* Montgomery's trick in every lane over the Z's and 8A's X; the eight lane products are
+     * inverted together */
+    via_v52 run = one;
+    for (int i = 0; i <= NP; i++) {
+        pre[i] = run;
+        via_v52_mul(&run, &run, i < NP ? &pp[i].z : &pa[2].x, m);
+    }
+    via_fr lane[8], lane_inv[8];
+    via_fr *lp[8];
+    for (int j = 0; j < 8; j++) lp[j] = &lane[j];
+    v52_to_lanes(lp, &run);
+    via_fr_batch_inv_var(lane_inv, lane, 8);
+    for (int j = 0; j < 8; j++) ptr[j] = lane_inv[j].l;
+    via_v52_gather(&run, ptr); /* 1 / product, per lane */
+    via_fr *dx[8], *dy[8];
+    for (int i = NP; i >= 0; i--) {
+        via_v52 zi;
+        via_v52_mul(&zi, &run, &pre[i], m);
+        if (i == NP) {
+            via_v52_mul(&run, &run, &pa[2].x, m);
+            via_v52 inv;
+            via_v52_mul(&inv, &zi, &pa[2].z, m);
+            for (int j = 0; j < 8; j++) dx[j] = &h[j]->a8x_inv;
+            v52_to_lanes(dx, &inv);
+            continue;
+        }
+        via_v52_mul(&run, &run, &pp[i].z, m);
+        via_babyjub_point *o[8];
+        for (int j = 0; j < 8; j++) {
+            via_g_eddsa_hints *hj = h[j];
+            o[j] = i < 3 ? (i == 0 ? &hj->a2 : i == 1 ? &hj->a4 : &hj->a8)
+                   : i < 3 + 254 ? &hj->hm_dbl[i - 3]
+                   : i < 3 + 508 ? &hj->hm_sum[i - 3 - 254]
+                   : i == 3 + 508 ? &hj->right
+                                  : &hj->s_base[i - 4 - 508];
+            dx[j] = &o[j]->x;
+            dy[j] = &o[j]->y;
+        }
+        via_v52 ax, ay;
+        via_v52_mul(&ax, &pp[i].x, &zi, m);
+        via_v52_mul(&ay, &pp[i].y, &zi, m);
+        v52_to_lanes(dx, &ax);
+        v52_to_lanes(dy, &ay);
+    }
+    free(pre);
+    free(pp);
+}
+#endif
+
+void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size_t n) {
+    pthread_once(&g_const_once, init_consts);
+    size_t i = 0;
+#if VIA_HAVE_SIMD52
+    if (via_simd52_have) {
+        via_g_eddsa_hints *pad = NULL;
+        for (; i + 2 <= n; i += 8) {
+            via_g_eddsa_hints *g[8];
+            for (size_t j = 0; j < 8; j++) {
+                if (i + j < n) {
+                    g[j] = &h[i + j];
+                } else {
+                    if (!pad) pad = via_xmalloc(sizeof *pad);
+                    g[j] = pad;
+                }
+                const via_fr *x = in + 6 * (i + (i + j < n ? j : 0));
+                g[j]->ax = x[0];
+                g[j]->ay = x[1];
+                g[j]->r8x = x[2];
+                g[j]->r8y = x[3];
+                g[j]->s = x[4];
+                g[j]->hm = x[5];
+            }
+            hints_x8(g);
+            for (size_t j = 0; j < 8 && i + j < n; j++) {
+                via_g_eddsa_hints *hj = g[j];
+                via_babyjub_point a = {hj->ax, hj->ay}, r8 = {hj->r8x, hj->r8y};
+                hj->valid = via_babyjub_on_curve(&a) && via_babyjub_on_curve(&r8);
+                hj->ok = hj->valid && !via_fr_is_zero(&hj->a8.x) && via_babyjub_eq(&hj->s_base[FIX_WINDOWS - 1], &hj->right);
+            }
+        }
+        free(pad);
+    }
+#endif
+    for (; i < n; i++) {
+        const via_fr *x = in + 6 * i;
+        via_g_eddsa_hints_compute(&h[i], &x[0], &x[1], &x[2], &x[3], &x[4], &x[5]);
+    }
 }
 
 static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay, const via_lc *s,
