@@ -11,6 +11,7 @@
 #include "cs.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,61 @@ struct via_cs {
 
 /* ------------------------------------------------------------------ context */
 
+/*
+ * Witness buffers are recycled per thread: via_cs_free keeps the calling thread's largest
+ * witness buffer, and the next witness context of that thread starts with it. A chunk witness
+ * is tens of MiB written once; allocated fresh each time (above the allocator's mmap limit it
+ * always is), the page faults of its first touch cost about a third of the CPU time of a
+ * 64-slot chunk. The kept buffer is freed when the thread exits.
+ */
+static pthread_key_t g_spare_key;
+static pthread_once_t g_spare_once = PTHREAD_ONCE_INIT;
+
+typedef struct {
+    via_fr *w;
+    uint32_t cap;
+} spare_buf;
+
+static void spare_free(void *p) {
+    spare_buf *s = p;
+    free(s->w);
+    free(s);
+}
+
+static void spare_init(void) { (void)pthread_key_create(&g_spare_key, spare_free); }
+
+/* The thread's kept buffer (cap in *cap), or NULL. */
+static via_fr *spare_take(uint32_t *cap) {
+    pthread_once(&g_spare_once, spare_init);
+    spare_buf *s = pthread_getspecific(g_spare_key);
+    if (!s || !s->w) return NULL;
+    via_fr *w = s->w;
+    *cap = s->cap;
+    s->w = NULL;
+    return w;
+}
+
+/* Keeps w (cap values) as the thread's buffer when it is larger than the one kept. */
+static void spare_give(via_fr *w, uint32_t cap) {
+    pthread_once(&g_spare_once, spare_init);
+    spare_buf *s = pthread_getspecific(g_spare_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(g_spare_key, s) != 0) {
+            free(s);
+            free(w);
+            return;
+        }
+    }
+    if (s->w && s->cap >= cap) {
+        free(w);
+        return;
+    }
+    free(s->w);
+    s->w = w;
+    s->cap = cap;
+}
+
 via_cs *via_cs_new(via_cs_mode mode, int keep_constraints) {
     via_cs *cs = via_xcalloc(1, sizeof *cs);
     cs->flags.witness = (mode & VIA_CS_WITNESS) != 0;
@@ -72,8 +128,11 @@ via_cs *via_cs_new(via_cs_mode mode, int keep_constraints) {
     cs->keep = keep_constraints && cs->flags.shape;
     cs->n_vars = 1;
     if (cs->flags.witness) {
-        cs->w_cap = 1024;
-        cs->w = via_xmalloc(cs->w_cap * sizeof(via_fr));
+        cs->w = spare_take(&cs->w_cap);
+        if (!cs->w) {
+            cs->w_cap = 1024;
+            cs->w = via_xmalloc(cs->w_cap * sizeof(via_fr));
+        }
         via_fr_set_one(&cs->w[0]);
     }
     cs->paths_cap = 64;
@@ -94,7 +153,7 @@ void via_cs_free(via_cs *cs) {
     if (!cs) return;
     if (cs->r1cs) fclose(cs->r1cs);
     free(cs->r1cs_path);
-    free(cs->w);
+    if (cs->w) spare_give(cs->w, cs->w_cap);
     free(cs->cons);
     free(cs->terms);
     free(cs->paths);

@@ -75,6 +75,9 @@ typedef struct {
 /* keep_constraints: record constraints in memory (needed by via_cs_check and by the
  * failure report of BOTH mode; costs ~40 bytes per term). */
 via_cs *via_cs_new(via_cs_mode mode, int keep_constraints);
+/* Frees cs. The calling thread keeps its largest witness buffer for its next witness context
+ * (a chunk witness is tens of MiB; fresh memory costs page faults); it is freed when the
+ * thread exits. */
 void via_cs_free(via_cs *cs);
 
 static inline int via_cs_has_witness(const via_cs *cs);
