@@ -121,6 +121,12 @@ typedef struct {
     via_babyjub_point hm_sum[254];  /* sum of the bits below i of hm times 2^i 8A, plus 2^i 8A */
     via_babyjub_point right;        /* R8 + hm 8A */
     via_babyjub_point s_base[85];   /* S Base8 summed over the first j + 1 windows of 3 bits */
+    /* each addition's intermediate wires beta, gamma, delta, tau (products of its inputs) */
+    via_fr pre_a[3][4];             /* the doublings of A */
+    via_fr pre_dbl[254][4];         /* [i - 1]: the doubling at step i of hm 8A (i = 1..253) */
+    via_fr pre_sum[254][4];         /* [i]: the addition at step i (i = 1..253) */
+    via_fr pre_right[4];            /* R8 + hm 8A */
+    via_fr pre_base[85][4];         /* [j]: the addition of window j (j = 1..84) */
 } via_g_eddsa_hints;
 
 /* Fills *h for the given inputs (hm = Poseidon(R8x, R8y, Ax, Ay, M)); returns h->ok. */

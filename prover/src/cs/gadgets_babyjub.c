@@ -10,6 +10,7 @@
  */
 #include <assert.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,20 +108,30 @@ static via_g_point point_of_values(const via_fr *x, const via_fr *y) {
     return r;
 }
 
+/* BabyAdd's products of its inputs: beta = px qy, gamma = py qx, delta = (py - a px)(qx + qy),
+ * tau = beta gamma. */
+static void add_products(via_fr pre[4], const via_fr *px, const via_fr *py, const via_fr *qx, const via_fr *qy) {
+    via_fr u, v;
+    via_fr_mul(&pre[0], px, qy);
+    via_fr_mul(&pre[1], py, qx);
+    via_fr_mul(&u, &g_a, px);
+    via_fr_sub(&u, py, &u);
+    via_fr_add(&v, qx, qy);
+    via_fr_mul(&pre[2], &u, &v);
+    via_fr_mul(&pre[3], &pre[0], &pre[1]);
+}
+
 /* Witness-only BabyAdd: the six wires beta, gamma, delta, tau, x, y in the order the
- * constraint path allocates them, and its six constraints counted. */
+ * constraint path allocates them, and its six constraints counted; pre (may be NULL) holds
+ * the first four when known. */
 static via_g_point add_hint_witness(via_cs *cs, const via_g_point *p, const via_g_point *q,
-                                    const via_babyjub_point *hint) {
+                                    const via_babyjub_point *hint, const via_fr *pre) {
     via_var first;
     via_fr *w = via_cs_vars_alloc(cs, 6, &first);
-    via_fr u, v;
-    via_fr_mul(&w[0], &p->x.val, &q->y.val);
-    via_fr_mul(&w[1], &p->y.val, &q->x.val);
-    via_fr_mul(&u, &g_a, &p->x.val);
-    via_fr_sub(&u, &p->y.val, &u);
-    via_fr_add(&v, &q->x.val, &q->y.val);
-    via_fr_mul(&w[2], &u, &v);
-    via_fr_mul(&w[3], &w[0], &w[1]);
+    if (pre)
+        memcpy(w, pre, 4 * sizeof *w);
+    else
+        add_products(w, &p->x.val, &p->y.val, &q->x.val, &q->y.val);
     if (hint) {
         w[4] = hint->x;
         w[5] = hint->y;
@@ -132,10 +143,18 @@ static via_g_point add_hint_witness(via_cs *cs, const via_g_point *p, const via_
 }
 
 /* circomlib BabyAdd; hint (may be NULL) supplies the output value. */
+static via_g_point add_hint_pre(via_cs *cs, const via_g_point *p, const via_g_point *q,
+                                const via_babyjub_point *hint, const via_fr *pre);
 static via_g_point add_hint(via_cs *cs, const via_g_point *p, const via_g_point *q,
                             const via_babyjub_point *hint) {
+    return add_hint_pre(cs, p, q, hint, NULL);
+}
+
+/* add_hint with BabyAdd's products (pre, may be NULL) known, for witness-only contexts. */
+static via_g_point add_hint_pre(via_cs *cs, const via_g_point *p, const via_g_point *q,
+                                const via_babyjub_point *hint, const via_fr *pre) {
     pthread_once(&g_const_once, init_consts);
-    if (!via_cs_has_shape(cs)) return add_hint_witness(cs, p, q, hint);
+    if (!via_cs_has_shape(cs)) return add_hint_witness(cs, p, q, hint, pre);
     via_cs_push(cs, "babyjub_add");
     via_var beta = via_g_mul(cs, &p->x, &q->y);
     via_var gamma = via_g_mul(cs, &p->y, &q->x);
@@ -255,7 +274,8 @@ static via_g_point select_point(via_cs *cs, via_var cond, const via_g_point *a, 
 /* The double-and-add of via_g_babyjub_mul_var with hd[i] = 2^(i+1) p (i < n - 1) and
  * hs[i] = acc_i + 2^i p (i >= 1) as the additions' outputs (NULL: computed). */
 static via_g_point mul_var_core(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p,
-                                const via_babyjub_point *hd, const via_babyjub_point *hs) {
+                                const via_babyjub_point *hd, const via_babyjub_point *hs,
+                                const via_fr (*pre_d)[4], const via_fr (*pre_s)[4]) {
     via_g_point q = {VIA_LC_INIT, VIA_LC_INIT};
     via_lc_copy(cs, &q.x, &p->x);
     via_lc_copy(cs, &q.y, &p->y);
@@ -264,10 +284,10 @@ static via_g_point mul_var_core(via_cs *cs, const via_var *bits, unsigned n, con
     via_g_point acc = select_point(cs, bits[0], &q, &id);
     via_g_point_free(&id);
     for (unsigned i = 1; i < n; i++) {
-        via_g_point nq = add_hint(cs, &q, &q, hd ? &hd[i - 1] : NULL);
+        via_g_point nq = add_hint_pre(cs, &q, &q, hd ? &hd[i - 1] : NULL, pre_d ? pre_d[i - 1] : NULL);
         via_g_point_free(&q);
         q = nq;
-        via_g_point s = add_hint(cs, &acc, &q, hs ? &hs[i] : NULL);
+        via_g_point s = add_hint_pre(cs, &acc, &q, hs ? &hs[i] : NULL, pre_s ? pre_s[i] : NULL);
         via_g_point na = select_point(cs, bits[i], &s, &acc);
         via_g_point_free(&s);
         via_g_point_free(&acc);
@@ -303,13 +323,14 @@ via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, c
         proj_normalize(hd, pd, 2 * n);
         free(pd);
     }
-    via_g_point acc = mul_var_core(cs, bits, n, p, hd, hs);
+    via_g_point acc = mul_var_core(cs, bits, n, p, hd, hs, NULL, NULL);
     free(hd);
     via_cs_pop(cs);
     return acc;
 }
 
-static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint);
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint,
+                                  const via_fr (*pre)[4]);
 
 via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n) {
     pthread_once(&g_const_once, init_consts);
@@ -336,7 +357,7 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
         proj_normalize(hint, ps, nw);
         free(ps);
     }
-    via_g_point acc = mul_base8_core(cs, bits, n, hint);
+    via_g_point acc = mul_base8_core(cs, bits, n, hint, NULL);
     free(hint);
     via_cs_pop(cs);
     return acc;
@@ -344,7 +365,8 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
 
 /* The windowed sum of via_g_babyjub_mul_base8 with hint[j] (j >= 1) the sum after window j
  * (NULL: computed). */
-static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint) {
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint,
+                                  const via_fr (*pre)[4]) {
     unsigned nw = (n + 2) / 3;
     via_g_point acc = {VIA_LC_INIT, VIA_LC_INIT};
     if (!via_cs_has_shape(cs)) {
@@ -364,7 +386,7 @@ static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, c
             }
             via_cs_count_constraints(cs, cons);
             via_g_point t = point_of_values(&g_fix[j][w].x, &g_fix[j][w].y);
-            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, hint ? &hint[j] : NULL);
+            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, hint ? &hint[j] : NULL, pre ? pre[j] : NULL);
         }
         return acc;
     }
@@ -485,6 +507,26 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
     via_fr_mul(&h->a8x_inv, &pa[2].z, &zi[NP]);
     free(z);
     free(pp);
+    /* the additions' products, from their affine inputs (entries no addition uses: zero) */
+    memset(h->pre_dbl[253], 0, sizeof h->pre_dbl[253]);
+    memset(h->pre_sum[0], 0, sizeof h->pre_sum[0]);
+    memset(h->pre_base[0], 0, sizeof h->pre_base[0]);
+    add_products(h->pre_a[0], &a.x, &a.y, &a.x, &a.y);
+    add_products(h->pre_a[1], &h->a2.x, &h->a2.y, &h->a2.x, &h->a2.y);
+    add_products(h->pre_a[2], &h->a4.x, &h->a4.y, &h->a4.x, &h->a4.y);
+    via_babyjub_point cur = (hb[0] & 1) ? h->a8 : id, dq = h->a8;
+    for (unsigned i = 1; i < 254; i++) {
+        add_products(h->pre_dbl[i - 1], &dq.x, &dq.y, &dq.x, &dq.y);
+        dq = h->hm_dbl[i - 1];
+        add_products(h->pre_sum[i], &cur.x, &cur.y, &dq.x, &dq.y);
+        if ((hb[i / 64] >> (i % 64)) & 1) cur = h->hm_sum[i];
+    }
+    add_products(h->pre_right, &r8.x, &r8.y, &cur.x, &cur.y);
+    for (unsigned j = 1; j < FIX_WINDOWS; j++) {
+        unsigned w = 0;
+        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++) w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
+        add_products(h->pre_base[j], &h->s_base[j - 1].x, &h->s_base[j - 1].y, &g_fix[j][w].x, &g_fix[j][w].y);
+    }
     h->valid = 1;
     h->ok = !via_fr_is_zero(&h->a8.x) && via_babyjub_eq(&h->s_base[FIX_WINDOWS - 1], &h->right);
     return h->ok;
@@ -561,16 +603,49 @@ VIA_V52_INLINE void vproj_blend(vproj *r, __mmask8 k, const vproj *a) {
     }
 }
 
-/* Lane j of a (canonical) to *dst[j]. */
+/* Lane j of a, canonical, to *dst[j]: the four 64-bit limb vectors are transposed into one
+ * 256-bit row per lane. */
 static VIA_SIMD52_FN void v52_to_lanes(via_fr *const dst[8], const via_v52 *a) {
     via_v52 c;
     __m512i w[4];
-    uint64_t tmp[4][8] __attribute__((aligned(64)));
     via_v52_canon(&c, a, &via_s52_fr);
     via_v52_to64(w, &c);
-    for (int k = 0; k < 4; k++) _mm512_store_si512((void *)tmp[k], w[k]);
-    for (int j = 0; j < 8; j++)
-        for (int k = 0; k < 4; k++) dst[j]->l[k] = tmp[k][j];
+    const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
+    const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
+    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2), r46 = _mm512_permutex2var_epi64(t0, hi, t2);
+    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3), r57 = _mm512_permutex2var_epi64(t1, hi, t3);
+    _mm256_storeu_si256((__m256i *)(void *)dst[0]->l, _mm512_castsi512_si256(r02));
+    _mm256_storeu_si256((__m256i *)(void *)dst[2]->l, _mm512_extracti64x4_epi64(r02, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[4]->l, _mm512_castsi512_si256(r46));
+    _mm256_storeu_si256((__m256i *)(void *)dst[6]->l, _mm512_extracti64x4_epi64(r46, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[1]->l, _mm512_castsi512_si256(r13));
+    _mm256_storeu_si256((__m256i *)(void *)dst[3]->l, _mm512_extracti64x4_epi64(r13, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst[5]->l, _mm512_castsi512_si256(r57));
+    _mm256_storeu_si256((__m256i *)(void *)dst[7]->l, _mm512_extracti64x4_epi64(r57, 1));
+}
+
+typedef struct {
+    via_v52 x, y;
+} vaff;
+
+/* BabyAdd's products of p and q in every lane, stored to pre(lane)[0..4). */
+static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t off, const vaff *p, const vaff *q,
+                                        const via_v52 *ca) {
+    const via_s52_mod *m = &via_s52_fr;
+    via_v52 r[4], u, v;
+    via_v52_mul(&r[0], &p->x, &q->y, m);
+    via_v52_mul(&r[1], &p->y, &q->x, m);
+    via_v52_mul(&u, ca, &p->x, m);
+    via_v52_sub(&u, &p->y, &u, m);
+    via_v52_add(&v, &q->x, &q->y, m);
+    via_v52_mul(&r[2], &u, &v, m);
+    via_v52_mul(&r[3], &r[0], &r[1], m);
+    for (int k = 0; k < 4; k++) {
+        via_fr *d[8];
+        for (int j = 0; j < 8; j++) d[j] = (via_fr *)(void *)((char *)h[j] + off) + k;
+        v52_to_lanes(d, &r[k]);
+    }
 }
 
 static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
@@ -589,14 +664,22 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         fprintf(stderr, "via: out of memory for the EdDSA gadget aids\n");
         abort();
     }
+    vaff *aff = aligned_alloc(64, NP * sizeof *aff);
+    if (!aff) {
+        fprintf(stderr, "via: out of memory for the EdDSA gadget aids\n");
+        abort();
+    }
     vproj *pa = pp, *pd = pp + 3, *ps = pd + 254, *pr = ps + 254, *pb = pr + 1;
     const uint64_t *ptr[8];
     vproj q, acc, t;
+    vaff va, vr8;
     for (int j = 0; j < 8; j++) ptr[j] = h[j]->ax.l;
     via_v52_gather(&q.x, ptr);
     for (int j = 0; j < 8; j++) ptr[j] = h[j]->ay.l;
     via_v52_gather(&q.y, ptr);
     q.z = one;
+    va.x = q.x;
+    va.y = q.y;
     for (int k = 0; k < 3; k++) {
         vproj_dbl(&pa[k], &q, &ca);
         q = pa[k];
@@ -622,6 +705,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     for (int j = 0; j < 8; j++) ptr[j] = h[j]->r8y.l;
     via_v52_gather(&t.y, ptr);
     t.z = one;
+    vr8.x = t.x;
+    vr8.y = t.y;
     vproj_add(pr, &t, &acc, &ca, &cd);
     for (unsigned w = 0; w < FIX_WINDOWS; w++) {
         const uint64_t *px[8], *py[8];
@@ -677,12 +762,58 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
             dx[j] = &o[j]->x;
             dy[j] = &o[j]->y;
         }
-        via_v52 ax, ay;
-        via_v52_mul(&ax, &pp[i].x, &zi, m);
-        via_v52_mul(&ay, &pp[i].y, &zi, m);
-        v52_to_lanes(dx, &ax);
-        v52_to_lanes(dy, &ay);
+        via_v52_mul(&aff[i].x, &pp[i].x, &zi, m);
+        via_v52_mul(&aff[i].y, &pp[i].y, &zi, m);
+        v52_to_lanes(dx, &aff[i].x);
+        v52_to_lanes(dy, &aff[i].y);
     }
+    /* the additions' products, from their affine inputs, as in via_g_eddsa_hints_compute */
+    vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[0]), &va, &va, &ca);
+    vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[1]), &aff[0], &aff[0], &ca);
+    vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[2]), &aff[1], &aff[1], &ca);
+    vaff cur, dq = aff[2];
+    memset(&cur, 0, sizeof cur);
+    cur.y = one;
+    __mmask8 k0 = 0;
+    for (int j = 0; j < 8; j++) k0 |= (__mmask8)((hb[j][0] & 1) << j);
+    VIA_V52_UNROLL
+    for (int l = 0; l < 5; l++) {
+        cur.x.l[l] = _mm512_mask_blend_epi64(k0, cur.x.l[l], dq.x.l[l]);
+        cur.y.l[l] = _mm512_mask_blend_epi64(k0, cur.y.l[l], dq.y.l[l]);
+    }
+    for (unsigned i = 1; i < 254; i++) {
+        vadd_products(h, offsetof(via_g_eddsa_hints, pre_dbl[i - 1]), &dq, &dq, &ca);
+        dq = aff[3 + i - 1];
+        vadd_products(h, offsetof(via_g_eddsa_hints, pre_sum[i]), &cur, &dq, &ca);
+        __mmask8 k = 0;
+        for (int j = 0; j < 8; j++) k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
+        const vaff *s = &aff[3 + 254 + i];
+        VIA_V52_UNROLL
+        for (int l = 0; l < 5; l++) {
+            cur.x.l[l] = _mm512_mask_blend_epi64(k, cur.x.l[l], s->x.l[l]);
+            cur.y.l[l] = _mm512_mask_blend_epi64(k, cur.y.l[l], s->y.l[l]);
+        }
+    }
+    vadd_products(h, offsetof(via_g_eddsa_hints, pre_right), &vr8, &cur, &ca);
+    for (unsigned w = 1; w < FIX_WINDOWS; w++) {
+        const uint64_t *px[8], *py[8];
+        for (int j = 0; j < 8; j++) {
+            unsigned d = 0;
+            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++) d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
+            px[j] = g_fix[w][d].x.l;
+            py[j] = g_fix[w][d].y.l;
+        }
+        vaff tb;
+        via_v52_gather(&tb.x, px);
+        via_v52_gather(&tb.y, py);
+        vadd_products(h, offsetof(via_g_eddsa_hints, pre_base[w]), &aff[4 + 508 + w - 1], &tb, &ca);
+    }
+    for (int j = 0; j < 8; j++) {
+        memset(h[j]->pre_dbl[253], 0, sizeof h[j]->pre_dbl[253]);
+        memset(h[j]->pre_sum[0], 0, sizeof h[j]->pre_sum[0]);
+        memset(h[j]->pre_base[0], 0, sizeof h[j]->pre_base[0]);
+    }
+    free(aff);
     free(pre);
     free(pp);
 }
@@ -814,7 +945,7 @@ static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const vi
     via_lc_copy(cs, &a.y, ay);
     for (int k = 0; k < 3; k++) {
         const via_babyjub_point *hk = h ? (k == 0 ? &h->a2 : k == 1 ? &h->a4 : &h->a8) : NULL;
-        via_g_point d = h ? add_hint(cs, &a, &a, hk) : via_g_babyjub_dbl(cs, &a);
+        via_g_point d = h ? add_hint_pre(cs, &a, &a, hk, h->pre_a[k]) : via_g_babyjub_dbl(cs, &a);
         via_g_point_free(&a);
         a = d;
     }
@@ -833,13 +964,13 @@ static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const vi
         via_lc_free(&lz);
     }
 
-    via_g_point right = h ? mul_var_core(cs, hbits, 254, &a, h->hm_dbl, h->hm_sum)
+    via_g_point right = h ? mul_var_core(cs, hbits, 254, &a, h->hm_dbl, h->hm_sum, h->pre_dbl, h->pre_sum)
                           : via_g_babyjub_mul_var(cs, hbits, 254, &a);
     via_g_point r8 = {VIA_LC_INIT, VIA_LC_INIT};
     via_lc_copy(cs, &r8.x, r8x);
     via_lc_copy(cs, &r8.y, r8y);
-    via_g_point right2 = h ? add_hint(cs, &r8, &right, &h->right) : via_g_babyjub_add(cs, &r8, &right);
-    via_g_point left = h ? mul_base8_core(cs, sbits, 253, h->s_base) : via_g_babyjub_mul_base8(cs, sbits, 253);
+    via_g_point right2 = h ? add_hint_pre(cs, &r8, &right, &h->right, h->pre_right) : via_g_babyjub_add(cs, &r8, &right);
+    via_g_point left = h ? mul_base8_core(cs, sbits, 253, h->s_base, h->pre_base) : via_g_babyjub_mul_base8(cs, sbits, 253);
 
     via_lc dx = VIA_LC_INIT, dy = VIA_LC_INIT;
     via_lc_add_lc(cs, &dx, &left.x, NULL);
