@@ -35,6 +35,27 @@ static via_fr fr_u64(uint64_t v) {
  * combination sum_l 16^l sum_i i sel[l][i]. */
 static via_lc id_selectors(via_cs *cs, unsigned depth, const uint64_t *id,
                            via_var sel[VIA_CHUNK_MAX_DEPTH][16]) {
+    if (!via_cs_has_shape(cs)) {
+        /* witness only: the same wires (16 bits per level), constraints counted */
+        via_fr one;
+        via_fr_set_one(&one);
+        for (unsigned l = 0; l < depth; l++) {
+            unsigned nib = id ? (unsigned)((*id >> (4 * l)) & 15) : 0;
+            via_var first;
+            via_fr *w = via_cs_vars_alloc(cs, 16, &first);
+            for (unsigned i = 0; i < 16; i++) {
+                sel[l][i] = first + i;
+                if (i == nib)
+                    w[i] = one;
+                else
+                    via_fr_set_zero(&w[i]);
+            }
+            via_cs_count_constraints(cs, 16 + 1);
+        }
+        via_lc idl = VIA_LC_INIT;
+        via_fr_set_u64(&idl.val, id ? *id & ((depth >= 16 ? 0 : ((uint64_t)1 << (4 * depth))) - 1) : 0);
+        return idl;
+    }
     via_cs_push(cs, "account_id");
     via_lc idl = VIA_LC_INIT;
     via_fr scale;
@@ -62,9 +83,48 @@ static via_lc id_selectors(via_cs *cs, unsigned depth, const uint64_t *id,
 
 /* Merkle path update; returns root_out = en ? root(new_leaf) : root_in and enforces
  * en => root(old_leaf) == root_in. */
+/* Witness-only merkle_update: per level the 16 children and the 16 products sel_i * delta, in
+ * the constraint path's order, then the two Poseidon gadgets (memo hits: the native execution
+ * hashed these nodes); constraints counted. */
+static via_var merkle_update_witness(via_cs *cs, unsigned depth, const via_lc *en,
+                                     via_var sel[VIA_CHUNK_MAX_DEPTH][16], const chunk_acct_wit *aw,
+                                     const via_lc *leaf_old, const via_lc *leaf_new, via_var root_in) {
+    via_fr cur_old = leaf_old->val, cur_new = leaf_new->val;
+    for (unsigned l = 0; l < depth; l++) {
+        unsigned pos = (unsigned)((aw->id >> (4 * l)) & 15);
+        via_fr delta;
+        via_fr_sub(&delta, &cur_new, &cur_old);
+        via_lc c[16], cn[16];
+        via_var first;
+        via_fr *w = via_cs_vars_alloc(cs, 32, &first);
+        for (unsigned i = 0; i < 16; i++) {
+            c[i] = VIA_LC_INIT;
+            cn[i] = VIA_LC_INIT;
+            c[i].val = i == pos ? cur_old : aw->sib[l][i < pos ? i : i - 1];
+            w[2 * i] = c[i].val;
+            via_fr_mul(&w[2 * i + 1], via_cs_val(cs, sel[l][i]), &delta);
+            via_fr_add(&cn[i].val, &c[i].val, &w[2 * i + 1]);
+        }
+        via_cs_count_constraints(cs, 32);
+        cur_old = *via_cs_val(cs, via_g_poseidon(cs, c, 16));
+        cur_new = *via_cs_val(cs, via_g_poseidon(cs, cn, 16));
+    }
+    /* en * (old - root_in) = 0; p = en * (new - root_in); root_out = root_in + p */
+    via_fr d, p, out;
+    const via_fr *rin = via_cs_val(cs, root_in);
+    via_fr_sub(&d, &cur_new, rin);
+    via_fr_mul(&p, &en->val, &d);
+    via_cs_var_new(cs, &p);
+    via_fr_add(&out, rin, &p);
+    via_var root_out = via_cs_var_new(cs, &out);
+    via_cs_count_constraints(cs, 3);
+    return root_out;
+}
+
 static via_var merkle_update(via_cs *cs, unsigned depth, const via_lc *en,
                              via_var sel[VIA_CHUNK_MAX_DEPTH][16], const chunk_acct_wit *aw,
                              const via_lc *leaf_old, const via_lc *leaf_new, via_var root_in) {
+    if (!via_cs_has_shape(cs)) return merkle_update_witness(cs, depth, en, sel, aw, leaf_old, leaf_new, root_in);
     via_cs_push(cs, "merkle_update");
     via_lc cur_old = VIA_LC_INIT, cur_new = VIA_LC_INIT;
     via_lc_copy(cs, &cur_old, leaf_old);
