@@ -117,10 +117,204 @@ static void mod_inv(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
     mod_pow(r, a, e, m);
 }
 
+/*
+ * Variable-time inversion for public and witness values: the Bernstein-Yang "safegcd"
+ * iteration of divsteps, 62 at a time.
+ *
+ * Numbers are signed, in five limbs of 62 bits (limbs 0..3 in [0, 2^62), limb 4 signed). With
+ * f = p, g = x, d = 0, e = 1 the invariants f = d x and g = e x (mod p) hold throughout. Each
+ * round runs 62 divsteps on the low bits of f and g alone, collecting them in a 2x2 matrix T
+ * with 2^62 [f'; g'] = T [f; g] (|T| row sums <= 2^62), applies T to f, g exactly and to d, e
+ * modulo p (a multiple of p is subtracted to make the division by 2^62 exact, keeping d, e in
+ * (-2p, p)). When g reaches 0, f = +-1 = gcd and x^-1 = +-d. Runs of zero bits of g are
+ * shifted out at once. Inputs are Montgomery forms x R; the plain inverse (x R)^-1 becomes
+ * x^-1 R by a Montgomery product with R^3 mod p.
+ */
+#define INV_M62 (((uint64_t)1 << 62) - 1)
+
+typedef struct {
+    int64_t p[5];    /* the modulus in 62-bit limbs */
+    uint64_t pinv62; /* p^-1 mod 2^62 */
+    uint64_t r3[4];  /* R^3 mod p */
+} inv_consts;
+
+static void to62(int64_t out[5], const uint64_t a[4]) {
+    out[0] = (int64_t)(a[0] & INV_M62);
+    out[1] = (int64_t)(((a[0] >> 62) | (a[1] << 2)) & INV_M62);
+    out[2] = (int64_t)(((a[1] >> 60) | (a[2] << 4)) & INV_M62);
+    out[3] = (int64_t)(((a[2] >> 58) | (a[3] << 6)) & INV_M62);
+    out[4] = (int64_t)(a[3] >> 56);
+}
+
+/* Non-negative value below 2^256 in normalised 62-bit limbs -> 4x64. */
+static void from62(uint64_t out[4], const int64_t a[5]) {
+    const uint64_t *u = (const uint64_t *)a;
+    out[0] = u[0] | (u[1] << 62);
+    out[1] = (u[1] >> 2) | (u[2] << 60);
+    out[2] = (u[2] >> 4) | (u[3] << 58);
+    out[3] = (u[3] >> 6) | (u[4] << 56);
+}
+
+static void inv_consts_make(inv_consts *c, const via_modulus *m) {
+    to62(c->p, m->p);
+    c->pinv62 = ((uint64_t)0 - m->inv) & INV_M62; /* m->inv = -p^-1 mod 2^64 */
+    via_mont_mul(c->r3, m->r2, m->r2, m);         /* R^2 R^2 / R */
+}
+
+static inv_consts g_inv_fq, g_inv_fr;
+__attribute__((constructor)) static void inv_consts_init(void) {
+    inv_consts_make(&g_inv_fq, &via_fq_mod);
+    inv_consts_make(&g_inv_fr, &via_fr_mod);
+}
+
+typedef struct {
+    int64_t u, v, q, r;
+} inv_matrix;
+
+/* 62 divsteps (delta form: swap when delta > 0 and g odd) on the low 64 bits of f (odd) and
+ * g; returns the new delta. 2^62 f_new = u f + v g, 2^62 g_new = q f + r g. */
+static int64_t divsteps62(int64_t delta, uint64_t f, uint64_t g, inv_matrix *t) {
+    int64_t u = 1, v = 0, q = 0, r = 1;
+    int i = 0;
+    for (;;) {
+        /* shift out the zero bits of g, at most up to step 62 (the sentinel bit) */
+        int z = __builtin_ctzll(g | ((uint64_t)1 << (62 - i)));
+        g = (uint64_t)((int64_t)g >> z);
+        u = (int64_t)((uint64_t)u << z);
+        v = (int64_t)((uint64_t)v << z);
+        delta += z;
+        i += z;
+        if (i == 62) break;
+        /* g is odd */
+        if (delta > 0) {
+            uint64_t tf = f;
+            int64_t tu = u, tv = v;
+            delta = 1 - delta;
+            f = g;
+            g = (uint64_t)((int64_t)(g - tf) >> 1);
+            u = (int64_t)((uint64_t)q << 1);
+            v = (int64_t)((uint64_t)r << 1);
+            q -= tu;
+            r -= tv;
+        } else {
+            delta = 1 + delta;
+            g = (uint64_t)((int64_t)(g + f) >> 1);
+            q += u;
+            r += v;
+            u = (int64_t)((uint64_t)u << 1);
+            v = (int64_t)((uint64_t)v << 1);
+        }
+        i++;
+        if (i == 62) break;
+    }
+    t->u = u;
+    t->v = v;
+    t->q = q;
+    t->r = r;
+    return delta;
+}
+
+/* [f; g] <- T [f; g] / 2^62 (exact). */
+static void update_fg(int64_t f[5], int64_t g[5], const inv_matrix *t) {
+    __int128 cf = (__int128)t->u * f[0] + (__int128)t->v * g[0];
+    __int128 cg = (__int128)t->q * f[0] + (__int128)t->r * g[0];
+    cf >>= 62;
+    cg >>= 62;
+    for (int i = 1; i < 5; i++) {
+        cf += (__int128)t->u * f[i] + (__int128)t->v * g[i];
+        cg += (__int128)t->q * f[i] + (__int128)t->r * g[i];
+        f[i - 1] = (int64_t)((uint64_t)cf & INV_M62);
+        g[i - 1] = (int64_t)((uint64_t)cg & INV_M62);
+        cf >>= 62;
+        cg >>= 62;
+    }
+    f[4] = (int64_t)cf;
+    g[4] = (int64_t)cg;
+}
+
+/* x += p when x < 0 (x in (-2p, p) -> (-p, p)). */
+static void add_p_if_negative(int64_t x[5], const int64_t p[5]) {
+    if (x[4] >= 0) return;
+    int64_t c = 0;
+    for (int i = 0; i < 5; i++) {
+        int64_t s = x[i] + p[i] + c;
+        if (i < 4) {
+            x[i] = (int64_t)((uint64_t)s & INV_M62);
+            c = s >> 62;
+        } else {
+            x[i] = s;
+        }
+    }
+}
+
+/* [d; e] <- (T [d; e] - [md; me] p) / 2^62 with md, me in [0, 2^62) making it exact; d, e stay
+ * in (-2p, p). */
+static void update_de(int64_t d[5], int64_t e[5], const inv_matrix *t, const inv_consts *c) {
+    add_p_if_negative(d, c->p);
+    add_p_if_negative(e, c->p);
+    uint64_t md = (((uint64_t)t->u * (uint64_t)d[0] + (uint64_t)t->v * (uint64_t)e[0]) * c->pinv62) & INV_M62;
+    uint64_t me = (((uint64_t)t->q * (uint64_t)d[0] + (uint64_t)t->r * (uint64_t)e[0]) * c->pinv62) & INV_M62;
+    __int128 cd = (__int128)t->u * d[0] + (__int128)t->v * e[0] - (__int128)md * c->p[0];
+    __int128 ce = (__int128)t->q * d[0] + (__int128)t->r * e[0] - (__int128)me * c->p[0];
+    cd >>= 62;
+    ce >>= 62;
+    for (int i = 1; i < 5; i++) {
+        cd += (__int128)t->u * d[i] + (__int128)t->v * e[i] - (__int128)md * c->p[i];
+        ce += (__int128)t->q * d[i] + (__int128)t->r * e[i] - (__int128)me * c->p[i];
+        d[i - 1] = (int64_t)((uint64_t)cd & INV_M62);
+        e[i - 1] = (int64_t)((uint64_t)ce & INV_M62);
+        cd >>= 62;
+        ce >>= 62;
+    }
+    d[4] = (int64_t)cd;
+    e[4] = (int64_t)ce;
+}
+
+static void mod_inv_var(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+    if ((a[0] | a[1] | a[2] | a[3]) == 0) {
+        memset(r, 0, 32);
+        return;
+    }
+    const inv_consts *c = m == &via_fq_mod ? &g_inv_fq : &g_inv_fr;
+    int64_t f[5], g[5], d[5] = {0, 0, 0, 0, 0}, e[5] = {1, 0, 0, 0, 0};
+    memcpy(f, c->p, sizeof f);
+    to62(g, a);
+    int64_t delta = 1;
+    for (;;) {
+        inv_matrix t;
+        delta = divsteps62(delta, (uint64_t)f[0] | ((uint64_t)f[1] << 62),
+                           (uint64_t)g[0] | ((uint64_t)g[1] << 62), &t);
+        update_fg(f, g, &t);
+        update_de(d, e, &t, c);
+        if ((g[0] | g[1] | g[2] | g[3] | g[4]) == 0) break;
+    }
+    /* f = +-1: the inverse is +-d, brought into [0, p) */
+    int neg = f[4] < 0;
+    if (neg) {
+        int64_t cy = 0;
+        for (int i = 0; i < 5; i++) { /* d = -d */
+            int64_t s = -d[i] + cy;
+            if (i < 4) {
+                d[i] = (int64_t)((uint64_t)s & INV_M62);
+                cy = s >> 62;
+            } else {
+                d[i] = s;
+            }
+        }
+    }
+    /* d in (-2p, 2p): add p while negative, subtract it while >= p */
+    add_p_if_negative(d, c->p);
+    add_p_if_negative(d, c->p);
+    uint64_t x[4];
+    from62(x, d);
+    while (!via_limbs_lt(x, m->p)) via_limbs_sub(x, x, m->p);
+    via_mont_mul(r, x, c->r3, m); /* (x R)^-1 R^3 / R = x^-1 R */
+}
+
 #define VIA_FIELD_IMPL(F, MOD)                                                                  \
     void F##_pow(F *r, const F *a, const uint64_t e[4]) { mod_pow(r->l, a->l, e, &MOD); }      \
     void F##_inv(F *r, const F *a) { mod_inv(r->l, a->l, &MOD); }                               \
-    void F##_inv_var(F *r, const F *a) { mod_inv(r->l, a->l, &MOD); }                           \
+    void F##_inv_var(F *r, const F *a) { mod_inv_var(r->l, a->l, &MOD); }                       \
     void F##_batch_inv_var(F *out, const F *in, size_t n) {                                     \
         /* Montgomery's trick; zero inputs map to zero outputs. out may alias in. */            \
         if (n == 0) return;                                                                     \

@@ -98,6 +98,51 @@ static void test_identities(void **state) {
     }
 }
 
+/* The variable-time (safegcd) inversion equals the constant-time Fermat one, in both fields,
+ * on random values, on small and large edge values (1, 2, 3, p - 1, p - 2, 2^k, Montgomery
+ * one) and on values with long runs of zero or one bits; the inverse of 0 is 0. */
+static void test_inv_var(void **state) {
+    (void)state;
+    const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
+    for (int k = 0; k < 2; k++) {
+        const via_modulus *m = mods[k];
+        for (int i = 0; i < 3000; i++) {
+            uint64_t t[4] = {rnd64(), rnd64(), rnd64(), rnd64() & 0x0fffffffffffffffULL};
+            if (i < 3) {
+                memset(t, 0, sizeof t);
+                t[0] = (uint64_t)i + 1;
+            } else if (i < 5) {
+                via_limbs_sub(t, m->p, (const uint64_t[4]){(uint64_t)i - 2, 0, 0, 0});
+            } else if (i < 5 + 254) {
+                memset(t, 0, sizeof t);
+                t[(i - 5) / 64] = (uint64_t)1 << ((i - 5) % 64);
+            } else if (i < 300) {
+                t[i % 4] = 0;
+                t[(i + 1) % 4] = ~(uint64_t)0;
+                t[3] &= 0x0fffffffffffffffULL;
+            } else if (i == 300) {
+                memcpy(t, m->r1, sizeof t);
+            }
+            uint64_t a[4], want[4], got[4];
+            /* t is a canonical value below p; use it as a Montgomery representative */
+            while (!via_limbs_lt(t, m->p)) via_limbs_sub(t, t, m->p);
+            memcpy(a, t, sizeof a);
+            if (k == 0) {
+                via_fq_inv((via_fq *)want, (const via_fq *)a);
+                via_fq_inv_var((via_fq *)got, (const via_fq *)a);
+            } else {
+                via_fr_inv((via_fr *)want, (const via_fr *)a);
+                via_fr_inv_var((via_fr *)got, (const via_fr *)a);
+            }
+            if (memcmp(want, got, 32) != 0) fail_msg("inv_var differs (field %d, case %d)", k, i);
+        }
+    }
+    via_fq z, r;
+    via_fq_set_zero(&z);
+    via_fq_inv_var(&r, &z);
+    assert_true(via_fq_is_zero(&r));
+}
+
 static void test_batch_inv(void **state) {
     (void)state;
     via_fr v[17], o[17];
@@ -177,6 +222,7 @@ int main(void) {
         cmocka_unit_test(test_root_of_unity),
         cmocka_unit_test(test_decimal_roundtrip),
         cmocka_unit_test(test_identities),
+        cmocka_unit_test(test_inv_var),
         cmocka_unit_test(test_batch_inv),
         cmocka_unit_test(test_mul_paths_edges),
     };
