@@ -95,7 +95,7 @@ static inline void via_limbs_reduce_once(uint64_t r[4], const uint64_t a[4], con
 /* Modular add and subtract in plain x86-64 assembly (no BMI2/ADX needed, so no run-time
  * switch): one carry chain and a CMOV/mask correction, branch free. The C versions below
  * compile to much slower code through __int128 and vector masks. */
-static inline void via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+static inline __attribute__((always_inline)) void via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                    const via_modulus *m) {
     uint64_t t0, t1, t2, t3, s0, s1, s2, s3;
     __asm__("movq 0(%[a]), %[t0]\n\t"
@@ -128,7 +128,7 @@ static inline void via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uin
     r[3] = s3;
 }
 
-static inline void via_mod_sub_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+static inline __attribute__((always_inline)) void via_mod_sub_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                    const via_modulus *m) {
     uint64_t t0, t1, t2, t3, s0, s1, s2, s3, mask;
     __asm__("movq 0(%[a]), %[t0]\n\t"
@@ -183,7 +183,7 @@ static inline void via_mod_sub_portable(uint64_t r[4], const uint64_t a[4], cons
     memcpy(r, u, 32);
 }
 
-static inline void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+static inline __attribute__((always_inline)) void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
     via_mod_add_asm(r, a, b, m);
@@ -192,7 +192,7 @@ static inline void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_
 #endif
 }
 
-static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+static inline __attribute__((always_inline)) void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
     via_mod_sub_asm(r, a, b, m);
@@ -201,7 +201,7 @@ static inline void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_
 #endif
 }
 
-static inline void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+static inline __attribute__((always_inline)) void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
     uint64_t t[4];
     via_limbs_sub(t, m->p, a);
     uint64_t nz = a[0] | a[1] | a[2] | a[3];

@@ -140,7 +140,7 @@ static inline uint8_t M_(slope)(const AFF *a, const AFF *p, int neg, FE *num, FE
 #ifdef VFE
 /* Lane `lane` of the staged group v (a VFE: VFE_NQ consecutive via_v52) <- the field element
  * at fe (VFE_NQ consecutive via_fq), converted to radix 2^52. */
-static inline void M_(stage)(VFE *v, unsigned lane, const void *fe) {
+static inline __attribute__((always_inline)) void M_(stage)(VFE *v, unsigned lane, const void *fe) {
     const via_fq *q = fe;
     uint64_t *w = (uint64_t *)(void *)v;
     for (unsigned c = 0; c < VFE_NQ; c++, q++, w += 40) {
