@@ -177,6 +177,14 @@ typedef struct {
      * r = j % PARTIAL_BLOCK of its block has r coefficients at pc52 + pc_off[j] */
     uint64_t (*pc52)[5];
     size_t *pc_off;
+#if VIA_HAVE_SIMD52
+    /* one permutation in vector lanes (permute_x1): rows of the state in lanes, blocks of 8;
+     * built only where the CPU has IFMA (NULL otherwise) */
+    via_v52 *x1_c;           /* [full round][block]: round constants */
+    via_v52 *x1_m, *x1_mlf;  /* [column][block]: M and D_0 M, column j's rows of the block */
+    via_v52 *x1_cp;          /* [block]: c_partial */
+    via_v52 *x1_w, *x1_v;    /* [partial round][block]: w (lane 0 of block 0: a00) and v (lane 0: 0) */
+#endif
 } poseidon_set;
 
 #define PARTIAL_BLOCK 8
@@ -359,6 +367,70 @@ static void gen_blocks(poseidon_set *s, unsigned t, unsigned rp) {
     free(pc);
 }
 
+#if VIA_HAVE_SIMD52
+/* out <- lanes l < n hold vals[l] (radix 2^52), the others zero. */
+static VIA_SIMD52_FN void lanes_from52(via_v52 *out, const uint64_t (*vals)[5], unsigned n) {
+    uint64_t tmp[5][8] __attribute__((aligned(64)));
+    memset(tmp, 0, sizeof tmp);
+    for (unsigned l = 0; l < n; l++)
+        for (int k = 0; k < 5; k++) tmp[k][l] = vals[l][k];
+    for (int k = 0; k < 5; k++) out->l[k] = _mm512_load_si512((const void *)tmp[k]);
+}
+
+static via_v52 *v52_alloc(size_t n) {
+    via_v52 *p = aligned_alloc(64, (n ? n : 1) * sizeof *p);
+    if (!p) {
+        fprintf(stderr, "via_poseidon: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+/* A row block of a t x t matrix column, or of a vector, gathered from radix-2^52 values. */
+static void gen_x1(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
+    const unsigned nv = (t + 7) / 8, h = rf / 2;
+    uint64_t col[VIA_POSEIDON_T_MAX + 7][5];
+    s->x1_c = v52_alloc((size_t)rf * nv);
+    for (unsigned f = 0; f < rf; f++) {
+        unsigned r = f < h ? f : f + rp;
+        for (unsigned b = 0; b < nv; b++) {
+            unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
+            lanes_from52(&s->x1_c[f * nv + b], s->c52 + (size_t)r * t + 8 * b, n);
+        }
+    }
+    via_v52 *mats[2] = {s->x1_m = v52_alloc((size_t)t * nv), s->x1_mlf = v52_alloc((size_t)t * nv)};
+    const uint64_t(*src[2])[5] = {s->m52, s->mlf52};
+    for (int q = 0; q < 2; q++)
+        for (unsigned j = 0; j < t; j++) {
+            for (unsigned i = 0; i < t; i++) memcpy(col[i], src[q][(size_t)i * t + j], sizeof col[i]);
+            for (unsigned b = 0; b < nv; b++) {
+                unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
+                lanes_from52(&mats[q][j * nv + b], (const uint64_t(*)[5])col + 8 * b, n);
+            }
+        }
+    s->x1_cp = v52_alloc(nv);
+    for (unsigned b = 0; b < nv; b++) {
+        unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
+        lanes_from52(&s->x1_cp[b], s->cp52 + 8 * b, n);
+    }
+    s->x1_w = v52_alloc((size_t)rp * nv);
+    s->x1_v = v52_alloc((size_t)rp * nv);
+    for (unsigned j = 0; j < rp; j++) {
+        const uint64_t(*sp)[5] = s->sp52 + (size_t)j * (2 * t - 1);
+        for (unsigned b = 0; b < nv; b++) {
+            unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
+            lanes_from52(&s->x1_w[j * nv + b], sp + 8 * b, n);
+        }
+        memset(col[0], 0, sizeof col[0]);
+        for (unsigned i = 1; i < t; i++) memcpy(col[i], sp[t - 1 + i], sizeof col[i]);
+        for (unsigned b = 0; b < nv; b++) {
+            unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
+            lanes_from52(&s->x1_v[j * nv + b], (const uint64_t(*)[5])col + 8 * b, n);
+        }
+    }
+}
+#endif
+
 static poseidon_set *build_set(unsigned t) {
     const unsigned rf = VIA_POSEIDON_RF, rp = via_poseidon_rp(t);
     poseidon_set *s = via_xcalloc(1, sizeof *s);
@@ -377,6 +449,9 @@ static poseidon_set *build_set(unsigned t) {
     s->k52 = to52_all(s->k, rp);
     s->sp52 = to52_all(s->sparse, (size_t)rp * (2 * t - 1));
     gen_blocks(s, t, rp);
+#if VIA_HAVE_SIMD52
+    if (via_simd52_have) gen_x1(s, t, rf, rp);
+#endif
     s->pub.t = t;
     s->pub.rf = rf;
     s->pub.rp = rp;
@@ -558,11 +633,13 @@ static void permute_impl(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
         full_round(st, s->c + (size_t)r * t, s->m, t, &tr, r + 1 == rf + rp ? nout : t);
 }
 
-void via_poseidon_permute(via_fr *st, unsigned t) { permute_impl(st, t, NULL, t); }
+static void permute_one(via_fr *st, unsigned t, via_fr *tr, unsigned nout);
+
+void via_poseidon_permute(via_fr *st, unsigned t) { permute_one(st, t, NULL, t); }
 
 void via_poseidon_permute_trace(via_fr *st, unsigned t, via_fr *trace) {
     assert(trace);
-    permute_impl(st, t, trace, t);
+    permute_one(st, t, trace, t);
 }
 
 size_t via_poseidon_trace_len(unsigned t) {
@@ -719,6 +796,119 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
 }
 #endif
 
+#if VIA_HAVE_SIMD52
+/*
+ * One permutation with its state in vector lanes: state[8b + l] in lane l of block b. Full
+ * rounds: S-boxes lane-wise, then each output block accumulates column j of the matrix times
+ * state j broadcast from its lane, one reduction per block. Partial rounds: the S-box of lane 0,
+ * then w . state as lane-wise products summed across lanes, and the update state += v x0 as
+ * block products. Slower per permutation than eight in lanes, but faster than the scalar form
+ * where permutations come one at a time (sponges, short batches).
+ */
+VIA_V52_INLINE void v52_lane_bcast(via_v52 *r, const via_v52 *a, unsigned lane) {
+    const __m512i idx = _mm512_set1_epi64((long long)lane);
+    VIA_V52_UNROLL
+    for (int k = 0; k < 5; k++) r->l[k] = _mm512_permutexvar_epi64(idx, a->l[k]);
+}
+
+static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
+    const poseidon_set *s = get_set(t);
+    const via_s52_mod *m = &via_s52_fr;
+    const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2, nv = (t + 7) / 8;
+    via_v52 v[3];
+    {
+        uint64_t vals[24][5];
+        memset(vals, 0, sizeof vals);
+        const uint64_t mk = 0xfffffffffffffULL;
+        for (unsigned i = 0; i < t; i++) {
+            const uint64_t *a = st[i].l;
+            vals[i][0] = a[0] & mk;
+            vals[i][1] = ((a[0] >> 52) | (a[1] << 12)) & mk;
+            vals[i][2] = ((a[1] >> 40) | (a[2] << 24)) & mk;
+            vals[i][3] = ((a[2] >> 28) | (a[3] << 36)) & mk;
+            vals[i][4] = a[3] >> 16;
+        }
+        for (unsigned b = 0; b < nv; b++) lanes_from52(&v[b], (const uint64_t(*)[5])vals + 8 * b, 8);
+    }
+    via_fr junk[3];
+    size_t pos = 0;
+    for (unsigned f = 0; f < rf; f++) {
+        const unsigned r = f < h ? f : f + rp;
+        const via_v52 *mat = r + 1 == h ? s->x1_mlf : s->x1_m;
+        const unsigned rows = r + 1 == rf + rp ? nout : t, bout = (rows + 7) / 8;
+        for (unsigned b = 0; b < nv; b++) {
+            via_v52 x2, x4;
+            via_v52_add(&v[b], &v[b], &s->x1_c[f * nv + b], m);
+            via_v52_sqr(&x2, &v[b], m);
+            via_v52_sqr(&x4, &x2, m);
+            via_v52_mul(&v[b], &v[b], &x4, m);
+            if (tr) {
+                via_fr *dst[8];
+                for (unsigned l = 0; l < 8; l++) dst[l] = 8 * b + l < t ? tr + pos + 3 * (8 * b + l) : junk;
+                v52_store_lanes(dst, 0, &x2);
+                v52_store_lanes(dst, 1, &x4);
+                v52_store_lanes(dst, 2, &v[b]);
+            }
+        }
+        pos += 3 * t;
+        via_v52_wide acc[3];
+        for (unsigned b = 0; b < bout; b++) via_v52_wide_zero(&acc[b]);
+        for (unsigned j = 0; j < t; j++) {
+            via_v52 xj;
+            v52_lane_bcast(&xj, &v[j / 8], j % 8);
+            for (unsigned b = 0; b < bout; b++) via_v52_wide_madd(&acc[b], &mat[j * nv + b], &xj);
+        }
+        for (unsigned b = 0; b < bout; b++) via_v52_wide_reduce(&v[b], &acc[b], m);
+        if (f + 1 != h) continue;
+        /* the partial rounds */
+        for (unsigned b = 0; b < nv; b++) via_v52_add(&v[b], &v[b], &s->x1_cp[b], m);
+        for (unsigned j = 0; j < rp; j++) {
+            via_v52 x2, x4, x5, x, k;
+            via_v52_sqr(&x2, &v[0], m);
+            via_v52_sqr(&x4, &x2, m);
+            via_v52_mul(&x5, &v[0], &x4, m);
+            if (tr) {
+                via_v52_extract(tr[pos].l, &x2, 0, m);
+                via_v52_extract(tr[pos + 1].l, &x4, 0, m);
+                via_v52_extract(tr[pos + 2].l, &x5, 0, m);
+                pos += 3;
+            }
+            v52_lane_bcast(&x, &x5, 0);
+            v52_const(&k, s->k52[j]);
+            via_v52_add(&x, &x, &k, m);
+            VIA_V52_UNROLL
+            for (int l = 0; l < 5; l++) v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], x.l[l]);
+            via_v52_wide w, hsum;
+            via_v52_wide_zero(&w);
+            for (unsigned b = 0; b < nv; b++) via_v52_wide_madd(&w, &s->x1_w[j * nv + b], &v[b]);
+            VIA_V52_UNROLL
+            for (int c = 0; c < 10; c++) hsum.t[c] = _mm512_set1_epi64((long long)_mm512_reduce_add_epi64(w.t[c]));
+            via_v52 acc;
+            via_v52_wide_reduce(&acc, &hsum, m);
+            for (unsigned b = 0; b < nv; b++) {
+                via_v52 p;
+                via_v52_mul(&p, &s->x1_v[j * nv + b], &x, m);
+                via_v52_add(&v[b], &v[b], &p, m);
+            }
+            VIA_V52_UNROLL
+            for (int l = 0; l < 5; l++) v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], acc.l[l]);
+        }
+    }
+    for (unsigned i = 0; i < nout; i++) via_v52_extract(st[i].l, &v[i / 8], (int)(i % 8), m);
+}
+#endif
+
+/* One permutation: in vector lanes where the CPU has IFMA, else the scalar form. */
+static void permute_one(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
+#if VIA_HAVE_SIMD52
+    if (via_simd52_have && get_set(t)->x1_m) {
+        permute_x1(st, t, tr, nout);
+        return;
+    }
+#endif
+    permute_impl(st, t, tr, nout);
+}
+
 void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout, via_fr *const *traces,
                                size_t n) {
     assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX && nout >= 1 && nout <= t);
@@ -746,7 +936,7 @@ void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout,
         free(pad_tr);
     }
 #endif
-    for (; i < n; i++) permute_impl(states[i], t, traces ? traces[i] : NULL, nout);
+    for (; i < n; i++) permute_one(states[i], t, traces ? traces[i] : NULL, nout);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,
