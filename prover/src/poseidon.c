@@ -180,10 +180,10 @@ typedef struct {
 #if VIA_HAVE_SIMD52
     /* one permutation in vector lanes (permute_x1): rows of the state in lanes, blocks of 8;
      * built only where the CPU has IFMA (NULL otherwise) */
-    via_v52 *x1_c;           /* [full round][block]: round constants */
-    via_v52 *x1_m, *x1_mlf;  /* [column][block]: M and D_0 M, column j's rows of the block */
-    via_v52 *x1_cp;          /* [block]: c_partial */
-    via_v52 *x1_w, *x1_v;    /* [partial round][block]: w (lane 0 of block 0: a00) and v (lane 0: 0) */
+    via_v52 *x1_c;          /* [full round][block]: round constants */
+    via_v52 *x1_m, *x1_mlf; /* [column][block]: M and D_0 M, column j's rows of the block */
+    via_v52 *x1_cp;         /* [block]: c_partial */
+    via_v52 *x1_w, *x1_v; /* [partial round][block]: w (lane 0 of block 0: a00) and v (lane 0: 0) */
 #endif
 } poseidon_set;
 
@@ -373,8 +373,10 @@ static VIA_SIMD52_FN void lanes_from52(via_v52 *out, const uint64_t (*vals)[5], 
     uint64_t tmp[5][8] __attribute__((aligned(64)));
     memset(tmp, 0, sizeof tmp);
     for (unsigned l = 0; l < n; l++)
-        for (int k = 0; k < 5; k++) tmp[k][l] = vals[l][k];
-    for (int k = 0; k < 5; k++) out->l[k] = _mm512_load_si512((const void *)tmp[k]);
+        for (int k = 0; k < 5; k++)
+            tmp[k][l] = vals[l][k];
+    for (int k = 0; k < 5; k++)
+        out->l[k] = _mm512_load_si512((const void *)tmp[k]);
 }
 
 static via_v52 *v52_alloc(size_t n) {
@@ -402,7 +404,8 @@ static void gen_x1(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
     const uint64_t(*src[2])[5] = {s->m52, s->mlf52};
     for (int q = 0; q < 2; q++)
         for (unsigned j = 0; j < t; j++) {
-            for (unsigned i = 0; i < t; i++) memcpy(col[i], src[q][(size_t)i * t + j], sizeof col[i]);
+            for (unsigned i = 0; i < t; i++)
+                memcpy(col[i], src[q][(size_t)i * t + j], sizeof col[i]);
             for (unsigned b = 0; b < nv; b++) {
                 unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
                 lanes_from52(&mats[q][j * nv + b], (const uint64_t(*)[5])col + 8 * b, n);
@@ -422,7 +425,8 @@ static void gen_x1(poseidon_set *s, unsigned t, unsigned rf, unsigned rp) {
             lanes_from52(&s->x1_w[j * nv + b], sp + 8 * b, n);
         }
         memset(col[0], 0, sizeof col[0]);
-        for (unsigned i = 1; i < t; i++) memcpy(col[i], sp[t - 1 + i], sizeof col[i]);
+        for (unsigned i = 1; i < t; i++)
+            memcpy(col[i], sp[t - 1 + i], sizeof col[i]);
         for (unsigned b = 0; b < nv; b++) {
             unsigned n = t - 8 * b < 8 ? t - 8 * b : 8;
             lanes_from52(&s->x1_v[j * nv + b], (const uint64_t(*)[5])col + 8 * b, n);
@@ -564,7 +568,8 @@ static inline void dot_lazy(via_fr *out, const via_fr *a, const via_fr *b, unsig
 /* out[0..nout) = rows 0..nout-1 of m (n x n) times x; out may alias x. */
 static void mat_vec_lazy(via_fr *out, const via_fr *m, const via_fr *x, unsigned n, unsigned nout) {
     via_fr tmp[VIA_POSEIDON_T_MAX];
-    for (unsigned i = 0; i < nout; i++) dot_lazy(&tmp[i], m + (size_t)i * n, x, n);
+    for (unsigned i = 0; i < nout; i++)
+        dot_lazy(&tmp[i], m + (size_t)i * n, x, n);
     memcpy(out, tmp, nout * sizeof *out);
 }
 
@@ -635,7 +640,9 @@ static void permute_impl(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
 
 static void permute_one(via_fr *st, unsigned t, via_fr *tr, unsigned nout);
 
-void via_poseidon_permute(via_fr *st, unsigned t) { permute_one(st, t, NULL, t); }
+void via_poseidon_permute(via_fr *st, unsigned t) {
+    permute_one(st, t, NULL, t);
+}
 
 void via_poseidon_permute_trace(via_fr *st, unsigned t, via_fr *trace) {
     assert(trace);
@@ -663,7 +670,8 @@ typedef struct {
 
 VIA_V52_INLINE void v52_const(via_v52 *r, const uint64_t c[5]) {
     VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++) r->l[i] = _mm512_set1_epi64((long long)c[i]);
+    for (int i = 0; i < 5; i++)
+        r->l[i] = _mm512_set1_epi64((long long)c[i]);
 }
 
 /* Lane j of a, canonical, to dst[j][idx]: the four 64-bit limb vectors are transposed into
@@ -675,9 +683,12 @@ VIA_V52_INLINE void v52_store_lanes(via_fr *const dst[8], size_t idx, const via_
     via_v52_to64(w, &c);
     const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
     const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
-    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2), r46 = _mm512_permutex2var_epi64(t0, hi, t2);
-    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3), r57 = _mm512_permutex2var_epi64(t1, hi, t3);
+    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
+                  hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2),
+                  r46 = _mm512_permutex2var_epi64(t0, hi, t2);
+    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3),
+                  r57 = _mm512_permutex2var_epi64(t1, hi, t3);
     _mm256_storeu_si256((__m256i *)(void *)dst[0][idx].l, _mm512_castsi512_si256(r02));
     _mm256_storeu_si256((__m256i *)(void *)dst[2][idx].l, _mm512_extracti64x4_epi64(r02, 1));
     _mm256_storeu_si256((__m256i *)(void *)dst[4][idx].l, _mm512_castsi512_si256(r46));
@@ -718,10 +729,12 @@ VIA_V52_INLINE void v52_madd_const(via_v52_wide *w, const uint64_t k[5], const v
 #define DOT_CONST_MAX 30
 
 /* out = sum_j k[j] * x[j] for n <= DOT_CONST_MAX constants k. */
-VIA_V52_INLINE void v52_dot_const(via_v52 *out, const uint64_t (*k)[5], const via_v52 *x, unsigned n) {
+VIA_V52_INLINE void v52_dot_const(via_v52 *out, const uint64_t (*k)[5], const via_v52 *x,
+                                  unsigned n) {
     via_v52_wide w;
     via_v52_wide_zero(&w);
-    for (unsigned j = 0; j < n; j++) v52_madd_const(&w, k[j], &x[j]);
+    for (unsigned j = 0; j < n; j++)
+        v52_madd_const(&w, k[j], &x[j]);
     via_v52_wide_reduce(out, &w, &via_s52_fr);
 }
 
@@ -734,12 +747,14 @@ static VIA_SIMD52_FN void full_round_x8(via_v52 *st, const uint64_t (*c)[5], con
         v52_pow5(&st[i], lt);
     }
     via_v52 tmp[VIA_POSEIDON_T_MAX];
-    for (unsigned i = 0; i < nout; i++) v52_dot_const(&tmp[i], m + (size_t)i * t, st, t);
+    for (unsigned i = 0; i < nout; i++)
+        v52_dot_const(&tmp[i], m + (size_t)i * t, st, t);
     memcpy(st, tmp, nout * sizeof *st);
 }
 
 /* Lane j: the permutation of st[j][0..t), trace to tr[j] when tr is not NULL. */
-static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *const tr[8], unsigned nout) {
+static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *const tr[8],
+                                     unsigned nout) {
     const poseidon_set *s = get_set(t);
     const unsigned rf = s->pub.rf, rp = s->pub.rp, h = rf / 2;
     lane_trace ltv, *lt = NULL;
@@ -751,7 +766,8 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
     via_v52 v[VIA_POSEIDON_T_MAX];
     for (unsigned i = 0; i < t; i++) {
         const uint64_t *p[8];
-        for (int j = 0; j < 8; j++) p[j] = st[j][i].l;
+        for (int j = 0; j < 8; j++)
+            p[j] = st[j][i].l;
         via_v52_gather(&v[i], p);
     }
     for (unsigned r = 0; r < h; r++)
@@ -777,22 +793,26 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
             via_v52_wide w;
             via_v52_wide_zero(&w);
             v52_madd_const(&w, sp[0], &x[r]);
-            for (unsigned i = 1; i < t; i++) v52_madd_const(&w, sp[i], &v[i]);
-            for (unsigned q = 0; q < r; q++) v52_madd_const(&w, pc[q], &x[q]);
+            for (unsigned i = 1; i < t; i++)
+                v52_madd_const(&w, sp[i], &v[i]);
+            for (unsigned q = 0; q < r; q++)
+                v52_madd_const(&w, pc[q], &x[q]);
             via_v52_wide_reduce(&v[0], &w, &via_s52_fr);
         }
         for (unsigned i = 1; i < t; i++) {
             via_v52_wide w;
             via_v52 u;
             via_v52_wide_zero(&w);
-            for (unsigned q = 0; q < nb; q++) v52_madd_const(&w, s->sp52[(size_t)(b + q) * w2 + t - 1 + i], &x[q]);
+            for (unsigned q = 0; q < nb; q++)
+                v52_madd_const(&w, s->sp52[(size_t)(b + q) * w2 + t - 1 + i], &x[q]);
             via_v52_wide_reduce(&u, &w, &via_s52_fr);
             via_v52_add(&v[i], &v[i], &u, &via_s52_fr);
         }
     }
     for (unsigned r = h + rp; r < rf + rp; r++)
         full_round_x8(v, s->c52 + (size_t)r * t, s->m52, t, lt, r + 1 == rf + rp ? nout : t);
-    for (unsigned i = 0; i < nout; i++) v52_store_lanes(st, i, &v[i]);
+    for (unsigned i = 0; i < nout; i++)
+        v52_store_lanes(st, i, &v[i]);
 }
 #endif
 
@@ -808,7 +828,8 @@ static VIA_SIMD52_FN void permute_x8(via_fr *const st[8], unsigned t, via_fr *co
 VIA_V52_INLINE void v52_lane_bcast(via_v52 *r, const via_v52 *a, unsigned lane) {
     const __m512i idx = _mm512_set1_epi64((long long)lane);
     VIA_V52_UNROLL
-    for (int k = 0; k < 5; k++) r->l[k] = _mm512_permutexvar_epi64(idx, a->l[k]);
+    for (int k = 0; k < 5; k++)
+        r->l[k] = _mm512_permutexvar_epi64(idx, a->l[k]);
 }
 
 static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
@@ -828,7 +849,8 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
             vals[i][3] = ((a[2] >> 28) | (a[3] << 36)) & mk;
             vals[i][4] = a[3] >> 16;
         }
-        for (unsigned b = 0; b < nv; b++) lanes_from52(&v[b], (const uint64_t(*)[5])vals + 8 * b, 8);
+        for (unsigned b = 0; b < nv; b++)
+            lanes_from52(&v[b], (const uint64_t(*)[5])vals + 8 * b, 8);
     }
     via_fr junk[3];
     size_t pos = 0;
@@ -844,7 +866,8 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
             via_v52_mul(&v[b], &v[b], &x4, m);
             if (tr) {
                 via_fr *dst[8];
-                for (unsigned l = 0; l < 8; l++) dst[l] = 8 * b + l < t ? tr + pos + 3 * (8 * b + l) : junk;
+                for (unsigned l = 0; l < 8; l++)
+                    dst[l] = 8 * b + l < t ? tr + pos + 3 * (8 * b + l) : junk;
                 v52_store_lanes(dst, 0, &x2);
                 v52_store_lanes(dst, 1, &x4);
                 v52_store_lanes(dst, 2, &v[b]);
@@ -852,16 +875,20 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
         }
         pos += 3 * t;
         via_v52_wide acc[3];
-        for (unsigned b = 0; b < bout; b++) via_v52_wide_zero(&acc[b]);
+        for (unsigned b = 0; b < bout; b++)
+            via_v52_wide_zero(&acc[b]);
         for (unsigned j = 0; j < t; j++) {
             via_v52 xj;
             v52_lane_bcast(&xj, &v[j / 8], j % 8);
-            for (unsigned b = 0; b < bout; b++) via_v52_wide_madd(&acc[b], &mat[j * nv + b], &xj);
+            for (unsigned b = 0; b < bout; b++)
+                via_v52_wide_madd(&acc[b], &mat[j * nv + b], &xj);
         }
-        for (unsigned b = 0; b < bout; b++) via_v52_wide_reduce(&v[b], &acc[b], m);
+        for (unsigned b = 0; b < bout; b++)
+            via_v52_wide_reduce(&v[b], &acc[b], m);
         if (f + 1 != h) continue;
         /* the partial rounds */
-        for (unsigned b = 0; b < nv; b++) via_v52_add(&v[b], &v[b], &s->x1_cp[b], m);
+        for (unsigned b = 0; b < nv; b++)
+            via_v52_add(&v[b], &v[b], &s->x1_cp[b], m);
         for (unsigned j = 0; j < rp; j++) {
             via_v52 x2, x4, x5, x, k;
             via_v52_sqr(&x2, &v[0], m);
@@ -877,12 +904,15 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
             v52_const(&k, s->k52[j]);
             via_v52_add(&x, &x, &k, m);
             VIA_V52_UNROLL
-            for (int l = 0; l < 5; l++) v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], x.l[l]);
+            for (int l = 0; l < 5; l++)
+                v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], x.l[l]);
             via_v52_wide w, hsum;
             via_v52_wide_zero(&w);
-            for (unsigned b = 0; b < nv; b++) via_v52_wide_madd(&w, &s->x1_w[j * nv + b], &v[b]);
+            for (unsigned b = 0; b < nv; b++)
+                via_v52_wide_madd(&w, &s->x1_w[j * nv + b], &v[b]);
             VIA_V52_UNROLL
-            for (int c = 0; c < 10; c++) hsum.t[c] = _mm512_set1_epi64((long long)_mm512_reduce_add_epi64(w.t[c]));
+            for (int c = 0; c < 10; c++)
+                hsum.t[c] = _mm512_set1_epi64((long long)_mm512_reduce_add_epi64(w.t[c]));
             via_v52 acc;
             via_v52_wide_reduce(&acc, &hsum, m);
             for (unsigned b = 0; b < nv; b++) {
@@ -891,10 +921,12 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
                 via_v52_add(&v[b], &v[b], &p, m);
             }
             VIA_V52_UNROLL
-            for (int l = 0; l < 5; l++) v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], acc.l[l]);
+            for (int l = 0; l < 5; l++)
+                v[0].l[l] = _mm512_mask_blend_epi64(1, v[0].l[l], acc.l[l]);
         }
     }
-    for (unsigned i = 0; i < nout; i++) via_v52_extract(st[i].l, &v[i / 8], (int)(i % 8), m);
+    for (unsigned i = 0; i < nout; i++)
+        via_v52_extract(st[i].l, &v[i / 8], (int)(i % 8), m);
 }
 #endif
 
@@ -909,8 +941,8 @@ static void permute_one(via_fr *st, unsigned t, via_fr *tr, unsigned nout) {
     permute_impl(st, t, tr, nout);
 }
 
-void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout, via_fr *const *traces,
-                               size_t n) {
+void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout,
+                               via_fr *const *traces, size_t n) {
     assert(t >= VIA_POSEIDON_T_MIN && t <= VIA_POSEIDON_T_MAX && nout >= 1 && nout <= t);
     size_t i = 0;
 #if VIA_HAVE_SIMD52
@@ -936,7 +968,8 @@ void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout,
         free(pad_tr);
     }
 #endif
-    for (; i < n; i++) permute_one(states[i], t, traces ? traces[i] : NULL, nout);
+    for (; i < n; i++)
+        permute_one(states[i], t, traces ? traces[i] : NULL, nout);
 }
 
 int via_poseidon_ex(via_fr *out, size_t n_out, const via_fr *init_state, const via_fr *in,

@@ -72,8 +72,8 @@ size_t via_poseidon_trace_len(unsigned t);
  * each state are defined (the last round's matrix product is skipped for the others). Where
  * the CPU has AVX-512 IFMA (simd52.h) eight permutations run at once in vector lanes; the
  * bytes are those of the one-at-a-time path. */
-void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout, via_fr *const *traces,
-                               size_t n);
+void via_poseidon_permute_many(via_fr *const *states, unsigned t, unsigned nout,
+                               via_fr *const *traces, size_t n);
 
 /* The permutation computed step by step from the reference constants (t*t multiplications
  * per round). Only for tests and for checking the fast path; via_poseidon_permute is the

@@ -27,15 +27,19 @@ static void check_sample(unsigned slots, unsigned depth, uint64_t seed) {
     via_cs *both = via_cs_new(VIA_CS_BOTH, 1);
     via_fr com_b, ra_b, com_w, ra_w;
     int rc = via_chunk_build_witness(both, in, 0, NULL, &com_b, &ra_b, &err);
-    if (rc) fail_msg("slots %u depth %u seed %llu: %s", slots, depth, (unsigned long long)seed, err.msg);
+    if (rc)
+        fail_msg("slots %u depth %u seed %llu: %s", slots, depth, (unsigned long long)seed,
+                 err.msg);
     via_cs_failure f;
-    if (via_cs_first_failure(both, &f)) fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
+    if (via_cs_first_failure(both, &f))
+        fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
     assert_int_equal(via_cs_check(both, via_cs_witness(both), via_cs_n_vars(both), &f, &err), 0);
     via_cs *wit = via_cs_new(VIA_CS_WITNESS, 0);
     assert_int_equal(via_chunk_build_witness(wit, in, 0, NULL, &com_w, &ra_w, &err), 0);
     assert_int_equal(via_cs_n_vars(wit), via_cs_n_vars(both));
     assert_int_equal(via_cs_n_constraints(wit), via_cs_n_constraints(both));
-    assert_memory_equal(via_cs_witness(wit), via_cs_witness(both), (size_t)via_cs_n_vars(both) * sizeof(via_fr));
+    assert_memory_equal(via_cs_witness(wit), via_cs_witness(both),
+                        (size_t)via_cs_n_vars(both) * sizeof(via_fr));
     assert_true(via_fr_eq(&com_w, &com_b));
     assert_true(via_fr_eq(&ra_w, &ra_b));
     via_cs_free(wit);
@@ -67,7 +71,8 @@ static void test_sample_signed(void **state) {
     assert_int_equal(via_chunk_input_parse(&in, "sample", t2, strlen(t2), &err), 0);
     via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
     assert_int_equal(via_chunk_build_witness(cs, in, 0, NULL, NULL, NULL, &err), VIA_EINVAL);
-    if (!strstr(err.msg, "slot 1 (transfer): bad signature")) fail_msg("unexpected message: %s", err.msg);
+    if (!strstr(err.msg, "slot 1 (transfer): bad signature"))
+        fail_msg("unexpected message: %s", err.msg);
     via_cs_free(cs);
     /* forced into a witness: both paths build the same bytes, and the constraints fail */
     via_error viol;
@@ -76,7 +81,8 @@ static void test_sample_signed(void **state) {
     assert_non_null(strstr(viol.msg, "slot 1 (transfer): bad signature"));
     assert_int_equal(via_chunk_build_witness(b, in, 1, &viol, NULL, NULL, &err), 0);
     assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(b));
-    assert_memory_equal(via_cs_witness(w), via_cs_witness(b), (size_t)via_cs_n_vars(b) * sizeof(via_fr));
+    assert_memory_equal(via_cs_witness(w), via_cs_witness(b),
+                        (size_t)via_cs_n_vars(b) * sizeof(via_fr));
     via_cs_failure f;
     assert_int_equal(via_cs_first_failure(b, &f), 1);
     assert_non_null(strstr(f.path, "eddsa"));
@@ -90,8 +96,8 @@ static void test_sample_signed(void **state) {
 /* Signatures are checked in one batch after execution, yet the violation reported is the first
  * in execution order: a bad signature in slot 1 before an overdraft in slot 2, and a wrong
  * nonce in slot 1 before a bad signature in slot 2. */
-static void expect_first(const char *text, const char *m1_key, const char *m1_val, const char *m2_key,
-                         const char *m2_val, const char *expect) {
+static void expect_first(const char *text, const char *m1_key, const char *m1_val,
+                         const char *m2_key, const char *m2_val, const char *expect) {
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);
     assert_non_null(root);
@@ -110,7 +116,8 @@ static void expect_first(const char *text, const char *m1_key, const char *m1_va
     cs = via_cs_new(VIA_CS_WITNESS, 0);
     via_error viol;
     assert_int_equal(via_chunk_build_witness(cs, in, 1, &viol, NULL, NULL, &err), 0);
-    if (!strstr(viol.msg, expect)) fail_msg("forced: expected \"%s\", got \"%s\"", expect, viol.msg);
+    if (!strstr(viol.msg, expect))
+        fail_msg("forced: expected \"%s\", got \"%s\"", expect, viol.msg);
     via_cs_free(cs);
     via_chunk_input_free(in);
     free(t2);
@@ -121,7 +128,8 @@ static void test_violation_order(void **state) {
     char *text;
     via_error err;
     assert_int_equal(via_chunk_sample_json(&text, 3, 6, 21, &err), 0);
-    expect_first(text, "amount", "7", "amount", "18000000000000000000", "slot 1 (transfer): bad signature");
+    expect_first(text, "amount", "7", "amount", "18000000000000000000",
+                 "slot 1 (transfer): bad signature");
     expect_first(text, "nonce", "99999", "amount", "7", "slot 1 (transfer): wrong nonce");
     free(text);
 }
@@ -141,7 +149,8 @@ static void test_sample_seeded(void **state) {
     char *x = (char *)1;
     assert_int_equal(via_chunk_sample_json(&x, 0, 6, 1, &err), VIA_EINVAL);
     assert_null(x);
-    assert_int_equal(via_chunk_sample_json(&x, 8, 1, 1, &err), VIA_EINVAL); /* 17 accounts, 16 leaves */
+    assert_int_equal(via_chunk_sample_json(&x, 8, 1, 1, &err),
+                     VIA_EINVAL); /* 17 accounts, 16 leaves */
     assert_int_equal(via_chunk_sample_json(&x, 1, 9, 1, &err), VIA_EINVAL);
 }
 

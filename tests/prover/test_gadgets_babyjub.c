@@ -201,14 +201,17 @@ static void test_eddsa(void **state) {
  * constraint path (BOTH), which is checked against the constraints: additions with and without
  * hints, doubling, both scalar multiplications, and EdDSA verification enabled, disabled and
  * with a bad signature. */
-static void gadget_mix(via_cs *cs, const via_babyjub_point *p, const via_babyjub_point *q, const uint64_t k[4],
-                       const via_babyjub_point *a, const via_eddsa_sig *sig, const via_fr *msg, unsigned enabled) {
+static void gadget_mix(via_cs *cs, const via_babyjub_point *p, const via_babyjub_point *q,
+                       const uint64_t k[4], const via_babyjub_point *a, const via_eddsa_sig *sig,
+                       const via_fr *msg, unsigned enabled) {
     via_var bits[253];
-    for (unsigned i = 0; i < 253; i++) bits[i] = via_g_bit_new(cs, (unsigned)(k[i / 64] >> (i % 64)) & 1);
+    for (unsigned i = 0; i < 253; i++)
+        bits[i] = via_g_bit_new(cs, (unsigned)(k[i / 64] >> (i % 64)) & 1);
     via_g_point gp = via_g_point_vars(cs, via_cs_var_new(cs, &p->x), via_cs_var_new(cs, &p->y));
     via_g_point gq = via_g_point_vars(cs, via_cs_var_new(cs, &q->x), via_cs_var_new(cs, &q->y));
     via_g_point s = via_g_babyjub_add(cs, &gp, &gq), d = via_g_babyjub_dbl(cs, &s);
-    via_g_point mv = via_g_babyjub_mul_var(cs, bits, 253, &d), mb = via_g_babyjub_mul_base8(cs, bits, 200);
+    via_g_point mv = via_g_babyjub_mul_var(cs, bits, 253, &d),
+                mb = via_g_babyjub_mul_base8(cs, bits, 200);
     via_g_point_free(&gp);
     via_g_point_free(&gq);
     via_g_point_free(&s);
@@ -218,9 +221,11 @@ static void gadget_mix(via_cs *cs, const via_babyjub_point *p, const via_babyjub
     via_fr sf;
     via_fr_from_canon_unchecked(&sf, sig->s);
     via_var en = via_g_bit_new(cs, enabled);
-    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)), ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
+    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)),
+           ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
     via_lc ls = via_lc_var(cs, via_cs_var_new(cs, &sf));
-    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)), ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
+    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)),
+           ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
     via_lc m = via_lc_var(cs, via_cs_var_new(cs, msg));
     via_g_eddsa_poseidon_verify(cs, en, &ax, &ay, &ls, &rx, &ry, &m);
     via_lc_free(&ax);
@@ -240,7 +245,8 @@ static void test_witness_only_matches(void **state) {
         if (it == 1) q = p; /* the addition gadget on equal points */
         uint64_t k[4] = {rnd64(), rnd64(), rnd64(), rnd64() >> 3};
         uint8_t sk[32];
-        for (int i = 0; i < 32; i++) sk[i] = (uint8_t)rnd64();
+        for (int i = 0; i < 32; i++)
+            sk[i] = (uint8_t)rnd64();
         via_eddsa_pubkey(&a, sk);
         via_fr msg;
         rnd_fr(&msg);
@@ -252,7 +258,8 @@ static void test_witness_only_matches(void **state) {
         gadget_mix(b, &p, &q, k, &a, &sig, &msg, it != 2);
         assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(b));
         assert_int_equal(via_cs_n_constraints(w), via_cs_n_constraints(b));
-        assert_memory_equal(via_cs_witness(w), via_cs_witness(b), via_cs_n_vars(b) * sizeof(via_fr));
+        assert_memory_equal(via_cs_witness(w), via_cs_witness(b),
+                            via_cs_n_vars(b) * sizeof(via_fr));
         assert_int_equal(via_cs_first_failure(b, NULL), it == 3);
         via_cs_free(w);
         via_cs_free(b);
@@ -269,14 +276,15 @@ static void test_hints_many(void **state) {
     int expect[N];
     for (int i = 0; i < N; i++) {
         uint8_t sk[32];
-        for (int b = 0; b < 32; b++) sk[b] = (uint8_t)rnd64();
+        for (int b = 0; b < 32; b++)
+            sk[b] = (uint8_t)rnd64();
         via_babyjub_point a;
         via_eddsa_pubkey(&a, sk);
         via_fr msg;
         rnd_fr(&msg);
         via_eddsa_sig sig;
         via_eddsa_sign(&sig, sk, &msg);
-        if (i % 4 == 1) sig.s[1] ^= 4;        /* wrong S */
+        if (i % 4 == 1) sig.s[1] ^= 4;            /* wrong S */
         if (i == 6) via_fr_add(&a.x, &a.x, &a.y); /* A off the curve */
         in[i][0] = a.x;
         in[i][1] = a.y;
@@ -290,7 +298,8 @@ static void test_hints_many(void **state) {
     }
     via_g_eddsa_hints *ref = malloc(N * sizeof *ref), *got = malloc(N * sizeof *got);
     for (int i = 0; i < N; i++) {
-        int ok = via_g_eddsa_hints_compute(&ref[i], &in[i][0], &in[i][1], &in[i][2], &in[i][3], &in[i][4], &in[i][5]);
+        int ok = via_g_eddsa_hints_compute(&ref[i], &in[i][0], &in[i][1], &in[i][2], &in[i][3],
+                                           &in[i][4], &in[i][5]);
         assert_int_equal(ok, expect[i]);
     }
     const int have = via_simd52_have;

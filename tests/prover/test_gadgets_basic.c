@@ -264,7 +264,8 @@ static void basic_mix(via_cs *cs, const via_fr *x, const via_fr *y, uint64_t a, 
     via_fr_set_u64(&fa, a);
     via_fr_set_u64(&fb, b);
     via_lc lx = via_lc_var(cs, via_cs_var_new(cs, x)), ly = via_lc_var(cs, via_cs_var_new(cs, y));
-    via_lc la = via_lc_var(cs, via_cs_var_new(cs, &fa)), lb = via_lc_var(cs, via_cs_var_new(cs, &fb));
+    via_lc la = via_lc_var(cs, via_cs_var_new(cs, &fa)),
+           lb = via_lc_var(cs, via_cs_var_new(cs, &fb));
     via_var bits[254];
     via_g_to_bits(cs, bits, &la, 64);
     via_g_range(cs, &lb, 40);
@@ -279,9 +280,11 @@ static void basic_mix(via_cs *cs, const via_fr *x, const via_fr *y, uint64_t a, 
     via_lc s = via_g_select_lc(cs, e, &m, &ly);
     via_var sel[4] = {bits[0], bits[1], bits[2], bits[3]};
     via_lc in[16];
-    for (int i = 0; i < 16; i++) in[i] = via_lc_u64(cs, (uint64_t)i * 7 + a);
+    for (int i = 0; i < 16; i++)
+        in[i] = via_lc_u64(cs, (uint64_t)i * 7 + a);
     (void)via_g_mux16(cs, sel, in);
-    for (int i = 0; i < 16; i++) via_lc_free(&in[i]);
+    for (int i = 0; i < 16; i++)
+        via_lc_free(&in[i]);
     via_lc_free(&lx);
     via_lc_free(&ly);
     via_lc_free(&la);
@@ -303,7 +306,8 @@ static void test_witness_only_matches(void **state) {
         basic_mix(bo, &x, &y, a, b);
         assert_int_equal(via_cs_n_vars(w), via_cs_n_vars(bo));
         assert_int_equal(via_cs_n_constraints(w), via_cs_n_constraints(bo));
-        assert_memory_equal(via_cs_witness(w), via_cs_witness(bo), via_cs_n_vars(bo) * sizeof(via_fr));
+        assert_memory_equal(via_cs_witness(w), via_cs_witness(bo),
+                            via_cs_n_vars(bo) * sizeof(via_fr));
         via_cs_free(w);
         via_cs_free(bo);
     }
@@ -316,7 +320,8 @@ static void test_memo_many(void **state) {
     enum { N = 21 };
     via_fr in[N][16], out[N], again[N];
     for (int i = 0; i < N; i++)
-        for (int j = 0; j < 16; j++) rnd_fr(&in[i][j]);
+        for (int j = 0; j < 16; j++)
+            rnd_fr(&in[i][j]);
     memcpy(in[5], in[2], sizeof in[2]);
     memcpy(in[20], in[2], sizeof in[2]);
     via_g_poseidon_memo *m = via_g_poseidon_memo_new(12 * 20000); /* about 12 entries of t = 17 */
@@ -357,10 +362,10 @@ static void test_modes_agree(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bits_range),     cmocka_unit_test(test_strict_bits),
-        cmocka_unit_test(test_compare_select), cmocka_unit_test(test_poseidon),
+        cmocka_unit_test(test_bits_range),      cmocka_unit_test(test_strict_bits),
+        cmocka_unit_test(test_compare_select),  cmocka_unit_test(test_poseidon),
         cmocka_unit_test(test_poseidon_sponge), cmocka_unit_test(test_modes_agree),
-        cmocka_unit_test(test_poseidon_memo),  cmocka_unit_test(test_witness_only_matches),
+        cmocka_unit_test(test_poseidon_memo),   cmocka_unit_test(test_witness_only_matches),
         cmocka_unit_test(test_memo_many),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -193,7 +193,8 @@ static void test_trace(void **state) {
 static void test_many(void **state) {
     (void)state;
     rng_state = 0x5eed5eedULL;
-    printf("permute_many: eight-lane IFMA path %s on this CPU\n", via_simd52_have ? "available" : "not available");
+    printf("permute_many: eight-lane IFMA path %s on this CPU\n",
+           via_simd52_have ? "available" : "not available");
     const int have = via_simd52_have;
     const size_t counts[] = {1, 2, 3, 7, 8, 9, 11, 16, 19};
     for (int simd = 0; simd < 2; simd++) {
@@ -205,10 +206,12 @@ static void test_many(void **state) {
                 unsigned nout = ci % 2 ? t : 1;
                 via_fr *st = malloc(n * t * sizeof *st), *ref = malloc(n * t * sizeof *ref);
                 via_fr *tr = malloc(n * tl * sizeof *tr), *rtr = malloc(n * tl * sizeof *rtr);
-                for (size_t i = 0; i < n * t; i++) rnd_fr(&st[i]);
+                for (size_t i = 0; i < n * t; i++)
+                    rnd_fr(&st[i]);
                 if (n > 2) st[2 * t] = st[0]; /* an all-zero or repeated lane is no special case */
                 memcpy(ref, st, n * t * sizeof *st);
-                for (size_t i = 0; i < n; i++) via_poseidon_permute_trace(ref + i * t, t, rtr + i * tl);
+                for (size_t i = 0; i < n; i++)
+                    via_poseidon_permute_trace(ref + i * t, t, rtr + i * tl);
                 via_fr **sp = malloc(n * sizeof *sp), **tp = malloc(n * sizeof *tp);
                 for (size_t i = 0; i < n; i++) {
                     sp[i] = st + i * t;
@@ -229,11 +232,13 @@ static void test_many(void **state) {
                 free(rtr);
             }
         }
-        /* one permutation at a time (vector lanes = state rows with IFMA) against the scalar form */
+        /* one permutation at a time (vector lanes = state rows with IFMA) against the scalar form
+         */
         for (unsigned t = VIA_POSEIDON_T_MIN; t <= VIA_POSEIDON_T_MAX; t++) {
             size_t tl = via_poseidon_trace_len(t);
             via_fr x[17], y[17], *tx = malloc(tl * sizeof *tx), *ty = malloc(tl * sizeof *ty);
-            for (unsigned i = 0; i < t; i++) rnd_fr(&x[i]);
+            for (unsigned i = 0; i < t; i++)
+                rnd_fr(&x[i]);
             memcpy(y, x, sizeof x);
             via_poseidon_permute_trace(x, t, tx);
             via_simd52_have = 0;
@@ -245,11 +250,13 @@ static void test_many(void **state) {
             free(ty);
         }
         via_fr a[3 * 17], b[3 * 17];
-        for (int i = 0; i < 3 * 17; i++) rnd_fr(&a[i]);
+        for (int i = 0; i < 3 * 17; i++)
+            rnd_fr(&a[i]);
         memcpy(b, a, sizeof a);
         via_fr *ap[3] = {a, a + 17, a + 34};
         via_poseidon_permute_many(ap, 17, 17, NULL, 3);
-        for (int i = 0; i < 3; i++) via_poseidon_permute(b + 17 * i, 17);
+        for (int i = 0; i < 3; i++)
+            via_poseidon_permute(b + 17 * i, 17);
         assert_memory_equal(a, b, sizeof a);
     }
     via_simd52_have = have;
@@ -372,10 +379,14 @@ int main(void) {
            (unsigned long long)seed);
     rng_state = seed ? seed : 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_concurrent_init),        cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_fast_matches_reference), cmocka_unit_test(test_params),
-        cmocka_unit_test(test_ex_and_errors),          cmocka_unit_test(test_sponge),
-        cmocka_unit_test(test_fast_extremes),          cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_concurrent_init),
+        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_fast_matches_reference),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_ex_and_errors),
+        cmocka_unit_test(test_sponge),
+        cmocka_unit_test(test_fast_extremes),
+        cmocka_unit_test(test_trace),
         cmocka_unit_test(test_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,7 +53,8 @@ static via_lc id_selectors(via_cs *cs, unsigned depth, const uint64_t *id,
             via_cs_count_constraints(cs, 16 + 1);
         }
         via_lc idl = VIA_LC_INIT;
-        via_fr_set_u64(&idl.val, id ? *id & ((depth >= 16 ? 0 : ((uint64_t)1 << (4 * depth))) - 1) : 0);
+        via_fr_set_u64(&idl.val,
+                       id ? *id & ((depth >= 16 ? 0 : ((uint64_t)1 << (4 * depth))) - 1) : 0);
         return idl;
     }
     via_cs_push(cs, "account_id");
@@ -88,7 +89,8 @@ static via_lc id_selectors(via_cs *cs, unsigned depth, const uint64_t *id,
  * hashed these nodes); constraints counted. */
 static via_var merkle_update_witness(via_cs *cs, unsigned depth, const via_lc *en,
                                      via_var sel[VIA_CHUNK_MAX_DEPTH][16], const chunk_acct_wit *aw,
-                                     const via_lc *leaf_old, const via_lc *leaf_new, via_var root_in) {
+                                     const via_lc *leaf_old, const via_lc *leaf_new,
+                                     via_var root_in) {
     via_fr cur_old = leaf_old->val, cur_new = leaf_new->val;
     for (unsigned l = 0; l < depth; l++) {
         unsigned pos = (unsigned)((aw->id >> (4 * l)) & 15);
@@ -124,7 +126,8 @@ static via_var merkle_update_witness(via_cs *cs, unsigned depth, const via_lc *e
 static via_var merkle_update(via_cs *cs, unsigned depth, const via_lc *en,
                              via_var sel[VIA_CHUNK_MAX_DEPTH][16], const chunk_acct_wit *aw,
                              const via_lc *leaf_old, const via_lc *leaf_new, via_var root_in) {
-    if (!via_cs_has_shape(cs)) return merkle_update_witness(cs, depth, en, sel, aw, leaf_old, leaf_new, root_in);
+    if (!via_cs_has_shape(cs))
+        return merkle_update_witness(cs, depth, en, sel, aw, leaf_old, leaf_new, root_in);
     via_cs_push(cs, "merkle_update");
     via_lc cur_old = VIA_LC_INIT, cur_new = VIA_LC_INIT;
     via_lc_copy(cs, &cur_old, leaf_old);
@@ -435,7 +438,8 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
         via_lc r8x = via_lc_var(cs, via_cs_var_new(cs, V(w->r8x)));
         via_lc r8y = via_lc_var(cs, via_cs_var_new(cs, V(w->r8y)));
         via_lc s = via_lc_var(cs, via_cs_var_new(cs, V(w->s)));
-        via_g_eddsa_poseidon_verify_hinted(cs, en_sig, &ax, &ay, &s, &r8x, &r8y, &msg, w ? w->sig_hints : NULL);
+        via_g_eddsa_poseidon_verify_hinted(cs, en_sig, &ax, &ay, &s, &r8x, &r8y, &msg,
+                                           w ? w->sig_hints : NULL);
         via_lc_free(&kx);
         via_lc_free(&ky);
         via_lc_free(&ax);

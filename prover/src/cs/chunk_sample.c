@@ -46,34 +46,41 @@ static json_t *j_u64(uint64_t v) {
     return json_string(b);
 }
 
-static json_t *account_json(const via_smt *tree, const sample_acct *a, unsigned depth, via_error *err) {
+static json_t *account_json(const via_smt *tree, const sample_acct *a, unsigned depth,
+                            via_error *err) {
     via_smt_proof p;
     if (via_smt_prove(tree, a->id, &p, err)) return NULL;
     json_t *sib = json_array();
     for (unsigned l = 0; l < depth; l++) {
         json_t *lv = json_array();
-        for (unsigned i = 0; i < VIA_SMT_ARITY - 1; i++) json_array_append_new(lv, j_fr(&p.sib[l][i]));
+        for (unsigned i = 0; i < VIA_SMT_ARITY - 1; i++)
+            json_array_append_new(lv, j_fr(&p.sib[l][i]));
         json_array_append_new(sib, lv);
     }
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer((json_int_t)a->id));
-    json_object_set_new(o, "pubkey", json_pack("{s:o,s:o}", "x", j_fr(&a->pk.x), "y", j_fr(&a->pk.y)));
+    json_object_set_new(o, "pubkey",
+                        json_pack("{s:o,s:o}", "x", j_fr(&a->pk.x), "y", j_fr(&a->pk.y)));
     json_object_set_new(o, "balance", j_u64(a->bal));
     json_object_set_new(o, "nonce", j_u64(a->nonce));
     json_object_set_new(o, "siblings", sib);
     return o;
 }
 
-int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t seed, via_error *err) {
+int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t seed,
+                          via_error *err) {
     *out = NULL;
     if (slots < 1 || slots > VIA_CHUNK_MAX_SLOTS)
-        return via_fail(err, VIA_EINVAL, "sample chunk: slots %u is outside 1..%u", slots, VIA_CHUNK_MAX_SLOTS);
+        return via_fail(err, VIA_EINVAL, "sample chunk: slots %u is outside 1..%u", slots,
+                        VIA_CHUNK_MAX_SLOTS);
     if (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH)
-        return via_fail(err, VIA_EINVAL, "sample chunk: depth %u is outside 1..%u", depth, VIA_CHUNK_MAX_DEPTH);
+        return via_fail(err, VIA_EINVAL, "sample chunk: depth %u is outside 1..%u", depth,
+                        VIA_CHUNK_MAX_DEPTH);
     const uint64_t leaves = (uint64_t)1 << (4 * depth);
     const size_t nacc = 2 * (size_t)slots + 1;
     if (nacc > leaves)
-        return via_fail(err, VIA_EINVAL, "sample chunk: %zu accounts do not fit a tree of depth %u", nacc, depth);
+        return via_fail(err, VIA_EINVAL, "sample chunk: %zu accounts do not fit a tree of depth %u",
+                        nacc, depth);
 
     uint64_t rng = seed;
     sample_acct *acc = via_xcalloc(nacc, sizeof *acc);
@@ -87,7 +94,8 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
             for (;;) {
                 a->id = splitmix(&rng) & (leaves - 1);
                 int dup = 0;
-                for (size_t j = 0; j < i && !dup; j++) dup = acc[j].id == a->id;
+                for (size_t j = 0; j < i && !dup; j++)
+                    dup = acc[j].id == a->id;
                 if (!dup) break;
             }
         }
@@ -106,23 +114,28 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
     if (!rc) via_smt_root(tree, &root);
     for (size_t i = 0; !rc && i < nacc; i++) {
         json_t *o = account_json(tree, &acc[i], depth, err);
-        if (!o) rc = VIA_EINVAL;
-        else json_array_append_new(accounts, o);
+        if (!o)
+            rc = VIA_EINVAL;
+        else
+            json_array_append_new(accounts, o);
     }
     /* slot k: account 1 + 2k pays account 2 + 2k */
     for (unsigned k = 0; !rc && k < slots; k++) {
         sample_acct *from = &acc[1 + 2 * (size_t)k], *to = &acc[2 + 2 * (size_t)k];
-        via_tx_transfer tr = {from->id, to->id, 1 + splitmix(&rng) % 1000000, splitmix(&rng) % 1000, from->nonce};
+        via_tx_transfer tr = {from->id, to->id, 1 + splitmix(&rng) % 1000000, splitmix(&rng) % 1000,
+                              from->nonce};
         via_fr msg;
         via_txmsg_transfer(&msg, &tr);
         via_eddsa_sig sig;
         via_eddsa_sign(&sig, from->sk, &msg);
         char s[80];
         via_limbs_to_decimal(s, sizeof s, sig.s);
-        json_t *js = json_pack("{s:o,s:o,s:s}", "R8x", j_fr(&sig.r8.x), "R8y", j_fr(&sig.r8.y), "S", s);
-        json_array_append_new(txs, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "type", "transfer", "from",
-                                             (json_int_t)tr.from, "to", (json_int_t)tr.to, "amount", j_u64(tr.amount),
-                                             "fee", j_u64(tr.fee), "nonce", j_u64(tr.nonce), "signature", js));
+        json_t *js =
+            json_pack("{s:o,s:o,s:s}", "R8x", j_fr(&sig.r8.x), "R8y", j_fr(&sig.r8.y), "S", s);
+        json_array_append_new(txs, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "type", "transfer",
+                                             "from", (json_int_t)tr.from, "to", (json_int_t)tr.to,
+                                             "amount", j_u64(tr.amount), "fee", j_u64(tr.fee),
+                                             "nonce", j_u64(tr.nonce), "signature", js));
     }
     if (!rc) {
         json_t *top = json_object();

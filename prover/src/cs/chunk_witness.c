@@ -415,7 +415,8 @@ static void leaf_values(via_g_poseidon_memo *memo, via_fr *out, const leaf_field
     }
     via_fr *h = via_xmalloc((k ? k : 1) * sizeof *h);
     via_g_poseidon_memo_hash_many(memo, h, in, 4, k);
-    for (size_t j = 0; j < k; j++) out[idx[j]] = h[j];
+    for (size_t j = 0; j < k; j++)
+        out[idx[j]] = h[j];
     free(h);
     free(in);
 }
@@ -433,7 +434,7 @@ typedef struct {
     struct update {
         in_acct leaf;         /* the account after the update (id and fields) */
         chunk_acct_wit *snap; /* receives the path just before the update */
-    } *up;
+    } * up;
     size_t nup, cap_up;
     /* signature checks not done yet, in execution order: they run in one batch at the end
      * (sign_batch), or one by one before any other violation is reported, so that the first
@@ -442,7 +443,7 @@ typedef struct {
         unsigned slot, type;
         via_babyjub_point pk; /* the sender's key at the time */
         uint64_t nonce;       /* the sender's nonce at the time */
-    } *pend;
+    } * pend;
     size_t npend, cap_pend;
     int force;
     via_error *violation;
@@ -551,7 +552,8 @@ static void replay(exec *x) {
         }
         via_g_poseidon_memo_hash_many(x->memo, val, ch, 16, U);
     }
-    for (size_t u = 0; u < U; u++) map_find(&x->map, D, 0, 1)->val = val[u];
+    for (size_t u = 0; u < U; u++)
+        map_find(&x->map, D, 0, 1)->val = val[u];
     free(ch);
     free(val);
 }
@@ -601,13 +603,13 @@ static int report_bad_signature(exec *x, const struct pending_sig *p, const via_
     /* recorded like violate() does, without checking the pending list again */
     if (x->force) {
         if (!x->violated && x->violation)
-            via_fail(x->violation, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s", p->slot,
-                     g_type_names[p->type], (unsigned long long)t->from, e.msg);
+            via_fail(x->violation, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s",
+                     p->slot, g_type_names[p->type], (unsigned long long)t->from, e.msg);
         x->violated = 1;
         return 0;
     }
-    return via_fail(x->err, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s", p->slot,
-                    g_type_names[p->type], (unsigned long long)t->from, e.msg);
+    return via_fail(x->err, VIA_EINVAL, "slot %u (%s): bad signature from account %llu: %s",
+                    p->slot, g_type_names[p->type], (unsigned long long)t->from, e.msg);
 }
 
 /* The pending signature checks, one by one (the path before reporting another violation). */
@@ -636,7 +638,8 @@ static int check_pending_one_by_one(exec *x) {
 static int sign_batch(exec *x, chunk_wit *w) {
     const unsigned C = w->slots;
     via_fr *tr_in = via_xmalloc((size_t)C * (6 + 8 + 5 + 3) * sizeof *tr_in);
-    via_fr *wd_in = tr_in + 6 * C, *hm_in = wd_in + 8 * C, *m_tr = hm_in + 5 * C, *m_wd = m_tr + C, *hm = m_wd + C;
+    via_fr *wd_in = tr_in + 6 * C, *hm_in = wd_in + 8 * C, *m_tr = hm_in + 5 * C, *m_wd = m_tr + C,
+           *hm = m_wd + C;
     via_babyjub_point b8;
     via_babyjub_base8(&b8);
     for (unsigned i = 0; i < C; i++) {
@@ -707,8 +710,8 @@ static int sign_batch(exec *x, chunk_wit *w) {
         via_fr s;
         via_fr_from_canon_unchecked(&s, t->sig.s);
         same = same && hi->valid && via_fr_eq(&hi->ax, &p->pk.x) && via_fr_eq(&hi->ay, &p->pk.y) &&
-               via_fr_eq(&hi->r8x, &t->sig.r8.x) && via_fr_eq(&hi->r8y, &t->sig.r8.y) && via_fr_eq(&hi->s, &s) &&
-               via_limbs_lt(t->sig.s, via_babyjub_l);
+               via_fr_eq(&hi->r8x, &t->sig.r8.x) && via_fr_eq(&hi->r8y, &t->sig.r8.y) &&
+               via_fr_eq(&hi->s, &s) && via_limbs_lt(t->sig.s, via_babyjub_l);
         if (same && hi->ok) continue; /* on the curve (valid), S < l, equation and 8A.x != 0 hold */
         rc = report_bad_signature(x, p, &msg);
     }
@@ -870,7 +873,8 @@ static int rebuild(exec *x, via_fr *root) {
             } else if (!via_fr_eq(&n->val, &cur[i])) {
                 if (!x->force) {
                     rc = via_fail(x->err, VIA_EINVAL,
-                                  "wrong path: accounts[%zu] (account %llu) disagrees with an earlier account's path at level %u",
+                                  "wrong path: accounts[%zu] (account %llu) disagrees with an "
+                                  "earlier account's path at level %u",
                                   i, (unsigned long long)a->id, k);
                     break;
                 }
@@ -894,7 +898,8 @@ static int rebuild(exec *x, via_fr *root) {
                 } else if (!via_fr_eq(&sn->val, &c[cc])) {
                     if (!x->force) {
                         rc = via_fail(x->err, VIA_EINVAL,
-                                      "wrong path: accounts[%zu] (account %llu) sibling %u at level %u disagrees with another account's path",
+                                      "wrong path: accounts[%zu] (account %llu) sibling %u at "
+                                      "level %u disagrees with another account's path",
                                       i, (unsigned long long)a->id, j - 1, k);
                         break;
                     }
@@ -915,7 +920,8 @@ static int execute(exec *x, chunk_wit *w) {
     unsigned D = in->depth;
     int rc = 0;
     x->map.cap = 1024;
-    while (x->map.cap < (in->nacc + 1) * D * 16 * 2) x->map.cap *= 2;
+    while (x->map.cap < (in->nacc + 1) * D * 16 * 2)
+        x->map.cap *= 2;
     x->map.t = via_xcalloc(x->map.cap, sizeof(node));
     x->st = via_xmalloc((in->nacc ? in->nacc : 1) * sizeof(in_acct));
     memcpy(x->st, in->acc, in->nacc * sizeof(in_acct));

@@ -87,7 +87,9 @@ static void spare_free(void *p) {
     free(s);
 }
 
-static void spare_init(void) { (void)pthread_key_create(&g_spare_key, spare_free); }
+static void spare_init(void) {
+    (void)pthread_key_create(&g_spare_key, spare_free);
+}
 
 /* The thread's kept buffer (cap in *cap), or NULL. */
 static via_fr *spare_take(uint32_t *cap) {

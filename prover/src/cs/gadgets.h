@@ -71,8 +71,8 @@ void via_g_poseidon_memo_free(via_g_poseidon_memo *m);
 void via_g_poseidon_memo_hash(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n);
 /* out[i] = via_poseidon(in + i * n, n) for i < count, remembered as above; the hashes not yet
  * known are computed together (via_poseidon_permute_many: eight at a time with IFMA). */
-void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n,
-                                   size_t count);
+void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in,
+                                   unsigned n, size_t count);
 /* Attaches m to cs (NULL detaches); m must outlive its use by cs. No effect in shape modes. */
 void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m);
 
@@ -122,16 +122,17 @@ typedef struct {
     via_babyjub_point right;        /* R8 + hm 8A */
     via_babyjub_point s_base[85];   /* S Base8 summed over the first j + 1 windows of 3 bits */
     /* each addition's intermediate wires beta, gamma, delta, tau (products of its inputs) */
-    via_fr pre_a[3][4];             /* the doublings of A */
-    via_fr pre_dbl[254][4];         /* [i - 1]: the doubling at step i of hm 8A (i = 1..253) */
-    via_fr pre_sum[254][4];         /* [i]: the addition at step i (i = 1..253) */
-    via_fr pre_right[4];            /* R8 + hm 8A */
-    via_fr pre_base[85][4];         /* [j]: the addition of window j (j = 1..84) */
+    via_fr pre_a[3][4];     /* the doublings of A */
+    via_fr pre_dbl[254][4]; /* [i - 1]: the doubling at step i of hm 8A (i = 1..253) */
+    via_fr pre_sum[254][4]; /* [i]: the addition at step i (i = 1..253) */
+    via_fr pre_right[4];    /* R8 + hm 8A */
+    via_fr pre_base[85][4]; /* [j]: the addition of window j (j = 1..84) */
 } via_g_eddsa_hints;
 
 /* Fills *h for the given inputs (hm = Poseidon(R8x, R8y, Ax, Ay, M)); returns h->ok. */
-int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay, const via_fr *r8x,
-                              const via_fr *r8y, const via_fr *s, const via_fr *hm);
+int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
+                              const via_fr *r8x, const via_fr *r8y, const via_fr *s,
+                              const via_fr *hm);
 
 /* n sets of aids: h[i] for the inputs in[6i .. 6i+6) = Ax, Ay, R8x, R8y, S, hm; eight at a
  * time in AVX-512 IFMA lanes where the CPU has them (same values as via_g_eddsa_hints_compute). */
@@ -139,8 +140,9 @@ void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size
 
 /* via_g_eddsa_poseidon_verify with aids (may be NULL); they are used by witness-only contexts
  * when computed for exactly these input values, and ignored otherwise (same witness). */
-void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
-                                        const via_lc *s, const via_lc *r8x, const via_lc *r8y,
-                                        const via_lc *msg, const via_g_eddsa_hints *h);
+void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax,
+                                        const via_lc *ay, const via_lc *s, const via_lc *r8x,
+                                        const via_lc *r8y, const via_lc *msg,
+                                        const via_g_eddsa_hints *h);
 
 #endif

@@ -110,7 +110,8 @@ static via_g_point point_of_values(const via_fr *x, const via_fr *y) {
 
 /* BabyAdd's products of its inputs: beta = px qy, gamma = py qx, delta = (py - a px)(qx + qy),
  * tau = beta gamma. */
-static void add_products(via_fr pre[4], const via_fr *px, const via_fr *py, const via_fr *qx, const via_fr *qy) {
+static void add_products(via_fr pre[4], const via_fr *px, const via_fr *py, const via_fr *qx,
+                         const via_fr *qy) {
     via_fr u, v;
     via_fr_mul(&pre[0], px, qy);
     via_fr_mul(&pre[1], py, qx);
@@ -284,7 +285,8 @@ static via_g_point mul_var_core(via_cs *cs, const via_var *bits, unsigned n, con
     via_g_point acc = select_point(cs, bits[0], &q, &id);
     via_g_point_free(&id);
     for (unsigned i = 1; i < n; i++) {
-        via_g_point nq = add_hint_pre(cs, &q, &q, hd ? &hd[i - 1] : NULL, pre_d ? pre_d[i - 1] : NULL);
+        via_g_point nq =
+            add_hint_pre(cs, &q, &q, hd ? &hd[i - 1] : NULL, pre_d ? pre_d[i - 1] : NULL);
         via_g_point_free(&q);
         q = nq;
         via_g_point s = add_hint_pre(cs, &acc, &q, hs ? &hs[i] : NULL, pre_s ? pre_s[i] : NULL);
@@ -329,8 +331,8 @@ via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, c
     return acc;
 }
 
-static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint,
-                                  const via_fr (*pre)[4]);
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n,
+                                  const via_babyjub_point *hint, const via_fr (*pre)[4]);
 
 via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n) {
     pthread_once(&g_const_once, init_consts);
@@ -365,8 +367,8 @@ via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n)
 
 /* The windowed sum of via_g_babyjub_mul_base8 with hint[j] (j >= 1) the sum after window j
  * (NULL: computed). */
-static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, const via_babyjub_point *hint,
-                                  const via_fr (*pre)[4]) {
+static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n,
+                                  const via_babyjub_point *hint, const via_fr (*pre)[4]) {
     unsigned nw = (n + 2) / 3;
     via_g_point acc = {VIA_LC_INIT, VIA_LC_INIT};
     if (!via_cs_has_shape(cs)) {
@@ -386,7 +388,9 @@ static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, c
             }
             via_cs_count_constraints(cs, cons);
             via_g_point t = point_of_values(&g_fix[j][w].x, &g_fix[j][w].y);
-            acc = j == 0 ? t : add_hint_witness(cs, &acc, &t, hint ? &hint[j] : NULL, pre ? pre[j] : NULL);
+            acc = j == 0
+                      ? t
+                      : add_hint_witness(cs, &acc, &t, hint ? &hint[j] : NULL, pre ? pre[j] : NULL);
         }
         return acc;
     }
@@ -440,8 +444,9 @@ static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n, c
 
 /* ---- precomputed witness aids of the EdDSA gadget ---- */
 
-int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay, const via_fr *r8x,
-                              const via_fr *r8y, const via_fr *s, const via_fr *hm) {
+int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
+                              const via_fr *r8x, const via_fr *r8y, const via_fr *s,
+                              const via_fr *hm) {
     pthread_once(&g_const_once, init_consts);
     h->ax = *ax;
     h->ay = *ay;
@@ -478,7 +483,8 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
     via_babyjub_proj_add(pr, &t, &acc);
     for (unsigned j = 0; j < FIX_WINDOWS; j++) {
         unsigned w = 0;
-        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++) w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
+        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++)
+            w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
         via_babyjub_proj_from_affine(&t, &g_fix[j][w]);
         if (j == 0)
             pb[0] = t;
@@ -487,7 +493,8 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
     }
     /* one inversion for every Z and for 8A's X (1 / 8A.x = Z / X) */
     via_fr *z = via_xmalloc(2 * (NP + 1) * sizeof *z), *zi = z + NP + 1;
-    for (int i = 0; i < NP; i++) z[i] = pp[i].z;
+    for (int i = 0; i < NP; i++)
+        z[i] = pp[i].z;
     z[NP] = pa[2].x;
     via_fr_batch_inv_var(zi, z, NP + 1);
     via_babyjub_point *out[NP];
@@ -499,7 +506,8 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
         out[3 + 254 + i] = &h->hm_sum[i];
     }
     out[3 + 2 * 254] = &h->right;
-    for (int j = 0; j < FIX_WINDOWS; j++) out[4 + 2 * 254 + j] = &h->s_base[j];
+    for (int j = 0; j < FIX_WINDOWS; j++)
+        out[4 + 2 * 254 + j] = &h->s_base[j];
     for (int i = 0; i < NP; i++) {
         via_fr_mul(&out[i]->x, &pp[i].x, &zi[i]);
         via_fr_mul(&out[i]->y, &pp[i].y, &zi[i]);
@@ -524,8 +532,10 @@ int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_
     add_products(h->pre_right, &r8.x, &r8.y, &cur.x, &cur.y);
     for (unsigned j = 1; j < FIX_WINDOWS; j++) {
         unsigned w = 0;
-        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++) w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
-        add_products(h->pre_base[j], &h->s_base[j - 1].x, &h->s_base[j - 1].y, &g_fix[j][w].x, &g_fix[j][w].y);
+        for (unsigned k = 0; k < 3 && 3 * j + k < 253; k++)
+            w |= (unsigned)((sb[(3 * j + k) / 64] >> ((3 * j + k) % 64)) & 1) << k;
+        add_products(h->pre_base[j], &h->s_base[j - 1].x, &h->s_base[j - 1].y, &g_fix[j][w].x,
+                     &g_fix[j][w].y);
     }
     h->valid = 1;
     h->ok = !via_fr_is_zero(&h->a8.x) && via_babyjub_eq(&h->s_base[FIX_WINDOWS - 1], &h->right);
@@ -549,7 +559,8 @@ VIA_V52_INLINE void v52_set(via_v52 *r, const via_fr *v) {
     via_v52_bcast(r, v->l);
 }
 
-static VIA_SIMD52_FN void vproj_add(vproj *r, const vproj *p, const vproj *q, const via_v52 *ca, const via_v52 *cd) {
+static VIA_SIMD52_FN void vproj_add(vproj *r, const vproj *p, const vproj *q, const via_v52 *ca,
+                                    const via_v52 *cd) {
     const via_s52_mod *m = &via_s52_fr;
     via_v52 A, B, C, D, E, F, G, t1, t2;
     via_v52_mul(&A, &p->z, &q->z, m);
@@ -612,9 +623,12 @@ static VIA_SIMD52_FN void v52_to_lanes(via_fr *const dst[8], const via_v52 *a) {
     via_v52_to64(w, &c);
     const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
     const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
-    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2), r46 = _mm512_permutex2var_epi64(t0, hi, t2);
-    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3), r57 = _mm512_permutex2var_epi64(t1, hi, t3);
+    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
+                  hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2),
+                  r46 = _mm512_permutex2var_epi64(t0, hi, t2);
+    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3),
+                  r57 = _mm512_permutex2var_epi64(t1, hi, t3);
     _mm256_storeu_si256((__m256i *)(void *)dst[0]->l, _mm512_castsi512_si256(r02));
     _mm256_storeu_si256((__m256i *)(void *)dst[2]->l, _mm512_extracti64x4_epi64(r02, 1));
     _mm256_storeu_si256((__m256i *)(void *)dst[4]->l, _mm512_castsi512_si256(r46));
@@ -630,8 +644,8 @@ typedef struct {
 } vaff;
 
 /* BabyAdd's products of p and q in every lane, stored to pre(lane)[0..4). */
-static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t off, const vaff *p, const vaff *q,
-                                        const via_v52 *ca) {
+static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t off, const vaff *p,
+                                        const vaff *q, const via_v52 *ca) {
     const via_s52_mod *m = &via_s52_fr;
     via_v52 r[4], u, v;
     via_v52_mul(&r[0], &p->x, &q->y, m);
@@ -643,7 +657,8 @@ static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t of
     via_v52_mul(&r[3], &r[0], &r[1], m);
     for (int k = 0; k < 4; k++) {
         via_fr *d[8];
-        for (int j = 0; j < 8; j++) d[j] = (via_fr *)(void *)((char *)h[j] + off) + k;
+        for (int j = 0; j < 8; j++)
+            d[j] = (via_fr *)(void *)((char *)h[j] + off) + k;
         v52_to_lanes(d, &r[k]);
     }
 }
@@ -673,9 +688,11 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     const uint64_t *ptr[8];
     vproj q, acc, t;
     vaff va, vr8;
-    for (int j = 0; j < 8; j++) ptr[j] = h[j]->ax.l;
+    for (int j = 0; j < 8; j++)
+        ptr[j] = h[j]->ax.l;
     via_v52_gather(&q.x, ptr);
-    for (int j = 0; j < 8; j++) ptr[j] = h[j]->ay.l;
+    for (int j = 0; j < 8; j++)
+        ptr[j] = h[j]->ay.l;
     via_v52_gather(&q.y, ptr);
     q.z = one;
     va.x = q.x;
@@ -695,14 +712,17 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     for (unsigned i = 0; i < 254; i++) {
         vproj_add(&ps[i], &acc, &q, &ca, &cd);
         __mmask8 k = 0;
-        for (int j = 0; j < 8; j++) k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
+        for (int j = 0; j < 8; j++)
+            k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
         vproj_blend(&acc, k, &ps[i]);
         vproj_dbl(&pd[i], &q, &ca);
         q = pd[i];
     }
-    for (int j = 0; j < 8; j++) ptr[j] = h[j]->r8x.l;
+    for (int j = 0; j < 8; j++)
+        ptr[j] = h[j]->r8x.l;
     via_v52_gather(&t.x, ptr);
-    for (int j = 0; j < 8; j++) ptr[j] = h[j]->r8y.l;
+    for (int j = 0; j < 8; j++)
+        ptr[j] = h[j]->r8y.l;
     via_v52_gather(&t.y, ptr);
     t.z = one;
     vr8.x = t.x;
@@ -712,7 +732,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         const uint64_t *px[8], *py[8];
         for (int j = 0; j < 8; j++) {
             unsigned d = 0;
-            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++) d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
+            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++)
+                d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
             px[j] = g_fix[w][d].x.l;
             py[j] = g_fix[w][d].y.l;
         }
@@ -733,10 +754,12 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     }
     via_fr lane[8], lane_inv[8];
     via_fr *lp[8];
-    for (int j = 0; j < 8; j++) lp[j] = &lane[j];
+    for (int j = 0; j < 8; j++)
+        lp[j] = &lane[j];
     v52_to_lanes(lp, &run);
     via_fr_batch_inv_var(lane_inv, lane, 8);
-    for (int j = 0; j < 8; j++) ptr[j] = lane_inv[j].l;
+    for (int j = 0; j < 8; j++)
+        ptr[j] = lane_inv[j].l;
     via_v52_gather(&run, ptr); /* 1 / product, per lane */
     via_fr *dx[8], *dy[8];
     for (int i = NP; i >= 0; i--) {
@@ -746,7 +769,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
             via_v52_mul(&run, &run, &pa[2].x, m);
             via_v52 inv;
             via_v52_mul(&inv, &zi, &pa[2].z, m);
-            for (int j = 0; j < 8; j++) dx[j] = &h[j]->a8x_inv;
+            for (int j = 0; j < 8; j++)
+                dx[j] = &h[j]->a8x_inv;
             v52_to_lanes(dx, &inv);
             continue;
         }
@@ -754,9 +778,11 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         via_babyjub_point *o[8];
         for (int j = 0; j < 8; j++) {
             via_g_eddsa_hints *hj = h[j];
-            o[j] = i < 3 ? (i == 0 ? &hj->a2 : i == 1 ? &hj->a4 : &hj->a8)
-                   : i < 3 + 254 ? &hj->hm_dbl[i - 3]
-                   : i < 3 + 508 ? &hj->hm_sum[i - 3 - 254]
+            o[j] = i < 3          ? (i == 0   ? &hj->a2
+                                     : i == 1 ? &hj->a4
+                                              : &hj->a8)
+                   : i < 3 + 254  ? &hj->hm_dbl[i - 3]
+                   : i < 3 + 508  ? &hj->hm_sum[i - 3 - 254]
                    : i == 3 + 508 ? &hj->right
                                   : &hj->s_base[i - 4 - 508];
             dx[j] = &o[j]->x;
@@ -775,7 +801,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     memset(&cur, 0, sizeof cur);
     cur.y = one;
     __mmask8 k0 = 0;
-    for (int j = 0; j < 8; j++) k0 |= (__mmask8)((hb[j][0] & 1) << j);
+    for (int j = 0; j < 8; j++)
+        k0 |= (__mmask8)((hb[j][0] & 1) << j);
     VIA_V52_UNROLL
     for (int l = 0; l < 5; l++) {
         cur.x.l[l] = _mm512_mask_blend_epi64(k0, cur.x.l[l], dq.x.l[l]);
@@ -786,7 +813,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         dq = aff[3 + i - 1];
         vadd_products(h, offsetof(via_g_eddsa_hints, pre_sum[i]), &cur, &dq, &ca);
         __mmask8 k = 0;
-        for (int j = 0; j < 8; j++) k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
+        for (int j = 0; j < 8; j++)
+            k |= (__mmask8)(((hb[j][i / 64] >> (i % 64)) & 1) << j);
         const vaff *s = &aff[3 + 254 + i];
         VIA_V52_UNROLL
         for (int l = 0; l < 5; l++) {
@@ -799,7 +827,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         const uint64_t *px[8], *py[8];
         for (int j = 0; j < 8; j++) {
             unsigned d = 0;
-            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++) d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
+            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++)
+                d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
             px[j] = g_fix[w][d].x.l;
             py[j] = g_fix[w][d].y.l;
         }
@@ -847,7 +876,8 @@ void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size
                 via_g_eddsa_hints *hj = g[j];
                 via_babyjub_point a = {hj->ax, hj->ay}, r8 = {hj->r8x, hj->r8y};
                 hj->valid = via_babyjub_on_curve(&a) && via_babyjub_on_curve(&r8);
-                hj->ok = hj->valid && !via_fr_is_zero(&hj->a8.x) && via_babyjub_eq(&hj->s_base[FIX_WINDOWS - 1], &hj->right);
+                hj->ok = hj->valid && !via_fr_is_zero(&hj->a8.x) &&
+                         via_babyjub_eq(&hj->s_base[FIX_WINDOWS - 1], &hj->right);
             }
         }
         free(pad);
@@ -859,8 +889,9 @@ void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size
     }
 }
 
-static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay, const via_lc *s,
-                         const via_lc *r8x, const via_lc *r8y, const via_lc *msg, const via_g_eddsa_hints *h);
+static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
+                         const via_lc *s, const via_lc *r8x, const via_lc *r8y, const via_lc *msg,
+                         const via_g_eddsa_hints *h);
 
 void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
                                  const via_lc *s, const via_lc *r8x, const via_lc *r8y,
@@ -868,18 +899,21 @@ void via_g_eddsa_poseidon_verify(via_cs *cs, via_var enabled, const via_lc *ax, 
     eddsa_verify(cs, enabled, ax, ay, s, r8x, r8y, msg, NULL);
 }
 
-void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
-                                        const via_lc *s, const via_lc *r8x, const via_lc *r8y,
-                                        const via_lc *msg, const via_g_eddsa_hints *h) {
+void via_g_eddsa_poseidon_verify_hinted(via_cs *cs, via_var enabled, const via_lc *ax,
+                                        const via_lc *ay, const via_lc *s, const via_lc *r8x,
+                                        const via_lc *r8y, const via_lc *msg,
+                                        const via_g_eddsa_hints *h) {
     /* the hints serve witness-only contexts, and only the inputs they were computed for */
-    if (h && (via_cs_has_shape(cs) || !h->valid || !via_fr_eq(&h->ax, &ax->val) || !via_fr_eq(&h->ay, &ay->val) ||
-              !via_fr_eq(&h->r8x, &r8x->val) || !via_fr_eq(&h->r8y, &r8y->val) || !via_fr_eq(&h->s, &s->val)))
+    if (h && (via_cs_has_shape(cs) || !h->valid || !via_fr_eq(&h->ax, &ax->val) ||
+              !via_fr_eq(&h->ay, &ay->val) || !via_fr_eq(&h->r8x, &r8x->val) ||
+              !via_fr_eq(&h->r8y, &r8y->val) || !via_fr_eq(&h->s, &s->val)))
         h = NULL;
     eddsa_verify(cs, enabled, ax, ay, s, r8x, r8y, msg, h);
 }
 
-static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay, const via_lc *s,
-                         const via_lc *r8x, const via_lc *r8y, const via_lc *msg, const via_g_eddsa_hints *h) {
+static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const via_lc *ay,
+                         const via_lc *s, const via_lc *r8x, const via_lc *r8y, const via_lc *msg,
+                         const via_g_eddsa_hints *h) {
     pthread_once(&g_const_once, init_consts);
     via_cs_push(cs, "eddsa_poseidon");
     via_lc en = via_lc_var(cs, enabled);
@@ -907,26 +941,26 @@ static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const vi
             }
             via_cs_count_constraints(cs, 253 + 1);
         } else {
-        via_cs_push(cs, "s_lt_l");
-        /* walk from the top: eq = prefix equal so far; gt accumulates eq * b_i where k_i = 0 */
-        via_lc eq = via_lc_u64(cs, 1), gt = VIA_LC_INIT;
-        for (unsigned i = 253; i-- > 0;) {
-            unsigned ki = (unsigned)(lm1[i / 64] >> (i % 64)) & 1;
-            via_lc b = via_lc_var(cs, sbits[i]);
-            via_var e = via_g_mul(cs, &eq, &b); /* eq and bit set */
-            if (ki) {
-                via_lc_free(&eq);
-                eq = via_lc_var(cs, e);
-            } else {
-                via_lc_add_var1(cs, &gt, e);
-                via_lc_sub_var1(cs, &eq, e); /* eq * (1 - b) */
+            via_cs_push(cs, "s_lt_l");
+            /* walk from the top: eq = prefix equal so far; gt accumulates eq * b_i where k_i = 0 */
+            via_lc eq = via_lc_u64(cs, 1), gt = VIA_LC_INIT;
+            for (unsigned i = 253; i-- > 0;) {
+                unsigned ki = (unsigned)(lm1[i / 64] >> (i % 64)) & 1;
+                via_lc b = via_lc_var(cs, sbits[i]);
+                via_var e = via_g_mul(cs, &eq, &b); /* eq and bit set */
+                if (ki) {
+                    via_lc_free(&eq);
+                    eq = via_lc_var(cs, e);
+                } else {
+                    via_lc_add_var1(cs, &gt, e);
+                    via_lc_sub_var1(cs, &eq, e); /* eq * (1 - b) */
+                }
+                via_lc_free(&b);
             }
-            via_lc_free(&b);
-        }
-        via_cs_enforce(cs, &en, &gt, &zero);
-        via_lc_free(&eq);
-        via_lc_free(&gt);
-        via_cs_pop(cs);
+            via_cs_enforce(cs, &en, &gt, &zero);
+            via_lc_free(&eq);
+            via_lc_free(&gt);
+            via_cs_pop(cs);
         }
     }
 
@@ -964,13 +998,16 @@ static void eddsa_verify(via_cs *cs, via_var enabled, const via_lc *ax, const vi
         via_lc_free(&lz);
     }
 
-    via_g_point right = h ? mul_var_core(cs, hbits, 254, &a, h->hm_dbl, h->hm_sum, h->pre_dbl, h->pre_sum)
-                          : via_g_babyjub_mul_var(cs, hbits, 254, &a);
+    via_g_point right =
+        h ? mul_var_core(cs, hbits, 254, &a, h->hm_dbl, h->hm_sum, h->pre_dbl, h->pre_sum)
+          : via_g_babyjub_mul_var(cs, hbits, 254, &a);
     via_g_point r8 = {VIA_LC_INIT, VIA_LC_INIT};
     via_lc_copy(cs, &r8.x, r8x);
     via_lc_copy(cs, &r8.y, r8y);
-    via_g_point right2 = h ? add_hint_pre(cs, &r8, &right, &h->right, h->pre_right) : via_g_babyjub_add(cs, &r8, &right);
-    via_g_point left = h ? mul_base8_core(cs, sbits, 253, h->s_base, h->pre_base) : via_g_babyjub_mul_base8(cs, sbits, 253);
+    via_g_point right2 = h ? add_hint_pre(cs, &r8, &right, &h->right, h->pre_right)
+                           : via_g_babyjub_add(cs, &r8, &right);
+    via_g_point left = h ? mul_base8_core(cs, sbits, 253, h->s_base, h->pre_base)
+                         : via_g_babyjub_mul_base8(cs, sbits, 253);
 
     via_lc dx = VIA_LC_INIT, dy = VIA_LC_INIT;
     via_lc_add_lc(cs, &dx, &left.x, NULL);

@@ -12,7 +12,9 @@ static via_fr fr_one(void) {
 /* Witness-only contexts take the fast paths below: the same wires in the same order with the
  * values computed directly, and the constraints only counted (the BOTH-mode tests compare the
  * witness bytes of both paths). */
-static int witness_only(const via_cs *cs) { return !via_cs_has_shape(cs); }
+static int witness_only(const via_cs *cs) {
+    return !via_cs_has_shape(cs);
+}
 
 via_var via_g_bit_new(via_cs *cs, unsigned bit) {
     via_fr v;

@@ -170,14 +170,15 @@ static void memo_grow(via_g_poseidon_memo *m) {
     m->cap = ncap;
 }
 
-void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in, unsigned n,
-                                   size_t count) {
+void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const via_fr *in,
+                                   unsigned n, size_t count) {
     assert(n >= 1 && n <= VIA_POSEIDON_MAX_INPUTS);
     if (count == 0) return;
     const unsigned t = n + 1;
     const size_t sz = sizeof(memo_entry) + via_poseidon_trace_len(t) * sizeof(via_fr);
     /* one allocation: entry per request, states, and the lists of the two batches */
-    size_t bytes = count * (sizeof(memo_entry *) + t * sizeof(via_fr) + 3 * sizeof(via_fr *) + sizeof(memo_entry *));
+    size_t bytes = count * (sizeof(memo_entry *) + t * sizeof(via_fr) + 3 * sizeof(via_fr *) +
+                            sizeof(memo_entry *));
     char *mem = via_xmalloc(bytes);
     memo_entry **ent = (memo_entry **)mem, **owner = ent + count;
     via_fr **sp = (via_fr **)(owner + count), **tp = sp + count, **sq = tp + count;
@@ -209,9 +210,11 @@ void via_g_poseidon_memo_hash_many(via_g_poseidon_memo *m, via_fr *out, const vi
         np++;
     }
     via_poseidon_permute_many(sp, t, 1, tp, np);
-    for (size_t k = 0; k < np; k++) owner[k]->out = sp[k][0];
+    for (size_t k = 0; k < np; k++)
+        owner[k]->out = sp[k][0];
     via_poseidon_permute_many(sq, t, 1, NULL, nq);
-    for (size_t i = 0; i < count; i++) out[i] = ent[i] ? ent[i]->out : st[i * t];
+    for (size_t i = 0; i < count; i++)
+        out[i] = ent[i] ? ent[i]->out : st[i * t];
     free(mem);
 }
 
