@@ -9,7 +9,15 @@
  * The partial tree is a hash map from (level, index) to node value. Every listed account
  * contributes its leaf, its siblings and the nodes its path computes; overlapping paths must
  * agree. Since every account a transaction touches is listed, every sibling an update needs
- * is in the map, and recomputing ancestors after each update keeps the map current.
+ * is in the map.
+ *
+ * Speed. The Poseidon hashes are computed in batches (eight at a time in vector lanes where the
+ * CPU has IFMA) and remembered with their S-box traces in a memo, from which the circuit's
+ * hash gadgets copy them: the pre-state paths are rebuilt level by level across accounts, the
+ * leaf updates are recorded during execution and their paths rehashed afterwards level by level
+ * (replay), and the signatures are checked after execution in one batch through the EdDSA
+ * gadget's own precomputed points, which the circuit then reuses. Violations are still
+ * reported in execution order (pending signature checks run before any other violation).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -691,7 +699,7 @@ static int sign_batch(exec *x, chunk_wit *w) {
         o[5] = hm[i];
         w->slot[i].sig_hints = &x->hints[i];
     }
-    via_g_eddsa_hints_compute_many(x->hints, hint_in, C);
+    via_g_eddsa_hints_compute_many_var(x->hints, hint_in, C);
     free(hint_in);
     /* the pending checks: the aids decide when the transaction's values are the circuit's */
     int rc = 0;

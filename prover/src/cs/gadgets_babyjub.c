@@ -444,7 +444,7 @@ static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n,
 
 /* ---- precomputed witness aids of the EdDSA gadget ---- */
 
-int via_g_eddsa_hints_compute(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
+int via_g_eddsa_hints_compute_var(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
                               const via_fr *r8x, const via_fr *r8y, const via_fr *s,
                               const via_fr *hm) {
     pthread_once(&g_const_once, init_consts);
@@ -793,7 +793,7 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         v52_to_lanes(dx, &aff[i].x);
         v52_to_lanes(dy, &aff[i].y);
     }
-    /* the additions' products, from their affine inputs, as in via_g_eddsa_hints_compute */
+    /* the additions' products, from their affine inputs, as in via_g_eddsa_hints_compute_var */
     vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[0]), &va, &va, &ca);
     vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[1]), &aff[0], &aff[0], &ca);
     vadd_products(h, offsetof(via_g_eddsa_hints, pre_a[2]), &aff[1], &aff[1], &ca);
@@ -848,7 +848,7 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
 }
 #endif
 
-void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size_t n) {
+void via_g_eddsa_hints_compute_many_var(via_g_eddsa_hints *h, const via_fr *in, size_t n) {
     pthread_once(&g_const_once, init_consts);
     size_t i = 0;
 #if VIA_HAVE_SIMD52
@@ -885,7 +885,7 @@ void via_g_eddsa_hints_compute_many(via_g_eddsa_hints *h, const via_fr *in, size
 #endif
     for (; i < n; i++) {
         const via_fr *x = in + 6 * i;
-        via_g_eddsa_hints_compute(&h[i], &x[0], &x[1], &x[2], &x[3], &x[4], &x[5]);
+        via_g_eddsa_hints_compute_var(&h[i], &x[0], &x[1], &x[2], &x[3], &x[4], &x[5]);
     }
 }
 
