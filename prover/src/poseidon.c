@@ -708,16 +708,18 @@ VIA_V52_INLINE void v52_sqr(via_v52 *r, const via_v52 *a) {
     const __m512i pinv = via_v52_k(m->pinv), z = _mm512_setzero_si512();
     __m512i t[10];
     VIA_V52_UNROLL
-    for (int i = 0; i < 10; i++) t[i] = z;
+    for (int i = 0; i < 10; i++)
+        t[i] = z;
     VIA_V52_UNROLL
     for (int i = 0; i < 5; i++)
         VIA_V52_UNROLL
-        for (int j = i + 1; j < 5; j++) {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], a->l[i], a->l[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a->l[i], a->l[j]);
-        }
+    for (int j = i + 1; j < 5; j++) {
+        t[i + j] = _mm512_madd52lo_epu64(t[i + j], a->l[i], a->l[j]);
+        t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a->l[i], a->l[j]);
+    }
     VIA_V52_UNROLL
-    for (int i = 0; i < 10; i++) t[i] = _mm512_add_epi64(t[i], t[i]);
+    for (int i = 0; i < 10; i++)
+        t[i] = _mm512_add_epi64(t[i], t[i]);
     VIA_V52_UNROLL
     for (int i = 0; i < 5; i++) {
         t[2 * i] = _mm512_madd52lo_epu64(t[2 * i], a->l[i], a->l[i]);
@@ -725,7 +727,8 @@ VIA_V52_INLINE void v52_sqr(via_v52 *r, const via_v52 *a) {
     }
     __m512i P[5];
     VIA_V52_UNROLL
-    for (int j = 0; j < 5; j++) P[j] = via_v52_k(m->p[j]);
+    for (int j = 0; j < 5; j++)
+        P[j] = via_v52_k(m->p[j]);
     VIA_V52_UNROLL
     for (int i = 0; i < 5; i++) {
         __m512i q = _mm512_madd52lo_epu64(z, t[i], pinv);

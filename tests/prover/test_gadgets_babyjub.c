@@ -299,7 +299,7 @@ static void test_hints_many(void **state) {
     via_g_eddsa_hints *ref = malloc(N * sizeof *ref), *got = malloc(N * sizeof *got);
     for (int i = 0; i < N; i++) {
         int ok = via_g_eddsa_hints_compute_var(&ref[i], &in[i][0], &in[i][1], &in[i][2], &in[i][3],
-                                           &in[i][4], &in[i][5]);
+                                               &in[i][4], &in[i][5]);
         assert_int_equal(ok, expect[i]);
     }
     const int have = via_simd52_have;

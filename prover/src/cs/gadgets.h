@@ -132,11 +132,12 @@ typedef struct {
 /* Fills *h for the given inputs (hm = Poseidon(R8x, R8y, Ax, Ay, M)); returns h->ok.
  * Variable time: for public data (a signature being verified), never for secrets. */
 int via_g_eddsa_hints_compute_var(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
-                              const via_fr *r8x, const via_fr *r8y, const via_fr *s,
-                              const via_fr *hm);
+                                  const via_fr *r8x, const via_fr *r8y, const via_fr *s,
+                                  const via_fr *hm);
 
 /* n sets of aids: h[i] for the inputs in[6i .. 6i+6) = Ax, Ay, R8x, R8y, S, hm; eight at a
- * time in AVX-512 IFMA lanes where the CPU has them (same values as via_g_eddsa_hints_compute_var). */
+ * time in AVX-512 IFMA lanes where the CPU has them (the values of
+ * via_g_eddsa_hints_compute_var). Variable time, like it. */
 void via_g_eddsa_hints_compute_many_var(via_g_eddsa_hints *h, const via_fr *in, size_t n);
 
 /* via_g_eddsa_poseidon_verify with aids (may be NULL); they are used by witness-only contexts

@@ -445,8 +445,8 @@ static via_g_point mul_base8_core(via_cs *cs, const via_var *bits, unsigned n,
 /* ---- precomputed witness aids of the EdDSA gadget ---- */
 
 int via_g_eddsa_hints_compute_var(via_g_eddsa_hints *h, const via_fr *ax, const via_fr *ay,
-                              const via_fr *r8x, const via_fr *r8y, const via_fr *s,
-                              const via_fr *hm) {
+                                  const via_fr *r8x, const via_fr *r8y, const via_fr *s,
+                                  const via_fr *hm) {
     pthread_once(&g_const_once, init_consts);
     h->ax = *ax;
     h->ay = *ay;
