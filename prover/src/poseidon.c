@@ -699,64 +699,11 @@ VIA_V52_INLINE void v52_store_lanes(via_fr *const dst[8], size_t idx, const via_
     _mm256_storeu_si256((__m256i *)(void *)dst[7][idx].l, _mm512_extracti64x4_epi64(r57, 1));
 }
 
-/* r = a^2 / 2^256 mod r: via_v52_mul(a, a) with each cross product computed once and doubled
- * (15 limb products instead of 25); the same integer goes through the same reduction, so the
- * result is the same. */
-VIA_V52_INLINE void v52_sqr(via_v52 *r, const via_v52 *a) {
-    const via_s52_mod *m = &via_s52_fr;
-    const __m512i mk = via_v52_k(VIA_V52_M52), m48 = via_v52_k(0xffffffffffffULL);
-    const __m512i pinv = via_v52_k(m->pinv), z = _mm512_setzero_si512();
-    __m512i t[10];
-    VIA_V52_UNROLL
-    for (int i = 0; i < 10; i++)
-        t[i] = z;
-    VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++)
-        VIA_V52_UNROLL
-    for (int j = i + 1; j < 5; j++) {
-        t[i + j] = _mm512_madd52lo_epu64(t[i + j], a->l[i], a->l[j]);
-        t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a->l[i], a->l[j]);
-    }
-    VIA_V52_UNROLL
-    for (int i = 0; i < 10; i++)
-        t[i] = _mm512_add_epi64(t[i], t[i]);
-    VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++) {
-        t[2 * i] = _mm512_madd52lo_epu64(t[2 * i], a->l[i], a->l[i]);
-        t[2 * i + 1] = _mm512_madd52hi_epu64(t[2 * i + 1], a->l[i], a->l[i]);
-    }
-    __m512i P[5];
-    VIA_V52_UNROLL
-    for (int j = 0; j < 5; j++)
-        P[j] = via_v52_k(m->p[j]);
-    VIA_V52_UNROLL
-    for (int i = 0; i < 5; i++) {
-        __m512i q = _mm512_madd52lo_epu64(z, t[i], pinv);
-        if (i == 4) q = _mm512_and_si512(q, m48);
-        VIA_V52_UNROLL
-        for (int j = 0; j < 5; j++) {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], q, P[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], q, P[j]);
-        }
-        if (i < 4) t[i + 1] = _mm512_add_epi64(t[i + 1], _mm512_srli_epi64(t[i], 52));
-    }
-    VIA_V52_UNROLL
-    for (int k = 4; k < 9; k++) {
-        t[k + 1] = _mm512_add_epi64(t[k + 1], _mm512_srli_epi64(t[k], 52));
-        t[k] = _mm512_and_si512(t[k], mk);
-    }
-    VIA_V52_UNROLL
-    for (int k = 0; k < 4; k++)
-        r->l[k] = _mm512_or_si512(_mm512_srli_epi64(t[4 + k], 48),
-                                  _mm512_and_si512(_mm512_slli_epi64(t[5 + k], 4), mk));
-    r->l[4] = _mm512_or_si512(_mm512_srli_epi64(t[8], 48), _mm512_slli_epi64(t[9], 4));
-}
-
 /* x <- x^5, tracing x^2, x^4, x^5. */
 VIA_V52_INLINE void v52_pow5(via_v52 *x, lane_trace *lt) {
     via_v52 x2, x4;
-    v52_sqr(&x2, x);
-    v52_sqr(&x4, &x2);
+    via_v52_sqr(&x2, x, &via_s52_fr);
+    via_v52_sqr(&x4, &x2, &via_s52_fr);
     via_v52_mul(x, x, &x4, &via_s52_fr);
     if (lt) {
         v52_store_lanes(lt->tr, lt->pos, &x2);
@@ -914,8 +861,8 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
         for (unsigned b = 0; b < nv; b++) {
             via_v52 x2, x4;
             via_v52_add(&v[b], &v[b], &s->x1_c[f * nv + b], m);
-            v52_sqr(&x2, &v[b]);
-            v52_sqr(&x4, &x2);
+            via_v52_sqr(&x2, &v[b], &via_s52_fr);
+            via_v52_sqr(&x4, &x2, &via_s52_fr);
             via_v52_mul(&v[b], &v[b], &x4, m);
             if (tr) {
                 via_fr *dst[8];
@@ -944,8 +891,8 @@ static VIA_SIMD52_FN void permute_x1(via_fr *st, unsigned t, via_fr *tr, unsigne
             via_v52_add(&v[b], &v[b], &s->x1_cp[b], m);
         for (unsigned j = 0; j < rp; j++) {
             via_v52 x2, x4, x5, x, k;
-            v52_sqr(&x2, &v[0]);
-            v52_sqr(&x4, &x2);
+            via_v52_sqr(&x2, &v[0], &via_s52_fr);
+            via_v52_sqr(&x4, &x2, &via_s52_fr);
             via_v52_mul(&x5, &v[0], &x4, m);
             if (tr) {
                 via_v52_extract(tr[pos].l, &x2, 0, m);
