@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+#include <immintrin.h>
+#endif
 
 #include "../poseidon.h"
 #include "../util.h"
@@ -322,6 +325,26 @@ void via_g_poseidon_memo_attach(via_cs *cs, via_g_poseidon_memo *m) {
     if (via_cs_has_witness(cs) && !via_cs_has_shape(cs)) via_cs_set_gadget_aux(cs, m);
 }
 
+/* A memoised trace into the witness. The witness is written once here and read much later (it
+ * is tens of MiB), so on x86-64 the copy bypasses the cache (streaming stores: no read of the
+ * destination lines, no eviction of the memo and the tree being worked on). */
+static void copy_trace(via_fr *dst, const via_fr *src, size_t n) {
+#if defined(__x86_64__) && !defined(VIA_NO_ASM)
+    if (((uintptr_t)dst & 15) == 0) {
+        const __m128i *s = (const __m128i *)(const void *)src;
+        __m128i *d = (__m128i *)(void *)dst;
+        for (size_t i = 0; i < 2 * n; i += 2) {
+            __m128i a = _mm_loadu_si128(s + i), b = _mm_loadu_si128(s + i + 1);
+            _mm_stream_si128(d + i, a);
+            _mm_stream_si128(d + i + 1, b);
+        }
+        _mm_sfence();
+        return;
+    }
+#endif
+    memcpy(dst, src, n * sizeof *dst);
+}
+
 /* Witness-only path of permute(): the S-box wires (x^2, x^4, x^5 per S-box, in the order the
  * shape path allocates them) are the trace of the native fast permutation, written straight
  * into the witness; the same constraint count is accounted. The chunk test compares the
@@ -337,7 +360,7 @@ static void permute_witness(via_cs *cs, via_lc *state, unsigned t, unsigned nout
     if (m && nout == 1 && via_fr_is_zero(&st[0])) e = memo_find(m, st + 1, t - 1, NULL);
     if (e) {
         /* the memo holds whole-state permutations of [0, in]: same trace, same output */
-        memcpy(tr, e->trace, nw * sizeof *tr);
+        copy_trace(tr, e->trace, nw);
         via_lc_clear(&state[0]);
         state[0].val = e->out;
         via_cs_count_constraints(cs, nw);
