@@ -674,29 +674,9 @@ VIA_V52_INLINE void v52_const(via_v52 *r, const uint64_t c[5]) {
         r->l[i] = _mm512_set1_epi64((long long)c[i]);
 }
 
-/* Lane j of a, canonical, to dst[j][idx]: the four 64-bit limb vectors are transposed into
- * one 256-bit row per lane (unpack, then cross-lane permutes) and stored row by row. */
+/* Lane j of a, canonical, to dst[j][idx]. */
 VIA_V52_INLINE void v52_store_lanes(via_fr *const dst[8], size_t idx, const via_v52 *a) {
-    via_v52 c;
-    __m512i w[4];
-    via_v52_canon(&c, a, &via_s52_fr);
-    via_v52_to64(w, &c);
-    const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
-    const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
-    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
-                  hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
-    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2),
-                  r46 = _mm512_permutex2var_epi64(t0, hi, t2);
-    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3),
-                  r57 = _mm512_permutex2var_epi64(t1, hi, t3);
-    _mm256_storeu_si256((__m256i *)(void *)dst[0][idx].l, _mm512_castsi512_si256(r02));
-    _mm256_storeu_si256((__m256i *)(void *)dst[2][idx].l, _mm512_extracti64x4_epi64(r02, 1));
-    _mm256_storeu_si256((__m256i *)(void *)dst[4][idx].l, _mm512_castsi512_si256(r46));
-    _mm256_storeu_si256((__m256i *)(void *)dst[6][idx].l, _mm512_extracti64x4_epi64(r46, 1));
-    _mm256_storeu_si256((__m256i *)(void *)dst[1][idx].l, _mm512_castsi512_si256(r13));
-    _mm256_storeu_si256((__m256i *)(void *)dst[3][idx].l, _mm512_extracti64x4_epi64(r13, 1));
-    _mm256_storeu_si256((__m256i *)(void *)dst[5][idx].l, _mm512_castsi512_si256(r57));
-    _mm256_storeu_si256((__m256i *)(void *)dst[7][idx].l, _mm512_extracti64x4_epi64(r57, 1));
+    via_v52_scatter_at((void *const *)dst, idx * sizeof(via_fr), a, &via_s52_fr);
 }
 
 /* x <- x^5, tracing x^2, x^4, x^5. */

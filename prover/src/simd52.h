@@ -153,16 +153,28 @@ VIA_V52_INLINE void via_v52_canon(via_v52 *r, const via_v52 *a, const via_s52_mo
 }
 
 /* Stores: lanes brought below p, then written as 4x64 limbs (lane j to byte offset off from
- * ptr[j]). */
+ * ptr[j]): the four limb vectors are transposed into one 256-bit row per lane (unpack, then
+ * cross-lane permutes) and stored row by row. */
 VIA_V52_INLINE void via_v52_scatter_at(void *const ptr[8], size_t off, const via_v52 *a, const via_s52_mod *m) {
     via_v52 c;
     __m512i w[4];
     via_v52_canon(&c, a, m);
     via_v52_to64(w, &c);
-    const __m512i addr = _mm512_loadu_si512((const void *)ptr);
-    char *b = (char *)(uintptr_t)off;
-    VIA_V52_UNROLL
-    for (int i = 0; i < 4; i++) _mm512_i64scatter_epi64((void *)(b + 8 * i), addr, w[i], 1);
+    const __m512i t0 = _mm512_unpacklo_epi64(w[0], w[1]), t1 = _mm512_unpackhi_epi64(w[0], w[1]);
+    const __m512i t2 = _mm512_unpacklo_epi64(w[2], w[3]), t3 = _mm512_unpackhi_epi64(w[2], w[3]);
+    const __m512i lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i r02 = _mm512_permutex2var_epi64(t0, lo, t2), r46 = _mm512_permutex2var_epi64(t0, hi, t2);
+    const __m512i r13 = _mm512_permutex2var_epi64(t1, lo, t3), r57 = _mm512_permutex2var_epi64(t1, hi, t3);
+#define VIA_V52_ROW(j) ((__m256i *)(void *)((char *)ptr[j] + off))
+    _mm256_storeu_si256(VIA_V52_ROW(0), _mm512_castsi512_si256(r02));
+    _mm256_storeu_si256(VIA_V52_ROW(2), _mm512_extracti64x4_epi64(r02, 1));
+    _mm256_storeu_si256(VIA_V52_ROW(4), _mm512_castsi512_si256(r46));
+    _mm256_storeu_si256(VIA_V52_ROW(6), _mm512_extracti64x4_epi64(r46, 1));
+    _mm256_storeu_si256(VIA_V52_ROW(1), _mm512_castsi512_si256(r13));
+    _mm256_storeu_si256(VIA_V52_ROW(3), _mm512_extracti64x4_epi64(r13, 1));
+    _mm256_storeu_si256(VIA_V52_ROW(5), _mm512_castsi512_si256(r57));
+    _mm256_storeu_si256(VIA_V52_ROW(7), _mm512_extracti64x4_epi64(r57, 1));
+#undef VIA_V52_ROW
 }
 
 VIA_V52_INLINE void via_v52_scatter(uint64_t *const ptr[8], const via_v52 *a, const via_s52_mod *m) {
