@@ -643,6 +643,15 @@ static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t of
     }
 }
 
+/* The point (x, y) at byte offsets offx, offy of each lane's hints. */
+VIA_V52_INLINE void gather_xy(via_v52 *x, via_v52 *y, via_g_eddsa_hints *const h[8], size_t offx,
+                              size_t offy) {
+    const void *p[8];
+    for (int j = 0; j < 8; j++) p[j] = h[j];
+    via_v52_gather_at(x, p, offx);
+    via_v52_gather_at(y, p, offy);
+}
+
 static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     enum { NP = 3 + 2 * 254 + 1 + FIX_WINDOWS };
     const via_s52_mod *m = &via_s52_fr;
@@ -665,15 +674,9 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         abort();
     }
     vproj *pa = pp, *pd = pp + 3, *ps = pd + 254, *pr = ps + 254, *pb = pr + 1;
-    const uint64_t *ptr[8];
     vproj q, acc, t;
     vaff va, vr8;
-    for (int j = 0; j < 8; j++)
-        ptr[j] = h[j]->ax.l;
-    via_v52_gather(&q.x, ptr);
-    for (int j = 0; j < 8; j++)
-        ptr[j] = h[j]->ay.l;
-    via_v52_gather(&q.y, ptr);
+    gather_xy(&q.x, &q.y, h, offsetof(via_g_eddsa_hints, ax), offsetof(via_g_eddsa_hints, ay));
     q.z = one;
     va.x = q.x;
     va.y = q.y;
@@ -698,12 +701,7 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         vproj_dbl(&pd[i], &q, &ca);
         q = pd[i];
     }
-    for (int j = 0; j < 8; j++)
-        ptr[j] = h[j]->r8x.l;
-    via_v52_gather(&t.x, ptr);
-    for (int j = 0; j < 8; j++)
-        ptr[j] = h[j]->r8y.l;
-    via_v52_gather(&t.y, ptr);
+    gather_xy(&t.x, &t.y, h, offsetof(via_g_eddsa_hints, r8x), offsetof(via_g_eddsa_hints, r8y));
     t.z = one;
     vr8.x = t.x;
     vr8.y = t.y;
@@ -738,9 +736,7 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
         lp[j] = &lane[j];
     v52_to_lanes(lp, &run);
     via_fr_batch_inv_var(lane_inv, lane, 8);
-    for (int j = 0; j < 8; j++)
-        ptr[j] = lane_inv[j].l;
-    via_v52_gather(&run, ptr); /* 1 / product, per lane */
+    via_v52_load8(&run, lane_inv[0].l); /* 1 / product, per lane */
     via_fr *dx[8], *dy[8];
     for (int i = NP; i >= 0; i--) {
         via_v52 zi;
