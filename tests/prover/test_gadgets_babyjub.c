@@ -132,14 +132,12 @@ static void test_scalar_mul(void **state) {
     }
 }
 
-static via_cs *eddsa_cs(const via_babyjub_point *a, const via_eddsa_sig *sig, const via_fr *msg,
-                        unsigned enabled) {
-    via_cs *cs = via_cs_new(VIA_CS_BOTH, 1);
-    via_fr s;
-    via_fr_from_canon(&s, sig->s);
+/* The EdDSA-Poseidon gadget on fresh input wires (public key a, signature (R8, s), msg). */
+static void eddsa_gadget(via_cs *cs, const via_babyjub_point *a, const via_fr *s,
+                         const via_eddsa_sig *sig, const via_fr *msg, unsigned enabled) {
     via_var en = via_g_bit_new(cs, enabled);
     via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)), ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
-    via_lc ls = via_lc_var(cs, via_cs_var_new(cs, &s));
+    via_lc ls = via_lc_var(cs, via_cs_var_new(cs, s));
     via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)), ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
     via_lc m = via_lc_var(cs, via_cs_var_new(cs, msg));
     via_g_eddsa_poseidon_verify(cs, en, &ax, &ay, &ls, &rx, &ry, &m);
@@ -149,6 +147,14 @@ static via_cs *eddsa_cs(const via_babyjub_point *a, const via_eddsa_sig *sig, co
     via_lc_free(&rx);
     via_lc_free(&ry);
     via_lc_free(&m);
+}
+
+static via_cs *eddsa_cs(const via_babyjub_point *a, const via_eddsa_sig *sig, const via_fr *msg,
+                        unsigned enabled) {
+    via_cs *cs = via_cs_new(VIA_CS_BOTH, 1);
+    via_fr s;
+    via_fr_from_canon(&s, sig->s);
+    eddsa_gadget(cs, a, &s, sig, msg, enabled);
     return cs;
 }
 
@@ -220,20 +226,7 @@ static void gadget_mix(via_cs *cs, const via_babyjub_point *p, const via_babyjub
     via_g_point_free(&mb);
     via_fr sf;
     via_fr_from_canon_unchecked(&sf, sig->s);
-    via_var en = via_g_bit_new(cs, enabled);
-    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)),
-           ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
-    via_lc ls = via_lc_var(cs, via_cs_var_new(cs, &sf));
-    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)),
-           ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
-    via_lc m = via_lc_var(cs, via_cs_var_new(cs, msg));
-    via_g_eddsa_poseidon_verify(cs, en, &ax, &ay, &ls, &rx, &ry, &m);
-    via_lc_free(&ax);
-    via_lc_free(&ay);
-    via_lc_free(&ls);
-    via_lc_free(&rx);
-    via_lc_free(&ry);
-    via_lc_free(&m);
+    eddsa_gadget(cs, a, &sf, sig, msg, enabled);
 }
 
 static void test_witness_only_matches(void **state) {
