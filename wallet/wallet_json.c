@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonio.h"
+
 static int hexval(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -152,21 +154,10 @@ out:
     return rc;
 }
 
-static json_t *dec_json(const via_fr *a) {
-    char buf[80];
-    via_fr_to_decimal(buf, sizeof buf, a);
-    return json_string(buf);
-}
-
-static json_t *u64_json(uint64_t v) {
-    char buf[24];
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-    return json_string(buf);
-}
 
 /* Ids as JSON integers while they are exact in every JSON reader (< 2^53), else strings. */
 static json_t *id_json(uint64_t v) {
-    return v < ((uint64_t)1 << 53) ? json_integer((json_int_t)v) : u64_json(v);
+    return v < ((uint64_t)1 << 53) ? json_integer((json_int_t)v) : via_json_u64(v);
 }
 
 json_t *via_wallet_key_json(const uint8_t *sk, const via_babyjub_point *pub) {
@@ -183,7 +174,7 @@ json_t *via_wallet_key_json(const uint8_t *sk, const via_babyjub_point *pub) {
     hex_encode(phex, packed, 32);
     json_object_set_new(
         o, "public_key",
-        json_pack("{s:o,s:o,s:s}", "x", dec_json(&pub->x), "y", dec_json(&pub->y), "packed", phex));
+        json_pack("{s:o,s:o,s:s}", "x", via_json_fr(&pub->x), "y", via_json_fr(&pub->y), "packed", phex));
     return o;
 }
 
@@ -288,28 +279,28 @@ json_t *via_wallet_tx_json(const via_wallet_tx *tx) {
         json_object_set_new(o, "type", json_string("transfer"));
         json_object_set_new(o, "from", id_json(t->from));
         json_object_set_new(o, "to", id_json(t->to));
-        json_object_set_new(o, "amount", u64_json(t->amount));
-        json_object_set_new(o, "fee", u64_json(t->fee));
-        json_object_set_new(o, "nonce", u64_json(t->nonce));
+        json_object_set_new(o, "amount", via_json_u64(t->amount));
+        json_object_set_new(o, "fee", via_json_u64(t->fee));
+        json_object_set_new(o, "nonce", via_json_u64(t->nonce));
     } else {
         const via_tx_withdraw *w = &tx->withdraw;
         char hex[2 * VIA_TX_MAX_SCRIPT + 1];
         hex_encode(hex, w->dest, w->dest_len);
         json_object_set_new(o, "type", json_string("withdraw"));
         json_object_set_new(o, "from", id_json(w->from));
-        json_object_set_new(o, "amount", u64_json(w->amount));
-        json_object_set_new(o, "fee", u64_json(w->fee));
-        json_object_set_new(o, "nonce", u64_json(w->nonce));
+        json_object_set_new(o, "amount", via_json_u64(w->amount));
+        json_object_set_new(o, "fee", via_json_u64(w->fee));
+        json_object_set_new(o, "nonce", via_json_u64(w->nonce));
         json_object_set_new(o, "dest", json_string(hex));
     }
     json_object_set_new(
         o, "pubkey",
-        json_pack("{s:o,s:o}", "x", dec_json(&tx->pubkey.x), "y", dec_json(&tx->pubkey.y)));
-    if (via_wallet_tx_msg(&msg, tx, &err) == VIA_OK) json_object_set_new(o, "msg", dec_json(&msg));
+        json_pack("{s:o,s:o}", "x", via_json_fr(&tx->pubkey.x), "y", via_json_fr(&tx->pubkey.y)));
+    if (via_wallet_tx_msg(&msg, tx, &err) == VIA_OK) json_object_set_new(o, "msg", via_json_fr(&msg));
     char sbuf[80];
     via_limbs_to_decimal(sbuf, sizeof sbuf, tx->sig.s);
     json_object_set_new(o, "signature",
-                        json_pack("{s:o,s:o,s:s}", "R8x", dec_json(&tx->sig.r8.x), "R8y",
-                                  dec_json(&tx->sig.r8.y), "S", sbuf));
+                        json_pack("{s:o,s:o,s:s}", "R8x", via_json_fr(&tx->sig.r8.x), "R8y",
+                                  via_json_fr(&tx->sig.r8.y), "S", sbuf));
     return o;
 }

@@ -23,6 +23,13 @@
 #include "groth16.h"
 #include "msm.h"
 
+/* jansson values for the JSON inputs and outputs of the rollup tools: an Fr element as its
+ * decimal string, an unsigned 64-bit integer as a decimal string (exact in every JSON
+ * reader). NULL when out of memory. (json_t is jansson's; callers include <jansson.h>.) */
+struct json_t;
+struct json_t *via_json_fr(const via_fr *v);
+struct json_t *via_json_u64(uint64_t v);
+
 /* Public signals beyond this count are rejected (a verification key has nPublic + 1 IC
  * points; circom circuits have far fewer). */
 #define VIA_JSON_MAX_PUBLIC 1000000u

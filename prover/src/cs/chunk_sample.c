@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../eddsa.h"
+#include "../jsonio.h"
 #include "../smt.h"
 #include "../txmsg.h"
 #include "../util.h"
@@ -34,18 +35,6 @@ static uint64_t splitmix(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
-static json_t *j_fr(const via_fr *v) {
-    char b[80];
-    via_fr_to_decimal(b, sizeof b, v);
-    return json_string(b);
-}
-
-static json_t *j_u64(uint64_t v) {
-    char b[24];
-    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    return json_string(b);
-}
-
 static json_t *account_json(const via_smt *tree, const sample_acct *a, unsigned depth,
                             via_error *err) {
     via_smt_proof p;
@@ -54,15 +43,15 @@ static json_t *account_json(const via_smt *tree, const sample_acct *a, unsigned 
     for (unsigned l = 0; l < depth; l++) {
         json_t *lv = json_array();
         for (unsigned i = 0; i < VIA_SMT_ARITY - 1; i++)
-            json_array_append_new(lv, j_fr(&p.sib[l][i]));
+            json_array_append_new(lv, via_json_fr(&p.sib[l][i]));
         json_array_append_new(sib, lv);
     }
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer((json_int_t)a->id));
     json_object_set_new(o, "pubkey",
-                        json_pack("{s:o,s:o}", "x", j_fr(&a->pk.x), "y", j_fr(&a->pk.y)));
-    json_object_set_new(o, "balance", j_u64(a->bal));
-    json_object_set_new(o, "nonce", j_u64(a->nonce));
+                        json_pack("{s:o,s:o}", "x", via_json_fr(&a->pk.x), "y", via_json_fr(&a->pk.y)));
+    json_object_set_new(o, "balance", via_json_u64(a->bal));
+    json_object_set_new(o, "nonce", via_json_u64(a->nonce));
     json_object_set_new(o, "siblings", sib);
     return o;
 }
@@ -131,11 +120,11 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
         char s[80];
         via_limbs_to_decimal(s, sizeof s, sig.s);
         json_t *js =
-            json_pack("{s:o,s:o,s:s}", "R8x", j_fr(&sig.r8.x), "R8y", j_fr(&sig.r8.y), "S", s);
+            json_pack("{s:o,s:o,s:s}", "R8x", via_json_fr(&sig.r8.x), "R8y", via_json_fr(&sig.r8.y), "S", s);
         json_array_append_new(txs, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "type", "transfer",
                                              "from", (json_int_t)tr.from, "to", (json_int_t)tr.to,
-                                             "amount", j_u64(tr.amount), "fee", j_u64(tr.fee),
-                                             "nonce", j_u64(tr.nonce), "signature", js));
+                                             "amount", via_json_u64(tr.amount), "fee", via_json_u64(tr.fee),
+                                             "nonce", via_json_u64(tr.nonce), "signature", js));
     }
     if (!rc) {
         json_t *top = json_object();
@@ -143,7 +132,7 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
         json_object_set_new(top, "depth", json_integer(depth));
         json_object_set_new(top, "batch", json_integer((json_int_t)(seed & 0xffffffff)));
         json_object_set_new(top, "chunk", json_integer(0));
-        json_object_set_new(top, "root_before", j_fr(&root));
+        json_object_set_new(top, "root_before", via_json_fr(&root));
         json_object_set(top, "accounts", accounts);
         json_object_set(top, "txs", txs);
         *out = json_dumps(top, JSON_COMPACT | JSON_PRESERVE_ORDER);
