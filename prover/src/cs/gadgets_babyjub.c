@@ -652,6 +652,20 @@ VIA_V52_INLINE void gather_xy(via_v52 *x, via_v52 *y, via_g_eddsa_hints *const h
     via_v52_gather_at(y, p, offy);
 }
 
+/* The fixed-base table point of 3-bit window w of each lane's scalar (canonical limbs sb). */
+VIA_V52_INLINE void gather_window(via_v52 *x, via_v52 *y, const uint64_t sb[8][4], unsigned w) {
+    const uint64_t *px[8], *py[8];
+    for (int j = 0; j < 8; j++) {
+        unsigned d = 0;
+        for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++)
+            d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
+        px[j] = g_fix[w][d].x.l;
+        py[j] = g_fix[w][d].y.l;
+    }
+    via_v52_gather(x, px);
+    via_v52_gather(y, py);
+}
+
 static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     enum { NP = 3 + 2 * 254 + 1 + FIX_WINDOWS };
     const via_s52_mod *m = &via_s52_fr;
@@ -707,16 +721,7 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     vr8.y = t.y;
     vproj_add(pr, &t, &acc, &ca, &cd);
     for (unsigned w = 0; w < FIX_WINDOWS; w++) {
-        const uint64_t *px[8], *py[8];
-        for (int j = 0; j < 8; j++) {
-            unsigned d = 0;
-            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++)
-                d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
-            px[j] = g_fix[w][d].x.l;
-            py[j] = g_fix[w][d].y.l;
-        }
-        via_v52_gather(&t.x, px);
-        via_v52_gather(&t.y, py);
+        gather_window(&t.x, &t.y, sb, w);
         t.z = one;
         if (w == 0)
             pb[0] = t;
@@ -800,17 +805,8 @@ static VIA_SIMD52_FN void hints_x8(via_g_eddsa_hints *const h[8]) {
     }
     vadd_products(h, offsetof(via_g_eddsa_hints, pre_right), &vr8, &cur, &ca);
     for (unsigned w = 1; w < FIX_WINDOWS; w++) {
-        const uint64_t *px[8], *py[8];
-        for (int j = 0; j < 8; j++) {
-            unsigned d = 0;
-            for (unsigned k = 0; k < 3 && 3 * w + k < 253; k++)
-                d |= (unsigned)((sb[j][(3 * w + k) / 64] >> ((3 * w + k) % 64)) & 1) << k;
-            px[j] = g_fix[w][d].x.l;
-            py[j] = g_fix[w][d].y.l;
-        }
         vaff tb;
-        via_v52_gather(&tb.x, px);
-        via_v52_gather(&tb.y, py);
+        gather_window(&tb.x, &tb.y, sb, w);
         vadd_products(h, offsetof(via_g_eddsa_hints, pre_base[w]), &aff[4 + 508 + w - 1], &tb, &ca);
     }
     for (int j = 0; j < 8; j++) {
