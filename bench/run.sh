@@ -105,7 +105,7 @@ for (const b of g.benchmarks) {
   rows.push([b.name, ms >= 1 ? ms.toFixed(2) + ' ms' : (ms * 1000).toFixed(2) + ' us', extra, ratio]);
 }
 const w = [0, 1, 2, 3].map(i => Math.max(...rows.map(r => r[i].length), 8));
-console.log(`\nvia bench  ${new Date().toISOString().slice(0, 10)}  cpu: ${cpu} (${cores} cores)  commit ${commit}  threads ${g.context.threads}  mulx/adx ${g.context.field_mulx_adx}`);
+console.log(`\nvia bench  ${new Date().toISOString().slice(0, 10)}  cpu: ${cpu} (${cores} cores)  commit ${commit}  threads ${g.context.threads}  mulx/adx ${g.context.field_mulx_adx}  ifma ${g.context.field_ifma}`);
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
 const devices = (g.context.devices || '').split('\n').filter(l => l.length);
 fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpu, cores: +cores, commit,

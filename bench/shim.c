@@ -36,6 +36,7 @@ static void rand_scalar(via_scalar *s) {
 void via_bench_set_threads(unsigned n) { via_set_threads(n); }
 unsigned via_bench_threads(void) { return via_get_threads(); }
 int via_bench_field_adx(void) { return via_field_have_adx; }
+int via_bench_field_ifma(void) { return via_simd52_have; }
 
 static volatile uint64_t sink;
 

@@ -17,6 +17,8 @@ void via_bench_fr_mul(size_t iters);
 /* iters steps of two independent eight-lane AVX-512 IFMA Fq products (simd52.h), i.e.
  * 16 * iters products; returns 0 when the CPU has no IFMA path (nothing measured). */
 int via_bench_fq_mul_x8(size_t iters);
+/* 1 when the eight-lane AVX-512 IFMA paths (simd52.h) are in use. */
+int via_bench_field_ifma(void);
 void via_bench_g1_add(size_t iters);
 
 /* MSM and NTT on seeded random data of size 2^log2n; setup once per size. */

@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
     if (const char *t = getenv("VIA_THREADS")) via_bench_set_threads(unsigned(atoi(t)));
     benchmark::AddCustomContext("threads", std::to_string(via_bench_threads()));
     benchmark::AddCustomContext("field_mulx_adx", via_bench_field_adx() ? "yes" : "no");
+    benchmark::AddCustomContext("field_ifma", via_bench_field_ifma() ? "yes" : "no");
     benchmark::RegisterBenchmark("fq_mul", BM_FqMul)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("fq_mul_x8", BM_FqMulX8)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("fr_mul", BM_FrMul)->Unit(benchmark::kMicrosecond);
