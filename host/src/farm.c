@@ -675,30 +675,11 @@ static int cb_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
 /* H with the three coset transforms on the device one at a time (two vectors of device
  * memory instead of four); the element-wise steps are groth16.c's arithmetic on the host. */
 static int h_by_cosets(farm_dev *d, via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
-    size_t n = (size_t)1 << log2n;
-    via_fr *b = via_malloc_big(n * sizeof(via_fr)), *c = via_malloc_big(n * sizeof(via_fr));
-    int rc = VIA_OK;
-    if (!b || !c) {
-        rc = via_fail(err, VIA_ENOMEM, "H computation: 2 x %zu bytes", n * sizeof(via_fr));
-        goto done;
-    }
-    memcpy(b, bv, n * sizeof(via_fr));
-    for (size_t i = 0; i < n; i++)
-        via_fr_mul(&c[i], &a[i], &b[i]);
-    via_fr *v[3] = {a, b, c};
-    for (int k = 0; k < 3 && !rc; k++)
-        rc = cb_coset(d, v[k], log2n, err);
-    if (rc) goto done;
-    for (size_t i = 0; i < n; i++) {
-        via_fr t;
-        via_fr_mul(&t, &a[i], &b[i]);
-        via_fr_sub(&t, &t, &c[i]);
-        via_mont_mul(a[i].l, t.l, via_fr_mod.r2, &via_fr_mod);
-    }
-done:
-    via_free_big(b);
-    via_free_big(c);
-    return rc;
+    via_groth16_backend be = {0};
+    be.coset = cb_coset;
+    be.ctx = d;
+    be.name = "device cosets";
+    return via_groth16_h_cosets(&be, a, bv, log2n, err);
 }
 
 static int cb_h(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *err) {

@@ -251,22 +251,6 @@ int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
     return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
 }
 
-/* The CPU sequence of via_groth16_prove, on copies of b and c. */
-static int cpu_groth16_h(via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
-    size_t n = (size_t)1 << log2n;
-    via_fr *b = via_malloc_big(n * sizeof(via_fr)), *c = via_malloc_big(n * sizeof(via_fr));
-    int rc = VIA_OK;
-    if (!b || !c) {
-        rc = via_fail(err, VIA_ENOMEM, "H computation: 2 x %zu bytes", n * sizeof(via_fr));
-        goto done;
-    }
-    memcpy(b, bv, n * sizeof(via_fr));
-    rc = via_groth16_h_cpu(a, b, c, log2n, err);
-done:
-    via_free_big(b);
-    via_free_big(c);
-    return rc;
-}
 
 int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n, via_error *err) {
     assert(a && bv);
@@ -275,7 +259,7 @@ int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2
                         VIA_FR_TWO_ADICITY);
     switch (b) {
     case VIA_BACKEND_CPU:
-        return cpu_groth16_h(a, bv, log2n, err);
+        return via_groth16_h_cosets(NULL, a, bv, log2n, err);
     case VIA_BACKEND_OPENCL: {
 #ifdef VIA_HAVE_OPENCL
         via_cl *cl;

@@ -103,6 +103,12 @@ VIA_MUST_USE int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *
 VIA_MUST_USE int via_groth16_h_cpu(via_fr *a, via_fr *b, via_fr *c, unsigned log2n,
                                    via_error *err);
 
+/* The same on copies (b is only read; the scratch vectors are allocated here), with the three
+ * coset transforms through be->coset when be and that member are set (be->h is not used), on
+ * the CPU otherwise: for backends that keep only the transforms on the device. */
+VIA_MUST_USE int via_groth16_h_cosets(const via_groth16_backend *be, via_fr *a, const via_fr *b,
+                                      unsigned log2n, via_error *err);
+
 /* Fills r with a uniformly random scalar in [1, r) from the OS CSPRNG. */
 VIA_MUST_USE int via_random_scalar(via_scalar *out, via_error *err);
 

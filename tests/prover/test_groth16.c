@@ -11,6 +11,7 @@
 
 #include "groth16.h"
 #include "jsonio.h"
+#include "ntt.h"
 #include "util.h"
 #include "wtns.h"
 #include "zkey.h"
@@ -147,12 +148,63 @@ static void test_fixed_rs_deterministic(void **state) {
     unload(&f);
 }
 
+/* via_groth16_h_cosets with its coset transforms through a callback equals the CPU H, leaves
+ * b unchanged, calls the callback three times, and passes its error on. */
+typedef struct {
+    int calls, fail_at;
+} coset_probe;
+
+static int probe_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
+    coset_probe *p = ctx;
+    if (++p->calls == p->fail_at) return via_fail(err, VIA_EDEVICE, "probe: device failed");
+    return via_ntt_domain_to_coset(a, log2n);
+}
+
+static void test_h_cosets(void **state) {
+    (void)state;
+    const unsigned log2n = 10;
+    const size_t n = (size_t)1 << log2n;
+    via_fr *a = via_xmalloc(n * sizeof *a), *b = via_xmalloc(n * sizeof *b);
+    via_fr *a1 = via_xmalloc(n * sizeof *a), *a2 = via_xmalloc(n * sizeof *a);
+    via_fr *b1 = via_xmalloc(n * sizeof *a), *c1 = via_xmalloc(n * sizeof *a);
+    via_fr *bk = via_xmalloc(n * sizeof *a);
+    for (size_t i = 0; i < n; i++) {
+        via_fr_set_u64(&a[i], 3 * i + 1);
+        via_fr_set_u64(&b[i], 7 * i * i + 5);
+    }
+    memcpy(a1, a, n * sizeof *a);
+    memcpy(b1, b, n * sizeof *b);
+    via_error err = {{0}};
+    assert_int_equal(via_groth16_h_cpu(a1, b1, c1, log2n, &err), VIA_OK);
+    memcpy(bk, b, n * sizeof *b);
+    memcpy(a2, a, n * sizeof *a);
+    coset_probe p = {0, 0};
+    via_groth16_backend be = {0};
+    be.coset = probe_coset;
+    be.ctx = &p;
+    assert_int_equal(via_groth16_h_cosets(&be, a2, b, log2n, &err), VIA_OK);
+    assert_int_equal(p.calls, 3);
+    assert_memory_equal(a1, a2, n * sizeof *a);
+    assert_memory_equal(b, bk, n * sizeof *b);
+    memcpy(a2, a, n * sizeof *a); /* no backend: the CPU */
+    assert_int_equal(via_groth16_h_cosets(NULL, a2, b, log2n, &err), VIA_OK);
+    assert_memory_equal(a1, a2, n * sizeof *a);
+    memcpy(a2, a, n * sizeof *a);
+    p.calls = 0;
+    p.fail_at = 2;
+    assert_int_equal(via_groth16_h_cosets(&be, a2, b, log2n, &err), VIA_EDEVICE);
+    assert_non_null(strstr(err.msg, "probe: device failed"));
+    via_xfree(a), via_xfree(b), via_xfree(a1), via_xfree(a2), via_xfree(b1), via_xfree(c1);
+    via_xfree(bk);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prove_verify),
         cmocka_unit_test(test_snarkjs_proof_verifies),
         cmocka_unit_test(test_bad_witness),
         cmocka_unit_test(test_fixed_rs_deterministic),
+        cmocka_unit_test(test_h_cosets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
