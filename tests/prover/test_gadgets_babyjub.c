@@ -158,17 +158,22 @@ static via_cs *eddsa_cs(const via_babyjub_point *a, const via_eddsa_sig *sig, co
     return cs;
 }
 
+/* A random key pair, a random message and its signature: public key a, message msg, sig. */
+static void rnd_signed(via_babyjub_point *a, via_fr *msg, via_eddsa_sig *sig) {
+    uint8_t sk[32];
+    for (int i = 0; i < 32; i++) sk[i] = (uint8_t)rnd64();
+    via_eddsa_pubkey(a, sk);
+    rnd_fr(msg);
+    via_eddsa_sign(sig, sk, msg);
+}
+
 static void test_eddsa(void **state) {
     (void)state;
     for (int it = 0; it < 4; it++) {
-        uint8_t sk[32];
-        for (int i = 0; i < 32; i++) sk[i] = (uint8_t)rnd64();
         via_babyjub_point a;
-        via_eddsa_pubkey(&a, sk);
         via_fr msg;
-        rnd_fr(&msg);
         via_eddsa_sig sig;
-        via_eddsa_sign(&sig, sk, &msg);
+        rnd_signed(&a, &msg, &sig);
         via_error err;
         assert_int_equal(via_eddsa_verify_var(&a, &msg, &sig, &err), 0);
         via_cs *cs = eddsa_cs(&a, &sig, &msg, 1);
@@ -268,15 +273,10 @@ static void test_hints_many(void **state) {
     via_fr in[N][6];
     int expect[N];
     for (int i = 0; i < N; i++) {
-        uint8_t sk[32];
-        for (int b = 0; b < 32; b++)
-            sk[b] = (uint8_t)rnd64();
         via_babyjub_point a;
-        via_eddsa_pubkey(&a, sk);
         via_fr msg;
-        rnd_fr(&msg);
         via_eddsa_sig sig;
-        via_eddsa_sign(&sig, sk, &msg);
+        rnd_signed(&a, &msg, &sig);
         if (i % 4 == 1) sig.s[1] ^= 4;            /* wrong S */
         if (i == 6) via_fr_add(&a.x, &a.x, &a.y); /* A off the curve */
         in[i][0] = a.x;
