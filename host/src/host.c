@@ -32,7 +32,33 @@ static int opencl_get(via_cl **out, via_error *err) {
     *out = g_cl;
     return VIA_OK;
 }
+
+/* The process's OpenCL context, locked for one call; NULL (with *rc and err set, unlocked)
+ * when it cannot be built. cl_release unlocks and passes the call's status on. */
+static via_cl *cl_acquire(int *rc, via_error *err) {
+    via_cl *cl;
+    pthread_mutex_lock(&g_lock);
+    *rc = opencl_get(&cl, err);
+    if (*rc) {
+        pthread_mutex_unlock(&g_lock);
+        return NULL;
+    }
+    return cl;
+}
+
+static int cl_release(int rc) {
+    pthread_mutex_unlock(&g_lock);
+    return rc;
+}
 #endif
+
+#ifdef VIA_HAVE_CUDA
+static const via_cuda_config g_cuda_default; /* host data, default stream, device 0 */
+#endif
+
+static int not_built(via_backend b, via_error *err) {
+    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+}
 
 const char *via_host_backend_name(via_backend b) {
     switch (b) {
@@ -135,11 +161,9 @@ int via_host_backend_select(via_backend *out, const char *name, via_error *err) 
     }
 #ifdef VIA_HAVE_OPENCL
     /* opencl, by name or by auto: build the program now so errors show at selection */
-    via_cl *cl;
-    pthread_mutex_lock(&g_lock);
-    int rc = opencl_get(&cl, err);
-    pthread_mutex_unlock(&g_lock);
-    if (rc) return rc;
+    int rc;
+    if (!cl_acquire(&rc, err)) return rc;
+    cl_release(VIA_OK);
     *out = VIA_BACKEND_OPENCL;
     return VIA_OK;
 #else
@@ -163,26 +187,22 @@ int via_host_ntt(via_backend b, via_fr *a, unsigned log2n, via_host_ntt_op op, v
     }
     case VIA_BACKEND_OPENCL: {
 #ifdef VIA_HAVE_OPENCL
-        via_cl *cl;
-        pthread_mutex_lock(&g_lock);
-        int rc = opencl_get(&cl, err);
-        if (!rc) rc = via_cl_ntt(cl, a, log2n, (via_cl_ntt_op)op, err);
-        pthread_mutex_unlock(&g_lock);
-        return rc;
+        int rc;
+        via_cl *cl = cl_acquire(&rc, err);
+        return cl ? cl_release(via_cl_ntt(cl, a, log2n, (via_cl_ntt_op)op, err)) : rc;
 #else
         break;
 #endif
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0, 0, NULL};
-        return via_cuda_ntt(&cfg, a, log2n, (via_cuda_ntt_op)op, err);
+        return via_cuda_ntt(&g_cuda_default, a, log2n, (via_cuda_ntt_op)op, err);
 #else
         break;
 #endif
     }
     }
-    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+    return not_built(b, err);
 }
 
 int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
@@ -195,27 +215,23 @@ int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
     }
     case VIA_BACKEND_OPENCL: {
 #ifdef VIA_HAVE_OPENCL
-        via_cl *cl;
-        pthread_mutex_lock(&g_lock);
-        int rc = opencl_get(&cl, err);
-        if (!rc) rc = via_cl_msm_g1(cl, out, bases, scalars, n, err);
-        pthread_mutex_unlock(&g_lock);
-        return rc;
+        int rc;
+        via_cl *cl = cl_acquire(&rc, err);
+        return cl ? cl_release(via_cl_msm_g1(cl, out, bases, scalars, n, err)) : rc;
 #else
         break;
 #endif
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0, 0, NULL};
-        return via_cuda_msm_g1(&cfg, out, bases, scalars, n, err);
+        return via_cuda_msm_g1(&g_cuda_default, out, bases, scalars, n, err);
 #else
         break;
 #endif
     }
     }
     via_g1_set_inf(out);
-    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+    return not_built(b, err);
 }
 
 int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
@@ -228,27 +244,23 @@ int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
     }
     case VIA_BACKEND_OPENCL: {
 #ifdef VIA_HAVE_OPENCL
-        via_cl *cl;
-        pthread_mutex_lock(&g_lock);
-        int rc = opencl_get(&cl, err);
-        if (!rc) rc = via_cl_msm_g2(cl, out, bases, scalars, n, err);
-        pthread_mutex_unlock(&g_lock);
-        return rc;
+        int rc;
+        via_cl *cl = cl_acquire(&rc, err);
+        return cl ? cl_release(via_cl_msm_g2(cl, out, bases, scalars, n, err)) : rc;
 #else
         break;
 #endif
     }
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
-        via_cuda_config cfg = {NULL, 0, 0, NULL};
-        return via_cuda_msm_g2(&cfg, out, bases, scalars, n, err);
+        return via_cuda_msm_g2(&g_cuda_default, out, bases, scalars, n, err);
 #else
         break;
 #endif
     }
     }
     via_g2_set_inf(out);
-    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+    return not_built(b, err);
 }
 
 
@@ -262,12 +274,9 @@ int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2
         return via_groth16_h_cosets(NULL, a, bv, log2n, err);
     case VIA_BACKEND_OPENCL: {
 #ifdef VIA_HAVE_OPENCL
-        via_cl *cl;
-        pthread_mutex_lock(&g_lock);
-        int rc = opencl_get(&cl, err);
-        if (!rc) rc = via_cl_groth16_h(cl, a, bv, log2n, err);
-        pthread_mutex_unlock(&g_lock);
-        return rc;
+        int rc;
+        via_cl *cl = cl_acquire(&rc, err);
+        return cl ? cl_release(via_cl_groth16_h(cl, a, bv, log2n, err)) : rc;
 #else
         break;
 #endif
@@ -275,12 +284,11 @@ int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2
     case VIA_BACKEND_CUDA: {
 #ifdef VIA_HAVE_CUDA
         /* host data: the driver copies b in and leaves the host array unchanged */
-        via_cuda_config cfg = {NULL, 0, 0, NULL};
-        return via_cuda_groth16_h(&cfg, a, (via_fr *)bv, log2n, err);
+        return via_cuda_groth16_h(&g_cuda_default, a, (via_fr *)bv, log2n, err);
 #else
         break;
 #endif
     }
     }
-    return via_fail(err, VIA_EUNSUPPORTED, "backend %s is not built", via_host_backend_name(b));
+    return not_built(b, err);
 }
