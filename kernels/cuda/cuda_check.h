@@ -20,6 +20,16 @@
         }                                                                                          \
     } while (0)
 
-/* After a <<<...>>> launch: the launch error, then nothing else (kernels run async). */
-#define VIA_CUDA_CHECK_LAUNCH(name, err_msg) VIA_CUDA_CHECK(cudaGetLastError(), err_msg)
+/* After a <<<...>>> launch: the launch error, then nothing else (kernels run async); the
+ * message names the kernel (name: a C string). */
+#define VIA_CUDA_CHECK_LAUNCH(name, err_msg)                                                       \
+    do {                                                                                           \
+        cudaError_t cuda_rc_ = cudaGetLastError();                                                 \
+        if (cuda_rc_ != cudaSuccess) {                                                             \
+            if (err_msg)                                                                           \
+                snprintf((err_msg), 512, "CUDA launch of %s failed: %s (%s:%d)", (name),           \
+                         cudaGetErrorString(cuda_rc_), __FILE__, __LINE__);                        \
+            return VIA_EDEVICE_CODE;                                                               \
+        }                                                                                          \
+    } while (0)
 #endif

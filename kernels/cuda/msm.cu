@@ -1,58 +1,33 @@
 /*
- * Pippenger MSM in G1 in CUDA, the same split as kernels/opencl/msm.cl: the host sorts base
- * indices by (window, digit); one thread per bucket accumulates its bases with mixed
- * additions; one thread per segment of buckets runs the running-sum reduction. The host
- * (cuda_backend.c) weights segments and combines windows with the CPU curve code.
+ * Pippenger MSM in G1 in CUDA: the kernels of msm_kernels.cuh on g1_hd.h points (the same
+ * split as kernels/opencl/msm.cl).
  */
 #include "../field_hd.h"
 #include "../g1_hd.h"
-#include "cuda_check.h"
 #include "kernels.h"
+#include "msm_kernels.cuh"
 
-__global__ void msm_bucket_acc(via_hd_g1 *buckets, const via_hd_g1_affine *bases,
-                               const uint32_t *idx, const uint32_t *offs, uint32_t count) {
-    uint32_t g = blockIdx.x * blockDim.x + threadIdx.x;
-    if (g >= count) return;
-    via_hd_g1 acc = via_hd_g1_inf();
-    uint32_t end = offs[g + 1];
-    for (uint32_t k = offs[g]; k < end; k++)
-        acc = via_hd_g1_add_mixed(acc, bases[idx[k]]);
-    buckets[g] = acc;
-}
-
-__global__ void msm_bucket_reduce(via_hd_g1 *segs, const via_hd_g1 *buckets, unsigned c,
-                                  uint32_t seg_len, uint32_t count) {
-    uint32_t g = blockIdx.x * blockDim.x + threadIdx.x;
-    if (g >= count) return;
-    uint32_t nseg = (1u << c) / seg_len;
-    uint32_t w = g / nseg, s = g % nseg;
-    const via_hd_g1 *b = buckets + ((size_t)w << c) + (size_t)s * seg_len;
-    via_hd_g1 running = via_hd_g1_inf();
-    via_hd_g1 sum = via_hd_g1_inf();
-    for (uint32_t k = seg_len; k-- > 0;) {
-        running = via_hd_g1_add(running, b[k]);
-        sum = via_hd_g1_add(sum, running);
-    }
-    segs[2 * g] = sum;
-    segs[2 * g + 1] = running;
-}
+namespace {
+struct g1_ops {
+    typedef via_hd_g1 pt;
+    typedef via_hd_g1_affine aff;
+    static constexpr unsigned acc_threads = 128, reduce_threads = 64;
+    static constexpr const char *acc_name = "msm_bucket_acc";
+    static constexpr const char *reduce_name = "msm_bucket_reduce";
+    static __device__ pt inf() { return via_hd_g1_inf(); }
+    static __device__ pt add(pt p, pt q) { return via_hd_g1_add(p, q); }
+    static __device__ pt add_mixed(pt p, aff q) { return via_hd_g1_add_mixed(p, q); }
+};
+} // namespace
 
 extern "C" int via_cuda_launch_bucket_acc(void *d_buckets, const void *d_bases,
                                           const uint32_t *d_idx, const uint32_t *d_offs,
                                           uint32_t count, cudaStream_t stream, char *err_msg) {
-    const unsigned threads = 128;
-    msm_bucket_acc<<<(count + threads - 1) / threads, threads, 0, stream>>>(
-        (via_hd_g1 *)d_buckets, (const via_hd_g1_affine *)d_bases, d_idx, d_offs, count);
-    VIA_CUDA_CHECK_LAUNCH("msm_bucket_acc", err_msg);
-    return 0;
+    return msm_launch_bucket_acc<g1_ops>(d_buckets, d_bases, d_idx, d_offs, count, stream, err_msg);
 }
 
 extern "C" int via_cuda_launch_bucket_reduce(void *d_segs, const void *d_buckets, unsigned c,
                                              uint32_t seg_len, uint32_t count, cudaStream_t stream,
                                              char *err_msg) {
-    const unsigned threads = 64;
-    msm_bucket_reduce<<<(count + threads - 1) / threads, threads, 0, stream>>>(
-        (via_hd_g1 *)d_segs, (const via_hd_g1 *)d_buckets, c, seg_len, count);
-    VIA_CUDA_CHECK_LAUNCH("msm_bucket_reduce", err_msg);
-    return 0;
+    return msm_launch_bucket_reduce<g1_ops>(d_segs, d_buckets, c, seg_len, count, stream, err_msg);
 }
