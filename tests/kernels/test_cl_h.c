@@ -7,6 +7,7 @@
 #include "via/kernels_cl.h"
 
 #include "ntt.h"
+#include "cl_test.h"
 #include "test_rng.h"
 #include "util.h"
 
@@ -103,19 +104,7 @@ static void check_whole(via_cl *cl, unsigned lg) {
 }
 
 int main(void) {
-    test_seed_init("test_cl_h");
-    via_field_init();
-    if (via_cl_count_devices(VIA_CL_ANY) == 0) {
-        printf("SKIP: no OpenCL platform or device\n");
-        return 77;
-    }
-    via_error err = {{0}};
-    via_cl *cl;
-    if (via_cl_open(&cl, VIA_CL_ANY, &err)) {
-        printf("FAIL: %s\n", err.msg);
-        return 1;
-    }
-    printf("device: %s\n", via_cl_device_name(cl));
+    via_cl *cl = cl_test_open("test_cl_h");
     const size_t sizes[] = {1, 3, 64, 1000};
     for (size_t s = 0; s < 4; s++)
         check_elementwise(cl, sizes[s]);

@@ -8,6 +8,7 @@
 
 #include "curve.h"
 #include "msm.h"
+#include "cl_test.h"
 #include "test_rng.h"
 #include "util.h"
 
@@ -49,19 +50,8 @@ static int compare(via_cl *cl, const char *what, const via_g2_affine *bases,
 }
 
 int main(void) {
-    test_seed_init("test_cl_msm_g2");
-    via_field_init();
-    if (via_cl_count_devices(VIA_CL_ANY) == 0) {
-        printf("SKIP: no OpenCL platform or device\n");
-        return 77;
-    }
+    via_cl *cl = cl_test_open("test_cl_msm_g2");
     via_error err = {{0}};
-    via_cl *cl;
-    if (via_cl_open(&cl, VIA_CL_ANY, &err)) {
-        printf("FAIL: %s\n", err.msg);
-        return 1;
-    }
-    printf("device: %s\n", via_cl_device_name(cl));
     const size_t nmax = 500;
     via_g2_affine *bases = via_xmalloc(nmax * sizeof(*bases));
     via_scalar *sc = via_xmalloc(nmax * sizeof(*sc));

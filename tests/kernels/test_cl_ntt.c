@@ -6,23 +6,13 @@
 #include "via/kernels_cl.h"
 
 #include "ntt.h"
+#include "cl_test.h"
 #include "test_rng.h"
 #include "util.h"
 
 int main(void) {
-    test_seed_init("test_cl_ntt");
-    via_field_init();
-    if (via_cl_count_devices(VIA_CL_ANY) == 0) {
-        printf("SKIP: no OpenCL platform or device\n");
-        return 77;
-    }
+    via_cl *cl = cl_test_open("test_cl_ntt");
     via_error err = {{0}};
-    via_cl *cl;
-    if (via_cl_open(&cl, VIA_CL_ANY, &err)) {
-        printf("FAIL: %s\n", err.msg);
-        return 1;
-    }
-    printf("device: %s\n", via_cl_device_name(cl));
     const char *names[3] = {"forward", "inverse", "coset"};
     int failures = 0;
     for (unsigned lg = 0; lg <= 12; lg++) {
