@@ -112,13 +112,7 @@ int main(void) {
         check_msm(&host, "random", bases, sc, sizes[s]);
         check_msm(&resident, "random (resident bases)", bases, sc, sizes[s]);
     }
-    for (size_t i = 0; i < 100; i++) {
-        memset(&sc[i], 0, sizeof(sc[i]));
-        if (i % 3) {
-            memcpy(sc[i].l, via_fr_mod.p, 32);
-            sc[i].l[0] -= 1; /* r - 1 */
-        }
-    }
+    test_edge_scalars(sc, 100);
     check_msm(&host, "r-1 and zero scalars", bases, sc, 100);
     for (size_t i = 0; i < nmax; i++) {
         if (i % 7 == 0)

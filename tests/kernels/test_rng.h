@@ -6,9 +6,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "field.h"
+#include "msm.h"
 
 static uint64_t test_rng_state;
 
@@ -34,5 +36,16 @@ static inline void test_rand_below(uint64_t out[4], const uint64_t m[4]) {
             out[i] = test_rand64();
         out[3] &= (1ULL << 62) - 1;
     } while (!via_limbs_lt(out, m));
+}
+
+/* The edge scalars of the device MSM tests: sc[i] = 0 when i % 3 == 0, r - 1 otherwise. */
+static inline void test_edge_scalars(via_scalar *sc, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        memset(&sc[i], 0, sizeof(sc[i]));
+        if (i % 3) {
+            memcpy(sc[i].l, via_fr_mod.p, 32);
+            sc[i].l[0] -= 1; /* r - 1 */
+        }
+    }
 }
 #endif
