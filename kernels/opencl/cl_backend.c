@@ -706,31 +706,6 @@ static int plan_shift(via_msm_plan *plan, size_t first, via_error *err) {
     return VIA_OK;
 }
 
-int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
-                  const via_scalar *h_scalars, size_t n, via_error *err) {
-    return via_cl_msm_g1_at(cl, out, NULL, 0, h_bases, h_scalars, n, err);
-}
-
-int via_cl_msm_g1_at(via_cl *cl, via_g1 *out, void *d_bases, size_t first,
-                     const via_g1_affine *h_bases, const via_scalar *h_scalars, size_t n,
-                     via_error *err) {
-    assert(cl && out && (n == 0 || (h_bases && h_scalars)));
-    via_g1_set_inf(out);
-    if (n == 0) return VIA_OK;
-    via_msm_plan plan;
-    int rc = via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
-    if (rc) return rc;
-    void *segs = NULL;
-    if (d_bases) rc = plan_shift(&plan, first, err);
-    if (!rc)
-        rc = msm_run(cl, cl->k_bucket_acc, cl->k_bucket_reduce, h_bases, (cl_mem)d_bases, n,
-                     sizeof(via_g1_affine), sizeof(via_g1), &plan, &segs, err);
-    if (!rc) via_msm_plan_combine(&plan, out, segs);
-    via_msm_plan_free(&plan);
-    via_free_big(segs);
-    return rc;
-}
-
 /* Builds the G2 program and its kernels on first use. */
 static int g2_program(via_cl *cl, via_error *err) {
     if (cl->k_g2_reduce) return VIA_OK;
@@ -751,27 +726,57 @@ done:
     return rc;
 }
 
+/* The MSM in G1 or G2 (g2): the host plan, shifted into the resident bases' index range when
+ * d_bases is set, the two kernels, and the host's combination of the segments. */
+static int msm_at(via_cl *cl, int g2, void *out, void *d_bases, size_t first, const void *h_bases,
+                  const via_scalar *h_scalars, size_t n, via_error *err) {
+    assert(cl && out && (n == 0 || (h_bases && h_scalars)));
+    if (g2)
+        via_g2_set_inf(out);
+    else
+        via_g1_set_inf(out);
+    if (n == 0) return VIA_OK;
+    via_msm_plan plan;
+    int rc = g2 ? via_msm_plan_build_g2(&plan, h_bases, h_scalars, n, err)
+                : via_msm_plan_build(&plan, h_bases, h_scalars, n, err);
+    if (rc) return rc;
+    void *segs = NULL;
+    if (d_bases) rc = plan_shift(&plan, first, err);
+    if (!rc && g2) rc = g2_program(cl, err);
+    if (!rc)
+        rc = msm_run(cl, g2 ? cl->k_g2_acc : cl->k_bucket_acc,
+                     g2 ? cl->k_g2_reduce : cl->k_bucket_reduce, h_bases, (cl_mem)d_bases, n,
+                     g2 ? sizeof(via_g2_affine) : sizeof(via_g1_affine),
+                     g2 ? sizeof(via_g2) : sizeof(via_g1), &plan, &segs, err);
+    if (!rc) {
+        if (g2)
+            via_msm_plan_combine_g2(&plan, out, segs);
+        else
+            via_msm_plan_combine(&plan, out, segs);
+    }
+    via_msm_plan_free(&plan);
+    via_free_big(segs);
+    return rc;
+}
+
+int via_cl_msm_g1(via_cl *cl, via_g1 *out, const via_g1_affine *h_bases,
+                  const via_scalar *h_scalars, size_t n, via_error *err) {
+    return msm_at(cl, 0, out, NULL, 0, h_bases, h_scalars, n, err);
+}
+
+int via_cl_msm_g1_at(via_cl *cl, via_g1 *out, void *d_bases, size_t first,
+                     const via_g1_affine *h_bases, const via_scalar *h_scalars, size_t n,
+                     via_error *err) {
+    return msm_at(cl, 0, out, d_bases, first, h_bases, h_scalars, n, err);
+}
+
 int via_cl_msm_g2(via_cl *cl, via_g2 *out, const via_g2_affine *h_bases,
                   const via_scalar *h_scalars, size_t n, via_error *err) {
-    return via_cl_msm_g2_at(cl, out, NULL, 0, h_bases, h_scalars, n, err);
+    return msm_at(cl, 1, out, NULL, 0, h_bases, h_scalars, n, err);
 }
 
 int via_cl_msm_g2_at(via_cl *cl, via_g2 *out, void *d_bases, size_t first,
                      const via_g2_affine *h_bases, const via_scalar *h_scalars, size_t n,
                      via_error *err) {
-    assert(cl && out && (n == 0 || (h_bases && h_scalars)));
-    via_g2_set_inf(out);
-    if (n == 0) return VIA_OK;
-    via_msm_plan plan;
-    int rc = via_msm_plan_build_g2(&plan, h_bases, h_scalars, n, err);
-    if (rc) return rc;
-    void *segs = NULL;
-    if (d_bases) rc = plan_shift(&plan, first, err);
-    if (!rc && !(rc = g2_program(cl, err)))
-        rc = msm_run(cl, cl->k_g2_acc, cl->k_g2_reduce, h_bases, (cl_mem)d_bases, n,
-                     sizeof(via_g2_affine), sizeof(via_g2), &plan, &segs, err);
-    if (!rc) via_msm_plan_combine_g2(&plan, out, segs);
-    via_msm_plan_free(&plan);
-    via_free_big(segs);
-    return rc;
+    return msm_at(cl, 1, out, d_bases, first, h_bases, h_scalars, n, err);
 }
