@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cs/chunk.h"
-#include "cs/cs.h"
-#include "curve.h"
-#include "groth16.h"
-#include "msm.h"
-#include "ntt.h"
-#include "simd52.h"
-#include "util.h"
-#include "wtns.h"
-#include "zkey.h"
+#include "via/chunk.h"
+#include "via/cs.h"
+#include "via/curve.h"
+#include "via/groth16.h"
+#include "via/msm.h"
+#include "via/ntt.h"
+#include "via/simd52.h"
+#include "via/runtime.h"
+#include "via/wtns.h"
+#include "via/zkey.h"
 #ifdef VIA_BENCH_HOST
 #include "via/host.h"
 #endif
@@ -208,7 +208,7 @@ int via_bench_ntt_run(void) { return via_ntt(B.vec, B.log2n); }
 
 int via_bench_prove_setup(const char *zkey, const char *wtns) {
     via_bench_release();
-    via_error err = {{0}};
+    via_error err = {0};
     if (via_zkey_read(&B.zkey, zkey, &err)) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;
@@ -230,7 +230,7 @@ unsigned via_bench_prove_constraints(void) { return B.have_zkey ? B.zkey.domain_
 
 int via_bench_prove_run(void) {
     via_groth16_proof proof;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_groth16_prove(&proof, &B.pk, B.wtns.values, B.wtns.n, NULL, &err);
     if (rc) {
         fprintf(stderr, "bench: prove failed: %s\n", err.msg);
@@ -249,7 +249,7 @@ int via_bench_prove_run(void) {
 
 int via_bench_chunk_witness_setup(unsigned slots) {
     via_bench_release();
-    via_error err = {{0}};
+    via_error err = {0};
     char *text;
     if (via_chunk_sample_json(&text, slots, VIA_CHUNK_DEFAULT_DEPTH, 0x5eed, &err) ||
         via_chunk_input_parse(&B.chunk, "sample chunk", text, strlen(text), &err)) {
@@ -261,7 +261,7 @@ int via_bench_chunk_witness_setup(unsigned slots) {
 }
 
 int via_bench_chunk_witness_run(void) {
-    via_error err = {{0}};
+    via_error err = {0};
     via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
     via_fr com;
     int rc = via_chunk_build_witness(cs, B.chunk, 0, NULL, &com, NULL, &err);
@@ -277,7 +277,7 @@ int via_bench_chunk_witness_run(void) {
 /* 0 when the backend named (opencl, cuda) is built and has a device; its kernels are built
  * here, outside the measured loop. Otherwise prints why to stderr and returns -1. */
 int via_bench_backend_open(const char *name, int *backend) {
-    via_error err = {{0}};
+    via_error err = {0};
     via_backend b;
     if (via_host_backend_select(&b, name, &err)) {
         fprintf(stderr, "bench: backend %s skipped: %s\n", name, err.msg);
@@ -289,7 +289,7 @@ int via_bench_backend_open(const char *name, int *backend) {
 
 int via_bench_msm_backend_run(int backend) {
     via_g1 r;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_host_msm_g1((via_backend)backend, &r, B.g1, B.scalars, B.n, &err);
     if (rc) fprintf(stderr, "bench: %s\n", err.msg);
     sink = r.x.l[0];
@@ -297,7 +297,7 @@ int via_bench_msm_backend_run(int backend) {
 }
 
 int via_bench_ntt_backend_run(int backend) {
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_host_ntt((via_backend)backend, B.vec, B.log2n, VIA_HOST_NTT_FORWARD, &err);
     if (rc) fprintf(stderr, "bench: %s\n", err.msg);
     return rc;
@@ -309,7 +309,7 @@ char *via_bench_devices(void) {
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_host_list_devices(f, &err);
     fclose(f);
     if (rc) {

@@ -2,7 +2,7 @@
  * BN254 Fq and Fr arithmetic shared by C, OpenCL C and CUDA ("hd" = host and device).
  *
  * Elements are 8 little-endian 32-bit limbs in Montgomery form with R = 2^256, exactly the
- * representation of prover/src/field.h (4 x 64-bit limbs, R = 2^256): on a little-endian
+ * representation of prover/include/via/field.h (4 x 64-bit limbs, R = 2^256): on a little-endian
  * host the 32 bytes of a via_fr and of a via_hd_fr are the same, so buffers move between the
  * CPU backend and the kernels with memcpy and results can be compared byte for byte. Every
  * function keeps values fully reduced (< p), so the representation of a value is unique.

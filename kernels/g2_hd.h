@@ -2,7 +2,7 @@
  * BN254 Fq2 = Fq[i]/(i^2 + 1) and G2 (the twist y^2 = x^3 + 3/(9+i) over Fq2) for C, OpenCL C
  * and CUDA, on field_hd.h.
  *
- * Layouts match prover/src/curve.h byte for byte on a little-endian host: an Fq2 element is
+ * Layouts match prover/include/via/curve.h byte for byte on a little-endian host: an Fq2 element is
  * c0 then c1 (64 bytes), an affine G2 point is x then y (128 bytes, all zero is infinity as
  * in the zkey LEM encoding), a Jacobian point x, y, z (192 bytes, z = 0 is infinity).
  * The curve constant b' never enters the a = 0 Jacobian formulas, so they are those of

@@ -94,7 +94,7 @@ static int load_key(uint8_t sk[32], const char *path) {
     size_t len;
     char *buf = read_file(path, &len);
     if (!buf) return EXIT_USAGE;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_wallet_key_parse(sk, buf, len, &err);
     free_secret_buf(buf);
     if (rc) {
@@ -240,7 +240,7 @@ static int sign_and_print(via_wallet_tx *tx, const char *keypath) {
     int rc = load_key(sk, keypath);
     if (rc) return rc;
     via_fr msg;
-    via_error err = {{0}};
+    via_error err = {0};
     if (via_wallet_tx_msg(&msg, tx, &err)) {
         via_wipe(sk, sizeof sk);
         fprintf(stderr, "via-wallet: %s\n", err.msg);
@@ -277,7 +277,7 @@ static int cmd_sign_withdraw(int argc, char **argv) {
     via_wallet_tx tx;
     memset(&tx, 0, sizeof tx);
     tx.type = VIA_WALLET_WITHDRAW;
-    via_tx_withdraw *w = &tx.withdraw;
+    via_l2tx_withdraw *w = &tx.withdraw;
     if ((rc = parse_u64(&w->from, "from", o[1].value)) ||
         (rc = parse_u64(&w->amount, "amount", o[2].value)) ||
         (rc = parse_u64(&w->fee, "fee", o[3].value)) ||
@@ -285,7 +285,7 @@ static int cmd_sign_withdraw(int argc, char **argv) {
         return rc;
     const char *hex = o[5].value;
     size_t n = strlen(hex);
-    if (n == 0 || n % 2 || n / 2 > VIA_TX_MAX_SCRIPT)
+    if (n == 0 || n % 2 || n / 2 > VIA_L2TX_MAX_SCRIPT)
         return die("--dest: '%s' must be 1..62 bytes of hex%s", hex, "");
     for (size_t i = 0; i < n; i += 2) {
         int hi = hexdigit(hex[i]), lo = hexdigit(hex[i + 1]);
@@ -309,7 +309,7 @@ static int cmd_verify(int argc, char **argv) {
     char *buf = read_file(argv[0], &len);
     if (!buf) return EXIT_USAGE;
     via_wallet_tx tx;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_wallet_tx_parse(&tx, buf, len, &err);
     free(buf);
     if (rc) {

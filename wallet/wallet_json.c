@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonio.h"
+#include "via/rollup_json.h"
 
 static int hexval(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -191,7 +191,7 @@ int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_err
     }
     if (!strcmp(ts, "transfer")) {
         tx->type = VIA_WALLET_TRANSFER;
-        via_tx_transfer *t = &tx->transfer;
+        via_l2tx_transfer *t = &tx->transfer;
         if ((rc = get_u64(&t->from, root, "from", err)) ||
             (rc = get_u64(&t->to, root, "to", err)) ||
             (rc = get_u64(&t->amount, root, "amount", err)) ||
@@ -200,7 +200,7 @@ int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_err
             goto out;
     } else if (!strcmp(ts, "withdraw")) {
         tx->type = VIA_WALLET_WITHDRAW;
-        via_tx_withdraw *w = &tx->withdraw;
+        via_l2tx_withdraw *w = &tx->withdraw;
         if ((rc = get_u64(&w->from, root, "from", err)) ||
             (rc = get_u64(&w->amount, root, "amount", err)) ||
             (rc = get_u64(&w->fee, root, "fee", err)) ||
@@ -214,10 +214,10 @@ int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len, via_err
             goto out;
         }
         size_t n = strlen(hex);
-        if (n == 0 || n % 2 || n / 2 > VIA_TX_MAX_SCRIPT) {
+        if (n == 0 || n % 2 || n / 2 > VIA_L2TX_MAX_SCRIPT) {
             rc = via_fail(err, VIA_EFORMAT,
                           "transaction: \"dest\" must be 1..%d bytes of hex, found %zu characters",
-                          VIA_TX_MAX_SCRIPT, n);
+                          VIA_L2TX_MAX_SCRIPT, n);
             goto out;
         }
         for (size_t i = 0; i < n / 2; i++) {
@@ -255,10 +255,10 @@ out:
 
 int via_wallet_tx_msg(via_fr *msg, const via_wallet_tx *tx, via_error *err) {
     if (tx->type == VIA_WALLET_TRANSFER) {
-        via_txmsg_transfer(msg, &tx->transfer);
+        via_l2tx_transfer_msg(msg, &tx->transfer);
         return VIA_OK;
     }
-    if (tx->type == VIA_WALLET_WITHDRAW) return via_txmsg_withdraw(msg, &tx->withdraw, err);
+    if (tx->type == VIA_WALLET_WITHDRAW) return via_l2tx_withdraw_msg(msg, &tx->withdraw, err);
     via_fr_set_zero(msg);
     return via_fail(err, VIA_EINVAL, "transaction type %d is not signable", tx->type);
 }
@@ -275,7 +275,7 @@ json_t *via_wallet_tx_json(const via_wallet_tx *tx) {
     via_fr msg;
     via_error err;
     if (tx->type == VIA_WALLET_TRANSFER) {
-        const via_tx_transfer *t = &tx->transfer;
+        const via_l2tx_transfer *t = &tx->transfer;
         json_object_set_new(o, "type", json_string("transfer"));
         json_object_set_new(o, "from", id_json(t->from));
         json_object_set_new(o, "to", id_json(t->to));
@@ -283,8 +283,8 @@ json_t *via_wallet_tx_json(const via_wallet_tx *tx) {
         json_object_set_new(o, "fee", via_json_u64(t->fee));
         json_object_set_new(o, "nonce", via_json_u64(t->nonce));
     } else {
-        const via_tx_withdraw *w = &tx->withdraw;
-        char hex[2 * VIA_TX_MAX_SCRIPT + 1];
+        const via_l2tx_withdraw *w = &tx->withdraw;
+        char hex[2 * VIA_L2TX_MAX_SCRIPT + 1];
         hex_encode(hex, w->dest, w->dest_len);
         json_object_set_new(o, "type", json_string("withdraw"));
         json_object_set_new(o, "from", id_json(w->from));

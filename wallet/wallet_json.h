@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "eddsa.h"
-#include "error.h"
-#include "txmsg.h"
+#include "via/eddsa.h"
+#include "via/status.h"
+#include "via/l2tx.h"
 
 #define VIA_WALLET_MAX_JSON (64 * 1024)
 
@@ -20,8 +20,8 @@ enum { VIA_WALLET_TRANSFER = 1, VIA_WALLET_WITHDRAW = 2 };
 
 typedef struct {
     int type; /* VIA_WALLET_TRANSFER or VIA_WALLET_WITHDRAW */
-    via_tx_transfer transfer;
-    via_tx_withdraw withdraw;
+    via_l2tx_transfer transfer;
+    via_l2tx_withdraw withdraw;
     via_babyjub_point pubkey;
     via_eddsa_sig sig;
 } via_wallet_tx;
@@ -35,7 +35,7 @@ json_t *via_wallet_key_json(const uint8_t *sk, const via_babyjub_point *pub);
 /* A signed transaction; VIA_EFORMAT on malformed input. Does not check the signature. */
 int via_wallet_tx_parse(via_wallet_tx *tx, const char *text, size_t len,
                         via_error *err) VIA_MUST_USE;
-/* The signed message of tx (txmsg.h). */
+/* The signed message of tx (via/l2tx.h). */
 int via_wallet_tx_msg(via_fr *msg, const via_wallet_tx *tx, via_error *err) VIA_MUST_USE;
 /* VIA_OK when the signature is valid, VIA_EVERIFY (reason in err) when not, another code when
  * the transaction itself is unusable. */

@@ -59,13 +59,13 @@ int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp, int wi
     size_t hl = strlen(hrp);
     if (witver < 0 || witver > 16 || prog_len < 2 || prog_len > 40 ||
         (witver == 0 && prog_len != 20 && prog_len != 32) || hl < 1 || hl > 83)
-        return VIA_BTC_EINVAL;
+        return VIA_EINVAL;
     uint8_t data[1 + 64];
     size_t dl;
     data[0] = (uint8_t)witver;
     convert_bits(data + 1, &dl, 5, program, prog_len, 8, 1);
     dl += 1;
-    if (hl + 1 + dl + 6 > VIA_BTC_ADDRESS_MAX - 1) return VIA_BTC_EINVAL;
+    if (hl + 1 + dl + 6 > VIA_BTC_ADDRESS_MAX - 1) return VIA_EINVAL;
     uint32_t c = hrp_polymod(hrp, hl);
     for (size_t i = 0; i < dl; i++) c = polymod_step(c, data[i]);
     for (int i = 0; i < 6; i++) c = polymod_step(c, 0);
@@ -76,70 +76,70 @@ int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp, int wi
     for (size_t i = 0; i < dl; i++) out[k++] = CHARSET[data[i]];
     for (int i = 0; i < 6; i++) out[k++] = CHARSET[(c >> (5 * (5 - i))) & 31];
     out[k] = 0;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len, const char *hrp,
-                          const char *addr, via_btc_error *err) {
+                          const char *addr, via_error *err) {
     assert(witver && program && prog_len && hrp && addr);
     *witver = -1;
     *prog_len = 0;
     size_t n = strlen(addr);
     if (n < 8 || n > 90)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: length %zu outside 8..90", n);
+        return via_fail(err, VIA_EFORMAT, "address: length %zu outside 8..90", n);
     int lower = 0, upper = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)addr[i];
         if (ch < 33 || ch > 126)
-            return via_btc_fail(err, VIA_BTC_EFORMAT, "address: invalid character at %zu", i);
+            return via_fail(err, VIA_EFORMAT, "address: invalid character at %zu", i);
         lower |= ch >= 'a' && ch <= 'z';
         upper |= ch >= 'A' && ch <= 'Z';
     }
-    if (lower && upper) return via_btc_fail(err, VIA_BTC_EFORMAT, "address: mixed case");
+    if (lower && upper) return via_fail(err, VIA_EFORMAT, "address: mixed case");
     const char *sep = strrchr(addr, '1');
     if (!sep || sep == addr || (size_t)(addr + n - sep) < 7)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: missing or misplaced separator '1'");
+        return via_fail(err, VIA_EFORMAT, "address: missing or misplaced separator '1'");
     size_t hl = (size_t)(sep - addr);
     if (hl != strlen(hrp) || strncasecmp(addr, hrp, hl))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "address: human-readable part '%.*s' is not '%s'",
+        return via_fail(err, VIA_EINVAL, "address: human-readable part '%.*s' is not '%s'",
                             (int)(hl > 20 ? 20 : hl), addr, hrp);
     uint8_t data[90];
     size_t dl = n - hl - 1;
     for (size_t i = 0; i < dl; i++) {
         const char *p = strchr(CHARSET, tolower((unsigned char)sep[1 + i]));
         if (!p || !sep[1 + i])
-            return via_btc_fail(err, VIA_BTC_EFORMAT, "address: character '%c' at %zu not in charset",
+            return via_fail(err, VIA_EFORMAT, "address: character '%c' at %zu not in charset",
                                 sep[1 + i], hl + 1 + i);
         data[i] = (uint8_t)(p - CHARSET);
     }
     uint32_t c = hrp_polymod(addr, hl);
     for (size_t i = 0; i < dl; i++) c = polymod_step(c, data[i]);
     if (c != BECH32_CONST && c != BECH32M_CONST)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: checksum mismatch");
+        return via_fail(err, VIA_EFORMAT, "address: checksum mismatch");
     dl -= 6;
-    if (dl < 1) return via_btc_fail(err, VIA_BTC_EFORMAT, "address: no witness version");
+    if (dl < 1) return via_fail(err, VIA_EFORMAT, "address: no witness version");
     int v = data[0];
-    if (v > 16) return via_btc_fail(err, VIA_BTC_EFORMAT, "address: witness version %d > 16", v);
+    if (v > 16) return via_fail(err, VIA_EFORMAT, "address: witness version %d > 16", v);
     if ((v == 0) != (c == BECH32_CONST))
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: witness v%d needs %s checksum", v,
+        return via_fail(err, VIA_EFORMAT, "address: witness v%d needs %s checksum", v,
                             v == 0 ? "bech32" : "bech32m");
     uint8_t prog[64];
     size_t pl;
     if (!convert_bits(prog, &pl, 8, data + 1, dl - 1, 5, 0))
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: invalid padding");
+        return via_fail(err, VIA_EFORMAT, "address: invalid padding");
     if (pl < 2 || pl > 40)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: program length %zu outside 2..40", pl);
+        return via_fail(err, VIA_EFORMAT, "address: program length %zu outside 2..40", pl);
     if (v == 0 && pl != 20 && pl != 32)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "address: v0 program must be 20 or 32 bytes, got %zu",
+        return via_fail(err, VIA_EFORMAT, "address: v0 program must be 20 or 32 bytes, got %zu",
                             pl);
     memcpy(program, prog, pl);
     *prog_len = pl;
     *witver = v;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_address_to_script(uint8_t script[42], size_t *script_len, via_btc_network net,
-                              const char *addr, via_btc_error *err) {
+                              const char *addr, via_error *err) {
     int v;
     uint8_t prog[40];
     size_t pl;
@@ -150,19 +150,19 @@ int via_btc_address_to_script(uint8_t script[42], size_t *script_len, via_btc_ne
     script[1] = (uint8_t)pl;
     memcpy(script + 2, prog, pl);
     *script_len = pl + 2;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_script_to_address(char out[VIA_BTC_ADDRESS_MAX], via_btc_network net,
-                              const uint8_t *script, size_t script_len, via_btc_error *err) {
+                              const uint8_t *script, size_t script_len, via_error *err) {
     out[0] = 0;
     if (script_len < 4 || script_len > 42 || script[1] != script_len - 2 ||
         !(script[0] == 0 || (script[0] >= 0x51 && script[0] <= 0x60)))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "script is not a segwit output");
+        return via_fail(err, VIA_EINVAL, "script is not a segwit output");
     int v = script[0] ? script[0] - 0x50 : 0;
     if (via_btc_segwit_encode(out, via_btc_network_hrp(net), v, script + 2, script_len - 2))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "script has an invalid witness program");
-    return VIA_BTC_OK;
+        return via_fail(err, VIA_EINVAL, "script has an invalid witness program");
+    return VIA_OK;
 }
 
 void via_btc_script_p2wpkh(uint8_t out[22], const uint8_t pubkey[33]) {
@@ -209,8 +209,8 @@ size_t via_btc_script_push(uint8_t *out, const uint8_t *data, size_t len) {
 int via_btc_script_op_return(uint8_t *out, size_t *out_len, const uint8_t *data, size_t len) {
     assert(out && out_len && (data || !len));
     *out_len = 0;
-    if (len > VIA_BTC_MAX_SCRIPT_ELEMENT) return VIA_BTC_EINVAL;
+    if (len > VIA_BTC_MAX_SCRIPT_ELEMENT) return VIA_EINVAL;
     out[0] = 0x6a;
     *out_len = 1 + via_btc_script_push(out + 1, data, len);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }

@@ -161,36 +161,36 @@ static int printable(const char *s, size_t n) {
     return 1;
 }
 
-static int check_string(const char *s, size_t max, const char *what, via_btc_error *err) {
+static int check_string(const char *s, size_t max, const char *what, via_error *err) {
     size_t n = strnlen(s, max + 1);
     if (n == 0 || n > max)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "%s: length %zu outside 1..%zu", what, n, max);
+        return via_fail(err, VIA_EINVAL, "%s: length %zu outside 1..%zu", what, n, max);
     if (!printable(s, n))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "%s: not printable ASCII", what);
-    return VIA_BTC_OK;
+        return via_fail(err, VIA_EINVAL, "%s: not printable ASCII", what);
+    return VIA_OK;
 }
 
 static int check_address(const char *a, via_btc_network net, const char *what,
-                         via_btc_error *err) {
+                         via_error *err) {
     int v;
     uint8_t prog[40];
     size_t pl;
-    via_btc_error e;
+    via_error e;
     if (strnlen(a, VIA_BTC_ADDRESS_MAX) >= VIA_BTC_ADDRESS_MAX)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "%s: address too long", what);
+        return via_fail(err, VIA_EINVAL, "%s: address too long", what);
     if (via_btc_segwit_decode(&v, prog, &pl, via_btc_network_hrp(net), a, &e))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "%s '%s': %s", what, a, e.msg);
-    return VIA_BTC_OK;
+        return via_fail(err, VIA_EINVAL, "%s '%s': %s", what, a, e.msg);
+    return VIA_OK;
 }
 
 int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t xonly[32],
-                            const via_msg *msg, via_btc_network net, via_btc_error *err) {
+                            const via_msg *msg, via_btc_network net, via_error *err) {
     assert(script && script_len && xonly && msg);
     *script = NULL;
     *script_len = 0;
     const char *tag = via_msg_type_tag(msg->type);
-    if (!tag) return via_btc_fail(err, VIA_BTC_EINVAL, "envelope: unknown message type %d", msg->type);
-    int rc = VIA_BTC_OK;
+    if (!tag) return via_fail(err, VIA_EINVAL, "envelope: unknown message type %d", msg->type);
+    int rc = VIA_OK;
     uint8_t u32[4];
     /* Validate first so that a failure allocates nothing. */
     switch (msg->type) {
@@ -201,7 +201,7 @@ int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t 
             (rc = check_address(m->bridge_address, net, "bridge address", err)))
             return rc;
         if (m->n_verifiers > VIA_MSG_MAX_VERIFIERS)
-            return via_btc_fail(err, VIA_BTC_EINVAL, "envelope: %zu verifiers (max %d)",
+            return via_fail(err, VIA_EINVAL, "envelope: %zu verifiers (max %d)",
                                 m->n_verifiers, VIA_MSG_MAX_VERIFIERS);
         for (size_t i = 0; i < m->n_verifiers; i++)
             if ((rc = check_address(m->verifier_addresses[i], net, "verifier address", err)))
@@ -222,7 +222,7 @@ int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t 
         break;
     case VIA_MSG_L1_TO_L2:
         if (msg->u.l1_to_l2.call_data_len > VIA_MSG_MAX_CALL_DATA)
-            return via_btc_fail(err, VIA_BTC_EINVAL, "envelope: call data of %zu bytes (max %d)",
+            return via_fail(err, VIA_EINVAL, "envelope: call data of %zu bytes (max %d)",
                                 msg->u.l1_to_l2.call_data_len, VIA_MSG_MAX_CALL_DATA);
         break;
     case VIA_MSG_VALIDATOR_ATTESTATION: break;
@@ -286,11 +286,11 @@ int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t 
     buf_u8(&b, OP_ENDIF);
     if (b.oom) {
         buf_free(&b);
-        return via_btc_fail(err, VIA_BTC_ENOMEM, "envelope: out of memory");
+        return via_fail(err, VIA_ENOMEM, "envelope: out of memory");
     }
     *script = b.data;
     *script_len = b.len;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* ---- parser ---- */
@@ -299,16 +299,16 @@ typedef struct {
     const instr *f; /* fields: the instructions between the type tag and OP_ENDIF */
     size_t n;
     const char *tag;
-    via_btc_error *err;
+    via_error *err;
 } fields;
 
 static int field_fixed(const fields *F, size_t i, uint8_t *out, size_t len, const char *what) {
     if (F->f[i].len != len)
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT,
+        return via_fail(F->err, VIA_EFORMAT,
                             "%s field %zu (%s) at byte %zu: %zu bytes, expected %zu", F->tag,
                             i + 1, what, F->f[i].offset, F->f[i].len, len);
     memcpy(out, F->f[i].data, len);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* Joins fields [i, j) into a string of at most max bytes. A single field may be any length
@@ -318,49 +318,49 @@ static int field_string(const fields *F, size_t i, size_t j, char *out, size_t m
     size_t total = 0;
     for (size_t k = i; k < j; k++) {
         if (k + 1 < j && F->f[k].len != VIA_BTC_MAX_SCRIPT_ELEMENT)
-            return via_btc_fail(F->err, VIA_BTC_EFORMAT,
+            return via_fail(F->err, VIA_EFORMAT,
                                 "%s %s at byte %zu: continued push of %zu bytes, expected 520",
                                 F->tag, what, F->f[k].offset, F->f[k].len);
         if (total + F->f[k].len > max)
-            return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s %s longer than %zu bytes", F->tag,
+            return via_fail(F->err, VIA_EFORMAT, "%s %s longer than %zu bytes", F->tag,
                                 what, max);
         memcpy(out + total, F->f[k].data, F->f[k].len);
         total += F->f[k].len;
     }
     if (total == 0)
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s %s is empty", F->tag, what);
+        return via_fail(F->err, VIA_EFORMAT, "%s %s is empty", F->tag, what);
     if (!printable(out, total))
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s %s is not printable ASCII", F->tag,
+        return via_fail(F->err, VIA_EFORMAT, "%s %s is not printable ASCII", F->tag,
                             what);
     out[total] = 0;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int field_address(const fields *F, size_t i, char out[VIA_BTC_ADDRESS_MAX],
                          via_btc_network net, const char *what) {
     if (F->f[i].len == 0 || F->f[i].len >= VIA_BTC_ADDRESS_MAX)
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s %s at byte %zu: %zu bytes is no address",
+        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: %zu bytes is no address",
                             F->tag, what, F->f[i].offset, F->f[i].len);
     memcpy(out, F->f[i].data, F->f[i].len);
     out[F->f[i].len] = 0;
     int v;
     uint8_t prog[40];
     size_t pl;
-    via_btc_error e;
+    via_error e;
     if (strlen(out) != F->f[i].len ||
         via_btc_segwit_decode(&v, prog, &pl, via_btc_network_hrp(net), out, &e)) {
         out[0] = 0;
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s %s at byte %zu: not a %s segwit address",
+        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: not a %s segwit address",
                             F->tag, what, F->f[i].offset, via_btc_network_name(net));
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int need_fields(const fields *F, size_t min, size_t max) {
     if (F->n < min || F->n > max)
-        return via_btc_fail(F->err, VIA_BTC_EFORMAT, "%s: %zu fields, expected %zu%s", F->tag,
+        return via_fail(F->err, VIA_EFORMAT, "%s: %zu fields, expected %zu%s", F->tag,
                             F->n, min, max > min ? " or more" : "");
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
@@ -385,7 +385,7 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
         for (size_t i = 0; i < m->n_verifiers; i++)
             if ((rc = field_address(F, 9 + i, m->verifier_addresses[i], net, "verifier address")))
                 return rc;
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     case VIA_MSG_VALIDATOR_ATTESTATION: {
         via_msg_attestation *m = &msg->u.attestation;
@@ -396,9 +396,9 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
         else if (v->len == 1 && v->data[0] == 1) m->vote_ok = 1;
         else if (v->len == 4 && !memcmp(v->data, "OP_1", 4)) m->vote_ok = 1;
         else
-            return via_btc_fail(F->err, VIA_BTC_EFORMAT,
+            return via_fail(F->err, VIA_EFORMAT,
                                 "%s vote at byte %zu: expected OP_1 or OP_0", F->tag, v->offset);
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     case VIA_MSG_L1_BATCH_DA_REFERENCE: {
         via_msg_batch_da_ref *m = &msg->u.batch_da_ref;
@@ -410,7 +410,7 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
             (rc = field_fixed(F, F->n - 1, m->prev_l1_batch_hash, 32, "prev_l1_batch_hash")))
             return rc;
         m->l1_batch_index = get_u32be(u32);
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     case VIA_MSG_PROOF_DA_REFERENCE: {
         via_msg_proof_da_ref *m = &msg->u.proof_da_ref;
@@ -419,7 +419,7 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
             (rc = field_string(F, 1, 2, m->da_identifier, VIA_MSG_MAX_STRING, "da_identifier")) ||
             (rc = field_string(F, 2, F->n, m->blob_id, VIA_MSG_MAX_BLOB_ID, "blob_id")))
             return rc;
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     case VIA_MSG_L1_TO_L2: {
         via_msg_l1_to_l2 *m = &msg->u.l1_to_l2;
@@ -430,7 +430,7 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
         size_t total = 0;
         for (size_t k = 2; k < F->n; k++) {
             if (k + 1 < F->n && F->f[k].len != VIA_BTC_MAX_SCRIPT_ELEMENT)
-                return via_btc_fail(F->err, VIA_BTC_EFORMAT,
+                return via_fail(F->err, VIA_EFORMAT,
                                     "%s call_data at byte %zu: continued push of %zu bytes, "
                                     "expected 520",
                                     F->tag, F->f[k].offset, F->f[k].len);
@@ -438,54 +438,54 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
             total += F->f[k].len;
         }
         m->call_data_len = total;
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     }
-    return via_btc_fail(F->err, VIA_BTC_EFORMAT, "unknown message type");
+    return via_fail(F->err, VIA_EFORMAT, "unknown message type");
 }
 
 int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t *script,
-                           size_t script_len, via_btc_network net, via_btc_error *err) {
+                           size_t script_len, via_btc_network net, via_error *err) {
     assert(msg && (script || !script_len));
     memset(msg, 0, sizeof *msg);
     if (signer_xonly) memset(signer_xonly, 0, 32);
     static const char proto[] = VIA_INSCRIPTION_PROTOCOL;
     const size_t plen = sizeof proto - 1;
     if (script_len > VIA_BTC_MAX_WITNESS_ITEM)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "script of %zu bytes too long", script_len);
+        return via_fail(err, VIA_EFORMAT, "script of %zu bytes too long", script_len);
     /* Cheap pre-check: the tag must occur as bytes somewhere. */
     int seen = 0;
     for (size_t i = 0; i + plen < script_len && !seen; i++)
         seen = script[i] == plen && !memcmp(script + i + 1, proto, plen);
-    if (!seen) return via_btc_fail(err, VIA_BTC_ENOTFOUND, "no Via envelope");
+    if (!seen) return via_fail(err, VIA_ENOTFOUND, "no Via envelope");
 
     size_t cap = script_len; /* each instruction is at least one byte */
     instr *ins = malloc(cap * sizeof *ins);
-    if (!ins) return via_btc_fail(err, VIA_BTC_ENOMEM, "envelope: out of memory");
+    if (!ins) return via_fail(err, VIA_ENOMEM, "envelope: out of memory");
     size_t bad_at = 0;
     size_t good = 0;
     long n = tokenize_n(ins, cap, script, script_len, &bad_at, &good);
-    int rc = VIA_BTC_OK;
+    int rc = VIA_OK;
     long tag_at = -1;
     for (long i = 0; i < (n < 0 ? 0 : n) && tag_at < 0; i++)
         if (ins[i].is_push && ins[i].len == plen && !memcmp(ins[i].data, proto, plen)) tag_at = i;
     if (n < 0) {
         /* A truncated push: Via's only if the tag appears before it. */
-        rc = via_btc_fail(err, VIA_BTC_ENOTFOUND, "no Via envelope");
+        rc = via_fail(err, VIA_ENOTFOUND, "no Via envelope");
         for (size_t i = 0; i < good; i++)
             if (ins[i].is_push && ins[i].len == plen && !memcmp(ins[i].data, proto, plen))
-                rc = via_btc_fail(err, VIA_BTC_EFORMAT,
+                rc = via_fail(err, VIA_EFORMAT,
                                   "Via envelope: push at byte %zu runs past the end of the script",
                                   bad_at);
         goto out;
     }
     if (tag_at < 0) {
-        rc = via_btc_fail(err, VIA_BTC_ENOTFOUND, "no Via envelope");
+        rc = via_fail(err, VIA_ENOTFOUND, "no Via envelope");
         goto out;
     }
     if (tag_at != 4 || !(ins[0].is_push && ins[0].op == 0x20) || ins[1].op != OP_CHECKSIG ||
         ins[2].op != OP_0 || ins[3].op != OP_IF) {
-        rc = via_btc_fail(err, VIA_BTC_EFORMAT,
+        rc = via_fail(err, VIA_EFORMAT,
                           "Via envelope: expected <32-byte key> OP_CHECKSIG OP_FALSE OP_IF before "
                           "the protocol tag at byte %zu",
                           ins[tag_at].offset);
@@ -493,22 +493,22 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
     }
     if (signer_xonly) memcpy(signer_xonly, ins[0].data, 32);
     if (n < 7 || ins[n - 1].op != OP_ENDIF) {
-        rc = via_btc_fail(err, VIA_BTC_EFORMAT, "Via envelope: script does not end with OP_ENDIF");
+        rc = via_fail(err, VIA_EFORMAT, "Via envelope: script does not end with OP_ENDIF");
         goto out;
     }
     for (long i = 5; i < n - 1; i++) {
         if (!ins[i].is_push) {
-            rc = via_btc_fail(err, VIA_BTC_EFORMAT, "Via envelope: opcode 0x%02x at byte %zu among fields",
+            rc = via_fail(err, VIA_EFORMAT, "Via envelope: opcode 0x%02x at byte %zu among fields",
                               ins[i].op, ins[i].offset);
             goto out;
         }
         if (!ins[i].minimal) {
-            rc = via_btc_fail(err, VIA_BTC_EFORMAT, "Via envelope: non-minimal push at byte %zu",
+            rc = via_fail(err, VIA_EFORMAT, "Via envelope: non-minimal push at byte %zu",
                               ins[i].offset);
             goto out;
         }
         if (ins[i].len > VIA_BTC_MAX_SCRIPT_ELEMENT) {
-            rc = via_btc_fail(err, VIA_BTC_EFORMAT,
+            rc = via_fail(err, VIA_EFORMAT,
                               "Via envelope: push of %zu bytes at byte %zu exceeds 520",
                               ins[i].len, ins[i].offset);
             goto out;
@@ -523,7 +523,7 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
         size_t k = ins[5].len < 40 ? ins[5].len : 40;
         memcpy(shown, ins[5].data, k);
         shown[k] = 0;
-        rc = via_btc_fail(err, VIA_BTC_EFORMAT, "Via envelope: unsupported message type '%s'",
+        rc = via_fail(err, VIA_EFORMAT, "Via envelope: unsupported message type '%s'",
                           printable(shown, k) ? shown : "(binary)");
         goto out;
     }
@@ -542,25 +542,25 @@ out:
 /* ---- deposits ---- */
 
 int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script, size_t script_len,
-                                via_btc_error *err) {
+                                via_error *err) {
     assert(receiver && (script || !script_len));
     memset(receiver, 0, 20);
     if (script_len < 1 || script[0] != OP_RETURN)
-        return via_btc_fail(err, VIA_BTC_ENOTFOUND, "not an OP_RETURN output");
+        return via_fail(err, VIA_ENOTFOUND, "not an OP_RETURN output");
     instr ins[4];
     size_t bad_at;
     long n = tokenize(ins, 4, script + 1, script_len - 1, &bad_at);
     if (n > 0 && ins[0].is_push && ins[0].len >= 4 && !memcmp(ins[0].data, "VIA_", 4))
-        return via_btc_fail(err, VIA_BTC_ENOTFOUND, "OP_RETURN carries a VIA_ protocol message");
+        return via_fail(err, VIA_ENOTFOUND, "OP_RETURN carries a VIA_ protocol message");
     if (n != 1 || !ins[0].is_push || ins[0].len != 20)
-        return via_btc_fail(err, VIA_BTC_EFORMAT,
+        return via_fail(err, VIA_EFORMAT,
                             "OP_RETURN payload is not one push of a 20-byte L2 receiver");
     memcpy(receiver, ins[0].data, 20);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *bridge_script,
-                     size_t bridge_script_len, via_btc_network net, via_btc_error *err) {
+                     size_t bridge_script_len, via_btc_network net, via_error *err) {
     assert(out && tx && bridge_script);
     memset(out, 0, sizeof *out);
     uint64_t amount = 0;
@@ -573,7 +573,7 @@ int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *brid
             amount += o->value;
         }
     }
-    if (first < 0) return via_btc_fail(err, VIA_BTC_ENOTFOUND, "no output pays the bridge");
+    if (first < 0) return via_fail(err, VIA_ENOTFOUND, "no output pays the bridge");
     int found = 0, rc;
     via_tx_message m[4];
     size_t nm = 0;
@@ -585,16 +585,16 @@ int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *brid
             found = 1;
         }
     for (size_t i = 0; i < tx->n_out && !found; i++) {
-        via_btc_error e;
+        via_error e;
         rc = via_deposit_op_return_parse(out->receiver, tx->out[i].script_pubkey.data,
                                          tx->out[i].script_pubkey.len, &e);
-        if (rc == VIA_BTC_OK) found = 1;
-        else if (rc != VIA_BTC_ENOTFOUND)
-            return via_btc_fail(err, rc, "output %zu: %s", i, e.msg);
+        if (rc == VIA_OK) found = 1;
+        else if (rc != VIA_ENOTFOUND)
+            return via_fail(err, rc, "output %zu: %s", i, e.msg);
     }
     if (!found) {
         memset(out, 0, sizeof *out);
-        return via_btc_fail(err, VIA_BTC_ENOTFOUND,
+        return via_fail(err, VIA_ENOTFOUND,
                             "output %ld pays the bridge but no receiver is named", first);
     }
     out->amount = amount;
@@ -602,21 +602,21 @@ int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *brid
     int system = 1;
     for (int i = 0; i < 18; i++) system &= out->receiver[i] == 0;
     if (amount < VIA_DEPOSIT_MIN_SATS)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "deposit of %llu sats is below the %u minimum",
+        return via_fail(err, VIA_EINVAL, "deposit of %llu sats is below the %u minimum",
                             (unsigned long long)amount, VIA_DEPOSIT_MIN_SATS);
     if (system)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "deposit receiver is a system address (<= 0xffff)");
-    return VIA_BTC_OK;
+        return via_fail(err, VIA_EINVAL, "deposit receiver is a system address (<= 0xffff)");
+    return VIA_OK;
 }
 
 /* ---- transactions ---- */
 
 int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n, const via_btc_tx *tx,
-                         via_btc_network net, via_btc_error *err) {
+                         via_btc_network net, via_error *err) {
     assert(n && tx && (out || !cap));
     *n = 0;
     via_msg *tmp = malloc(sizeof *tmp);
-    if (!tmp) return via_btc_fail(err, VIA_BTC_ENOMEM, "out of memory");
+    if (!tmp) return via_fail(err, VIA_ENOMEM, "out of memory");
     for (size_t i = 0; i < tx->n_in; i++) {
         const via_btc_txin *in = &tx->in[i];
         size_t w = in->n_witness;
@@ -624,12 +624,12 @@ int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n, const via_b
         if (w < 3) continue;
         const via_btc_bytes *script = &in->witness[w - 2];
         uint8_t key[32];
-        via_btc_error e;
+        via_error e;
         int rc = via_msg_envelope_parse(tmp, key, script->data, script->len, net, &e);
-        if (rc == VIA_BTC_ENOTFOUND) continue;
+        if (rc == VIA_ENOTFOUND) continue;
         if (rc) {
             free(tmp);
-            return via_btc_fail(err, rc, "input %zu: %s", i, e.msg);
+            return via_fail(err, rc, "input %zu: %s", i, e.msg);
         }
         if (*n < cap) {
             out[*n].input = i;
@@ -639,7 +639,7 @@ int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n, const via_b
         (*n)++;
     }
     free(tmp);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx) {
@@ -648,11 +648,11 @@ int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx) {
     for (size_t i = 0; i < tx->n_in; i++) {
         const via_btc_txin *in = &tx->in[i];
         if (in->n_witness == 2 && in->witness[1].len == 33 &&
-            via_btc_pubkey_check(in->witness[1].data, NULL) == VIA_BTC_OK) {
+            via_btc_pubkey_check(in->witness[1].data, NULL) == VIA_OK) {
             memcpy(pubkey, in->witness[1].data, 33);
             found = 1;
         }
     }
     if (!found) memset(pubkey, 0, 33);
-    return found ? VIA_BTC_OK : VIA_BTC_ENOTFOUND;
+    return found ? VIA_OK : VIA_ENOTFOUND;
 }

@@ -40,7 +40,7 @@ static uint64_t fee_for(const via_btc_tx *tx, uint64_t rate) {
 int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const via_msg *msg,
                           via_btc_network net, const via_btc_utxo *utxos, size_t n_utxos,
                           uint64_t fee_rate, const via_btc_txout *recipient,
-                          via_btc_error *err) {
+                          via_error *err) {
     return via_inscription_build_ex(out, seckey, msg, net, utxos, NULL, n_utxos, fee_rate,
                                     recipient, err);
 }
@@ -48,7 +48,7 @@ int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const 
 int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], const via_msg *msg,
                              via_btc_network net, const via_btc_utxo *utxos,
                              const uint8_t *kinds, size_t n_utxos, uint64_t fee_rate,
-                             const via_btc_txout *recipient, via_btc_error *err) {
+                             const via_btc_txout *recipient, via_error *err) {
     assert(out && seckey && msg && (utxos || !n_utxos));
     memset(out, 0, sizeof *out);
     via_btc_tx_init(&out->commit);
@@ -59,12 +59,12 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     int qpar, kpar;
     via_btc_txout *spent_in = NULL;
     size_t control_len;
-    if (n_utxos == 0) return via_btc_fail(err, VIA_BTC_EINVAL, "inscription: no utxos to spend");
+    if (n_utxos == 0) return via_fail(err, VIA_EINVAL, "inscription: no utxos to spend");
     if (fee_rate == 0 || fee_rate > 100000)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "inscription: fee rate %llu sat/vB out of range",
+        return via_fail(err, VIA_EINVAL, "inscription: fee rate %llu sat/vB out of range",
                             (unsigned long long)fee_rate);
     if (via_btc_pubkey_from_seckey(pub, seckey) || via_btc_xonly_from_seckey(xonly, NULL, seckey))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "inscription: invalid secret key");
+        return via_fail(err, VIA_EINVAL, "inscription: invalid secret key");
     if ((rc = via_msg_envelope_script(&out->script, &out->script_len, xonly, msg, net, err)))
         goto fail;
     via_btc_tapleaf_hash(leaf, VIA_BTC_TAPSCRIPT_LEAF, out->script, out->script_len);
@@ -77,7 +77,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     via_btc_script_p2tr(key_p2tr, kx);
     for (size_t i = 0; kinds && i < n_utxos; i++)
         if (kinds[i] != VIA_INSCRIPTION_FUND_P2WPKH && kinds[i] != VIA_INSCRIPTION_FUND_P2TR) {
-            rc = via_btc_fail(err, VIA_BTC_EINVAL, "inscription: utxo %zu has unknown kind %u", i,
+            rc = via_fail(err, VIA_EINVAL, "inscription: utxo %zu has unknown kind %u", i,
                               kinds[i]);
             goto fail;
         }
@@ -86,7 +86,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     uint64_t total = 0;
     for (size_t i = 0; i < n_utxos; i++) {
         if (utxos[i].value > 2100000000000000ull || total + utxos[i].value < total) {
-            rc = via_btc_fail(err, VIA_BTC_EINVAL, "inscription: utxo %zu value out of range", i);
+            rc = via_fail(err, VIA_EINVAL, "inscription: utxo %zu value out of range", i);
             goto fail;
         }
         total += utxos[i].value;
@@ -102,7 +102,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     out->commit_fee = fee_for(&out->commit, fee_rate);
     uint64_t need = out->commit_fee + VIA_INSCRIPTION_COMMIT_VALUE + DUST_P2WPKH;
     if (total < need) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL,
+        rc = via_fail(err, VIA_EINVAL,
                           "inscription: utxos hold %llu sats, commit needs at least %llu",
                           (unsigned long long)total, (unsigned long long)need);
         goto fail;
@@ -158,7 +158,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     uint64_t rin = change0 + VIA_INSCRIPTION_COMMIT_VALUE;
     need = out->reveal_fee + rvalue + DUST_P2WPKH;
     if (rvalue > rin || rin < need) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL,
+        rc = via_fail(err, VIA_EINVAL,
                           "inscription: reveal needs %llu sats (fee %llu, recipient %llu, change "
                           "dust %u) but commit leaves %llu",
                           (unsigned long long)need, (unsigned long long)out->reveal_fee,
@@ -178,9 +178,9 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
         size_t l1[3] = {sig_len, out->script_len, control_len};
         if (via_btc_tx_set_witness(&out->reveal, 1, 3, items, l1)) goto oom;
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 oom:
-    rc = via_btc_fail(err, VIA_BTC_ENOMEM, "inscription: out of memory");
+    rc = via_fail(err, VIA_ENOMEM, "inscription: out of memory");
 fail:
     free(spent_in);
     via_inscription_free(out);

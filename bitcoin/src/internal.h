@@ -3,14 +3,15 @@
 #ifndef VIA_BITCOIN_INTERNAL_H
 #define VIA_BITCOIN_INTERNAL_H
 #include "via/bitcoin.h"
+#include "via/hex.h"
+#include "via/mem.h"
+#include "via/rand.h"
 #include <secp256k1.h>
 #include <stdbool.h>
 
 /* One process-wide context, created (and randomized) on first use; thread-safe after. */
 const secp256k1_context *via_btc_secp(void);
 
-int via_btc_fail(via_btc_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Growable buffer. On allocation failure `oom` is set and later writes are ignored. */
 typedef struct {
@@ -28,8 +29,6 @@ void buf_u64le(via_buf *b, uint64_t v);
 void buf_varint(via_buf *b, uint64_t v);
 size_t varint_size(uint64_t v);
 
-/* Fill n bytes from the OS CSPRNG; 0 on success. */
-int via_btc_os_random(uint8_t *out, size_t n);
 
 /* 256-bit big-endian helpers used for scalars mod the group order n. */
 extern const uint8_t VIA_SECP_ORDER[32];

@@ -27,7 +27,7 @@ static void sc_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) {
     memcpy(t, a, 32);
     if (!secp256k1_ec_seckey_tweak_add(via_btc_secp(), t, b)) memset(t, 0, 32); /* a == -b */
     memcpy(r, t, 32);
-    via_btc_wipe(t, 32);
+    via_wipe(t, 32);
 }
 
 static void sc_mul(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) {
@@ -41,7 +41,7 @@ static void sc_mul(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) {
     assert(ok);
     (void)ok;
     memcpy(r, t, 32);
-    via_btc_wipe(t, 32);
+    via_wipe(t, 32);
 }
 
 static void sc_neg(uint8_t r[32], const uint8_t a[32]) {
@@ -160,11 +160,11 @@ static void keyagg_coeff(uint8_t a[32], const via_musig_keyagg *ctx, const uint8
 }
 
 int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33], size_t n,
-                          via_btc_error *err) {
+                          via_error *err) {
     assert(ctx && (pubkeys || !n));
     memset(ctx, 0, sizeof *ctx);
     if (n == 0 || n > VIA_MUSIG_MAX_SIGNERS)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig keyagg: %zu keys (want 1..%d)", n,
+        return via_fail(err, VIA_EINVAL, "musig keyagg: %zu keys (want 1..%d)", n,
                             VIA_MUSIG_MAX_SIGNERS);
     for (size_t i = 0; i < n; i++) memcpy(ctx->keys[i], pubkeys[i], 33);
     ctx->n_keys = n;
@@ -180,7 +180,7 @@ int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33], s
         uint8_t a[32];
         if (!pt_parse(&p, pubkeys[i])) {
             memset(ctx, 0, sizeof *ctx);
-            return via_btc_fail(err, VIA_BTC_EINVAL, "musig keyagg: public key %zu is invalid", i);
+            return via_fail(err, VIA_EINVAL, "musig keyagg: public key %zu is invalid", i);
         }
         keyagg_coeff(a, ctx, pubkeys[i]);
         pt ap = pt_mul(&p, a);
@@ -188,33 +188,33 @@ int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33], s
     }
     if (q.inf) {
         memset(ctx, 0, sizeof *ctx);
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig keyagg: aggregate key is infinity");
+        return via_fail(err, VIA_EINVAL, "musig keyagg: aggregate key is infinity");
     }
     pt_ser(ctx->q, &q);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t tweak[32], int is_xonly,
-                           via_btc_error *err) {
+                           via_error *err) {
     assert(ctx && tweak);
     pt q;
     if (!pt_parse(&q, ctx->q))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig tweak: context holds no aggregate key");
+        return via_fail(err, VIA_EINVAL, "musig tweak: context holds no aggregate key");
     if (!scalar_is_below_order(tweak))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig tweak: tweak is not below the group order");
+        return via_fail(err, VIA_EINVAL, "musig tweak: tweak is not below the group order");
     int neg = is_xonly && pt_odd(&q);
     if (neg) pt_neg(&q);
     pt tg = pt_gen_mul(tweak);
     pt r = pt_add(&q, &tg);
     if (r.inf)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig tweak: tweaked key is infinity");
+        return via_fail(err, VIA_EINVAL, "musig tweak: tweaked key is infinity");
     pt_ser(ctx->q, &r);
     if (neg) {
         ctx->gacc_neg ^= 1;
         sc_neg(ctx->tacc, ctx->tacc);
     }
     sc_add(ctx->tacc, tweak, ctx->tacc);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 void via_musig_keyagg_xonly(uint8_t out[32], const via_musig_keyagg *ctx) {
@@ -227,19 +227,19 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
                                   const uint8_t rand32[32], const uint8_t *seckey,
                                   const uint8_t pubkey[33], const uint8_t *aggpk,
                                   const uint8_t *msg, size_t msg_len, int msg_present,
-                                  const uint8_t *extra_in, size_t extra_len, via_btc_error *err) {
+                                  const uint8_t *extra_in, size_t extra_len, via_error *err) {
     assert(secnonce && pubnonce && rand32 && pubkey && (msg || !msg_len) &&
            (extra_in || !extra_len));
     memset(secnonce, 0, sizeof *secnonce);
     memset(pubnonce, 0, 66);
     if (extra_len > 0xffffffffu)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig nonce: extra input too long");
+        return via_fail(err, VIA_EINVAL, "musig nonce: extra input too long");
     uint8_t rnd[32];
     if (seckey) {
         uint8_t h[32];
         via_btc_tagged_hash(h, "MuSig/aux", rand32, 32);
         for (int i = 0; i < 32; i++) rnd[i] = seckey[i] ^ h[i];
-        via_btc_wipe(h, 32);
+        via_wipe(h, 32);
     } else {
         memcpy(rnd, rand32, 32);
     }
@@ -264,10 +264,10 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
     buf_put(&b, l4, 4);
     buf_put(&b, extra_in, extra_len);
     buf_u8(&b, 0); /* the index byte, rewritten below */
-    via_btc_wipe(rnd, 32);
+    via_wipe(rnd, 32);
     if (b.oom) {
         buf_free(&b);
-        return via_btc_fail(err, VIA_BTC_ENOMEM, "musig nonce: out of memory");
+        return via_fail(err, VIA_ENOMEM, "musig nonce: out of memory");
     }
     uint8_t h[32];
     for (int i = 0; i < 2; i++) {
@@ -275,52 +275,52 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
         via_btc_tagged_hash(h, "MuSig/nonce", b.data, b.len);
         sc_from_hash(i ? secnonce->k2 : secnonce->k1, h);
     }
-    via_btc_wipe(h, 32);
-    via_btc_wipe(b.data, b.len);
+    via_wipe(h, 32);
+    via_wipe(b.data, b.len);
     buf_free(&b);
     if (scalar_is_zero(secnonce->k1) || scalar_is_zero(secnonce->k2)) {
-        via_btc_wipe(secnonce, sizeof *secnonce);
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig nonce: derived a zero nonce");
+        via_wipe(secnonce, sizeof *secnonce);
+        return via_fail(err, VIA_EINVAL, "musig nonce: derived a zero nonce");
     }
     pt r1 = pt_gen_mul(secnonce->k1), r2 = pt_gen_mul(secnonce->k2);
     pt_ser(pubnonce, &r1);
     pt_ser(pubnonce + 33, &r2);
     memcpy(secnonce->pubkey, pubkey, 33);
     secnonce->live = 1;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_musig_nonce_gen(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
                         const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk,
                         const uint8_t *msg, size_t msg_len, int msg_present,
-                        const uint8_t *extra_in, size_t extra_len, via_btc_error *err) {
+                        const uint8_t *extra_in, size_t extra_len, via_error *err) {
     uint8_t rnd[32];
-    if (via_btc_os_random(rnd, 32)) {
-        memset(secnonce, 0, sizeof *secnonce);
-        return via_btc_fail(err, VIA_BTC_ERANDOM, "musig nonce: OS random source failed");
+    if (via_os_random(rnd, 32, err) != VIA_OK) {
+        via_wipe(secnonce, sizeof *secnonce);
+        return via_fail(err, VIA_ERANDOM, "musig nonce: OS random source failed");
     }
     int rc = via_musig_nonce_gen_with_rand(secnonce, pubnonce, rnd, seckey, pubkey, aggpk, msg,
                                            msg_len, msg_present, extra_in, extra_len, err);
-    via_btc_wipe(rnd, 32);
+    via_wipe(rnd, 32);
     return rc;
 }
 
 int via_musig_secnonce_load(via_musig_secnonce *secnonce, const uint8_t in[97],
-                            via_btc_error *err) {
+                            via_error *err) {
     memset(secnonce, 0, sizeof *secnonce);
     memcpy(secnonce->k1, in, 32);
     memcpy(secnonce->k2, in + 32, 32);
     memcpy(secnonce->pubkey, in + 64, 33);
     secnonce->live = 1;
     (void)err;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66], size_t n,
-                        size_t *bad_signer, via_btc_error *err) {
+                        size_t *bad_signer, via_error *err) {
     assert(aggnonce && (pubnonces || !n));
     memset(aggnonce, 0, 66);
-    if (n == 0) return via_btc_fail(err, VIA_BTC_EINVAL, "musig nonce agg: no nonces");
+    if (n == 0) return via_fail(err, VIA_EINVAL, "musig nonce agg: no nonces");
     for (int j = 0; j < 2; j++) {
         pt r = {.inf = 1};
         for (size_t i = 0; i < n; i++) {
@@ -328,27 +328,27 @@ int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66], si
             if (!pt_parse(&p, pubnonces[i] + 33 * j)) {
                 memset(aggnonce, 0, 66);
                 if (bad_signer) *bad_signer = i;
-                return via_btc_fail(err, VIA_BTC_EINVAL,
+                return via_fail(err, VIA_EINVAL,
                                     "musig nonce agg: public nonce of signer %zu is invalid", i);
             }
             r = pt_add(&r, &p);
         }
         pt_ser(aggnonce + 33 * j, &r);
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* ---- session ---- */
 
 int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
                            const uint8_t aggnonce[66], const uint8_t *msg, size_t msg_len,
-                           via_btc_error *err) {
+                           via_error *err) {
     assert(s && keyagg && aggnonce && (msg || !msg_len));
     memset(s, 0, sizeof *s);
     s->keyagg = *keyagg;
     pt r1, r2;
     if (!pt_parse_ext(&r1, aggnonce) || !pt_parse_ext(&r2, aggnonce + 33))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig session: aggregate nonce is invalid");
+        return via_fail(err, VIA_EINVAL, "musig session: aggregate nonce is invalid");
     via_buf b;
     buf_init(&b);
     buf_put(&b, aggnonce, 66);
@@ -356,7 +356,7 @@ int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
     buf_put(&b, msg, msg_len);
     if (b.oom) {
         buf_free(&b);
-        return via_btc_fail(err, VIA_BTC_ENOMEM, "musig session: out of memory");
+        return via_fail(err, VIA_ENOMEM, "musig session: out of memory");
     }
     uint8_t h[32];
     via_btc_tagged_hash(h, "MuSig/noncecoef", b.data, b.len);
@@ -375,12 +375,12 @@ int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
     buf_put(&b, msg, msg_len);
     if (b.oom) {
         buf_free(&b);
-        return via_btc_fail(err, VIA_BTC_ENOMEM, "musig session: out of memory");
+        return via_fail(err, VIA_ENOMEM, "musig session: out of memory");
     }
     via_btc_tagged_hash(h, "BIP0340/challenge", b.data, b.len);
     buf_free(&b);
     sc_from_hash(s->e, h);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* g * gacc as a sign: 1 when the combined factor is -1. */
@@ -396,14 +396,14 @@ static int key_in_list(const via_musig_keyagg *k, const uint8_t pk[33]) {
 
 static int verify_internal(const uint8_t psig[32], const uint8_t pubnonce[66],
                            const uint8_t pubkey[33], const via_musig_session *s,
-                           via_btc_error *err) {
+                           via_error *err) {
     if (!scalar_is_below_order(psig))
-        return via_btc_fail(err, VIA_BTC_EVERIFY, "musig: partial signature is not below the order");
+        return via_fail(err, VIA_EVERIFY, "musig: partial signature is not below the order");
     pt r1, r2, p;
     if (!pt_parse(&r1, pubnonce) || !pt_parse(&r2, pubnonce + 33))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig: public nonce is invalid");
+        return via_fail(err, VIA_EINVAL, "musig: public nonce is invalid");
     if (!pt_parse(&p, pubkey))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "musig: public key is invalid");
+        return via_fail(err, VIA_EINVAL, "musig: public key is invalid");
     pt br2 = pt_mul(&r2, s->b);
     pt re = pt_add(&r1, &br2);
     if (s->r_odd) pt_neg(&re);
@@ -415,48 +415,48 @@ static int verify_internal(const uint8_t psig[32], const uint8_t pubnonce[66],
     pt rhs = pt_add(&re, &cp);
     pt lhs = pt_gen_mul(psig);
     if (!pt_eq(&lhs, &rhs))
-        return via_btc_fail(err, VIA_BTC_EVERIFY, "musig: partial signature does not verify");
-    return VIA_BTC_OK;
+        return via_fail(err, VIA_EVERIFY, "musig: partial signature does not verify");
+    return VIA_OK;
 }
 
 int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
                              const uint8_t pubkey[33], const via_musig_session *s,
-                             via_btc_error *err) {
+                             via_error *err) {
     assert(psig && pubnonce && pubkey && s);
     return verify_internal(psig, pubnonce, pubkey, s, err);
 }
 
 int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
                            const uint8_t seckey[32], const via_musig_session *s,
-                           via_btc_error *err) {
+                           via_error *err) {
     assert(psig && secnonce && seckey && s);
     memset(psig, 0, 32);
     if (!secnonce->live)
-        return via_btc_fail(err, VIA_BTC_ENONCE_USED, "musig sign: secret nonce already used");
+        return via_fail(err, VIA_ENONCE_USED, "musig sign: secret nonce already used");
     /* Consume the nonce before anything can fail. */
     uint8_t k1[32], k2[32], pk[33], d[32], a[32], t[32], sc[32];
     memcpy(k1, secnonce->k1, 32);
     memcpy(k2, secnonce->k2, 32);
     memcpy(pk, secnonce->pubkey, 33);
-    via_btc_wipe(secnonce, sizeof *secnonce);
-    int rc = VIA_BTC_OK;
+    via_wipe(secnonce, sizeof *secnonce);
+    int rc = VIA_OK;
     uint8_t mypk[33];
     if (scalar_is_zero(k1) || scalar_is_zero(k2) || !scalar_is_below_order(k1) ||
         !scalar_is_below_order(k2)) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL, "musig sign: secret nonce is out of range");
+        rc = via_fail(err, VIA_EINVAL, "musig sign: secret nonce is out of range");
         goto out;
     }
     if (via_btc_pubkey_from_seckey(mypk, seckey)) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL, "musig sign: secret key is invalid");
+        rc = via_fail(err, VIA_EINVAL, "musig sign: secret key is invalid");
         goto out;
     }
     if (memcmp(mypk, pk, 33)) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL,
+        rc = via_fail(err, VIA_EINVAL,
                           "musig sign: secret key does not match the nonce's public key");
         goto out;
     }
     if (!key_in_list(&s->keyagg, mypk)) {
-        rc = via_btc_fail(err, VIA_BTC_EINVAL, "musig sign: public key is not in the key list");
+        rc = via_fail(err, VIA_EINVAL, "musig sign: public key is not in the key list");
         goto out;
     }
     if (s->r_odd) {
@@ -482,28 +482,28 @@ int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
     pt_ser(pubnonce, &r1);
     pt_ser(pubnonce + 33, &r2);
     if ((rc = verify_internal(sc, pubnonce, mypk, s, err))) {
-        rc = via_btc_fail(err, VIA_BTC_EVERIFY, "musig sign: own partial signature does not verify");
+        rc = via_fail(err, VIA_EVERIFY, "musig sign: own partial signature does not verify");
         goto out;
     }
     memcpy(psig, sc, 32);
 out:
-    via_btc_wipe(k1, 32);
-    via_btc_wipe(k2, 32);
-    via_btc_wipe(d, 32);
-    via_btc_wipe(t, 32);
-    via_btc_wipe(sc, 32);
+    via_wipe(k1, 32);
+    via_wipe(k2, 32);
+    via_wipe(d, 32);
+    via_wipe(t, 32);
+    via_wipe(sc, 32);
     return rc;
 }
 
 int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
-                          const via_musig_session *s, size_t *bad_signer, via_btc_error *err) {
+                          const via_musig_session *s, size_t *bad_signer, via_error *err) {
     assert(sig && (psigs || !n) && s);
     memset(sig, 0, 64);
     uint8_t acc[32] = {0}, t[32];
     for (size_t i = 0; i < n; i++) {
         if (!scalar_is_below_order(psigs[i])) {
             if (bad_signer) *bad_signer = i;
-            return via_btc_fail(err, VIA_BTC_EINVAL,
+            return via_fail(err, VIA_EINVAL,
                                 "musig agg: partial signature %zu is not below the order", i);
         }
         sc_add(acc, acc, psigs[i]);
@@ -514,5 +514,5 @@ int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
     sc_add(acc, acc, t);
     memcpy(sig, s->r_xonly, 32);
     memcpy(sig + 32, acc, 32);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }

@@ -22,11 +22,11 @@ void via_btc_p2wpkh_script_code(uint8_t out[25], const uint8_t pubkey[33]) {
 
 int via_btc_sighash_v0(uint8_t out[32], const via_btc_tx *tx, size_t idx,
                        const uint8_t *script_code, size_t script_code_len, uint64_t amount,
-                       uint32_t hash_type, via_btc_error *err) {
+                       uint32_t hash_type, via_error *err) {
     assert(out && tx && (script_code || !script_code_len));
     memset(out, 0, 32);
     if (idx >= tx->n_in)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "sighash: input %zu of %zu", idx, tx->n_in);
+        return via_fail(err, VIA_EINVAL, "sighash: input %zu of %zu", idx, tx->n_in);
     uint8_t hp[32] = {0}, hs[32] = {0}, ho[32] = {0};
     unsigned base = hash_type & 0x1f;
     bool acp = hash_type & VIA_BTC_SIGHASH_ANYONECANPAY;
@@ -78,10 +78,10 @@ int via_btc_sighash_v0(uint8_t out[32], const via_btc_tx *tx, size_t idx,
     if (b.oom) goto oom;
     via_btc_sha256d(out, b.data, b.len);
     buf_free(&b);
-    return VIA_BTC_OK;
+    return VIA_OK;
 oom:
     buf_free(&b);
-    return via_btc_fail(err, VIA_BTC_ENOMEM, "sighash: out of memory");
+    return via_fail(err, VIA_ENOMEM, "sighash: out of memory");
 }
 
 static void sha_buf(uint8_t out[32], via_buf *b) {
@@ -91,28 +91,28 @@ static void sha_buf(uint8_t out[32], via_buf *b) {
 
 int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx, size_t idx,
                            const via_btc_txout *spent, size_t n_spent, uint32_t hash_type,
-                           const via_btc_taproot_ext *ext, via_btc_error *err) {
+                           const via_btc_taproot_ext *ext, via_error *err) {
     assert(msg && msg_len && tx && (spent || !n_spent));
     *msg = NULL;
     *msg_len = 0;
     if (idx >= tx->n_in)
-        return via_btc_fail(err, VIA_BTC_EINVAL, "taproot sighash: input %zu of %zu", idx,
+        return via_fail(err, VIA_EINVAL, "taproot sighash: input %zu of %zu", idx,
                             tx->n_in);
     if (n_spent != tx->n_in)
-        return via_btc_fail(err, VIA_BTC_EINVAL,
+        return via_fail(err, VIA_EINVAL,
                             "taproot sighash: %zu spent outputs for %zu inputs", n_spent,
                             tx->n_in);
     if (!(hash_type <= 0x03 || (hash_type >= 0x81 && hash_type <= 0x83)))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "taproot sighash: invalid hash type 0x%02x",
+        return via_fail(err, VIA_EINVAL, "taproot sighash: invalid hash type 0x%02x",
                             hash_type);
     unsigned base = hash_type & 3;
     bool acp = hash_type & VIA_BTC_SIGHASH_ANYONECANPAY;
     if (base == VIA_BTC_SIGHASH_SINGLE && idx >= tx->n_out)
-        return via_btc_fail(err, VIA_BTC_EINVAL,
+        return via_fail(err, VIA_EINVAL,
                             "taproot sighash: SINGLE for input %zu without output %zu", idx, idx);
     bool annex = ext && ext->annex;
     if (annex && (ext->annex_len == 0 || ext->annex[0] != 0x50))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "taproot sighash: annex must start with 0x50");
+        return via_fail(err, VIA_EINVAL, "taproot sighash: annex must start with 0x50");
     bool script_path = ext && ext->tapleaf_hash;
 
     via_buf m, t;
@@ -193,16 +193,16 @@ int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
     if (m.oom) goto oom;
     *msg = m.data; /* never empty: epoch, hash type, version, locktime at least */
     *msg_len = m.len;
-    return VIA_BTC_OK;
+    return VIA_OK;
 oom:
     buf_free(&t);
     buf_free(&m);
-    return via_btc_fail(err, VIA_BTC_ENOMEM, "taproot sighash: out of memory");
+    return via_fail(err, VIA_ENOMEM, "taproot sighash: out of memory");
 }
 
 int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
                             const via_btc_txout *spent, size_t n_spent, uint32_t hash_type,
-                            const via_btc_taproot_ext *ext, via_btc_error *err) {
+                            const via_btc_taproot_ext *ext, via_error *err) {
     assert(out && tx && (spent || !n_spent));
     memset(out, 0, 32);
     uint8_t *m;
@@ -211,5 +211,5 @@ int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
     if (rc) return rc;
     via_btc_tagged_hash(out, "TapSighash", m, m_len);
     free(m);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }

@@ -43,7 +43,7 @@ void via_btc_taproot_tweak(uint8_t out[32], const uint8_t internal_xonly[32],
 
 int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
                                const uint8_t internal_xonly[32], const uint8_t *merkle_root,
-                               via_btc_error *err) {
+                               via_error *err) {
     assert(output_xonly && internal_xonly);
     const secp256k1_context *ctx = via_btc_secp();
     secp256k1_xonly_pubkey p, q;
@@ -52,14 +52,14 @@ int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
     int par = 0;
     memset(output_xonly, 0, 32);
     if (!secp256k1_xonly_pubkey_parse(ctx, &p, internal_xonly))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "taproot: internal key is not a curve x coordinate");
+        return via_fail(err, VIA_EINVAL, "taproot: internal key is not a curve x coordinate");
     tweak_hash(t, internal_xonly, merkle_root);
     if (!secp256k1_xonly_pubkey_tweak_add(ctx, &full, &p, t) ||
         !secp256k1_xonly_pubkey_from_pubkey(ctx, &q, &par, &full) ||
         !secp256k1_xonly_pubkey_serialize(ctx, output_xonly, &q))
-        return via_btc_fail(err, VIA_BTC_EINVAL, "taproot: tweak is invalid for this key");
+        return via_fail(err, VIA_EINVAL, "taproot: tweak is invalid for this key");
     if (parity) *parity = par;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_taproot_tweak_seckey(uint8_t out[32], const uint8_t seckey[32],
@@ -75,12 +75,12 @@ int via_btc_taproot_tweak_seckey(uint8_t out[32], const uint8_t seckey[32],
         tweak_hash(t, x, merkle_root);
         ok = secp256k1_keypair_xonly_tweak_add(ctx, &kp, t) && secp256k1_keypair_sec(ctx, out, &kp);
     }
-    via_btc_wipe(&kp, sizeof kp);
+    via_wipe(&kp, sizeof kp);
     if (!ok) {
-        via_btc_wipe(out, 32);
-        return VIA_BTC_EINVAL;
+        via_wipe(out, 32);
+        return VIA_EINVAL;
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_version,
@@ -95,11 +95,11 @@ void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_v
 
 int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32], const uint8_t *script,
                                       size_t script_len, const uint8_t *control,
-                                      size_t control_len, via_btc_error *err) {
+                                      size_t control_len, via_error *err) {
     assert(output_xonly && (script || !script_len) && (control || !control_len));
     if (control_len < 33 || (control_len - 33) % 32 ||
         (control_len - 33) / 32 > VIA_BTC_TAPROOT_MAX_DEPTH)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "control block: bad length %zu", control_len);
+        return via_fail(err, VIA_EFORMAT, "control block: bad length %zu", control_len);
     uint8_t k[32], q[32];
     int par;
     via_btc_tapleaf_hash(k, control[0] & 0xfe, script, script_len);
@@ -107,7 +107,7 @@ int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32], const uint
     int rc = via_btc_taproot_output_key(q, &par, control + 1, k, err);
     if (rc) return rc;
     if (memcmp(q, output_xonly, 32) || par != (control[0] & 1))
-        return via_btc_fail(err, VIA_BTC_EVERIFY,
+        return via_fail(err, VIA_EVERIFY,
                             "control block: script does not commit to the output key");
-    return VIA_BTC_OK;
+    return VIA_OK;
 }

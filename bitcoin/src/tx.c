@@ -31,51 +31,51 @@ void via_btc_tx_free(via_btc_tx *tx) {
 static int bytes_dup(via_btc_bytes *dst, const uint8_t *p, size_t n) {
     dst->data = NULL;
     dst->len = 0;
-    if (n == 0) return VIA_BTC_OK;
+    if (n == 0) return VIA_OK;
     dst->data = malloc(n);
-    if (!dst->data) return VIA_BTC_ENOMEM;
+    if (!dst->data) return VIA_ENOMEM;
     memcpy(dst->data, p, n);
     dst->len = n;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_tx_add_input(via_btc_tx *tx, const uint8_t prev_txid[32], uint32_t prev_vout,
                          uint32_t sequence) {
     assert(tx && prev_txid);
     via_btc_txin *in = realloc(tx->in, (tx->n_in + 1) * sizeof *in);
-    if (!in) return VIA_BTC_ENOMEM;
+    if (!in) return VIA_ENOMEM;
     tx->in = in;
     via_btc_txin *x = &tx->in[tx->n_in++];
     memset(x, 0, sizeof *x);
     memcpy(x->prev_txid, prev_txid, 32);
     x->prev_vout = prev_vout;
     x->sequence = sequence;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_tx_add_output(via_btc_tx *tx, uint64_t value, const uint8_t *script,
                           size_t script_len) {
     assert(tx && (script || !script_len));
     via_btc_txout *out = realloc(tx->out, (tx->n_out + 1) * sizeof *out);
-    if (!out) return VIA_BTC_ENOMEM;
+    if (!out) return VIA_ENOMEM;
     tx->out = out;
     via_btc_txout *o = &tx->out[tx->n_out];
     o->value = value;
-    if (bytes_dup(&o->script_pubkey, script, script_len)) return VIA_BTC_ENOMEM;
+    if (bytes_dup(&o->script_pubkey, script, script_len)) return VIA_ENOMEM;
     tx->n_out++;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_tx_set_witness(via_btc_tx *tx, size_t idx, size_t n, const uint8_t *const *items,
                            const size_t *lens) {
     assert(tx && idx < tx->n_in && (n == 0 || (items && lens)));
     via_btc_bytes *w = n ? calloc(n, sizeof *w) : NULL;
-    if (n && !w) return VIA_BTC_ENOMEM;
+    if (n && !w) return VIA_ENOMEM;
     for (size_t j = 0; j < n; j++) {
         if (bytes_dup(&w[j], items[j], lens[j])) {
             for (size_t k = 0; k < j; k++) free(w[k].data);
             free(w);
-            return VIA_BTC_ENOMEM;
+            return VIA_ENOMEM;
         }
     }
     via_btc_txin *in = &tx->in[idx];
@@ -83,7 +83,7 @@ int via_btc_tx_set_witness(via_btc_tx *tx, size_t idx, size_t n, const uint8_t *
     free(in->witness);
     in->witness = w;
     in->n_witness = n;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src) {
@@ -100,7 +100,7 @@ int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src) {
         if (s->n_witness) {
             d->witness = calloc(s->n_witness, sizeof *d->witness);
             if (!d->witness) {
-                rc = VIA_BTC_ENOMEM;
+                rc = VIA_ENOMEM;
                 goto fail;
             }
             d->n_witness = s->n_witness;
@@ -113,7 +113,7 @@ int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src) {
         if ((rc = via_btc_tx_add_output(dst, src->out[i].value, src->out[i].script_pubkey.data,
                                         src->out[i].script_pubkey.len)))
             goto fail;
-    return VIA_BTC_OK;
+    return VIA_OK;
 fail:
     via_btc_tx_free(dst);
     return rc;
@@ -124,15 +124,15 @@ fail:
 typedef struct {
     const uint8_t *p;
     size_t len, pos;
-    via_btc_error *err;
+    via_error *err;
 } reader;
 
 static int rd_need(reader *r, size_t n, const char *what) {
     if (r->len - r->pos < n)
-        return via_btc_fail(r->err, VIA_BTC_EFORMAT,
+        return via_fail(r->err, VIA_EFORMAT,
                             "transaction truncated: %s needs %zu bytes at offset %zu, %zu left",
                             what, n, r->pos, r->len - r->pos);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int rd_u32(reader *r, uint32_t *v, const char *what) {
@@ -141,7 +141,7 @@ static int rd_u32(reader *r, uint32_t *v, const char *what) {
     const uint8_t *p = r->p + r->pos;
     *v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     r->pos += 4;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int rd_u64(reader *r, uint64_t *v, const char *what) {
@@ -151,7 +151,7 @@ static int rd_u64(reader *r, uint64_t *v, const char *what) {
     for (int i = 7; i >= 0; i--) x = x << 8 | r->p[r->pos + i];
     *v = x;
     r->pos += 8;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* CompactSize; non-canonical encodings are rejected as Bitcoin Core does. */
@@ -164,7 +164,7 @@ static int rd_varint(reader *r, uint64_t *v, const char *what) {
     uint64_t x;
     if (b < 0xfd) {
         *v = b;
-        return VIA_BTC_OK;
+        return VIA_OK;
     }
     size_t n = b == 0xfd ? 2 : b == 0xfe ? 4 : 8;
     if ((rc = rd_need(r, n, what))) return rc;
@@ -173,10 +173,10 @@ static int rd_varint(reader *r, uint64_t *v, const char *what) {
     r->pos += n;
     uint64_t min = n == 2 ? 0xfd : n == 4 ? 0x10000 : 0x100000000ull;
     if (x < min)
-        return via_btc_fail(r->err, VIA_BTC_EFORMAT,
+        return via_fail(r->err, VIA_EFORMAT,
                             "non-canonical CompactSize for %s at offset %zu", what, at);
     *v = x;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int rd_bytes(reader *r, via_btc_bytes *out, size_t max, const char *what) {
@@ -185,13 +185,13 @@ static int rd_bytes(reader *r, via_btc_bytes *out, size_t max, const char *what)
     int rc = rd_varint(r, &n, what);
     if (rc) return rc;
     if (n > max)
-        return via_btc_fail(r->err, VIA_BTC_EFORMAT, "%s at offset %zu is %llu bytes (limit %zu)",
+        return via_fail(r->err, VIA_EFORMAT, "%s at offset %zu is %llu bytes (limit %zu)",
                             what, at, (unsigned long long)n, max);
     if ((rc = rd_need(r, (size_t)n, what))) return rc;
     if (bytes_dup(out, r->p + r->pos, (size_t)n))
-        return via_btc_fail(r->err, VIA_BTC_ENOMEM, "cannot allocate %s", what);
+        return via_fail(r->err, VIA_ENOMEM, "cannot allocate %s", what);
     r->pos += (size_t)n;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* A count is plausible only if each element's minimum size fits in what is left. */
@@ -200,15 +200,15 @@ static int rd_count(reader *r, uint64_t *n, size_t min_each, const char *what) {
     int rc = rd_varint(r, n, what);
     if (rc) return rc;
     if (*n > (r->len - r->pos) / min_each)
-        return via_btc_fail(r->err, VIA_BTC_EFORMAT,
+        return via_fail(r->err, VIA_EFORMAT,
                             "%s %llu at offset %zu exceeds what %zu remaining bytes can hold",
                             what, (unsigned long long)*n, at, r->len - r->pos);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int parse_inputs(reader *r, via_btc_tx *tx, uint64_t n) {
     tx->in = n ? calloc((size_t)n, sizeof *tx->in) : NULL;
-    if (n && !tx->in) return via_btc_fail(r->err, VIA_BTC_ENOMEM, "cannot allocate inputs");
+    if (n && !tx->in) return via_fail(r->err, VIA_ENOMEM, "cannot allocate inputs");
     for (uint64_t i = 0; i < n; i++) {
         via_btc_txin *in = &tx->in[i];
         tx->n_in = (size_t)i + 1;
@@ -221,12 +221,12 @@ static int parse_inputs(reader *r, via_btc_tx *tx, uint64_t n) {
             return rc;
         if ((rc = rd_u32(r, &in->sequence, "input sequence"))) return rc;
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static int parse_outputs(reader *r, via_btc_tx *tx, uint64_t n) {
     tx->out = n ? calloc((size_t)n, sizeof *tx->out) : NULL;
-    if (n && !tx->out) return via_btc_fail(r->err, VIA_BTC_ENOMEM, "cannot allocate outputs");
+    if (n && !tx->out) return via_fail(r->err, VIA_ENOMEM, "cannot allocate outputs");
     for (uint64_t i = 0; i < n; i++) {
         via_btc_txout *o = &tx->out[i];
         tx->n_out = (size_t)i + 1;
@@ -234,16 +234,16 @@ static int parse_outputs(reader *r, via_btc_tx *tx, uint64_t n) {
         int rc = rd_u64(r, &o->value, "output value");
         if (rc) return rc;
         if (o->value > 2100000000000000ull)
-            return via_btc_fail(r->err, VIA_BTC_EFORMAT,
+            return via_fail(r->err, VIA_EFORMAT,
                                 "output %llu at offset %zu: value %llu exceeds 21M BTC",
                                 (unsigned long long)i, at, (unsigned long long)o->value);
         if ((rc = rd_bytes(r, &o->script_pubkey, VIA_BTC_MAX_SCRIPT_SIZE, "output scriptPubKey")))
             return rc;
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
-int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_error *err) {
+int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_error *err) {
     assert(tx && (raw || !len));
     via_btc_tx_free(tx);
     reader r = {raw, len, 0, err};
@@ -251,7 +251,7 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_err
     uint64_t n_in, n_out;
     bool segwit = false;
     if (len > VIA_BTC_MAX_TX_SIZE) {
-        rc = via_btc_fail(err, VIA_BTC_EFORMAT, "transaction of %zu bytes exceeds limit %u", len,
+        rc = via_fail(err, VIA_EFORMAT, "transaction of %zu bytes exceeds limit %u", len,
                           VIA_BTC_MAX_TX_SIZE);
         goto fail;
     }
@@ -265,11 +265,11 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_err
             segwit = true;
             if ((rc = rd_count(&r, &n_in, 41, "input count"))) goto fail;
             if (n_in == 0) {
-                rc = via_btc_fail(err, VIA_BTC_EFORMAT, "segwit transaction has no inputs");
+                rc = via_fail(err, VIA_EFORMAT, "segwit transaction has no inputs");
                 goto fail;
             }
         } else if (flag != 0) {
-            rc = via_btc_fail(err, VIA_BTC_EFORMAT, "unknown segwit flag 0x%02x at offset %zu",
+            rc = via_fail(err, VIA_EFORMAT, "unknown segwit flag 0x%02x at offset %zu",
                               flag, r.pos - 1);
             goto fail;
         }
@@ -288,7 +288,7 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_err
             if ((rc = rd_count(&r, &k, 1, "witness item count"))) goto fail;
             in->witness = k ? calloc((size_t)k, sizeof *in->witness) : NULL;
             if (k && !in->witness) {
-                rc = via_btc_fail(err, VIA_BTC_ENOMEM, "cannot allocate witness");
+                rc = via_fail(err, VIA_ENOMEM, "cannot allocate witness");
                 goto fail;
             }
             for (uint64_t j = 0; j < k; j++) {
@@ -299,18 +299,18 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_btc_err
             any |= k > 0;
         }
         if (!any) {
-            rc = via_btc_fail(err, VIA_BTC_EFORMAT,
+            rc = via_fail(err, VIA_EFORMAT,
                               "segwit marker present but every witness is empty");
             goto fail;
         }
     }
     if ((rc = rd_u32(&r, &tx->locktime, "locktime"))) goto fail;
     if (r.pos != len) {
-        rc = via_btc_fail(err, VIA_BTC_EFORMAT, "%zu trailing bytes after transaction at offset %zu",
+        rc = via_fail(err, VIA_EFORMAT, "%zu trailing bytes after transaction at offset %zu",
                           len - r.pos, r.pos);
         goto fail;
     }
-    return VIA_BTC_OK;
+    return VIA_OK;
 fail:
     via_btc_tx_free(tx);
     return rc;
@@ -385,18 +385,18 @@ int via_btc_tx_serialize(uint8_t **out, size_t *out_len, const via_btc_tx *tx, i
         buf_free(&b);
         *out = NULL;
         *out_len = 0;
-        return VIA_BTC_ENOMEM;
+        return VIA_ENOMEM;
     }
     *out = b.data;
     *out_len = b.len;
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 static void tx_hash(uint8_t h[32], const via_btc_tx *tx, bool wit) {
     via_buf b;
     buf_init(&b);
     write_tx(&b, tx, wit && has_witness(tx));
-    assert(!b.oom);
+    VIA_REQUIRE(!b.oom); /* the hash of a partial serialisation would be a wrong txid */
     via_btc_sha256d(h, b.data, b.len);
     buf_free(&b);
 }

@@ -12,50 +12,9 @@
 #include <sys/random.h>
 #include <errno.h>
 
-const char *via_btc_strerror(int code) {
-    switch (code) {
-    case VIA_BTC_OK: return "ok";
-    case VIA_BTC_ENOMEM: return "out of memory";
-    case VIA_BTC_EIO: return "I/O error";
-    case VIA_BTC_EFORMAT: return "malformed data";
-    case VIA_BTC_EINVAL: return "invalid argument";
-    case VIA_BTC_EVERIFY: return "verification failed";
-    case VIA_BTC_ENOTFOUND: return "not found";
-    case VIA_BTC_ENONCE_USED: return "secret nonce already used";
-    case VIA_BTC_ERANDOM: return "random source failed";
-    default: return "unknown error";
-    }
-}
 
-int via_btc_fail(via_btc_error *err, int code, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
-void via_btc_wipe(void *p, size_t n) {
-    if (!p || !n) return;
-    memset(p, 0, n);
-    /* The barrier tells the compiler the zeroed memory is observed. */
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-}
 
-int via_btc_os_random(uint8_t *out, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(out + got, n - got, 0);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    return 0;
-}
 
 /* ---- secp256k1 context ---- */
 static secp256k1_context *g_ctx;
@@ -65,11 +24,11 @@ static void ctx_create(void) {
     g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     assert(g_ctx);
     uint8_t seed[32];
-    if (via_btc_os_random(seed, sizeof seed) == 0) {
+    if (via_os_random(seed, sizeof seed, NULL) == VIA_OK) {
         int ok = secp256k1_context_randomize(g_ctx, seed);
         (void)ok;
     }
-    via_btc_wipe(seed, sizeof seed);
+    via_wipe(seed, sizeof seed);
 }
 
 const secp256k1_context *via_btc_secp(void) {
@@ -78,7 +37,7 @@ const secp256k1_context *via_btc_secp(void) {
 }
 
 /* ---- networks ---- */
-int via_btc_network_parse(via_btc_network *out, const char *name, via_btc_error *err) {
+int via_btc_network_parse(via_btc_network *out, const char *name, via_error *err) {
     assert(out && name);
     if (!strcmp(name, "mainnet") || !strcmp(name, "bitcoin") || !strcmp(name, "main"))
         *out = VIA_BTC_MAINNET;
@@ -89,10 +48,10 @@ int via_btc_network_parse(via_btc_network *out, const char *name, via_btc_error 
     else if (!strcmp(name, "regtest"))
         *out = VIA_BTC_REGTEST;
     else
-        return via_btc_fail(err, VIA_BTC_EINVAL,
+        return via_fail(err, VIA_EINVAL,
                             "unknown network '%.40s' (want mainnet, testnet, signet or regtest)",
                             name);
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 const char *via_btc_network_name(via_btc_network net) {
@@ -115,82 +74,19 @@ const char *via_btc_network_hrp(via_btc_network net) {
     return "?";
 }
 
-/* ---- hex ---- */
-static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-static int hex_span(const char *hex, const char **start, size_t *n, via_btc_error *err) {
-    while (*hex && isspace((unsigned char)*hex)) hex++;
-    size_t len = strlen(hex);
-    while (len && isspace((unsigned char)hex[len - 1])) len--;
-    for (size_t i = 0; i < len; i++)
-        if (hexval((unsigned char)hex[i]) < 0)
-            return via_btc_fail(err, VIA_BTC_EFORMAT,
-                                "hex: invalid character 0x%02x at position %zu",
-                                (unsigned char)hex[i], i);
-    if (len % 2)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "hex: odd number of digits (%zu)", len);
-    *start = hex;
-    *n = len / 2;
-    return VIA_BTC_OK;
-}
-
-int via_btc_hex_decode(uint8_t **out, size_t *out_len, const char *hex, via_btc_error *err) {
-    assert(out && out_len && hex);
-    *out = NULL;
-    *out_len = 0;
-    const char *s;
-    size_t n;
-    int rc = hex_span(hex, &s, &n, err);
-    if (rc) return rc;
-    if (n == 0) return VIA_BTC_OK;
-    uint8_t *b = malloc(n);
-    if (!b) return via_btc_fail(err, VIA_BTC_ENOMEM, "hex: cannot allocate %zu bytes", n);
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
-    *out = b;
-    *out_len = n;
-    return VIA_BTC_OK;
-}
-
-int via_btc_hex_decode_exact(uint8_t *out, size_t n, const char *hex, via_btc_error *err) {
-    assert(out && hex);
-    const char *s;
-    size_t got;
-    int rc = hex_span(hex, &s, &got, err);
-    if (rc) return rc;
-    if (got != n)
-        return via_btc_fail(err, VIA_BTC_EFORMAT, "hex: expected %zu bytes, got %zu", n, got);
-    for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 | hexval((unsigned char)s[2 * i + 1]));
-    return VIA_BTC_OK;
-}
-
-void via_btc_hex_encode(char *out, const uint8_t *data, size_t len) {
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = d[data[i] >> 4];
-        out[2 * i + 1] = d[data[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
+/* ---- txids (display order is the reverse of the bytes) ---- */
 void via_btc_txid_to_hex(char out[65], const uint8_t txid[32]) {
     uint8_t r[32];
     for (int i = 0; i < 32; i++) r[i] = txid[31 - i];
-    via_btc_hex_encode(out, r, 32);
+    via_hex_encode(out, r, 32);
 }
 
-int via_btc_txid_from_hex(uint8_t txid[32], const char *hex, via_btc_error *err) {
+int via_btc_txid_from_hex(uint8_t txid[32], const char *hex, via_error *err) {
     uint8_t r[32];
-    int rc = via_btc_hex_decode_exact(r, 32, hex, err);
+    int rc = via_hex_decode_exact(r, 32, hex, err);
     if (rc) return rc;
     for (int i = 0; i < 32; i++) txid[i] = r[31 - i];
-    return VIA_BTC_OK;
+    return VIA_OK;
 }
 
 /* ---- hashes ---- */
@@ -290,7 +186,7 @@ static unsigned sub_order(uint8_t out[32], const uint8_t a[32]) {
 int scalar_is_below_order(const uint8_t a[32]) {
     uint8_t t[32];
     unsigned borrow = sub_order(t, a);
-    via_btc_wipe(t, 32);
+    via_wipe(t, 32);
     return (int)borrow;
 }
 
@@ -299,7 +195,7 @@ void scalar_reduce(uint8_t out[32], const uint8_t in[32]) {
     unsigned borrow = sub_order(t, in);
     uint8_t mask = (uint8_t)(0 - borrow); /* 0xff: keep in, 0x00: take t */
     for (int i = 0; i < 32; i++) out[i] = (uint8_t)((in[i] & mask) | (t[i] & ~mask));
-    via_btc_wipe(t, 32);
+    via_wipe(t, 32);
 }
 
 int scalar_is_zero(const uint8_t a[32]) {

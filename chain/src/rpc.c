@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "via/chain.h"
 #include "internal.h"
+#include "via/hex.h"
+#include "via/mem.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -52,46 +54,7 @@ static void curl_init_once(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-const char *via_chain_strerror(int code) {
-    switch (code) {
-    case VIA_CHAIN_OK:
-        return "ok";
-    case VIA_CHAIN_ENOMEM:
-        return "out of memory";
-    case VIA_CHAIN_EINVAL:
-        return "invalid argument";
-    case VIA_CHAIN_ETRANSPORT:
-        return "transport failure (connection, timeout or HTTP 5xx)";
-    case VIA_CHAIN_ERPC:
-        return "JSON-RPC error from the node";
-    case VIA_CHAIN_EFORMAT:
-        return "malformed answer";
-    case VIA_CHAIN_ETOOBIG:
-        return "answer too large";
-    case VIA_CHAIN_EBREAKER:
-        return "circuit breaker open";
-    case VIA_CHAIN_EAUTH:
-        return "authentication failed";
-    case VIA_CHAIN_EDB:
-        return "database error";
-    case VIA_CHAIN_EREORG:
-        return "reorganisation deeper than stored history";
-    case VIA_CHAIN_EIO:
-        return "I/O error";
-    }
-    return "unknown via_chain status";
-}
 
-int via_chain_fail(via_chain_error *err, int code, const char *fmt, ...) {
-    if (err) {
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 int64_t via_chain_now_ms(void) {
     struct timespec ts;
@@ -119,20 +82,20 @@ static char *xstrdup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
-int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg) {
+int via_rpc_new(via_rpc **out, via_error *err, const via_rpc_config *cfg) {
     *out = NULL;
     if (!cfg || !cfg->url || !*cfg->url)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "rpc: no URL given");
+        return via_fail(err, VIA_EINVAL, "rpc: no URL given");
     if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "rpc: URL '%s' is not http:// or https://",
+        return via_fail(err, VIA_EINVAL, "rpc: URL '%s' is not http:// or https://",
                               cfg->url);
     if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0 || cfg->backoff_base_ms < 0 ||
         cfg->backoff_max_ms < 0 || cfg->breaker_threshold < 0 || cfg->breaker_cooldown_ms < 0 ||
         cfg->max_retries < -1)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "rpc: negative timeout/retry setting");
+        return via_fail(err, VIA_EINVAL, "rpc: negative timeout/retry setting");
     pthread_once(&curl_once, curl_init_once);
     via_rpc *r = calloc(1, sizeof *r);
-    if (!r) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "rpc: out of memory");
+    if (!r) return via_fail(err, VIA_ENOMEM, "rpc: out of memory");
     r->cfg = *cfg;
     if (!r->cfg.connect_timeout_ms) r->cfg.connect_timeout_ms = 3000;
     if (!r->cfg.timeout_ms) r->cfg.timeout_ms = 30000;
@@ -161,10 +124,10 @@ int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg) 
     if (!r->url || !r->curl || (cfg->cookie_file && !r->cookie_file) ||
         (!cfg->cookie_file && cfg->user && !r->userpwd)) {
         via_rpc_free(r);
-        return via_chain_fail(err, VIA_CHAIN_ENOMEM, "rpc: out of memory");
+        return via_fail(err, VIA_ENOMEM, "rpc: out of memory");
     }
     *out = r;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 void via_rpc_free(via_rpc *rpc) {
@@ -208,11 +171,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
 }
 
 /* Reads the cookie file into a fresh "user:password" string. */
-static int read_cookie(via_rpc *r, via_chain_error *err, char **userpwd) {
+static int read_cookie(via_rpc *r, via_error *err, char **userpwd) {
     *userpwd = NULL;
     FILE *f = fopen(r->cookie_file, "rb");
     if (!f)
-        return via_chain_fail(err, VIA_CHAIN_EAUTH, "rpc: cannot read cookie file %s: %s",
+        return via_fail(err, VIA_EAUTH, "rpc: cannot read cookie file %s: %s",
                               r->cookie_file, strerror(errno));
     char buf[512];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -221,15 +184,15 @@ static int read_cookie(via_rpc *r, via_chain_error *err, char **userpwd) {
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
         buf[--n] = 0;
     if (!n || !strchr(buf, ':'))
-        return via_chain_fail(err, VIA_CHAIN_EAUTH,
+        return via_fail(err, VIA_EAUTH,
                               "rpc: cookie file %s is not '<user>:<password>'", r->cookie_file);
     *userpwd = strdup(buf);
     memset(buf, 0, sizeof buf);
-    return *userpwd ? VIA_CHAIN_OK : via_chain_fail(err, VIA_CHAIN_ENOMEM, "rpc: out of memory");
+    return *userpwd ? VIA_OK : via_fail(err, VIA_ENOMEM, "rpc: out of memory");
 }
 
 /* One HTTP exchange. *transient says whether retrying could help. */
-static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, const char *method,
+static int rpc_call_once(via_rpc *r, via_error *err, json_t **result, const char *method,
                          const char *request, uint64_t id, int *transient) {
     *transient = 0;
     *result = NULL;
@@ -271,11 +234,11 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
         free(cookie_pwd);
     }
     if (err) err->http_status = http;
-    int rc = VIA_CHAIN_OK;
+    int rc = VIA_OK;
     if (cc != CURLE_OK) {
         if (body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
             rc =
-                via_chain_fail(err, VIA_CHAIN_ETOOBIG,
+                via_fail(err, VIA_ETOOBIG,
                                "rpc %s: answer larger than the %zu-byte limit", method, body.limit);
         } else {
             switch (cc) {
@@ -291,7 +254,7 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
             default:
                 break;
             }
-            rc = via_chain_fail(err, VIA_CHAIN_ETRANSPORT, "rpc %s to %s: %s%s%s", method, r->url,
+            rc = via_fail(err, VIA_ETRANSPORT, "rpc %s to %s: %s%s%s", method, r->url,
                                 curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
         }
         free(body.data);
@@ -299,7 +262,7 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
     }
     if (http == 401 || http == 403) {
         free(body.data);
-        return via_chain_fail(err, VIA_CHAIN_EAUTH, "rpc %s: HTTP %ld (check the RPC credentials)",
+        return via_fail(err, VIA_EAUTH, "rpc %s: HTTP %ld (check the RPC credentials)",
                               method, http);
     }
     rc = via_rpc_parse_answer(err, result, method, http, body.data, body.len, id, transient);
@@ -307,7 +270,7 @@ static int rpc_call_once(via_rpc *r, via_chain_error *err, json_t **result, cons
     return rc;
 }
 
-int via_rpc_parse_answer(via_chain_error *err, json_t **result, const char *method, long http,
+int via_rpc_parse_answer(via_error *err, json_t **result, const char *method, long http,
                          const char *body, size_t len, uint64_t id, int *transient) {
     *result = NULL;
     int rc;
@@ -319,7 +282,7 @@ int via_rpc_parse_answer(via_chain_error *err, json_t **result, const char *meth
         json_t *jm = json_object_get(jerror, "message");
         int code = json_is_integer(jc) ? (int)json_integer_value(jc) : 0;
         const char *msg = json_is_string(jm) ? json_string_value(jm) : "(no message)";
-        rc = via_chain_fail(err, VIA_CHAIN_ERPC, "rpc %s: error %d: %s", method, code, msg);
+        rc = via_fail(err, VIA_ERPC, "rpc %s: error %d: %s", method, code, msg);
         if (err) err->rpc_code = code;
         if (code == -28) *transient = 1; /* RPC_IN_WARMUP */
         json_decref(resp);
@@ -335,34 +298,34 @@ int via_rpc_parse_answer(via_chain_error *err, json_t **result, const char *meth
         }
         *transient = 1;
         json_decref(resp);
-        return via_chain_fail(err, VIA_CHAIN_ETRANSPORT, "rpc %s: HTTP %ld%s%s", method, http,
+        return via_fail(err, VIA_ETRANSPORT, "rpc %s: HTTP %ld%s%s", method, http,
                               snippet[0] ? ": " : "", snippet);
     }
     if (!resp) {
-        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+        rc = via_fail(err, VIA_EFORMAT,
                             "rpc %s: HTTP %ld answer is not JSON (%s at byte %d)", method, http,
                             body ? jerr.text : "empty body", body ? jerr.position : 0);
         return rc;
     }
     if (http != 200) {
         json_decref(resp);
-        return via_chain_fail(err, VIA_CHAIN_ETRANSPORT, "rpc %s: unexpected HTTP %ld", method,
+        return via_fail(err, VIA_ETRANSPORT, "rpc %s: unexpected HTTP %ld", method,
                               http);
     }
     json_t *jid = json_object_get(resp, "id");
     json_t *jres = json_is_object(resp) ? json_object_get(resp, "result") : NULL;
     if (!jres || !json_is_integer(jid) || (uint64_t)json_integer_value(jid) != id) {
         json_decref(resp);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+        return via_fail(err, VIA_EFORMAT,
                               "rpc %s: answer lacks \"result\" or its id does not match %llu",
                               method, (unsigned long long)id);
     }
     *result = json_incref(jres);
     json_decref(resp);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *method,
+int via_rpc_call(via_rpc *r, via_error *err, json_t **result, const char *method,
                  json_t *params) {
     *result = NULL;
     if (err) {
@@ -375,13 +338,13 @@ int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *
     if (!params) params = json_array();
     json_t *req = json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "1.0", "id", (json_int_t)r->next_id,
                             "method", method, "params", params);
-    if (!req) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "rpc %s: cannot build request", method);
+    if (!req) return via_fail(err, VIA_ENOMEM, "rpc %s: cannot build request", method);
     uint64_t id = r->next_id++;
     char *request = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    if (!request) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "rpc %s: cannot encode", method);
+    if (!request) return via_fail(err, VIA_ENOMEM, "rpc %s: cannot encode", method);
 
-    int rc = VIA_CHAIN_OK;
+    int rc = VIA_OK;
     for (int attempt = 0;; attempt++) {
         int64_t now = via_chain_now_ms();
         if (r->stats.breaker_state == BREAKER_OPEN) {
@@ -389,8 +352,8 @@ int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *
                 r->stats.breaker_state = BREAKER_HALF_OPEN;
             } else {
                 r->stats.breaker_rejects++;
-                rc = via_chain_fail(
-                    err, VIA_CHAIN_EBREAKER,
+                rc = via_fail(
+                    err, VIA_EBREAKER,
                     "rpc %s: circuit breaker open after %d consecutive transient "
                     "failures; retry in %lld ms",
                     method, r->consecutive_failures,
@@ -431,10 +394,10 @@ int via_rpc_call(via_rpc *r, via_chain_error *err, json_t **result, const char *
 
 /* ---- typed wrappers ---- */
 
-static int want(via_chain_error *err, json_t *v, int ok, const char *method, const char *what) {
-    if (ok) return VIA_CHAIN_OK;
+static int want(via_error *err, json_t *v, int ok, const char *method, const char *what) {
+    if (ok) return VIA_OK;
     (void)v;
-    return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc %s: answer lacks %s", method, what);
+    return via_fail(err, VIA_EFORMAT, "rpc %s: answer lacks %s", method, what);
 }
 
 static int is_hash_hex(const char *s) {
@@ -446,16 +409,16 @@ static int is_hash_hex(const char *s) {
     return 1;
 }
 
-static int copy_hash(via_chain_error *err, char out[65], json_t *v, const char *method,
+static int copy_hash(via_error *err, char out[65], json_t *v, const char *method,
                      const char *what) {
     if (!json_is_string(v) || !is_hash_hex(json_string_value(v)))
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc %s: %s is not a 64-hex-digit hash",
+        return via_fail(err, VIA_EFORMAT, "rpc %s: %s is not a 64-hex-digit hash",
                               method, what);
     memcpy(out, json_string_value(v), 65);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-int via_rpc_getblockchaininfo(via_rpc *r, via_chain_error *err, via_rpc_chain_info *out) {
+int via_rpc_getblockchaininfo(via_rpc *r, via_error *err, via_rpc_chain_info *out) {
     memset(out, 0, sizeof *out);
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getblockchaininfo", NULL);
@@ -481,7 +444,7 @@ int via_rpc_getblockchaininfo(via_rpc *r, via_chain_error *err, via_rpc_chain_in
     return rc;
 }
 
-int via_rpc_getblockcount(via_rpc *r, via_chain_error *err, int64_t *height) {
+int via_rpc_getblockcount(via_rpc *r, via_error *err, int64_t *height) {
     *height = -1;
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getblockcount", NULL);
@@ -493,9 +456,9 @@ int via_rpc_getblockcount(via_rpc *r, via_chain_error *err, int64_t *height) {
     return rc;
 }
 
-int via_rpc_getblockhash(via_rpc *r, via_chain_error *err, char hash_hex[65], int64_t height) {
+int via_rpc_getblockhash(via_rpc *r, via_error *err, char hash_hex[65], int64_t height) {
     hash_hex[0] = 0;
-    if (height < 0) return via_chain_fail(err, VIA_CHAIN_EINVAL, "getblockhash: negative height");
+    if (height < 0) return via_fail(err, VIA_EINVAL, "getblockhash: negative height");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getblockhash", json_pack("[I]", (json_int_t)height));
     if (rc) return rc;
@@ -504,10 +467,10 @@ int via_rpc_getblockhash(via_rpc *r, via_chain_error *err, char hash_hex[65], in
     return rc;
 }
 
-int via_rpc_getblock(via_rpc *r, via_chain_error *err, json_t **block, const char *hash_hex) {
+int via_rpc_getblock(via_rpc *r, via_error *err, json_t **block, const char *hash_hex) {
     *block = NULL;
     if (!is_hash_hex(hash_hex))
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "getblock: '%s' is not a block hash",
+        return via_fail(err, VIA_EINVAL, "getblock: '%s' is not a block hash",
                               hash_hex ? hash_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getblock", json_pack("[si]", hash_hex, 2));
@@ -522,7 +485,7 @@ int via_rpc_getblock(via_rpc *r, via_chain_error *err, json_t **block, const cha
         json_t *t = json_array_get(txs, i);
         if (!json_is_string(json_object_get(t, "hex")) ||
             !is_hash_hex(json_string_value(json_object_get(t, "txid"))))
-            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+            rc = via_fail(err, VIA_EFORMAT,
                                 "rpc getblock %s: tx[%zu] lacks txid/hex (verbosity 2)", hash_hex,
                                 i);
     }
@@ -531,21 +494,21 @@ int via_rpc_getblock(via_rpc *r, via_chain_error *err, json_t **block, const cha
         return rc;
     }
     *block = res;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-int via_rpc_getrawtransaction(via_rpc *r, via_chain_error *err, uint8_t **raw, size_t *raw_len,
+int via_rpc_getrawtransaction(via_rpc *r, via_error *err, uint8_t **raw, size_t *raw_len,
                               const char *txid_hex) {
     *raw = NULL;
     *raw_len = 0;
     if (!is_hash_hex(txid_hex))
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "getrawtransaction: '%s' is not a txid",
+        return via_fail(err, VIA_EINVAL, "getrawtransaction: '%s' is not a txid",
                               txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getrawtransaction", json_pack("[sb]", txid_hex, 0));
     if (rc) return rc;
     if (!json_is_string(res))
-        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc getrawtransaction: result is not hex");
+        rc = via_fail(err, VIA_EFORMAT, "rpc getrawtransaction: result is not hex");
     else
         rc = via_chain_hex_decode(err, raw, raw_len, json_string_value(res),
                                   "getrawtransaction result");
@@ -553,35 +516,35 @@ int via_rpc_getrawtransaction(via_rpc *r, via_chain_error *err, uint8_t **raw, s
     return rc;
 }
 
-int via_rpc_getrawtransaction_verbose(via_rpc *r, via_chain_error *err, json_t **tx,
+int via_rpc_getrawtransaction_verbose(via_rpc *r, via_error *err, json_t **tx,
                                       const char *txid_hex) {
     *tx = NULL;
     if (!is_hash_hex(txid_hex))
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "getrawtransaction: '%s' is not a txid",
+        return via_fail(err, VIA_EINVAL, "getrawtransaction: '%s' is not a txid",
                               txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getrawtransaction", json_pack("[sb]", txid_hex, 1));
     if (rc) return rc;
     if (!json_is_object(res) || !json_is_string(json_object_get(res, "txid"))) {
         json_decref(res);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+        return via_fail(err, VIA_EFORMAT,
                               "rpc getrawtransaction: verbose result lacks txid");
     }
     *tx = res;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 static char *hex_of(const uint8_t *raw, size_t len) {
     char *h = malloc(2 * len + 1);
-    if (h) via_chain_hex_encode(h, raw, len);
+    if (h) via_hex_encode(h, raw, len);
     return h;
 }
 
-int via_rpc_sendrawtransaction(via_rpc *r, via_chain_error *err, char txid_hex[65],
+int via_rpc_sendrawtransaction(via_rpc *r, via_error *err, char txid_hex[65],
                                const uint8_t *raw, size_t raw_len) {
     txid_hex[0] = 0;
     char *h = hex_of(raw, raw_len);
-    if (!h) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "sendrawtransaction: out of memory");
+    if (!h) return via_fail(err, VIA_ENOMEM, "sendrawtransaction: out of memory");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "sendrawtransaction", json_pack("[s]", h));
     free(h);
@@ -591,11 +554,11 @@ int via_rpc_sendrawtransaction(via_rpc *r, via_chain_error *err, char txid_hex[6
     return rc;
 }
 
-int via_rpc_testmempoolaccept(via_rpc *r, via_chain_error *err, via_rpc_mempool_accept *out,
+int via_rpc_testmempoolaccept(via_rpc *r, via_error *err, via_rpc_mempool_accept *out,
                               const uint8_t *raw, size_t raw_len) {
     memset(out, 0, sizeof *out);
     char *h = hex_of(raw, raw_len);
-    if (!h) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "testmempoolaccept: out of memory");
+    if (!h) return via_fail(err, VIA_ENOMEM, "testmempoolaccept: out of memory");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "testmempoolaccept", json_pack("[[s]]", h));
     free(h);
@@ -619,12 +582,12 @@ int via_rpc_testmempoolaccept(via_rpc *r, via_chain_error *err, via_rpc_mempool_
     return rc;
 }
 
-int via_rpc_estimatesmartfee(via_rpc *r, via_chain_error *err, uint64_t *sat_per_kvb, int *blocks,
+int via_rpc_estimatesmartfee(via_rpc *r, via_error *err, uint64_t *sat_per_kvb, int *blocks,
                              int target) {
     *sat_per_kvb = 0;
     *blocks = 0;
     if (target < 1 || target > 1008)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "estimatesmartfee: target %d not in 1..1008",
+        return via_fail(err, VIA_EINVAL, "estimatesmartfee: target %d not in 1..1008",
                               target);
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "estimatesmartfee", json_pack("[i]", target));
@@ -635,10 +598,10 @@ int via_rpc_estimatesmartfee(via_rpc *r, via_chain_error *err, uint64_t *sat_per
         const char *m = json_is_string(json_array_get(errs, 0))
                             ? json_string_value(json_array_get(errs, 0))
                             : "no feerate in answer";
-        rc = via_chain_fail(err, json_is_array(errs) ? VIA_CHAIN_ERPC : VIA_CHAIN_EFORMAT,
+        rc = via_fail(err, json_is_array(errs) ? VIA_ERPC : VIA_EFORMAT,
                             "rpc estimatesmartfee: %s", m);
     } else if (json_number_value(fr) < 0 || json_number_value(fr) > 1.0) {
-        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+        rc = via_fail(err, VIA_EFORMAT,
                             "rpc estimatesmartfee: feerate %g BTC/kvB out of range",
                             json_number_value(fr));
     } else {
@@ -650,23 +613,23 @@ int via_rpc_estimatesmartfee(via_rpc *r, via_chain_error *err, uint64_t *sat_per
     return rc;
 }
 
-int via_rpc_getrawmempool(via_rpc *r, via_chain_error *err, json_t **txids) {
+int via_rpc_getrawmempool(via_rpc *r, via_error *err, json_t **txids) {
     *txids = NULL;
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getrawmempool", NULL);
     if (rc) return rc;
     if (!json_is_array(res)) {
         json_decref(res);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc getrawmempool: result is not an array");
+        return via_fail(err, VIA_EFORMAT, "rpc getrawmempool: result is not an array");
     }
     for (size_t i = 0; i < json_array_size(res); i++)
         if (!is_hash_hex(json_string_value(json_array_get(res, i)))) {
             json_decref(res);
-            return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+            return via_fail(err, VIA_EFORMAT,
                                   "rpc getrawmempool: entry %zu is not a txid", i);
         }
     *txids = res;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 /* Bitcoin amounts arrive as JSON reals in BTC; convert exactly enough for 8 decimals. */
@@ -678,30 +641,30 @@ static int btc_to_sat(json_t *v, uint64_t *sat) {
     return 1;
 }
 
-static int copy_script(via_chain_error *err, uint8_t *out, size_t *out_len, size_t cap,
+static int copy_script(via_error *err, uint8_t *out, size_t *out_len, size_t cap,
                        json_t *hexv, const char *method) {
     uint8_t *b;
     size_t n;
     if (!json_is_string(hexv))
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc %s: scriptPubKey hex missing", method);
+        return via_fail(err, VIA_EFORMAT, "rpc %s: scriptPubKey hex missing", method);
     int rc = via_chain_hex_decode(err, &b, &n, json_string_value(hexv), "scriptPubKey");
     if (rc) return rc;
     if (n > cap) {
         free(b);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT,
+        return via_fail(err, VIA_EFORMAT,
                               "rpc %s: scriptPubKey of %zu bytes exceeds %zu", method, n, cap);
     }
     memcpy(out, b, n);
     *out_len = n;
     free(b);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-int via_rpc_gettxout(via_rpc *r, via_chain_error *err, via_rpc_txout *out, const char *txid_hex,
+int via_rpc_gettxout(via_rpc *r, via_error *err, via_rpc_txout *out, const char *txid_hex,
                      uint32_t vout, int include_mempool) {
     memset(out, 0, sizeof *out);
     if (!is_hash_hex(txid_hex))
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "gettxout: '%s' is not a txid",
+        return via_fail(err, VIA_EINVAL, "gettxout: '%s' is not a txid",
                               txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "gettxout",
@@ -709,13 +672,13 @@ int via_rpc_gettxout(via_rpc *r, via_chain_error *err, via_rpc_txout *out, const
     if (rc) return rc;
     if (json_is_null(res)) {
         json_decref(res);
-        return VIA_CHAIN_OK;
+        return VIA_OK;
     }
     json_t *spk = json_object_get(res, "scriptPubKey");
     rc = copy_hash(err, out->bestblock, json_object_get(res, "bestblock"), "gettxout", "bestblock");
     if (!rc && (!json_is_integer(json_object_get(res, "confirmations")) ||
                 !btc_to_sat(json_object_get(res, "value"), &out->value_sat)))
-        rc = via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc gettxout: confirmations/value missing");
+        rc = via_fail(err, VIA_EFORMAT, "rpc gettxout: confirmations/value missing");
     if (!rc)
         rc = copy_script(err, out->script_pubkey, &out->script_pubkey_len,
                          sizeof out->script_pubkey, json_object_get(spk, "hex"), "gettxout");
@@ -730,7 +693,7 @@ int via_rpc_gettxout(via_rpc *r, via_chain_error *err, via_rpc_txout *out, const
     return rc;
 }
 
-int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos, size_t *n_utxos,
+int via_rpc_scantxoutset(via_rpc *r, via_error *err, via_rpc_utxo **utxos, size_t *n_utxos,
                          const char *const *descriptors, size_t n_descriptors) {
     *utxos = NULL;
     *n_utxos = 0;
@@ -743,13 +706,13 @@ int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos,
     json_t *un = json_object_get(res, "unspents");
     if (!json_is_array(un)) {
         json_decref(res);
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "rpc scantxoutset: no unspents array");
+        return via_fail(err, VIA_EFORMAT, "rpc scantxoutset: no unspents array");
     }
     size_t n = json_array_size(un);
     via_rpc_utxo *u = calloc(n ? n : 1, sizeof *u);
     if (!u) {
         json_decref(res);
-        return via_chain_fail(err, VIA_CHAIN_ENOMEM, "scantxoutset: out of memory");
+        return via_fail(err, VIA_ENOMEM, "scantxoutset: out of memory");
     }
     for (size_t i = 0; i < n && !rc; i++) {
         json_t *e = json_array_get(un, i);
@@ -758,7 +721,7 @@ int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos,
         if (!rc && (!json_is_integer(vo) || json_integer_value(vo) < 0 ||
                     json_integer_value(vo) > UINT32_MAX ||
                     !btc_to_sat(json_object_get(e, "amount"), &u[i].value_sat)))
-            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+            rc = via_fail(err, VIA_EFORMAT,
                                 "rpc scantxoutset: unspent %zu lacks vout/amount", i);
         if (!rc)
             rc = copy_script(err, u[i].script_pubkey, &u[i].script_pubkey_len,
@@ -776,45 +739,16 @@ int via_rpc_scantxoutset(via_rpc *r, via_chain_error *err, via_rpc_utxo **utxos,
     }
     *utxos = u;
     *n_utxos = n;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-int via_chain_hex_decode(via_chain_error *err, uint8_t **out, size_t *out_len, const char *hex,
+int via_chain_hex_decode(via_error *err, uint8_t **out, size_t *out_len, const char *hex,
                          const char *what) {
-    *out = NULL;
-    *out_len = 0;
-    size_t n = strlen(hex);
-    if (n % 2)
-        return via_chain_fail(err, VIA_CHAIN_EFORMAT, "%s: odd number of hex digits (%zu)", what,
-                              n);
-    uint8_t *b = malloc(n / 2 ? n / 2 : 1);
-    if (!b) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "%s: out of memory", what);
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            free(b);
-            return via_chain_fail(err, VIA_CHAIN_EFORMAT, "%s: non-hex character at offset %zu",
-                                  what, hi < 0 ? 2 * i : 2 * i + 1);
-        }
-        b[i] = (uint8_t)(hi << 4 | lo);
+    int rc = via_hex_decode(out, out_len, hex, err);
+    if (rc && err) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg);
+        via_fail(err, rc, "%s: %s", what, m);
     }
-    *out = b;
-    *out_len = n / 2;
-    return VIA_CHAIN_OK;
-}
-
-void via_chain_hex_encode(char *out, const uint8_t *in, size_t len) {
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * len] = 0;
+    return rc;
 }

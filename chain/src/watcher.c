@@ -37,12 +37,12 @@ struct via_watcher {
 
 /* ---- PostgreSQL helpers: every result is cleared here or by the caller right after use ---- */
 
-static int pg_exec(via_watcher *w, via_chain_error *err, const char *what, const char *sql, int n,
+static int pg_exec(via_watcher *w, via_error *err, const char *what, const char *sql, int n,
                    const char *const *params, PGresult **keep) {
     PGresult *r = PQexecParams(w->pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        int rc = via_chain_fail(err, VIA_CHAIN_EDB, "watcher: query '%s' failed: %s", what,
+        int rc = via_fail(err, VIA_EDB, "watcher: query '%s' failed: %s", what,
                                 PQerrorMessage(w->pg));
         PQclear(r);
         return rc;
@@ -51,7 +51,7 @@ static int pg_exec(via_watcher *w, via_chain_error *err, const char *what, const
         *keep = r;
     else
         PQclear(r);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 static void pg_rollback(via_watcher *w) {
@@ -104,7 +104,7 @@ static const char *const migrations[] = {
     "  detected_at timestamptz NOT NULL DEFAULT now());",
 };
 
-static int migrate(via_watcher *w, via_chain_error *err) {
+static int migrate(via_watcher *w, via_error *err) {
     int rc = pg_exec(w, err, "create via_chain_migrations",
                      "CREATE TABLE IF NOT EXISTS via_chain_migrations ("
                      " version integer PRIMARY KEY,"
@@ -129,7 +129,7 @@ static int migrate(via_watcher *w, via_chain_error *err) {
         if (!done) {
             PGresult *m = PQexec(w->pg, migrations[v - 1]);
             if (PQresultStatus(m) != PGRES_COMMAND_OK) {
-                rc = via_chain_fail(err, VIA_CHAIN_EDB, "watcher: migration %zu failed: %s", v,
+                rc = via_fail(err, VIA_EDB, "watcher: migration %zu failed: %s", v,
                                     PQerrorMessage(w->pg));
                 PQclear(m);
                 goto fail;
@@ -142,13 +142,13 @@ static int migrate(via_watcher *w, via_chain_error *err) {
         }
         if ((rc = pg_exec(w, err, "COMMIT (migration)", "COMMIT", 0, NULL, NULL))) goto fail;
     }
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 fail:
     pg_rollback(w);
     return rc;
 }
 
-static int load_cursor(via_watcher *w, via_chain_error *err) {
+static int load_cursor(via_watcher *w, via_error *err) {
     char sh[24];
     snprintf(sh, sizeof sh, "%lld", (long long)w->start_height);
     const char *p[1] = {sh};
@@ -163,28 +163,28 @@ static int load_cursor(via_watcher *w, via_chain_error *err) {
         return rc;
     if (PQntuples(r) != 1) {
         PQclear(r);
-        return via_chain_fail(err, VIA_CHAIN_EDB, "watcher: via_chain_cursor has no row");
+        return via_fail(err, VIA_EDB, "watcher: via_chain_cursor has no row");
     }
     w->start_height = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     w->stats.next_height = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     PQclear(r);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-int via_watcher_new(via_watcher **out, via_chain_error *err, const via_watcher_config *cfg,
+int via_watcher_new(via_watcher **out, via_error *err, const via_watcher_config *cfg,
                     via_rpc *rpc, const via_watch_callbacks *cb) {
     *out = NULL;
     if (!cfg || !cfg->pg_conninfo || !rpc)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL,
+        return via_fail(err, VIA_EINVAL,
                               "watcher: config, conninfo and rpc are required");
     if (cfg->start_height < 0 || cfg->confirmations < 0 || cfg->max_blocks_per_poll < 0)
-        return via_chain_fail(err, VIA_CHAIN_EINVAL,
+        return via_fail(err, VIA_EINVAL,
                               "watcher: negative start height, confirmations or batch size");
     if (cfg->bridge_script && (cfg->bridge_script_len == 0 || cfg->bridge_script_len > 42))
-        return via_chain_fail(err, VIA_CHAIN_EINVAL, "watcher: bridge script of %zu bytes",
+        return via_fail(err, VIA_EINVAL, "watcher: bridge script of %zu bytes",
                               cfg->bridge_script_len);
     via_watcher *w = calloc(1, sizeof *w);
-    if (!w) return via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory");
+    if (!w) return via_fail(err, VIA_ENOMEM, "watcher: out of memory");
     w->rpc = rpc;
     if (cb) w->cb = *cb;
     w->net = cfg->network;
@@ -195,14 +195,14 @@ int via_watcher_new(via_watcher **out, via_chain_error *err, const via_watcher_c
         w->bridge = malloc(cfg->bridge_script_len);
         if (!w->bridge) {
             free(w);
-            return via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory");
+            return via_fail(err, VIA_ENOMEM, "watcher: out of memory");
         }
         memcpy(w->bridge, cfg->bridge_script, cfg->bridge_script_len);
         w->bridge_len = cfg->bridge_script_len;
     }
     w->pg = PQconnectdb(cfg->pg_conninfo);
     if (PQstatus(w->pg) != CONNECTION_OK) {
-        int rc = via_chain_fail(err, VIA_CHAIN_EDB, "watcher: cannot connect to PostgreSQL: %s",
+        int rc = via_fail(err, VIA_EDB, "watcher: cannot connect to PostgreSQL: %s",
                                 PQerrorMessage(w->pg));
         via_watcher_free(w);
         return rc;
@@ -216,7 +216,7 @@ int via_watcher_new(via_watcher **out, via_chain_error *err, const via_watcher_c
         return rc;
     }
     *out = w;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 void via_watcher_free(via_watcher *w) {
@@ -235,7 +235,7 @@ void via_watcher_get_stats(const via_watcher *w, via_watcher_stats *out) {
 static json_t *hexv(const uint8_t *d, size_t n) {
     char buf[2 * VIA_BTC_MAX_SCRIPT_ELEMENT + 1];
     if (n > VIA_BTC_MAX_SCRIPT_ELEMENT) return json_null();
-    via_chain_hex_encode(buf, d, n);
+    via_hex_encode(buf, d, n);
     return json_string(buf);
 }
 
@@ -319,23 +319,23 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elem, const void *v) 
 }
 
 /* Finds the Via messages and a deposit in one transaction. */
-static int scan_tx(via_watcher *w, via_chain_error *err, found *f, const via_btc_tx *tx,
+static int scan_tx(via_watcher *w, via_error *err, found *f, const via_btc_tx *tx,
                    const char *txid, uint32_t tx_index, int64_t height, const char *block_hash) {
     via_tx_message tm[MAX_MSGS_PER_TX];
     size_t n = 0;
-    via_btc_error be = {{0}};
+    via_error be = {0};
     int rc = via_tx_find_messages(tm, MAX_MSGS_PER_TX, &n, tx, w->net, &be);
-    if (rc == VIA_BTC_EFORMAT || rc == VIA_BTC_EINVAL) {
+    if (rc == VIA_EFORMAT || rc == VIA_EINVAL) {
         w->stats.malformed++;
         n = 0;
-    } else if (rc == VIA_BTC_ENOMEM) {
-        return via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory scanning %s", txid);
-    } else if (rc && rc != VIA_BTC_ENOTFOUND) {
+    } else if (rc == VIA_ENOMEM) {
+        return via_fail(err, VIA_ENOMEM, "watcher: out of memory scanning %s", txid);
+    } else if (rc && rc != VIA_ENOTFOUND) {
         n = 0;
     }
     if (n > MAX_MSGS_PER_TX) n = MAX_MSGS_PER_TX;
     uint8_t sender[33];
-    int has_sender = n && via_tx_sender_pubkey(sender, tx) == VIA_BTC_OK;
+    int has_sender = n && via_tx_sender_pubkey(sender, tx) == VIA_OK;
     const via_msg *l1_to_l2 = NULL;
     for (size_t i = 0; i < n; i++) {
         via_watch_message m;
@@ -348,10 +348,10 @@ static int scan_tx(via_watcher *w, via_chain_error *err, found *f, const via_btc
         if (has_sender) memcpy(m.sender_pubkey, sender, 33);
         m.message = tm[i];
         if (push((void **)&f->msgs, &f->n_msgs, &f->cap_msgs, sizeof m, &m))
-            return via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory");
+            return via_fail(err, VIA_ENOMEM, "watcher: out of memory");
         if (tm[i].msg.type == VIA_MSG_L1_TO_L2 && !l1_to_l2) l1_to_l2 = &tm[i].msg;
     }
-    if (!w->bridge) return VIA_CHAIN_OK;
+    if (!w->bridge) return VIA_OK;
     via_watch_deposit d;
     memset(&d, 0, sizeof d);
     int first = -1;
@@ -363,19 +363,19 @@ static int scan_tx(via_watcher *w, via_chain_error *err, found *f, const via_btc
             d.amount_sat += out->value;
         }
     }
-    if (first < 0 || d.amount_sat == 0) return VIA_CHAIN_OK;
+    if (first < 0 || d.amount_sat == 0) return VIA_OK;
     if (l1_to_l2) {
         memcpy(d.receiver, l1_to_l2->u.l1_to_l2.receiver_l2_address, 20);
         d.form = VIA_DEPOSIT_INSCRIPTION;
     } else {
         for (size_t o = 0; o < tx->n_out && !d.form; o++)
             if (via_deposit_op_return_parse(d.receiver, tx->out[o].script_pubkey.data,
-                                            tx->out[o].script_pubkey.len, &be) == VIA_BTC_OK)
+                                            tx->out[o].script_pubkey.len, &be) == VIA_OK)
                 d.form = VIA_DEPOSIT_OP_RETURN;
     }
-    if (!d.form) return VIA_CHAIN_OK; /* pays the bridge but names no receiver: not a deposit */
+    if (!d.form) return VIA_OK; /* pays the bridge but names no receiver: not a deposit */
     if (height >= (1LL << 28) || tx_index >= (1u << 20) || first >= (1 << 16))
-        return VIA_CHAIN_OK; /* outside the priority id's bit budget (via-spec §3.2) */
+        return VIA_OK; /* outside the priority id's bit budget (via-spec §3.2) */
     d.block_height = height;
     snprintf(d.block_hash, sizeof d.block_hash, "%s", block_hash);
     snprintf(d.txid, sizeof d.txid, "%s", txid);
@@ -383,11 +383,11 @@ static int scan_tx(via_watcher *w, via_chain_error *err, found *f, const via_btc
     d.vout = (uint32_t)first;
     d.priority_id = (uint64_t)height << 36 | (uint64_t)tx_index << 16 | (uint64_t)first;
     if (push((void **)&f->deps, &f->n_deps, &f->cap_deps, sizeof d, &d))
-        return via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory");
-    return VIA_CHAIN_OK;
+        return via_fail(err, VIA_ENOMEM, "watcher: out of memory");
+    return VIA_OK;
 }
 
-static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *block, int64_t height,
+static int scan_block(via_watcher *w, via_error *err, found *f, json_t *block, int64_t height,
                       const char *hash) {
     json_t *txs = json_object_get(block, "tx");
     for (size_t i = 0; i < json_array_size(txs); i++) {
@@ -400,10 +400,10 @@ static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *bl
         if (rc) return rc;
         via_btc_tx tx;
         via_btc_tx_init(&tx);
-        via_btc_error be = {{0}};
+        via_error be = {0};
         if (via_btc_tx_parse(&tx, raw, len, &be)) {
             free(raw);
-            return via_chain_fail(err, VIA_CHAIN_EFORMAT, "watcher: block %s tx %zu (%s): %s", hash,
+            return via_fail(err, VIA_EFORMAT, "watcher: block %s tx %zu (%s): %s", hash,
                                   i, txid, be.msg);
         }
         free(raw);
@@ -412,10 +412,10 @@ static int scan_block(via_watcher *w, via_chain_error *err, found *f, json_t *bl
         via_btc_tx_free(&tx);
         if (rc) return rc;
     }
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
-static int store_block(via_watcher *w, via_chain_error *err, const found *f, int64_t height,
+static int store_block(via_watcher *w, via_error *err, const found *f, int64_t height,
                        const char *hash, const char *prev) {
     char hs[24], next[24];
     snprintf(hs, sizeof hs, "%lld", (long long)height);
@@ -434,14 +434,14 @@ static int store_block(via_watcher *w, via_chain_error *err, const found *f, int
         snprintf(ti, sizeof ti, "%u", m->tx_index);
         snprintf(ii, sizeof ii, "%zu", m->message.input);
         memcpy(signer, "\\x", 2);
-        via_chain_hex_encode(signer + 2, m->message.signer_xonly, 32);
+        via_hex_encode(signer + 2, m->message.signer_xonly, 32);
         memcpy(sender, "\\x", 2);
-        via_chain_hex_encode(sender + 2, m->sender_pubkey, 33);
+        via_hex_encode(sender + 2, m->sender_pubkey, 33);
         json_t *payload = via_chain_message_json(&m->message.msg);
         char *ps = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(payload);
         if (!ps) {
-            rc = via_chain_fail(err, VIA_CHAIN_ENOMEM, "watcher: out of memory");
+            rc = via_fail(err, VIA_ENOMEM, "watcher: out of memory");
             goto fail;
         }
         const char *tag = via_msg_type_tag(m->message.msg.type);
@@ -463,7 +463,7 @@ static int store_block(via_watcher *w, via_chain_error *err, const found *f, int
         snprintf(amt, sizeof amt, "%llu", (unsigned long long)d->amount_sat);
         snprintf(pid, sizeof pid, "%llu", (unsigned long long)d->priority_id);
         memcpy(recv, "\\x", 2);
-        via_chain_hex_encode(recv + 2, d->receiver, 20);
+        via_hex_encode(recv + 2, d->receiver, 20);
         const char *pd[9] = {
             hs, hash, d->txid, ti,
             vo, amt,  recv,    d->form == VIA_DEPOSIT_INSCRIPTION ? "inscription" : "op_return",
@@ -482,14 +482,14 @@ static int store_block(via_watcher *w, via_chain_error *err, const found *f, int
                       pc, NULL)))
         goto fail;
     if ((rc = pg_exec(w, err, "COMMIT (block)", "COMMIT", 0, NULL, NULL))) goto fail;
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 fail:
     pg_rollback(w);
     return rc;
 }
 
 /* The stored hash at height (empty string when none). */
-static int stored_hash(via_watcher *w, via_chain_error *err, int64_t height, char out[65]) {
+static int stored_hash(via_watcher *w, via_error *err, int64_t height, char out[65]) {
     out[0] = 0;
     char hs[24];
     snprintf(hs, sizeof hs, "%lld", (long long)height);
@@ -500,11 +500,11 @@ static int stored_hash(via_watcher *w, via_chain_error *err, int64_t height, cha
     if (rc) return rc;
     if (PQntuples(r) == 1) snprintf(out, 65, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 }
 
 /* Deletes everything derived from heights >= from (one transaction) and logs the reorg. */
-static int rollback_from(via_watcher *w, via_chain_error *err, int64_t from, int64_t old_tip,
+static int rollback_from(via_watcher *w, via_error *err, int64_t from, int64_t old_tip,
                          const char *old_hash) {
     char fs[24], ot[24], fork[24];
     snprintf(fs, sizeof fs, "%lld", (long long)from);
@@ -534,16 +534,16 @@ static int rollback_from(via_watcher *w, via_chain_error *err, int64_t from, int
     w->stats.rolled_back += (uint64_t)(old_tip - from + 1);
     w->stats.next_height = from;
     if (w->cb.on_rollback) w->cb.on_rollback(w->cb.ud, from);
-    return VIA_CHAIN_OK;
+    return VIA_OK;
 fail:
     pg_rollback(w);
     return rc;
 }
 
 /* Compares the stored tip with the node and rolls back to the fork point when they differ. */
-static int check_reorg(via_watcher *w, via_chain_error *err, int64_t node_tip) {
+static int check_reorg(via_watcher *w, via_error *err, int64_t node_tip) {
     int64_t last = w->stats.next_height - 1;
-    if (last < w->start_height) return VIA_CHAIN_OK;
+    if (last < w->start_height) return VIA_OK;
     char old_tip_hash[65];
     int rc = stored_hash(w, err, last, old_tip_hash);
     if (rc) return rc;
@@ -552,19 +552,19 @@ static int check_reorg(via_watcher *w, via_chain_error *err, int64_t node_tip) {
         char mine[65], node[65];
         if ((rc = stored_hash(w, err, h, mine))) return rc;
         if (!mine[0])
-            return via_chain_fail(err, VIA_CHAIN_EREORG,
+            return via_fail(err, VIA_EREORG,
                                   "watcher: no stored block at height %lld below the cursor",
                                   (long long)h);
         if (h > node_tip) continue; /* the node's chain is now shorter */
         if ((rc = via_rpc_getblockhash(w->rpc, err, node, h))) return rc;
         if (!strcmp(mine, node)) break;
     }
-    if (h == last) return VIA_CHAIN_OK;
+    if (h == last) return VIA_OK;
     /* h is the fork point (or start_height - 1 when even the first stored block changed). */
     return rollback_from(w, err, h + 1, last, old_tip_hash);
 }
 
-int via_watcher_poll(via_watcher *w, via_chain_error *err, int64_t *processed) {
+int via_watcher_poll(via_watcher *w, via_error *err, int64_t *processed) {
     if (processed) *processed = 0;
     int64_t node_tip;
     int rc = via_rpc_getblockcount(w->rpc, err, &node_tip);
@@ -582,7 +582,7 @@ int via_watcher_poll(via_watcher *w, via_chain_error *err, int64_t *processed) {
         if (!prev) prev = "0000000000000000000000000000000000000000000000000000000000000000";
         if (json_integer_value(json_object_get(block, "height")) != h) {
             json_decref(block);
-            rc = via_chain_fail(err, VIA_CHAIN_EFORMAT,
+            rc = via_fail(err, VIA_EFORMAT,
                                 "watcher: block %s reports height %lld, "
                                 "expected %lld",
                                 hash,

@@ -31,9 +31,9 @@
 #include <string.h>
 
 #include "common/msm_plan.h"
-#include "field.h"
+#include "via/field.h"
 #include "pin.h"
-#include "util.h"
+#include "via/runtime.h"
 
 #ifdef VIA_HAVE_OPENCL
 #include "via/kernels_cl.h"
@@ -355,7 +355,7 @@ static size_t healthy_count(via_host_farm *f) {
 /* One MSM (or part) on d with the failure rule: a device failure reruns it on the CPU. */
 static int msm_on(farm_dev *d, int g2, void *out, const void *bases, const via_scalar *sc, size_t n,
                   int part, via_error *err) {
-    via_error e = {{0}};
+    via_error e = {0};
     pthread_mutex_lock(&d->lock);
     int rc = VIA_EDEVICE;
     if (!atomic_load(&d->failed)) {
@@ -404,7 +404,7 @@ static void *split_main(void *p) {
         size_t k = atomic_fetch_add(&j->next, 1);
         if (k >= j->nparts) break;
         size_t lo = k * j->part_len, len = j->n - lo < j->part_len ? j->n - lo : j->part_len;
-        via_error e = {{0}};
+        via_error e = {0};
         int rc = msm_on(w->d, j->g2, j->results + k * psize, j->bases + lo * bsize, j->sc + lo, len,
                         1, &e);
         if (rc) {
@@ -659,7 +659,7 @@ static int cb_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
     via_fr *copy = via_malloc_big(vec);
     if (!copy) return via_fail(err, VIA_ENOMEM, "coset transform copy of 2^%u", log2n);
     memcpy(copy, a, vec);
-    via_error e = {{0}};
+    via_error e = {0};
     int rc = dev_coset_locked(d, a, log2n, &e);
     if (rc == VIA_EDEVICE) {
         dev_fail(d, &e);
@@ -696,7 +696,7 @@ static int cb_h(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error
     via_fr *copy = via_malloc_big(vec);
     if (!copy) return via_fail(err, VIA_ENOMEM, "H computation copy of 2^%u", log2n);
     memcpy(copy, a, vec);
-    via_error e = {{0}};
+    via_error e = {0};
     pthread_mutex_lock(&d->lock);
     int rc = via_fail(&e, VIA_EDEVICE, "device already left out");
     if (!atomic_load(&d->failed)) {
@@ -725,7 +725,7 @@ static void release_resident(farm_dev *d) {
 #ifdef VIA_HAVE_CUDA
         /* a failed device's context is gone; its buffers went with it */
         if (d->backend == VIA_BACKEND_CUDA && !atomic_load(&d->failed)) {
-            via_error e = {{0}};
+            via_error e = {0};
             char l[200];
             if (via_cuda_free((int)d->index, d->res[i].d, &e))
                 log_line(d->farm, "device %s: freeing the resident key failed: %s",
@@ -835,7 +835,7 @@ int via_host_farm_open(via_host_farm **out, via_backend b, const unsigned *idx, 
         pthread_mutex_init(&d->lock, NULL);
         atomic_init(&d->failed, 0);
         f->n = i + 1;
-        via_error e = {{0}};
+        via_error e = {0};
         if ((rc = open_dev(f, d, &e)) == VIA_EDEVICE) {
             /* a device that cannot start is left out like one that fails later */
             dev_fail(d, &e);
@@ -930,7 +930,7 @@ int via_host_farm_load_key(via_host_farm *f, const via_groth16_pk *pk, via_error
             if (w > reserve) reserve = w;
         }
         int rc = VIA_OK;
-        via_error e = {{0}};
+        via_error e = {0};
         for (int k = 0; k < 5 && !rc; k++) {
             int s = order[k];
             size_t bytes = sec[s].count * sec[s].bsize;
@@ -977,10 +977,9 @@ typedef struct {
 static void prove_one(via_host_job *job, const via_groth16_pk *pk,
                       const via_groth16_prove_opts *base, const via_groth16_backend *be,
                       int progress) {
-    via_groth16_prove_opts o = {NULL, NULL, NULL, NULL, be};
+    via_groth16_prove_opts o = {NULL, NULL, NULL, be};
     if (base) {
-        o.fixed_r = base->fixed_r;
-        o.fixed_s = base->fixed_s;
+        o.test_blinding = base->test_blinding;
         if (progress) {
             o.progress = base->progress;
             o.progress_ctx = base->progress_ctx;

@@ -6,10 +6,10 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "groth16.h"
-#include "ntt.h"
+#include "via/groth16.h"
+#include "via/ntt.h"
 #include "pin.h"
-#include "util.h"
+#include "via/runtime.h"
 
 #ifdef VIA_HAVE_OPENCL
 #include "via/kernels_cl.h"

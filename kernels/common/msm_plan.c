@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "via/runtime.h"
 
 /* Window width for n points: about log2(n) - 2, clamped to [4, 16]. */
 static unsigned window_bits(size_t n) {

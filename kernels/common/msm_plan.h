@@ -2,16 +2,16 @@
  * The host half of the device MSMs (OpenCL and CUDA share it): validating scalars, cutting
  * them into c-bit windows and sorting base indices by (window, digit) so that each device
  * thread owns one bucket's slice, and after the device has reduced bucket segments, weighting
- * the segments and combining the windows with the CPU curve code (prover/src/curve.h).
+ * the segments and combining the windows with the CPU curve code (prover/include/via/curve.h).
  */
 #ifndef VIA_KERNELS_MSM_PLAN_H
 #define VIA_KERNELS_MSM_PLAN_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "curve.h"
-#include "error.h"
-#include "msm.h"
+#include "via/curve.h"
+#include "via/status.h"
+#include "via/msm.h"
 
 typedef struct {
     unsigned c;        /* window bits */

@@ -14,8 +14,8 @@
 #include "common/msm_plan.h"
 #include "cuda_check.h"
 #include "kernels.h"
-#include "ntt.h"
-#include "util.h"
+#include "via/ntt.h"
+#include "via/runtime.h"
 
 /* Checks a CUDA runtime call in a function with `int rc`, `via_error *err` and a `done:`
  * label: on failure rc = VIA_EDEVICE with the call, its error string, file and line. */

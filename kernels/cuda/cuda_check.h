@@ -6,7 +6,7 @@
 #include <cuda_runtime_api.h>
 #include <stdio.h>
 
-#define VIA_EDEVICE_CODE 6 /* VIA_EDEVICE of prover/src/error.h, usable from C++ */
+#define VIA_EDEVICE_CODE 6 /* VIA_EDEVICE of common/include/via/status.h, usable from C++ */
 
 /* err_msg: a char buffer of at least 512 bytes (via_error.msg) */
 #define VIA_CUDA_CHECK(call, err_msg)                                                              \

@@ -21,9 +21,9 @@
 
 #include "common/msm_plan.h"
 
-#include "field.h"
-#include "ntt.h"
-#include "util.h"
+#include "via/field.h"
+#include "via/ntt.h"
+#include "via/runtime.h"
 
 extern const char via_cl_source[];
 extern const char via_cl_source_g2[];
@@ -197,10 +197,6 @@ int via_cl_device_info(size_t index, char *name, size_t name_len, char *bus, siz
 }
 
 /* ---- open / close ---- */
-
-const char *via_cl_device_name(const via_cl *cl) {
-    return cl->name;
-}
 
 void via_cl_mem_info(const via_cl *cl, size_t *total, size_t *max_alloc) {
     *total = cl->global_mem;

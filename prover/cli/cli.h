@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "util.h"
+#include "via/status.h"
+#include "via/runtime.h"
 
 #define VIA_CLI_VERSION "0.1.0"
 
@@ -40,7 +40,7 @@ void via_cli_progress(void *ctx, const char *stage, double fraction);
 void via_cli_progress_done(void);
 
 /* One proof of a prove run (cmd_devices.c runs them where --backend / --gpus say). */
-#include "groth16.h"
+#include "via/groth16.h"
 typedef struct {
     const via_scalar *w;
     size_t nw;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cs/chunk.h"
+#include "via/chunk.h"
 
 static const char circuit_help[] =
     "usage: via-prover circuit --slots C [--depth D] --r1cs out.r1cs\n\n"
@@ -27,7 +27,7 @@ int via_cli_cmd_circuit(int argc, char **argv) {
         fprintf(stderr, "via-prover circuit: --depth D must be from 1 to %u\n", VIA_CHUNK_MAX_DEPTH);
         return 2;
     }
-    via_error err = {{0}};
+    via_error err = {0};
     via_chunk_counts k;
     int rc = opts[2].value ? via_chunk_circuit_write_r1cs(slots, depth, opts[2].value, &k, &err)
                            : via_chunk_circuit_counts(slots, depth, &k, &err);
@@ -57,7 +57,7 @@ int via_cli_cmd_witness(int argc, char **argv) {
         fprintf(stderr, "via-prover witness: --input and --wtns are required\n\n%s", witness_help);
         return 2;
     }
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_chunk_witness_from_json(opts[0].value, opts[1].value, opts[2].value, &err);
     if (rc) return via_cli_fail("witness", &err, rc);
     return 0;

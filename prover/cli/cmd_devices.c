@@ -1,14 +1,13 @@
-/* via-prover devices, and where prove runs: the accelerator layer (host/) when it is built
- * in (backend, --gpus, a device set with the key resident and one thread per device),
- * otherwise the CPU alone. */
+/* via-prover devices, and where prove runs: the accelerator layer (host/: backend, --gpus, a
+ * device set with the key resident and one thread per device; the CPU when no device is
+ * selected or built). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "groth16.h"
+#include "via/groth16.h"
 
-#ifdef VIA_HAVE_HOST
 #include "via/host.h"
 
 /* The backend for name (--backend / VIA_BACKEND) and gpus (--gpus / VIA_GPUS). Without a
@@ -59,10 +58,10 @@ int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk 
         hj[i].w = jobs[i].w;
         hj[i].nw = jobs[i].nw;
     }
-    via_groth16_prove_opts base = {via_cli_progress, NULL, NULL, NULL, NULL};
+    via_groth16_prove_opts base = {via_cli_progress, NULL, NULL, NULL};
     if (!(rc = via_host_farm_load_key(farm, pk, err))) {
         /* per-proof errors are reported per proof, from hj */
-        via_error first = {{0}};
+        via_error first = {0};
         int any_failed = via_host_farm_prove(farm, pk, hj, njobs, &base, &first);
         (void)any_failed;
         for (size_t i = 0; i < njobs; i++) {
@@ -91,7 +90,7 @@ int via_cli_cmd_devices(int argc, char **argv) {
     via_cli_opt opts[] = {{"--backend", 1, NULL}, {"--gpus", 1, NULL}};
     int prc = via_cli_parse(argc, argv, opts, 2, pos, 0, 0, &npos, devices_help);
     if (prc) return prc == 1 ? 0 : 2;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_host_list_devices(stdout, &err);
     if (rc) return via_cli_fail("devices", &err, rc);
     if (!opts[0].value && !opts[1].value) return 0;
@@ -116,34 +115,3 @@ int via_cli_cmd_devices(int argc, char **argv) {
     via_host_farm_close(farm);
     return 0;
 }
-#else
-int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk *pk,
-                       via_cli_job *jobs, size_t njobs, const char **used, via_error *err) {
-    *used = "cpu";
-    if (name && strcmp(name, "auto") != 0 && strcmp(name, "cpu") != 0)
-        return via_fail(err, VIA_EUNSUPPORTED,
-                        "backend '%s' is not available: this via-prover was built without the "
-                        "accelerator layer (host/)",
-                        name);
-    if (gpus && strcmp(gpus, "all") != 0 && strcmp(gpus, "none") != 0)
-        return via_fail(err, VIA_EUNSUPPORTED,
-                        "--gpus %s: this via-prover was built without the accelerator layer "
-                        "(host/); only all and none are accepted",
-                        gpus);
-    for (size_t i = 0; i < njobs; i++) {
-        via_groth16_prove_opts o = {njobs == 1 ? via_cli_progress : NULL, NULL, NULL, NULL, NULL};
-        jobs[i].err.msg[0] = 0;
-        jobs[i].device = -1;
-        jobs[i].rc = via_groth16_prove(&jobs[i].proof, pk, jobs[i].w, jobs[i].nw, &o, &jobs[i].err);
-    }
-    return VIA_OK;
-}
-
-int via_cli_cmd_devices(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    printf("cpu: %u threads\n(built without the accelerator layer: no GPU backends)\n",
-           via_get_threads());
-    return 0;
-}
-#endif

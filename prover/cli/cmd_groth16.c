@@ -4,13 +4,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "groth16.h"
-#include "describe.h"
-#include "jsonio.h"
-#include "ptau_dev.h"
-#include "setup.h"
-#include "wtns.h"
-#include "zkey.h"
+#include "via/groth16.h"
+#include "via/describe.h"
+#include "via/jsonio.h"
+#include "via/ptau_dev.h"
+#include "via/setup.h"
+#include "via/wtns.h"
+#include "via/zkey.h"
 
 static const char prove_help[] =
     "usage: via-prover prove <circuit.zkey> <witness.wtns> <proof.json> <public.json>\n"
@@ -66,7 +66,7 @@ static int cmd_prove(int argc, char **argv) {
                 free(pos);
                 return 2;
             }
-    via_error err = {{0}};
+    via_error err = {0};
     const char *bname = popts[0].value ? popts[0].value : getenv("VIA_BACKEND");
     const char *gpus = popts[1].value ? popts[1].value : getenv("VIA_GPUS");
     if (gpus && !*gpus) gpus = NULL;
@@ -164,7 +164,7 @@ static int cmd_verify(int argc, char **argv) {
     size_t npos;
     int prc = via_cli_parse(argc, argv, NULL, 0, pos, 3, 3, &npos, verify_help);
     if (prc) return prc == 1 ? 0 : 2;
-    via_error err = {{0}};
+    via_error err = {0};
     via_groth16_vk vk;
     via_groth16_proof proof;
     via_scalar *pub = NULL;
@@ -210,7 +210,7 @@ static int cmd_export_vk(int argc, char **argv) {
     size_t npos;
     int prc = via_cli_parse(argc, argv, NULL, 0, pos, 2, 2, &npos, export_help);
     if (prc) return prc == 1 ? 0 : 2;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_export_vk(pos[0], pos[1], &err);
     if (rc) return via_cli_fail("export-vk", &err, rc);
     return 0;
@@ -230,7 +230,7 @@ static int cmd_setup(int argc, char **argv) {
     via_cli_opt opts[] = {{"--name", 1, NULL}};
     int prc = via_cli_parse(argc, argv, opts, 1, pos, 3, 3, &npos, setup_help);
     if (prc) return prc == 1 ? 0 : 2;
-    via_error err = {{0}};
+    via_error err = {0};
     via_setup_options so;
     memset(&so, 0, sizeof so);
     so.contribution_name = opts[0].value ? opts[0].value : "via-prover";
@@ -257,7 +257,7 @@ static int cmd_info(int argc, char **argv) {
     size_t npos;
     int prc = via_cli_parse(argc, argv, NULL, 0, pos, 1, 1, &npos, info_help);
     if (prc) return prc == 1 ? 0 : 2;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_file_describe(pos[0], stdout, &err);
     if (rc) return via_cli_fail("info", &err, rc);
     return 0;
@@ -280,7 +280,7 @@ static int cmd_ptau_dev(int argc, char **argv) {
         fprintf(stderr, "via-prover ptau-dev: --power N is required, N from 1 to 27\n");
         return 2;
     }
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_ptau_dev_write(pos[0], power, via_cli_progress, NULL, &err);
     via_cli_progress_done();
     if (rc) return via_cli_fail("ptau-dev", &err, rc);

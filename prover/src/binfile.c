@@ -1,4 +1,4 @@
-#include "binfile.h"
+#include "via/binfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "field.h"
-#include "util.h"
+#include "via/field.h"
+#include "via/runtime.h"
 
 const uint8_t via_bn254_q_le[32] = {
     0x47, 0xfd, 0x7c, 0xd8, 0x16, 0x8c, 0x20, 0x3c, 0x8d, 0xca, 0x71, 0x68, 0x91, 0x6a, 0x81, 0x97,

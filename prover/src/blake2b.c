@@ -4,12 +4,12 @@
  * inverting v[14]. The final block is held back in ctx->buf until via_blake2b_final so
  * that an input that is an exact multiple of 128 bytes still gets its last-block flag.
  */
-#include "blake2b.h"
+#include "via/blake2b.h"
 
 #include <assert.h>
 #include <string.h>
 
-#include "field.h" /* via_wipe */
+#include "via/field.h" /* via_wipe */
 
 static const uint64_t blake2b_iv[8] = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,

@@ -1,4 +1,4 @@
-#include "chacha.h"
+#include "via/chacha.h"
 
 #include <assert.h>
 #include <string.h>

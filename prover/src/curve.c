@@ -1,7 +1,7 @@
 /* G1 (y^2 = x^3 + 3 over Fq) and G2 (y^2 = x^3 + 3/xi over Fq2): the Jacobian formulas live
  * once in curve_impl.h and are instantiated here for both groups; this file adds the
  * generators, the LEM encoding and the G2 subgroup check. */
-#include "curve.h"
+#include "via/curve.h"
 
 /* ---- G1 ---- */
 #define G_(name) via_g1_##name

@@ -8,7 +8,7 @@
  * A Jacobian point (X, Y, Z) stands for (X/Z^2, Y/Z^3); Z = 0 is infinity. The affine
  * infinity is x = y = 0 (the LEM convention). G_(dbl) is branch free; G_(add) and G_(add_mixed)
  * branch on the exceptional cases (infinity, equal points), which are public wherever they
- * are used (MSM over key points). Secret scalars go through ct_add, which computes every case
+ * are used (MSM over key points). Secret scalars and points go through add_ct, which computes every case
  * and selects with masks. */
 
 static inline uint64_t G_(aff_inf_mask)(const AFF *p) {
@@ -167,7 +167,7 @@ static void G_(cmov_pt)(PT *r, const PT *a, const PT *b, uint64_t flag) {
 }
 
 /* Constant-time complete addition: every case is computed, the result chosen by masks. */
-static void G_(ct_add)(PT *r, const PT *p, const PT *q) {
+void G_(add_ct)(PT *r, const PT *p, const PT *q) {
     PT sum, dbl;
     int hz, rz;
     G_(add_core)(&sum, p, q, &hz, &rz);
@@ -269,12 +269,12 @@ int G_(affine_on_curve)(const AFF *p) {
 
 void G_(mul)(PT *r, const PT *p, const uint64_t k[4]) {
     /* Fixed 4-bit windows over all 256 bits; the table row is chosen by scanning all 16
-     * entries with masks, and ct_add has no data-dependent branch. */
+     * entries with masks, and add_ct has no data-dependent branch. */
     PT table[16], acc, t;
     G_(set_inf)(&table[0]);
     table[1] = *p;
     for (int i = 2; i < 16; i++)
-        G_(ct_add)(&table[i], &table[i - 1], p);
+        G_(add_ct)(&table[i], &table[i - 1], p);
     G_(set_inf)(&acc);
     for (int w = 63; w >= 0; w--) {
         for (int d = 0; d < 4; d++)
@@ -286,7 +286,7 @@ void G_(mul)(PT *r, const PT *p, const uint64_t k[4]) {
             uint64_t eq = ((x | (0 - x)) >> 63) ^ 1;
             G_(cmov_pt)(&t, &t, &table[j], eq);
         }
-        G_(ct_add)(&acc, &acc, &t);
+        G_(add_ct)(&acc, &acc, &t);
     }
     *r = acc;
     via_wipe(table, sizeof table);

@@ -1,16 +1,16 @@
-#include "describe.h"
+#include "via/describe.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonio.h"
-#include "ptau.h"
-#include "r1cs.h"
-#include "util.h"
-#include "wtns.h"
-#include "zkey.h"
+#include "via/jsonio.h"
+#include "via/ptau.h"
+#include "via/r1cs.h"
+#include "via/runtime.h"
+#include "via/wtns.h"
+#include "via/zkey.h"
 
 static void print_g1(FILE *out, const char *label, const via_g1_affine *p) {
     char x[96], y[96];

@@ -1,6 +1,6 @@
 /* Non-inline field operations: constants, exponentiation, inversion, square roots and the
  * byte/decimal conversions used at file and JSON boundaries. */
-#include "field.h"
+#include "via/field.h"
 
 #include <stdio.h>
 
@@ -25,12 +25,6 @@ __attribute__((constructor)) static void via_field_ctor(void) { via_field_init()
 void via_mont_mul_portable_call(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
                                 const via_modulus *m) {
     via_mont_mul_portable(r, a, b, m);
-}
-
-void via_wipe(void *p, size_t n) {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-    __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 int via_limbs_lt(const uint64_t a[4], const uint64_t b[4]) {

@@ -1,7 +1,7 @@
 /* Run-time selection of the x86-64 MULX/ADX Montgomery multiplication (the inline assembly
  * itself lives in field.h so that it inlines into callers), plus an out-of-line copy for
  * tests that compare it with via_mont_mul_portable. */
-#include "field.h"
+#include "via/field.h"
 
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
 #include <cpuid.h>

@@ -1,14 +1,15 @@
 /* Groth16 prove and verify; see groth16.h for the equations and reference/proof-system.md §2
  * for why H is computed on the coset g*omega^i. */
-#include "groth16.h"
+#include "via/groth16.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "ntt.h"
-#include "util.h"
+#include "via/ntt.h"
+#include "via/runtime.h"
+#include "groth16_blinding.h"
 
 int via_random_scalar(via_scalar *out, via_error *err) {
     uint8_t buf[32];
@@ -225,7 +226,7 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
         return via_fail(err, VIA_EINVAL,
                         "witness has %zu values but the proving key expects %u (nVars)", nw,
                         pk->n_vars);
-    if (pk->n_public + 1 > pk->n_vars)
+    if (pk->n_public >= pk->n_vars) /* n_public + 1 > n_vars, without the 32-bit wrap */
         return via_fail(err, VIA_EFORMAT, "proving key: nPublic %u does not fit nVars %u",
                         pk->n_public, pk->n_vars);
     for (size_t i = 0; i < nw; i++)
@@ -238,6 +239,13 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
 
     size_t n = (size_t)1 << pk->log2n;
     int rc = VIA_OK;
+    via_g1 pa, pb1, pc, ph, t;
+    via_g2 pb2, t2;
+    via_g1_set_inf(&pa);
+    via_g1_set_inf(&pb1);
+    via_g1_set_inf(&pc);
+    via_g1_set_inf(&ph);
+    via_g2_set_inf(&pb2);
     const via_groth16_backend *be = opts ? opts->backend : NULL;
     int device_h = be && be->h;
     via_fr *a = via_malloc_big(n * sizeof(via_fr));
@@ -262,14 +270,12 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     } else {
         if ((rc = h_compute(opts, a, b, c, pk->log2n, err)) != VIA_OK) goto out;
     }
-    via_free_big(b);
-    via_free_big(c);
+    via_free_big_wipe(b, n * sizeof(via_fr));
+    via_free_big_wipe(c, n * sizeof(via_fr));
     b = c = NULL;
     const via_scalar *h = (const via_scalar *)a;
 
     progress(opts, "msm", 0.0);
-    via_g1 pa, pb1, pc, ph, t;
-    via_g2 pb2, t2;
     size_t npriv = pk->n_vars - pk->n_public - 1;
     if ((rc = run_msm_g1(opts, &pa, pk->a, w, nw, "A", err)) != VIA_OK) goto out;
     progress(opts, "msm", 0.2);
@@ -290,9 +296,13 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
 
     /* Blinding: constant-time from here on for anything that touches r or s. */
     via_scalar r, s, rs;
-    if (opts && opts->fixed_r && opts->fixed_s) {
-        r = *opts->fixed_r;
-        s = *opts->fixed_s;
+    if (opts && opts->test_blinding) {
+        if (opts->test_blinding->magic != VIA_GROTH16_TEST_BLINDING_MAGIC) {
+            rc = via_fail(err, VIA_EINVAL, "prove: test blinding scalars are not initialised");
+            goto out;
+        }
+        r = opts->test_blinding->r;
+        s = opts->test_blinding->s;
     } else {
         if ((rc = via_random_scalar(&r, err)) != VIA_OK) goto out;
         if ((rc = via_random_scalar(&s, err)) != VIA_OK) {
@@ -315,26 +325,33 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     via_g1_from_affine(&d1, &pk->delta1);
     via_g2_from_affine(&d2, &pk->delta2);
 
+    /* Every addition from here on may involve r, s or the unblinded commitments (functions of
+     * the witness): the constant-time complete addition, never the branching one. */
     /* A = alpha1 + sum w A + r delta1 */
-    via_g1_add_mixed(&gA, &pa, &pk->alpha1);
+    via_g1 alpha1, beta1;
+    via_g2 beta2;
+    via_g1_from_affine(&alpha1, &pk->alpha1);
+    via_g1_from_affine(&beta1, &pk->beta1);
+    via_g2_from_affine(&beta2, &pk->beta2);
+    via_g1_add_ct(&gA, &pa, &alpha1);
     via_g1_mul(&t, &d1, r.l);
-    via_g1_add(&gA, &gA, &t);
+    via_g1_add_ct(&gA, &gA, &t);
     /* B2 = beta2 + sum w B2 + s delta2 ; B1 likewise */
-    via_g2_add_mixed(&gB2, &pb2, &pk->beta2);
+    via_g2_add_ct(&gB2, &pb2, &beta2);
     via_g2_mul(&t2, &d2, s.l);
-    via_g2_add(&gB2, &gB2, &t2);
-    via_g1_add_mixed(&gB1, &pb1, &pk->beta1);
+    via_g2_add_ct(&gB2, &gB2, &t2);
+    via_g1_add_ct(&gB1, &pb1, &beta1);
     via_g1_mul(&t, &d1, s.l);
-    via_g1_add(&gB1, &gB1, &t);
+    via_g1_add_ct(&gB1, &gB1, &t);
     /* C = sum w C + sum h H + s A + r B1 - r s delta1 */
-    via_g1_add(&gC, &pc, &ph);
+    via_g1_add_ct(&gC, &pc, &ph);
     via_g1_mul(&t, &gA, s.l);
-    via_g1_add(&gC, &gC, &t);
+    via_g1_add_ct(&gC, &gC, &t);
     via_g1_mul(&t, &gB1, r.l);
-    via_g1_add(&gC, &gC, &t);
+    via_g1_add_ct(&gC, &gC, &t);
     via_g1_mul(&t, &d1, rs.l);
     via_g1_neg(&t, &t);
-    via_g1_add(&gC, &gC, &t);
+    via_g1_add_ct(&gC, &gC, &t);
 
     via_g1_to_affine(&proof->a, &gA);
     via_g2_to_affine(&proof->b, &gB2);
@@ -344,13 +361,24 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     via_wipe(&rs, sizeof rs);
     via_wipe(&t, sizeof t);
     via_wipe(&t2, sizeof t2);
+    via_wipe(&gB1, sizeof gB1);
+    via_wipe(&gA, sizeof gA);
+    via_wipe(&gB2, sizeof gB2);
+    via_wipe(&gC, sizeof gC);
     rc = VIA_OK;
     goto out;
 
 out:
-    via_free_big(a);
-    via_free_big(b);
-    via_free_big(c);
+    /* the unblinded commitments and H (in a) and the evaluations (b, c) are functions of the
+     * witness: wiped before they are released */
+    via_wipe(&pa, sizeof pa);
+    via_wipe(&pb1, sizeof pb1);
+    via_wipe(&pb2, sizeof pb2);
+    via_wipe(&pc, sizeof pc);
+    via_wipe(&ph, sizeof ph);
+    via_free_big_wipe(a, n * sizeof(via_fr));
+    via_free_big_wipe(b, n * sizeof(via_fr));
+    via_free_big_wipe(c, n * sizeof(via_fr));
     return rc;
 }
 

@@ -1,4 +1,4 @@
-#include "jsonio.h"
+#include "via/jsonio.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "via/runtime.h"
 
 #define MAX_PROOF_JSON ((size_t)1 << 20)
 #define MAX_PUBLIC_JSON ((size_t)128 << 20)
@@ -469,16 +469,4 @@ int via_vk_read_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabeta
     rc = via_vk_parse_json(vk, alphabeta, has_alphabeta, path, text, len, err);
     free(text);
     return rc;
-}
-
-json_t *via_json_fr(const via_fr *v) {
-    char b[80];
-    via_fr_to_decimal(b, sizeof b, v);
-    return json_string(b);
-}
-
-json_t *via_json_u64(uint64_t v) {
-    char b[24];
-    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    return json_string(b);
 }

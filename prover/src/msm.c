@@ -13,13 +13,13 @@
  * counter; each task returns one partial window sum, and the window sums are combined by
  * Horner's rule. The window size c and the split S minimise a simple cost model.
  */
-#include "msm.h"
+#include "via/msm.h"
 
 #include <assert.h>
 #include <stdatomic.h>
 
-#include "simd52.h"
-#include "util.h"
+#include "via/simd52.h"
+#include "via/runtime.h"
 
 #define MSM_AFF 1
 #define MSM_JAC 2

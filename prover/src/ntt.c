@@ -27,14 +27,14 @@
  * Work is spread over via_get_threads() workers by blocks of columns and by rows; each
  * worker owns a scratch slot, so no two threads write the same memory.
  */
-#include "ntt.h"
+#include "via/ntt.h"
 
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "simd52.h"
-#include "util.h"
+#include "via/simd52.h"
+#include "via/runtime.h"
 
 #define NTT_MAX_LOG VIA_FR_TWO_ADICITY
 #define KERNEL_MAX_LOG ((NTT_MAX_LOG + 1) / 2)

@@ -12,9 +12,9 @@
  * (p^6-1)(p^2+1) by conjugation, inversion and Frobenius, the hard part (p^4-p^2+1)/r by the
  * Scott et al. addition chain in u. The pairing inputs are public; nothing here is constant
  * time. */
-#include "curve.h"
+#include "via/curve.h"
 
-#include "util.h"
+#include "via/runtime.h"
 
 #define BN_U 0x44e992b44a6909f1ULL
 

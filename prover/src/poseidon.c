@@ -22,7 +22,7 @@
  *    A partial round then costs 2t - 1 multiplications instead of t^2. The reference form is
  *    kept (via_poseidon_permute_reference) and the tests compare both.
  */
-#include "poseidon.h"
+#include "via/poseidon.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -30,8 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "simd52.h"
-#include "util.h"
+#include "via/simd52.h"
+#include "via/runtime.h"
 
 static const unsigned rp_table[VIA_POSEIDON_T_MAX - 1] = {56, 57, 56, 60, 60, 63, 64, 63,
                                                           60, 66, 60, 65, 70, 60, 64, 68};

@@ -1,9 +1,9 @@
-#include "ptau.h"
+#include "via/ptau.h"
 
 #include <string.h>
 
-#include "binfile.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/runtime.h"
 
 #define G1_SIZE 64u
 #define G2_SIZE 128u

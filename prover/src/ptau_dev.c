@@ -15,13 +15,13 @@
  * 2 tauG1 (2N-1), 3 tauG2 (N), 4 alphaTauG1 (N), 5 betaTauG1 (N), 6 betaG2 (1),
  * 7 contributions (count 0), 12..15 Lagrange blocks for p = 0..power (+ p = power+1 in 12).
  */
-#include "ptau_dev.h"
+#include "via/ptau_dev.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "binfile.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/runtime.h"
 
 enum { WBITS = 8, NWIN = 32, WSIZE = 1 << WBITS };
 

@@ -1,10 +1,10 @@
-#include "r1cs.h"
+#include "via/r1cs.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "binfile.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/runtime.h"
 
 #define HEADER_SIZE 64u /* 4 + 32 + 4*4 + 8 + 4 */
 #define TERM_SIZE 36u

@@ -20,7 +20,7 @@
  *    recoded once into regular odd signed digits, applied to all C and H points by one fixed
  *    sequence of doublings and masked table selections (via_setup_scale_g1), and wiped.
  */
-#include "setup.h"
+#include "via/setup.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -30,13 +30,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "binfile.h"
-#include "blake2b.h"
-#include "chacha.h"
-#include "field.h"
-#include "jsonio.h"
-#include "r1cs.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/blake2b.h"
+#include "via/chacha.h"
+#include "via/field.h"
+#include "via/jsonio.h"
+#include "via/r1cs.h"
+#include "via/runtime.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Encodings                                                                                  */

@@ -1,5 +1,5 @@
 /* Run-time detection of the AVX-512 IFMA path and the radix-2^52 modulus constants. */
-#include "simd52.h"
+#include "via/simd52.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * Multiplications use Karatsuba at every level. The Frobenius constants are powers of xi and
  * are derived once at first use (via_tower_constants), so no Montgomery-form table is
  * copied from elsewhere. Functions without _var run in time independent of the values. */
-#include "curve.h"
+#include "via/curve.h"
 
 #include <pthread.h>
 
@@ -55,9 +55,6 @@ void via_fq2_inv(via_fq2 *r, const via_fq2 *a) {
     via_fq_neg(&r->c1, &t);
 }
 
-int via_fq2_is_one(const via_fq2 *a) {
-    return via_fq_is_one(&a->c0) & via_fq_is_zero(&a->c1);
-}
 void via_fq2_cmov(via_fq2 *r, const via_fq2 *a, const via_fq2 *b, uint64_t flag) {
     via_fq_cmov(&r->c0, &a->c0, &b->c0, flag);
     via_fq_cmov(&r->c1, &a->c1, &b->c1, flag);

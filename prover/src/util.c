@@ -1,4 +1,5 @@
-#include "util.h"
+#include "via/runtime.h"
+#include "via/mem.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -91,4 +92,10 @@ double via_now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void via_free_big_wipe(void *p, size_t n) {
+    if (!p) return;
+    via_wipe(p, n);
+    via_free_big(p);
 }

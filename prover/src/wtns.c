@@ -1,11 +1,11 @@
-#include "wtns.h"
+#include "via/wtns.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "binfile.h"
-#include "field.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/field.h"
+#include "via/runtime.h"
 
 void via_wtns_free(via_wtns *w) {
     via_free_big(w->values);

@@ -3,14 +3,14 @@
  * checks before anything is allocated, so a hostile header cannot make us allocate more than
  * the file itself holds.
  */
-#include "zkey.h"
+#include "via/zkey.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "binfile.h"
-#include "blake2b.h"
-#include "util.h"
+#include "via/binfile.h"
+#include "via/blake2b.h"
+#include "via/runtime.h"
 
 enum {
     SEC_HEADER = 1,

@@ -7,12 +7,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_btc_tx tx;
-    via_btc_error err;
+    via_error err;
     via_btc_tx_init(&tx);
-    if (via_btc_tx_parse(&tx, data, size, &err) == VIA_BTC_OK) {
+    if (via_btc_tx_parse(&tx, data, size, &err) == VIA_OK) {
         uint8_t *raw;
         size_t len;
-        if (via_btc_tx_serialize(&raw, &len, &tx, 1) == VIA_BTC_OK) {
+        if (via_btc_tx_serialize(&raw, &len, &tx, 1) == VIA_OK) {
             if (len != size || memcmp(raw, data, size)) abort();
             free(raw);
         }
@@ -32,12 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* The same bytes as a tapscript. */
     via_msg *m = malloc(sizeof *m);
     uint8_t key[32];
-    if (m && via_msg_envelope_parse(m, key, data, size, VIA_BTC_REGTEST, &err) == VIA_BTC_OK) {
+    if (m && via_msg_envelope_parse(m, key, data, size, VIA_BTC_REGTEST, &err) == VIA_OK) {
         uint8_t *s;
         size_t sl;
         via_msg *m2 = malloc(sizeof *m2);
-        if (m2 && via_msg_envelope_script(&s, &sl, key, m, VIA_BTC_REGTEST, &err) == VIA_BTC_OK) {
-            if (via_msg_envelope_parse(m2, NULL, s, sl, VIA_BTC_REGTEST, &err) != VIA_BTC_OK ||
+        if (m2 && via_msg_envelope_script(&s, &sl, key, m, VIA_BTC_REGTEST, &err) == VIA_OK) {
+            if (via_msg_envelope_parse(m2, NULL, s, sl, VIA_BTC_REGTEST, &err) != VIA_OK ||
                 memcmp(m, m2, sizeof *m))
                 abort();
             free(s);

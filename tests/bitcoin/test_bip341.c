@@ -41,14 +41,14 @@ static const char *str(json_t *obj, const char *key) {
 }
 
 static void hex32(uint8_t out[32], const char *h) {
-    via_btc_error e;
-    if (via_btc_hex_decode_exact(out, 32, h, &e)) fail_msg("bad hex in vectors: %s", e.msg);
+    via_error e;
+    if (via_hex_decode_exact(out, 32, h, &e)) fail_msg("bad hex in vectors: %s", e.msg);
 }
 
 static uint8_t *hexdup(size_t *len, const char *h) {
-    via_btc_error e;
+    via_error e;
     uint8_t *p;
-    if (via_btc_hex_decode(&p, len, h, &e)) fail_msg("bad hex in vectors: %s", e.msg);
+    if (via_hex_decode(&p, len, h, &e)) fail_msg("bad hex in vectors: %s", e.msg);
     return p;
 }
 
@@ -60,7 +60,7 @@ static void expect_bytes(const char *what, size_t i, const uint8_t *got, size_t 
     if (got_len != want_len || memcmp(got, want, got_len) != 0) {
         char *g = malloc(2 * got_len + 1);
         assert_non_null(g);
-        via_btc_hex_encode(g, got, got_len);
+        via_hex_encode(g, got, got_len);
         fail_msg("case %zu %s:\n  got  %s\n  want %s", i, what, g, want_hex);
     }
     free(want);
@@ -119,7 +119,7 @@ static void test_script_pubkey(void **state) {
         json_t *given = json_object_get(c, "given");
         json_t *inter = json_object_get(c, "intermediary");
         json_t *expected = json_object_get(c, "expected");
-        via_btc_error e;
+        via_error e;
         uint8_t internal[32];
         hex32(internal, str(given, "internalPubkey"));
 
@@ -150,7 +150,7 @@ static void test_script_pubkey(void **state) {
 
         uint8_t q[32];
         int parity;
-        assert_int_equal(via_btc_taproot_output_key(q, &parity, internal, mr, &e), VIA_BTC_OK);
+        assert_int_equal(via_btc_taproot_output_key(q, &parity, internal, mr, &e), VIA_OK);
         expect_bytes("tweaked pubkey", i, q, 32, str(inter, "tweakedPubkey"));
 
         uint8_t spk[34];
@@ -159,7 +159,7 @@ static void test_script_pubkey(void **state) {
 
         char addr[VIA_BTC_ADDRESS_MAX];
         assert_int_equal(via_btc_script_to_address(addr, VIA_BTC_MAINNET, spk, sizeof spk, &e),
-                         VIA_BTC_OK);
+                         VIA_OK);
         assert_string_equal(addr, str(expected, "bip350Address"));
 
         json_t *cbs = json_object_get(expected, "scriptPathControlBlocks");
@@ -221,7 +221,7 @@ static void test_key_path_spending(void **state) {
     json_t *t = json_array_get(kps, 0);
     json_t *given = json_object_get(t, "given");
     json_t *precomp = json_object_get(t, "intermediary");
-    via_btc_error e;
+    via_error e;
 
     size_t raw_len;
     uint8_t *raw = hexdup(&raw_len, str(given, "rawUnsignedTx"));
@@ -265,11 +265,11 @@ static void test_key_path_spending(void **state) {
         }
 
         uint8_t internal[32], tweak[32], tweaked_sk[32];
-        assert_int_equal(via_btc_xonly_from_seckey(internal, NULL, sk), VIA_BTC_OK);
+        assert_int_equal(via_btc_xonly_from_seckey(internal, NULL, sk), VIA_OK);
         expect_bytes("internal pubkey", i, internal, 32, str(inter, "internalPubkey"));
         via_btc_taproot_tweak(tweak, internal, mr);
         expect_bytes("tweak", i, tweak, 32, str(inter, "tweak"));
-        assert_int_equal(via_btc_taproot_tweak_seckey(tweaked_sk, sk, mr), VIA_BTC_OK);
+        assert_int_equal(via_btc_taproot_tweak_seckey(tweaked_sk, sk, mr), VIA_OK);
         expect_bytes("tweaked privkey", i, tweaked_sk, 32, str(inter, "tweakedPrivkey"));
 
         uint8_t *msg;
@@ -294,8 +294,8 @@ static void test_key_path_spending(void **state) {
         for (size_t k = 0; k < tx.in[idx].n_witness; k++)
             expect_bytes("witness", i, tx.in[idx].witness[k].data, tx.in[idx].witness[k].len,
                          json_string_value(json_array_get(wit, k)));
-        via_btc_wipe(sk, sizeof sk);
-        via_btc_wipe(tweaked_sk, sizeof tweaked_sk);
+        via_wipe(sk, sizeof sk);
+        via_wipe(tweaked_sk, sizeof tweaked_sk);
     }
 
     /* The signed taproot inputs match the fully signed transaction (its other inputs are

@@ -74,29 +74,29 @@ static void test_tx_roundtrip(void **state) {
     assert_int_equal(via_btc_tx_weight(&back), 3 * via_btc_tx_size(&back, 0) + len);
     /* every truncation fails cleanly, and trailing bytes are rejected */
     for (size_t cut = 0; cut < len; cut++) {
-        via_btc_error e;
-        assert_int_equal(via_btc_tx_parse(&back, raw, cut, &e), VIA_BTC_EFORMAT);
+        via_error e;
+        assert_int_equal(via_btc_tx_parse(&back, raw, cut, &e), VIA_EFORMAT);
         assert_true(strlen(e.msg) > 0);
         assert_int_equal(back.n_in, 0);
     }
     uint8_t *longer = malloc(len + 1);
     memcpy(longer, raw, len);
     longer[len] = 0;
-    via_btc_error e;
-    assert_int_equal(via_btc_tx_parse(&back, longer, len + 1, &e), VIA_BTC_EFORMAT);
+    via_error e;
+    assert_int_equal(via_btc_tx_parse(&back, longer, len + 1, &e), VIA_EFORMAT);
     assert_non_null(strstr(e.msg, "trailing"));
     free(longer);
     /* unknown segwit flag */
     raw[5] = 2;
-    assert_int_equal(via_btc_tx_parse(&back, raw, len, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_btc_tx_parse(&back, raw, len, &e), VIA_EFORMAT);
     assert_non_null(strstr(e.msg, "flag"));
     free(raw);
     /* huge input count does not allocate */
     uint8_t huge[] = {2, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0, 0};
-    assert_int_equal(via_btc_tx_parse(&back, huge, sizeof huge, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_btc_tx_parse(&back, huge, sizeof huge, &e), VIA_EFORMAT);
     /* non-canonical CompactSize */
     uint8_t noncanon[] = {2, 0, 0, 0, 0xfd, 0x01, 0x00};
-    assert_int_equal(via_btc_tx_parse(&back, noncanon, sizeof noncanon, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_btc_tx_parse(&back, noncanon, sizeof noncanon, &e), VIA_EFORMAT);
     assert_non_null(strstr(e.msg, "non-canonical"));
     via_btc_tx_free(&tx);
     via_btc_tx_free(&back);
@@ -153,7 +153,7 @@ static void test_envelope(void **state) {
     for (int i = 0; i < n; i++) {
         uint8_t *s;
         size_t sl;
-        via_btc_error e;
+        via_error e;
         int rc = via_msg_envelope_script(&s, &sl, key, &m[i], VIA_BTC_REGTEST, &e);
         if (rc) fail_msg("encode %d: %s", i, e.msg);
         assert_int_equal(s[0], 0x20);
@@ -163,11 +163,11 @@ static void test_envelope(void **state) {
         assert_memory_equal(key, key2, 32);
         /* the same message checked against mainnet: bootstrap addresses are refused */
         rc = via_msg_envelope_parse(back, NULL, s, sl, VIA_BTC_MAINNET, &e);
-        assert_int_equal(rc, m[i].type == VIA_MSG_SYSTEM_BOOTSTRAPPING ? VIA_BTC_EFORMAT : 0);
+        assert_int_equal(rc, m[i].type == VIA_MSG_SYSTEM_BOOTSTRAPPING ? VIA_EFORMAT : 0);
         /* every truncation is rejected without crashing; never mistaken for valid */
         for (size_t cut = 0; cut < sl; cut++) {
             rc = via_msg_envelope_parse(back, NULL, s, cut, VIA_BTC_REGTEST, &e);
-            assert_int_not_equal(rc, VIA_BTC_OK);
+            assert_int_not_equal(rc, VIA_OK);
         }
         free(s);
     }
@@ -179,12 +179,12 @@ static void test_envelope(void **state) {
     size_t hash_at = 33 + 3 + 25 + 26;
     assert_int_equal(s[hash_at], 32);
     s[hash_at] = 31;
-    via_btc_error e;
-    assert_int_equal(via_msg_envelope_parse(back, NULL, s, sl, VIA_BTC_REGTEST, &e), VIA_BTC_EFORMAT);
+    via_error e;
+    assert_int_equal(via_msg_envelope_parse(back, NULL, s, sl, VIA_BTC_REGTEST, &e), VIA_EFORMAT);
     s[hash_at] = 32;
     /* unknown message type */
     s[33 + 3 + 25 + 1] ^= 0x20;
-    assert_int_equal(via_msg_envelope_parse(back, NULL, s, sl, VIA_BTC_REGTEST, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_msg_envelope_parse(back, NULL, s, sl, VIA_BTC_REGTEST, &e), VIA_EFORMAT);
     assert_non_null(strstr(e.msg, "unsupported message type"));
     free(s);
     /* a foreign (ordinals-style) envelope is not ours */
@@ -192,7 +192,7 @@ static void test_envelope(void **state) {
                      19,   20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0xac, 0x00, 0x63,
                      0x03, 'o', 'r', 'd', 0x51, 0x00, 0x68};
     assert_int_equal(via_msg_envelope_parse(back, NULL, ord, sizeof ord, VIA_BTC_REGTEST, &e),
-                     VIA_BTC_ENOTFOUND);
+                     VIA_ENOTFOUND);
     free(m);
     free(back);
 }
@@ -208,9 +208,9 @@ static void test_deposit(void **state) {
     assert_int_equal(sl, 22);
     assert_int_equal(via_deposit_op_return_parse(out, s, sl, NULL), 0);
     assert_memory_equal(out, r, 20);
-    assert_int_equal(via_deposit_op_return_parse(out, s, 21, NULL), VIA_BTC_EFORMAT);
+    assert_int_equal(via_deposit_op_return_parse(out, s, 21, NULL), VIA_EFORMAT);
     uint8_t wi[] = {0x6a, 0x07, 'V', 'I', 'A', '_', 'W', 'I', 0};
-    assert_int_equal(via_deposit_op_return_parse(out, wi, sizeof wi, NULL), VIA_BTC_ENOTFOUND);
+    assert_int_equal(via_deposit_op_return_parse(out, wi, sizeof wi, NULL), VIA_ENOTFOUND);
     /* a whole deposit transaction */
     via_btc_tx tx = sample_tx();
     uint8_t bridge[34] = {0x51, 0x20};
@@ -218,9 +218,9 @@ static void test_deposit(void **state) {
     assert_int_equal(via_btc_tx_add_output(&tx, 50000, bridge, 34), 0);
     assert_int_equal(via_btc_tx_add_output(&tx, 0, s, sl), 0);
     via_deposit d;
-    via_btc_error e;
+    via_error e;
     /* sample_tx's "OP_RETURN 07" output is not a 20-byte receiver: EFORMAT names it */
-    assert_int_equal(via_deposit_find(&d, &tx, bridge, 34, VIA_BTC_REGTEST, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_deposit_find(&d, &tx, bridge, 34, VIA_BTC_REGTEST, &e), VIA_EFORMAT);
     via_btc_tx_free(&tx);
     via_btc_tx_init(&tx);
     uint8_t txid[32] = {1};
@@ -232,7 +232,7 @@ static void test_deposit(void **state) {
     assert_int_equal(d.bridge_vout, 0);
     assert_memory_equal(d.receiver, r, 20);
     tx.out[0].value = 100;
-    assert_int_equal(via_deposit_find(&d, &tx, bridge, 34, VIA_BTC_REGTEST, &e), VIA_BTC_EINVAL);
+    assert_int_equal(via_deposit_find(&d, &tx, bridge, 34, VIA_BTC_REGTEST, &e), VIA_EINVAL);
     via_btc_tx_free(&tx);
 }
 
@@ -253,7 +253,7 @@ static void test_inscription(void **state) {
     u[0].value = 40000;
     u[1].value = 25000;
     via_inscription ins;
-    via_btc_error e;
+    via_error e;
     int rc = via_inscription_build(&ins, sk, &m[0], VIA_BTC_REGTEST, u, 2, 3, NULL, &e);
     if (rc) fail_msg("build: %s", e.msg);
     /* commit inputs: P2WPKH ECDSA signatures over our BIP-143 digests */
@@ -313,7 +313,7 @@ static void test_inscription(void **state) {
     via_inscription_free(&ins);
     /* too little money */
     u[0].value = 500;
-    assert_int_equal(via_inscription_build(&ins, sk, &m[0], VIA_BTC_REGTEST, u, 1, 3, NULL, &e), VIA_BTC_EINVAL);
+    assert_int_equal(via_inscription_build(&ins, sk, &m[0], VIA_BTC_REGTEST, u, 1, 3, NULL, &e), VIA_EINVAL);
     free(m);
 }
 
@@ -331,29 +331,29 @@ static void test_keys(void **state) {
     uint8_t one[32] = {[31] = 1};
     assert_int_equal(via_btc_seckey_to_wif(wif, sizeof wif, one, VIA_BTC_MAINNET), 0);
     assert_string_equal(wif, "KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn");
-    via_btc_hex_encode(hexs, sk, 32);
+    via_hex_encode(hexs, sk, 32);
     char path[] = "/tmp/via_btc_keyXXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     fprintf(f, "  %s\n", hexs);
     fclose(f);
-    via_btc_error e;
+    via_error e;
     assert_int_equal(via_btc_seckey_load_file(back, NULL, path, &e), 0);
     assert_memory_equal(back, sk, 32);
     f = fopen(path, "w");
     fprintf(f, "%s", "nothex-nothex-nothex-nothex-nothex-nothex-nothex-nothex-nothex!!");
     fclose(f);
-    assert_int_equal(via_btc_seckey_load_file(back, NULL, path, &e), VIA_BTC_EFORMAT);
+    assert_int_equal(via_btc_seckey_load_file(back, NULL, path, &e), VIA_EFORMAT);
     assert_non_null(strstr(e.msg, path));
     remove(path);
-    assert_int_equal(via_btc_seckey_load_file(back, NULL, path, &e), VIA_BTC_EIO);
+    assert_int_equal(via_btc_seckey_load_file(back, NULL, path, &e), VIA_EIO);
     wif[10] ^= 1;
     assert_int_not_equal(via_btc_seckey_parse(back, NULL, wif, &e), 0);
     char zero[65];
     memset(zero, '0', 64);
     zero[64] = 0;
-    assert_int_equal(via_btc_seckey_parse(back, NULL, zero, &e), VIA_BTC_EINVAL);
+    assert_int_equal(via_btc_seckey_parse(back, NULL, zero, &e), VIA_EINVAL);
 }
 
 static void test_musig_session(void **state) {
@@ -385,7 +385,7 @@ static void test_musig_session(void **state) {
         assert_int_equal(via_musig_partial_sign(psig[i], &sn[i], sk[i], &s, NULL), 0);
         assert_int_equal(via_musig_partial_verify(psig[i], pub[i], pk[i], &s, NULL), 0);
         uint8_t again[32];
-        assert_int_equal(via_musig_partial_sign(again, &sn[i], sk[i], &s, NULL), VIA_BTC_ENONCE_USED);
+        assert_int_equal(via_musig_partial_sign(again, &sn[i], sk[i], &s, NULL), VIA_ENONCE_USED);
         for (int k = 0; k < 32; k++) assert_int_equal(sn[i].k1[k] | sn[i].k2[k], 0);
     }
     assert_int_equal(via_musig_partial_agg(sig, (const uint8_t(*)[32])psig, N, &s, NULL, NULL), 0);

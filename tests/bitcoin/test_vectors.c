@@ -19,8 +19,8 @@ static const char *vec(const char *rel) {
 }
 
 static void hex(uint8_t *out, size_t n, const char *h) {
-    via_btc_error e;
-    int rc = via_btc_hex_decode_exact(out, n, h, &e);
+    via_error e;
+    int rc = via_hex_decode_exact(out, n, h, &e);
     if (rc) fail_msg("bad hex in vectors: %s", e.msg);
 }
 
@@ -50,14 +50,14 @@ static void test_bip340(void **state) {
         if (*fld[1]) {
             hex(sk, 32, fld[1]);
             hex(aux, 32, fld[3]);
-            assert_int_equal(via_btc_schnorr_sign(mine, msg, 32, sk, aux), VIA_BTC_OK);
+            assert_int_equal(via_btc_schnorr_sign(mine, msg, 32, sk, aux), VIA_OK);
             assert_memory_equal(mine, sig, 64);
             uint8_t x[32];
-            assert_int_equal(via_btc_xonly_from_seckey(x, NULL, sk), VIA_BTC_OK);
+            assert_int_equal(via_btc_xonly_from_seckey(x, NULL, sk), VIA_OK);
             assert_memory_equal(x, pk, 32);
         }
         int rc = via_btc_schnorr_verify(sig, msg, 32, pk);
-        if (expect != (rc == VIA_BTC_OK)) fail_msg("bip340 vector %s: got rc %d", fld[0], rc);
+        if (expect != (rc == VIA_OK)) fail_msg("bip340 vector %s: got rc %d", fld[0], rc);
         n++;
     }
     fclose(f);
@@ -75,18 +75,18 @@ static void test_bip350(void **state) {
         char kind[16], a[128], b[128], c[128];
         if (line[0] == '#') continue;
         int k = sscanf(line, "%15s %127s %127s %127s", kind, a, b, c);
-        via_btc_error e;
+        via_error e;
         if (k == 4 && !strcmp(kind, "valid")) {
             uint8_t want[42], prog[40];
             size_t wl = strlen(c) / 2, pl;
             int v;
             hex(want, wl, c);
-            assert_int_equal(via_btc_segwit_decode(&v, prog, &pl, a, b, &e), VIA_BTC_OK);
+            assert_int_equal(via_btc_segwit_decode(&v, prog, &pl, a, b, &e), VIA_OK);
             assert_int_equal(v ? 0x50 + v : 0, want[0]);
             assert_int_equal(pl, wl - 2);
             assert_memory_equal(prog, want + 2, pl);
             char enc[VIA_BTC_ADDRESS_MAX], lower[128];
-            assert_int_equal(via_btc_segwit_encode(enc, a, v, prog, pl), VIA_BTC_OK);
+            assert_int_equal(via_btc_segwit_encode(enc, a, v, prog, pl), VIA_OK);
             for (size_t i = 0; i <= strlen(b); i++) lower[i] = (char)tolower((unsigned char)b[i]);
             assert_string_equal(enc, lower);
             nv++;
@@ -96,7 +96,7 @@ static void test_bip350(void **state) {
             int v;
             static const char *hrps[] = {"bc", "tb", "bcrt"};
             for (int h = 0; h < 3; h++)
-                if (via_btc_segwit_decode(&v, prog, &pl, hrps[h], a, &e) == VIA_BTC_OK)
+                if (via_btc_segwit_decode(&v, prog, &pl, hrps[h], a, &e) == VIA_OK)
                     fail_msg("invalid address %s decoded with hrp %s", a, hrps[h]);
             ni++;
         }
@@ -122,13 +122,13 @@ static size_t pick_keys(uint8_t (*out)[33], json_t *all, json_t *idx) {
     size_t n = json_array_size(idx);
     for (size_t i = 0; i < n; i++) {
         const char *h = str_at(all, (size_t)json_integer_value(json_array_get(idx, i)));
-        via_btc_hex_decode_exact(out[i], 33, h, NULL) == 0 ? (void)0 : memset(out[i], 0xff, 33);
+        via_hex_decode_exact(out[i], 33, h, NULL) == 0 ? (void)0 : memset(out[i], 0xff, 33);
     }
     return n;
 }
 
 static void hexn(uint8_t *out, size_t n, const char *h) {
-    if (via_btc_hex_decode_exact(out, n, h, NULL)) memset(out, 0xff, n);
+    if (via_hex_decode_exact(out, n, h, NULL)) memset(out, 0xff, n);
 }
 
 static int apply_tweaks(via_musig_keyagg *ctx, json_t *tweaks, json_t *ti, json_t *xo) {
@@ -261,7 +261,7 @@ static void test_sign_verify(void **state) {
         hexn(want, 32, json_string_value(json_object_get(c, "expected")));
         assert_memory_equal(psig, want, 32);
         /* the nonce is consumed */
-        assert_int_equal(via_musig_partial_sign(psig, &sn, sk, &s, NULL), VIA_BTC_ENONCE_USED);
+        assert_int_equal(via_musig_partial_sign(psig, &sn, sk, &s, NULL), VIA_ENONCE_USED);
         json_t *ni = json_object_get(c, "nonce_indices");
         size_t si = (size_t)json_integer_value(json_object_get(c, "signer_index"));
         uint8_t pk[33];

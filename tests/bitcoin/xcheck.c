@@ -20,7 +20,7 @@ static int bad;
 
 static const char *S(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 static void H(uint8_t *out, size_t n, const char *h) {
-    if (!h || via_btc_hex_decode_exact(out, n, h, NULL)) {
+    if (!h || via_hex_decode_exact(out, n, h, NULL)) {
         memset(out, 0, n);
         bad++;
         fprintf(stderr, "xcheck: bad hex field\n");
@@ -38,12 +38,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "xcheck: %s\n", je.text);
         return 2;
     }
-    via_btc_error e;
+    via_error e;
     uint8_t *raw;
     size_t len;
     via_btc_tx tx;
     via_btc_tx_init(&tx);
-    if (via_btc_hex_decode(&raw, &len, S(in, "tx_hex"), &e) || via_btc_tx_parse(&tx, raw, len, &e)) {
+    if (via_hex_decode(&raw, &len, S(in, "tx_hex"), &e) || via_btc_tx_parse(&tx, raw, len, &e)) {
         fprintf(stderr, "xcheck: cannot parse scure's transaction: %s\n", e.msg);
         return 1;
     }
@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
         char addr[VIA_BTC_ADDRESS_MAX];
         CHECK(via_btc_address_to_script(spk, &sl, VIA_BTC_REGTEST, S(a, "address"), &e) == 0, "decode %s", S(a, "address"));
         char sh[85];
-        via_btc_hex_encode(sh, spk, sl);
+        via_hex_encode(sh, spk, sl);
         CHECK(!strcmp(sh, S(a, "script")), "script of %s", S(a, "address"));
         CHECK(via_btc_script_to_address(addr, VIA_BTC_REGTEST, spk, sl, &e) == 0 && !strcmp(addr, S(a, "address")),
               "encode %s", S(a, "address"));
@@ -139,19 +139,19 @@ int main(int argc, char **argv) {
     CHECK(via_btc_sign_p2wpkh(&tx, 0, spent[0].value, skw, &e) == 0, "sign p2wpkh: %s", e.msg);
     CHECK(via_btc_sign_taproot_keypath(&tx, 1, spent, 2, skt, NULL, VIA_BTC_SIGHASH_DEFAULT, NULL, &e) == 0,
           "sign taproot: %s", e.msg);
-    via_btc_wipe(skw, 32);
-    via_btc_wipe(skt, 32);
+    via_wipe(skw, 32);
+    via_wipe(skt, 32);
     json_t *out = json_object();
     char *th;
     if (via_btc_tx_serialize(&raw, &len, &tx, 1) == 0 && (th = malloc(2 * len + 1))) {
-        via_btc_hex_encode(th, raw, len);
+        via_hex_encode(th, raw, len);
         json_object_set_new(out, "tx_hex", json_string(th));
         free(th);
         free(raw);
     }
-    via_btc_hex_encode(hx, h0, 32);
+    via_hex_encode(hx, h0, 32);
     json_object_set_new(out, "sighash0", json_string(hx));
-    via_btc_hex_encode(hx, h1, 32);
+    via_hex_encode(hx, h1, 32);
     json_object_set_new(out, "sighash1", json_string(hx));
     json_t *sa = json_array();
     for (int k = 0; k < 3; k++) {
@@ -163,11 +163,11 @@ int main(int argc, char **argv) {
         via_btc_sha256(msg, sk, 32);
         if (via_btc_xonly_from_seckey(x, NULL, sk) || via_btc_schnorr_sign(sig, msg, 32, sk, msg)) bad++;
         json_t *c = json_object();
-        via_btc_hex_encode(sh, msg, 32);
+        via_hex_encode(sh, msg, 32);
         json_object_set_new(c, "msg", json_string(sh));
-        via_btc_hex_encode(sh, x, 32);
+        via_hex_encode(sh, x, 32);
         json_object_set_new(c, "pub", json_string(sh));
-        via_btc_hex_encode(sh, sig, 64);
+        via_hex_encode(sh, sig, 64);
         json_object_set_new(c, "sig", json_string(sh));
         json_array_append_new(sa, c);
     }

@@ -22,7 +22,7 @@ static int teardown(void **state) {
 }
 
 static void test_chain_queries(void **state) {
-    via_chain_error err = {0};
+    via_error err = {0};
     via_rpc_chain_info info;
     int64_t h0, h1;
     assert_int_equal(via_rpc_getblockchaininfo(rpc, &err, &info), 0);
@@ -48,7 +48,7 @@ static void test_chain_queries(void **state) {
     /* An RPC error is surfaced with the node's code and message, and not retried. */
     via_rpc_stats before, after;
     via_rpc_get_stats(rpc, &before);
-    assert_int_equal(via_rpc_getblockhash(rpc, &err, hash, h1 + 1000), VIA_CHAIN_ERPC);
+    assert_int_equal(via_rpc_getblockhash(rpc, &err, hash, h1 + 1000), VIA_ERPC);
     assert_int_equal(err.rpc_code, -8);
     assert_non_null(strstr(err.msg, "out of range"));
     via_rpc_get_stats(rpc, &after);
@@ -56,16 +56,16 @@ static void test_chain_queries(void **state) {
     assert_int_equal(after.retries, before.retries);
     /* Unknown method: -32601. */
     json_t *res = NULL;
-    assert_int_equal(via_rpc_call(rpc, &err, &res, "nosuchmethod", NULL), VIA_CHAIN_ERPC);
+    assert_int_equal(via_rpc_call(rpc, &err, &res, "nosuchmethod", NULL), VIA_ERPC);
     assert_int_equal(err.rpc_code, -32601);
     assert_null(res);
     /* Bad arguments are refused before any request. */
-    assert_int_equal(via_rpc_getblock(rpc, &err, &block, "zz"), VIA_CHAIN_EINVAL);
+    assert_int_equal(via_rpc_getblock(rpc, &err, &block, "zz"), VIA_EINVAL);
     assert_null(block);
 }
 
 static void test_estimatesmartfee(void **state) {
-    via_chain_error err = {0};
+    via_error err = {0};
     uint64_t fee = 0;
     int blocks = 0;
     int rc = via_rpc_estimatesmartfee(rpc, &err, &fee, &blocks, 6);
@@ -74,15 +74,15 @@ static void test_estimatesmartfee(void **state) {
         assert_int_equal(fee, 2000);
         assert_int_equal(blocks, 6);
         json_decref(node_call(rpc, "standin_setfee", json_pack("[i]", 0)));
-        assert_int_equal(via_rpc_estimatesmartfee(rpc, &err, &fee, &blocks, 6), VIA_CHAIN_ERPC);
+        assert_int_equal(via_rpc_estimatesmartfee(rpc, &err, &fee, &blocks, 6), VIA_ERPC);
         assert_non_null(strstr(err.msg, "Insufficient data"));
         assert_int_equal(fee, 0);
         json_decref(node_call(rpc, "standin_setfee", json_pack("[i]", 2000)));
     } else {
         /* A fresh regtest node has no fee data. */
-        assert_true(rc == 0 || rc == VIA_CHAIN_ERPC);
+        assert_true(rc == 0 || rc == VIA_ERPC);
     }
-    assert_int_equal(via_rpc_estimatesmartfee(rpc, &err, &fee, &blocks, 0), VIA_CHAIN_EINVAL);
+    assert_int_equal(via_rpc_estimatesmartfee(rpc, &err, &fee, &blocks, 0), VIA_EINVAL);
 }
 
 /* Builds a one-input spend of utxo (P2WPKH of key) to script. */
@@ -96,7 +96,7 @@ static void build_spend(via_btc_tx *tx, const via_btc_utxo *u, const uint8_t *sc
 static void send_ok(const via_btc_tx *tx, char txid[65]) {
     uint8_t *raw;
     size_t len;
-    via_chain_error err = {0};
+    via_error err = {0};
     assert_int_equal(via_btc_tx_serialize(&raw, &len, tx, 1), 0);
     via_rpc_mempool_accept acc;
     assert_int_equal(via_rpc_testmempoolaccept(rpc, &err, &acc, raw, len), 0);
@@ -112,8 +112,8 @@ static void send_ok(const via_btc_tx *tx, char txid[65]) {
 }
 
 static void test_p2wpkh_spend_cycle(void **state) {
-    via_chain_error err = {0};
-    via_btc_error be;
+    via_error err = {0};
+    via_error be;
     uint8_t key[32], pub[33], script[22];
     char addr[VIA_BTC_ADDRESS_MAX];
     node_test_key(key, 1);
@@ -162,7 +162,7 @@ static void test_p2wpkh_spend_cycle(void **state) {
     assert_false(acc.allowed);
     assert_true(strlen(acc.reject_reason) > 0);
     char txid[65];
-    assert_int_equal(via_rpc_sendrawtransaction(rpc, &err, txid, raw, len), VIA_CHAIN_ERPC);
+    assert_int_equal(via_rpc_sendrawtransaction(rpc, &err, txid, raw, len), VIA_ERPC);
     assert_int_equal(err.rpc_code, -26);
     free(raw);
     via_btc_tx_free(&bad);
@@ -181,42 +181,65 @@ static void test_p2wpkh_spend_cycle(void **state) {
     assert_int_equal(via_rpc_gettxout(rpc, &err, &to, txid, 0, 1), 0);
     assert_true(to.found);
     assert_int_equal(to.confirmations, 0);
-    /* Double spend refused. */
+    /* A conflicting spend that pays less than the one in the mempool is refused (-26,
+     * "insufficient fee"); one that pays more replaces it (full RBF, Bitcoin Core's default):
+     * the first leaves the mempool and the replacement is what gets mined. */
+    via_btc_tx low;
+    build_spend(&low, &u, script, 22, u.value - 500);
+    assert_int_equal(via_btc_sign_p2wpkh(&low, 0, u.value, key, &be), 0);
+    assert_int_equal(via_btc_tx_serialize(&raw, &len, &low, 1), 0);
+    char txid_low[65];
+    assert_int_equal(via_rpc_sendrawtransaction(rpc, &err, txid_low, raw, len), VIA_ERPC);
+    assert_int_equal(err.rpc_code, -26);
+    assert_non_null(strstr(err.msg, "insufficient fee"));
+    free(raw);
+    via_btc_tx_free(&low);
+
     via_btc_tx dbl;
     build_spend(&dbl, &u, script, 22, u.value - 2000);
     assert_int_equal(via_btc_sign_p2wpkh(&dbl, 0, u.value, key, &be), 0);
-    assert_int_equal(via_btc_tx_serialize(&raw, &len, &dbl, 1), 0);
     char txid2[65];
-    assert_int_equal(via_rpc_sendrawtransaction(rpc, &err, txid2, raw, len), VIA_CHAIN_ERPC);
-    assert_true(err.rpc_code == -26 || err.rpc_code == -25);
-    free(raw);
-    via_btc_tx_free(&dbl);
+    send_ok(&dbl, txid2);
+    assert_string_not_equal(txid2, txid);
+    assert_int_equal(via_rpc_getrawmempool(rpc, &err, &pool), 0);
+    int seen_old = 0, seen_new = 0;
+    for (size_t i = 0; i < json_array_size(pool); i++) {
+        seen_old |= !strcmp(json_string_value(json_array_get(pool, i)), txid);
+        seen_new |= !strcmp(json_string_value(json_array_get(pool, i)), txid2);
+    }
+    assert_false(seen_old);
+    assert_true(seen_new);
+    json_decref(pool);
 
-    /* getrawtransaction returns our bytes. */
+    /* getrawtransaction returns the replacement's bytes. */
     uint8_t *got;
     size_t got_len;
-    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &got, &got_len, txid), 0);
-    assert_int_equal(via_btc_tx_serialize(&raw, &len, &tx, 1), 0);
+    assert_int_equal(via_rpc_getrawtransaction(rpc, &err, &got, &got_len, txid2), 0);
+    assert_int_equal(via_btc_tx_serialize(&raw, &len, &dbl, 1), 0);
     assert_int_equal(got_len, len);
     assert_memory_equal(got, raw, len);
     free(got);
     free(raw);
     node_mine(rpc, 1);
     json_t *v = NULL;
-    assert_int_equal(via_rpc_getrawtransaction_verbose(rpc, &err, &v, txid), 0);
-    assert_string_equal(json_string_value(json_object_get(v, "txid")), txid);
+    assert_int_equal(via_rpc_getrawtransaction_verbose(rpc, &err, &v, txid2), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "txid")), txid2);
     assert_int_equal(json_integer_value(json_object_get(v, "confirmations")), 1);
     json_decref(v);
-    assert_int_equal(via_rpc_gettxout(rpc, &err, &to, txid, 0, 0), 0);
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &to, txid2, 0, 0), 0);
     assert_true(to.found);
     assert_int_equal(to.confirmations, 1);
-    assert_int_equal(to.value_sat, u.value - 1000);
+    assert_int_equal(to.value_sat, u.value - 2000);
+    /* the replaced transaction never confirms */
+    assert_int_equal(via_rpc_gettxout(rpc, &err, &to, txid, 0, 0), 0);
+    assert_false(to.found);
+    via_btc_tx_free(&dbl);
     via_btc_tx_free(&tx);
 }
 
 static void test_p2tr_keypath(void **state) {
-    via_chain_error err = {0};
-    via_btc_error be;
+    via_error err = {0};
+    via_error be;
     uint8_t key[32], xonly[32], outkey[32], script[34];
     int parity;
     node_test_key(key, 2);

@@ -45,7 +45,7 @@ static via_rpc *client(int retries, int threshold, long cooldown_ms, long timeou
     cfg.max_response_bytes = max_bytes;
     cfg.jitter_seed = 42;
     via_rpc *r = NULL;
-    via_chain_error err = {0};
+    via_error err = {0};
     assert_int_equal(via_rpc_new(&r, &err, &cfg), 0);
     return r;
 }
@@ -57,10 +57,10 @@ static void test_server_down(void **state) {
     cfg.backoff_base_ms = 1;
     cfg.breaker_threshold = 100;
     via_rpc *r = NULL;
-    via_chain_error err = {0};
+    via_error err = {0};
     assert_int_equal(via_rpc_new(&r, &err, &cfg), 0);
     int64_t h = 7;
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_ETRANSPORT);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_ETRANSPORT);
     assert_int_equal(h, -1);
     assert_non_null(strstr(err.msg, "getblockcount"));
     via_rpc_stats st;
@@ -73,7 +73,7 @@ static void test_server_down(void **state) {
 
 static void test_http500_then_recover(void **state) {
     via_rpc *r = client(3, 100, 1000, 5000, 0);
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     set_fail("http500", 2, 0, 0);
     assert_int_equal(via_rpc_getblockcount(r, &err, &h), 0); /* third attempt succeeds */
@@ -85,7 +85,7 @@ static void test_http500_then_recover(void **state) {
     /* Work queue exceeded (503) is transient too; with no retries left it surfaces. */
     via_rpc *once = client(-1, 100, 1000, 5000, 0);
     set_fail("workqueue", 1, 0, 0);
-    assert_int_equal(via_rpc_getblockcount(once, &err, &h), VIA_CHAIN_ETRANSPORT);
+    assert_int_equal(via_rpc_getblockcount(once, &err, &h), VIA_ETRANSPORT);
     assert_int_equal(err.http_status, 503);
     assert_non_null(strstr(err.msg, "Work queue depth exceeded"));
     via_rpc_get_stats(once, &st);
@@ -96,10 +96,10 @@ static void test_http500_then_recover(void **state) {
 
 static void test_garbage_json(void **state) {
     via_rpc *r = client(3, 100, 1000, 5000, 0);
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     set_fail("garbage", 1, 0, 0);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_EFORMAT);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_EFORMAT);
     assert_non_null(strstr(err.msg, "not JSON"));
     via_rpc_stats st;
     via_rpc_get_stats(r, &st);
@@ -109,10 +109,10 @@ static void test_garbage_json(void **state) {
 
 static void test_rpc_error_not_retried(void **state) {
     via_rpc *r = client(3, 2, 1000, 5000, 0);
-    via_chain_error err = {0};
+    via_error err = {0};
     char hash[65];
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(via_rpc_getblockhash(r, &err, hash, 1000000), VIA_CHAIN_ERPC);
+        assert_int_equal(via_rpc_getblockhash(r, &err, hash, 1000000), VIA_ERPC);
         assert_int_equal(err.rpc_code, -8);
         assert_int_equal(err.http_status, 500);
         assert_non_null(strstr(err.msg, "Block height out of range"));
@@ -127,10 +127,10 @@ static void test_rpc_error_not_retried(void **state) {
 
 static void test_timeout_and_close(void **state) {
     via_rpc *r = client(1, 100, 1000, 200, 0);
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     set_fail("delay", 2, 600, 0);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_ETRANSPORT);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_ETRANSPORT);
     assert_non_null(strstr(err.msg, "imeout"));
     via_rpc_stats st;
     via_rpc_get_stats(r, &st);
@@ -146,10 +146,10 @@ static void test_timeout_and_close(void **state) {
 
 static void test_response_bound(void **state) {
     via_rpc *r = client(3, 100, 1000, 5000, 4096);
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     set_fail("huge", 1, 0, 100000);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_ETOOBIG);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_ETOOBIG);
     via_rpc_stats st;
     via_rpc_get_stats(r, &st);
     assert_int_equal(st.retries, 0);
@@ -159,18 +159,18 @@ static void test_response_bound(void **state) {
 
 static void test_breaker(void **state) {
     via_rpc *r = client(10, 3, 300, 5000, 0);
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     set_fail("http500", 3, 0, 0);
     /* Three consecutive transient failures open the breaker before the retries run out. */
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_ETRANSPORT);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_ETRANSPORT);
     via_rpc_stats st;
     via_rpc_get_stats(r, &st);
     assert_int_equal(st.attempts, 3);
     assert_int_equal(st.breaker_state, 1);
     assert_int_equal(st.breaker_opens, 1);
     /* While open: refused without a request. */
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_EBREAKER);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_EBREAKER);
     assert_non_null(strstr(err.msg, "circuit breaker open"));
     via_rpc_get_stats(r, &st);
     assert_int_equal(st.attempts, 3);
@@ -178,7 +178,7 @@ static void test_breaker(void **state) {
     /* Half-open after the cool-down: a failing trial re-opens at once. */
     usleep(350 * 1000);
     set_fail("http500", 1, 0, 0);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_ETRANSPORT);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_ETRANSPORT);
     via_rpc_get_stats(r, &st);
     assert_int_equal(st.attempts, 4);
     assert_int_equal(st.breaker_opens, 2);
@@ -197,10 +197,10 @@ static void test_auth(void **state) {
     cfg.user = getenv("VIA_TEST_RPC_USER");
     cfg.password = "wrong";
     via_rpc *r = NULL;
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t h;
     assert_int_equal(via_rpc_new(&r, &err, &cfg), 0);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_EAUTH);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_EAUTH);
     assert_int_equal(err.http_status, 401);
     via_rpc_free(r);
     /* Cookie file: "<user>:<password>", re-read per request. */
@@ -216,12 +216,12 @@ static void test_auth(void **state) {
     assert_int_equal(via_rpc_new(&r, &err, &cfg), 0);
     assert_int_equal(via_rpc_getblockcount(r, &err, &h), 0);
     unlink(path);
-    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_CHAIN_EAUTH);
+    assert_int_equal(via_rpc_getblockcount(r, &err, &h), VIA_EAUTH);
     assert_non_null(strstr(err.msg, "cookie"));
     via_rpc_free(r);
     /* Bad configuration. */
     cfg.url = "ftp://example";
-    assert_int_equal(via_rpc_new(&r, &err, &cfg), VIA_CHAIN_EINVAL);
+    assert_int_equal(via_rpc_new(&r, &err, &cfg), VIA_EINVAL);
     assert_null(r);
 }
 

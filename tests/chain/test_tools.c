@@ -34,7 +34,7 @@ static void key_file(char path[256], int n) {
     uint8_t k[32];
     char hex[65];
     node_test_key(k, n);
-    via_btc_hex_encode(hex, k, 32);
+    via_hex_encode(hex, k, 32);
     snprintf(path, 256, "%s/key%d", dir, n);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -75,7 +75,7 @@ static int field(const char *out, const char *name, char val[65]) {
 static void test_inscribe_then_watch(void **state) {
     char kf[256], addr[VIA_BTC_ADDRESS_MAX], out[4096], args[1024], reveal[65], commit[65];
     uint8_t k[32];
-    via_chain_error err = {0};
+    via_error err = {0};
     key_file(kf, 20);
     node_test_key(k, 20);
     node_p2wpkh_address(addr, k);
@@ -127,7 +127,7 @@ static void test_inscribe_then_watch(void **state) {
     uint8_t pub[33];
     char pubhex[67];
     assert_int_equal(via_btc_pubkey_from_seckey(pub, k), 0);
-    via_btc_hex_encode(pubhex, pub, 33);
+    via_hex_encode(pubhex, pub, 33);
     assert_string_equal(PQgetvalue(r, 0, 2), pubhex); /* the P2WPKH sender is the wallet */
     PQclear(r);
     PQfinish(pg);
@@ -140,8 +140,8 @@ static void test_inscribe_from_p2tr(void **state) {
     char kf[256], traddr[VIA_BTC_ADDRESS_MAX], out[4096], args[1024], reveal[65], commit[65];
     uint8_t k[32], xonly[32], q[32], trspk[34];
     int parity;
-    via_btc_error be;
-    via_chain_error err = {0};
+    via_error be;
+    via_error err = {0};
     key_file(kf, 21);
     node_test_key(k, 21);
     assert_int_equal(via_btc_xonly_from_seckey(xonly, NULL, k), 0);
@@ -235,8 +235,8 @@ static void test_inscribe_bootstrap(void **state) {
     char seq[VIA_BTC_ADDRESS_MAX], gov[VIA_BTC_ADDRESS_MAX], bridge[VIA_BTC_ADDRESS_MAX];
     char v[3][VIA_BTC_ADDRESS_MAX], v0pub[67], wallet_addr[VIA_BTC_ADDRESS_MAX];
     uint8_t k[32], xonly[32];
-    via_btc_error be;
-    via_chain_error err = {0};
+    via_error be;
+    via_error err = {0};
     key_file(kf, 22);
     node_test_key(k, 22);
     node_p2wpkh_address(wallet_addr, k);
@@ -254,7 +254,7 @@ static void test_inscribe_bootstrap(void **state) {
         if (i == 0) {
             uint8_t pub[33];
             assert_int_equal(via_btc_pubkey_from_seckey(pub, vk), 0);
-            via_btc_hex_encode(v0pub, pub, 33);
+            via_hex_encode(v0pub, pub, 33);
         }
     }
     uint8_t sk[32], prog[32], q[32], bx[32];
@@ -368,13 +368,13 @@ static void test_inscribe_bootstrap(void **state) {
     pv[27] = 28; /* (28 << 32) | 3, big-endian */
     pv[31] = 3;
     assert_memory_equal(b->protocol_version, pv, 32);
-    assert_int_equal(via_btc_hex_decode_exact(h, 32, boot, &be), 0);
+    assert_int_equal(via_hex_decode_exact(h, 32, boot, &be), 0);
     assert_memory_equal(b->bootloader_hash, h, 32);
-    assert_int_equal(via_btc_hex_decode_exact(h, 32, aa, &be), 0);
+    assert_int_equal(via_hex_decode_exact(h, 32, aa, &be), 0);
     assert_memory_equal(b->abstract_account_hash, h, 32);
-    assert_int_equal(via_btc_hex_decode_exact(h, 32, vkh, &be), 0);
+    assert_int_equal(via_hex_decode_exact(h, 32, vkh, &be), 0);
     assert_memory_equal(b->snark_wrapper_vk_hash, h, 32);
-    assert_int_equal(via_btc_hex_decode_exact(h, 32, evm, &be), 0);
+    assert_int_equal(via_hex_decode_exact(h, 32, evm, &be), 0);
     assert_memory_equal(b->evm_emulator_hash, h, 32);
     assert_string_equal(b->governance_address, gov);
     assert_string_equal(b->sequencer_address, seq);
@@ -390,8 +390,8 @@ static void test_inscribe_bootstrap(void **state) {
 static void test_bridge_spend_3_keys(void **state) {
     char kf[3][256], out[4096], args[2048], txid[65];
     uint8_t pubkeys[3][33];
-    via_btc_error be;
-    via_chain_error err = {0};
+    via_error be;
+    via_error err = {0};
     for (int i = 0; i < 3; i++) {
         uint8_t k[32];
         key_file(kf[i], 30 + i);

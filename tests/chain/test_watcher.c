@@ -53,7 +53,7 @@ static int setup(void **state) {
     if (PQstatus(pg) != CONNECTION_OK) fail_msg("postgres: %s", PQerrorMessage(pg));
     uint8_t k[32], x[32], q[32];
     int parity;
-    via_btc_error be;
+    via_error be;
     node_test_key(k, 10);
     assert_int_equal(via_btc_xonly_from_seckey(x, &parity, k), 0);
     assert_int_equal(via_btc_taproot_output_key(q, &parity, x, NULL, &be), 0);
@@ -70,7 +70,7 @@ static int teardown(void **state) {
 static void send_tx(const via_btc_tx *tx, char txid[65]) {
     uint8_t *raw;
     size_t len;
-    via_chain_error err = {0};
+    via_error err = {0};
     assert_int_equal(via_btc_tx_serialize(&raw, &len, tx, 1), 0);
     if (via_rpc_sendrawtransaction(rpc, &err, txid, raw, len)) fail_msg("send: %s", err.msg);
     free(raw);
@@ -93,7 +93,7 @@ static void inscribe(int n, via_btc_utxo u, const via_msg *msg, const via_btc_tx
     char commit[65];
     node_test_key(key, n);
     via_inscription ins;
-    via_btc_error be = {{0}};
+    via_error be = {0};
     if (via_inscription_build(&ins, key, msg, VIA_BTC_REGTEST, &u, 1, 2, recipient, &be))
         fail_msg("inscription_build: %s", be.msg);
     send_tx(&ins.commit, commit);
@@ -110,7 +110,7 @@ static void deposit_op_return(int n, via_btc_utxo u, uint64_t amount, const uint
     via_btc_script_p2wpkh(change, pub);
     via_btc_tx tx;
     via_btc_tx_init(&tx);
-    via_btc_error be;
+    via_error be;
     assert_int_equal(via_btc_tx_add_input(&tx, u.txid, u.vout, 0xfffffffdu), 0);
     assert_int_equal(via_btc_tx_add_output(&tx, amount, bridge_script, 34), 0);
     assert_int_equal(via_btc_script_op_return(opret, &opret_len, receiver, 20), 0);
@@ -131,13 +131,13 @@ static via_watcher *make_watcher(int64_t start) {
     cfg.bridge_script_len = sizeof bridge_script;
     via_watch_callbacks cb = {on_message, on_deposit, on_rollback, NULL};
     via_watcher *w = NULL;
-    via_chain_error err = {0};
+    via_error err = {0};
     if (via_watcher_new(&w, &err, &cfg, rpc, &cb)) fail_msg("watcher_new: %s", err.msg);
     return w;
 }
 
 static void poll_all(via_watcher *w) {
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t n;
     do {
         if (via_watcher_poll(w, &err, &n)) fail_msg("poll: %s", err.msg);
@@ -145,7 +145,7 @@ static void poll_all(via_watcher *w) {
 }
 
 static void test_watcher_flow(void **state) {
-    via_chain_error err = {0};
+    via_error err = {0};
     int64_t tip0;
     /* Coins first: funding mines blocks. */
     via_btc_utxo u11 = fund_key(11, 200000), u12 = fund_key(12, 100000), u13 = fund_key(13, 200000);
@@ -274,13 +274,13 @@ static void test_watcher_bad_config(void **state) {
     via_watcher_config cfg = {0};
     cfg.pg_conninfo = "host=127.0.0.1 port=1 connect_timeout=2";
     via_watcher *w = NULL;
-    via_chain_error err = {0};
-    assert_int_equal(via_watcher_new(&w, &err, &cfg, rpc, NULL), VIA_CHAIN_EDB);
+    via_error err = {0};
+    assert_int_equal(via_watcher_new(&w, &err, &cfg, rpc, NULL), VIA_EDB);
     assert_null(w);
     assert_non_null(strstr(err.msg, "PostgreSQL"));
     cfg.pg_conninfo = getenv("VIA_TEST_PG");
     cfg.start_height = -1;
-    assert_int_equal(via_watcher_new(&w, &err, &cfg, rpc, NULL), VIA_CHAIN_EINVAL);
+    assert_int_equal(via_watcher_new(&w, &err, &cfg, rpc, NULL), VIA_EINVAL);
 }
 
 int main(void) {

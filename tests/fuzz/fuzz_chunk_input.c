@@ -1,7 +1,7 @@
 /* libFuzzer harness: the chunk witness JSON input (via_chunk_input_parse, docs/protocol.md).
  * Any bytes either parse into an input whose slots and depth are within the documented limits,
  * or fail with a message; never a crash or a leak. */
-#include "cs/chunk.h"
+#include "via/chunk.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "field.h"
+#include "via/field.h"
 
 static FILE *fuzz_sink(void) {
     static FILE *f;

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "jsonio.h"
+#include "via/jsonio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_groth16_proof p, q;

@@ -1,6 +1,6 @@
 /* libFuzzer harness: .ptau reader with every section loaded, and the Lagrange accessors. */
 #include "fuzz_common.h"
-#include "ptau.h"
+#include "via/ptau.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_ptau p;

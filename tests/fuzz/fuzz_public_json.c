@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "jsonio.h"
-#include "util.h"
+#include "via/jsonio.h"
+#include "via/runtime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_scalar *v, *w;

@@ -1,6 +1,6 @@
 /* libFuzzer harness: .r1cs reader; accepted systems must have in-range, monotonic terms. */
 #include "fuzz_common.h"
-#include "r1cs.h"
+#include "via/r1cs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_r1cs r;

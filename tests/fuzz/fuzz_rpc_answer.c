@@ -24,11 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     long http = statuses[data[0] % 8];
     uint64_t id = data[1] % 8;
     const char *body = size > 2 ? (const char *)data + 2 : NULL;
-    via_chain_error err = {0};
+    via_error err = {0};
     json_t *result = (json_t *)1;
     int transient = 0;
     int rc = via_rpc_parse_answer(&err, &result, "fuzz", http, body, size - 2, id, &transient);
-    if (rc == VIA_CHAIN_OK) {
+    if (rc == VIA_OK) {
         CHECK(http == 200 && result != NULL && !transient);
         char *s = json_dumps(result, JSON_ENCODE_ANY);
         CHECK(s != NULL);
@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     CHECK(result == NULL);
     CHECK(err.code == rc && err.msg[0] != 0);
-    CHECK(rc == VIA_CHAIN_ERPC || rc == VIA_CHAIN_ETRANSPORT || rc == VIA_CHAIN_EFORMAT);
-    if (transient) CHECK(http >= 500 || (rc == VIA_CHAIN_ERPC && err.rpc_code == -28));
-    if (rc != VIA_CHAIN_ERPC) CHECK(err.rpc_code == 0);
+    CHECK(rc == VIA_ERPC || rc == VIA_ETRANSPORT || rc == VIA_EFORMAT);
+    if (transient) CHECK(http >= 500 || (rc == VIA_ERPC && err.rpc_code == -28));
+    if (rc != VIA_ERPC) CHECK(err.rpc_code == 0);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* libFuzzer harness: .wtns reader; every accepted value must be below r. */
 #include "fuzz_common.h"
-#include "wtns.h"
+#include "via/wtns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_wtns w;

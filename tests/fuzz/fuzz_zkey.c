@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "zkey.h"
+#include "via/zkey.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     via_zkey z;

@@ -5,6 +5,7 @@
 # and the pinned snarkjs are installed, with snarkjs; bad --gpus values and a memory limit
 # below the smallest MSM part must exit 2 naming the problem.
 # Env: VIA_BUILD (the build directory). Exit 77 (skip) when there is no OpenCL device.
+. "$(dirname "$0")/../lib/missing.sh"
 set -u
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 P="$VIA_BUILD/prover/via-prover"
@@ -15,7 +16,7 @@ trap 'rm -rf "$w"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 [ -x "$P" ] || fail "$P not built"
 "$P" devices >"$w/devices" || fail "via-prover devices"
-grep -q '^opencl 0:' "$w/devices" || { cat "$w/devices"; echo "SKIP: no OpenCL device"; exit 77; }
+grep -q '^opencl 0:' "$w/devices" || { cat "$w/devices"; via_missing "no OpenCL device"; }
 ndev=$(grep -c '^opencl [0-9]*:' "$w/devices")
 grep -q 'opencl 0 locality: ' "$w/devices" || fail "devices shows no locality line"
 "$P" prove --help | grep -q -- '--gpus all|none|LIST' || fail "prove --help does not document --gpus"

@@ -6,8 +6,8 @@
 #include "via/host.h"
 
 #include "../kernels/test_rng.h"
-#include "ntt.h"
-#include "util.h"
+#include "via/ntt.h"
+#include "via/runtime.h"
 
 static int failures;
 
@@ -17,7 +17,7 @@ static void fail(const char *what, const char *msg) {
 }
 
 static void check_backend(via_backend b) {
-    via_error err = {{0}};
+    via_error err = {0};
     const unsigned lg = 6;
     const size_t n = (size_t)1 << lg;
     via_fr ref[64], got[64];
@@ -107,7 +107,7 @@ static void check_backend(via_backend b) {
 int main(void) {
     test_seed_init("test_host");
     via_field_init();
-    via_error err = {{0}};
+    via_error err = {0};
     if (via_host_list_devices(stdout, &err)) fail("via_host_list_devices", err.msg);
 
     via_backend b;

@@ -6,8 +6,9 @@
 # and an altered transaction (amount changed after signing) is refused by the witness
 # generator with the slot and rule named.
 # Env: VIA_BUILD, VIA_NPM. Exit 77 (skip) only when node is missing.
+. "$(dirname "$0")/../lib/missing.sh"
 set -u
-command -v node >/dev/null 2>&1 || { echo "SKIP: node not found"; exit 77; }
+command -v node >/dev/null 2>&1 || via_missing "node not found"
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_NPM:=tests/npm}"
 P="$VIA_BUILD/prover/via-prover"

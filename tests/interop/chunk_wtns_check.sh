@@ -3,10 +3,10 @@
 # docs/examples/chunk4.json (via-prover witness) must pass `snarkjs wtns check` (snarkjs 0.7.6
 # reads both files and checks every constraint). A corrupted witness must fail the same check.
 # Env: VIA_BUILD (build dir), VIA_NPM (tests/npm). Exit 77 (skip) only when node is missing.
+. "$(dirname "$0")/../lib/missing.sh"
 set -u
 if ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: node not found"
-    exit 77
+    via_missing "node not found"
 fi
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_NPM:=tests/npm}"

@@ -8,8 +8,9 @@
 #  - unusable input (missing file, malformed JSON, public input >= r) exits 2 with a message.
 #  - a development ptau from `via-prover ptau-dev` is accepted by `snarkjs zkey verify`.
 # Env: VIA_BUILD, VIA_NPM. Exit 77 (skip) only when node is missing.
+. "$(dirname "$0")/../lib/missing.sh"
 set -u
-command -v node >/dev/null 2>&1 || { echo "SKIP: node not found"; exit 77; }
+command -v node >/dev/null 2>&1 || via_missing "node not found"
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_NPM:=tests/npm}"
 P="$VIA_BUILD/prover/via-prover"

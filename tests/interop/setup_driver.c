@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "ptau_dev.h"
-#include "r1cs.h"
-#include "setup.h"
-#include "util.h"
-#include "zkey.h"
+#include "via/ptau_dev.h"
+#include "via/r1cs.h"
+#include "via/setup.h"
+#include "via/runtime.h"
+#include "via/zkey.h"
 
 static void progress(void *ctx, const char *stage, double fraction) {
     (void)ctx;
@@ -89,7 +89,7 @@ static int synth_r1cs(const char *path, uint32_t m, via_error *err) {
 }
 
 int main(int argc, char **argv) {
-    via_error err = {{0}};
+    via_error err = {0};
     if (argc >= 5 && strcmp(argv[1], "setup") == 0) {
         via_setup_options opt;
         memset(&opt, 0, sizeof opt);

@@ -5,10 +5,10 @@
 # key (no contribution) must be byte-identical to `snarkjs groth16 setup`'s.
 # Inputs: the committed fixtures (tests/fixtures: ptau power 10, three circom circuits).
 # Env: VIA_BUILD (build dir), VIA_NPM (tests/npm). Exit 77 (skip) only when node is missing.
+. "$(dirname "$0")/../lib/missing.sh"
 set -u
 if ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: node not found"
-    exit 77
+    via_missing "node not found"
 fi
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_NPM:=tests/npm}"

@@ -6,25 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../lib/missing.h"
 #include "via/kernels_cl.h"
 
-#include "field.h"
+#include "via/field.h"
 #include "test_rng.h"
 
 static inline via_cl *cl_test_open(const char *name) {
     test_seed_init(name);
     via_field_init();
     if (via_cl_count_devices(VIA_CL_ANY) == 0) {
-        printf("SKIP: no OpenCL platform or device\n");
-        exit(77);
+        exit(via_test_missing("no OpenCL platform or device"));
     }
-    via_error err = {{0}};
+    via_error err = {0};
     via_cl *cl;
     if (via_cl_open(&cl, VIA_CL_ANY, &err)) {
         printf("FAIL: %s\n", err.msg);
         exit(1);
     }
-    printf("device: %s\n", via_cl_device_name(cl));
     return cl;
 }
 #endif

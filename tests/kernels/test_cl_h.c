@@ -6,10 +6,10 @@
 
 #include "via/kernels_cl.h"
 
-#include "ntt.h"
+#include "via/ntt.h"
 #include "cl_test.h"
 #include "test_rng.h"
-#include "util.h"
+#include "via/runtime.h"
 
 static int failures;
 
@@ -38,7 +38,7 @@ static void check_elementwise(via_cl *cl, size_t n) {
     via_fr *a = via_xmalloc(n * sizeof(via_fr)), *b = via_xmalloc(n * sizeof(via_fr));
     via_fr *c = via_xmalloc(n * sizeof(via_fr)), *ref = via_xmalloc(n * sizeof(via_fr));
     via_fr *dev = via_xmalloc(n * sizeof(via_fr));
-    via_error err = {{0}};
+    via_error err = {0};
     fill(a, n);
     fill(b, n);
     for (size_t i = 0; i < n; i++)
@@ -72,7 +72,7 @@ static void check_whole(via_cl *cl, unsigned lg) {
     size_t n = (size_t)1 << lg, bytes = n * sizeof(via_fr);
     via_fr *a = via_xmalloc(bytes), *b = via_xmalloc(bytes), *c = via_xmalloc(bytes);
     via_fr *dev = via_xmalloc(bytes), *b_dev = via_xmalloc(bytes);
-    via_error err = {{0}};
+    via_error err = {0};
     fill(a, n);
     fill(b, n);
     memcpy(dev, a, bytes);

@@ -6,11 +6,11 @@
 
 #include "via/kernels_cl.h"
 
-#include "curve.h"
-#include "msm.h"
+#include "via/curve.h"
+#include "via/msm.h"
 #include "cl_test.h"
 #include "test_rng.h"
-#include "util.h"
+#include "via/runtime.h"
 
 static void random_points(via_g1_affine *out, size_t n) {
     via_g1_affine gen;
@@ -29,7 +29,7 @@ static void random_points(via_g1_affine *out, size_t n) {
 static int compare(via_cl *cl, const char *what, const via_g1_affine *bases,
                    const via_scalar *scalars, size_t n) {
     via_g1 cpu, dev;
-    via_error err = {{0}};
+    via_error err = {0};
     if (via_msm_g1(&cpu, bases, scalars, n)) {
         printf("FAIL: CPU MSM (%s, n=%zu) failed\n", what, n);
         return 1;
@@ -51,7 +51,7 @@ static int compare(via_cl *cl, const char *what, const via_g1_affine *bases,
 
 int main(void) {
     via_cl *cl = cl_test_open("test_cl_msm");
-    via_error err = {{0}};
+    via_error err = {0};
     const size_t nmax = 1000;
     via_g1_affine *bases = via_xmalloc(nmax * sizeof(*bases));
     via_scalar *sc = via_xmalloc(nmax * sizeof(*sc));

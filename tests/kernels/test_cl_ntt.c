@@ -5,14 +5,14 @@
 
 #include "via/kernels_cl.h"
 
-#include "ntt.h"
+#include "via/ntt.h"
 #include "cl_test.h"
 #include "test_rng.h"
-#include "util.h"
+#include "via/runtime.h"
 
 int main(void) {
     via_cl *cl = cl_test_open("test_cl_ntt");
-    via_error err = {{0}};
+    via_error err = {0};
     const char *names[3] = {"forward", "inverse", "coset"};
     int failures = 0;
     for (unsigned lg = 0; lg <= 12; lg++) {

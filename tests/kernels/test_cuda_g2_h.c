@@ -7,16 +7,16 @@
 
 #include "via/kernels_cuda.h"
 
-#include "ntt.h"
+#include "via/ntt.h"
 #include "test_rng.h"
-#include "util.h"
+#include "via/runtime.h"
 
 static int failures;
 
 static void check_msm(const via_cuda_config *cfg, const char *what, const via_g2_affine *bases,
                       const via_scalar *sc, size_t n) {
     via_g2 cpu, dev;
-    via_error err = {{0}};
+    via_error err = {0};
     via_g2_affine *d = NULL;
     if (cfg->data_on_device && n) {
         if (cudaMalloc((void **)&d, n * sizeof(*d)) != cudaSuccess ||
@@ -62,7 +62,7 @@ static void check_h(const via_cuda_config *cfg, unsigned lg) {
         via_fr_sub(&t, &t, &c[i]);
         via_mont_mul(a[i].l, t.l, via_fr_mod.r2, &via_fr_mod);
     }
-    via_error err = {{0}};
+    via_error err = {0};
     int drc;
     if (cfg->data_on_device) {
         via_fr *d = NULL;

@@ -7,9 +7,9 @@
 
 #include "via/kernels_cuda.h"
 
-#include "ntt.h"
+#include "via/ntt.h"
 #include "test_rng.h"
-#include "util.h"
+#include "via/runtime.h"
 
 static int failures;
 
@@ -23,7 +23,7 @@ static void check_ntt(const via_cuda_config *cfg, unsigned lg, int op) {
     int rc = op == 0   ? via_ntt(cpu, lg)
              : op == 1 ? via_intt(cpu, lg)
                        : via_ntt_domain_to_coset(cpu, lg);
-    via_error err = {{0}};
+    via_error err = {0};
     via_fr *d = NULL;
     if (cfg->data_on_device) {
         if (cudaMalloc((void **)&d, n * sizeof(via_fr)) != cudaSuccess ||
@@ -52,7 +52,7 @@ static void check_ntt(const via_cuda_config *cfg, unsigned lg, int op) {
 static void check_msm(const via_cuda_config *cfg, const char *what, const via_g1_affine *bases,
                       const via_scalar *sc, size_t n) {
     via_g1 cpu, dev;
-    via_error err = {{0}};
+    via_error err = {0};
     via_g1_affine *d = NULL;
     if (cfg->data_on_device && n) {
         if (cudaMalloc((void **)&d, n * sizeof(*d)) != cudaSuccess ||

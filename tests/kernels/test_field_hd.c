@@ -1,4 +1,4 @@
-/* field_hd.h compiled as plain C against prover/src/field.h: the same Montgomery products,
+/* field_hd.h compiled as plain C against prover/include/via/field.h: the same Montgomery products,
  * sums and differences, byte for byte, on seeded random inputs and edge values. */
 #include <string.h>
 
@@ -45,12 +45,12 @@ int main(void) {
         const via_modulus *m = f ? &via_fr_mod : &via_fq_mod;
         via_hd_mod hm = f ? via_hd_fr_modulus() : via_hd_fq_modulus();
         if (memcmp(hm.p.l, m->p, 32) != 0) {
-            printf("FAIL: modulus %d differs from prover/src/field.h\n", f);
+            printf("FAIL: modulus %d differs from prover/include/via/field.h\n", f);
             return 1;
         }
         via_hd_limbs one = f ? via_hd_fr_one_limbs() : via_hd_fq_one_limbs();
         if (memcmp(one.l, m->r1, 32) != 0) {
-            printf("FAIL: Montgomery one %d differs from prover/src/field.h\n", f);
+            printf("FAIL: Montgomery one %d differs from prover/include/via/field.h\n", f);
             return 1;
         }
         for (int i = 0; i < rounds + 25; i++) {
@@ -99,7 +99,7 @@ int main(void) {
         printf("%d mismatches\n", failures);
         return 1;
     }
-    printf("ok: %d products, sums and differences per field match prover/src/field.h\n",
+    printf("ok: %d products, sums and differences per field match prover/include/via/field.h\n",
            rounds + 25);
     return 0;
 }

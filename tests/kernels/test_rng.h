@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "field.h"
-#include "msm.h"
+#include "via/field.h"
+#include "via/msm.h"
 
 static uint64_t test_rng_state;
 

@@ -2,7 +2,7 @@
  * Interop test against circomlibjs 0.1.7 (tests/npm): runs circomlibjs_oracle.mjs with node,
  * which prints circomlibjs results for seeded random inputs, and compares them with ours:
  * Poseidon for every width (with capacity/nOut cases), EdDSA-Poseidon public keys, packed
- * points, signatures and packed signatures, BLAKE-512 digests and the txmsg.h messages. It
+ * points, signatures and packed signatures, BLAKE-512 digests and the via/l2tx.h messages. It
  * also compares our Grain-generated constants with circomlibjs poseidon_constants.json
  * entry by entry. Exits 77 (skipped) only when node cannot be run.
  *
@@ -14,10 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "blake512.h"
-#include "eddsa.h"
-#include "poseidon.h"
-#include "txmsg.h"
+#include "../lib/missing.h"
+#include "via/blake512.h"
+#include "via/eddsa.h"
+#include "via/poseidon.h"
+#include "via/l2tx.h"
 
 static int failures;
 
@@ -116,8 +117,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (system("node --version >/dev/null 2>&1") != 0) {
-        printf("SKIP: node is not installed or not on PATH; the circomlibjs comparison needs it\n");
-        return 77;
+        return via_test_missing("node is not installed or not on PATH; the circomlibjs comparison needs it");
     }
     unsigned long long seed =
         argc > 3 ? strtoull(argv[3], NULL, 10) : (unsigned long long)time(NULL);
@@ -212,15 +212,15 @@ int main(int argc, char **argv) {
             const char *keys[5] = {"from", "to", "amount", "fee", "nonce"};
             for (int k = 0; k < 5; k++)
                 v[k] = strtoull(str(rec, keys[k]), NULL, 10);
-            via_tx_transfer tx = {v[0], v[1], v[2], v[3], v[4]};
-            via_txmsg_transfer(&got, &tx);
+            via_l2tx_transfer tx = {v[0], v[1], v[2], v[3], v[4]};
+            via_l2tx_transfer_msg(&got, &tx);
         } else {
             const char *keys[4] = {"from", "amount", "fee", "nonce"};
             for (int k = 0; k < 4; k++)
                 v[k] = strtoull(str(rec, keys[k]), NULL, 10);
-            via_tx_withdraw tx = {.from = v[0], .amount = v[1], .fee = v[2], .nonce = v[3]};
+            via_l2tx_withdraw tx = {.from = v[0], .amount = v[1], .fee = v[2], .nonce = v[3]};
             tx.dest_len = unhex(tx.dest, sizeof tx.dest, str(rec, "dest"));
-            CHECK(via_txmsg_withdraw(&got, &tx, &err) == VIA_OK, "txmsg %zu rejected", i);
+            CHECK(via_l2tx_withdraw_msg(&got, &tx, &err) == VIA_OK, "txmsg %zu rejected", i);
         }
         CHECK(via_fr_eq(&got, &e), "txmsg %zu (%s)", i, str(rec, "type"));
         nt++;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "blake2b.h"
+#include "via/blake2b.h"
 
 static size_t unhex(uint8_t *out, size_t cap, const char *s) {
     if (strcmp(s, "-") == 0) return 0;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "chacha.h"
+#include "via/chacha.h"
 
 static void test_vectors(void **state) {
     (void)state;

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "curve.h"
+#include "../lib/via_test.h"
+
+#include "via/curve.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {
@@ -410,7 +412,7 @@ static void test_add_sub_asm_matches_portable(void **state) {
         }
     }
 #else
-    printf("test_add_sub_asm_matches_portable: no assembly in this build\n");
+    VIA_SKIP("no assembly in this build: nothing to compare");
 #endif
 }
 
@@ -418,10 +420,7 @@ static void test_add_sub_asm_matches_portable(void **state) {
  * largest limbs below p, R mod p) and random values, for both moduli. */
 static void test_adx_matches_portable(void **state) {
     (void)state;
-    if (!via_field_have_adx) {
-        printf("test_adx_matches_portable: CPU has no MULX/ADX, nothing to compare\n");
-        return;
-    }
+    if (!via_field_have_adx) VIA_SKIP("CPU has no MULX/ADX (or VIA_NO_ADX is set): nothing to compare");
     const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
     for (int mi = 0; mi < 2; mi++) {
         const via_modulus *m = mods[mi];
@@ -482,5 +481,5 @@ int main(void) {
         cmocka_unit_test(test_adx_matches_portable),
         cmocka_unit_test(test_add_sub_asm_matches_portable),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return via_test_run(tests);
 }

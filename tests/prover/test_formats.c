@@ -16,14 +16,14 @@
 
 #include <cmocka.h>
 
-#include "binfile.h"
-#include "describe.h"
-#include "jsonio.h"
-#include "ptau.h"
-#include "r1cs.h"
-#include "util.h"
-#include "wtns.h"
-#include "zkey.h"
+#include "via/binfile.h"
+#include "via/describe.h"
+#include "via/jsonio.h"
+#include "via/ptau.h"
+#include "via/r1cs.h"
+#include "via/runtime.h"
+#include "via/wtns.h"
+#include "via/zkey.h"
 
 static const char *const circuits[] = {"multiplier", "poseidon", "lessthan"};
 #define N_CIRCUITS 3
@@ -515,7 +515,7 @@ typedef struct {
 
 static void expect_zkey(const uint8_t *d, size_t len, expect_t e) {
     via_zkey z;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_zkey_read_mem(&z, "circuit.zkey", d, len, &err);
     if (rc != e.status) fail_msg("%s: status %d, expected %d (%s)", e.what, rc, e.status, err.msg);
     assert_msg_has(&err, e.needle);
@@ -533,7 +533,7 @@ static void test_zkey_corruptions(void **state) {
     /* Truncation at every length fails cleanly. */
     for (size_t cut = 0; cut < len; cut++) {
         via_zkey z;
-        via_error err = {{0}};
+        via_error err = {0};
         int rc = via_zkey_read_mem(&z, "circuit.zkey", orig, cut, &err);
         if (rc != VIA_EFORMAT) fail_msg("truncated at %zu: status %d (%s)", cut, rc, err.msg);
         assert_true(strstr(err.msg, "truncated") || strstr(err.msg, "section"));
@@ -554,7 +554,7 @@ static void test_zkey_corruptions(void **state) {
     via_put_le64(d + 12 + 4, 5); /* section 1 claims 5 bytes: the table no longer lines up */
     {
         via_zkey z;
-        via_error err = {{0}};
+        via_error err = {0};
         assert_int_equal(via_zkey_read_mem(&z, "circuit.zkey", d, len, &err), VIA_EFORMAT);
     }
     free(d);
@@ -902,7 +902,7 @@ static void test_wtns_r1cs_ptau_corruptions(void **state) {
 }
 
 static void expect_json(int kind, const char *text, int status, const char *needle) {
-    via_error err = {{0}};
+    via_error err = {0};
     int rc;
     if (kind == 0) {
         via_groth16_proof pr;

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cs/cs.h"
-#include "cs/gadgets.h"
-#include "poseidon.h"
+#include "via/cs.h"
+#include "via/gadgets.h"
+#include "via/poseidon.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {

@@ -9,12 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "groth16.h"
-#include "jsonio.h"
-#include "ntt.h"
-#include "util.h"
-#include "wtns.h"
-#include "zkey.h"
+#include "via/groth16_testing.h"
+#include "via/groth16.h"
+#include "via/jsonio.h"
+#include "via/ntt.h"
+#include "via/runtime.h"
+#include "via/wtns.h"
+#include "via/zkey.h"
 
 typedef struct {
     via_zkey z;
@@ -27,7 +28,7 @@ static const char *circuits[] = {"multiplier", "lessthan", "poseidon"};
 
 static void load(fixture *f, const char *name) {
     char path[256];
-    via_error err = {{0}};
+    via_error err = {0};
     snprintf(path, sizeof path, "fixtures/%s/circuit.zkey", name);
     int rc = via_zkey_read(&f->z, path, &err);
     if (rc) fail_msg("%s", err.msg);
@@ -50,7 +51,7 @@ static void test_prove_verify(void **state) {
         fixture f;
         load(&f, circuits[c]);
         via_groth16_proof p;
-        via_error err = {{0}};
+        via_error err = {0};
         assert_int_equal(via_groth16_prove(&p, &f.pk, f.w.values, f.w.n, NULL, &err), 0);
         int rc = via_groth16_verify(&f.vk, f.w.values + 1, f.vk.n_public, &p, &err);
         if (rc) fail_msg("%s: %s", circuits[c], err.msg);
@@ -89,7 +90,7 @@ static void test_snarkjs_proof_verifies(void **state) {
     (void)state;
     for (size_t c = 0; c < 3; c++) {
         char path[256];
-        via_error err = {{0}};
+        via_error err = {0};
         via_groth16_vk vk;
         via_fq12 ab;
         int has_ab;
@@ -114,7 +115,7 @@ static void test_bad_witness(void **state) {
     fixture f;
     load(&f, "poseidon");
     via_groth16_proof p;
-    via_error err = {{0}};
+    via_error err = {0};
     /* Wrong length. */
     assert_int_equal(via_groth16_prove(&p, &f.pk, f.w.values, f.w.n - 1, NULL, &err), VIA_EINVAL);
     /* Value >= r. */
@@ -135,9 +136,11 @@ static void test_fixed_rs_deterministic(void **state) {
     fixture f;
     load(&f, "lessthan");
     via_scalar r = {{12345, 0, 0, 0}}, s = {{0, 678, 0, 1}};
-    via_groth16_prove_opts o = {NULL, NULL, &r, &s, NULL};
+    via_groth16_test_blinding *fixed = via_groth16_test_blinding_new(&r, &s);
+    assert_non_null(fixed);
+    via_groth16_prove_opts o = {NULL, NULL, fixed, NULL};
     via_groth16_proof p1, p2;
-    via_error err = {{0}};
+    via_error err = {0};
     via_set_threads(1);
     assert_int_equal(via_groth16_prove(&p1, &f.pk, f.w.values, f.w.n, &o, &err), 0);
     via_set_threads(0);
@@ -145,6 +148,7 @@ static void test_fixed_rs_deterministic(void **state) {
     /* Same bytes whatever the thread count; and the proof verifies. */
     assert_memory_equal(&p1, &p2, sizeof p1);
     assert_int_equal(via_groth16_verify(&f.vk, f.w.values + 1, f.vk.n_public, &p1, &err), 0);
+    via_groth16_test_blinding_free(fixed);
     unload(&f);
 }
 
@@ -174,7 +178,7 @@ static void test_h_cosets(void **state) {
     }
     memcpy(a1, a, n * sizeof *a);
     memcpy(b1, b, n * sizeof *b);
-    via_error err = {{0}};
+    via_error err = {0};
     assert_int_equal(via_groth16_h_cpu(a1, b1, c1, log2n, &err), VIA_OK);
     memcpy(bk, b, n * sizeof *b);
     memcpy(a2, a, n * sizeof *a);

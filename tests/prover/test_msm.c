@@ -13,8 +13,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "msm.h"
-#include "util.h"
+#include "via/msm.h"
+#include "via/runtime.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {

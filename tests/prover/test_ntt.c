@@ -12,9 +12,11 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "ntt.h"
-#include "simd52.h"
-#include "util.h"
+#include "../lib/via_test.h"
+
+#include "via/ntt.h"
+#include "via/simd52.h"
+#include "via/runtime.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {
@@ -125,8 +127,7 @@ static void test_round_trip(void **state) {
 static void test_simd_vs_scalar(void **state) {
     (void)state;
     if (!via_simd52_have) {
-        fprintf(stderr, "SKIP: no AVX-512 IFMA here (or VIA_NO_SIMD52 set): nothing to compare\n");
-        skip();
+        VIA_SKIP("no AVX-512 IFMA here (or VIA_NO_SIMD52 set): nothing to compare");
     }
     const unsigned sizes[] = {3, 4, 5, 9, 12, 15, 18};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -319,5 +320,5 @@ int main(void) {
         cmocka_unit_test(test_coset_gen),         cmocka_unit_test(test_coset_vs_naive),
         cmocka_unit_test(test_coset_large),       cmocka_unit_test(test_bad_size),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return via_test_run(tests);
 }

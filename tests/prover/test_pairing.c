@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "curve.h"
-#include "util.h"
+#include "via/curve.h"
+#include "via/runtime.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {

@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <cmocka.h>
 
-#include "poseidon.h"
-#include "simd52.h"
+#include "via/poseidon.h"
+#include "via/simd52.h"
 
 static uint64_t rng_state;
 static uint64_t rnd64(void) {

@@ -27,13 +27,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "blake2b.h"
-#include "jsonio.h"
-#include "ptau.h"
-#include "r1cs.h"
-#include "setup.h"
-#include "util.h"
-#include "zkey.h"
+#include "via/blake2b.h"
+#include "via/jsonio.h"
+#include "via/ptau.h"
+#include "via/r1cs.h"
+#include "via/setup.h"
+#include "via/runtime.h"
+#include "via/zkey.h"
 
 static char tmpdir[256];
 
@@ -125,7 +125,7 @@ static void test_hash_to_g2_vectors(void **state) {
 static void test_initial_key_byte_identical(void **state) {
     (void)state;
     via_zkey z;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_setup_new_zkey(&z, fixture("multiplier/circuit.r1cs"), fixture("pot10_final.ptau"),
                                 NULL, NULL, &err);
     if (rc) fail_msg("setup: %s", err.msg);
@@ -166,7 +166,7 @@ static void test_deterministic_parts_match(void **state) {
             snprintf(r1cs, sizeof r1cs, "%s/circuit.r1cs", circuits[i]);
             snprintf(zk, sizeof zk, "%s/circuit.zkey", circuits[i]);
             via_zkey ours, ref;
-            via_error err = {{0}};
+            via_error err = {0};
             int rc = via_setup_new_zkey(&ours, fixture(r1cs), fixture("pot10_final.ptau"), NULL,
                                         NULL, &err);
             if (rc) fail_msg("%s: setup: %s", circuits[i], err.msg);
@@ -241,7 +241,7 @@ static void check_contribution(const via_zkey *z, uint32_t i, const via_g1_affin
 static void test_snarkjs_contribution_rechecks(void **state) {
     (void)state;
     via_zkey z;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_zkey_read(&z, fixture("poseidon/circuit.zkey"), &err);
     if (rc) fail_msg("read: %s", err.msg);
     assert_int_equal(z.n_contributions, 1);
@@ -261,7 +261,7 @@ static void scalar_from_u64(uint64_t k[4], uint64_t a, uint64_t b) {
 static void test_contribution_known_secret(void **state) {
     (void)state;
     via_zkey z, init;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_setup_new_zkey(&z, fixture("lessthan/circuit.r1cs"), fixture("pot10_final.ptau"),
                                 NULL, NULL, &err);
     if (rc) fail_msg("setup: %s", err.msg);
@@ -361,7 +361,7 @@ static void test_contribution_known_secret(void **state) {
 
 static void test_full_setup_random(void **state) {
     (void)state;
-    via_error err = {{0}};
+    via_error err = {0};
     /* A long UTF-8 name is cut to 64 bytes without splitting a character. */
     char name[100];
     memset(name, 'a', 63);
@@ -401,7 +401,7 @@ static void test_export_vk(void **state) {
         char zk[256], vk[256];
         snprintf(zk, sizeof zk, "%s/circuit.zkey", circuits[i]);
         snprintf(vk, sizeof vk, "%s/verification_key.json", circuits[i]);
-        via_error err = {{0}};
+        via_error err = {0};
         int rc = via_export_vk(fixture(zk), tmpfile_path("vk.json"), &err);
         if (rc) fail_msg("%s: export: %s", circuits[i], err.msg);
         json_error_t je;
@@ -464,7 +464,7 @@ static void write_r1cs(const char *path, uint32_t m, int big_coefs) {
         t++;
     }
     r.lc_start[3 * m] = t;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_r1cs_write(&r, path, &err);
     if (rc) fail_msg("r1cs write: %s", err.msg);
     via_r1cs_free(&r);
@@ -477,7 +477,7 @@ static void test_heavy_wire_against_direct_sum(void **state) {
     const uint32_t m = 700; /* rows 702 -> domain 1024 */
     write_r1cs(tmpfile_path("heavy.r1cs"), m, 1);
     via_zkey z;
-    via_error err = {{0}};
+    via_error err = {0};
     int rc = via_setup_new_zkey(&z, tmpfile_path("heavy.r1cs"), fixture("pot10_final.ptau"), NULL,
                                 NULL, &err);
     if (rc) fail_msg("setup: %s", err.msg);
@@ -588,7 +588,7 @@ static void test_scale_against_ct_mul(void **state) {
     }
     for (size_t t = 0; t < nk; t++) {
         memcpy(got, pts, sizeof pts);
-        via_error err = {{0}};
+        via_error err = {0};
         assert_int_equal(via_setup_scale_g1(got, N, ks[t], &err), VIA_OK);
         for (size_t i = 0; i < N; i++) {
             via_g1 p, q;
@@ -606,7 +606,7 @@ static void test_scale_against_ct_mul(void **state) {
 static void test_errors(void **state) {
     (void)state;
     via_zkey z;
-    via_error err = {{0}};
+    via_error err = {0};
     const char *ptau = fixture("pot10_final.ptau");
     const char *r1cs = fixture("multiplier/circuit.r1cs");
 

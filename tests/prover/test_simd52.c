@@ -11,8 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "field.h"
-#include "simd52.h"
+#include "../lib/via_test.h"
+
+#include "via/field.h"
+#include "via/simd52.h"
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 static uint64_t rnd64(void) {
@@ -46,6 +48,7 @@ static void rnd_el(uint64_t out[4], const via_modulus *m) {
 static int have(void) {
     if (!via_simd52_have) {
         fprintf(stderr, "SKIP: this CPU has no AVX-512 IFMA (or VIA_NO_SIMD52 is set); the scalar path is used\n");
+        via_test_skipped++;
         return 0;
     }
     return 1;
@@ -206,8 +209,7 @@ static void test_constants(void **state) {
 static int have(void) { return 0; }
 static void test_none(void **state) {
     (void)state;
-    fprintf(stderr, "SKIP: no AVX-512 IFMA path in this build (not x86-64 GCC/Clang)\n");
-    skip();
+    VIA_SKIP("no AVX-512 IFMA path in this build (not x86-64 GCC/Clang)");
 }
 #endif
 
@@ -221,5 +223,5 @@ int main(void) {
 #endif
     };
     (void)have;
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return via_test_run(tests);
 }

@@ -55,6 +55,9 @@ typedef struct {
 } sb_reject;
 
 int sb_chain_init(sb_chain *c);
+/* Removes from the mempool what t replaces (its conflicts and their descendants); call after
+ * sb_check_tx accepted t and before sb_mempool_add. */
+void sb_mempool_replace(sb_chain *c, const sb_tx *t);
 void sb_chain_free(sb_chain *c);
 void sb_tx_free(sb_tx *t);
 

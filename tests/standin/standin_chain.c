@@ -236,25 +236,73 @@ void sb_chain_free(sb_chain *c) {
     memset(c, 0, sizeof *c);
 }
 
+/* Fee of mempool[i]: its inputs come from confirmed coins or from earlier mempool txs. */
+static uint64_t mempool_fee(const sb_chain *c, size_t i) {
+    uint64_t in = 0, out = 0;
+    for (size_t k = 0; k < c->mempool[i].tx.n_out; k++) out += c->mempool[i].tx.out[k].value;
+    for (size_t k = 0; k < c->mempool[i].tx.n_in; k++) {
+        const via_btc_txin *x = &c->mempool[i].tx.in[k];
+        const sb_coin *coin = sb_find_coin(c, x->prev_txid, x->prev_vout);
+        if (coin)
+            in += coin->value;
+        else
+            for (size_t j = 0; j < c->n_mempool; j++)
+                if (j != i && !memcmp(c->mempool[j].txid, x->prev_txid, 32) &&
+                    x->prev_vout < c->mempool[j].tx.n_out)
+                    in += c->mempool[j].tx.out[x->prev_vout].value;
+    }
+    return in > out ? in - out : 0;
+}
+
+/* Marks in evict[] the mempool txs spending any input of tx (its direct conflicts, flagged 1)
+ * and every mempool descendant of those (flagged 2). Returns how many are marked. */
+static size_t mark_conflicts(const sb_chain *c, const via_btc_tx *tx, unsigned char *evict) {
+    size_t n = 0;
+    for (size_t m = 0; m < c->n_mempool; m++)
+        for (size_t k = 0; k < c->mempool[m].tx.n_in && !evict[m]; k++)
+            for (size_t i = 0; i < tx->n_in; i++)
+                if (c->mempool[m].tx.in[k].prev_vout == tx->in[i].prev_vout &&
+                    !memcmp(c->mempool[m].tx.in[k].prev_txid, tx->in[i].prev_txid, 32)) {
+                    evict[m] = 1;
+                    n++;
+                    break;
+                }
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (size_t m = 0; m < c->n_mempool; m++) {
+            if (evict[m]) continue;
+            for (size_t k = 0; k < c->mempool[m].tx.n_in && !evict[m]; k++)
+                for (size_t p = 0; p < c->n_mempool; p++)
+                    if (evict[p] && !memcmp(c->mempool[m].tx.in[k].prev_txid, c->mempool[p].txid, 32)) {
+                        evict[m] = 2;
+                        n++;
+                        grew = 1;
+                        break;
+                    }
+        }
+    }
+    return n;
+}
+
+void sb_mempool_replace(sb_chain *c, const sb_tx *t) {
+    if (c->n_mempool == 0) return;
+    unsigned char *evict = calloc(c->n_mempool, 1);
+    if (!evict) return;
+    mark_conflicts(c, &t->tx, evict);
+    size_t w = 0;
+    for (size_t m = 0; m < c->n_mempool; m++) {
+        if (evict[m])
+            sb_tx_free(&c->mempool[m]);
+        else
+            c->mempool[w++] = c->mempool[m];
+    }
+    c->n_mempool = w;
+    free(evict);
+}
+
 int sb_mine(sb_chain *c, const uint8_t *script, size_t script_len, uint64_t value) {
     uint64_t fees = 0;
-    for (size_t i = 0; i < c->n_mempool; i++) {
-        uint64_t in = 0, out = 0;
-        for (size_t k = 0; k < c->mempool[i].tx.n_out; k++)
-            out += c->mempool[i].tx.out[k].value;
-        for (size_t k = 0; k < c->mempool[i].tx.n_in; k++) {
-            const via_btc_txin *x = &c->mempool[i].tx.in[k];
-            const sb_coin *coin = sb_find_coin(c, x->prev_txid, x->prev_vout);
-            if (coin)
-                in += coin->value;
-            else
-                for (size_t j = 0; j < i; j++)
-                    if (!memcmp(c->mempool[j].txid, x->prev_txid, 32) &&
-                        x->prev_vout < c->mempool[j].tx.n_out)
-                        in += c->mempool[j].tx.out[x->prev_vout].value;
-        }
-        fees += in > out ? in - out : 0;
-    }
+    for (size_t i = 0; i < c->n_mempool; i++) fees += mempool_fee(c, i);
     int rc = append_block(c, script, script_len, value, fees, c->mempool, c->n_mempool);
     if (rc) return rc;
     c->n_mempool = 0; /* the block owns them now */
@@ -397,7 +445,7 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
     const via_btc_txin *in = &tx->in[idx];
     const uint8_t *spk = spent[idx].script_pubkey.data;
     size_t spk_len = spent[idx].script_pubkey.len;
-    via_btc_error e = {{0}};
+    via_error e = {0};
     if (in->script_sig.len)
         return reject(rej, RPC_VERIFY_REJECTED,
                       "input %zu: scriptSig must be empty for a segwit spend", idx);
@@ -500,16 +548,56 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
                   "input %zu: the stand-in only verifies P2WPKH and P2TR spends", idx);
 }
 
+/* Bitcoin Core's replacement policy (full RBF, its default since v28; BIP-125 rules 3, 4 and
+ * 6 as Core applies them): a transaction that conflicts with mempool transactions replaces
+ * them and their descendants when it pays at least their fees plus the incremental relay fee
+ * (100 sat/kvB, Core's default) for its own size, and a higher feerate than each direct
+ * conflict; it may not spend an output of a transaction it replaces. */
+#define SB_INCREMENTAL_RELAY_SAT_PER_KVB 100
+static int check_replacement(const sb_chain *c, const via_btc_tx *tx, uint64_t fee, sb_reject *rej) {
+    unsigned char *evict = calloc(c->n_mempool ? c->n_mempool : 1, 1);
+    if (!evict) return reject(rej, -1, "out of memory");
+    mark_conflicts(c, tx, evict);
+    uint64_t vsize = via_btc_tx_vsize(tx), evicted_fees = 0;
+    int rc = 0;
+    char id[65];
+    for (size_t m = 0; m < c->n_mempool && !rc; m++) {
+        if (!evict[m]) continue;
+        uint64_t f = mempool_fee(c, m), vs = via_btc_tx_vsize(&c->mempool[m].tx);
+        evicted_fees += f;
+        via_btc_txid_to_hex(id, c->mempool[m].txid);
+        for (size_t i = 0; i < tx->n_in; i++)
+            if (!memcmp(tx->in[i].prev_txid, c->mempool[m].txid, 32))
+                rc = reject(rej, RPC_VERIFY_REJECTED,
+                            "bad-txns-spends-conflicting-tx, %s spends conflicting transaction %s",
+                            "replacement", id);
+        if (!rc && evict[m] == 1 && (unsigned __int128)fee * vs <= (unsigned __int128)f * vsize)
+            rc = reject(rej, RPC_VERIFY_REJECTED,
+                        "insufficient fee, rejecting replacement; new feerate %llu/%llu sat/vB <= "
+                        "old feerate %llu/%llu sat/vB of %s",
+                        (unsigned long long)fee, (unsigned long long)vsize, (unsigned long long)f,
+                        (unsigned long long)vs, id);
+    }
+    uint64_t need = evicted_fees + (vsize * SB_INCREMENTAL_RELAY_SAT_PER_KVB + 999) / 1000;
+    if (!rc && fee < need)
+        rc = reject(rej, RPC_VERIFY_REJECTED,
+                    "insufficient fee, rejecting replacement; not enough additional fees to relay; "
+                    "%llu < %llu",
+                    (unsigned long long)fee, (unsigned long long)need);
+    free(evict);
+    return rc;
+}
+
 int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size_t raw_len,
                 sb_reject *rej) {
     memset(out, 0, sizeof *out);
     *fee = 0;
     via_btc_tx tx;
     via_btc_tx_init(&tx);
-    via_btc_error e = {{0}};
+    via_error e = {0};
     if (via_btc_tx_parse(&tx, raw, raw_len, &e)) {
         rej->code = RPC_DESERIALIZATION_ERROR;
-        snprintf(rej->msg, sizeof rej->msg, "TX decode failed: %s", e.msg);
+        snprintf(rej->msg, sizeof rej->msg, "TX decode failed: %.200s", e.msg);
         return -1;
     }
     int rc = 0;
@@ -532,6 +620,7 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
         goto done;
     }
     uint64_t in_sum = 0, out_sum = 0;
+    int conflicts = 0;
     for (size_t i = 0; i < tx.n_in; i++) {
         const via_btc_txin *in = &tx.in[i];
         if (is_null_prevout(in)) {
@@ -564,10 +653,7 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
                         "bad-txns-inputs-missingorspent (input %zu: already spent)", i);
             goto done;
         }
-        if (sb_mempool_spends(c, in->prev_txid, in->prev_vout)) {
-            rc = reject(rej, RPC_VERIFY_REJECTED, "txn-mempool-conflict (input %zu)", i);
-            goto done;
-        }
+        if (sb_mempool_spends(c, in->prev_txid, in->prev_vout)) conflicts = 1;
         in_sum += spent[i].value;
     }
     for (size_t o = 0; o < tx.n_out; o++) {
@@ -585,6 +671,7 @@ int sb_check_tx(sb_chain *c, sb_tx *out, uint64_t *fee, const uint8_t *raw, size
     for (size_t i = 0; i < tx.n_in; i++)
         if ((rc = verify_input(&tx, i, spent, tx.n_in, rej))) goto done;
     *fee = in_sum - out_sum;
+    if (conflicts && (rc = check_replacement(c, &tx, *fee, rej))) goto done;
     if (tx_from_struct(out, &tx)) rc = reject(rej, -1, "out of memory");
 done:
     free(spent);

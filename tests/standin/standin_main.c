@@ -72,7 +72,7 @@ static void hex32(char out[65], const uint8_t h[32]) {
 static json_t *hexj(const uint8_t *d, size_t n) {
     char *h = malloc(2 * n + 1);
     if (!h) return json_null();
-    via_btc_hex_encode(h, d, n);
+    via_hex_encode(h, d, n);
     json_t *j = json_string(h);
     free(h);
     return j;
@@ -82,7 +82,7 @@ static json_t *script_json(const uint8_t *s, size_t n) {
     json_t *o = json_object();
     json_object_set_new(o, "hex", hexj(s, n));
     char addr[VIA_BTC_ADDRESS_MAX];
-    via_btc_error e;
+    via_error e;
     const char *type = "nonstandard";
     if (n == 22 && s[0] == 0 && s[1] == 20)
         type = "witness_v0_keyhash";
@@ -160,13 +160,13 @@ static int64_t tip(void) {
 }
 
 static int parse_hash_param(json_t *v, uint8_t out[32]) {
-    via_btc_error e;
+    via_error e;
     return json_is_string(v) && strlen(json_string_value(v)) == 64 &&
            via_btc_txid_from_hex(out, json_string_value(v), &e) == 0;
 }
 
 static int address_script(const char *addr, uint8_t script[42], size_t *len) {
-    via_btc_error e;
+    via_error e;
     return via_btc_address_to_script(script, len, NET, addr, &e) == 0;
 }
 
@@ -294,8 +294,8 @@ static json_t *m_getrawtransaction(json_t *p, json_t **error) {
 }
 
 static json_t *hex_tx_param(json_t *v, uint8_t **raw, size_t *len, json_t **error) {
-    via_btc_error e;
-    if (!json_is_string(v) || via_btc_hex_decode(raw, len, json_string_value(v), &e)) {
+    via_error e;
+    if (!json_is_string(v) || via_hex_decode(raw, len, json_string_value(v), &e)) {
         *error = rpc_error(RPC_DESERIALIZATION_ERROR, "TX decode failed. Make sure the tx has at "
                                                       "least one input.");
         return NULL;
@@ -318,6 +318,7 @@ static json_t *m_sendrawtransaction(json_t *p, json_t **error) {
     }
     char id[65];
     hex32(id, t.txid);
+    sb_mempool_replace(&chain, &t);
     if (sb_mempool_add(&chain, &t)) {
         sb_tx_free(&t);
         *error = rpc_error(RPC_MISC_ERROR, "out of memory");
@@ -346,7 +347,7 @@ static json_t *m_testmempoolaccept(json_t *p, json_t **error) {
         via_btc_tx tx;
         via_btc_tx_init(&tx);
         uint8_t txid[32] = {0}, wtxid[32] = {0};
-        via_btc_error e;
+        via_error e;
         if (via_btc_tx_parse(&tx, raw, len, &e) == 0) {
             via_btc_tx_txid(txid, &tx);
             via_btc_tx_wtxid(wtxid, &tx);
@@ -466,8 +467,8 @@ static json_t *m_scantxoutset(json_t *p, json_t **error) {
                 inner[sl - 5] = 0;
                 uint8_t *b;
                 size_t bl;
-                via_btc_error e;
-                if (via_btc_hex_decode(&b, &bl, inner, &e) == 0) {
+                via_error e;
+                if (via_hex_decode(&b, &bl, inner, &e) == 0) {
                     if (bl <= 80) {
                         if (bl) memcpy(scripts[i], b, bl);
                         lens[i] = bl;

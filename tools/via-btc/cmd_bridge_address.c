@@ -32,8 +32,8 @@ static int collect(uint8_t (*out)[33], size_t *n, int argc, char **argv, int *i,
                         VIA_MUSIG_MAX_SIGNERS);
                 return 2;
             }
-            via_btc_error e;
-            if (via_btc_hex_decode_exact(out[*n], 33, tok, &e) ||
+            via_error e;
+            if (via_hex_decode_exact(out[*n], 33, tok, &e) ||
                 via_btc_pubkey_check(out[*n], &e)) {
                 fprintf(stderr, "via-btc bridge-address: %s key %zu '%.70s': %s\n", opt, *n + 1,
                         tok, e.msg);
@@ -74,7 +74,7 @@ int cmd_bridge_address(int argc, char **argv) {
         if (rc) return rc;
     }
     via_btc_network net;
-    via_btc_error e;
+    via_error e;
     if (!netname) {
         fprintf(stderr, "via-btc bridge-address: --network is required\n");
         return 2;
@@ -130,20 +130,20 @@ int cmd_bridge_address(int argc, char **argv) {
     json_t *o = json_object();
     json_object_set_new(o, "network", json_string(via_btc_network_name(net)));
     json_object_set_new(o, "address", json_string(addr));
-    via_btc_hex_encode(hx, internal, 32);
+    via_hex_encode(hx, internal, 32);
     json_object_set_new(o, "aggregate_key", json_string(hx));
-    via_btc_hex_encode(hx, ctx.q, 33);
+    via_hex_encode(hx, ctx.q, 33);
     json_object_set_new(o, "aggregate_key_compressed", json_string(hx));
-    via_btc_hex_encode(hx, q, 32);
+    via_hex_encode(hx, q, 32);
     json_object_set_new(o, "output_key", json_string(hx));
-    via_btc_hex_encode(hx, spk, 34);
+    via_hex_encode(hx, spk, 34);
     json_object_set_new(o, "script_pubkey", json_string(hx));
     if (ng) {
-        via_btc_hex_encode(hx, root, 32);
+        via_hex_encode(hx, root, 32);
         json_object_set_new(o, "merkle_root", json_string(hx));
         char *lh = malloc(2 * leaf_len + 1);
         if (lh) {
-            via_btc_hex_encode(lh, leaf, leaf_len);
+            via_hex_encode(lh, leaf, leaf_len);
             json_object_set_new(o, "governance_leaf", json_string(lh));
             free(lh);
         }

@@ -52,7 +52,7 @@ static int parse_u64(const char *s, uint64_t *out, uint64_t max) {
 
 /* Signer side of round 1: fresh nonces for every input; returns the public nonces as bytes. */
 static int signer_round1(signer *s, uint8_t (*pubnonce_out)[66], const uint8_t (*msgs)[32],
-                         size_t n_inputs, const uint8_t aggpk[32], via_btc_error *e) {
+                         size_t n_inputs, const uint8_t aggpk[32], via_error *e) {
     for (size_t i = 0; i < n_inputs; i++) {
         int rc = via_musig_nonce_gen(&s->secnonce[i], pubnonce_out[i], s->seckey, s->pubkey, aggpk,
                                      msgs[i], 32, 1, NULL, 0, e);
@@ -63,7 +63,7 @@ static int signer_round1(signer *s, uint8_t (*pubnonce_out)[66], const uint8_t (
 
 /* Recomputes the tweaked key aggregation from the public key list (each party does this). */
 static int keyagg(via_musig_keyagg *ctx, uint8_t internal[32], const uint8_t (*pubkeys)[33],
-                  size_t n, const uint8_t *merkle_root, via_btc_error *e) {
+                  size_t n, const uint8_t *merkle_root, via_error *e) {
     int rc = via_musig_keyagg_init(ctx, pubkeys, n, e);
     if (rc) return rc;
     via_musig_keyagg_xonly(internal, ctx);
@@ -77,7 +77,7 @@ static int keyagg(via_musig_keyagg *ctx, uint8_t internal[32], const uint8_t (*p
 /* Signer side of round 2: checks the message itself and signs with its own secret nonce. */
 static int signer_round2(signer *s, uint8_t (*psig_out)[32], const uint8_t (*aggnonce)[66],
                          const uint8_t (*msgs)[32], size_t n_inputs, const uint8_t *merkle_root,
-                         via_btc_error *e) {
+                         via_error *e) {
     via_musig_keyagg ctx;
     uint8_t internal[32];
     int rc = keyagg(&ctx, internal, s->pubkeys, s->n_signers, merkle_root, e);
@@ -101,8 +101,8 @@ int cmd_bridge_spend(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    via_btc_error be = {{0}};
-    via_chain_error err = {0};
+    via_error be = {0};
+    via_error err = {0};
     via_btc_network net = VIA_BTC_REGTEST;
     const char *netname = opt(argc, argv, "--network");
     if (netname && via_btc_network_parse(&net, netname, &be)) {
@@ -139,7 +139,7 @@ int cmd_bridge_spend(int argc, char **argv) {
     uint8_t merkle[32], *merkle_root = NULL;
     const char *mr = opt(argc, argv, "--merkle-root");
     if (mr) {
-        if (via_btc_hex_decode_exact(merkle, 32, mr, &be)) {
+        if (via_hex_decode_exact(merkle, 32, mr, &be)) {
             fprintf(stderr, "via-btc bridge-spend: --merkle-root: %s\n", be.msg);
             return 2;
         }
@@ -209,7 +209,7 @@ int cmd_bridge_spend(int argc, char **argv) {
         uint64_t kvb;
         int blocks;
         int frc = via_rpc_estimatesmartfee(rpc, &err, &kvb, &blocks, 1);
-        if (frc && frc != VIA_CHAIN_ERPC) {
+        if (frc && frc != VIA_ERPC) {
             rc = fail("%s%s", err.msg, "");
             goto done;
         }
@@ -350,7 +350,7 @@ int cmd_bridge_spend(int argc, char **argv) {
     rc = 0;
 done:
     if (signers) {
-        via_btc_wipe(signers, n_signers * sizeof *signers);
+        via_wipe(signers, n_signers * sizeof *signers);
         free(signers);
     }
     free(pubkeys);

@@ -20,7 +20,7 @@ static void help(FILE *f) {
 static json_t *hexj(const uint8_t *p, size_t n) {
     char *s = malloc(2 * n + 1);
     if (!s) return json_null();
-    via_btc_hex_encode(s, p, n);
+    via_hex_encode(s, p, n);
     json_t *j = json_string(s);
     free(s);
     return j;
@@ -129,7 +129,7 @@ int cmd_decode(int argc, char **argv) {
         return 2;
     }
     via_btc_network net;
-    via_btc_error e;
+    via_error e;
     if (via_btc_network_parse(&net, netname, &e)) {
         fprintf(stderr, "via-btc decode: %s\n", e.msg);
         return 2;
@@ -151,7 +151,7 @@ int cmd_decode(int argc, char **argv) {
     }
     uint8_t *raw = NULL;
     size_t raw_len = 0;
-    int rc = via_btc_hex_decode(&raw, &raw_len, hex, &e);
+    int rc = via_hex_decode(&raw, &raw_len, hex, &e);
     free(in);
     if (rc) {
         fprintf(stderr, "via-btc decode: %s\n", e.msg);
@@ -195,26 +195,26 @@ int cmd_decode(int argc, char **argv) {
     free(msgs);
     json_object_set_new(o, "messages", ma);
     uint8_t pk[33];
-    if (via_tx_sender_pubkey(pk, &tx) == VIA_BTC_OK) {
+    if (via_tx_sender_pubkey(pk, &tx) == VIA_OK) {
         uint8_t spk[22];
         char addr[VIA_BTC_ADDRESS_MAX];
         via_btc_script_p2wpkh(spk, pk);
-        if (via_btc_script_to_address(addr, net, spk, 22, NULL) == VIA_BTC_OK)
+        if (via_btc_script_to_address(addr, net, spk, 22, NULL) == VIA_OK)
             json_object_set_new(o, "sender", json_string(addr));
     }
     if (bridge) {
         via_deposit d;
         rc = via_deposit_find(&d, &tx, bridge_spk, bridge_len, net, &e);
-        if (rc == VIA_BTC_OK || rc == VIA_BTC_EINVAL) {
+        if (rc == VIA_OK || rc == VIA_EINVAL) {
             json_t *dj = json_object();
             json_object_set_new(dj, "amount_sats", json_integer((json_int_t)d.amount));
             json_object_set_new(dj, "bridge_vout", json_integer(d.bridge_vout));
             json_object_set_new(dj, "receiver_l2_address", hexj(d.receiver, 20));
             json_object_set_new(dj, "form", json_string(d.by_inscription ? "inscription" : "op_return"));
-            json_object_set_new(dj, "valid", json_boolean(rc == VIA_BTC_OK));
+            json_object_set_new(dj, "valid", json_boolean(rc == VIA_OK));
             if (rc) json_object_set_new(dj, "reason", json_string(e.msg));
             json_object_set_new(o, "deposit", dj);
-        } else if (rc == VIA_BTC_ENOTFOUND) {
+        } else if (rc == VIA_ENOTFOUND) {
             json_object_set_new(o, "deposit", json_null());
         } else {
             fprintf(stderr, "via-btc decode: deposit: %s\n", e.msg);
@@ -226,7 +226,7 @@ int cmd_decode(int argc, char **argv) {
         for (size_t i = 0; i < tx.n_out; i++) {
             uint8_t r[20];
             if (via_deposit_op_return_parse(r, tx.out[i].script_pubkey.data,
-                                            tx.out[i].script_pubkey.len, NULL) == VIA_BTC_OK) {
+                                            tx.out[i].script_pubkey.len, NULL) == VIA_OK) {
                 json_t *c = json_object();
                 json_object_set_new(c, "vout", json_integer((json_int_t)i));
                 json_object_set_new(c, "receiver_l2_address", hexj(r, 20));

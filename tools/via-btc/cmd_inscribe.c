@@ -66,12 +66,12 @@ static int copy_str(char *dst, size_t cap, const char *src, const char *what) {
 }
 
 static int hex_exact(uint8_t *out, size_t n, const char *s, const char *what) {
-    via_btc_error e = {{0}};
+    via_error e = {0};
     if (!s) {
         fprintf(stderr, "via-btc inscribe: %s is required\n", what);
         return 0;
     }
-    if (via_btc_hex_decode_exact(out, n, s, &e)) {
+    if (via_hex_decode_exact(out, n, s, &e)) {
         fprintf(stderr, "via-btc inscribe: %s: %s\n", what, e.msg);
         return 0;
     }
@@ -83,7 +83,7 @@ static int address_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, via_btc_n
                          const char *what) {
     uint8_t script[42];
     size_t len;
-    via_btc_error e = {{0}};
+    via_error e = {0};
     if (!s) {
         fprintf(stderr, "via-btc inscribe: %s <address> is required\n", what);
         return 0;
@@ -103,8 +103,8 @@ static int verifier_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, size_t i
                           via_btc_network net) {
     uint8_t pub[33], script[42];
     size_t len;
-    via_btc_error e = {{0}};
-    if (strlen(s) == 66 && !via_btc_hex_decode_exact(pub, 33, s, &e)) {
+    via_error e = {0};
+    if (strlen(s) == 66 && !via_hex_decode_exact(pub, 33, s, &e)) {
         if (via_btc_pubkey_check(pub, &e)) {
             fprintf(stderr, "via-btc inscribe: --verifiers entry %zu '%s': not a public key: %s\n",
                     i, s, e.msg);
@@ -219,7 +219,7 @@ static int verifiers_field(via_msg_bootstrap *b, int argc, char **argv, via_btc_
 static int build_msg(int argc, char **argv, via_msg *msg, via_btc_network net, uint8_t *rscript,
                      size_t *rscript_len, uint64_t *ramount) {
     const char *type = opt(argc, argv, "--type");
-    via_btc_error e = {{0}};
+    via_error e = {0};
     memset(msg, 0, sizeof *msg);
     if (!type) {
         fprintf(stderr, "via-btc inscribe: --type is required\n");
@@ -281,7 +281,7 @@ static int build_msg(int argc, char **argv, via_msg *msg, via_btc_network net, u
         if (cd) {
             uint8_t *b;
             size_t n;
-            if (via_btc_hex_decode(&b, &n, cd, &e) || n > sizeof d->call_data) {
+            if (via_hex_decode(&b, &n, cd, &e) || n > sizeof d->call_data) {
                 fprintf(stderr, "via-btc inscribe: --call-data must be hex of at most %zu bytes\n",
                         sizeof d->call_data);
                 free(b);
@@ -341,7 +341,7 @@ static int connect_rpc(int argc, char **argv, via_rpc **rpc) {
     cfg.cookie_file = opt(argc, argv, "--rpc-cookie");
     if (!cfg.user) cfg.user = getenv("VIA_BTC_RPC_USER");
     if (!cfg.password) cfg.password = getenv("VIA_BTC_RPC_PASSWORD");
-    via_chain_error err = {0};
+    via_error err = {0};
     if (!cfg.url) {
         fprintf(stderr, "via-btc inscribe: --rpc <url> is required\n");
         return 2;
@@ -356,7 +356,7 @@ static int connect_rpc(int argc, char **argv, via_rpc **rpc) {
 static int send(via_rpc *rpc, const via_btc_tx *tx, char txid[65], const char *what) {
     uint8_t *raw;
     size_t len;
-    via_chain_error err = {0};
+    via_error err = {0};
     if (via_btc_tx_serialize(&raw, &len, tx, 1)) {
         fprintf(stderr, "via-btc inscribe: out of memory serializing the %s\n", what);
         return 1;
@@ -375,7 +375,7 @@ int cmd_inscribe(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    via_btc_error be = {{0}};
+    via_error be = {0};
     via_btc_network net;
     const char *netname = opt(argc, argv, "--network"), *wallet = opt(argc, argv, "--wallet");
     if (!netname || via_btc_network_parse(&net, netname, &be)) {
@@ -408,7 +408,7 @@ int cmd_inscribe(int argc, char **argv) {
     via_rpc *rpc = NULL;
     int rc = connect_rpc(argc, argv, &rpc);
     if (rc) {
-        via_btc_wipe(seckey, sizeof seckey);
+        via_wipe(seckey, sizeof seckey);
         return rc;
     }
     via_rpc_utxo *coins = NULL;
@@ -418,7 +418,7 @@ int cmd_inscribe(int argc, char **argv) {
     int have_ins = 0;
     char addr[VIA_BTC_ADDRESS_MAX], desc[VIA_BTC_ADDRESS_MAX + 8];
     char traddr[VIA_BTC_ADDRESS_MAX], trdesc[VIA_BTC_ADDRESS_MAX + 8];
-    via_chain_error err = {0};
+    via_error err = {0};
     rc = 1;
     if (via_btc_pubkey_from_seckey(pub, seckey)) goto done;
     via_btc_script_p2wpkh(spk, pub);
@@ -442,7 +442,7 @@ int cmd_inscribe(int argc, char **argv) {
         uint64_t kvb;
         int blocks;
         int frc = via_rpc_estimatesmartfee(rpc, &err, &kvb, &blocks, 10);
-        if (frc == VIA_CHAIN_ERPC) {
+        if (frc == VIA_ERPC) {
             fprintf(stderr, "via-btc inscribe: no fee estimate (%s); using 1 sat/vB\n", err.msg);
             fee_rate = 1;
         } else if (frc) {
@@ -511,7 +511,7 @@ int cmd_inscribe(int argc, char **argv) {
            (unsigned long long)(ins.commit_fee + ins.reveal_fee));
     rc = 0;
 done:
-    via_btc_wipe(seckey, sizeof seckey);
+    via_wipe(seckey, sizeof seckey);
     if (have_ins) via_inscription_free(&ins);
     free(utxos);
     free(kinds);

@@ -9,8 +9,8 @@
  *    and the commit/reveal transaction builder;
  *  - MuSig2 (BIP-327): key aggregation with tweaks, nonces, partial signatures, aggregation.
  *
- * Conventions. Every function returning int returns a via_btc_status (0 = ok). Functions that
- * read outside bytes take a via_btc_error (may be NULL) that receives a message naming what was
+ * Conventions. Every function returning int returns a via_status (0 = ok). Functions that
+ * read outside bytes take a via_error (may be NULL) that receives a message naming what was
  * wrong and where; on failure their outputs are cleared. NULL pointers where the contract needs
  * a value are bugs and are asserted. Hashes and txids are in internal byte order (as hashed);
  * display hex is the reverse (via_btc_txid_to_hex). Public keys are 33-byte compressed SEC
@@ -21,37 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "via/hex.h"
+#include "via/mem.h"
+#include "via/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define VIA_BTC_MUST_USE __attribute__((warn_unused_result))
-
-/* ------------------------------------------------------------------------------------------ */
-/* Status codes and errors                                                                    */
-
-typedef enum {
-    VIA_BTC_OK = 0,
-    VIA_BTC_ENOMEM = 1,      /* an allocation failed */
-    VIA_BTC_EIO = 2,         /* a file could not be read */
-    VIA_BTC_EFORMAT = 3,     /* malformed bytes: truncated, oversized, non-canonical */
-    VIA_BTC_EINVAL = 4,      /* well-formed input that does not fit (network, key, sizes) */
-    VIA_BTC_EVERIFY = 5,     /* a signature or partial signature did not verify */
-    VIA_BTC_ENOTFOUND = 6,   /* no Via message in this script/transaction (foreign or plain) */
-    VIA_BTC_ENONCE_USED = 7, /* a MuSig2 secret nonce was already consumed */
-    VIA_BTC_ERANDOM = 8,     /* the OS random source failed */
-} via_btc_status;
-
-typedef struct {
-    char msg[256];
-} via_btc_error;
-
-/* A static string naming code; never NULL. */
-const char *via_btc_strerror(int code);
-
-/* Overwrite n bytes at p with zeros in a way the compiler keeps. */
-void via_btc_wipe(void *p, size_t n);
-
+/* Status codes and errors: via/status.h (the one system of every Via library). Functions
+ * return a via_status and fill a via_error (may be NULL) naming what was wrong. */
 /* ------------------------------------------------------------------------------------------ */
 /* Networks                                                                                   */
 
@@ -63,27 +42,19 @@ typedef enum {
 } via_btc_network;
 
 /* Parses "mainnet"/"bitcoin", "testnet"/"testnet4", "signet", "regtest". */
-VIA_BTC_MUST_USE int via_btc_network_parse(via_btc_network *out, const char *name,
-                                           via_btc_error *err);
+VIA_MUST_USE int via_btc_network_parse(via_btc_network *out, const char *name,
+                                           via_error *err);
 const char *via_btc_network_name(via_btc_network net);
 const char *via_btc_network_hrp(via_btc_network net);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Hex and hashes                                                                             */
 
-/* Decodes hex (even length, [0-9a-fA-F], surrounding whitespace ignored) into a malloc'd
- * buffer owned by the caller (free()). An empty string gives *out = NULL, *out_len = 0. */
-VIA_BTC_MUST_USE int via_btc_hex_decode(uint8_t **out, size_t *out_len, const char *hex,
-                                        via_btc_error *err);
-/* Decodes exactly n bytes of hex into out. */
-VIA_BTC_MUST_USE int via_btc_hex_decode_exact(uint8_t *out, size_t n, const char *hex,
-                                              via_btc_error *err);
-/* Writes 2*len lowercase hex digits and a NUL; out must hold 2*len+1 bytes. */
-void via_btc_hex_encode(char *out, const uint8_t *data, size_t len);
+/* Hex itself is via/hex.h. */
 /* Display form of a txid/block hash: the reversed bytes as hex (65 bytes with NUL). */
 void via_btc_txid_to_hex(char out[65], const uint8_t txid[32]);
 /* Parses a display-order txid into internal order. */
-VIA_BTC_MUST_USE int via_btc_txid_from_hex(uint8_t txid[32], const char *hex, via_btc_error *err);
+VIA_MUST_USE int via_btc_txid_from_hex(uint8_t txid[32], const char *hex, via_error *err);
 
 void via_btc_sha256(uint8_t out[32], const uint8_t *data, size_t len);
 void via_btc_sha256d(uint8_t out[32], const uint8_t *data, size_t len);
@@ -95,7 +66,7 @@ void via_btc_hash160(uint8_t out[20], const uint8_t *data, size_t len);
 /* ------------------------------------------------------------------------------------------ */
 /* Transactions                                                                               */
 
-/* Parser bounds: anything larger is rejected as VIA_BTC_EFORMAT. */
+/* Parser bounds: anything larger is rejected as VIA_EFORMAT. */
 #define VIA_BTC_MAX_TX_SIZE 4000000u     /* bytes of a serialized transaction */
 #define VIA_BTC_MAX_SCRIPT_SIZE 10000u   /* scriptSig / scriptPubKey bytes */
 #define VIA_BTC_MAX_WITNESS_ITEM 4000000u
@@ -133,28 +104,28 @@ typedef struct {
 
 void via_btc_tx_init(via_btc_tx *tx); /* version 2, locktime 0, no inputs or outputs */
 void via_btc_tx_free(via_btc_tx *tx);
-VIA_BTC_MUST_USE int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src);
+VIA_MUST_USE int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src);
 
 /* Append an input with an empty scriptSig and no witness. */
-VIA_BTC_MUST_USE int via_btc_tx_add_input(via_btc_tx *tx, const uint8_t prev_txid[32],
+VIA_MUST_USE int via_btc_tx_add_input(via_btc_tx *tx, const uint8_t prev_txid[32],
                                           uint32_t prev_vout, uint32_t sequence);
 /* Append an output; script is copied. */
-VIA_BTC_MUST_USE int via_btc_tx_add_output(via_btc_tx *tx, uint64_t value, const uint8_t *script,
+VIA_MUST_USE int via_btc_tx_add_output(via_btc_tx *tx, uint64_t value, const uint8_t *script,
                                            size_t script_len);
 /* Replace input idx's witness with n items (copied). */
-VIA_BTC_MUST_USE int via_btc_tx_set_witness(via_btc_tx *tx, size_t idx, size_t n,
+VIA_MUST_USE int via_btc_tx_set_witness(via_btc_tx *tx, size_t idx, size_t n,
                                             const uint8_t *const *items, const size_t *lens);
 
 /* Parse a serialized transaction (with or without segwit marker). The whole buffer must be
  * consumed. On failure tx is left empty (initialised) and err says which field at which byte
  * offset was wrong. tx must be initialised or freed beforehand; its old content is released. */
-VIA_BTC_MUST_USE int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len,
-                                      via_btc_error *err);
+VIA_MUST_USE int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len,
+                                      via_error *err);
 
 /* Serialized size, with witnesses when with_witness and any input has one. */
 size_t via_btc_tx_size(const via_btc_tx *tx, int with_witness);
 /* Serialize into a malloc'd buffer (caller frees). */
-VIA_BTC_MUST_USE int via_btc_tx_serialize(uint8_t **out, size_t *out_len, const via_btc_tx *tx,
+VIA_MUST_USE int via_btc_tx_serialize(uint8_t **out, size_t *out_len, const via_btc_tx *tx,
                                           int with_witness);
 
 void via_btc_tx_txid(uint8_t txid[32], const via_btc_tx *tx);   /* internal order */
@@ -174,9 +145,9 @@ size_t via_btc_tx_vsize(const via_btc_tx *tx);                  /* ceil(weight/4
 /* BIP-143 digest of input idx, spending an output of `amount` sats with script_code (for
  * P2WPKH: OP_DUP OP_HASH160 <20> OP_EQUALVERIFY OP_CHECKSIG). Any hash type byte is accepted
  * as consensus does; SINGLE without a matching output hashes outputs as zero. */
-VIA_BTC_MUST_USE int via_btc_sighash_v0(uint8_t out[32], const via_btc_tx *tx, size_t idx,
+VIA_MUST_USE int via_btc_sighash_v0(uint8_t out[32], const via_btc_tx *tx, size_t idx,
                                         const uint8_t *script_code, size_t script_code_len,
-                                        uint64_t amount, uint32_t hash_type, via_btc_error *err);
+                                        uint64_t amount, uint32_t hash_type, via_error *err);
 
 /* P2WPKH script code for a compressed public key. */
 void via_btc_p2wpkh_script_code(uint8_t out[25], const uint8_t pubkey[33]);
@@ -193,18 +164,18 @@ typedef struct {
 
 /* BIP-341 digest of input idx; spent[i] is the output spent by input i (n_spent == tx->n_in).
  * hash_type must be 0x00-0x03 or 0x81-0x83; SINGLE without a matching output is an error. */
-VIA_BTC_MUST_USE int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
+VIA_MUST_USE int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
                                              const via_btc_txout *spent, size_t n_spent,
                                              uint32_t hash_type, const via_btc_taproot_ext *ext,
-                                             via_btc_error *err);
+                                             via_error *err);
 /* The BIP-341 SigMsg (with the leading epoch byte 0x00) that via_btc_sighash_taproot hashes
  * with the "TapSighash" tag, same arguments and errors. It holds the precomputed
  * sha_prevouts/sha_amounts/sha_scriptpubkeys/sha_sequences/sha_outputs the hash type uses.
  * *msg is malloc'd and owned by the caller (free()); NULL with *msg_len = 0 on failure. */
-VIA_BTC_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
+VIA_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
                                             size_t idx, const via_btc_txout *spent,
                                             size_t n_spent, uint32_t hash_type,
-                                            const via_btc_taproot_ext *ext, via_btc_error *err);
+                                            const via_btc_taproot_ext *ext, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Keys and signatures                                                                        */
@@ -213,33 +184,33 @@ VIA_BTC_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, cons
  * network of a WIF key is returned in *net when net is non-NULL (mainnet or testnet; the
  * latter stands for testnet, signet and regtest); for hex *net is left unchanged. The text
  * is wiped from internal copies. Rejects zero and keys >= the group order. */
-VIA_BTC_MUST_USE int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net,
-                                          const char *text, via_btc_error *err);
+VIA_MUST_USE int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net,
+                                          const char *text, via_error *err);
 /* Reads a key file holding one key as above (surrounding whitespace allowed). */
-VIA_BTC_MUST_USE int via_btc_seckey_load_file(uint8_t seckey[32], via_btc_network *net,
-                                              const char *path, via_btc_error *err);
+VIA_MUST_USE int via_btc_seckey_load_file(uint8_t seckey[32], via_btc_network *net,
+                                              const char *path, via_error *err);
 /* Encodes a secret key as compressed WIF for net (out holds at least 53 bytes). */
-VIA_BTC_MUST_USE int via_btc_seckey_to_wif(char *out, size_t cap, const uint8_t seckey[32],
+VIA_MUST_USE int via_btc_seckey_to_wif(char *out, size_t cap, const uint8_t seckey[32],
                                            via_btc_network net);
 
-VIA_BTC_MUST_USE int via_btc_pubkey_from_seckey(uint8_t pubkey[33], const uint8_t seckey[32]);
+VIA_MUST_USE int via_btc_pubkey_from_seckey(uint8_t pubkey[33], const uint8_t seckey[32]);
 /* x-only public key and the parity (0 even, 1 odd) of the full point. */
-VIA_BTC_MUST_USE int via_btc_xonly_from_seckey(uint8_t xonly[32], int *parity,
+VIA_MUST_USE int via_btc_xonly_from_seckey(uint8_t xonly[32], int *parity,
                                                const uint8_t seckey[32]);
 /* Checks that pubkey is a valid compressed point. */
-VIA_BTC_MUST_USE int via_btc_pubkey_check(const uint8_t pubkey[33], via_btc_error *err);
+VIA_MUST_USE int via_btc_pubkey_check(const uint8_t pubkey[33], via_error *err);
 
 /* BIP-340. aux_rand may be NULL (treated as 32 zero bytes). */
-VIA_BTC_MUST_USE int via_btc_schnorr_sign(uint8_t sig[64], const uint8_t *msg, size_t msg_len,
+VIA_MUST_USE int via_btc_schnorr_sign(uint8_t sig[64], const uint8_t *msg, size_t msg_len,
                                           const uint8_t seckey[32], const uint8_t *aux_rand32);
-/* VIA_BTC_OK when valid, VIA_BTC_EINVAL when xonly is not a curve point, else EVERIFY. */
-VIA_BTC_MUST_USE int via_btc_schnorr_verify(const uint8_t sig[64], const uint8_t *msg,
+/* VIA_OK when valid, VIA_EINVAL when xonly is not a curve point, else EVERIFY. */
+VIA_MUST_USE int via_btc_schnorr_verify(const uint8_t sig[64], const uint8_t *msg,
                                             size_t msg_len, const uint8_t xonly[32]);
 
 /* ECDSA over a 32-byte digest, RFC6979 nonce, low-S, DER (at most 72 bytes). */
-VIA_BTC_MUST_USE int via_btc_ecdsa_sign(uint8_t der[72], size_t *der_len, const uint8_t msg[32],
+VIA_MUST_USE int via_btc_ecdsa_sign(uint8_t der[72], size_t *der_len, const uint8_t msg[32],
                                         const uint8_t seckey[32]);
-VIA_BTC_MUST_USE int via_btc_ecdsa_verify(const uint8_t *der, size_t der_len,
+VIA_MUST_USE int via_btc_ecdsa_verify(const uint8_t *der, size_t der_len,
                                           const uint8_t msg[32], const uint8_t pubkey[33]);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -259,11 +230,11 @@ void via_btc_taproot_tweak(uint8_t out[32], const uint8_t internal_xonly[32],
                            const uint8_t *merkle_root);
 /* Output key Q = P + H_TapTweak(P || merkle_root) G; merkle_root NULL for a key-only output
  * (BIP-86). parity receives Q's y parity. EINVAL when the internal key is not a point. */
-VIA_BTC_MUST_USE int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
+VIA_MUST_USE int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
                                                 const uint8_t internal_xonly[32],
-                                                const uint8_t *merkle_root, via_btc_error *err);
+                                                const uint8_t *merkle_root, via_error *err);
 /* Tweaked secret key for a key-path spend of P2TR(xonly(seckey), merkle_root). */
-VIA_BTC_MUST_USE int via_btc_taproot_tweak_seckey(uint8_t out[32], const uint8_t seckey[32],
+VIA_MUST_USE int via_btc_taproot_tweak_seckey(uint8_t out[32], const uint8_t seckey[32],
                                                   const uint8_t *merkle_root);
 /* Control block: (leaf_version | parity) || internal key || path (n_path 32-byte hashes).
  * out must hold 33 + 32*n_path bytes; *out_len receives the length. */
@@ -271,10 +242,10 @@ void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_v
                                    int output_parity, const uint8_t internal_xonly[32],
                                    const uint8_t *path, size_t n_path);
 /* Checks that (script, control block) commits to output_xonly (BIP-341 script-path rule). */
-VIA_BTC_MUST_USE int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32],
+VIA_MUST_USE int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32],
                                                        const uint8_t *script, size_t script_len,
                                                        const uint8_t *control, size_t control_len,
-                                                       via_btc_error *err);
+                                                       via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Scripts and addresses                                                                      */
@@ -283,7 +254,7 @@ void via_btc_script_p2wpkh(uint8_t out[22], const uint8_t pubkey[33]);
 void via_btc_script_p2tr(uint8_t out[34], const uint8_t output_xonly[32]);
 /* OP_RETURN with one minimal push of data (len <= 80 for standardness is the caller's
  * business; this accepts up to 520). out must hold len + 4 bytes. */
-VIA_BTC_MUST_USE int via_btc_script_op_return(uint8_t *out, size_t *out_len, const uint8_t *data,
+VIA_MUST_USE int via_btc_script_op_return(uint8_t *out, size_t *out_len, const uint8_t *data,
                                               size_t len);
 /* Appends a minimal push of data at out (returns bytes written; out needs len + 5).
  * Empty data -> OP_0; a single byte 1..16 -> OP_1..OP_16; 0x81 -> OP_1NEGATE. */
@@ -293,42 +264,42 @@ size_t via_btc_script_push(uint8_t *out, const uint8_t *data, size_t len);
 #define VIA_BTC_ADDRESS_MAX 91
 
 /* Segwit address (bech32 for v0, bech32m for v1+) with an explicit hrp. */
-VIA_BTC_MUST_USE int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp,
+VIA_MUST_USE int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp,
                                            int witver, const uint8_t *program, size_t prog_len);
 /* Decodes addr, whose hrp must equal hrp (case-insensitive); program holds up to 40 bytes. */
-VIA_BTC_MUST_USE int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len,
-                                           const char *hrp, const char *addr, via_btc_error *err);
+VIA_MUST_USE int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len,
+                                           const char *hrp, const char *addr, via_error *err);
 /* Address <-> scriptPubKey for a network (segwit only). script holds up to 42 bytes. */
-VIA_BTC_MUST_USE int via_btc_address_to_script(uint8_t script[42], size_t *script_len,
+VIA_MUST_USE int via_btc_address_to_script(uint8_t script[42], size_t *script_len,
                                                via_btc_network net, const char *addr,
-                                               via_btc_error *err);
-VIA_BTC_MUST_USE int via_btc_script_to_address(char out[VIA_BTC_ADDRESS_MAX], via_btc_network net,
+                                               via_error *err);
+VIA_MUST_USE int via_btc_script_to_address(char out[VIA_BTC_ADDRESS_MAX], via_btc_network net,
                                                const uint8_t *script, size_t script_len,
-                                               via_btc_error *err);
+                                               via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Signing transaction inputs                                                                 */
 
 /* Signs input idx as a P2WPKH spend of `amount` sats (SIGHASH_ALL) and sets its witness to
  * [DER sig || 0x01, pubkey]. */
-VIA_BTC_MUST_USE int via_btc_sign_p2wpkh(via_btc_tx *tx, size_t idx, uint64_t amount,
-                                         const uint8_t seckey[32], via_btc_error *err);
+VIA_MUST_USE int via_btc_sign_p2wpkh(via_btc_tx *tx, size_t idx, uint64_t amount,
+                                         const uint8_t seckey[32], via_error *err);
 /* Signs input idx as a taproot key-path spend of P2TR(xonly(seckey), merkle_root) and sets
  * the witness to [sig] (64 bytes for DEFAULT, 65 with the hash type byte otherwise). */
-VIA_BTC_MUST_USE int via_btc_sign_taproot_keypath(via_btc_tx *tx, size_t idx,
+VIA_MUST_USE int via_btc_sign_taproot_keypath(via_btc_tx *tx, size_t idx,
                                                   const via_btc_txout *spent, size_t n_spent,
                                                   const uint8_t seckey[32],
                                                   const uint8_t *merkle_root, uint32_t hash_type,
-                                                  const uint8_t *aux_rand32, via_btc_error *err);
+                                                  const uint8_t *aux_rand32, via_error *err);
 /* Schnorr signature of input idx for a script-path spend of the tapscript `script` (leaf
  * version 0xc0, no code separator) with the untweaked seckey; sig receives 64 bytes, plus the
  * hash type byte when hash_type != DEFAULT (*sig_len = 64 or 65). */
-VIA_BTC_MUST_USE int via_btc_sign_tapscript(uint8_t sig[65], size_t *sig_len, const via_btc_tx *tx,
+VIA_MUST_USE int via_btc_sign_tapscript(uint8_t sig[65], size_t *sig_len, const via_btc_tx *tx,
                                             size_t idx, const via_btc_txout *spent,
                                             size_t n_spent, const uint8_t *script,
                                             size_t script_len, const uint8_t seckey[32],
                                             uint32_t hash_type, const uint8_t *aux_rand32,
-                                            via_btc_error *err);
+                                            via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Via inscriptions (via-spec.md §2)                                                          */
@@ -408,25 +379,25 @@ typedef struct {
  * longer (the reference implementation cannot carry such fields at all; for fields of at
  * most 520 bytes both encodings are the same). Strings (da_identifier, blob_id) must be
  * printable ASCII. Addresses in a bootstrapping message must decode for net. */
-VIA_BTC_MUST_USE int via_msg_envelope_script(uint8_t **script, size_t *script_len,
+VIA_MUST_USE int via_msg_envelope_script(uint8_t **script, size_t *script_len,
                                              const uint8_t xonly[32], const via_msg *msg,
-                                             via_btc_network net, via_btc_error *err);
+                                             via_btc_network net, via_error *err);
 
-/* Parses a tapscript. Returns VIA_BTC_ENOTFOUND when the script holds no Via envelope
- * (foreign inscriptions, ordinary scripts), VIA_BTC_EFORMAT with a reason when it does hold
+/* Parses a tapscript. Returns VIA_ENOTFOUND when the script holds no Via envelope
+ * (foreign inscriptions, ordinary scripts), VIA_EFORMAT with a reason when it does hold
  * one that is malformed (unknown tag, missing or mis-sized field, non-minimal push,
  * truncated script, address for another network). signer_xonly (may be NULL) receives the
  * key the leaf checks. */
-VIA_BTC_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32],
+VIA_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32],
                                             const uint8_t *script, size_t script_len,
-                                            via_btc_network net, via_btc_error *err);
+                                            via_btc_network net, via_error *err);
 
 /* Deposit by OP_RETURN (via-spec §3.2 form A): an output script OP_RETURN <push 20 bytes>.
- * VIA_BTC_OK and the receiver when script is exactly such an output whose payload does not
+ * VIA_OK and the receiver when script is exactly such an output whose payload does not
  * start with "VIA_"; ENOTFOUND when it is not an OP_RETURN or carries a VIA_ prefix;
  * EFORMAT when it is an OP_RETURN whose payload is not a single 20-byte push. */
-VIA_BTC_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
-                                                 size_t script_len, via_btc_error *err);
+VIA_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
+                                                 size_t script_len, via_error *err);
 
 /* Deposits (via-spec §3.2): a transaction with outputs paying the bridge script and a receiver
  * named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same transaction
@@ -443,9 +414,9 @@ typedef struct {
 /* ENOTFOUND when no output pays the bridge or no receiver is named; EFORMAT when the Via data
  * is malformed; EINVAL when the deposit is below VIA_DEPOSIT_MIN_SATS or the receiver is a
  * system address (<= 0xffff). */
-VIA_BTC_MUST_USE int via_deposit_find(via_deposit *out, const via_btc_tx *tx,
+VIA_MUST_USE int via_deposit_find(via_deposit *out, const via_btc_tx *tx,
                                       const uint8_t *bridge_script, size_t bridge_script_len,
-                                      via_btc_network net, via_btc_error *err);
+                                      via_btc_network net, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Commit/reveal inscription transactions (via-spec §2.4)                                     */
@@ -475,11 +446,11 @@ void via_inscription_free(via_inscription *ins);
  * recipient (may be NULL) is an extra reveal output (e.g. the bridge for an L1ToL2 deposit).
  * EINVAL when the utxos do not cover fees, the commit output, the recipient and dust change
  * (546 sats for P2WPKH change: change below that is an error, not dropped). */
-VIA_BTC_MUST_USE int via_inscription_build(via_inscription *out, const uint8_t seckey[32],
+VIA_MUST_USE int via_inscription_build(via_inscription *out, const uint8_t seckey[32],
                                            const via_msg *msg, via_btc_network net,
                                            const via_btc_utxo *utxos, size_t n_utxos,
                                            uint64_t fee_rate, const via_btc_txout *recipient,
-                                           via_btc_error *err);
+                                           via_error *err);
 
 /* How the inscriber's key owns a funding utxo. */
 typedef enum {
@@ -494,11 +465,11 @@ typedef enum {
  * owned; kinds NULL means every utxo is P2WPKH. The change and the reveal are the same as
  * with via_inscription_build (change to the key's P2WPKH, so the reveal's sender is the
  * key's P2WPKH, via-spec §2.6). EINVAL for an unknown kind. */
-VIA_BTC_MUST_USE int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32],
+VIA_MUST_USE int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32],
                                               const via_msg *msg, via_btc_network net,
                                               const via_btc_utxo *utxos, const uint8_t *kinds,
                                               size_t n_utxos, uint64_t fee_rate,
-                                              const via_btc_txout *recipient, via_btc_error *err);
+                                              const via_btc_txout *recipient, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Finding Via data in a transaction                                                          */
@@ -513,13 +484,13 @@ typedef struct {
  * tapscript carrying a Via envelope is parsed. Foreign scripts are skipped. Returns at most
  * cap messages into out (*n gets the count found, which may exceed cap). A malformed Via
  * envelope makes the whole call fail with EFORMAT naming the input. */
-VIA_BTC_MUST_USE int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n,
+VIA_MUST_USE int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n,
                                           const via_btc_tx *tx, via_btc_network net,
-                                          via_btc_error *err);
+                                          via_error *err);
 
 /* The P2WPKH sender of a transaction (via-spec §2.6): the pubkey of the last input with a
  * 2-item witness whose second item is a valid compressed key. ENOTFOUND if none. */
-VIA_BTC_MUST_USE int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx);
+VIA_MUST_USE int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx);
 
 /* ------------------------------------------------------------------------------------------ */
 /* MuSig2 (BIP-327)                                                                           */
@@ -541,15 +512,15 @@ typedef struct {
 
 /* KeyAgg over n (1..VIA_MUSIG_MAX_SIGNERS) compressed public keys in the given order. EINVAL
  * names a key that is not a point, or says the aggregate is at infinity. */
-VIA_BTC_MUST_USE int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33],
-                                           size_t n, via_btc_error *err);
+VIA_MUST_USE int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33],
+                                           size_t n, via_error *err);
 /* Apply a plain (is_xonly = 0) or x-only (BIP-341 style) tweak. */
-VIA_BTC_MUST_USE int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t tweak[32],
-                                            int is_xonly, via_btc_error *err);
+VIA_MUST_USE int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t tweak[32],
+                                            int is_xonly, via_error *err);
 void via_musig_keyagg_xonly(uint8_t out[32], const via_musig_keyagg *ctx);
 
 /* The secret half of a nonce. It can sign once: via_musig_partial_sign consumes it (wipes it
- * and marks it used), and a used nonce is refused with VIA_BTC_ENONCE_USED. Never copy it. */
+ * and marks it used), and a used nonce is refused with VIA_ENONCE_USED. Never copy it. */
 typedef struct {
     uint8_t k1[32], k2[32];
     uint8_t pubkey[33];
@@ -558,25 +529,25 @@ typedef struct {
 
 /* NonceGen with rand' from the OS CSPRNG. seckey, aggpk (32-byte x-only), msg and extra_in
  * are optional (NULL); msg_present distinguishes "no message" from an empty message. */
-VIA_BTC_MUST_USE int via_musig_nonce_gen(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
+VIA_MUST_USE int via_musig_nonce_gen(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
                                          const uint8_t *seckey, const uint8_t pubkey[33],
                                          const uint8_t *aggpk, const uint8_t *msg, size_t msg_len,
                                          int msg_present, const uint8_t *extra_in,
-                                         size_t extra_len, via_btc_error *err);
+                                         size_t extra_len, via_error *err);
 /* The same with a caller-chosen rand' (BIP-327 test vectors only: rand must be fresh
  * uniform randomness, a repeated rand leaks the key). */
-VIA_BTC_MUST_USE int via_musig_nonce_gen_with_rand(
+VIA_MUST_USE int via_musig_nonce_gen_with_rand(
     via_musig_secnonce *secnonce, uint8_t pubnonce[66], const uint8_t rand32[32],
     const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
     size_t msg_len, int msg_present, const uint8_t *extra_in, size_t extra_len,
-    via_btc_error *err);
+    via_error *err);
 /* Loads a 97-byte BIP-327 secnonce encoding (k1 || k2 || pk), for test vectors. */
-VIA_BTC_MUST_USE int via_musig_secnonce_load(via_musig_secnonce *secnonce, const uint8_t in[97],
-                                             via_btc_error *err);
+VIA_MUST_USE int via_musig_secnonce_load(via_musig_secnonce *secnonce, const uint8_t in[97],
+                                             via_error *err);
 
 /* NonceAgg. *bad_signer (may be NULL) receives the index of an invalid pubnonce. */
-VIA_BTC_MUST_USE int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66],
-                                         size_t n, size_t *bad_signer, via_btc_error *err);
+VIA_MUST_USE int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66],
+                                         size_t n, size_t *bad_signer, via_error *err);
 
 /* Session values derived from the key context, aggregate nonce and message. */
 typedef struct {
@@ -587,23 +558,23 @@ typedef struct {
     uint8_t e[32];
 } via_musig_session;
 
-VIA_BTC_MUST_USE int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
+VIA_MUST_USE int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
                                             const uint8_t aggnonce[66], const uint8_t *msg,
-                                            size_t msg_len, via_btc_error *err);
+                                            size_t msg_len, via_error *err);
 /* Sign: consumes secnonce whatever the outcome. EINVAL if seckey does not match the nonce's
  * public key or is not in the key list (coefficient mismatch is caught by the self-check,
  * which returns EVERIFY). */
-VIA_BTC_MUST_USE int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
+VIA_MUST_USE int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
                                             const uint8_t seckey[32], const via_musig_session *s,
-                                            via_btc_error *err);
-VIA_BTC_MUST_USE int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
+                                            via_error *err);
+VIA_MUST_USE int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
                                               const uint8_t pubkey[33],
-                                              const via_musig_session *s, via_btc_error *err);
+                                              const via_musig_session *s, via_error *err);
 /* PartialSigAgg to a BIP-340 signature valid for via_musig_keyagg_xonly. *bad_signer gets
  * the index of a partial signature that is not a scalar. */
-VIA_BTC_MUST_USE int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
+VIA_MUST_USE int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
                                            const via_musig_session *s, size_t *bad_signer,
-                                           via_btc_error *err);
+                                           via_error *err);
 
 #ifdef __cplusplus
 }

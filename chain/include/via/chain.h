@@ -8,7 +8,7 @@
  *     hashes in PostgreSQL, rolls back what it derived from blocks that were reorganised away,
  *     and emits the Via messages and bridge deposits it finds (callback + tables).
  *
- * Every function returns a via_chain_status (0 = ok). On failure the via_chain_error passed
+ * Every function returns a via_status (0 = ok). On failure the via_error passed
  * in (may be NULL) says what failed and where; outputs are cleared. Handles are not
  * thread-safe: use one per thread.
  */
@@ -24,34 +24,9 @@
 extern "C" {
 #endif
 
-#define VIA_CHAIN_MUST_USE __attribute__((warn_unused_result))
-
-typedef enum {
-    VIA_CHAIN_OK = 0,
-    VIA_CHAIN_ENOMEM = 1,     /* an allocation failed */
-    VIA_CHAIN_EINVAL = 2,     /* a bad argument or configuration value */
-    VIA_CHAIN_ETRANSPORT = 3, /* connection refused/reset, timeout, HTTP 5xx: after all retries */
-    VIA_CHAIN_ERPC = 4,       /* the node answered with a JSON-RPC error (rpc_code, message) */
-    VIA_CHAIN_EFORMAT = 5,    /* the answer is not JSON, or not the shape the method returns */
-    VIA_CHAIN_ETOOBIG = 6,    /* the answer exceeded max_response_bytes */
-    VIA_CHAIN_EBREAKER = 7,   /* the circuit breaker is open: no request was sent */
-    VIA_CHAIN_EAUTH = 8,      /* HTTP 401/403, or the cookie file could not be read */
-    VIA_CHAIN_EDB = 9,        /* a PostgreSQL query failed (the message names it) */
-    VIA_CHAIN_EREORG = 10,    /* a reorganisation deeper than the watcher's stored history */
-    VIA_CHAIN_EIO = 11,       /* reading a local file failed */
-} via_chain_status;
-
-/* Filled on failure. rpc_code is the node's JSON-RPC error code when code == VIA_CHAIN_ERPC,
- * else 0. http_status is the last HTTP status seen (0 when none). */
-typedef struct {
-    int code;
-    int rpc_code;
-    long http_status;
-    char msg[512];
-} via_chain_error;
-
-/* Names a via_chain_status. Never NULL. */
-const char *via_chain_strerror(int code);
+/* Errors are via_error (via/status.h): code, message, and for RPC failures rpc_code (the
+ * node's JSON-RPC error code when code == VIA_ERPC) and http_status (the last HTTP status
+ * seen, 0 when none). */
 
 /* ----------------------------------------------------------------------------------------
  * JSON-RPC client
@@ -90,14 +65,14 @@ typedef struct {
 } via_rpc_stats;
 
 /* Creates a client. *out is NULL on failure. cfg is copied (strings too). */
-VIA_CHAIN_MUST_USE int via_rpc_new(via_rpc **out, via_chain_error *err, const via_rpc_config *cfg);
+VIA_MUST_USE int via_rpc_new(via_rpc **out, via_error *err, const via_rpc_config *cfg);
 void via_rpc_free(via_rpc *rpc);
 void via_rpc_get_stats(const via_rpc *rpc, via_rpc_stats *out);
 
 /* Generic call. params (may be NULL = []) is stolen. On success *result holds a new reference
  * to the "result" member (may be JSON null); the caller decrefs it. Transient failures are
  * retried; JSON-RPC errors are not (except -28 "warming up", which is transient). */
-VIA_CHAIN_MUST_USE int via_rpc_call(via_rpc *rpc, via_chain_error *err, json_t **result,
+VIA_MUST_USE int via_rpc_call(via_rpc *rpc, via_error *err, json_t **result,
                                     const char *method, json_t *params);
 
 typedef struct {
@@ -108,24 +83,24 @@ typedef struct {
     int initial_block_download;
 } via_rpc_chain_info;
 
-VIA_CHAIN_MUST_USE int via_rpc_getblockchaininfo(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_getblockchaininfo(via_rpc *rpc, via_error *err,
                                                  via_rpc_chain_info *out);
-VIA_CHAIN_MUST_USE int via_rpc_getblockcount(via_rpc *rpc, via_chain_error *err, int64_t *height);
+VIA_MUST_USE int via_rpc_getblockcount(via_rpc *rpc, via_error *err, int64_t *height);
 /* hash_hex receives 64 lowercase hex characters (display order) and a NUL. */
-VIA_CHAIN_MUST_USE int via_rpc_getblockhash(via_rpc *rpc, via_chain_error *err, char hash_hex[65],
+VIA_MUST_USE int via_rpc_getblockhash(via_rpc *rpc, via_error *err, char hash_hex[65],
                                             int64_t height);
 /* getblock <hash> 2: the block object with every transaction decoded (each has "txid" and
  * "hex"). The caller decrefs *block. */
-VIA_CHAIN_MUST_USE int via_rpc_getblock(via_rpc *rpc, via_chain_error *err, json_t **block,
+VIA_MUST_USE int via_rpc_getblock(via_rpc *rpc, via_error *err, json_t **block,
                                         const char *hash_hex);
 /* getrawtransaction <txid> false: the serialized transaction, malloc'ed, caller frees. */
-VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_chain_error *err, uint8_t **raw,
+VIA_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_error *err, uint8_t **raw,
                                                  size_t *raw_len, const char *txid_hex);
 /* getrawtransaction <txid> true: the decoded object (with "confirmations" once mined). */
-VIA_CHAIN_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_error *err,
                                                          json_t **tx, const char *txid_hex);
 /* txid_hex receives the node's txid (display order). */
-VIA_CHAIN_MUST_USE int via_rpc_sendrawtransaction(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_sendrawtransaction(via_rpc *rpc, via_error *err,
                                                   char txid_hex[65], const uint8_t *raw,
                                                   size_t raw_len);
 
@@ -136,16 +111,16 @@ typedef struct {
 } via_rpc_mempool_accept;
 
 /* testmempoolaccept [hex]: one transaction. */
-VIA_CHAIN_MUST_USE int via_rpc_testmempoolaccept(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_testmempoolaccept(via_rpc *rpc, via_error *err,
                                                  via_rpc_mempool_accept *out, const uint8_t *raw,
                                                  size_t raw_len);
 /* estimatesmartfee <target>: *sat_per_kvb = feerate (BTC/kvB converted to sat/kvB), *blocks =
  * the target the estimate is for. A node without data (an "errors" array and no feerate)
  * gives ERPC with the node's message. */
-VIA_CHAIN_MUST_USE int via_rpc_estimatesmartfee(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_estimatesmartfee(via_rpc *rpc, via_error *err,
                                                 uint64_t *sat_per_kvb, int *blocks, int target);
 /* getrawmempool: a JSON array of txid strings; caller decrefs. */
-VIA_CHAIN_MUST_USE int via_rpc_getrawmempool(via_rpc *rpc, via_chain_error *err, json_t **txids);
+VIA_MUST_USE int via_rpc_getrawmempool(via_rpc *rpc, via_error *err, json_t **txids);
 
 typedef struct {
     int found; /* 0 when the output is spent or unknown (the node returned null) */
@@ -157,7 +132,7 @@ typedef struct {
     int coinbase;
 } via_rpc_txout;
 
-VIA_CHAIN_MUST_USE int via_rpc_gettxout(via_rpc *rpc, via_chain_error *err, via_rpc_txout *out,
+VIA_MUST_USE int via_rpc_gettxout(via_rpc *rpc, via_error *err, via_rpc_txout *out,
                                         const char *txid_hex, uint32_t vout, int include_mempool);
 
 typedef struct {
@@ -172,16 +147,10 @@ typedef struct {
 /* scantxoutset start [descriptors...]: the confirmed unspent outputs matching any descriptor
  * ("addr(<address>)" or "raw(<hex script>)"). *utxos is malloc'ed (caller frees), sorted as
  * the node returns them. */
-VIA_CHAIN_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_chain_error *err,
+VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err,
                                             via_rpc_utxo **utxos, size_t *n_utxos,
                                             const char *const *descriptors, size_t n_descriptors);
 
-/* Helpers for hex at the JSON boundary. via_chain_hex_decode returns VIA_CHAIN_EFORMAT on odd
- * length or non-hex characters; *out is malloc'ed. */
-VIA_CHAIN_MUST_USE int via_chain_hex_decode(via_chain_error *err, uint8_t **out, size_t *out_len,
-                                            const char *hex, const char *what);
-/* out must hold 2*len+1 bytes. */
-void via_chain_hex_encode(char *out, const uint8_t *in, size_t len);
 
 /* ----------------------------------------------------------------------------------------
  * Chain watcher
@@ -260,7 +229,7 @@ typedef struct {
 /* Connects, creates or migrates the schema, and loads the cursor (a stored cursor wins over
  * cfg->start_height, so a restarted watcher resumes). rpc is borrowed and must outlive the
  * watcher; cb is copied (may be NULL). */
-VIA_CHAIN_MUST_USE int via_watcher_new(via_watcher **out, via_chain_error *err,
+VIA_MUST_USE int via_watcher_new(via_watcher **out, via_error *err,
                                        const via_watcher_config *cfg, via_rpc *rpc,
                                        const via_watch_callbacks *cb);
 void via_watcher_free(via_watcher *w);
@@ -268,7 +237,7 @@ void via_watcher_free(via_watcher *w);
 /* One step: checks the stored tip against the node (rolling back a reorganisation), then
  * processes up to max_blocks_per_poll confirmed blocks. *processed (may be NULL) receives how
  * many blocks were processed. Safe to call again after any error. */
-VIA_CHAIN_MUST_USE int via_watcher_poll(via_watcher *w, via_chain_error *err, int64_t *processed);
+VIA_MUST_USE int via_watcher_poll(via_watcher *w, via_error *err, int64_t *processed);
 void via_watcher_get_stats(const via_watcher *w, via_watcher_stats *out);
 
 /* The decoded fields of a Via message as a new JSON object (hashes and txids as hex, txids in

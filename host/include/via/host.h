@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* from prover/src, on the include path of every via_host user */
-#include "curve.h"
-#include "error.h"
-#include "groth16.h"
-#include "msm.h"
+/* prover/include, on the include path of every via_host user */
+#include "via/curve.h"
+#include "via/status.h"
+#include "via/groth16.h"
+#include "via/msm.h"
 
 typedef enum {
     VIA_BACKEND_CPU = 0,

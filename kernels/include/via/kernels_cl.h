@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* from prover/src, on the include path of every via_opencl user */
-#include "curve.h"
-#include "error.h"
-#include "msm.h"
+/* prover/include, on the include path of every via_opencl user */
+#include "via/curve.h"
+#include "via/status.h"
+#include "via/msm.h"
 
 typedef struct via_cl via_cl;
 
@@ -47,8 +47,6 @@ void via_cl_close(via_cl *cl);
 /* Opens device `index` of the via_cl_list_devices numbering (every type, platforms in
  * order) and builds the kernels. VIA_EINVAL names the index when there is no such device. */
 VIA_MUST_USE int via_cl_open_index(via_cl **out, size_t index, via_error *err);
-/* The device name, for logs. */
-const char *via_cl_device_name(const via_cl *cl);
 /* Name, PCI bus id ("dddd:bb:dd.f", when the driver has cl_khr_pci_bus_info) and whether it
  * is a GPU-type device, of device `index`, without opening it. Returns -1 when there is no
  * such device, 0 when the bus id is unknown (bus = ""), 1 when it was written. name, bus and

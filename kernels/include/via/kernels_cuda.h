@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* from prover/src, on the include path of every via_cuda user */
-#include "curve.h"
-#include "error.h"
-#include "msm.h"
+/* prover/include, on the include path of every via_cuda user */
+#include "via/curve.h"
+#include "via/status.h"
+#include "via/msm.h"
 
 typedef struct {
     void *stream;       /* a cudaStream_t of `device`; NULL is its default stream */
