@@ -18,9 +18,12 @@ typedef struct {
     uint8_t *data;
     size_t len, cap;
     bool oom;
+    bool secret; /* growth copies and wipes the old block; buf_free wipes */
 } via_buf;
 
 void buf_init(via_buf *b);
+/* A buffer for secret bytes (nonce derivation inputs): no copy is left in freed memory. */
+void buf_init_secret(via_buf *b);
 void buf_free(via_buf *b);
 void buf_put(via_buf *b, const void *p, size_t n);
 void buf_u8(via_buf *b, uint8_t v);
@@ -47,4 +50,18 @@ static inline void put_u32be(uint8_t *p, uint32_t v) {
 static inline uint32_t get_u32be(const uint8_t *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
+
+/* ---- MuSig2 secret nonces (musig.c; the test library bitcoin/testing reaches them too) ---- */
+#include <stdatomic.h>
+struct via_musig_secnonce {
+    uint8_t k1[32], k2[32];
+    uint8_t pubkey[33];
+    atomic_int live; /* 1 until a signature consumes it (atomic exchange to 0) */
+};
+/* NonceGen with a caller-given rand' into a newly allocated secnonce. */
+int via_musig__nonce_gen_rand(via_musig_secnonce **secnonce, uint8_t pubnonce[66],
+                              const uint8_t rand32[32], const uint8_t *seckey,
+                              const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
+                              size_t msg_len, int msg_present, const uint8_t *extra_in,
+                              size_t extra_len, via_error *err);
 #endif

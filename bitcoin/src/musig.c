@@ -8,6 +8,7 @@
  * negligible probability. Secret scalars (nonces, keys) are wiped before returning. */
 #include "internal.h"
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- scalars ---- */
@@ -223,17 +224,18 @@ void via_musig_keyagg_xonly(uint8_t out[32], const via_musig_keyagg *ctx) {
 
 /* ---- nonces ---- */
 
-int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
-                                  const uint8_t rand32[32], const uint8_t *seckey,
-                                  const uint8_t pubkey[33], const uint8_t *aggpk,
-                                  const uint8_t *msg, size_t msg_len, int msg_present,
-                                  const uint8_t *extra_in, size_t extra_len, via_error *err) {
-    assert(secnonce && pubnonce && rand32 && pubkey && (msg || !msg_len) &&
-           (extra_in || !extra_len));
-    memset(secnonce, 0, sizeof *secnonce);
+int via_musig__nonce_gen_rand(via_musig_secnonce **out, uint8_t pubnonce[66],
+                              const uint8_t rand32[32], const uint8_t *seckey,
+                              const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
+                              size_t msg_len, int msg_present, const uint8_t *extra_in,
+                              size_t extra_len, via_error *err) {
+    assert(out && pubnonce && rand32 && pubkey && (msg || !msg_len) && (extra_in || !extra_len));
+    *out = NULL;
     memset(pubnonce, 0, 66);
     if (extra_len > 0xffffffffu)
         return via_fail(err, VIA_EINVAL, "musig nonce: extra input too long");
+    via_musig_secnonce *secnonce = calloc(1, sizeof *secnonce);
+    if (!secnonce) return via_fail(err, VIA_ENOMEM, "musig nonce: out of memory");
     uint8_t rnd[32];
     if (seckey) {
         uint8_t h[32];
@@ -244,7 +246,7 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
         memcpy(rnd, rand32, 32);
     }
     via_buf b;
-    buf_init(&b);
+    buf_init_secret(&b);
     buf_put(&b, rnd, 32);
     buf_u8(&b, 33);
     buf_put(&b, pubkey, 33);
@@ -267,6 +269,7 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
     via_wipe(rnd, 32);
     if (b.oom) {
         buf_free(&b);
+        via_musig_secnonce_free(secnonce);
         return via_fail(err, VIA_ENOMEM, "musig nonce: out of memory");
     }
     uint8_t h[32];
@@ -276,44 +279,36 @@ int via_musig_nonce_gen_with_rand(via_musig_secnonce *secnonce, uint8_t pubnonce
         sc_from_hash(i ? secnonce->k2 : secnonce->k1, h);
     }
     via_wipe(h, 32);
-    via_wipe(b.data, b.len);
     buf_free(&b);
     if (scalar_is_zero(secnonce->k1) || scalar_is_zero(secnonce->k2)) {
-        via_wipe(secnonce, sizeof *secnonce);
+        via_musig_secnonce_free(secnonce);
         return via_fail(err, VIA_EINVAL, "musig nonce: derived a zero nonce");
     }
     pt r1 = pt_gen_mul(secnonce->k1), r2 = pt_gen_mul(secnonce->k2);
     pt_ser(pubnonce, &r1);
     pt_ser(pubnonce + 33, &r2);
     memcpy(secnonce->pubkey, pubkey, 33);
-    secnonce->live = 1;
+    atomic_store(&secnonce->live, 1);
+    *out = secnonce;
     return VIA_OK;
 }
 
-int via_musig_nonce_gen(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
+int via_musig_nonce_gen(via_musig_secnonce **secnonce, uint8_t pubnonce[66],
                         const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk,
                         const uint8_t *msg, size_t msg_len, int msg_present,
                         const uint8_t *extra_in, size_t extra_len, via_error *err) {
     uint8_t rnd[32];
-    if (via_os_random(rnd, 32, err) != VIA_OK) {
-        via_wipe(secnonce, sizeof *secnonce);
+    *secnonce = NULL;
+    if (via_os_random(rnd, 32, err) != VIA_OK)
         return via_fail(err, VIA_ERANDOM, "musig nonce: OS random source failed");
-    }
-    int rc = via_musig_nonce_gen_with_rand(secnonce, pubnonce, rnd, seckey, pubkey, aggpk, msg,
-                                           msg_len, msg_present, extra_in, extra_len, err);
+    int rc = via_musig__nonce_gen_rand(secnonce, pubnonce, rnd, seckey, pubkey, aggpk, msg,
+                                       msg_len, msg_present, extra_in, extra_len, err);
     via_wipe(rnd, 32);
     return rc;
 }
 
-int via_musig_secnonce_load(via_musig_secnonce *secnonce, const uint8_t in[97],
-                            via_error *err) {
-    memset(secnonce, 0, sizeof *secnonce);
-    memcpy(secnonce->k1, in, 32);
-    memcpy(secnonce->k2, in + 32, 32);
-    memcpy(secnonce->pubkey, in + 64, 33);
-    secnonce->live = 1;
-    (void)err;
-    return VIA_OK;
+void via_musig_secnonce_free(via_musig_secnonce *secnonce) {
+    via_wipe_free(secnonce, sizeof *secnonce);
 }
 
 int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66], size_t n,
@@ -429,16 +424,19 @@ int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
 int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
                            const uint8_t seckey[32], const via_musig_session *s,
                            via_error *err) {
-    assert(psig && secnonce && seckey && s);
+    assert(psig && seckey && s);
     memset(psig, 0, 32);
-    if (!secnonce->live)
+    if (!secnonce) return via_fail(err, VIA_EINVAL, "musig sign: no secret nonce");
+    /* Consume the nonce before anything can fail: whoever exchanges live 1 -> 0 signs, every
+     * other caller (another thread, a second call) is refused. */
+    if (atomic_exchange(&secnonce->live, 0) != 1)
         return via_fail(err, VIA_ENONCE_USED, "musig sign: secret nonce already used");
-    /* Consume the nonce before anything can fail. */
     uint8_t k1[32], k2[32], pk[33], d[32], a[32], t[32], sc[32];
     memcpy(k1, secnonce->k1, 32);
     memcpy(k2, secnonce->k2, 32);
     memcpy(pk, secnonce->pubkey, 33);
-    via_wipe(secnonce, sizeof *secnonce);
+    via_wipe(secnonce->k1, 32);
+    via_wipe(secnonce->k2, 32);
     int rc = VIA_OK;
     uint8_t mypk[33];
     if (scalar_is_zero(k1) || scalar_is_zero(k2) || !scalar_is_below_order(k1) ||

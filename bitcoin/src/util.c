@@ -118,8 +118,15 @@ void via_btc_hash160(uint8_t out[20], const uint8_t *data, size_t len) {
 
 /* ---- buffers ---- */
 void buf_init(via_buf *b) { memset(b, 0, sizeof *b); }
+void buf_init_secret(via_buf *b) {
+    buf_init(b);
+    b->secret = true;
+}
 void buf_free(via_buf *b) {
-    free(b->data);
+    if (b->secret)
+        via_wipe_free(b->data, b->cap);
+    else
+        free(b->data);
     buf_init(b);
 }
 void buf_put(via_buf *b, const void *p, size_t n) {
@@ -127,7 +134,8 @@ void buf_put(via_buf *b, const void *p, size_t n) {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n) cap *= 2;
-        uint8_t *d = realloc(b->data, cap);
+        /* a secret buffer never leaves its old contents in freed memory */
+        uint8_t *d = b->secret ? via_secure_realloc(b->data, b->cap, cap) : realloc(b->data, cap);
         if (!d) {
             b->oom = true;
             return;

@@ -134,12 +134,7 @@ void via_rpc_free(via_rpc *rpc) {
     if (!rpc) return;
     if (rpc->curl) curl_easy_cleanup(rpc->curl);
     free(rpc->url);
-    if (rpc->userpwd) {
-        volatile char *p = rpc->userpwd;
-        while (*p)
-            *p++ = 0;
-        free(rpc->userpwd);
-    }
+    if (rpc->userpwd) via_wipe_free(rpc->userpwd, strlen(rpc->userpwd));
     free(rpc->cookie_file);
     free(rpc);
 }
@@ -183,11 +178,13 @@ static int read_cookie(via_rpc *r, via_error *err, char **userpwd) {
     buf[n] = 0;
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
         buf[--n] = 0;
-    if (!n || !strchr(buf, ':'))
-        return via_fail(err, VIA_EAUTH,
-                              "rpc: cookie file %s is not '<user>:<password>'", r->cookie_file);
+    if (!n || !strchr(buf, ':')) {
+        via_wipe(buf, sizeof buf);
+        return via_fail(err, VIA_EAUTH, "rpc: cookie file %s is not '<user>:<password>'",
+                        r->cookie_file);
+    }
     *userpwd = strdup(buf);
-    memset(buf, 0, sizeof buf);
+    via_wipe(buf, sizeof buf);
     return *userpwd ? VIA_OK : via_fail(err, VIA_ENOMEM, "rpc: out of memory");
 }
 
@@ -230,8 +227,7 @@ static int rpc_call_once(via_rpc *r, via_error *err, json_t **result, const char
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
     curl_slist_free_all(hdrs);
     if (cookie_pwd) {
-        memset(cookie_pwd, 0, strlen(cookie_pwd));
-        free(cookie_pwd);
+        via_wipe_free(cookie_pwd, strlen(cookie_pwd));
     }
     if (err) err->http_status = http;
     int rc = VIA_OK;
@@ -277,6 +273,16 @@ int via_rpc_parse_answer(via_error *err, json_t **result, const char *method, lo
     json_error_t jerr;
     json_t *resp = body ? json_loadb(body, len, 0, &jerr) : NULL;
     json_t *jerror = resp && json_is_object(resp) ? json_object_get(resp, "error") : NULL;
+    /* An error object belongs to this request only when it carries this request's id (a
+     * JSON-RPC server answers null only when it could not read the id at all). An error for
+     * another id is not ours to report: the answer is malformed. */
+    json_t *jid0 = resp && json_is_object(resp) ? json_object_get(resp, "id") : NULL;
+    if (jerror && !json_is_null(jerror) && !json_is_null(jid0) &&
+        (!json_is_integer(jid0) || (uint64_t)json_integer_value(jid0) != id)) {
+        json_decref(resp);
+        return via_fail(err, VIA_EFORMAT, "rpc %s: error answer for another request (id does "
+                        "not match %llu)", method, (unsigned long long)id);
+    }
     if (jerror && !json_is_null(jerror)) {
         json_t *jc = json_object_get(jerror, "code");
         json_t *jm = json_object_get(jerror, "message");

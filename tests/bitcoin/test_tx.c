@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "via/musig_testing.h"
 #include "via/bitcoin.h"
 
 static uint64_t rng_state;
@@ -360,7 +361,7 @@ static void test_musig_session(void **state) {
     (void)state;
     enum { N = 4 };
     uint8_t sk[N][32], pk[N][33], pub[N][66], agg[66], psig[N][32], sig[64], q[32], msg[32];
-    via_musig_secnonce sn[N];
+    via_musig_secnonce *sn[N];
     via_musig_keyagg ctx;
     for (int i = 0; i < N; i++) {
         rnd_key(sk[i]);
@@ -382,11 +383,14 @@ static void test_musig_session(void **state) {
     via_musig_session s;
     assert_int_equal(via_musig_session_init(&s, &ctx, agg, msg, 32, NULL), 0);
     for (int i = 0; i < N; i++) {
-        assert_int_equal(via_musig_partial_sign(psig[i], &sn[i], sk[i], &s, NULL), 0);
+        assert_int_equal(via_musig_partial_sign(psig[i], sn[i], sk[i], &s, NULL), 0);
         assert_int_equal(via_musig_partial_verify(psig[i], pub[i], pk[i], &s, NULL), 0);
         uint8_t again[32];
-        assert_int_equal(via_musig_partial_sign(again, &sn[i], sk[i], &s, NULL), VIA_ENONCE_USED);
-        for (int k = 0; k < 32; k++) assert_int_equal(sn[i].k1[k] | sn[i].k2[k], 0);
+        assert_int_equal(via_musig_partial_sign(again, sn[i], sk[i], &s, NULL), VIA_ENONCE_USED);
+        uint8_t bytes[97];
+        assert_int_equal(via_musig_secnonce_peek(sn[i], bytes), 0); /* consumed */
+        for (int k = 0; k < 64; k++) assert_int_equal(bytes[k], 0); /* scalars wiped */
+        via_musig_secnonce_free(sn[i]);
     }
     assert_int_equal(via_musig_partial_agg(sig, (const uint8_t(*)[32])psig, N, &s, NULL, NULL), 0);
     assert_int_equal(via_btc_schnorr_verify(sig, msg, 32, q), 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include "via/musig_testing.h"
 #include "via/bitcoin.h"
 
 static char path_buf[1024];
@@ -184,17 +185,18 @@ static void test_nonce_gen(void **state) {
         if (ml) hexn(msg, ml, json_string_value(jm));
         size_t el = json_is_string(je) ? strlen(json_string_value(je)) / 2 : 0;
         if (el) hexn(extra, el, json_string_value(je));
-        via_musig_secnonce sn;
+        via_musig_secnonce *sn;
         assert_int_equal(via_musig_nonce_gen_with_rand(&sn, pub, rnd, json_is_string(jsk) ? sk : NULL, pk,
                                                        json_is_string(ja) ? aggpk : NULL, msg, ml,
                                                        json_is_string(jm), el ? extra : NULL, el, NULL),
                          0);
         hexn(want, 97, json_string_value(json_object_get(c, "expected_secnonce")));
         hexn(wantp, 66, json_string_value(json_object_get(c, "expected_pubnonce")));
-        assert_memory_equal(sn.k1, want, 32);
-        assert_memory_equal(sn.k2, want + 32, 32);
-        assert_memory_equal(sn.pubkey, want + 64, 33);
+        uint8_t got[97];
+        assert_int_equal(via_musig_secnonce_peek(sn, got), 1);
+        assert_memory_equal(got, want, 97);
         assert_memory_equal(pub, wantp, 66);
+        via_musig_secnonce_free(sn);
     }
     json_decref(j);
 }
@@ -226,15 +228,52 @@ static void test_nonce_agg(void **state) {
 }
 
 /* Shared by sign/verify and tweak vectors. */
-static int session_for(via_musig_session *s, json_t *pks, json_t *kidx, json_t *tweaks, json_t *ti,
-                       json_t *xo, const uint8_t agg[66], const uint8_t *msg, size_t ml) {
+static int session_for_err(via_musig_session *s, json_t *pks, json_t *kidx, json_t *tweaks,
+                           json_t *ti, json_t *xo, const uint8_t agg[66], const uint8_t *msg,
+                           size_t ml, via_error *e) {
     uint8_t keys[8][33];
     size_t n = pick_keys(keys, pks, kidx);
     via_musig_keyagg ctx;
-    int rc = via_musig_keyagg_init(&ctx, (const uint8_t(*)[33])keys, n, NULL);
+    int rc = via_musig_keyagg_init(&ctx, (const uint8_t(*)[33])keys, n, e);
     if (!rc && ti) rc = apply_tweaks(&ctx, tweaks, ti, xo);
-    if (!rc) rc = via_musig_session_init(s, &ctx, agg, msg, ml, NULL);
+    if (!rc) rc = via_musig_session_init(s, &ctx, agg, msg, ml, e);
     return rc;
+}
+
+static int session_for(via_musig_session *s, json_t *pks, json_t *kidx, json_t *tweaks, json_t *ti,
+                       json_t *xo, const uint8_t agg[66], const uint8_t *msg, size_t ml) {
+    return session_for_err(s, pks, kidx, tweaks, ti, xo, agg, msg, ml, NULL);
+}
+
+/* The BIP-327 vector's "error" object against what we returned: a "value" error is refused
+ * at signing with VIA_EINVAL; an invalid contribution is refused as malformed input
+ * (VIA_EFORMAT or VIA_EINVAL) with a message naming the contribution (pubkey, pubnonce,
+ * aggnonce) and, where the vector names a signer in a list, that signer's index. */
+static void check_bip327_error(json_t *want, const char *stage, int rc, const via_error *e) {
+    const char *type = json_string_value(json_object_get(want, "type"));
+    assert_non_null(type);
+    if (!strcmp(type, "value")) {
+        assert_string_equal(stage, "sign");
+        assert_int_equal(rc, VIA_EINVAL);
+        const char *m = json_string_value(json_object_get(want, "message"));
+        if (strstr(m, "pubkey must be included")) assert_non_null(strstr(e->msg, "not in the key list"));
+        else if (strstr(m, "secnonce value is out of range")) assert_non_null(strstr(e->msg, "out of range"));
+        else fail_msg("unknown BIP-327 value error: %s", m);
+        return;
+    }
+    assert_string_equal(type, "invalid_contribution");
+    assert_true(rc == VIA_EFORMAT || rc == VIA_EINVAL);
+    const char *contrib = json_string_value(json_object_get(want, "contrib"));
+    const char *word = !strcmp(contrib, "pubkey") ? "key" : !strcmp(contrib, "pubnonce") ? "nonce" : "aggregate nonce";
+    assert_non_null(strstr(e->msg, word));
+    json_t *signer = json_object_get(want, "signer");
+    /* partial_verify checks one signer's contribution: the caller knows the index; keyagg
+     * over the whole list must name it */
+    if (json_is_integer(signer) && strcmp(stage, "verify") != 0) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%lld", (long long)json_integer_value(signer));
+        assert_non_null(strstr(e->msg, idx));
+    }
 }
 
 static void test_sign_verify(void **state) {
@@ -255,13 +294,14 @@ static void test_sign_verify(void **state) {
         via_musig_session s;
         assert_int_equal(session_for(&s, pks, json_object_get(c, "key_indices"), NULL, NULL, NULL, agg, msg, ml), 0);
         hexn(sn97, 97, str_at(sns, 0));
-        via_musig_secnonce sn;
+        via_musig_secnonce *sn;
         assert_int_equal(via_musig_secnonce_load(&sn, sn97, NULL), 0);
-        assert_int_equal(via_musig_partial_sign(psig, &sn, sk, &s, NULL), 0);
+        assert_int_equal(via_musig_partial_sign(psig, sn, sk, &s, NULL), 0);
         hexn(want, 32, json_string_value(json_object_get(c, "expected")));
         assert_memory_equal(psig, want, 32);
         /* the nonce is consumed */
-        assert_int_equal(via_musig_partial_sign(psig, &sn, sk, &s, NULL), VIA_ENONCE_USED);
+        assert_int_equal(via_musig_partial_sign(psig, sn, sk, &s, NULL), VIA_ENONCE_USED);
+        via_musig_secnonce_free(sn);
         json_t *ni = json_object_get(c, "nonce_indices");
         size_t si = (size_t)json_integer_value(json_object_get(c, "signer_index"));
         uint8_t pk[33];
@@ -274,14 +314,22 @@ static void test_sign_verify(void **state) {
         hexn(agg, 66, str_at(an, (size_t)json_integer_value(json_object_get(c, "aggnonce_index"))));
         hexn(msg, 32, str_at(msgs, 0));
         via_musig_session s;
-        int rc = session_for(&s, pks, json_object_get(c, "key_indices"), NULL, NULL, NULL, agg, msg, 32);
+        via_error e = {0};
+        const char *stage = "session";
+        int rc = session_for_err(&s, pks, json_object_get(c, "key_indices"), NULL, NULL, NULL, agg, msg, 32, &e);
         if (!rc) {
+            stage = "sign";
             hexn(sn97, 97, str_at(sns, (size_t)json_integer_value(json_object_get(c, "secnonce_index"))));
-            via_musig_secnonce sn;
+            via_musig_secnonce *sn;
             assert_int_equal(via_musig_secnonce_load(&sn, sn97, NULL), 0);
-            rc = via_musig_partial_sign(psig, &sn, sk, &s, NULL);
+            rc = via_musig_partial_sign(psig, sn, sk, &s, &e);
+            via_musig_secnonce_free(sn);
         }
+        json_t *want = json_object_get(c, "error");
+        printf("sign error case %zu (%s): stage %s rc %d: %s\n", i,
+               json_string_value(json_object_get(want, "type")), stage, rc, e.msg);
         if (rc == 0) fail_msg("sign error case %zu accepted", i);
+        check_bip327_error(want, stage, rc, &e);
     }
     json_array_foreach(json_object_get(j, "verify_fail_test_cases"), i, c) {
         uint8_t agg[66], msg[32], psig[32], pub[66], pk[33], nonces[3][66];
@@ -311,7 +359,11 @@ static void test_sign_verify(void **state) {
         json_t *good = json_pack("[i,i,i]", 0, 1, 2);
         assert_int_equal(session_for(&s, pks, good, NULL, NULL, NULL, agg, msg, 32), 0);
         json_decref(good);
-        assert_int_not_equal(via_musig_partial_verify(psig, pub, pk, &s, NULL), 0);
+        via_error e = {0};
+        int rc = via_musig_partial_verify(psig, pub, pk, &s, &e);
+        printf("verify error case %zu: rc %d: %s\n", i, rc, e.msg);
+        assert_int_not_equal(rc, 0);
+        check_bip327_error(json_object_get(c, "error"), "verify", rc, &e);
     }
     json_decref(j);
 }
@@ -332,10 +384,11 @@ static void test_tweak(void **state) {
         assert_int_equal(session_for(&s, pks, json_object_get(c, "key_indices"), tw,
                                      json_object_get(c, "tweak_indices"), json_object_get(c, "is_xonly"), agg, msg, 32),
                          0);
-        via_musig_secnonce sn;
+        via_musig_secnonce *sn;
         uint8_t psig[32], want[32], pub[66], pk[33];
         assert_int_equal(via_musig_secnonce_load(&sn, sn97, NULL), 0);
-        assert_int_equal(via_musig_partial_sign(psig, &sn, sk, &s, NULL), 0);
+        assert_int_equal(via_musig_partial_sign(psig, sn, sk, &s, NULL), 0);
+        via_musig_secnonce_free(sn);
         hexn(want, 32, json_string_value(json_object_get(c, "expected")));
         assert_memory_equal(psig, want, 32);
         size_t si = (size_t)json_integer_value(json_object_get(c, "signer_index"));

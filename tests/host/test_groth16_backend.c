@@ -84,6 +84,7 @@ int main(void) {
                 }
                 printf("%s (%s) %s: identical to cpu, verifies\n", names[bi],
                        cfg ? "H, G1 and G2 on the device" : "coset NTT and G1 MSM", circuits[c]);
+                via_groth16_test_blinding_free(fixed);
                 via_groth16_vk_free(&vk);
                 via_wtns_free(&w);
                 via_zkey_free(&z);

@@ -22,7 +22,7 @@ typedef struct {
     uint8_t pubkey[33];
     const uint8_t (*pubkeys)[33]; /* the public key list, as every signer knows it */
     size_t n_signers;
-    via_musig_secnonce secnonce[MAX_INPUTS];
+    via_musig_secnonce *secnonce[MAX_INPUTS]; /* freed (wiped) in done: */
 } signer;
 
 static void usage(FILE *f) {
@@ -84,7 +84,7 @@ static int signer_round2(signer *s, uint8_t (*psig_out)[32], const uint8_t (*agg
     for (size_t i = 0; !rc && i < n_inputs; i++) {
         via_musig_session sess;
         rc = via_musig_session_init(&sess, &ctx, aggnonce[i], msgs[i], 32, e);
-        if (!rc) rc = via_musig_partial_sign(psig_out[i], &s->secnonce[i], s->seckey, &sess, e);
+        if (!rc) rc = via_musig_partial_sign(psig_out[i], s->secnonce[i], s->seckey, &sess, e);
     }
     return rc;
 }
@@ -350,6 +350,8 @@ int cmd_bridge_spend(int argc, char **argv) {
     rc = 0;
 done:
     if (signers) {
+        for (size_t k = 0; k < n_signers; k++)
+            for (size_t i = 0; i < MAX_INPUTS; i++) via_musig_secnonce_free(signers[k].secnonce[i]);
         via_wipe(signers, n_signers * sizeof *signers);
         free(signers);
     }

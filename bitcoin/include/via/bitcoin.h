@@ -519,31 +519,22 @@ VIA_MUST_USE int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t twe
                                             int is_xonly, via_error *err);
 void via_musig_keyagg_xonly(uint8_t out[32], const via_musig_keyagg *ctx);
 
-/* The secret half of a nonce. It can sign once: via_musig_partial_sign consumes it (wipes it
- * and marks it used), and a used nonce is refused with VIA_ENONCE_USED. Never copy it. */
-typedef struct {
-    uint8_t k1[32], k2[32];
-    uint8_t pubkey[33];
-    int live;
-} via_musig_secnonce;
+/* The secret half of a nonce. Opaque: it lives in memory this library allocates, cannot be
+ * copied by value, saved or loaded, and signs once: via_musig_partial_sign consumes it with
+ * an atomic exchange (two threads holding the same pointer cannot both sign; the loser gets
+ * VIA_ENONCE_USED) and wipes its scalars. Free with via_musig_secnonce_free (wipes). */
+typedef struct via_musig_secnonce via_musig_secnonce;
 
-/* NonceGen with rand' from the OS CSPRNG. seckey, aggpk (32-byte x-only), msg and extra_in
- * are optional (NULL); msg_present distinguishes "no message" from an empty message. */
-VIA_MUST_USE int via_musig_nonce_gen(via_musig_secnonce *secnonce, uint8_t pubnonce[66],
-                                         const uint8_t *seckey, const uint8_t pubkey[33],
-                                         const uint8_t *aggpk, const uint8_t *msg, size_t msg_len,
-                                         int msg_present, const uint8_t *extra_in,
-                                         size_t extra_len, via_error *err);
-/* The same with a caller-chosen rand' (BIP-327 test vectors only: rand must be fresh
- * uniform randomness, a repeated rand leaks the key). */
-VIA_MUST_USE int via_musig_nonce_gen_with_rand(
-    via_musig_secnonce *secnonce, uint8_t pubnonce[66], const uint8_t rand32[32],
-    const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
-    size_t msg_len, int msg_present, const uint8_t *extra_in, size_t extra_len,
-    via_error *err);
-/* Loads a 97-byte BIP-327 secnonce encoding (k1 || k2 || pk), for test vectors. */
-VIA_MUST_USE int via_musig_secnonce_load(via_musig_secnonce *secnonce, const uint8_t in[97],
-                                             via_error *err);
+/* NonceGen with rand' from the OS CSPRNG into a new *secnonce (NULL on failure). seckey,
+ * aggpk (32-byte x-only), msg and extra_in are optional (NULL); msg_present distinguishes "no
+ * message" from an empty message. No secret byte is left in freed memory. */
+VIA_MUST_USE int via_musig_nonce_gen(via_musig_secnonce **secnonce, uint8_t pubnonce[66],
+                                     const uint8_t *seckey, const uint8_t pubkey[33],
+                                     const uint8_t *aggpk, const uint8_t *msg, size_t msg_len,
+                                     int msg_present, const uint8_t *extra_in, size_t extra_len,
+                                     via_error *err);
+/* Wipes and frees; NULL is ignored. */
+void via_musig_secnonce_free(via_musig_secnonce *secnonce);
 
 /* NonceAgg. *bad_signer (may be NULL) receives the index of an invalid pubnonce. */
 VIA_MUST_USE int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66],
@@ -561,7 +552,7 @@ typedef struct {
 VIA_MUST_USE int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
                                             const uint8_t aggnonce[66], const uint8_t *msg,
                                             size_t msg_len, via_error *err);
-/* Sign: consumes secnonce whatever the outcome. EINVAL if seckey does not match the nonce's
+/* Sign: consumes secnonce whatever the outcome (it stays allocated until freed). EINVAL if seckey does not match the nonce's
  * public key or is not in the key list (coefficient mismatch is caught by the self-check,
  * which returns EVERIFY). */
 VIA_MUST_USE int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
