@@ -6,6 +6,7 @@
 #include "via/hex.h"
 #include "via/mem.h"
 #include "via/rand.h"
+#include "via/ctime.h"
 #include <secp256k1.h>
 #include <stdbool.h>
 

@@ -21,7 +21,12 @@ static secp256k1_context *g_ctx;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static void ctx_create(void) {
+#ifdef VIA_CTIME_CHECKS
+    /* the constant-time check build: libsecp256k1 declassifies its public-by-design values */
+    g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_DECLASSIFY);
+#else
     g_ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+#endif
     assert(g_ctx);
     uint8_t seed[32];
     if (via_os_random(seed, sizeof seed, NULL) == VIA_OK) {

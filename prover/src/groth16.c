@@ -219,6 +219,67 @@ static int run_msm_g1(const via_groth16_prove_opts *o, via_g1 *out, const via_g1
 }
 
 
+void via_groth16_blind(via_groth16_proof *proof, const via_groth16_pk *pk, const via_g1 *pa,
+                       const via_g1 *pb1, const via_g2 *pb2, const via_g1 *pc, const via_g1 *ph,
+                       const via_scalar *r, const via_scalar *s) {
+    via_scalar rs;
+    via_g1 t;
+    via_g2 t2;
+    {
+        via_fr rm, sm, rsm;
+        via_fr_from_canon_unchecked(&rm, r->l);
+        via_fr_from_canon_unchecked(&sm, s->l);
+        via_fr_mul(&rsm, &rm, &sm);
+        via_fr_to_canon(rs.l, &rsm);
+        via_wipe(&rm, sizeof rm);
+        via_wipe(&sm, sizeof sm);
+        via_wipe(&rsm, sizeof rsm);
+    }
+    via_g1 d1, gA, gB1, gC;
+    via_g2 d2, gB2;
+    via_g1_from_affine(&d1, &pk->delta1);
+    via_g2_from_affine(&d2, &pk->delta2);
+
+    /* Every addition from here on may involve r, s or the unblinded commitments (functions of
+     * the witness): the constant-time complete addition, never the branching one. */
+    /* A = alpha1 + sum w A + r delta1 */
+    via_g1 alpha1, beta1;
+    via_g2 beta2;
+    via_g1_from_affine(&alpha1, &pk->alpha1);
+    via_g1_from_affine(&beta1, &pk->beta1);
+    via_g2_from_affine(&beta2, &pk->beta2);
+    via_g1_add_ct(&gA, pa, &alpha1);
+    via_g1_mul(&t, &d1, r->l);
+    via_g1_add_ct(&gA, &gA, &t);
+    /* B2 = beta2 + sum w B2 + s delta2 ; B1 likewise */
+    via_g2_add_ct(&gB2, pb2, &beta2);
+    via_g2_mul(&t2, &d2, s->l);
+    via_g2_add_ct(&gB2, &gB2, &t2);
+    via_g1_add_ct(&gB1, pb1, &beta1);
+    via_g1_mul(&t, &d1, s->l);
+    via_g1_add_ct(&gB1, &gB1, &t);
+    /* C = sum w C + sum h H + s A + r B1 - r s delta1 */
+    via_g1_add_ct(&gC, pc, ph);
+    via_g1_mul(&t, &gA, s->l);
+    via_g1_add_ct(&gC, &gC, &t);
+    via_g1_mul(&t, &gB1, r->l);
+    via_g1_add_ct(&gC, &gC, &t);
+    via_g1_mul(&t, &d1, rs.l);
+    via_g1_neg(&t, &t);
+    via_g1_add_ct(&gC, &gC, &t);
+
+    via_g1_to_affine(&proof->a, &gA);
+    via_g2_to_affine(&proof->b, &gB2);
+    via_g1_to_affine(&proof->c, &gC);
+    via_wipe(&rs, sizeof rs);
+    via_wipe(&t, sizeof t);
+    via_wipe(&t2, sizeof t2);
+    via_wipe(&gB1, sizeof gB1);
+    via_wipe(&gA, sizeof gA);
+    via_wipe(&gB2, sizeof gB2);
+    via_wipe(&gC, sizeof gC);
+}
+
 int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const via_scalar *w,
                       size_t nw, const via_groth16_prove_opts *opts, via_error *err) {
     memset(proof, 0, sizeof *proof);
@@ -239,8 +300,8 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
 
     size_t n = (size_t)1 << pk->log2n;
     int rc = VIA_OK;
-    via_g1 pa, pb1, pc, ph, t;
-    via_g2 pb2, t2;
+    via_g1 pa, pb1, pc, ph;
+    via_g2 pb2;
     via_g1_set_inf(&pa);
     via_g1_set_inf(&pb1);
     via_g1_set_inf(&pc);
@@ -295,7 +356,7 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
     progress(opts, "msm", 1.0);
 
     /* Blinding: constant-time from here on for anything that touches r or s. */
-    via_scalar r, s, rs;
+    via_scalar r, s;
     if (opts && opts->test_blinding) {
         if (opts->test_blinding->magic != VIA_GROTH16_TEST_BLINDING_MAGIC) {
             rc = via_fail(err, VIA_EINVAL, "prove: test blinding scalars are not initialised");
@@ -310,61 +371,9 @@ int via_groth16_prove(via_groth16_proof *proof, const via_groth16_pk *pk, const 
             goto out;
         }
     }
-    {
-        via_fr rm, sm, rsm;
-        via_fr_from_canon_unchecked(&rm, r.l);
-        via_fr_from_canon_unchecked(&sm, s.l);
-        via_fr_mul(&rsm, &rm, &sm);
-        via_fr_to_canon(rs.l, &rsm);
-        via_wipe(&rm, sizeof rm);
-        via_wipe(&sm, sizeof sm);
-        via_wipe(&rsm, sizeof rsm);
-    }
-    via_g1 d1, gA, gB1, gC;
-    via_g2 d2, gB2;
-    via_g1_from_affine(&d1, &pk->delta1);
-    via_g2_from_affine(&d2, &pk->delta2);
-
-    /* Every addition from here on may involve r, s or the unblinded commitments (functions of
-     * the witness): the constant-time complete addition, never the branching one. */
-    /* A = alpha1 + sum w A + r delta1 */
-    via_g1 alpha1, beta1;
-    via_g2 beta2;
-    via_g1_from_affine(&alpha1, &pk->alpha1);
-    via_g1_from_affine(&beta1, &pk->beta1);
-    via_g2_from_affine(&beta2, &pk->beta2);
-    via_g1_add_ct(&gA, &pa, &alpha1);
-    via_g1_mul(&t, &d1, r.l);
-    via_g1_add_ct(&gA, &gA, &t);
-    /* B2 = beta2 + sum w B2 + s delta2 ; B1 likewise */
-    via_g2_add_ct(&gB2, &pb2, &beta2);
-    via_g2_mul(&t2, &d2, s.l);
-    via_g2_add_ct(&gB2, &gB2, &t2);
-    via_g1_add_ct(&gB1, &pb1, &beta1);
-    via_g1_mul(&t, &d1, s.l);
-    via_g1_add_ct(&gB1, &gB1, &t);
-    /* C = sum w C + sum h H + s A + r B1 - r s delta1 */
-    via_g1_add_ct(&gC, &pc, &ph);
-    via_g1_mul(&t, &gA, s.l);
-    via_g1_add_ct(&gC, &gC, &t);
-    via_g1_mul(&t, &gB1, r.l);
-    via_g1_add_ct(&gC, &gC, &t);
-    via_g1_mul(&t, &d1, rs.l);
-    via_g1_neg(&t, &t);
-    via_g1_add_ct(&gC, &gC, &t);
-
-    via_g1_to_affine(&proof->a, &gA);
-    via_g2_to_affine(&proof->b, &gB2);
-    via_g1_to_affine(&proof->c, &gC);
+    via_groth16_blind(proof, pk, &pa, &pb1, &pb2, &pc, &ph, &r, &s);
     via_wipe(&r, sizeof r);
     via_wipe(&s, sizeof s);
-    via_wipe(&rs, sizeof rs);
-    via_wipe(&t, sizeof t);
-    via_wipe(&t2, sizeof t2);
-    via_wipe(&gB1, sizeof gB1);
-    via_wipe(&gA, sizeof gA);
-    via_wipe(&gB2, sizeof gB2);
-    via_wipe(&gC, sizeof gC);
     rc = VIA_OK;
     goto out;
 

@@ -93,6 +93,17 @@ VIA_MUST_USE int via_groth16_prove(via_groth16_proof *proof, const via_groth16_p
                                    const via_scalar *w, size_t nw,
                                    const via_groth16_prove_opts *opts, via_error *err);
 
+/* The blinding step of via_groth16_prove: from the unblinded MSM results pa = sum w A,
+ * pb1 = sum w B1, pb2 = sum w B2, pc = sum w C (private wires), ph = sum h H, and the blinding
+ * scalars r, s (canonical, below the group order), the proof
+ *   A = alpha1 + pa + r delta1, B = beta2 + pb2 + s delta2,
+ *   C = pc + ph + s A + r (beta1 + pb1 + s delta1) - r s delta1.
+ * Constant time in every input (complete additions, fixed-window multiplications, masked
+ * table lookups): tests/ctime checks it under valgrind with all of them marked secret. */
+void via_groth16_blind(via_groth16_proof *proof, const via_groth16_pk *pk, const via_g1 *pa,
+                       const via_g1 *pb1, const via_g2 *pb2, const via_g1 *pc, const via_g1 *ph,
+                       const via_scalar *r, const via_scalar *s);
+
 /* Full verification: n_pub must equal vk->n_public, each public value < r, every proof and
  * key point on its curve and (G2) in the prime-order subgroup. Returns VIA_OK when valid,
  * VIA_EVERIFY when the pairing equation fails, another code for unusable input. */
