@@ -34,7 +34,7 @@ void via_host_binding_restore(const via_host_binding *b);
 /* 1 when the build has hwloc. */
 int via_host_have_hwloc(void);
 
-/* One "  <backend> <i> locality: ..." line per device of b (farm.c). */
+/* One "  <backend> <i> locality: ..." line per device of b (discovery.c). */
 #include <stdio.h>
 #include "via/host.h"
 void via_host_list_locality(FILE *out, via_backend b);

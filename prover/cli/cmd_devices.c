@@ -46,12 +46,12 @@ int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk 
     *used = "cpu";
     int rc = resolve(&b, idx, &nidx, name, gpus, err);
     if (rc) return rc;
-    via_host_farm *farm;
-    if ((rc = via_host_farm_open(&farm, b, idx, nidx, stderr, err))) return rc;
+    via_host_pool *pool;
+    if ((rc = via_host_pool_open(&pool, b, idx, nidx, stderr, err))) return rc;
     if (nidx) *used = via_host_backend_name(b);
     via_host_job *hj = calloc(njobs, sizeof(*hj));
     if (!hj) {
-        via_host_farm_close(farm);
+        via_host_pool_close(pool);
         return via_fail(err, VIA_ENOMEM, "batch of %zu proofs", njobs);
     }
     for (size_t i = 0; i < njobs; i++) {
@@ -59,10 +59,10 @@ int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk 
         hj[i].nw = jobs[i].nw;
     }
     via_groth16_prove_opts base = {via_cli_progress, NULL, NULL, NULL};
-    if (!(rc = via_host_farm_load_key(farm, pk, err))) {
+    if (!(rc = via_host_pool_load_key(pool, pk, err))) {
         /* per-proof errors are reported per proof, from hj */
         via_error first = {0};
-        int any_failed = via_host_farm_prove(farm, pk, hj, njobs, &base, &first);
+        int any_failed = via_host_pool_prove(pool, pk, hj, njobs, &base, &first);
         (void)any_failed;
         for (size_t i = 0; i < njobs; i++) {
             jobs[i].proof = hj[i].proof;
@@ -72,7 +72,7 @@ int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk 
         }
     }
     free(hj);
-    via_host_farm_close(farm);
+    via_host_pool_close(pool);
     return rc;
 }
 
@@ -103,15 +103,15 @@ int via_cli_cmd_devices(int argc, char **argv) {
         printf("selected: the CPU alone (%u threads)\n", via_get_threads());
         return 0;
     }
-    via_host_farm *farm;
-    if ((rc = via_host_farm_open(&farm, b, idx, nidx, stderr, &err)))
+    via_host_pool *pool;
+    if ((rc = via_host_pool_open(&pool, b, idx, nidx, stderr, &err)))
         return via_cli_fail("devices", &err, rc);
     for (size_t i = 0; i < nidx; i++) {
         via_host_device_stats st;
-        via_host_farm_stats(farm, i, &st);
+        via_host_pool_stats(pool, i, &st);
         printf("selected: %s %u (%s), budget %zu MiB, %s\n", via_host_backend_name(st.backend),
                st.index, st.name, st.budget >> 20, st.locality);
     }
-    via_host_farm_close(farm);
+    via_host_pool_close(pool);
     return 0;
 }

@@ -12,21 +12,22 @@
 #include "via/wtns.h"
 #include "via/zkey.h"
 
-static via_backend current;
+/* The backend callbacks over device 0 of a pool, assembled here in two configurations. */
+static via_host_pool *current;
 static int coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
-    return via_host_ntt(*(via_backend *)ctx, a, log2n, VIA_HOST_NTT_COSET, err);
+    return via_host_pool_ntt(ctx, 0, a, log2n, VIA_HOST_NTT_COSET, err);
 }
 static int msm(void *ctx, via_g1 *out, const via_g1_affine *b, const via_scalar *s, size_t n,
                via_error *err) {
-    return via_host_msm_g1(*(via_backend *)ctx, out, b, s, n, err);
+    return via_host_pool_msm_g1(ctx, 0, out, b, s, n, err);
 }
 
 static int msm2(void *ctx, via_g2 *out, const via_g2_affine *b, const via_scalar *s, size_t n,
                 via_error *err) {
-    return via_host_msm_g2(*(via_backend *)ctx, out, b, s, n, err);
+    return via_host_pool_msm_g2(ctx, 0, out, b, s, n, err);
 }
 static int hcomp(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *err) {
-    return via_host_groth16_h(*(via_backend *)ctx, a, b, log2n, err);
+    return via_host_pool_groth16_h(ctx, 0, a, b, log2n, err);
 }
 
 int main(void) {
@@ -35,14 +36,17 @@ int main(void) {
     int ran = 0;
     for (int bi = 0; bi < 2; bi++) {
         via_error err = {0};
-        if (via_host_backend_select(&current, names[bi], &err)) {
+        via_backend b;
+        const unsigned idx0 = 0;
+        if (via_host_backend_pick(&b, names[bi], &err) ||
+            via_host_pool_open(&current, b, &idx0, 1, stderr, &err)) {
             printf("backend %s: not available (%s)\n", names[bi], err.msg);
             continue;
         }
         /* Two configurations: the per-step callbacks (coset NTTs and G1 MSMs on the device),
          * and everything the device offers (H resident on the device, G1 and G2 MSMs). */
-        via_groth16_backend steps = {coset, msm, NULL, NULL, &current, names[bi]};
-        via_groth16_backend whole = {coset, msm, msm2, hcomp, &current, names[bi]};
+        via_groth16_backend steps = {coset, msm, NULL, NULL, current, names[bi]};
+        via_groth16_backend whole = {coset, msm, msm2, hcomp, current, names[bi]};
         for (int cfg = 0; cfg < 2; cfg++) {
             const via_groth16_backend *bep = cfg ? &whole : &steps;
             for (int c = 0; c < 3; c++) {
@@ -91,6 +95,7 @@ int main(void) {
                 ran++;
             }
         }
+        via_host_pool_close(current);
     }
     if (!ran) {
         return via_test_missing("no accelerated backend (no OpenCL platform, no CUDA device)");

@@ -1,14 +1,14 @@
 /*
- * Backend selection for the prover: one interface over the CPU code (prover/src), the
- * OpenCL backend (via_opencl) and the CUDA backend (via_cuda). Backends that were not built
- * (no OpenCL ICD or no nvcc at configure time) report VIA_EUNSUPPORTED when asked for.
+ * The accelerator runtime: which backends are built (CPU always; OpenCL and CUDA when their
+ * toolchains were found at configure time), their devices, --backend and --gpus, and device
+ * pools: the selected devices, each with its own context, memory budget, resident key and
+ * host thread, through which the prover runs its NTTs, MSMs and H computation. Backends that
+ * were not built report VIA_EUNSUPPORTED when asked for. There is no global device handle:
+ * every device operation goes through the pool that opened it.
  *
  * Selection by name: "cpu", "opencl", "cuda", or "auto" = cuda if a CUDA device exists,
  * else opencl if a GPU-type OpenCL device exists, else cpu. (An OpenCL CPU device such as
  * PoCL is usable when asked for by name, but auto does not prefer it to the CPU code.)
- *
- * The OpenCL program is built once per process, on first use, and kept; these functions
- * serialize on an internal lock, so they may be called from several threads.
  */
 #ifndef VIA_HOST_H
 #define VIA_HOST_H
@@ -42,49 +42,23 @@ const char *via_host_backend_name(via_backend b);
  * pick. Returns VIA_OK (no devices is not an error) or VIA_EIO when writing fails. */
 VIA_MUST_USE int via_host_list_devices(FILE *out, via_error *err);
 
-/* Resolves name (see above; NULL means "auto") to a backend that is built and has a device.
- * VIA_EINVAL: unknown name; VIA_EUNSUPPORTED: that backend is not built or has no device.
- * For opencl this also builds the kernels, so build errors surface here (VIA_EDEVICE). */
-VIA_MUST_USE int via_host_backend_select(via_backend *out, const char *name, via_error *err);
-
-/* As via_host_backend_select, without opening anything: for callers that open their own
- * devices (via_host_farm_open). */
+/* Resolves name (see above; NULL means "auto") to a backend that is built and has a device,
+ * without opening anything. VIA_EINVAL: unknown name (named in the message);
+ * VIA_EUNSUPPORTED: that backend is not built or has no device. */
 VIA_MUST_USE int via_host_backend_pick(via_backend *out, const char *name, via_error *err);
 
-/* The CPU function named by op, or the same transform on backend b, in place on
- * a[0 .. 2^log2n) (host memory). */
-VIA_MUST_USE int via_host_ntt(via_backend b, via_fr *a, unsigned log2n, via_host_ntt_op op,
-                              via_error *err);
-
-/* out = sum scalars[i] * bases[i] on backend b (host memory), as via_msm_g1. */
-VIA_MUST_USE int via_host_msm_g1(via_backend b, via_g1 *out, const via_g1_affine *bases,
-                                 const via_scalar *scalars, size_t n, via_error *err);
-
-/* out = sum scalars[i] * bases[i] in G2 on backend b (host memory), as via_msm_g2. On
- * OpenCL the G2 kernels are built on the first call. */
-VIA_MUST_USE int via_host_msm_g2(via_backend b, via_g2 *out, const via_g2_affine *bases,
-                                 const via_scalar *scalars, size_t n, via_error *err);
-
-/* The Groth16 H computation of prover/src/groth16.c on backend b: from the domain
- * evaluations a, b (2^log2n each, host memory), c = a b, the coset transforms of a, b, c and
- * h = mont(mont(a, b) - c, R^2) mod r, written over a as canonical scalars (read a as
- * via_scalar afterwards). b is left unchanged. On a device the vectors stay resident there:
- * a and b are uploaded once, h downloaded once. */
-VIA_MUST_USE int via_host_groth16_h(via_backend b, via_fr *a, const via_fr *bv, unsigned log2n,
-                                    via_error *err);
-
-/* ---- Device sets ("farms"): --gpus, resident keys, batches of proofs ----
+/* ---- Device pools: --gpus, resident keys, batches of proofs ----
  *
- * A farm is a set of devices of one backend, numbered as `via-prover devices` lists them
+ * A pool is a set of devices of one backend, numbered as `via-prover devices` lists them
  * ("cuda 0", "opencl 1"). Each device has its own context, a budget of device memory, the
  * proving key's point sections resident once uploaded, and in a batch its own host thread
  * pinned to the cores local to the device (hwloc, when built in). Every device operation
  * checks its memory need first and splits an MSM that does not fit into parts that do
- * (summed on the host, spread over the farm's devices); a device that fails (VIA_EDEVICE) is
- * reported on the farm's log, left out, and the operation reruns on the CPU, so results do
+ * (summed on the host, spread over the pool's devices); a device that fails (VIA_EDEVICE) is
+ * reported on the pool's log, left out, and the operation reruns on the CPU, so results do
  * not depend on which device failed.
  *
- * Environment, read by via_host_farm_open:
+ * Environment, read by via_host_pool_open:
  *   VIA_DEVICE_MEM_LIMIT  bytes (suffix k, M or G: powers of 1024) each device may use, when
  *                         lower than what the device reports (total memory for OpenCL, free
  *                         memory for CUDA);
@@ -105,22 +79,22 @@ size_t via_host_device_count(via_backend b);
 VIA_MUST_USE int via_host_parse_gpus(unsigned *out, size_t *nout, via_backend b, const char *spec,
                                      via_error *err);
 
-typedef struct via_host_farm via_host_farm;
+typedef struct via_host_pool via_host_pool;
 
-/* Opens devices idx[0 .. n) of backend b (n = 0 or b = cpu: a farm without devices, which
+/* Opens devices idx[0 .. n) of backend b (n = 0 or b = cpu: a pool without devices, which
  * proves on the CPU). log (may be NULL) receives one-line reports: device failures, locality
  * fallbacks, MSM splits when VIA_VERBOSE is set. A device that fails to start (VIA_EDEVICE)
  * is reported and left out like one that fails later; an index with no device is VIA_EINVAL
  * naming it, as are bad VIA_DEVICE_MEM_LIMIT / VIA_DEVICE_FAIL values. */
-VIA_MUST_USE int via_host_farm_open(via_host_farm **out, via_backend b, const unsigned *idx,
+VIA_MUST_USE int via_host_pool_open(via_host_pool **out, via_backend b, const unsigned *idx,
                                     size_t n, FILE *log, via_error *err);
-void via_host_farm_close(via_host_farm *f);
+void via_host_pool_close(via_host_pool *f);
 
 /* Makes pk's point sections (H, A, B1, C, B2: the larger first) resident on every device
  * where they fit next to the working memory one proof needs; what does not fit stays on the
- * host and is copied per MSM. pk's arrays must outlive the farm's use of them (they are
+ * host and is copied per MSM. pk's arrays must outlive the pool's use of them (they are
  * matched by address). A device that fails here is left out. */
-VIA_MUST_USE int via_host_farm_load_key(via_host_farm *f, const via_groth16_pk *pk, via_error *err);
+VIA_MUST_USE int via_host_pool_load_key(via_host_pool *f, const via_groth16_pk *pk, via_error *err);
 
 /* One proof of a batch. */
 typedef struct {
@@ -129,7 +103,7 @@ typedef struct {
     via_groth16_proof proof; /* out */
     int rc;                  /* out: VIA_OK or the proof's error, in err */
     via_error err;
-    int device; /* out: index into the farm's devices of the thread that proved it, -1: CPU */
+    int device; /* out: index into the pool's devices of the thread that proved it, -1: CPU */
 } via_host_job;
 
 /* Proves every job with pk: one host thread per healthy device takes jobs in turn (so
@@ -138,24 +112,24 @@ typedef struct {
  * base supplies the test-mode fixed r and s and the progress callback (used only for a single
  * job); its backend is ignored. Returns VIA_OK when every job succeeded, else the first
  * failing job's code with err naming the job. */
-VIA_MUST_USE int via_host_farm_prove(via_host_farm *f, const via_groth16_pk *pk, via_host_job *jobs,
+VIA_MUST_USE int via_host_pool_prove(via_host_pool *f, const via_groth16_pk *pk, via_host_job *jobs,
                                      size_t njobs, const via_groth16_prove_opts *base,
                                      via_error *err);
 
-/* MSMs on the farm as the prover runs them (memory check, splitting, failure handling), on
- * device `dev` of the farm; for tests and benchmarks. */
-VIA_MUST_USE int via_host_farm_msm_g1(via_host_farm *f, size_t dev, via_g1 *out,
+/* MSMs on the pool as the prover runs them (memory check, splitting, failure handling), on
+ * device `dev` of the pool; for tests and benchmarks. */
+VIA_MUST_USE int via_host_pool_msm_g1(via_host_pool *f, size_t dev, via_g1 *out,
                                       const via_g1_affine *bases, const via_scalar *scalars,
                                       size_t n, via_error *err);
-VIA_MUST_USE int via_host_farm_msm_g2(via_host_farm *f, size_t dev, via_g2 *out,
+VIA_MUST_USE int via_host_pool_msm_g2(via_host_pool *f, size_t dev, via_g2 *out,
                                       const via_g2_affine *bases, const via_scalar *scalars,
                                       size_t n, via_error *err);
 
-/* What a farm device has done, for logs and tests. */
+/* What a pool device has done, for logs and tests. */
 typedef struct {
     via_backend backend;
     unsigned index;     /* as listed by `via-prover devices` */
-    const char *name;   /* owned by the farm */
+    const char *name;   /* owned by the pool */
     int failed;         /* left out after a failure */
     size_t budget;      /* bytes it may use */
     size_t resident;    /* bytes of key resident on it */
@@ -164,6 +138,19 @@ typedef struct {
     size_t jobs;        /* proofs its thread took */
     char locality[200]; /* "NUMA node N, local cores L" or the fallback line */
 } via_host_device_stats;
-size_t via_host_farm_size(const via_host_farm *f);
-void via_host_farm_stats(const via_host_farm *f, size_t dev, via_host_device_stats *out);
+size_t via_host_pool_size(const via_host_pool *f);
+void via_host_pool_stats(const via_host_pool *f, size_t dev, via_host_device_stats *out);
+
+/* The transform op in place on a[0 .. 2^log2n) (host memory) on device dev of the pool, with
+ * the pool's rules: the budget is checked first (VIA_ENOMEM naming the device, the need and
+ * what is available), and a device failure reruns the transform on the CPU. */
+VIA_MUST_USE int via_host_pool_ntt(via_host_pool *f, size_t dev, via_fr *a, unsigned log2n,
+                                   via_host_ntt_op op, via_error *err);
+
+/* The Groth16 H computation of via_groth16_prove on device dev (as the prover runs it
+ * there): from the domain evaluations a, b (2^log2n each, host memory), h written over a as
+ * canonical scalars; b is left unchanged. Vectors stay resident on the device when they fit
+ * its budget, else the three coset transforms run there one at a time. */
+VIA_MUST_USE int via_host_pool_groth16_h(via_host_pool *f, size_t dev, via_fr *a,
+                                         const via_fr *b, unsigned log2n, via_error *err);
 #endif

@@ -32,6 +32,11 @@ typedef struct {
 typedef struct {
     uint64_t l[4];
 } via_fr;
+/* The file readers (.zkey, .wtns, .ptau, .r1cs) and the kernels copy little-endian bytes
+ * straight into these limbs; on a big-endian host every value would be wrong, so such a
+ * build stops here instead. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "the file readers and kernels rely on a little-endian host");
 _Static_assert(sizeof(via_fq) == 32, "via_fq must be 32 bytes");
 _Static_assert(sizeof(via_fr) == 32, "via_fr must be 32 bytes");
 

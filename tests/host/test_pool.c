@@ -1,4 +1,4 @@
-/* Device sets (host/src/farm.c): --gpus parsing, MSMs split under a device-memory limit
+/* Device sets (host/src/pool.c): --gpus parsing, MSMs split under a device-memory limit
  * (VIA_DEVICE_MEM_LIMIT) against the CPU MSM, a batch of proofs with the key resident
  * (identical to single CPU proofs with fixed r and s, and verified), a device failure
  * injected with VIA_DEVICE_FAIL (left out, results unchanged), and the locality fallback
@@ -168,12 +168,12 @@ static void read_log(FILE *f, char *buf, size_t len) {
     buf[got] = 0;
 }
 
-static int open_farm(via_host_farm **f, via_backend b, FILE *log) {
+static int open_pool(via_host_pool **f, via_backend b, FILE *log) {
     unsigned idx[VIA_HOST_MAX_DEVICES];
     size_t n;
     via_error err = {0};
     if (via_host_parse_gpus(idx, &n, b, "all", &err) ||
-        via_host_farm_open(f, b, idx, n, log, &err)) {
+        via_host_pool_open(f, b, idx, n, log, &err)) {
         printf("FAIL: opening the %s devices: %s\n", via_host_backend_name(b), err.msg);
         failures++;
         return -1;
@@ -212,12 +212,12 @@ static void test_split(via_backend b) {
     char lim[32];
     snprintf(lim, sizeof lim, "%zu", limit);
     setenv("VIA_DEVICE_MEM_LIMIT", lim, 1);
-    via_host_farm *f;
+    via_host_pool *f;
     FILE *log = open_log();
-    if (open_farm(&f, b, log) == 0) {
-        int r1 = via_host_farm_msm_g1(f, 0, &got, b1, sc, n, &err);
+    if (open_pool(&f, b, log) == 0) {
+        int r1 = via_host_pool_msm_g1(f, 0, &got, b1, sc, n, &err);
         CHECK(r1 == VIA_OK, "split G1 MSM: %s", err.msg);
-        int r2 = via_host_farm_msm_g2(f, 0, &got2, b2, sc, n2, &err);
+        int r2 = via_host_pool_msm_g2(f, 0, &got2, b2, sc, n2, &err);
         CHECK(r2 == VIA_OK, "split G2 MSM: %s", err.msg);
         if (!r1 && !r2) {
             via_g1_to_affine(&ga, &got);
@@ -226,9 +226,9 @@ static void test_split(via_backend b) {
             CHECK(memcmp(&ra2, &ga2, sizeof ra2) == 0, "split G2 MSM differs from the CPU");
         }
         size_t parts = 0, whole = 0;
-        for (size_t i = 0; i < via_host_farm_size(f); i++) {
+        for (size_t i = 0; i < via_host_pool_size(f); i++) {
             via_host_device_stats st;
-            via_host_farm_stats(f, i, &st);
+            via_host_pool_stats(f, i, &st);
             parts += st.msm_parts;
             whole += st.msm_whole;
             printf("  %s %u: %zu MSM parts, budget %zu\n", via_host_backend_name(b), st.index,
@@ -238,15 +238,15 @@ static void test_split(via_backend b) {
         }
         CHECK(parts >= 4 && whole == 0, "expected split MSMs, got %zu parts, %zu whole", parts,
               whole);
-        via_host_farm_close(f);
+        via_host_pool_close(f);
     }
     fclose(log);
 
     /* a limit under the smallest part: a clear error naming the device and the numbers */
     setenv("VIA_DEVICE_MEM_LIMIT", "4096", 1);
     log = open_log();
-    if (open_farm(&f, b, log) == 0) {
-        int rc = via_host_farm_msm_g1(f, 0, &got, b1, sc, n, &err);
+    if (open_pool(&f, b, log) == 0) {
+        int rc = via_host_pool_msm_g1(f, 0, &got, b1, sc, n, &err);
         char name[32];
         snprintf(name, sizeof name, "%s ", via_host_backend_name(b));
         CHECK(rc == VIA_ENOMEM && strstr(err.msg, name) &&
@@ -254,13 +254,13 @@ static void test_split(via_backend b) {
                   strstr(err.msg, "VIA_DEVICE_MEM_LIMIT"),
               "limit below one part: rc %d, %s", rc, err.msg);
         printf("  too small: %s\n", err.msg);
-        via_host_farm_close(f);
+        via_host_pool_close(f);
     }
     fclose(log);
     setenv("VIA_DEVICE_MEM_LIMIT", "12x", 1);
     unsigned zero = 0;
-    via_host_farm *g = NULL;
-    CHECK(via_host_farm_open(&g, b, &zero, 1, NULL, &err) == VIA_EINVAL &&
+    via_host_pool *g = NULL;
+    CHECK(via_host_pool_open(&g, b, &zero, 1, NULL, &err) == VIA_EINVAL &&
               strstr(err.msg, "VIA_DEVICE_MEM_LIMIT=12x"),
           "bad limit: %s", err.msg);
     unsetenv("VIA_DEVICE_MEM_LIMIT");
@@ -308,10 +308,14 @@ fail:
     return -1;
 }
 
-/* njobs proofs of c on farm f: each identical to the single CPU proof, and verified. */
-static void batch(via_host_farm *f, circuit *c, size_t njobs, int load, const char *what) {
+/* njobs proofs of c on pool f: each identical to the single CPU proof (when the pool has
+ * devices: a pool without devices runs via_groth16_prove itself, so comparing its bytes with
+ * the CPU proof would compare the CPU with itself), every job done by a device thread or the
+ * CPU as the pool says, and every proof verified. */
+static void batch(via_host_pool *f, circuit *c, size_t njobs, int load, const char *what) {
+    int devices = via_host_pool_size(f) > 0;
     via_error err = {0};
-    if (load && via_host_farm_load_key(f, &c->pk, &err)) {
+    if (load && via_host_pool_load_key(f, &c->pk, &err)) {
         printf("FAIL: %s: loading the key: %s\n", what, err.msg);
         failures++;
         return;
@@ -323,16 +327,21 @@ static void batch(via_host_farm *f, circuit *c, size_t njobs, int load, const ch
         jobs[j].nw = c->w.n;
     }
     via_groth16_prove_opts base = {NULL, NULL, fixed_blinding(), NULL};
-    int rc = via_host_farm_prove(f, &c->pk, jobs, njobs, &base, &err);
+    int rc = via_host_pool_prove(f, &c->pk, jobs, njobs, &base, &err);
     CHECK(rc == VIA_OK, "%s: %s", what, err.msg);
     for (size_t j = 0; j < njobs && !rc; j++) {
-        CHECK(memcmp(&jobs[j].proof, &c->cpu, sizeof c->cpu) == 0,
-              "%s: proof %zu differs from the single CPU proof", what, j + 1);
+        if (devices)
+            CHECK(memcmp(&jobs[j].proof, &c->cpu, sizeof c->cpu) == 0,
+                  "%s: proof %zu differs from the single CPU proof", what, j + 1);
+        else
+            CHECK(jobs[j].device == -1, "%s: proof %zu claims device %d in a pool without devices",
+                  what, j + 1, jobs[j].device);
         CHECK(via_groth16_verify(&c->vk, c->w.values + 1, c->vk.n_public, &jobs[j].proof, &err) ==
                   VIA_OK,
               "%s: proof %zu does not verify: %s", what, j + 1, err.msg);
     }
-    printf("%s: %zu proofs identical to the CPU's, verified (devices:", what, njobs);
+    printf("%s: %zu proofs %s, verified (devices:", what, njobs,
+           devices ? "identical to the CPU's" : "made on the CPU");
     for (size_t j = 0; j < njobs; j++)
         printf(" %d", jobs[j].device);
     printf(")\n");
@@ -341,49 +350,49 @@ static void batch(via_host_farm *f, circuit *c, size_t njobs, int load, const ch
 static void test_batches(via_backend b, circuit *cs, size_t ncs) {
     char what[160];
     for (size_t k = 0; k < ncs; k++) {
-        via_host_farm *f;
+        via_host_pool *f;
         FILE *log = open_log();
-        if (open_farm(&f, b, log)) {
+        if (open_pool(&f, b, log)) {
             fclose(log);
             continue;
         }
         snprintf(what, sizeof what, "%s batch (%s)", via_host_backend_name(b), cs[k].name);
         batch(f, &cs[k], 3, 1, what);
         size_t resident = 0, jobs = 0;
-        for (size_t i = 0; i < via_host_farm_size(f); i++) {
+        for (size_t i = 0; i < via_host_pool_size(f); i++) {
             via_host_device_stats st;
-            via_host_farm_stats(f, i, &st);
+            via_host_pool_stats(f, i, &st);
             resident += st.resident;
             jobs += st.jobs;
             CHECK(st.resident > 0 && !st.failed, "device %u: resident %zu, failed %d", st.index,
                   st.resident, st.failed);
         }
         CHECK(jobs == 3, "the device threads took %zu of 3 proofs", jobs);
-        /* a second batch on the same farm reuses the resident key */
+        /* a second batch on the same pool reuses the resident key */
         snprintf(what, sizeof what, "%s second batch, single proof (%s)", via_host_backend_name(b),
                  cs[k].name);
         batch(f, &cs[k], 1, 1, what);
-        via_host_farm_close(f);
+        via_host_pool_close(f);
         fclose(log);
     }
 
     /* memory-limited (G2 needs ~230 KB for its smallest part, 1.1 MB for the whole MSM
      * here): the key stays on the host and the MSMs split */
     setenv("VIA_DEVICE_MEM_LIMIT", "400k", 1);
-    via_host_farm *f;
+    via_host_pool *f;
     FILE *log = open_log();
-    if (open_farm(&f, b, log) == 0) {
+    if (open_pool(&f, b, log) == 0) {
         snprintf(what, sizeof what, "%s batch under a 400k limit (%s)", via_host_backend_name(b),
                  cs[ncs - 1].name);
         batch(f, &cs[ncs - 1], 2, 1, what);
         size_t parts = 0;
-        for (size_t i = 0; i < via_host_farm_size(f); i++) {
+        for (size_t i = 0; i < via_host_pool_size(f); i++) {
             via_host_device_stats st;
-            via_host_farm_stats(f, i, &st);
+            via_host_pool_stats(f, i, &st);
             parts += st.msm_parts;
         }
         CHECK(parts > 0, "no MSM was split under the limit");
-        via_host_farm_close(f);
+        via_host_pool_close(f);
     }
     fclose(log);
     unsetenv("VIA_DEVICE_MEM_LIMIT");
@@ -397,15 +406,15 @@ static void test_batches(via_backend b, circuit *cs, size_t ncs) {
     setenv("VIA_DEVICE_FAIL", failing, 1);
     for (int load = 0; load < 2; load++) {
         log = open_log();
-        if (open_farm(&f, b, log) == 0) {
+        if (open_pool(&f, b, log) == 0) {
             snprintf(what, sizeof what, "%s batch with device %s failing %s (%s)",
                      via_host_backend_name(b), failing, load ? "at upload" : "in a proof",
                      cs[ncs - 1].name);
             batch(f, &cs[ncs - 1], 3, load, what);
             size_t nfailed = 0;
-            for (size_t i = 0; i < via_host_farm_size(f); i++) {
+            for (size_t i = 0; i < via_host_pool_size(f); i++) {
                 via_host_device_stats st;
-                via_host_farm_stats(f, i, &st);
+                via_host_pool_stats(f, i, &st);
                 nfailed += st.failed;
                 CHECK(st.failed == (st.index == ndev - 1), "device %u failed = %d", st.index,
                       st.failed);
@@ -415,7 +424,7 @@ static void test_batches(via_backend b, circuit *cs, size_t ncs) {
             read_log(log, text, sizeof text);
             char *hit = strstr(text, "failed: injected failure (VIA_DEVICE_FAIL); left out");
             CHECK(hit && !strstr(hit + 1, "failed: injected"), "failure report once: %s", text);
-            via_host_farm_close(f);
+            via_host_pool_close(f);
         }
         fclose(log);
     }
@@ -423,20 +432,20 @@ static void test_batches(via_backend b, circuit *cs, size_t ncs) {
 }
 
 static void test_locality_lines(via_backend b) {
-    via_host_farm *f;
+    via_host_pool *f;
     FILE *log = open_log();
-    if (open_farm(&f, b, log) == 0) {
+    if (open_pool(&f, b, log) == 0) {
         char text[4096];
         read_log(log, text, sizeof text);
-        for (size_t i = 0; i < via_host_farm_size(f); i++) {
+        for (size_t i = 0; i < via_host_pool_size(f); i++) {
             via_host_device_stats st;
-            via_host_farm_stats(f, i, &st);
+            via_host_pool_stats(f, i, &st);
             printf("  %s %u: %s\n", via_host_backend_name(b), st.index, st.locality);
             /* a device without locality gets exactly one line in the log */
             if (strstr(st.locality, "no locality"))
                 CHECK(strstr(text, st.locality), "line missing");
         }
-        via_host_farm_close(f);
+        via_host_pool_close(f);
     }
     fclose(log);
 }
@@ -446,7 +455,7 @@ static void test_locality_lines(via_backend b) {
  * missing OpenCL device is a skip, or a failure with CI=true (via_test_missing). */
 int main(int argc, char **argv) {
     int cuda_only = argc > 1 && !strcmp(argv[1], "cuda");
-    test_seed_init("test_farm");
+    test_seed_init("test_pool");
     via_field_init();
     test_parse();
     test_locality();
@@ -457,14 +466,14 @@ int main(int argc, char **argv) {
         if (load_circuit(&cs[i], names[i])) return 1;
 
     /* no devices: the CPU alone, the calling thread's binding left as it was */
-    via_host_farm *cpu;
+    via_host_pool *cpu;
     via_error err = {0};
-    if (via_host_farm_open(&cpu, VIA_BACKEND_CPU, NULL, 0, stderr, &err)) {
-        printf("FAIL: cpu farm: %s\n", err.msg);
+    if (via_host_pool_open(&cpu, VIA_BACKEND_CPU, NULL, 0, stderr, &err)) {
+        printf("FAIL: cpu pool: %s\n", err.msg);
         return 1;
     }
     batch(cpu, &cs[1], 2, 1, "cpu batch (--gpus none)");
-    via_host_farm_close(cpu);
+    via_host_pool_close(cpu);
 
     via_backend b = cuda_only ? VIA_BACKEND_CUDA : VIA_BACKEND_OPENCL;
     int missing = via_host_device_count(b) == 0;
