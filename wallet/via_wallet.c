@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "wallet_json.h"
+#include "via/file.h"
+#include "via/hex.h"
+#include "via/rand.h"
 
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
@@ -57,31 +60,24 @@ static int die(const char *fmt, const char *a, const char *b) {
     return EXIT_USAGE;
 }
 
-/* Reads a whole file (at most VIA_WALLET_MAX_JSON bytes + 1 to detect oversize). */
+/* Reads a whole file ("-": standard input), at most VIA_WALLET_MAX_JSON bytes; the buffer
+ * holds VIA_WALLET_MAX_JSON + 1 bytes whatever the length, so free_secret_buf wipes it all. */
 static char *read_file(const char *path, size_t *len) {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        fprintf(stderr, "via-wallet: cannot open %s: %s\n", path, strerror(errno));
+    uint8_t *buf;
+    via_error err = {0};
+    if (via_read_file(path, VIA_WALLET_MAX_JSON, &buf, len, &err)) {
+        fprintf(stderr, "via-wallet: %s\n", err.msg);
         return NULL;
     }
-    size_t cap = VIA_WALLET_MAX_JSON + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        if (f != stdin) fclose(f);
+    char *big = malloc(VIA_WALLET_MAX_JSON + 1);
+    if (big) {
+        memcpy(big, buf, *len + 1);
+        memset(big + *len + 1, 0, VIA_WALLET_MAX_JSON - *len);
+    } else {
         fprintf(stderr, "via-wallet: out of memory\n");
-        return NULL;
     }
-    size_t n = fread(buf, 1, cap, f);
-    int bad = ferror(f);
-    if (f != stdin) fclose(f);
-    if (bad) {
-        fprintf(stderr, "via-wallet: cannot read %s\n", path);
-        via_wipe(buf, cap);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
+    via_wipe_free(buf, *len + 1);
+    return big;
 }
 
 static void free_secret_buf(char *buf) {
@@ -134,6 +130,11 @@ static int parse_opts(int argc, char **argv, opt *opts, size_t nopts, const char
             fprintf(stderr, "via-wallet: option --%s needs a value\n", opts[k].name);
             return EXIT_USAGE;
         }
+        if (opts[k].value) {
+            fprintf(stderr, "via-wallet: option --%s is given twice ('%s' and '%s')\n",
+                    opts[k].name, opts[k].value, argv[i + 1]);
+            return EXIT_USAGE;
+        }
         opts[k].value = argv[++i];
     }
     for (size_t k = 0; k < nopts; k++)
@@ -159,27 +160,16 @@ static int parse_u64(uint64_t *out, const char *name, const char *s) {
     return 0;
 }
 
-static int hexdigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 static int cmd_keygen(int argc, char **argv) {
     opt o[] = {{"out", NULL}};
     int rc = parse_opts(argc, argv, o, 1, usage_keygen);
     if (rc) return rc < 0 ? 0 : rc;
     uint8_t sk[32];
-    size_t got = 0;
-    while (got < sizeof sk) {
-        ssize_t r = getrandom(sk + got, sizeof sk - got, 0);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            fprintf(stderr, "via-wallet: getrandom failed: %s\n", strerror(errno));
-            return EXIT_USAGE;
-        }
-        got += (size_t)r;
+    via_error rerr = {0};
+    if (via_os_random(sk, sizeof sk, &rerr)) {
+        fprintf(stderr, "via-wallet: %s\n", rerr.msg);
+        return EXIT_USAGE;
     }
     via_babyjub_point pub;
     via_eddsa_pubkey(&pub, sk);
@@ -287,11 +277,7 @@ static int cmd_sign_withdraw(int argc, char **argv) {
     size_t n = strlen(hex);
     if (n == 0 || n % 2 || n / 2 > VIA_L2TX_MAX_SCRIPT)
         return die("--dest: '%s' must be 1..62 bytes of hex%s", hex, "");
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = hexdigit(hex[i]), lo = hexdigit(hex[i + 1]);
-        if (hi < 0 || lo < 0) return die("--dest: '%s' is not hex%s", hex, "");
-        w->dest[i / 2] = (uint8_t)(hi << 4 | lo);
-    }
+    if (via_hex_decode_span(w->dest, hex, n)) return die("--dest: '%s' is not hex%s", hex, "");
     w->dest_len = n / 2;
     return sign_and_print(&tx, o[0].value);
 }

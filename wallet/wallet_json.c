@@ -5,23 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "via/hex.h"
 #include "via/rollup_json.h"
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-static void hex_encode(char *out, const uint8_t *in, size_t n) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = 0;
-}
+#define hexval(c) via_hexval((unsigned char)(c))
+#define hex_encode via_hex_encode
 
 static json_t *load(const char *text, size_t len, via_error *err, int *rc) {
     *rc = VIA_OK;
@@ -129,6 +117,16 @@ int via_wallet_key_parse(uint8_t sk[32], const char *text, size_t len, via_error
             goto wipe;
         }
         sk[i] = (uint8_t)(hi << 4 | lo);
+    }
+    {
+        uint8_t acc = 0;
+        for (size_t i = 0; i < 32; i++) acc |= sk[i];
+        if (!acc) {
+            rc = via_fail(err, VIA_EINVAL,
+                          "key file: \"private_key\" is all zeros, which is no key (a broken or "
+                          "blanked file?)");
+            goto wipe;
+        }
     }
     json_t *pk = json_object_get(root, "public_key");
     if (pk) {
@@ -255,10 +253,17 @@ out:
 
 int via_wallet_tx_msg(via_fr *msg, const via_wallet_tx *tx, via_error *err) {
     if (tx->type == VIA_WALLET_TRANSFER) {
+        via_fr_set_zero(msg);
+        int rc = via_l2tx_transfer_check(&tx->transfer, err);
+        if (rc) return rc;
         via_l2tx_transfer_msg(msg, &tx->transfer);
         return VIA_OK;
     }
-    if (tx->type == VIA_WALLET_WITHDRAW) return via_l2tx_withdraw_msg(msg, &tx->withdraw, err);
+    if (tx->type == VIA_WALLET_WITHDRAW) {
+        via_fr_set_zero(msg);
+        int rc = via_l2tx_withdraw_check(&tx->withdraw, err);
+        return rc ? rc : via_l2tx_withdraw_msg(msg, &tx->withdraw, err);
+    }
     via_fr_set_zero(msg);
     return via_fail(err, VIA_EINVAL, "transaction type %d is not signable", tx->type);
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "via/file.h"
+
 int via_cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out) {
     if (!s || !*s) return -1;
     char *end;
@@ -43,6 +45,10 @@ int via_cli_parse(int argc, char **argv, via_cli_opt *opts, size_t nopts, const 
                 fprintf(stderr, "via-prover %s: unknown option %s\n\n%s", argv[0], a, help);
                 return 2;
             }
+            if (opts[k].value) {
+                fprintf(stderr, "via-prover %s: %s is given twice (once is allowed)\n", argv[0], a);
+                return 2;
+            }
             if (opts[k].has_value) {
                 if (i + 1 >= argc) {
                     fprintf(stderr, "via-prover %s: %s needs a value\n", argv[0], a);
@@ -61,8 +67,22 @@ int via_cli_parse(int argc, char **argv, via_cli_opt *opts, size_t nopts, const 
         pos[(*npos)++] = a;
     }
     if (*npos < min_pos) {
-        fprintf(stderr, "via-prover %s: missing arguments\n\n%s", argv[0], help);
+        fprintf(stderr, "via-prover %s: missing arguments: %zu given, %zu needed\n\n%s", argv[0],
+                *npos, min_pos, help);
         return 2;
+    }
+    return 0;
+}
+
+int via_cli_same_as_input(const char *cmd, const char *out, const char *const *ins, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!out || !ins[i]) continue;
+        if (strcmp(out, ins[i]) == 0 || via_same_file(out, ins[i])) {
+            fprintf(stderr,
+                    "via-prover %s: the output %s is the input %s: refusing to overwrite an input\n",
+                    cmd, out, ins[i]);
+            return 1;
+        }
     }
     return 0;
 }

@@ -55,6 +55,10 @@ typedef struct {
 int via_cli_prove_jobs(const char *backend, const char *gpus, const via_groth16_pk *pk,
                        via_cli_job *jobs, size_t njobs, const char **used, via_error *err);
 
+/* 1, after saying so on stderr, when out names the same file as one of ins[0 .. n) (the same
+ * path, or the same existing file under another name); 0 otherwise. */
+int via_cli_same_as_input(const char *cmd, const char *out, const char *const *ins, size_t n);
+
 /* Prints "via-prover <cmd>: <message>" and returns 2. */
 int via_cli_fail(const char *cmd, const via_error *err, int code);
 #endif

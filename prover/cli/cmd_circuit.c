@@ -7,7 +7,8 @@
 
 static const char circuit_help[] =
     "usage: via-prover circuit --slots C [--depth D] --r1cs out.r1cs\n\n"
-    "Writes the rollup chunk circuit with C transaction slots (1..4096) over a state tree of\n"
+    "Writes the rollup chunk circuit with C transaction slots (1, 4, 16, ... 4096: a power of 4,\n"
+    "as docs/protocol.md defines chunk sizes) over a state tree of\n"
     "depth D (default 6; 16^D accounts) as a snarkjs-compatible .r1cs, and prints its\n"
     "constraint and wire counts. The layout it proves is docs/protocol.md.\n";
 
@@ -18,9 +19,15 @@ int via_cli_cmd_circuit(int argc, char **argv) {
     int prc = via_cli_parse(argc, argv, opts, 3, pos, 0, 0, &npos, circuit_help);
     if (prc) return prc == 1 ? 0 : 2;
     unsigned slots, depth = VIA_CHUNK_DEFAULT_DEPTH;
-    if (!opts[0].value || via_cli_parse_uint(opts[0].value, 1, VIA_CHUNK_MAX_SLOTS, &slots)) {
-        fprintf(stderr, "via-prover circuit: --slots C is required, C from 1 to %u\n",
-                VIA_CHUNK_MAX_SLOTS);
+    if (!opts[0].value) {
+        fprintf(stderr, "via-prover circuit: --slots C is required (C is %s)\n",
+                VIA_CHUNK_SLOTS_LIST);
+        return 2;
+    }
+    if (via_cli_parse_uint(opts[0].value, 1, VIA_CHUNK_MAX_SLOTS, &slots) ||
+        !via_chunk_slots_valid(slots)) {
+        fprintf(stderr, "via-prover circuit: --slots %s is not a protocol chunk size (%s)\n",
+                opts[0].value, VIA_CHUNK_SLOTS_LIST);
         return 2;
     }
     if (opts[1].value && via_cli_parse_uint(opts[1].value, 1, VIA_CHUNK_MAX_DEPTH, &depth)) {
@@ -57,6 +64,10 @@ int via_cli_cmd_witness(int argc, char **argv) {
         fprintf(stderr, "via-prover witness: --input and --wtns are required\n\n%s", witness_help);
         return 2;
     }
+    const char *ins[2] = {opts[0].value, opts[1].value};
+    if (via_cli_same_as_input("witness", opts[1].value, ins, 1) ||
+        via_cli_same_as_input("witness", opts[2].value, ins, 2))
+        return 2;
     via_error err = {0};
     int rc = via_chunk_witness_from_json(opts[0].value, opts[1].value, opts[2].value, &err);
     if (rc) return via_cli_fail("witness", &err, rc);

@@ -11,6 +11,9 @@
 #include "via/setup.h"
 #include "via/wtns.h"
 #include "via/zkey.h"
+#include "via/file.h"
+
+#include <jansson.h>
 
 static const char prove_help[] =
     "usage: via-prover prove <circuit.zkey> <witness.wtns> <proof.json> <public.json>\n"
@@ -58,6 +61,14 @@ static int cmd_prove(int argc, char **argv) {
         return 2;
     }
     size_t njobs = (npos - 1) / 3;
+    for (size_t j = 0; j < njobs; j++)
+        for (int k = 2; k <= 3; k++)
+            for (size_t i = 0; i < npos; i++)
+                if ((i == 0 || (i - 1) % 3 == 0) &&
+                    via_cli_same_as_input("prove", pos[k + 3 * j], &pos[i], 1)) {
+                    free(pos);
+                    return 2;
+                }
     for (size_t i = 1; i < npos; i++)
         for (size_t k = i + 1; k < npos; k++)
             if ((i - 1) % 3 && (k - 1) % 3 && strcmp(pos[i], pos[k]) == 0) {
@@ -110,9 +121,31 @@ static int cmd_prove(int argc, char **argv) {
         t1 = via_now_seconds();
     }
     int failed = 0;
+    /* Every proof is verified before it is written (a few milliseconds): a witness that does
+     * not satisfy the circuit gives a proof that does not verify, which is refused here
+     * rather than written for someone else to discover. */
+    via_groth16_vk vk;
+    int have_vk = 0;
+    if (!rc) {
+        if ((rc = via_groth16_vk_from_zkey(&vk, &z, &err)) == VIA_OK) have_vk = 1;
+    }
     for (size_t j = 0; !rc && j < njobs; j++) {
         int jr = jobs[j].rc;
         const char *wpath = pos[1 + 3 * j];
+        if (!jr) {
+            via_error ve = {0};
+            jr = via_groth16_verify(&vk, w[j].values + 1, z.n_public, &jobs[j].proof, &ve);
+            if (jr == VIA_EVERIFY)
+                via_fail(&jobs[j].err, jr,
+                         "%s: the proof made with this witness does not verify against %s, so "
+                         "nothing was written: the witness does not satisfy the circuit's "
+                         "constraints (most likely it was computed for another circuit or "
+                         "input, or the file was altered; `snarkjs wtns check` names the "
+                         "failing constraint)",
+                         wpath, pos[0]);
+            else if (jr)
+                via_fail(&jobs[j].err, jr, "%s: checking the proof: %s", wpath, ve.msg);
+        }
         if (!jr) jr = via_proof_write_json(&jobs[j].proof, pos[2 + 3 * j], &jobs[j].err);
         if (!jr)
             jr = via_public_write_json(w[j].values + 1, z.n_public, pos[3 + 3 * j], &jobs[j].err);
@@ -129,8 +162,12 @@ static int cmd_prove(int argc, char **argv) {
         memset(&jobs[j].proof, 0, sizeof(jobs[j].proof));
     }
     via_cli_progress_done();
-    for (size_t j = 0; j < nread; j++)
+    if (have_vk) via_groth16_vk_free(&vk);
+    for (size_t j = 0; j < nread; j++) {
+        /* the witness holds the prover's secret inputs */
+        if (w[j].values) via_wipe(w[j].values, (size_t)w[j].n * sizeof *w[j].values);
         via_wtns_free(&w[j]);
+    }
     via_zkey_free(&z);
     free(w);
     if (rc) {
@@ -159,6 +196,42 @@ static const char verify_help[] =
     "input is unusable. Every point is checked to be on its curve and every G2 point to be\n"
     "in the prime-order subgroup; public inputs must be below the field order.\n";
 
+/* What a JSON file looks like: "a verification key", "a proof", "public signals", or NULL. */
+static const char *json_kind(const char *path) {
+    uint8_t *buf;
+    size_t n;
+    if (via_read_file(path, (size_t)64 << 20, &buf, &n, NULL)) return NULL;
+    json_t *j = json_loadb((const char *)buf, n, 0, NULL);
+    free(buf);
+    const char *kind = NULL;
+    if (json_is_array(j))
+        kind = "public signals";
+    else if (json_is_object(j) && json_object_get(j, "pi_a"))
+        kind = "a proof";
+    else if (json_is_object(j) && (json_object_get(j, "vk_alpha_1") || json_object_get(j, "IC")))
+        kind = "a verification key";
+    json_decref(j);
+    return kind;
+}
+
+/* After a read failure: when the files are there but in another order, say so. */
+static void verify_order_hint(const char *const pos[3]) {
+    static const char *want[3] = {"a verification key", "public signals", "a proof"};
+    const char *got[3];
+    int misplaced = 0;
+    for (int i = 0; i < 3; i++) {
+        got[i] = json_kind(pos[i]);
+        if (got[i] && strcmp(got[i], want[i]) != 0) misplaced = 1;
+    }
+    if (!misplaced) return;
+    fprintf(stderr, "via-prover verify: the arguments seem to be in another order:");
+    for (int i = 0; i < 3; i++)
+        fprintf(stderr, " %s is %s%s", pos[i], got[i] ? got[i] : "unreadable",
+                i < 2 ? "," : ";");
+    fprintf(stderr, " the order is <verification_key.json> <public.json> <proof.json> "
+                    "(snarkjs's)\n");
+}
+
 static int cmd_verify(int argc, char **argv) {
     const char *pos[3];
     size_t npos;
@@ -172,12 +245,18 @@ static int cmd_verify(int argc, char **argv) {
     via_fq12 alphabeta;
     int has_ab = 0;
     int rc = via_vk_read_json(&vk, &alphabeta, &has_ab, pos[0], &err);
-    if (rc) return via_cli_fail("verify", &err, rc);
+    if (rc) {
+        rc = via_cli_fail("verify", &err, rc);
+        verify_order_hint(pos);
+        return rc;
+    }
     if ((rc = via_public_read_json(&pub, &npub, pos[1], &err)) ||
         (rc = via_proof_read_json(&proof, pos[2], &err))) {
         via_groth16_vk_free(&vk);
         via_free_big(pub);
-        return via_cli_fail("verify", &err, rc);
+        rc = via_cli_fail("verify", &err, rc);
+        verify_order_hint(pos);
+        return rc;
     }
     rc = via_groth16_verify(&vk, pub, npub, &proof, &err);
     via_groth16_vk_free(&vk);
@@ -211,6 +290,7 @@ static int cmd_export_vk(int argc, char **argv) {
     int prc = via_cli_parse(argc, argv, NULL, 0, pos, 2, 2, &npos, export_help);
     if (prc) return prc == 1 ? 0 : 2;
     via_error err = {0};
+    if (via_cli_same_as_input("export-vk", pos[1], pos, 1)) return 2;
     int rc = via_export_vk(pos[0], pos[1], &err);
     if (rc) return via_cli_fail("export-vk", &err, rc);
     return 0;
@@ -235,6 +315,7 @@ static int cmd_setup(int argc, char **argv) {
     memset(&so, 0, sizeof so);
     so.contribution_name = opts[0].value ? opts[0].value : "via-prover";
     so.progress = via_cli_progress;
+    if (via_cli_same_as_input("setup", pos[2], pos, 2)) return 2;
     int rc = via_groth16_setup_ex(pos[0], pos[1], pos[2], &so, &err);
     via_cli_progress_done();
     if (rc) return via_cli_fail("setup", &err, rc);

@@ -1,4 +1,7 @@
 #include "via/binfile.h"
+#include "via/curve.h"
+
+#include <stdatomic.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -211,6 +214,49 @@ int via_bytes_lt_mod(const uint8_t p[32], const uint64_t mod[4]) {
     uint64_t l[4];
     via_limbs_from_bytes_le(l, p);
     return via_limbs_lt(l, mod);
+}
+
+typedef struct {
+    const uint8_t *buf;
+    int g2;
+    _Atomic uint64_t first_bad; /* UINT64_MAX: none */
+} curve_check;
+
+static void curve_check_range(void *arg, size_t begin, size_t end, unsigned worker) {
+    (void)worker;
+    curve_check *c = arg;
+    for (size_t i = begin; i < end; i++) {
+        int ok;
+        if (c->g2) {
+            via_g2_affine p;
+            memcpy(&p, c->buf + i * sizeof p, sizeof p);
+            ok = via_g2_affine_on_curve(&p);
+        } else {
+            via_g1_affine p;
+            memcpy(&p, c->buf + i * sizeof p, sizeof p);
+            ok = via_g1_affine_on_curve(&p);
+        }
+        if (!ok) {
+            uint64_t cur = atomic_load(&c->first_bad);
+            while (i < cur && !atomic_compare_exchange_weak(&c->first_bad, &cur, i)) {
+            }
+            return;
+        }
+    }
+}
+
+int via_check_points(const uint8_t *buf, uint64_t n_points, unsigned coords_per_point,
+                     const char *file, unsigned section_id, const char *what, via_error *err) {
+    int rc = via_check_coords(buf, n_points, coords_per_point, file, section_id, what, err);
+    if (rc || n_points == 0) return rc;
+    curve_check c = {buf, coords_per_point == 4, UINT64_MAX};
+    via_parallel_for((size_t)n_points, 4096, curve_check_range, &c);
+    uint64_t bad = atomic_load(&c.first_bad);
+    if (bad != UINT64_MAX)
+        return via_fail(err, VIA_EFORMAT, "%s: section %u (%s): point %llu is not on the %s curve",
+                        file, section_id, what, (unsigned long long)bad,
+                        c.g2 ? "BN254 G2 (twist)" : "BN254 G1");
+    return VIA_OK;
 }
 
 int via_check_coords(const uint8_t *buf, uint64_t n_points, unsigned coords_per_point,

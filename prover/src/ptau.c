@@ -66,7 +66,7 @@ static int points_section(const via_binfile *bf, uint32_t id, int required, uint
     uint8_t *buf;
     if ((rc = via_binfile_read_section(bf, s, &buf, err))) return rc;
     if ((rc =
-             via_check_coords(buf, n, psize == G1_SIZE ? 2 : 4, bf->name, id, sec_name(id), err))) {
+             via_check_points(buf, n, psize == G1_SIZE ? 2 : 4, bf->name, id, sec_name(id), err))) {
         via_free_big(buf);
         return rc;
     }
@@ -108,12 +108,12 @@ static int parse_contributions(via_ptau *p, const via_binfile *bf, via_error *er
         }
         const uint8_t *q = buf + pos;
         /* tauG1, tauG2, alphaG1, betaG1, betaG2, then the public key 6 G1 + 3 G2 */
-        rc = via_check_coords(q, 1, 2, bf->name, 7, sec_name(7), err);
-        if (!rc) rc = via_check_coords(q + 64, 1, 4, bf->name, 7, sec_name(7), err);
-        if (!rc) rc = via_check_coords(q + 192, 2, 2, bf->name, 7, sec_name(7), err);
-        if (!rc) rc = via_check_coords(q + 320, 1, 4, bf->name, 7, sec_name(7), err);
-        if (!rc) rc = via_check_coords(q + 448, 6, 2, bf->name, 7, sec_name(7), err);
-        if (!rc) rc = via_check_coords(q + 448 + 384, 3, 4, bf->name, 7, sec_name(7), err);
+        rc = via_check_points(q, 1, 2, bf->name, 7, sec_name(7), err);
+        if (!rc) rc = via_check_points(q + 64, 1, 4, bf->name, 7, sec_name(7), err);
+        if (!rc) rc = via_check_points(q + 192, 2, 2, bf->name, 7, sec_name(7), err);
+        if (!rc) rc = via_check_points(q + 320, 1, 4, bf->name, 7, sec_name(7), err);
+        if (!rc) rc = via_check_points(q + 448, 6, 2, bf->name, 7, sec_name(7), err);
+        if (!rc) rc = via_check_points(q + 448 + 384, 3, 4, bf->name, 7, sec_name(7), err);
         if (rc) break;
         memcpy(&c->tau_g1, q, 64);
         memcpy(&c->tau_g2, q + 64, 128);

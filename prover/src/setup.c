@@ -498,7 +498,7 @@ static int ptau_points(const ptau_src *p, unsigned id, uint64_t first, uint64_t 
                        void *dst, const char *what, via_error *err) {
     int rc = via_binfile_read(&p->bf, p->sec[id], first * psz, dst, count * psz, err);
     if (rc) return rc;
-    return via_check_coords(dst, count, (unsigned)(psz / 32), p->bf.name, id, what, err);
+    return via_check_points(dst, count, (unsigned)(psz / 32), p->bf.name, id, what, err);
 }
 
 /* ------------------------------------------------------------------------------------------ */

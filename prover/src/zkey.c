@@ -60,7 +60,7 @@ static int read_points(const via_binfile *bf, uint32_t id, uint64_t n_items, uin
     uint8_t *buf;
     rc = via_binfile_read_section(bf, s, &buf, err);
     if (rc) return rc;
-    rc = via_check_coords(buf, n_items, item_size == G1_SIZE ? 2 : 4, bf->name, id, sec_names[id],
+    rc = via_check_points(buf, n_items, item_size == G1_SIZE ? 2 : 4, bf->name, id, sec_names[id],
                           err);
     if (rc) {
         via_free_big(buf);
@@ -140,9 +140,29 @@ static int parse_groth_header(via_zkey *z, const via_binfile *bf, via_error *err
                         "between 1 and 2^%d",
                         bf->name, d, VIA_ZKEY_MAX_LOG2_DOMAIN);
     z->log2_domain = (uint32_t)__builtin_ctz(d);
-    rc = via_check_coords(h + 84, 6, 2, bf->name, SEC_GROTH, "Groth16 header", err);
-    if (rc) return rc;
-    /* Points: alpha1, beta1 (G1), beta2, gamma2 (G2), delta1 (G1), delta2 (G2). */
+    /* Points: alpha1, beta1 (G1), beta2, gamma2 (G2), delta1 (G1), delta2 (G2): coordinates
+     * below q, on their curves, and the G2 ones in the prime-order subgroup (they become the
+     * verifying key's, where a point outside the subgroup breaks soundness). */
+    {
+        static const char *names[6] = {"alpha_1", "beta_1", "beta_2", "gamma_2", "delta_1", "delta_2"};
+        static const unsigned g2[6] = {0, 0, 1, 1, 0, 1};
+        const uint8_t *q = h + 84;
+        for (int k = 0; k < 6; k++) {
+            char what[64];
+            snprintf(what, sizeof what, "Groth16 header, %s", names[k]);
+            rc = via_check_points(q, 1, g2[k] ? 4 : 2, bf->name, SEC_GROTH, what, err);
+            if (rc) return rc;
+            if (g2[k]) {
+                via_g2_affine t;
+                memcpy(&t, q, sizeof t);
+                if (!via_g2_affine_in_subgroup(&t))
+                    return via_fail(err, VIA_EFORMAT,
+                                    "%s: section %u (%s): not in the prime-order G2 subgroup",
+                                    bf->name, SEC_GROTH, what);
+            }
+            q += g2[k] ? G2_SIZE : G1_SIZE;
+        }
+    }
     const uint8_t *p = h + 84;
     memcpy(&z->alpha1, p, G1_SIZE);
     p += G1_SIZE;
@@ -242,9 +262,9 @@ static int parse_contribution(via_zkey_contribution *c, const uint8_t *buf, uint
     if (len - p < CONTRIB_FIXED)
         return via_fail(err, VIA_EFORMAT,
                         "%s: section 10 (MPC parameters): contribution %u truncated", name, index);
-    int rc = via_check_coords(buf + p, 3, 2, name, SEC_MPC, "MPC parameters", err);
+    int rc = via_check_points(buf + p, 3, 2, name, SEC_MPC, "MPC parameters", err);
     if (!rc)
-        rc = via_check_coords(buf + p + 3 * G1_SIZE, 1, 4, name, SEC_MPC, "MPC parameters", err);
+        rc = via_check_points(buf + p + 3 * G1_SIZE, 1, 4, name, SEC_MPC, "MPC parameters", err);
     if (rc) return rc;
     memset(c, 0, sizeof *c);
     memcpy(&c->delta_after, buf + p, G1_SIZE);

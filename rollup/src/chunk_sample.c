@@ -128,7 +128,9 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
     }
     if (!rc) {
         json_t *top = json_object();
-        json_object_set_new(top, "slots", json_integer(slots));
+        unsigned chunk_slots = 1;
+        while (chunk_slots < slots) chunk_slots *= 4;
+        json_object_set_new(top, "slots", json_integer(chunk_slots));
         json_object_set_new(top, "depth", json_integer(depth));
         json_object_set_new(top, "batch", json_integer((json_int_t)(seed & 0xffffffff)));
         json_object_set_new(top, "chunk", json_integer(0));

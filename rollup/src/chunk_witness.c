@@ -31,6 +31,9 @@
 #include "via/poseidon.h"
 #include "via/l2tx.h"
 #include "via/runtime.h"
+#include <errno.h>
+#include <unistd.h>
+#include "via/file.h"
 #include "chunk_internal.h"
 #include "via/gadgets_babyjub.h"
 
@@ -103,6 +106,27 @@ static int j_u64(uint64_t *out, json_t *o, const char *key, const char *name, co
     return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected an integer or a decimal string", name, where, key);
 }
 
+/* Every key of o must be one of allowed (NULL-terminated): an unknown field is an error, so a
+ * misspelt one ("root_befor") cannot silently switch a check off. */
+static int only_keys(json_t *o, const char *const *allowed, const char *name, const char *where,
+                     const char *what, via_error *err) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, key);
+        if (ok) continue;
+        char list[256] = "";
+        for (const char *const *a = allowed; *a; a++) {
+            if (list[0]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+            strncat(list, *a, sizeof list - strlen(list) - 1);
+        }
+        return via_fail(err, VIA_EFORMAT, "%s: %s: unknown field \"%.40s\" (%s has: %s)", name,
+                        where, key, what, list);
+    }
+    return 0;
+}
+
 static int j_fr_val(via_fr *out, json_t *v, const char *name, const char *where, via_error *err) {
     if (!json_is_string(v) || via_fr_from_decimal(out, json_string_value(v)) != 0)
         return via_fail(err, VIA_EFORMAT, "%s: %s: expected a decimal string below r", name, where);
@@ -124,7 +148,10 @@ static int j_point(via_fr *x, via_fr *y, json_t *o, const char *key, const char 
     snprintf(w, sizeof w, "%s.%s", where, key);
     json_t *p = json_object_get(o, key);
     if (!json_is_object(p)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"x\", \"y\"}", name, w);
-    int rc = j_fr(x, p, "x", name, w, err);
+    static const char *const keys[] = {"x", "y", NULL};
+    int rc = only_keys(p, keys, name, w, "a point", err);
+    if (rc) return rc;
+    rc = j_fr(x, p, "x", name, w, err);
     return rc ? rc : j_fr(y, p, "y", name, w, err);
 }
 
@@ -156,6 +183,8 @@ static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name
                          via_error *err) {
     int rc;
     if (!json_is_object(o)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
+    static const char *const keys[] = {"id", "pubkey", "balance", "nonce", "siblings", NULL};
+    if ((rc = only_keys(o, keys, name, where, "an account", err))) return rc;
     if ((rc = j_u64(&a->id, o, "id", name, where, 1, err))) return rc;
     if (a->id >> (4 * depth))
         return via_fail(err, VIA_EINVAL, "%s: %s.id: %llu does not fit a tree of depth %u", name, where,
@@ -164,6 +193,10 @@ static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name
     uint64_t bal = 0, nonce = 0;
     if (!pk || json_is_null(pk)) {
         a->empty = 1;
+        if (json_object_get(o, "balance") || json_object_get(o, "nonce"))
+            return via_fail(err, VIA_EFORMAT,
+                            "%s: %s: an empty leaf (pubkey null) has no balance or nonce", name,
+                            where);
     } else {
         if ((rc = j_point(&a->pkx, &a->pky, o, "pubkey", name, where, err))) return rc;
         if ((rc = j_u64(&bal, o, "balance", name, where, 1, err))) return rc;
@@ -193,6 +226,8 @@ static int parse_sig(via_eddsa_sig *sig, json_t *o, const char *name, const char
     json_t *s = json_object_get(o, "signature");
     if (!json_is_object(s)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"R8x\", \"R8y\", \"S\"}", name, w);
     int rc;
+    static const char *const keys[] = {"R8x", "R8y", "S", NULL};
+    if ((rc = only_keys(s, keys, name, w, "a signature", err))) return rc;
     if ((rc = j_fr(&sig->r8.x, s, "R8x", name, w, err))) return rc;
     if ((rc = j_fr(&sig->r8.y, s, "R8y", name, w, err))) return rc;
     json_t *sv = json_object_get(s, "S");
@@ -214,11 +249,24 @@ static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, vi
         if (strcmp(ty, g_type_names[k]) == 0) break;
     if (k == 4) return via_fail(err, VIA_EFORMAT, "%s: %s.type: unknown transaction type \"%s\"", name, where, ty);
     t->type = k;
+    static const char *const noop_keys[] = {"type", NULL};
+    static const char *const deposit_keys[] = {"type", "to", "amount", "pubkey", "txid", "vout", "fee", NULL};
+    static const char *const transfer_keys[] = {"type", "from", "to", "amount", "fee", "nonce", "signature", NULL};
+    static const char *const withdraw_keys[] = {"type", "from", "amount", "fee", "nonce", "dest", "signature", NULL};
+    static const char *const *const keys[4] = {noop_keys, deposit_keys, transfer_keys, withdraw_keys};
+    static const char *const what[4] = {"a noop", "a deposit", "a transfer", "a withdraw"};
+    if ((rc = only_keys(o, keys[k], name, where, what[k], err))) return rc;
     switch (k) {
     case TX_NOOP:
         return 0;
     case TX_DEPOSIT: {
         size_t n;
+        /* docs/protocol.md: a deposit's fee is 0; "fee" may be given, as 0 only */
+        uint64_t fee = 0;
+        if ((rc = j_u64(&fee, o, "fee", name, where, 0, err))) return rc;
+        if (fee != 0)
+            return via_fail(err, VIA_EINVAL, "%s: %s.fee: %llu, but a deposit pays no fee (it must be 0)",
+                            name, where, (unsigned long long)fee);
         if ((rc = j_u64(&t->to, o, "to", name, where, 1, err))) return rc;
         if ((rc = j_u64(&t->amount, o, "amount", name, where, 1, err))) return rc;
         if ((rc = j_point(&t->pkx, &t->pky, o, "pubkey", name, where, err))) return rc;
@@ -253,11 +301,15 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
     int rc = 0;
     uint64_t slots = 0, depth = VIA_CHUNK_DEFAULT_DEPTH;
     if (!json_is_object(root)) rc = via_fail(err, VIA_EFORMAT, "%s: expected a JSON object", name);
+    static const char *const top_keys[] = {"slots", "depth", "batch", "chunk", "root_before",
+                                           "accounts", "txs", NULL};
+    if (!rc) rc = only_keys(root, top_keys, name, "(top)", "a chunk input", err);
     if (!rc) rc = j_u64(&slots, root, "slots", name, "(top)", 1, err);
     if (!rc) rc = j_u64(&depth, root, "depth", name, "(top)", 0, err);
     if (!rc && !json_object_get(root, "depth")) depth = VIA_CHUNK_DEFAULT_DEPTH;
-    if (!rc && (slots < 1 || slots > VIA_CHUNK_MAX_SLOTS))
-        rc = via_fail(err, VIA_EINVAL, "%s: slots: %llu is outside 1..%u", name, (unsigned long long)slots, VIA_CHUNK_MAX_SLOTS);
+    if (!rc && !via_chunk_slots_valid(slots))
+        rc = via_fail(err, VIA_EINVAL, "%s: slots: %llu is not a protocol chunk size (%s)", name,
+                      (unsigned long long)slots, VIA_CHUNK_SLOTS_LIST);
     if (!rc && (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH))
         rc = via_fail(err, VIA_EINVAL, "%s: depth: %llu is outside 1..%u", name, (unsigned long long)depth, VIA_CHUNK_MAX_DEPTH);
     in->slots = (unsigned)slots;
@@ -310,37 +362,11 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
 
 int via_chunk_input_read(via_chunk_input **out, const char *path, via_error *err) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open", path);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = via_xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            if (cap >= ((size_t)1 << 31)) {
-                free(buf);
-                fclose(f);
-                return via_fail(err, VIA_EINVAL, "%s: larger than 2 GiB", path);
-            }
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return via_fail(err, VIA_ENOMEM, "%s: out of memory reading", path);
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return via_fail(err, VIA_EIO, "%s: read error", path);
-    }
-    int rc = via_chunk_input_parse(out, path, buf, n, err);
+    uint8_t *buf;
+    size_t n;
+    int rc = via_read_file(path, VIA_CHUNK_MAX_INPUT_BYTES, &buf, &n, err);
+    if (rc) return rc;
+    rc = via_chunk_input_parse(out, path, (const char *)buf, n, err);
     free(buf);
     return rc;
 }
@@ -1045,11 +1071,9 @@ int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, vi
 static int write_public(const via_fr *v, const char *path, via_error *err) {
     char dec[100];
     via_fr_to_decimal(dec, sizeof dec, v);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open for writing", path);
-    int bad = fprintf(f, "[\n \"%s\"\n]", dec) < 0;
-    if (fclose(f) != 0 || bad) return via_fail(err, VIA_EIO, "%s: write failed", path);
-    return 0;
+    char text[128];
+    int n = snprintf(text, sizeof text, "[\n \"%s\"\n]", dec);
+    return via_write_atomic(path, text, (size_t)n, 0, err);
 }
 
 int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
@@ -1059,9 +1083,19 @@ int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
     if (rc) return rc;
     via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
     via_fr com;
+    /* The .wtns is written beside its destination and renamed over it only once everything
+     * else (public.json) is written: a failure leaves no witness behind. */
+    size_t tl = strlen(wtns_path) + 32;
+    char *tmp = via_xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp.%ld", wtns_path, (long)getpid());
     rc = via_chunk_build_witness(cs, in, 0, NULL, &com, NULL, err);
-    if (!rc) rc = via_cs_wtns_write(cs, wtns_path, err);
+    if (!rc) rc = via_cs_wtns_write(cs, tmp, err);
     if (!rc && public_json_path) rc = write_public(&com, public_json_path, err);
+    if (!rc && rename(tmp, wtns_path) != 0)
+        rc = via_fail(err, VIA_EIO, "%s: cannot rename %s over it: %s", wtns_path, tmp,
+                      strerror(errno));
+    if (rc) unlink(tmp);
+    free(tmp);
     if (rc && rc != VIA_EIO) {
         char tmp[sizeof err->msg];
         snprintf(tmp, sizeof tmp, "%s", err->msg);
@@ -1075,8 +1109,9 @@ int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
 /* ------------------------------------------------------------------ circuit files */
 
 static int check_params(unsigned slots, unsigned depth, via_error *err) {
-    if (slots < 1 || slots > VIA_CHUNK_MAX_SLOTS)
-        return via_fail(err, VIA_EINVAL, "chunk circuit: slots %u is outside 1..%u", slots, VIA_CHUNK_MAX_SLOTS);
+    if (!via_chunk_slots_valid(slots))
+        return via_fail(err, VIA_EINVAL, "chunk circuit: slots %u is not a protocol chunk size (%s)",
+                        slots, VIA_CHUNK_SLOTS_LIST);
     if (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH)
         return via_fail(err, VIA_EINVAL, "chunk circuit: depth %u is outside 1..%u", depth, VIA_CHUNK_MAX_DEPTH);
     return 0;

@@ -53,3 +53,32 @@ int via_l2tx_withdraw_msg(via_fr *msg, const via_l2tx_withdraw *tx, via_error *e
     (void)rc;
     return VIA_OK;
 }
+
+static int check_ids_and_total(uint64_t from, const uint64_t *to, uint64_t amount, uint64_t fee,
+                               via_error *err) {
+    if (from > VIA_L2TX_MAX_ACCOUNT_ID)
+        return via_fail(err, VIA_EINVAL,
+                        "from: account id %llu is beyond the largest state tree (ids are below "
+                        "2^32)",
+                        (unsigned long long)from);
+    if (to && *to > VIA_L2TX_MAX_ACCOUNT_ID)
+        return via_fail(err, VIA_EINVAL,
+                        "to: account id %llu is beyond the largest state tree (ids are below 2^32)",
+                        (unsigned long long)*to);
+    if (amount > UINT64_MAX - fee)
+        return via_fail(err, VIA_EINVAL,
+                        "amount %llu + fee %llu is above 2^64 - 1: no balance can pay it",
+                        (unsigned long long)amount, (unsigned long long)fee);
+    return VIA_OK;
+}
+
+int via_l2tx_transfer_check(const via_l2tx_transfer *tx, via_error *err) {
+    return check_ids_and_total(tx->from, &tx->to, tx->amount, tx->fee, err);
+}
+
+int via_l2tx_withdraw_check(const via_l2tx_withdraw *tx, via_error *err) {
+    if (tx->dest_len == 0 || tx->dest_len > VIA_L2TX_MAX_SCRIPT)
+        return via_fail(err, VIA_EINVAL, "dest: %zu bytes, expected 1..%d", tx->dest_len,
+                        VIA_L2TX_MAX_SCRIPT);
+    return check_ids_and_total(tx->from, NULL, tx->amount, tx->fee, err);
+}

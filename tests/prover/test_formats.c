@@ -688,9 +688,34 @@ static void test_zkey_corruptions(void **state) {
     bin_parse(&b, orig, len);
     memcpy(bin_sec(&b, 2)->data + 84, via_bn254_q_le, 32); /* alpha1.x */
     d = bin_build(&b, &blen);
-    expect_zkey(d, blen, (expect_t){"alpha", VIA_EFORMAT, "section 2 (Groth16 header): point 0"});
+    expect_zkey(d, blen,
+                (expect_t){"alpha", VIA_EFORMAT, "section 2 (Groth16 header, alpha_1): point 0"});
     free(d);
     bin_free(&b);
+
+    /* A bit flipped inside a point (coordinates still below q) puts it off the curve: the
+     * key is refused on reading, in every section, G1 and G2, header included. */
+    static const struct {
+        uint32_t sec;
+        size_t off;
+        const char *want;
+    } flips[] = {
+        {3, 64 + 33, "section 3 (IC points): point 1 is not on the BN254 G1 curve"},
+        {5, 64 + 40, "section 5 (A points): point 1 is not on the BN254 G1 curve"},
+        {6, 64 + 40, "section 6 (B1 points): point 1 is not on the BN254 G1 curve"},
+        {7, 128 + 40, "section 7 (B2 points): point 1 is not on the BN254 G2 (twist) curve"},
+        {8, 40, "section 8 (C points): point 0 is not on the BN254 G1 curve"},
+        {9, 3 * 64 + 1, "section 9 (H points): point 3 is not on the BN254 G1 curve"},
+        {2, 84 + 64 + 64 + 128 + 128 + 64 + 5, "(Groth16 header, delta_2): point 0 is not on"},
+    };
+    for (size_t k = 0; k < sizeof flips / sizeof flips[0]; k++) {
+        bin_parse(&b, orig, len);
+        bin_sec(&b, flips[k].sec)->data[flips[k].off] ^= 0x01;
+        d = bin_build(&b, &blen);
+        expect_zkey(d, blen, (expect_t){"bit flip", VIA_EFORMAT, flips[k].want});
+        free(d);
+        bin_free(&b);
+    }
 
     bin_parse(&b, orig, len);
     via_put_le32(bin_sec(&b, 10)->data + 64, 1000000); /* contributions */
@@ -856,6 +881,22 @@ static void test_wtns_r1cs_ptau_corruptions(void **state) {
     assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_LAGRANGE, &err),
                      VIA_EINVAL);
     assert_msg_has(&err, "not prepared");
+    free(d);
+    bin_free(&b);
+    bin_parse(&b, p, len);
+    bin_sec(&b, 2)->data[5 * 64 + 40] ^= 0x01; /* tauG1[5].y */
+    d = bin_build(&b, &blen);
+    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err),
+                     VIA_EFORMAT);
+    assert_msg_has(&err, "section 2 (tauG1): point 5 is not on the BN254 G1 curve");
+    free(d);
+    bin_free(&b);
+    bin_parse(&b, p, len);
+    bin_sec(&b, 3)->data[2 * 128 + 70] ^= 0x01; /* tauG2[2].y */
+    d = bin_build(&b, &blen);
+    assert_int_equal(via_ptau_read_mem(&t, "pot.ptau", d, blen, VIA_PTAU_LOAD_POWERS, &err),
+                     VIA_EFORMAT);
+    assert_msg_has(&err, "section 3 (tauG2): point 2 is not on the BN254 G2 (twist) curve");
     free(d);
     bin_free(&b);
     bin_parse(&b, p, len);

@@ -442,8 +442,65 @@ static void test_bad_json(void **state) {
     }
 }
 
+/* Inputs that used to be accepted although docs/protocol.md forbids them, each refused with
+ * the field named: an unknown (misspelt) field anywhere, a deposit with a fee, a noop with an
+ * amount, a slot count that is not a chunk size, an empty leaf with a balance. */
+static void test_strict_fields(void **state) {
+    (void)state;
+    char *ex = NULL;
+    size_t n = 0;
+    {
+        FILE *f = fopen("../docs/examples/chunk4.json", "rb");
+        assert_non_null(f);
+        ex = malloc(1 << 20);
+        n = fread(ex, 1, (1 << 20) - 1, f);
+        ex[n] = 0;
+        fclose(f);
+    }
+    via_chunk_input *in;
+    via_error err;
+    assert_int_equal(via_chunk_input_parse(&in, "chunk4.json", ex, n, &err), 0);
+    via_chunk_input_free(in);
+    static const struct {
+        const char *path, *key, *value; /* value as JSON */
+        const char *want;
+    } cases[] = {
+        {"", "root_befor", "\"1\"", "(top): unknown field \"root_befor\""},
+        {"txs/0", "fee", "\"5\"", "txs[0].fee: 5, but a deposit pays no fee"},
+        {"txs/1", "memo", "\"x\"", "txs[1]: unknown field \"memo\" (a transfer has"},
+        {"txs/1/signature", "R8z", "\"1\"", "txs[1].signature: unknown field \"R8z\""},
+        {"accounts/0", "balanc", "\"1\"", "accounts[0]: unknown field \"balanc\""},
+        {"accounts/3", "balance", "\"5\"", "accounts[3]: an empty leaf (pubkey null) has no balance"},
+        {"", "slots", "3", "slots: 3 is not a protocol chunk size (1, 4, 16"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_error_t je;
+        json_t *root = json_loads(ex, 0, &je), *o = root;
+        char path[64];
+        snprintf(path, sizeof path, "%s", cases[i].path);
+        for (char *tok = strtok(path, "/"); tok; tok = strtok(NULL, "/"))
+            o = json_is_array(o) ? json_array_get(o, (size_t)atoi(tok)) : json_object_get(o, tok);
+        assert_non_null(o);
+        json_object_set_new(o, cases[i].key, json_loads(cases[i].value, JSON_DECODE_ANY, &je));
+        char *t = json_dumps(root, 0);
+        int rc = via_chunk_input_parse(&in, "chunk4.json", t, strlen(t), &err);
+        if (rc == 0) fail_msg("case %zu (%s.%s) accepted", i, cases[i].path, cases[i].key);
+        if (!strstr(err.msg, cases[i].want))
+            fail_msg("case %zu: \"%s\" does not say \"%s\"", i, err.msg, cases[i].want);
+        free(t);
+        json_decref(root);
+    }
+    /* a noop that carries an amount */
+    const char *noop = "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [], "
+                       "\"txs\": [{\"type\": \"noop\", \"amount\": \"5\"}]}";
+    assert_int_not_equal(via_chunk_input_parse(&in, "noop.json", noop, strlen(noop), &err), 0);
+    assert_non_null(strstr(err.msg, "txs[0]: unknown field \"amount\" (a noop has: type)"));
+    free(ex);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strict_fields),
         cmocka_unit_test(test_valid_chunk),
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_invalid),

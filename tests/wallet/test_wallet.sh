@@ -58,6 +58,26 @@ expect_in "bad key message" "$D/err" "64 hex digits"
 check "bad --amount" 2 $?
 "$W" sign-withdraw --key "$D/key.json" --from 5 --amount 1 --fee 1 --nonce 1 --dest 00zz >/dev/null 2>&1
 check "bad --dest" 2 $?
+# refused although they used to be signed or accepted
+"$W" sign-transfer --key "$D/key.json" --from 5 --to 7 --to 8 --amount 1 --fee 1 --nonce 1 >/dev/null 2>"$D/err"
+check "repeated flag" 2 $?
+expect_in "repeated flag message" "$D/err" "option --to is given twice ('7' and '8')"
+echo '{"private_key": "0000000000000000000000000000000000000000000000000000000000000000"}' >"$D/zero.json"
+"$W" sign-transfer --key "$D/zero.json" --from 5 --to 7 --amount 1 --fee 1 --nonce 1 >/dev/null 2>"$D/err"
+check "all-zero key" 2 $?
+expect_in "all-zero key message" "$D/err" "all zeros"
+"$W" sign-transfer --key "$D/key.json" --from 5 --to 4294967296 --amount 1 --fee 1 --nonce 1 >/dev/null 2>"$D/err"
+check "account id beyond any tree" 2 $?
+expect_in "account id message" "$D/err" "to: account id 4294967296 is beyond the largest state tree"
+"$W" sign-withdraw --key "$D/key.json" --from 5 --amount 18446744073709551615 --fee 1 --nonce 1 --dest 00 >/dev/null 2>"$D/err"
+check "amount + fee above 2^64" 2 $?
+expect_in "amount + fee message" "$D/err" "amount 18446744073709551615 + fee 1 is above 2^64 - 1"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$D/big.json"
+"$W" verify "$D/big.json" >/dev/null 2>"$D/err"; check "oversized file" 2 $?
+expect_in "oversized file message" "$D/err" "70000 bytes, above the limit of 65536 bytes"
+"$W" verify "$D" >/dev/null 2>"$D/err"; check "directory as input" 2 $?
+expect_in "directory message" "$D/err" "is a directory"
+
 for c in keygen pubkey sign-transfer sign-withdraw verify; do
     "$W" $c --help >"$D/out"; check "$c --help" 0 $?
     expect_in "$c --help text" "$D/out" "usage: via-wallet $c"

@@ -23,6 +23,15 @@
 #include "via/cs.h"
 
 #define VIA_CHUNK_MAX_SLOTS 4096u
+/* The largest chunk input JSON read (a 4096-slot chunk at depth 8 is about 90 MB). */
+#define VIA_CHUNK_MAX_INPUT_BYTES ((size_t)256 << 20)
+/* The slot counts of the protocol (docs/protocol.md, "Chunks and slots"): powers of 4 from 1
+ * to VIA_CHUNK_MAX_SLOTS. */
+#define VIA_CHUNK_SLOTS_LIST "1, 4, 16, 64, 256, 1024 or 4096"
+static inline int via_chunk_slots_valid(uint64_t slots) {
+    return slots >= 1 && slots <= VIA_CHUNK_MAX_SLOTS && (slots & (slots - 1)) == 0 &&
+           (__builtin_ctzll(slots) % 2) == 0;
+}
 #define VIA_CHUNK_MAX_DEPTH 8u /* account ids take 4 bytes of pubdata */
 #define VIA_CHUNK_DEFAULT_DEPTH 6u
 #define VIA_CHUNK_CELLS_PER_SLOT 5u
@@ -71,7 +80,7 @@ VIA_MUST_USE int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, 
                                          via_fr *root_after, via_error *err);
 
 /* A valid sample chunk input as JSON text (*out, malloc'd; free() it): `slots` signed
- * transfers, slot k from one fresh account to another (2 * slots + 1 accounts listed with
+ * transfers in a chunk of the smallest protocol size that holds them (the rest noops), slot k from one fresh account to another (2 * slots + 1 accounts listed with
  * their pre-state Merkle paths, the operator account 0 included), ids, keys and amounts drawn
  * from seed. For tests and benchmarks of witness generation. VIA_EINVAL when slots or depth
  * are out of range or 2 * slots + 1 accounts do not fit 16^depth leaves. */

@@ -52,6 +52,17 @@ void via_l2tx_transfer_msg(via_fr *msg, const via_l2tx_transfer *tx);
  * dest_len is 0 or above VIA_L2TX_MAX_SCRIPT. */
 int via_l2tx_withdraw_msg(via_fr *msg, const via_l2tx_withdraw *tx, via_error *err) VIA_MUST_USE;
 
+/* Account ids are leaf indexes of a tree of depth at most 8 and take 4 bytes of pubdata
+ * (docs/protocol.md): the largest id any state tree has. */
+#define VIA_L2TX_MAX_ACCOUNT_ID 0xffffffffull
+
+/* The protocol's bounds on a transaction that no balance or tree could satisfy, checked
+ * before signing or accepting one: every account id at most VIA_L2TX_MAX_ACCOUNT_ID, and
+ * amount + fee within 64 bits (what the sender's balance must cover). VIA_EINVAL naming the
+ * field otherwise. */
+int via_l2tx_transfer_check(const via_l2tx_transfer *tx, via_error *err) VIA_MUST_USE;
+int via_l2tx_withdraw_check(const via_l2tx_withdraw *tx, via_error *err) VIA_MUST_USE;
+
 /* The two script chunks dest0, dest1 as field elements (for the circuit's witness). */
 void via_l2tx_script_chunks(via_fr chunks[2], const uint8_t *dest, size_t dest_len);
 
