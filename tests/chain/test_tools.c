@@ -86,14 +86,14 @@ static void test_inscribe_then_watch(void **state) {
 
     /* Bad input: clear error, exit status 2, nothing broadcast. */
     snprintf(args, sizeof args,
-             "inscribe --wallet %s --network regtest --type attestation "
+             "inscribe --key %s --network regtest --type attestation "
              "--reference nothex --vote ok",
              kf);
     assert_int_equal(run_tool(out, sizeof out, args), 2);
 
     const char *ref = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     snprintf(args, sizeof args,
-             "inscribe --wallet %s --network regtest --type attestation "
+             "inscribe --key %s --network regtest --type attestation "
              "--reference %s --vote not-ok",
              kf, ref);
     assert_int_equal(run_tool(out, sizeof out, args), 0);
@@ -153,7 +153,7 @@ static void test_inscribe_from_p2tr(void **state) {
 
     const char *ref = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
     snprintf(args, sizeof args,
-             "inscribe --wallet %s --network regtest --fee-rate 2 --type attestation "
+             "inscribe --key %s --network regtest --fee-rate 2 --type attestation "
              "--reference %s --vote ok",
              kf, ref);
     assert_int_equal(run_tool(out, sizeof out, args), 0);
@@ -275,7 +275,7 @@ static void test_inscribe_bootstrap(void **state) {
     const char *evm = "4444444444444444444444444444444444444444444444444444444444444444";
     char common[2048];
     snprintf(common, sizeof common,
-             "inscribe --wallet %s --network regtest --fee-rate 2 --type bootstrap "
+             "inscribe --key %s --network regtest --fee-rate 2 --type bootstrap "
              "--start-height 4242 --protocol-version 0.28.3 --bootloader-hash %s --aa-hash %s "
              "--evm-emulator-hash %s --governance %s --sequencer %s",
              kf, boot, aa, evm, gov, seq);

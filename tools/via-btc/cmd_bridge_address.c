@@ -92,6 +92,24 @@ int cmd_bridge_address(int argc, char **argv) {
                         "with 1 <= m <= number of governance keys\n");
         return 2;
     }
+    /* The same key twice gives one party two votes: every verifier would be the same key, or
+     * an m-of-n governance leaf could be satisfied by fewer people than it says. The leaf
+     * holds x-only keys, so there two keys with the same x are the same key. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (!memcmp(keys[i], keys[j], 33)) {
+                fprintf(stderr, "via-btc bridge-address: --keys: key %zu is the same as key %zu "
+                                "(each verifier needs its own key)\n", j + 1, i + 1);
+                return 2;
+            }
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = i + 1; j < ng; j++)
+            if (!memcmp(gov[i] + 1, gov[j] + 1, 32)) {
+                fprintf(stderr, "via-btc bridge-address: --gov-keys: key %zu has the same x-only "
+                                "key as key %zu (a %ld-of-%zu leaf would need fewer signers)\n",
+                        j + 1, i + 1, threshold, ng);
+                return 2;
+            }
     via_musig_keyagg ctx;
     if (via_musig_keyagg_init(&ctx, (const uint8_t(*)[33])keys, n, &e)) {
         fprintf(stderr, "via-btc bridge-address: %s\n", e.msg);

@@ -1,6 +1,7 @@
 /* via-btc decode: the Via messages and deposits carried by one raw transaction, as JSON.
  * Exit status 2 when the hex, the transaction or a Via envelope in it is malformed. */
 #include "tool.h"
+#include "via/file.h"
 #include "via/bitcoin.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -86,25 +87,18 @@ static json_t *msg_json(const via_tx_message *m) {
     return o;
 }
 
+/* Standard input, at most the hex of the largest transaction plus surrounding whitespace;
+ * larger input is refused with its size rather than cut. */
 static char *read_stdin(void) {
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + len, 1, cap - len - 1, stdin);
-        len += got;
-        if (got == 0) break;
-        if (len + 1 == cap) {
-            if (cap > 2 * VIA_BTC_MAX_TX_SIZE + 16) break;
-            char *nb = realloc(b, cap *= 2);
-            if (!nb) {
-                free(b);
-                return NULL;
-            }
-            b = nb;
-        }
+    uint8_t *b;
+    size_t len;
+    via_error e = {0};
+    if (via_read_file("-", 2 * (size_t)VIA_BTC_MAX_TX_SIZE + 4096, &b, &len, &e)) {
+        fprintf(stderr, "via-btc decode: %s (a transaction is at most %u bytes, %u hex digits)\n",
+                e.msg, VIA_BTC_MAX_TX_SIZE, 2 * VIA_BTC_MAX_TX_SIZE);
+        return NULL;
     }
-    if (b) b[len] = 0;
-    return b;
+    return (char *)b;
 }
 
 int cmd_decode(int argc, char **argv) {
@@ -143,10 +137,7 @@ int cmd_decode(int argc, char **argv) {
     char *in = NULL;
     if (!strcmp(hex, "-")) {
         in = read_stdin();
-        if (!in) {
-            fprintf(stderr, "via-btc decode: cannot read stdin\n");
-            return 1;
-        }
+        if (!in) return 2; /* read_stdin said why */
         hex = in;
     }
     uint8_t *raw = NULL;

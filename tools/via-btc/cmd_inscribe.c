@@ -1,5 +1,5 @@
 /* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (via-spec §2.4) paid from
- * the wallet key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset (each coin is spent
+ * the key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset (each coin is spent
  * the way its scriptPubKey says; change goes to the P2WPKH address). Prints commit_txid=... and
  * reveal_txid=... on success. */
 #include "tool.h"
@@ -14,7 +14,7 @@ static void usage(FILE *f) {
     fprintf(
         f,
         "usage: via-btc inscribe --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
-        "         --wallet <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
+        "         --key <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
         "<fields>\n"
         "types and fields:\n"
         "  attestation  --reference <proof reveal txid> --vote ok|not-ok\n"
@@ -32,7 +32,7 @@ static void usage(FILE *f) {
         "               the option may repeat; order is kept; at most 64 verifiers)\n"
         "               (SystemBootstrappingMessage, via-spec 2.2; --vk-hash is the snark\n"
         "               wrapper verifying-key hash, --aa-hash the abstract account hash)\n"
-        "The wallet key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
+        "The key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
         "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
         "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
 }
@@ -377,14 +377,14 @@ int cmd_inscribe(int argc, char **argv) {
     }
     via_error be = {0};
     via_btc_network net;
-    const char *netname = opt(argc, argv, "--network"), *wallet = opt(argc, argv, "--wallet");
+    const char *netname = opt(argc, argv, "--network"), *keyfile = opt(argc, argv, "--key");
     if (!netname || via_btc_network_parse(&net, netname, &be)) {
         fprintf(stderr,
                 "via-btc inscribe: --network must be mainnet, testnet, signet or regtest\n");
         return 2;
     }
-    if (!wallet) {
-        fprintf(stderr, "via-btc inscribe: --wallet <key file> is required\n");
+    if (!keyfile) {
+        fprintf(stderr, "via-btc inscribe: --key <key file> is required\n");
         usage(stderr);
         return 2;
     }
@@ -401,8 +401,8 @@ int cmd_inscribe(int argc, char **argv) {
     }
     uint8_t seckey[32], pub[33], spk[22], xonly[32], qx[32], trspk[34];
     int qpar;
-    if (via_btc_seckey_load_file(seckey, NULL, wallet, &be)) {
-        fprintf(stderr, "via-btc inscribe: wallet %s: %s\n", wallet, be.msg);
+    if (via_btc_seckey_load_file(seckey, NULL, keyfile, &be)) {
+        fprintf(stderr, "via-btc inscribe: key %s: %s\n", keyfile, be.msg);
         return 2;
     }
     via_rpc *rpc = NULL;
@@ -429,7 +429,7 @@ int cmd_inscribe(int argc, char **argv) {
     /* The key's BIP-86 output: P2TR(xonly(seckey) + H_TapTweak(xonly) G). */
     if (via_btc_xonly_from_seckey(xonly, NULL, seckey) ||
         via_btc_taproot_output_key(qx, &qpar, xonly, NULL, &be)) {
-        fprintf(stderr, "via-btc inscribe: wallet %s: no taproot key%s%s\n", wallet,
+        fprintf(stderr, "via-btc inscribe: key %s: no taproot key%s%s\n", keyfile,
                 be.msg[0] ? ": " : "", be.msg);
         goto done;
     }
@@ -462,11 +462,11 @@ int cmd_inscribe(int argc, char **argv) {
     const char *descs[2] = {desc, trdesc};
     size_t n = 0;
     if (via_rpc_scantxoutset(rpc, &err, &coins, &n, descs, 2)) {
-        fprintf(stderr, "via-btc inscribe: looking up the wallet's coins: %s\n", err.msg);
+        fprintf(stderr, "via-btc inscribe: looking up the key's coins: %s\n", err.msg);
         goto done;
     }
     if (n == 0) {
-        fprintf(stderr, "via-btc inscribe: wallet has no confirmed coins at %s (P2WPKH) or %s "
+        fprintf(stderr, "via-btc inscribe: the key has no confirmed coins at %s (P2WPKH) or %s "
                         "(P2TR)\n", addr, traddr);
         goto done;
     }
@@ -489,7 +489,7 @@ int cmd_inscribe(int argc, char **argv) {
         else {
             fprintf(stderr,
                     "via-btc inscribe: scantxoutset returned coin %s:%u whose script is neither "
-                    "the wallet's P2WPKH nor its P2TR\n",
+                    "the key's P2WPKH nor its P2TR\n",
                     coins[i].txid, coins[i].vout);
             goto done;
         }
