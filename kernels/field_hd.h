@@ -15,7 +15,9 @@
  * accumulations use PTX carry chains (mad.lo.cc / madc.hi.cc); elsewhere a portable version
  * with 64-bit intermediate products computes the same exact integer sums.
  *
- * Variable time is acceptable here: kernels see only public or witness data (DESIGN.md §8).
+ * Variable time is acceptable here: kernels see public data and the witness, whose timing no
+ * backend protects (the bucket MSM over witness scalars is variable time on the CPU too); the
+ * blinding scalars and signing keys never reach a kernel.
  * Still, add/sub/mul do not branch on values.
  */
 #ifndef VIA_KERNELS_FIELD_HD_H

@@ -1,4 +1,4 @@
-/* Via inscription envelopes (via-spec.md §2.1-2.2), OP_RETURN deposits (§2.3, §3.2) and the
+/* Via inscription envelopes (docs/sources.md: via-inscriptions), OP_RETURN deposits (§2.3, §3.2) and the
  * search for Via data in a transaction (§2.6).
  *
  * The parser works on a bounded list of script instructions. A script that never pushes the

@@ -1,4 +1,4 @@
-/* Commit/reveal transactions for a Via inscription (via-spec.md §2.4).
+/* Commit/reveal transactions for a Via inscription (docs/sources.md: via-commit-reveal).
  *
  * commit: inputs = the inscriber's utxos, P2WPKH (ECDSA, BIP-143) or BIP-86 P2TR (key-path
  *         Schnorr, BIP-341 SIGHASH_DEFAULT); out0 = change to the inscriber's P2WPKH;

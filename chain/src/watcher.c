@@ -375,7 +375,7 @@ static int scan_tx(via_watcher *w, via_error *err, found *f, const via_btc_tx *t
     }
     if (!d.form) return VIA_OK; /* pays the bridge but names no receiver: not a deposit */
     if (height >= (1LL << 28) || tx_index >= (1u << 20) || first >= (1 << 16))
-        return VIA_OK; /* outside the priority id's bit budget (via-spec §3.2) */
+        return VIA_OK; /* outside the priority id's bit budget (docs/sources.md: via-deposits) */
     d.block_height = height;
     snprintf(d.block_hash, sizeof d.block_hash, "%s", block_hash);
     snprintf(d.txid, sizeof d.txid, "%s", txid);

@@ -67,7 +67,7 @@ void via_g1_generator(via_g1_affine *r) {
 }
 
 void via_g2_generator(via_g2_affine *r) {
-    /* reference/proof-system.md §5.1 (the EIP-197 / snarkjs generator) */
+    /* docs/sources.md: bn254 (the EIP-197 / snarkjs generator) */
     static const char *const dec[4] = {
         "10857046999023057135944570762232829481370756359578518086990519993285655852781",
         "11559732032986387107991004021392285783925812861821192530917403151452391805634",

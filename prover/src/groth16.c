@@ -1,4 +1,4 @@
-/* Groth16 prove and verify; see groth16.h for the equations and reference/proof-system.md §2
+/* Groth16 prove and verify; see groth16.h for the equations and docs/sources.md: groth16-h
  * for why H is computed on the coset g*omega^i. */
 #include "via/groth16.h"
 

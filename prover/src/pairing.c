@@ -1,4 +1,4 @@
-/* Optimal ate pairing on BN254 (reference/proof-system.md §5).
+/* Optimal ate pairing on BN254 (docs/sources.md: bn254).
  *
  * Miller loop over the NAF of 6u+2 with the twist point T kept in homogeneous projective
  * coordinates (X : Y : Z) ~ (X/Z, Y/Z), so no inversion is needed inside the loop. Each line

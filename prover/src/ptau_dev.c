@@ -8,7 +8,7 @@
  * 12..15, L^(2^p)_j(tau) = (tau^m - 1) / m * w^j / (tau - w^j) with w = omega_m, m = 2^p.
  * The extra block of section 12 (size 2N, N = 2^power) is what snarkjs computes from the
  * 2N-1 stored powers with the missing last power taken as zero, i.e.
- * L^(2N)_j(tau) - tau^(2N-1) * w^j / (2N)  (reference/proof-system.md §1.5).
+ * L^(2N)_j(tau) - tau^(2N-1) * w^j / (2N)  (docs/sources.md: ptau).
  * Points are made with a fixed-base windowed table of the generator, over all cores.
  *
  * File layout (snarkjs powersoftau_new.js + preparephase2.js): sections 1 (header),

@@ -536,7 +536,7 @@ static void lists_push(term_lists *L, size_t *cursor, uint32_t wire, uint32_t ro
 }
 
 /* The H points: odd entries of the Lagrange block of size 2n (section 12), or for n = 2^28
- * the second half of the 2^29 block (the domain H u 25H; reference/proof-system.md §2). */
+ * the second half of the 2^29 block (the domain H u 25H; docs/sources.md: groth16-h). */
 static int read_h_points(via_g1_affine *h, const ptau_src *p, uint32_t log2n, via_error *err) {
     uint64_t n = (uint64_t)1 << log2n;
     if (log2n >= VIA_FR_TWO_ADICITY)

@@ -1,5 +1,5 @@
 /* The BN254 extension tower Fq2 = Fq[i]/(i^2+1), Fq6 = Fq2[v]/(v^3 - xi) with xi = 9+i, and
- * Fq12 = Fq6[w]/(w^2 - v) (reference/proof-system.md §5.1).
+ * Fq12 = Fq6[w]/(w^2 - v) (docs/sources.md: bn254).
  *
  * Multiplications use Karatsuba at every level. The Frobenius constants are powers of xi and
  * are derived once at first use (via_tower_constants), so no Montgomery-form table is

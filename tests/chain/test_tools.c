@@ -226,7 +226,7 @@ static void test_inscribe_from_p2tr(void **state) {
     assert_true(o.confirmations >= 1);
 }
 
-/* --type bootstrap: the SystemBootstrappingMessage (via-spec §2.2) with every field set from
+/* --type bootstrap: the SystemBootstrappingMessage (docs/sources.md: via-inscriptions) with every field set from
  * the command line; the mined reveal decodes back (library parser) to the same fields, with
  * verifiers given as a public key and as addresses, comma-separated and repeated. Bad input of
  * each kind exits 2 naming the field, and broadcasts nothing. */

@@ -1,4 +1,4 @@
-/* Field arithmetic: known values from reference/proof-system.md §5.1 and algebraic identities
+/* Field arithmetic: known values from docs/sources.md: bn254 and algebraic identities
  * on seeded random elements (portable and MULX/ADX paths compared). */
 #include <setjmp.h>
 #include <stdarg.h>

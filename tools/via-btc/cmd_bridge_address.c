@@ -1,5 +1,5 @@
 /* via-btc bridge-address: the bridge's taproot address from the verifiers' public keys.
- * Internal key = BIP-327 KeyAgg of the keys in the given order (via-spec §3.1). Without
+ * Internal key = BIP-327 KeyAgg of the keys in the given order (docs/sources.md: via-bridge). Without
  * --gov-keys the output commits to no script tree (BIP-86 tweak); with them it commits to
  * the single governance leaf <x1> CHECKSIG <x2> CHECKSIGADD ... <m> NUMEQUAL. */
 #include "tool.h"

@@ -1,4 +1,4 @@
-/* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (via-spec §2.4) paid from
+/* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (docs/sources.md: via-commit-reveal) paid from
  * the key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset (each coin is spent
  * the way its scriptPubKey says; change goes to the P2WPKH address). Prints commit_txid=... and
  * reveal_txid=... on success. */
@@ -30,7 +30,7 @@ static void usage(FILE *f) {
         "               [--verifiers <v>[,<v>...]]... (each v a P2WPKH address or a\n"
         "               compressed public key in hex, which stands for its P2WPKH address;\n"
         "               the option may repeat; order is kept; at most 64 verifiers)\n"
-        "               (SystemBootstrappingMessage, via-spec 2.2; --vk-hash is the snark\n"
+        "               (SystemBootstrappingMessage, docs/sources.md: via-inscriptions; --vk-hash is the snark\n"
         "               wrapper verifying-key hash, --aa-hash the abstract account hash)\n"
         "The key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
         "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
@@ -121,7 +121,7 @@ static int verifier_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, size_t i
     } else if (len != 22 || script[0] != 0x00 || script[1] != 0x14) {
         fprintf(stderr,
                 "via-btc inscribe: --verifiers entry %zu '%s' is not a P2WPKH address "
-                "(via-spec 2.2: verifiers are P2WPKH)\n",
+                "(docs/sources.md: via-inscriptions: verifiers are P2WPKH)\n",
                 i, s);
         return 0;
     }
@@ -132,7 +132,7 @@ static int verifier_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, size_t i
     return 1;
 }
 
-/* "[0.]MINOR.PATCH" -> the 32-byte big-endian U256 (minor << 32) | patch of via-spec 2.2
+/* "[0.]MINOR.PATCH" -> the 32-byte big-endian U256 (minor << 32) | patch of docs/sources.md: via-inscriptions
  * (packed semver: major 0, minor below 2^16, patch below 2^32). */
 static int protocol_version_field(uint8_t out[32], const char *s) {
     uint64_t part[3];
@@ -449,7 +449,7 @@ int cmd_inscribe(int argc, char **argv) {
             fprintf(stderr, "via-btc inscribe: %s\n", err.msg);
             goto done;
         } else {
-            /* via-spec §2.5: +1 sat/vB margin, clamped to [1,100] on mainnet/testnet3 and
+            /* docs/sources.md: via-fees: +1 sat/vB margin, clamped to [1,100] on mainnet/testnet3 and
              * [1,10] elsewhere. */
             fee_rate = (kvb + 1000) / 1000;
             uint64_t cap = (net == VIA_BTC_MAINNET || net == VIA_BTC_TESTNET) ? 100 : 10;

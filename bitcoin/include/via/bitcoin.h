@@ -5,7 +5,7 @@
  *  - taproot: tapleaf/tapbranch hashes, output-key tweak, control blocks;
  *  - addresses: bech32/bech32m (BIP-173/350) for mainnet, testnet, signet, regtest;
  *  - keys and signatures through libsecp256k1: BIP-340 Schnorr, ECDSA (low-S, DER), key files;
- *  - Via inscriptions: the tapscript envelope of via-spec.md §2, its parser, OP_RETURN deposits,
+ *  - Via inscriptions: the tapscript envelope of docs/sources.md: via-inscriptions, its parser, OP_RETURN deposits,
  *    and the commit/reveal transaction builder;
  *  - MuSig2 (BIP-327): key aggregation with tweaks, nonces, partial signatures, aggregation.
  *
@@ -302,7 +302,7 @@ VIA_MUST_USE int via_btc_sign_tapscript(uint8_t sig[65], size_t *sig_len, const 
                                             via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Via inscriptions (via-spec.md §2)                                                          */
+/* Via inscriptions (docs/sources.md: via-inscriptions)                                                          */
 
 #define VIA_INSCRIPTION_PROTOCOL "via_inscription_protocol"
 #define VIA_MSG_MAX_VERIFIERS 64
@@ -392,14 +392,14 @@ VIA_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32],
                                             const uint8_t *script, size_t script_len,
                                             via_btc_network net, via_error *err);
 
-/* Deposit by OP_RETURN (via-spec §3.2 form A): an output script OP_RETURN <push 20 bytes>.
+/* Deposit by OP_RETURN (docs/sources.md: via-deposits form A): an output script OP_RETURN <push 20 bytes>.
  * VIA_OK and the receiver when script is exactly such an output whose payload does not
  * start with "VIA_"; ENOTFOUND when it is not an OP_RETURN or carries a VIA_ prefix;
  * EFORMAT when it is an OP_RETURN whose payload is not a single 20-byte push. */
 VIA_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
                                                  size_t script_len, via_error *err);
 
-/* Deposits (via-spec §3.2): a transaction with outputs paying the bridge script and a receiver
+/* Deposits (docs/sources.md: via-deposits): a transaction with outputs paying the bridge script and a receiver
  * named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same transaction
  * (form B; the inscription wins when both are present). */
 #define VIA_DEPOSIT_MIN_SATS 3600u
@@ -419,7 +419,7 @@ VIA_MUST_USE int via_deposit_find(via_deposit *out, const via_btc_tx *tx,
                                       via_btc_network net, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Commit/reveal inscription transactions (via-spec §2.4)                                     */
+/* Commit/reveal inscription transactions (docs/sources.md: via-commit-reveal)                                     */
 
 typedef struct {
     uint8_t txid[32]; /* internal order */
@@ -464,7 +464,7 @@ typedef enum {
 /* As via_inscription_build, with kinds[i] (a via_inscription_fund) saying how utxos[i] is
  * owned; kinds NULL means every utxo is P2WPKH. The change and the reveal are the same as
  * with via_inscription_build (change to the key's P2WPKH, so the reveal's sender is the
- * key's P2WPKH, via-spec §2.6). EINVAL for an unknown kind. */
+ * key's P2WPKH, docs/sources.md: via-indexer). EINVAL for an unknown kind. */
 VIA_MUST_USE int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32],
                                               const via_msg *msg, via_btc_network net,
                                               const via_btc_utxo *utxos, const uint8_t *kinds,
@@ -488,7 +488,7 @@ VIA_MUST_USE int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n
                                           const via_btc_tx *tx, via_btc_network net,
                                           via_error *err);
 
-/* The P2WPKH sender of a transaction (via-spec §2.6): the pubkey of the last input with a
+/* The P2WPKH sender of a transaction (docs/sources.md: via-indexer): the pubkey of the last input with a
  * 2-item witness whose second item is a valid compressed key. ENOTFOUND if none. */
 VIA_MUST_USE int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx);
 

@@ -160,7 +160,7 @@ VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err,
  *   via_chain_cursor   one row: the next height to process and the configured start height
  *   via_chain_blocks   height, hash, prev_hash of every processed block (display-order hex)
  *   via_messages       Via inscriptions found: block, txid, input, type tag, signer key, the
- *                      P2WPKH sender pubkey (via-spec §2.6) and the decoded fields as JSONB
+ *                      P2WPKH sender pubkey (docs/sources.md: via-indexer) and the decoded fields as JSONB
  *   via_deposits       bridge deposits: block, txid, first bridge vout, amount (sum of the
  *                      outputs to the bridge), 20-byte L2 receiver, form, priority id
  *   via_chain_reorgs   one row per detected reorganisation (fork height, old and new hash)
@@ -194,7 +194,7 @@ typedef struct {
     uint64_t amount_sat; /* sum of all outputs paying the bridge */
     uint8_t receiver[20];
     via_deposit_form form;
-    uint64_t priority_id; /* height << 36 | tx_index << 16 | vout (via-spec §3.2) */
+    uint64_t priority_id; /* height << 36 | tx_index << 16 | vout (docs/sources.md: via-deposits) */
 } via_watch_deposit;
 
 typedef struct {

@@ -1,6 +1,6 @@
 /*
  * The iden3 "binfile" container shared by .r1cs, .wtns, .zkey and .ptau
- * (reference/proof-system.md §1.1):
+ * (docs/sources.md: binfile):
  *
  *   magic[4] | u32 version | u32 nSections | { u32 id | u64 size | payload[size] } ...
  *

@@ -4,7 +4,7 @@
  *
  * Coordinates are Montgomery-form field elements. Affine points carry an explicit
  * infinity flag; Jacobian points use Z = 0 for infinity. Tower: Fq2 = Fq[i]/(i^2+1),
- * Fq6 = Fq2[v]/(v^3 - (9+i)), Fq12 = Fq6[w]/(w^2 - v) (reference/proof-system.md §5.1).
+ * Fq6 = Fq2[v]/(v^3 - (9+i)), Fq12 = Fq6[w]/(w^2 - v) (docs/sources.md: bn254).
  *
  * The snarkjs/zkey "LEM" encoding of points: affine x then y, each Fq element 32 bytes LE in
  * Montgomery form, G2 as x.c0, x.c1, y.c0, y.c1; all-zero bytes is the point at infinity.
@@ -208,7 +208,7 @@ void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine 
 /* 1 when prod e(P_i, Q_i) == 1. */
 int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n);
 /* The Gt value snarkjs writes as vk_alphabeta_12: e(P, Q)^(2u(6u^2+3u+1))
- * (reference/proof-system.md §5.3). */
+ * (docs/sources.md: gt-convention). */
 void via_pairing_snarkjs_gt(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q);
 
 /* ---- internal: constants derived once from xi (thread-safe, computed at first use) ---- */

@@ -1,7 +1,7 @@
 /*
  * Groth16 over BN254, byte-compatible with snarkjs 0.7 / rapidsnark.
  *
- * Proving follows reference/proof-system.md §2: the A and B evaluations are accumulated
+ * Proving follows docs/sources.md: groth16-h: the A and B evaluations are accumulated
  * from the zkey's coefficient section (one Montgomery product of the coefficient, in
  * Montgomery form, with the canonical witness value), c = a*b on the domain, each of a, b, c is
  * moved to the coset g*omega^i (g = omega_{2n}), h = a'b' - c' goes against the zkey's H

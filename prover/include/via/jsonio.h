@@ -1,5 +1,5 @@
 /*
- * snarkjs JSON files (reference/proof-system.md §1.6, §1.7): proof.json, public.json and
+ * snarkjs JSON files (docs/sources.md: snarkjs-json): proof.json, public.json and
  * verification_key.json, written byte for byte as snarkjs writes them (JSON.stringify with a
  * one-space indent, no trailing newline) and read strictly:
  *

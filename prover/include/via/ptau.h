@@ -1,5 +1,5 @@
 /*
- * snarkjs powers-of-tau files (.ptau version 1, reference/proof-system.md §1.5).
+ * snarkjs powers-of-tau files (.ptau version 1, docs/sources.md: ptau).
  *
  * Header (section 1): n8 (32) | q | power | ceremonyPower. With N = 2^power:
  *   2 tauG1 (2N-1 G1) | 3 tauG2 (N G2) | 4 alphaTauG1 (N G1) | 5 betaTauG1 (N G1) |

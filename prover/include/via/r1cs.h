@@ -1,5 +1,5 @@
 /*
- * circom constraint systems (.r1cs version 1, reference/proof-system.md §1.2).
+ * circom constraint systems (.r1cs version 1, docs/sources.md: r1cs).
  *
  * Sections: 1 header, 2 constraints, 3 wire -> label map; 4 and 5 (PLONK custom gates) and
  * unknown ids are ignored. Constraints are kept as compact arrays: linear combination k

@@ -6,7 +6,7 @@
  * Two steps:
  *  1. via_setup_new_zkey builds the initial key exactly as snarkjs zkey_new.js does (delta = 1,
  *     no contribution): every section, and the BLAKE2b-512 circuit hash csHash, are byte for
- *     byte what snarkjs produces for the same inputs (reference/proof-system.md §1.4-1.5, §2).
+ *     byte what snarkjs produces for the same inputs (docs/sources.md: zkey, ptau, groth16-h).
  *  2. via_setup_contribute applies one phase-2 contribution with a fresh secret delta from the
  *     OS CSPRNG: delta1/delta2 times d, the C and H sections times 1/d, and a contribution
  *     record (deltaAfter, g1_s, g1_sx, g2_spx, transcript) that snarkjs's verifier recomputes.
@@ -88,7 +88,7 @@ void via_setup_g2_to_u(uint8_t out[128], const via_g2_affine *p);
 
 /* Writes verification_key.json for a zkey, as `snarkjs zkey export verificationkey` does:
  * protocol, curve, nPublic, vk_alpha_1, vk_beta_2, vk_gamma_2, vk_delta_2, vk_alphabeta_12
- * (snarkjs's Gt convention, reference/proof-system.md §5.3) and IC. */
+ * (snarkjs's Gt convention, docs/sources.md: gt-convention) and IC. */
 VIA_MUST_USE int via_export_vk(const char *zkey_path, const char *vk_json_path, via_error *err);
 
 #endif

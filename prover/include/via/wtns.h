@@ -1,5 +1,5 @@
 /*
- * circom/snarkjs witness files (.wtns version 2, reference/proof-system.md §1.3):
+ * circom/snarkjs witness files (.wtns version 2, docs/sources.md: wtns):
  * section 1 = n8 (u32, 32) | prime (32 bytes LE, BN254 r) | nWitness (u32);
  * section 2 = nWitness values of 32 bytes, canonical (non-Montgomery) LE integers < r.
  *

@@ -1,5 +1,5 @@
 /*
- * snarkjs 0.7 Groth16 proving keys (.zkey version 1, reference/proof-system.md §1.4).
+ * snarkjs 0.7 Groth16 proving keys (.zkey version 1, docs/sources.md: zkey).
  *
  * The reader validates the whole file before handing anything out: container, the ten
  * sections (any order, none duplicated, unknown ids ignored), header primes and sizes, every

@@ -1,5 +1,5 @@
 /*
- * The rollup chunk circuit (DESIGN §4, docs/protocol.md): C transaction slots over a radix-16
+ * The rollup chunk circuit (docs/protocol.md): C transaction slots over a radix-16
  * state tree of depth D, one public input
  *
  *   commitment = Poseidon(batch, chunk_index, root_before, root_after, pubdata_commitment)

@@ -1,5 +1,5 @@
 /*
- * In-memory radix-16 sparse Merkle tree of the rollup state (DESIGN section 4).
+ * In-memory radix-16 sparse Merkle tree of the rollup state (docs/protocol.md).
  *
  * Shape. Depth D (1..VIA_SMT_MAX_DEPTH, default VIA_SMT_DEFAULT_DEPTH = 6) gives 16^D leaves;
  * the leaf index is the account id, 0 <= id < 16^D. Levels are numbered from the leaves:
