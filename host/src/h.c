@@ -48,10 +48,6 @@ static int raw_ntt(pool_dev *d, via_fr *a, unsigned log2n, via_host_ntt_op op, v
     return via_fail(err, VIA_EUNSUPPORTED, "backend not built");
 }
 
-static int raw_coset(pool_dev *d, via_fr *a, unsigned log2n, via_error *err) {
-    return raw_ntt(d, a, log2n, VIA_HOST_NTT_COSET, err);
-}
-
 static int raw_h(pool_dev *d, via_fr *a, const via_fr *b, unsigned log2n, via_error *err) {
     int rc = pool_take_injected(d, err);
     if (rc) return rc;
@@ -91,17 +87,6 @@ static void note_tables(pool_dev *d, unsigned log2n) {
     if (t > d->table_bytes) d->table_bytes = t;
 }
 
-static int dev_coset_locked(pool_dev *d, via_fr *a, unsigned log2n, via_error *err) {
-    pthread_mutex_lock(&d->lock);
-    int rc = via_fail(err, VIA_EDEVICE, "device already left out");
-    if (!atomic_load(&d->failed)) {
-        rc = raw_coset(d, a, log2n, err);
-        if (!rc) note_tables(d, log2n);
-    }
-    pthread_mutex_unlock(&d->lock);
-    return rc;
-}
-
 static int h_no_room(pool_dev *d, unsigned log2n, size_t need, via_error *err) {
     char l[200];
     return via_fail(err, VIA_ENOMEM,
@@ -112,30 +97,52 @@ static int h_no_room(pool_dev *d, unsigned log2n, size_t need, via_error *err) {
                     d->resident_bytes + d->table_bytes);
 }
 
-int pool_cb_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
-    pool_dev *d = pool_healthy_from(((pool_dev *)ctx)->pool, ctx);
-    if (!d) return cpu_ntt(a, log2n, VIA_HOST_NTT_COSET, err);
+/* Runs the transform op (or, with op < 0, the whole H computation with b) on d, which the
+ * caller has checked has room: a copy of a is kept, because a failed device may have written
+ * part of it, and a device failure reruns the work on the CPU from that copy. */
+static int on_device_or_cpu(pool_dev *d, via_fr *a, const via_fr *b, unsigned log2n, int op,
+                            via_error *err) {
+    size_t vec = ((size_t)1 << log2n) * sizeof(via_fr);
+    via_fr *copy = via_malloc_big(vec);
+    if (!copy) return via_fail(err, VIA_ENOMEM, "copy of a vector of 2^%u for the device", log2n);
+    memcpy(copy, a, vec);
+    via_error e = {0};
+    pthread_mutex_lock(&d->lock);
+    int rc = via_fail(&e, VIA_EDEVICE, "device already left out");
+    if (!atomic_load(&d->failed)) {
+        rc = op < 0 ? raw_h(d, a, b, log2n, &e) : raw_ntt(d, a, log2n, (via_host_ntt_op)op, &e);
+        if (!rc) note_tables(d, log2n);
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (rc == VIA_EDEVICE) {
+        pool_dev_fail(d, &e);
+        memcpy(a, copy, vec);
+        rc = op < 0 ? via_groth16_h_cosets(NULL, a, b, log2n, err)
+                    : cpu_ntt(a, log2n, (via_host_ntt_op)op, err);
+    } else if (rc && err) {
+        *err = e;
+    }
+    via_free_big(copy);
+    return rc;
+}
+
+/* One transform on the first healthy device from d0 (the CPU when none is left), refused
+ * with the need and what is available when it cannot fit. */
+static int pool_ntt_from(pool_dev *d0, via_fr *a, unsigned log2n, via_host_ntt_op op,
+                         via_error *err) {
+    pool_dev *d = pool_healthy_from(d0->pool, d0);
+    if (!d) return cpu_ntt(a, log2n, op, err);
     size_t coset, whole, vec = ((size_t)1 << log2n) * sizeof(via_fr);
     pthread_mutex_lock(&d->lock);
     pool_h_needs(d, log2n, &coset, &whole);
     int fits = coset <= pool_dev_avail(d) && vec <= d->max_alloc;
     pthread_mutex_unlock(&d->lock);
     if (!fits) return h_no_room(d, log2n, coset, err);
-    /* a failed transform may have written part of a: keep a copy to rerun from */
-    via_fr *copy = via_malloc_big(vec);
-    if (!copy) return via_fail(err, VIA_ENOMEM, "coset transform copy of 2^%u", log2n);
-    memcpy(copy, a, vec);
-    via_error e = {0};
-    int rc = dev_coset_locked(d, a, log2n, &e);
-    if (rc == VIA_EDEVICE) {
-        pool_dev_fail(d, &e);
-        memcpy(a, copy, vec);
-        rc = cpu_ntt(a, log2n, VIA_HOST_NTT_COSET, err);
-    } else if (rc && err) {
-        *err = e;
-    }
-    via_free_big(copy);
-    return rc;
+    return on_device_or_cpu(d, a, NULL, log2n, (int)op, err);
+}
+
+int pool_cb_coset(void *ctx, via_fr *a, unsigned log2n, via_error *err) {
+    return pool_ntt_from(ctx, a, log2n, VIA_HOST_NTT_COSET, err);
 }
 
 /* H with the three coset transforms on the device one at a time (two vectors of device
@@ -159,61 +166,13 @@ int pool_cb_h(void *ctx, via_fr *a, const via_fr *b, unsigned log2n, via_error *
     pthread_mutex_unlock(&d->lock);
     if (!per_buffer || coset > avail) return h_no_room(d, log2n, coset, err);
     if (whole > avail) return h_by_cosets(d, a, b, log2n, err);
-    via_fr *copy = via_malloc_big(vec);
-    if (!copy) return via_fail(err, VIA_ENOMEM, "H computation copy of 2^%u", log2n);
-    memcpy(copy, a, vec);
-    via_error e = {0};
-    pthread_mutex_lock(&d->lock);
-    int rc = via_fail(&e, VIA_EDEVICE, "device already left out");
-    if (!atomic_load(&d->failed)) {
-        rc = raw_h(d, a, b, log2n, &e);
-        if (!rc) note_tables(d, log2n);
-    }
-    pthread_mutex_unlock(&d->lock);
-    if (rc == VIA_EDEVICE) {
-        pool_dev_fail(d, &e);
-        memcpy(a, copy, vec);
-        rc = via_groth16_h_cosets(NULL, a, b, log2n, err);
-    } else if (rc && err) {
-        *err = e;
-    }
-    via_free_big(copy);
-    return rc;
+    return on_device_or_cpu(d, a, b, log2n, -1, err);
 }
-
 
 int via_host_pool_ntt(via_host_pool *f, size_t dev, via_fr *a, unsigned log2n, via_host_ntt_op op,
                       via_error *err) {
     assert(f && a && dev < f->n);
-    if (op == VIA_HOST_NTT_COSET) return pool_cb_coset(&f->dev[dev], a, log2n, err);
-    pool_dev *d = pool_healthy_from(f, &f->dev[dev]);
-    if (!d) return cpu_ntt(a, log2n, op, err);
-    size_t coset, whole, vec = ((size_t)1 << log2n) * sizeof(via_fr);
-    pthread_mutex_lock(&d->lock);
-    pool_h_needs(d, log2n, &coset, &whole);
-    int fits = coset <= pool_dev_avail(d) && vec <= d->max_alloc;
-    pthread_mutex_unlock(&d->lock);
-    if (!fits) return h_no_room(d, log2n, coset, err);
-    via_fr *copy = via_malloc_big(vec);
-    if (!copy) return via_fail(err, VIA_ENOMEM, "NTT copy of 2^%u", log2n);
-    memcpy(copy, a, vec);
-    via_error e = {0};
-    pthread_mutex_lock(&d->lock);
-    int rc = via_fail(&e, VIA_EDEVICE, "device already left out");
-    if (!atomic_load(&d->failed)) {
-        rc = raw_ntt(d, a, log2n, op, &e);
-        if (!rc) note_tables(d, log2n);
-    }
-    pthread_mutex_unlock(&d->lock);
-    if (rc == VIA_EDEVICE) {
-        pool_dev_fail(d, &e);
-        memcpy(a, copy, vec);
-        rc = cpu_ntt(a, log2n, op, err);
-    } else if (rc && err) {
-        *err = e;
-    }
-    via_free_big(copy);
-    return rc;
+    return pool_ntt_from(&f->dev[dev], a, log2n, op, err);
 }
 
 int via_host_pool_groth16_h(via_host_pool *f, size_t dev, via_fr *a, const via_fr *b,
