@@ -17,7 +17,7 @@ export VIA_BUILD=${VIA_BUILD:-build}
 bash scripts/build.sh
 jobs=$(nproc)
 
-for d in "${VIA_BITCOIN_BIN:-}" "$root/../shared/bin" "$root/../../shared/bin"; do
+for d in "${VIA_BITCOIN_BIN:-}" "$root/../shared/bin" "$root/../../shared/bin" /work/shared/bin; do
   if [ -n "$d" ] && [ -x "$d/bitcoind" ] && ! command -v bitcoind >/dev/null 2>&1; then
     export PATH="$(cd "$d" && pwd):$PATH"
   fi
