@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "via/runtime.h"
-#include "common/msm_plan.h"
+#include "via/msm_plan.h"
 #ifdef VIA_HAVE_OPENCL
 #include "via/kernels_cl.h"
 #endif

@@ -10,7 +10,7 @@
  * no bus id; a container may hide the PCI tree), nothing is pinned and `why` says so in one
  * line.
  */
-#include "pin.h"
+#include "via/host_pin.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -27,7 +27,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "pin.h"
+#include "via/host_pin.h"
 
 /* What CUDA keeps back from the free memory it reports: the context grows (streams, kernel
  * launch state), and cudaMalloc of the last few MiB fails on a fragmented heap. */

@@ -17,7 +17,7 @@
 #ifdef VIA_HAVE_CUDA
 #include "via/kernels_cuda.h"
 #endif
-#include "common/msm_plan.h"
+#include "via/msm_plan.h"
 
 const resident *pool_find_resident(const pool_dev *d, const void *h, size_t bytes) {
     for (size_t i = 0; i < d->nres; i++) {

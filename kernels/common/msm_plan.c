@@ -1,4 +1,4 @@
-#include "msm_plan.h"
+#include "via/msm_plan.h"
 
 #include <stdlib.h>
 #include <string.h>

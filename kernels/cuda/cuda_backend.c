@@ -11,7 +11,7 @@
 
 #include "via/kernels_cuda.h"
 
-#include "common/msm_plan.h"
+#include "via/msm_plan.h"
 #include "cuda_check.h"
 #include "kernels.h"
 #include "via/ntt.h"

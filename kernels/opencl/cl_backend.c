@@ -19,7 +19,7 @@
 
 #include "via/kernels_cl.h"
 
-#include "common/msm_plan.h"
+#include "via/msm_plan.h"
 
 #include "via/field.h"
 #include "via/ntt.h"

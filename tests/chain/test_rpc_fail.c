@@ -50,6 +50,32 @@ static via_rpc *client(int retries, int threshold, long cooldown_ms, long timeou
     return r;
 }
 
+/* An answer's error belongs to the request only when the answer carries the request's id:
+ * an error object for another id is a malformed answer, not that request's error; with the
+ * matching id (or null, when the server could not read the request) it is the request's. */
+static void test_answer_id_checked_before_error(void **state) {
+    (void)state;
+    json_t *res = NULL;
+    via_error e = {0};
+    int transient = 0;
+    const char *other = "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"boom\"},\"id\":7}";
+    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 200, other, strlen(other), 5,
+                                          &transient),
+                     VIA_EFORMAT);
+    assert_non_null(strstr(e.msg, "another request"));
+    assert_int_equal(e.rpc_code, 0);
+    const char *mine = "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"boom\"},\"id\":5}";
+    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 500, mine, strlen(mine), 5,
+                                          &transient),
+                     VIA_ERPC);
+    assert_int_equal(e.rpc_code, -8);
+    const char *unread = "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}";
+    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 500, unread, strlen(unread), 5,
+                                          &transient),
+                     VIA_ERPC);
+    assert_int_equal(e.rpc_code, -32700);
+}
+
 static void test_server_down(void **state) {
     via_rpc_config cfg = {0};
     cfg.url = "http://127.0.0.1:1"; /* nothing listens on port 1 */
@@ -227,6 +253,7 @@ static void test_auth(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_answer_id_checked_before_error),
         cmocka_unit_test(test_server_down),       cmocka_unit_test(test_http500_then_recover),
         cmocka_unit_test(test_garbage_json),      cmocka_unit_test(test_rpc_error_not_retried),
         cmocka_unit_test(test_timeout_and_close), cmocka_unit_test(test_response_bound),

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "via/chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 #include "../lib/missing.h"
 #include "via/host.h"
 
-#include "../../host/src/pin.h"
-#include "../../kernels/common/msm_plan.h"
+#include "via/host_pin.h"
+#include "via/msm_plan.h"
 #include "../kernels/test_rng.h"
 #include "via/runtime.h"
 #include "via/wtns.h"

@@ -32,6 +32,16 @@ extern "C" {
  * JSON-RPC client
  * -------------------------------------------------------------------------------------- */
 
+/* Turns one HTTP answer (status http, body of len bytes, NULL when none) to the JSON-RPC
+ * request `id` into its "result" (a new reference in *result) or an error: ERPC for a JSON-RPC
+ * error object (err->rpc_code set), ETRANSPORT for 5xx or other non-200 statuses, EFORMAT for
+ * a body that is not JSON or lacks "result" or the matching id. *transient is set to 1 when a
+ * retry could help (5xx, -28 warming up) and left alone otherwise. What via_rpc_call does with
+ * each answer; public so that the answer handling can be tested and fuzzed on its own
+ * (tests/fuzz/fuzz_rpc_answer.c). */
+int via_rpc_parse_answer(via_error *err, json_t **result, const char *method, long http,
+                         const char *body, size_t len, uint64_t id, int *transient);
+
 typedef struct via_rpc via_rpc;
 
 /* Zero fields take the defaults in brackets. */

@@ -1,6 +1,6 @@
 /* Device locality (PCI bus id -> local cores, NUMA node) and thread pinning, through hwloc
- * when the build has it; without hwloc every query answers "unknown" with a reason. Internal
- * to via_host. */
+ * when the build has it; without hwloc every query answers "unknown" with a reason. Used by
+ * device pools for their threads, and by whatever else places CPU work next to a device. */
 #ifndef VIA_HOST_PIN_H
 #define VIA_HOST_PIN_H
 #include <stddef.h>
