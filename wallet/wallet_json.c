@@ -38,29 +38,9 @@ static int get_u64(uint64_t *out, json_t *obj, const char *key, via_error *err) 
     json_t *v = json_object_get(obj, key);
     *out = 0;
     if (!v) return via_fail(err, VIA_EFORMAT, "field \"%s\" is missing", key);
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
-        if (i < 0) return via_fail(err, VIA_EFORMAT, "field \"%s\" is negative", key);
-        *out = (uint64_t)i;
-        return VIA_OK;
-    }
-    if (!json_is_string(v))
-        return via_fail(err, VIA_EFORMAT, "field \"%s\" must be an integer or a decimal string",
-                        key);
-    const char *s = json_string_value(v);
-    if (!*s || strlen(s) > 20)
-        return via_fail(err, VIA_EFORMAT, "field \"%s\" is not a 64-bit decimal number", key);
-    uint64_t acc = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return via_fail(err, VIA_EFORMAT, "field \"%s\" has a non-digit character '%c'", key,
-                            *p);
-        unsigned d = (unsigned)(*p - '0');
-        if (acc > (UINT64_MAX - d) / 10)
-            return via_fail(err, VIA_EFORMAT, "field \"%s\" does not fit in 64 bits", key);
-        acc = acc * 10 + d;
-    }
-    *out = acc;
+    const char *why;
+    if (via_json_to_u64(v, out, &why))
+        return via_fail(err, VIA_EFORMAT, "field \"%s\": %s", key, why);
     return VIA_OK;
 }
 

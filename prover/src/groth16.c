@@ -9,21 +9,14 @@
 
 #include "via/ntt.h"
 #include "via/runtime.h"
+#include "via/rand.h"
 #include "groth16_blinding.h"
 
 int via_random_scalar(via_scalar *out, via_error *err) {
     uint8_t buf[32];
     for (int tries = 0; tries < 64; tries++) {
-        size_t got = 0;
-        while (got < sizeof buf) {
-            ssize_t k = getrandom(buf + got, sizeof buf - got, 0);
-            if (k < 0) {
-                if (errno == EINTR) continue;
-                via_wipe(buf, sizeof buf);
-                return via_fail(err, VIA_EIO, "getrandom failed: %s", strerror(errno));
-            }
-            got += (size_t)k;
-        }
+        int rc = via_os_random(buf, sizeof buf, err);
+        if (rc) return rc;
         buf[31] &= 0x3f; /* r < 2^254: rejection keeps the distribution uniform */
         via_limbs_from_bytes_le(out->l, buf);
         uint64_t nz = out->l[0] | out->l[1] | out->l[2] | out->l[3];
@@ -34,7 +27,7 @@ int via_random_scalar(via_scalar *out, via_error *err) {
     }
     via_wipe(buf, sizeof buf);
     via_wipe(out, sizeof *out);
-    return via_fail(err, VIA_EIO, "the random source returned no usable scalar in 64 draws");
+    return via_fail(err, VIA_ERANDOM, "the random source returned no usable scalar in 64 draws");
 }
 
 typedef struct {

@@ -34,6 +34,8 @@
 #include <errno.h>
 #include <unistd.h>
 #include "via/file.h"
+#include "via/rollup_json.h"
+#include "via/hex.h"
 #include "chunk_internal.h"
 #include "via/gadgets_babyjub.h"
 
@@ -81,29 +83,10 @@ static int j_u64(uint64_t *out, json_t *o, const char *key, const char *name, co
         if (!required) return 0;
         return via_fail(err, VIA_EFORMAT, "%s: %s: missing \"%s\"", name, where, key);
     }
-    if (json_is_integer(v)) {
-        if (json_integer_value(v) < 0)
-            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: negative", name, where, key);
-        *out = (uint64_t)json_integer_value(v);
-        return 0;
-    }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        size_t n = strlen(s);
-        if (n == 0 || n > 20)
-            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not an unsigned 64-bit decimal", name, where, key);
-        unsigned __int128 acc = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!isdigit((unsigned char)s[i]))
-                return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not a decimal number", name, where, key);
-            acc = acc * 10 + (unsigned)(s[i] - '0');
-        }
-        if (acc > UINT64_MAX)
-            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: above 2^64 - 1", name, where, key);
-        *out = (uint64_t)acc;
-        return 0;
-    }
-    return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected an integer or a decimal string", name, where, key);
+    const char *why;
+    if (via_json_to_u64(v, out, &why))
+        return via_fail(err, VIA_EFORMAT, "%s: %s.%s: %s", name, where, key, why);
+    return 0;
 }
 
 /* Every key of o must be one of allowed (NULL-terminated): an unknown field is an error, so a
@@ -155,13 +138,6 @@ static int j_point(via_fr *x, via_fr *y, json_t *o, const char *key, const char 
     return rc ? rc : j_fr(y, p, "y", name, w, err);
 }
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, const char *key,
                  const char *name, const char *where, via_error *err) {
     json_t *v = json_object_get(o, key);
@@ -171,7 +147,7 @@ static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, c
     if (n % 2 || n / 2 < min || n / 2 > max)
         return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected %zu to %zu bytes of hex", name, where, key, min, max);
     for (size_t i = 0; i < n / 2; i++) {
-        int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
+        int h = via_hexval((unsigned char)s[2 * i]), l = via_hexval((unsigned char)s[2 * i + 1]);
         if (h < 0 || l < 0) return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not hex", name, where, key);
         out[i] = (uint8_t)(h << 4 | l);
     }

@@ -9,5 +9,10 @@
 #include "via/field.h"
 
 json_t *via_json_fr(const via_fr *v);
+/* Reads an unsigned 64-bit value given as a JSON integer (>= 0) or a decimal string (digits
+ * only, at most 2^64 - 1). 0 on success; -1 with *why set to a short static reason
+ * ("negative", "not a decimal number", "above 2^64 - 1", "expected an integer or a decimal
+ * string") otherwise. */
+int via_json_to_u64(const json_t *v, uint64_t *out, const char **why);
 json_t *via_json_u64(uint64_t v);
 #endif
