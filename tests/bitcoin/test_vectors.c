@@ -306,7 +306,9 @@ static void test_sign_verify(void **state) {
         size_t si = (size_t)json_integer_value(json_object_get(c, "signer_index"));
         uint8_t pk[33];
         hexn(pub, 66, str_at(pn, (size_t)json_integer_value(json_array_get(ni, si))));
-        pick_keys((uint8_t(*)[33])pk, pks, json_pack("[I]", json_integer_value(json_array_get(json_object_get(c, "key_indices"), si))));
+        json_t *one = json_pack("[I]", json_integer_value(json_array_get(json_object_get(c, "key_indices"), si)));
+        pick_keys((uint8_t(*)[33])pk, pks, one);
+        json_decref(one);
         assert_int_equal(via_musig_partial_verify(want, pub, pk, &s, NULL), 0);
     }
     json_array_foreach(json_object_get(j, "sign_error_test_cases"), i, c) {
