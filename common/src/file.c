@@ -94,58 +94,79 @@ static int fsync_dir_of(const char *path) {
     return rc;
 }
 
-int via_write_atomic(const char *path, const void *data, size_t len, int private_, via_error *err) {
+int via_atomic_open(via_atomic_file *a, const char *path, int private_, via_error *err) {
+    a->f = NULL;
+    a->tmp = NULL;
+    a->path = path;
     if (!path || !*path) return via_fail(err, VIA_EINVAL, "no output file name given");
     size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
-    if (!tmp) return via_fail(err, VIA_ENOMEM, "%s: cannot allocate a temporary name", path);
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
+    a->tmp = malloc(pl + 16);
+    if (!a->tmp) return via_fail(err, VIA_ENOMEM, "%s: cannot allocate a temporary name", path);
+    memcpy(a->tmp, path, pl);
+    memcpy(a->tmp + pl, ".tmp.XXXXXX", 12);
+    int fd = mkstemp(a->tmp);
     if (fd < 0) {
         int e = errno;
-        free(tmp);
-        return via_fail(err, VIA_EIO, "%s: cannot create a temporary file beside it: %s", path,
+        free(a->tmp);
+        a->tmp = NULL;
+        return via_fail(err, VIA_EIO, "%s: cannot create a file in its folder: %s", path,
                         strerror(e));
     }
-    int rc = VIA_OK;
-    if (fchmod(fd, private_ ? 0600 : 0644) != 0) {
-        rc = via_fail(err, VIA_EIO, "%s: cannot set the mode of %s: %s", path, tmp, strerror(errno));
-        goto fail;
+    if (fchmod(fd, private_ ? 0600 : 0644) != 0 || !(a->f = fdopen(fd, "wb"))) {
+        int e = errno;
+        close(fd);
+        unlink(a->tmp);
+        free(a->tmp);
+        a->tmp = NULL;
+        return via_fail(err, VIA_EIO, "%s: cannot prepare the temporary file: %s", path,
+                        strerror(e));
     }
-    const uint8_t *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            rc = via_fail(err, VIA_EIO, "%s: write failed: %s", path, strerror(errno));
-            goto fail;
-        }
-        done += (size_t)w;
-    }
-    if (fsync(fd) != 0) {
-        rc = via_fail(err, VIA_EIO, "%s: fsync failed: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = via_fail(err, VIA_EIO, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    (void)fsync_dir_of(path); /* best effort: some file systems refuse fsync on directories */
-    free(tmp);
     return VIA_OK;
-fail:
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    return rc;
+}
+
+void via_atomic_abort(via_atomic_file *a) {
+    if (a->f) fclose(a->f);
+    if (a->tmp) {
+        unlink(a->tmp);
+        free(a->tmp);
+    }
+    a->f = NULL;
+    a->tmp = NULL;
+}
+
+int via_atomic_commit(via_atomic_file *a, via_error *err) {
+    int rc = VIA_OK;
+    if (fflush(a->f) != 0 || ferror(a->f))
+        rc = via_fail(err, VIA_EIO, "%s: write failed: %s", a->path, strerror(errno));
+    else if (fsync(fileno(a->f)) != 0)
+        rc = via_fail(err, VIA_EIO, "%s: fsync failed: %s", a->path, strerror(errno));
+    int closed = fclose(a->f);
+    a->f = NULL;
+    if (!rc && closed != 0)
+        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", a->path, strerror(errno));
+    if (!rc && rename(a->tmp, a->path) != 0)
+        rc = via_fail(err, VIA_EIO, "%s: cannot rename %s over it: %s", a->path, a->tmp,
+                      strerror(errno));
+    if (rc) {
+        via_atomic_abort(a);
+        return rc;
+    }
+    (void)fsync_dir_of(a->path); /* best effort: some file systems refuse fsync on directories */
+    free(a->tmp);
+    a->tmp = NULL;
+    return VIA_OK;
+}
+
+int via_write_atomic(const char *path, const void *data, size_t len, int private_, via_error *err) {
+    via_atomic_file a;
+    int rc = via_atomic_open(&a, path, private_, err);
+    if (rc) return rc;
+    if (len && fwrite(data, 1, len, a.f) != len) {
+        rc = via_fail(err, VIA_EIO, "%s: write failed: %s", path, strerror(errno));
+        via_atomic_abort(&a);
+        return rc;
+    }
+    return via_atomic_commit(&a, err);
 }
 
 int via_same_file(const char *a, const char *b) {

@@ -8,6 +8,7 @@
  * header section has a fixed size, and the constraint section's length is patched in place,
  * so a circuit of millions of constraints needs no memory for its constraints.
  */
+#include "via/file.h"
 #include "via/cs.h"
 
 #include <assert.h>
@@ -725,9 +726,11 @@ int via_cs_r1cs_finish(via_cs *cs, via_error *err) {
 }
 
 int via_cs_wtns_write(const via_cs *cs, const char *path, via_error *err) {
-    assert(cs->flags.witness);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open for writing", path);
+    VIA_REQUIRE(cs->flags.witness);
+    via_atomic_file af; /* written beside path and renamed over it when complete */
+    int arc = via_atomic_open(&af, path, 0, err);
+    if (arc) return arc;
+    FILE *f = af.f;
     setvbuf(f, NULL, _IOFBF, 1 << 20);
     uint8_t h[40];
     uint32_t n8 = 32, nw = cs->n_vars;
@@ -743,6 +746,9 @@ int via_cs_wtns_write(const via_cs *cs, const char *path, via_error *err) {
         via_fr_to_bytes_le(b, &cs->w[i]);
         rc = via_binfile_write(f, path, b, 32, err);
     }
-    if (fclose(f) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: write failed", path);
+    if (rc)
+        via_atomic_abort(&af);
+    else
+        rc = via_atomic_commit(&af, err);
     return rc;
 }

@@ -1,3 +1,4 @@
+#include "via/file.h"
 #include "via/jsonio.h"
 
 #include <errno.h>
@@ -49,16 +50,8 @@ int via_read_text_file(char **text, size_t *len, const char *path, size_t max_le
 
 static int write_text(const char *text, const char *path, via_error *err) {
     if (!text) return via_fail(err, VIA_ENOMEM, "%s: out of memory formatting JSON", path);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
-    size_t n = strlen(text);
-    int rc = VIA_OK;
-    if (fwrite(text, 1, n, f) != n)
-        rc = via_fail(err, VIA_EIO, "%s: write failed: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc)
-        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (rc) remove(path);
-    return rc;
+    /* beside path, then renamed over it: a crash never leaves a truncated file */
+    return via_write_atomic(path, text, strlen(text), 0, err);
 }
 
 static json_t *parse_text(const char *name, const char *text, size_t len, via_error *err) {

@@ -1,3 +1,4 @@
+#include "via/file.h"
 #include "via/r1cs.h"
 
 #include <errno.h>
@@ -243,16 +244,19 @@ int via_r1cs_write(const via_r1cs *r, const char *path, via_error *err) {
         if (r->lc_start[i + 1] < r->lc_start[i])
             return via_fail(err, VIA_EINVAL, "%s: lc_start is not monotonic at %llu", path,
                             (unsigned long long)i);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
+    via_atomic_file af; /* written beside path and renamed over it when complete */
+    int arc = via_atomic_open(&af, path, 0, err);
+    if (arc) return arc;
+    FILE *f = af.f;
     int rc = via_binfile_write_header(f, path, "r1cs", 1, n_sections, err);
     for (int i = 0; i < 3 && !rc; i++) {
         if (order[i] == 3 && !r->wire_to_label) continue;
         if (order[i] >= 1 && order[i] <= 3) rc = write_section(f, path, r, order[i], err);
     }
-    if (fclose(f) != 0 && !rc)
-        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (rc) remove(path);
+    if (rc)
+        via_atomic_abort(&af);
+    else
+        rc = via_atomic_commit(&af, err);
     return rc;
 }
 

@@ -1,3 +1,4 @@
+#include "via/file.h"
 #include "via/wtns.h"
 
 #include <errno.h>
@@ -82,8 +83,10 @@ int via_wtns_write(const via_scalar *values, uint32_t n, const char *path, via_e
     for (uint32_t i = 0; i < n; i++)
         if (!via_limbs_lt(values[i].l, via_fr_mod.p))
             return via_fail(err, VIA_EINVAL, "%s: witness value %u is not below r", path, i);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
+    via_atomic_file af; /* written beside path and renamed over it when complete */
+    int arc = via_atomic_open(&af, path, 0, err);
+    if (arc) return arc;
+    FILE *f = af.f;
     uint8_t h[40];
     via_put_le32(h, 32);
     memcpy(h + 4, via_bn254_r_le, 32);
@@ -99,9 +102,10 @@ int via_wtns_write(const via_scalar *values, uint32_t n, const char *path, via_e
             via_limbs_to_bytes_le(buf + 32 * k, values[i].l);
         rc = via_binfile_write(f, path, buf, (size_t)k * 32, err);
     }
-    if (fclose(f) != 0 && !rc)
-        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (rc) remove(path);
+    if (rc)
+        via_atomic_abort(&af);
+    else
+        rc = via_atomic_commit(&af, err);
     return rc;
 }
 

@@ -3,6 +3,7 @@
  * checks before anything is allocated, so a hostile header cannot make us allocate more than
  * the file itself holds.
  */
+#include "via/file.h"
 #include "via/zkey.h"
 
 #include <errno.h>
@@ -573,14 +574,17 @@ int via_zkey_write(const via_zkey *z, const char *path, via_error *err) {
         return via_fail(err, VIA_EINVAL,
                         "%s: inconsistent key sizes (nVars %u, nPublic %u, domain %u)", path,
                         z->n_vars, z->n_public, z->domain_size);
-    FILE *f = fopen(path, "wb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
+    via_atomic_file af; /* written beside path and renamed over it when complete */
+    int arc = via_atomic_open(&af, path, 0, err);
+    if (arc) return arc;
+    FILE *f = af.f;
     int rc = via_binfile_write_header(f, path, "zkey", 1, 10, err);
     for (int i = 0; i < 10 && !rc; i++)
         rc = write_section(f, path, z, order[i], err);
-    if (fclose(f) != 0 && !rc)
-        rc = via_fail(err, VIA_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (rc) remove(path);
+    if (rc)
+        via_atomic_abort(&af);
+    else
+        rc = via_atomic_commit(&af, err);
     return rc;
 }
 

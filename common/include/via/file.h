@@ -3,6 +3,7 @@
 #define VIA_FILE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "via/status.h"
 
@@ -18,6 +19,20 @@ VIA_MUST_USE int via_read_file(const char *path, size_t max, uint8_t **out, size
  * directory. A crash leaves either the old file or the new one, never a truncated one. */
 VIA_MUST_USE int via_write_atomic(const char *path, const void *data, size_t len, int private_,
                                   via_error *err);
+
+/* The same for a file written in pieces: via_atomic_open creates the temporary file beside
+ * path and gives a FILE to write to; via_atomic_commit flushes, fsyncs, closes and renames it
+ * over path (then fsyncs the directory); via_atomic_abort closes and removes it, leaving path
+ * as it was. Exactly one of commit and abort must follow a successful open. */
+typedef struct {
+    FILE *f;
+    char *tmp;
+    const char *path;
+} via_atomic_file;
+VIA_MUST_USE int via_atomic_open(via_atomic_file *a, const char *path, int private_,
+                                 via_error *err);
+VIA_MUST_USE int via_atomic_commit(via_atomic_file *a, via_error *err);
+void via_atomic_abort(via_atomic_file *a);
 
 /* 1 when a and b name the same existing file (same device and inode), else 0. Writers use it
  * to refuse to overwrite one of their own inputs. */
