@@ -59,7 +59,8 @@ struct via_cs {
 
     void *gadget_aux;
 
-    FILE *r1cs;
+    FILE *r1cs; /* r1cs_af.f while an .r1cs is being streamed */
+    via_atomic_file r1cs_af;
     char *r1cs_path;
     long cons_size_pos; /* file offset of the constraint section's u64 size */
     uint64_t cons_bytes;
@@ -154,7 +155,7 @@ via_cs *via_cs_new(via_cs_mode mode, int keep_constraints) {
 
 void via_cs_free(via_cs *cs) {
     if (!cs) return;
-    if (cs->r1cs) fclose(cs->r1cs);
+    if (cs->r1cs) via_atomic_abort(&cs->r1cs_af); /* an .r1cs never finished: nothing left */
     free(cs->r1cs_path);
     if (cs->w) spare_give(cs->w, cs->w_cap);
     free(cs->cons);
@@ -686,11 +687,15 @@ static int write_r1cs_header_payload(via_cs *cs, via_error *err) {
 }
 
 int via_cs_r1cs_open(via_cs *cs, const char *path, via_error *err) {
-    assert(cs->flags.shape && !cs->r1cs && cs->n_cons == 0);
-    cs->r1cs = fopen(path, "wb");
-    if (!cs->r1cs) return via_fail(err, VIA_EIO, "%s: cannot open for writing", path);
-    setvbuf(cs->r1cs, NULL, _IOFBF, 1 << 20);
+    VIA_REQUIRE(cs->flags.shape && !cs->r1cs && cs->n_cons == 0);
+    free(cs->r1cs_path);
     cs->r1cs_path = strdup(path);
+    if (!cs->r1cs_path) return via_fail(err, VIA_ENOMEM, "%s: out of memory", path);
+    /* streamed into a file beside path, renamed over it by via_cs_r1cs_finish */
+    int arc = via_atomic_open(&cs->r1cs_af, cs->r1cs_path, 0, err);
+    if (arc) return arc;
+    cs->r1cs = cs->r1cs_af.f;
+    setvbuf(cs->r1cs, NULL, _IOFBF, 1 << 20);
     int rc = via_binfile_write_header(cs->r1cs, path, "r1cs", 1, 3, err);
     if (!rc) rc = via_binfile_write_section_header(cs->r1cs, path, 1, R1CS_HEADER_SIZE, err);
     if (!rc) rc = write_r1cs_header_payload(cs, err);
@@ -700,7 +705,7 @@ int via_cs_r1cs_open(via_cs *cs, const char *path, via_error *err) {
     }
     cs->cons_bytes = 0;
     if (rc) {
-        fclose(cs->r1cs);
+        via_atomic_abort(&cs->r1cs_af);
         cs->r1cs = NULL;
     }
     return rc;
@@ -720,7 +725,10 @@ int via_cs_r1cs_finish(via_cs *cs, via_error *err) {
     if (!rc && fseek(cs->r1cs, cs->cons_size_pos, SEEK_SET) != 0)
         rc = via_fail(err, VIA_EIO, "%s: seek failed", cs->r1cs_path);
     if (!rc) rc = via_binfile_write(cs->r1cs, cs->r1cs_path, &cs->cons_bytes, 8, err);
-    if (fclose(cs->r1cs) != 0 && !rc) rc = via_fail(err, VIA_EIO, "%s: write failed", cs->r1cs_path);
+    if (rc)
+        via_atomic_abort(&cs->r1cs_af);
+    else
+        rc = via_atomic_commit(&cs->r1cs_af, err);
     cs->r1cs = NULL;
     return rc;
 }
