@@ -2,6 +2,7 @@
  * libsecp256k1, and signing of P2WPKH and taproot inputs. Every local copy of a secret is
  * wiped before return. */
 #include "internal.h"
+#include <errno.h>
 #include <assert.h>
 #include <ctype.h>
 #include <secp256k1_extrakeys.h>
@@ -142,7 +143,7 @@ int via_btc_seckey_load_file(uint8_t seckey[32], via_btc_network *net, const cha
     assert(seckey && path);
     memset(seckey, 0, 32);
     FILE *f = fopen(path, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "key file %s: cannot open", path);
+    if (!f) return via_fail(err, VIA_EIO, "key file %s: cannot open: %s", path, strerror(errno));
     char buf[256];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     int rerr = ferror(f);
@@ -151,7 +152,8 @@ int via_btc_seckey_load_file(uint8_t seckey[32], via_btc_network *net, const cha
     if (rerr || more) {
         via_wipe(buf, sizeof buf);
         return via_fail(err, rerr ? VIA_EIO : VIA_EFORMAT, "key file %s: %s", path,
-                            rerr ? "read error" : "longer than one key");
+                        rerr ? "read failed (is it a directory?)"
+                             : "more than 255 bytes, longer than one key (64 hex digits or WIF)");
     }
     buf[n] = 0;
     if (strlen(buf) != n) {

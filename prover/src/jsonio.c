@@ -15,37 +15,12 @@
 #define DUMP_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER)
 
 int via_read_text_file(char **text, size_t *len, const char *path, size_t max_len, via_error *err) {
-    *text = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return via_fail(err, VIA_EIO, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > max_len) {
-        fclose(f);
-        return via_fail(err, VIA_EFORMAT, "%s: %llu bytes, more than the %zu accepted", path,
-                        (unsigned long long)st.st_size, max_len);
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        fclose(f);
-        return via_fail(err, VIA_ENOMEM, "%s: cannot allocate %zu bytes", path, n + 1);
-    }
-    size_t got = fread(buf, 1, n, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (got != n || bad) {
-        free(buf);
-        return via_fail(err, VIA_EIO, "%s: read failed", path);
-    }
-    buf[n] = 0;
-    *text = buf;
-    *len = n;
-    return VIA_OK;
+    uint8_t *buf;
+    int rc = via_read_file(path, max_len, &buf, len, err);
+    if (rc == VIA_ETOOBIG) rc = VIA_EFORMAT; /* an oversized JSON file is malformed input here */
+    if (err && rc) err->code = rc;
+    *text = rc ? NULL : (char *)buf;
+    return rc;
 }
 
 static int write_text(const char *text, const char *path, via_error *err) {

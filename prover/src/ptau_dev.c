@@ -17,6 +17,7 @@
  */
 #include "via/ptau_dev.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -198,7 +199,7 @@ int via_ptau_dev_write(const char *path, unsigned power, via_progress_fn progres
         goto out;
     }
     if (!f) {
-        rc = via_fail(err, VIA_EIO, "%s: cannot create file", path);
+        rc = via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
         goto out;
     }
     via_scalar sec[3];
