@@ -358,7 +358,11 @@ static int cmd_ptau_dev(int argc, char **argv) {
     if (prc) return prc == 1 ? 0 : 2;
     unsigned power;
     if (!opts[0].value || via_cli_parse_uint(opts[0].value, 1, 27, &power)) {
-        fprintf(stderr, "via-prover ptau-dev: --power N is required, N from 1 to 27\n");
+        if (opts[0].value)
+            fprintf(stderr, "via-prover ptau-dev: --power %s is not a number from 1 to 27\n",
+                    opts[0].value);
+        else
+            fprintf(stderr, "via-prover ptau-dev: --power N is required, N from 1 to 27\n");
         return 2;
     }
     via_error err = {0};

@@ -61,6 +61,13 @@ static int parse_table(via_binfile *bf, const char magic[4], uint32_t max_versio
         for (int i = 0; i < 4; i++)
             got[i] = (hdr[i] >= 0x20 && hdr[i] < 0x7f) ? (char)hdr[i] : '?';
         got[4] = 0;
+        static const char *const known[] = {"r1cs", "wtns", "zkey", "ptau"};
+        for (int k = 0; k < 4; k++)
+            if (!memcmp(hdr, known[k], 4))
+                return via_fail(err, VIA_EFORMAT,
+                                "%s: bad magic \"%s\", expected \"%.4s\": this is a .%s file where "
+                                "a .%.4s file is expected (arguments in another order?)",
+                                bf->name, got, magic, known[k], magic);
         return via_fail(err, VIA_EFORMAT, "%s: bad magic \"%s\", expected \"%.4s\"", bf->name, got,
                         magic);
     }

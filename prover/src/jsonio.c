@@ -197,7 +197,7 @@ static int check_tag(const json_t *root, const char *key, const char *want, int 
                      const char *name, via_error *err) {
     const json_t *v = json_object_get(root, key);
     if (!v) {
-        if (required) return via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, key);
+        if (required) return via_fail(err, VIA_EFORMAT, "%s: field \"%s\" is missing", name, key);
         return VIA_OK;
     }
     if (!json_is_string(v) || strcmp(json_string_value(v), want) != 0)
@@ -232,7 +232,7 @@ int via_proof_parse_json(via_groth16_proof *proof, const char *name, const char 
     const char *keys[3] = {"pi_a", "pi_b", "pi_c"};
     for (int i = 0; i < 3 && !rc; i++)
         if (!json_object_get(root, keys[i]))
-            rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
+            rc = via_fail(err, VIA_EFORMAT, "%s: field \"%s\" is missing", name, keys[i]);
     if (!rc) rc = get_g1(&proof->a, json_object_get(root, "pi_a"), name, "pi_a", err);
     if (!rc) rc = get_g2(&proof->b, json_object_get(root, "pi_b"), name, "pi_b", err);
     if (!rc) rc = get_g1(&proof->c, json_object_get(root, "pi_c"), name, "pi_c", err);
@@ -392,7 +392,7 @@ int via_vk_parse_json(via_groth16_vk *vk, via_fq12 *alphabeta, int *has_alphabet
     static const char *keys[] = {"vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"};
     for (int i = 0; i < 5 && !rc; i++)
         if (!json_object_get(root, keys[i]))
-            rc = via_fail(err, VIA_EFORMAT, "%s: %s: missing", name, keys[i]);
+            rc = via_fail(err, VIA_EFORMAT, "%s: field \"%s\" is missing", name, keys[i]);
     if (!rc) rc = get_g1(&vk->alpha1, json_object_get(root, "vk_alpha_1"), name, "vk_alpha_1", err);
     if (!rc) rc = get_g2(&vk->beta2, json_object_get(root, "vk_beta_2"), name, "vk_beta_2", err);
     if (!rc) rc = get_g2(&vk->gamma2, json_object_get(root, "vk_gamma_2"), name, "vk_gamma_2", err);

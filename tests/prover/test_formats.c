@@ -1001,7 +1001,7 @@ static void test_json_corruptions(void **state) {
          "pi_b[2]: z coordinate"},
         {0, "\"groth16\"", "\"plonk\"", VIA_EUNSUPPORTED, "protocol"},
         {0, "\"bn128\"", "\"bls12381\"", VIA_EUNSUPPORTED, "curve"},
-        {0, "\"pi_c\"", "\"pi_x\"", VIA_EFORMAT, "pi_c: missing"},
+        {0, "\"pi_c\"", "\"pi_x\"", VIA_EFORMAT, "field \"pi_c\" is missing"},
         {0, "\"pi_c\"", "\"pi_a\"", VIA_EFORMAT, "invalid JSON"},
         {0, "{", "[", VIA_EFORMAT, "invalid JSON"},
         {2, "\"nPublic\": 3", "\"nPublic\": 4", VIA_EFORMAT,
