@@ -1,9 +1,10 @@
 /* Single-core timing of BN254 field, curve and pairing operations (not a test). Build without
  * CMake, e.g.
- *   cc -O3 -Icommon/include -Iprover/include bench/field_timing.c build-X/prover/libvia_prover.a build-X/common/libvia_common.a -lpthread -ljansson -lm
- * Prints ns per operation. "chain" runs each multiplication on the previous result (latency);
- * "4 chains" interleaves four independent chains (what Karatsuba towers and MSM buckets see).
- * The portable and MULX/ADX paths are timed by toggling via_field_have_adx. */
+ *   cc -O3 -Icommon/include -Iprover/include bench/field_timing.c build-X/prover/libvia_prover.a
+ * build-X/common/libvia_common.a -lpthread -ljansson -lm Prints ns per operation. "chain" runs each
+ * multiplication on the previous result (latency); "4 chains" interleaves four independent chains
+ * (what Karatsuba towers and MSM buckets see). The portable and MULX/ADX paths are timed by
+ * toggling via_field_have_adx. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

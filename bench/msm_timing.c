@@ -1,8 +1,9 @@
 /* Wall-clock timing of the CPU MSM (not a test). Build without CMake, e.g.
- *   cc -O3 -Icommon/include -Iprover/include bench/msm_timing.c build-X/prover/libvia_prover.a build-X/common/libvia_common.a -lpthread -ljansson -lm
- * Usage: msm_timing [g1|g2] [log2n ...] (default: G1 at 16 18 20, then G2 at 16);
- * VIA_THREADS sets the worker count. Bases are P + i Q (distinct points), scalars uniform
- * below r, or 0/1-heavy (half 1, a third 0, the rest uniform) when VIA_SCALARS=01. */
+ *   cc -O3 -Icommon/include -Iprover/include bench/msm_timing.c build-X/prover/libvia_prover.a
+ * build-X/common/libvia_common.a -lpthread -ljansson -lm Usage: msm_timing [g1|g2] [log2n ...]
+ * (default: G1 at 16 18 20, then G2 at 16); VIA_THREADS sets the worker count. Bases are P + i Q
+ * (distinct points), scalars uniform below r, or 0/1-heavy (half 1, a third 0, the rest uniform)
+ * when VIA_SCALARS=01. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

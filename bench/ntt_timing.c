@@ -1,7 +1,8 @@
 /* Wall-clock timing of the CPU NTT (not a test). Build without CMake, e.g.
- *   cc -O3 -Icommon/include -Iprover/include bench/ntt_timing.c build-X/prover/libvia_prover.a build-X/common/libvia_common.a -lpthread -ljansson -lm
- * Usage: ntt_timing [log2n ...] (default 16 20 22); VIA_THREADS sets the worker count.
- * Prints the best of 3 runs of via_ntt, via_intt and via_ntt_domain_to_coset. */
+ *   cc -O3 -Icommon/include -Iprover/include bench/ntt_timing.c build-X/prover/libvia_prover.a
+ * build-X/common/libvia_common.a -lpthread -ljansson -lm Usage: ntt_timing [log2n ...] (default 16
+ * 20 22); VIA_THREADS sets the worker count. Prints the best of 3 runs of via_ntt, via_intt and
+ * via_ntt_domain_to_coset. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -1,12 +1,12 @@
 /*
  * BN254 G1 (y^2 = x^3 + 3 over Fq) for C, OpenCL C and CUDA, on field_hd.h.
  *
- * Layouts match prover/include/via/curve.h byte for byte on a little-endian host: an affine point is
- * x then y (64 bytes, x = y = 0 is infinity, as in the zkey LEM encoding), a Jacobian point
- * is x, y, z (96 bytes, z = 0 is infinity). Formulas are the a = 0 Jacobian ones (EFD
- * dbl-2009-l, add-2007-bl, madd-2007-bl); the exceptional cases (an input at infinity, equal
- * or opposite inputs) are checked explicitly, so repeated bases in an MSM are handled.
- * Variable time: MSM inputs are public or witness data.
+ * Layouts match prover/include/via/curve.h byte for byte on a little-endian host: an affine point
+ * is x then y (64 bytes, x = y = 0 is infinity, as in the zkey LEM encoding), a Jacobian point is
+ * x, y, z (96 bytes, z = 0 is infinity). Formulas are the a = 0 Jacobian ones (EFD dbl-2009-l,
+ * add-2007-bl, madd-2007-bl); the exceptional cases (an input at infinity, equal or opposite
+ * inputs) are checked explicitly, so repeated bases in an MSM are handled. Variable time: MSM
+ * inputs are public or witness data.
  */
 #ifndef VIA_KERNELS_G1_HD_H
 #define VIA_KERNELS_G1_HD_H

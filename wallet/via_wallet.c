@@ -160,7 +160,6 @@ static int parse_u64(uint64_t *out, const char *name, const char *s) {
     return 0;
 }
 
-
 static int cmd_keygen(int argc, char **argv) {
     opt o[] = {{"out", NULL}};
     int rc = parse_opts(argc, argv, o, 1, usage_keygen);

@@ -100,7 +100,8 @@ int via_wallet_key_parse(uint8_t sk[32], const char *text, size_t len, via_error
     }
     {
         uint8_t acc = 0;
-        for (size_t i = 0; i < 32; i++) acc |= sk[i];
+        for (size_t i = 0; i < 32; i++)
+            acc |= sk[i];
         if (!acc) {
             rc = via_fail(err, VIA_EINVAL,
                           "key file: \"private_key\" is all zeros, which is no key (a broken or "

@@ -85,8 +85,7 @@ int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len, co
     *witver = -1;
     *prog_len = 0;
     size_t n = strlen(addr);
-    if (n < 8 || n > 90)
-        return via_fail(err, VIA_EFORMAT, "address: length %zu outside 8..90", n);
+    if (n < 8 || n > 90) return via_fail(err, VIA_EFORMAT, "address: length %zu outside 8..90", n);
     int lower = 0, upper = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)addr[i];
@@ -102,14 +101,14 @@ int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len, co
     size_t hl = (size_t)(sep - addr);
     if (hl != strlen(hrp) || strncasecmp(addr, hrp, hl))
         return via_fail(err, VIA_EINVAL, "address: human-readable part '%.*s' is not '%s'",
-                            (int)(hl > 20 ? 20 : hl), addr, hrp);
+                        (int)(hl > 20 ? 20 : hl), addr, hrp);
     uint8_t data[90];
     size_t dl = n - hl - 1;
     for (size_t i = 0; i < dl; i++) {
         const char *p = strchr(CHARSET, tolower((unsigned char)sep[1 + i]));
         if (!p || !sep[1 + i])
             return via_fail(err, VIA_EFORMAT, "address: character '%c' at %zu not in charset",
-                                sep[1 + i], hl + 1 + i);
+                            sep[1 + i], hl + 1 + i);
         data[i] = (uint8_t)(p - CHARSET);
     }
     uint32_t c = hrp_polymod(addr, hl);
@@ -122,7 +121,7 @@ int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len, co
     if (v > 16) return via_fail(err, VIA_EFORMAT, "address: witness version %d > 16", v);
     if ((v == 0) != (c == BECH32_CONST))
         return via_fail(err, VIA_EFORMAT, "address: witness v%d needs %s checksum", v,
-                            v == 0 ? "bech32" : "bech32m");
+                        v == 0 ? "bech32" : "bech32m");
     uint8_t prog[64];
     size_t pl;
     if (!convert_bits(prog, &pl, 8, data + 1, dl - 1, 5, 0))
@@ -131,7 +130,7 @@ int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len, co
         return via_fail(err, VIA_EFORMAT, "address: program length %zu outside 2..40", pl);
     if (v == 0 && pl != 20 && pl != 32)
         return via_fail(err, VIA_EFORMAT, "address: v0 program must be 20 or 32 bytes, got %zu",
-                            pl);
+                        pl);
     memcpy(program, prog, pl);
     *prog_len = pl;
     *witver = v;

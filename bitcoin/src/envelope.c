@@ -1,5 +1,5 @@
-/* Via inscription envelopes (docs/sources.md: via-inscriptions), OP_RETURN deposits (§2.3, §3.2) and the
- * search for Via data in a transaction (§2.6).
+/* Via inscription envelopes (docs/sources.md: via-inscriptions), OP_RETURN deposits (§2.3, §3.2)
+ * and the search for Via data in a transaction (§2.6).
  *
  * The parser works on a bounded list of script instructions. A script that never pushes the
  * protocol tag is somebody else's (ENOTFOUND). Once the tag is seen the script is Via's, and
@@ -165,13 +165,11 @@ static int check_string(const char *s, size_t max, const char *what, via_error *
     size_t n = strnlen(s, max + 1);
     if (n == 0 || n > max)
         return via_fail(err, VIA_EINVAL, "%s: length %zu outside 1..%zu", what, n, max);
-    if (!printable(s, n))
-        return via_fail(err, VIA_EINVAL, "%s: not printable ASCII", what);
+    if (!printable(s, n)) return via_fail(err, VIA_EINVAL, "%s: not printable ASCII", what);
     return VIA_OK;
 }
 
-static int check_address(const char *a, via_btc_network net, const char *what,
-                         via_error *err) {
+static int check_address(const char *a, via_btc_network net, const char *what, via_error *err) {
     int v;
     uint8_t prog[40];
     size_t pl;
@@ -201,8 +199,8 @@ int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t 
             (rc = check_address(m->bridge_address, net, "bridge address", err)))
             return rc;
         if (m->n_verifiers > VIA_MSG_MAX_VERIFIERS)
-            return via_fail(err, VIA_EINVAL, "envelope: %zu verifiers (max %d)",
-                                m->n_verifiers, VIA_MSG_MAX_VERIFIERS);
+            return via_fail(err, VIA_EINVAL, "envelope: %zu verifiers (max %d)", m->n_verifiers,
+                            VIA_MSG_MAX_VERIFIERS);
         for (size_t i = 0; i < m->n_verifiers; i++)
             if ((rc = check_address(m->verifier_addresses[i], net, "verifier address", err)))
                 return rc;
@@ -223,7 +221,7 @@ int via_msg_envelope_script(uint8_t **script, size_t *script_len, const uint8_t 
     case VIA_MSG_L1_TO_L2:
         if (msg->u.l1_to_l2.call_data_len > VIA_MSG_MAX_CALL_DATA)
             return via_fail(err, VIA_EINVAL, "envelope: call data of %zu bytes (max %d)",
-                                msg->u.l1_to_l2.call_data_len, VIA_MSG_MAX_CALL_DATA);
+                            msg->u.l1_to_l2.call_data_len, VIA_MSG_MAX_CALL_DATA);
         break;
     case VIA_MSG_VALIDATOR_ATTESTATION: break;
     }
@@ -305,8 +303,8 @@ typedef struct {
 static int field_fixed(const fields *F, size_t i, uint8_t *out, size_t len, const char *what) {
     if (F->f[i].len != len)
         return via_fail(F->err, VIA_EFORMAT,
-                            "%s field %zu (%s) at byte %zu: %zu bytes, expected %zu", F->tag,
-                            i + 1, what, F->f[i].offset, F->f[i].len, len);
+                        "%s field %zu (%s) at byte %zu: %zu bytes, expected %zu", F->tag, i + 1,
+                        what, F->f[i].offset, F->f[i].len, len);
     memcpy(out, F->f[i].data, len);
     return VIA_OK;
 }
@@ -319,19 +317,16 @@ static int field_string(const fields *F, size_t i, size_t j, char *out, size_t m
     for (size_t k = i; k < j; k++) {
         if (k + 1 < j && F->f[k].len != VIA_BTC_MAX_SCRIPT_ELEMENT)
             return via_fail(F->err, VIA_EFORMAT,
-                                "%s %s at byte %zu: continued push of %zu bytes, expected 520",
-                                F->tag, what, F->f[k].offset, F->f[k].len);
+                            "%s %s at byte %zu: continued push of %zu bytes, expected 520", F->tag,
+                            what, F->f[k].offset, F->f[k].len);
         if (total + F->f[k].len > max)
-            return via_fail(F->err, VIA_EFORMAT, "%s %s longer than %zu bytes", F->tag,
-                                what, max);
+            return via_fail(F->err, VIA_EFORMAT, "%s %s longer than %zu bytes", F->tag, what, max);
         memcpy(out + total, F->f[k].data, F->f[k].len);
         total += F->f[k].len;
     }
-    if (total == 0)
-        return via_fail(F->err, VIA_EFORMAT, "%s %s is empty", F->tag, what);
+    if (total == 0) return via_fail(F->err, VIA_EFORMAT, "%s %s is empty", F->tag, what);
     if (!printable(out, total))
-        return via_fail(F->err, VIA_EFORMAT, "%s %s is not printable ASCII", F->tag,
-                            what);
+        return via_fail(F->err, VIA_EFORMAT, "%s %s is not printable ASCII", F->tag, what);
     out[total] = 0;
     return VIA_OK;
 }
@@ -339,8 +334,8 @@ static int field_string(const fields *F, size_t i, size_t j, char *out, size_t m
 static int field_address(const fields *F, size_t i, char out[VIA_BTC_ADDRESS_MAX],
                          via_btc_network net, const char *what) {
     if (F->f[i].len == 0 || F->f[i].len >= VIA_BTC_ADDRESS_MAX)
-        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: %zu bytes is no address",
-                            F->tag, what, F->f[i].offset, F->f[i].len);
+        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: %zu bytes is no address", F->tag,
+                        what, F->f[i].offset, F->f[i].len);
     memcpy(out, F->f[i].data, F->f[i].len);
     out[F->f[i].len] = 0;
     int v;
@@ -350,16 +345,16 @@ static int field_address(const fields *F, size_t i, char out[VIA_BTC_ADDRESS_MAX
     if (strlen(out) != F->f[i].len ||
         via_btc_segwit_decode(&v, prog, &pl, via_btc_network_hrp(net), out, &e)) {
         out[0] = 0;
-        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: not a %s segwit address",
-                            F->tag, what, F->f[i].offset, via_btc_network_name(net));
+        return via_fail(F->err, VIA_EFORMAT, "%s %s at byte %zu: not a %s segwit address", F->tag,
+                        what, F->f[i].offset, via_btc_network_name(net));
     }
     return VIA_OK;
 }
 
 static int need_fields(const fields *F, size_t min, size_t max) {
     if (F->n < min || F->n > max)
-        return via_fail(F->err, VIA_EFORMAT, "%s: %zu fields, expected %zu%s", F->tag,
-                            F->n, min, max > min ? " or more" : "");
+        return via_fail(F->err, VIA_EFORMAT, "%s: %zu fields, expected %zu%s", F->tag, F->n, min,
+                        max > min ? " or more" : "");
     return VIA_OK;
 }
 
@@ -396,8 +391,8 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
         else if (v->len == 1 && v->data[0] == 1) m->vote_ok = 1;
         else if (v->len == 4 && !memcmp(v->data, "OP_1", 4)) m->vote_ok = 1;
         else
-            return via_fail(F->err, VIA_EFORMAT,
-                                "%s vote at byte %zu: expected OP_1 or OP_0", F->tag, v->offset);
+            return via_fail(F->err, VIA_EFORMAT, "%s vote at byte %zu: expected OP_1 or OP_0",
+                            F->tag, v->offset);
         return VIA_OK;
     }
     case VIA_MSG_L1_BATCH_DA_REFERENCE: {
@@ -431,9 +426,9 @@ static int parse_fields(via_msg *msg, const fields *F, via_btc_network net) {
         for (size_t k = 2; k < F->n; k++) {
             if (k + 1 < F->n && F->f[k].len != VIA_BTC_MAX_SCRIPT_ELEMENT)
                 return via_fail(F->err, VIA_EFORMAT,
-                                    "%s call_data at byte %zu: continued push of %zu bytes, "
-                                    "expected 520",
-                                    F->tag, F->f[k].offset, F->f[k].len);
+                                "%s call_data at byte %zu: continued push of %zu bytes, "
+                                "expected 520",
+                                F->tag, F->f[k].offset, F->f[k].len);
             memcpy(m->call_data + total, F->f[k].data, F->f[k].len);
             total += F->f[k].len;
         }
@@ -475,8 +470,8 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
         for (size_t i = 0; i < good; i++)
             if (ins[i].is_push && ins[i].len == plen && !memcmp(ins[i].data, proto, plen))
                 rc = via_fail(err, VIA_EFORMAT,
-                                  "Via envelope: push at byte %zu runs past the end of the script",
-                                  bad_at);
+                              "Via envelope: push at byte %zu runs past the end of the script",
+                              bad_at);
         goto out;
     }
     if (tag_at < 0) {
@@ -486,9 +481,9 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
     if (tag_at != 4 || !(ins[0].is_push && ins[0].op == 0x20) || ins[1].op != OP_CHECKSIG ||
         ins[2].op != OP_0 || ins[3].op != OP_IF) {
         rc = via_fail(err, VIA_EFORMAT,
-                          "Via envelope: expected <32-byte key> OP_CHECKSIG OP_FALSE OP_IF before "
-                          "the protocol tag at byte %zu",
-                          ins[tag_at].offset);
+                      "Via envelope: expected <32-byte key> OP_CHECKSIG OP_FALSE OP_IF before "
+                      "the protocol tag at byte %zu",
+                      ins[tag_at].offset);
         goto out;
     }
     if (signer_xonly) memcpy(signer_xonly, ins[0].data, 32);
@@ -499,18 +494,18 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
     for (long i = 5; i < n - 1; i++) {
         if (!ins[i].is_push) {
             rc = via_fail(err, VIA_EFORMAT, "Via envelope: opcode 0x%02x at byte %zu among fields",
-                              ins[i].op, ins[i].offset);
+                          ins[i].op, ins[i].offset);
             goto out;
         }
         if (!ins[i].minimal) {
             rc = via_fail(err, VIA_EFORMAT, "Via envelope: non-minimal push at byte %zu",
-                              ins[i].offset);
+                          ins[i].offset);
             goto out;
         }
         if (ins[i].len > VIA_BTC_MAX_SCRIPT_ELEMENT) {
             rc = via_fail(err, VIA_EFORMAT,
-                              "Via envelope: push of %zu bytes at byte %zu exceeds 520",
-                              ins[i].len, ins[i].offset);
+                          "Via envelope: push of %zu bytes at byte %zu exceeds 520", ins[i].len,
+                          ins[i].offset);
             goto out;
         }
     }
@@ -524,7 +519,7 @@ int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32], const uint8_t
         memcpy(shown, ins[5].data, k);
         shown[k] = 0;
         rc = via_fail(err, VIA_EFORMAT, "Via envelope: unsupported message type '%s'",
-                          printable(shown, k) ? shown : "(binary)");
+                      printable(shown, k) ? shown : "(binary)");
         goto out;
     }
     msg->type = type;
@@ -554,7 +549,7 @@ int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script, siz
         return via_fail(err, VIA_ENOTFOUND, "OP_RETURN carries a VIA_ protocol message");
     if (n != 1 || !ins[0].is_push || ins[0].len != 20)
         return via_fail(err, VIA_EFORMAT,
-                            "OP_RETURN payload is not one push of a 20-byte L2 receiver");
+                        "OP_RETURN payload is not one push of a 20-byte L2 receiver");
     memcpy(receiver, ins[0].data, 20);
     return VIA_OK;
 }
@@ -588,14 +583,15 @@ int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *brid
         via_error e;
         rc = via_deposit_op_return_parse(out->receiver, tx->out[i].script_pubkey.data,
                                          tx->out[i].script_pubkey.len, &e);
-        if (rc == VIA_OK) found = 1;
+        if (rc == VIA_OK)
+            found = 1;
         else if (rc != VIA_ENOTFOUND)
             return via_fail(err, rc, "output %zu: %s", i, e.msg);
     }
     if (!found) {
         memset(out, 0, sizeof *out);
-        return via_fail(err, VIA_ENOTFOUND,
-                            "output %ld pays the bridge but no receiver is named", first);
+        return via_fail(err, VIA_ENOTFOUND, "output %ld pays the bridge but no receiver is named",
+                        first);
     }
     out->amount = amount;
     out->bridge_vout = (uint32_t)first;
@@ -603,7 +599,7 @@ int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *brid
     for (int i = 0; i < 18; i++) system &= out->receiver[i] == 0;
     if (amount < VIA_DEPOSIT_MIN_SATS)
         return via_fail(err, VIA_EINVAL, "deposit of %llu sats is below the %u minimum",
-                            (unsigned long long)amount, VIA_DEPOSIT_MIN_SATS);
+                        (unsigned long long)amount, VIA_DEPOSIT_MIN_SATS);
     if (system)
         return via_fail(err, VIA_EINVAL, "deposit receiver is a system address (<= 0xffff)");
     return VIA_OK;

@@ -39,16 +39,15 @@ static uint64_t fee_for(const via_btc_tx *tx, uint64_t rate) {
 
 int via_inscription_build(via_inscription *out, const uint8_t seckey[32], const via_msg *msg,
                           via_btc_network net, const via_btc_utxo *utxos, size_t n_utxos,
-                          uint64_t fee_rate, const via_btc_txout *recipient,
-                          via_error *err) {
+                          uint64_t fee_rate, const via_btc_txout *recipient, via_error *err) {
     return via_inscription_build_ex(out, seckey, msg, net, utxos, NULL, n_utxos, fee_rate,
                                     recipient, err);
 }
 
 int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], const via_msg *msg,
-                             via_btc_network net, const via_btc_utxo *utxos,
-                             const uint8_t *kinds, size_t n_utxos, uint64_t fee_rate,
-                             const via_btc_txout *recipient, via_error *err) {
+                             via_btc_network net, const via_btc_utxo *utxos, const uint8_t *kinds,
+                             size_t n_utxos, uint64_t fee_rate, const via_btc_txout *recipient,
+                             via_error *err) {
     assert(out && seckey && msg && (utxos || !n_utxos));
     memset(out, 0, sizeof *out);
     via_btc_tx_init(&out->commit);
@@ -62,7 +61,7 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     if (n_utxos == 0) return via_fail(err, VIA_EINVAL, "inscription: no utxos to spend");
     if (fee_rate == 0 || fee_rate > 100000)
         return via_fail(err, VIA_EINVAL, "inscription: fee rate %llu sat/vB out of range",
-                            (unsigned long long)fee_rate);
+                        (unsigned long long)fee_rate);
     if (via_btc_pubkey_from_seckey(pub, seckey) || via_btc_xonly_from_seckey(xonly, NULL, seckey))
         return via_fail(err, VIA_EINVAL, "inscription: invalid secret key");
     if ((rc = via_msg_envelope_script(&out->script, &out->script_len, xonly, msg, net, err)))
@@ -77,8 +76,8 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     via_btc_script_p2tr(key_p2tr, kx);
     for (size_t i = 0; kinds && i < n_utxos; i++)
         if (kinds[i] != VIA_INSCRIPTION_FUND_P2WPKH && kinds[i] != VIA_INSCRIPTION_FUND_P2TR) {
-            rc = via_fail(err, VIA_EINVAL, "inscription: utxo %zu has unknown kind %u", i,
-                              kinds[i]);
+            rc =
+                via_fail(err, VIA_EINVAL, "inscription: utxo %zu has unknown kind %u", i, kinds[i]);
             goto fail;
         }
 
@@ -103,8 +102,8 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     uint64_t need = out->commit_fee + VIA_INSCRIPTION_COMMIT_VALUE + DUST_P2WPKH;
     if (total < need) {
         rc = via_fail(err, VIA_EINVAL,
-                          "inscription: utxos hold %llu sats, commit needs at least %llu",
-                          (unsigned long long)total, (unsigned long long)need);
+                      "inscription: utxos hold %llu sats, commit needs at least %llu",
+                      (unsigned long long)total, (unsigned long long)need);
         goto fail;
     }
     uint64_t change0 = total - out->commit_fee - VIA_INSCRIPTION_COMMIT_VALUE;
@@ -159,10 +158,10 @@ int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32], con
     need = out->reveal_fee + rvalue + DUST_P2WPKH;
     if (rvalue > rin || rin < need) {
         rc = via_fail(err, VIA_EINVAL,
-                          "inscription: reveal needs %llu sats (fee %llu, recipient %llu, change "
-                          "dust %u) but commit leaves %llu",
-                          (unsigned long long)need, (unsigned long long)out->reveal_fee,
-                          (unsigned long long)rvalue, DUST_P2WPKH, (unsigned long long)rin);
+                      "inscription: reveal needs %llu sats (fee %llu, recipient %llu, change "
+                      "dust %u) but commit leaves %llu",
+                      (unsigned long long)need, (unsigned long long)out->reveal_fee,
+                      (unsigned long long)rvalue, DUST_P2WPKH, (unsigned long long)rin);
         goto fail;
     }
     out->reveal.out[0].value = rin - out->reveal_fee - rvalue;

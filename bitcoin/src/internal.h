@@ -13,7 +13,6 @@
 /* One process-wide context, created (and randomized) on first use; thread-safe after. */
 const secp256k1_context *via_btc_secp(void);
 
-
 /* Growable buffer. On allocation failure `oom` is set and later writes are ignored. */
 typedef struct {
     uint8_t *data;
@@ -32,7 +31,6 @@ void buf_u32le(via_buf *b, uint32_t v);
 void buf_u64le(via_buf *b, uint64_t v);
 void buf_varint(via_buf *b, uint64_t v);
 size_t varint_size(uint64_t v);
-
 
 /* 256-bit big-endian helpers used for scalars mod the group order n. */
 extern const uint8_t VIA_SECP_ORDER[32];

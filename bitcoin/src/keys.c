@@ -97,9 +97,7 @@ int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net, const char *t
         buf[64] = 0;
         rc = via_hex_decode_exact(seckey, 32, buf, NULL);
         via_wipe(buf, sizeof buf);
-        if (rc)
-            return via_fail(err, VIA_EFORMAT,
-                                "secret key: 64 characters but not hex");
+        if (rc) return via_fail(err, VIA_EFORMAT, "secret key: 64 characters but not hex");
     } else if (len == 51 || len == 52) {
         uint8_t raw[40];
         int n = b58_decode(raw, sizeof raw, text, len);
@@ -120,16 +118,14 @@ int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net, const char *t
         }
         if (n == 38 && raw[33] != 0x01) {
             via_wipe(raw, sizeof raw);
-            return via_fail(err, VIA_EFORMAT,
-                                "secret key: WIF compression flag is not 0x01");
+            return via_fail(err, VIA_EFORMAT, "secret key: WIF compression flag is not 0x01");
         }
         memcpy(seckey, raw + 1, 32);
         if (net) *net = raw[0] == 0x80 ? VIA_BTC_MAINNET : VIA_BTC_TESTNET;
         via_wipe(raw, sizeof raw);
     } else {
         return via_fail(err, VIA_EFORMAT,
-                            "secret key: expected 64 hex characters or WIF, got %zu characters",
-                            len);
+                        "secret key: expected 64 hex characters or WIF, got %zu characters", len);
     }
     if (!secp256k1_ec_seckey_verify(via_btc_secp(), seckey)) {
         via_wipe(seckey, 32);
@@ -199,8 +195,7 @@ int via_btc_xonly_from_seckey(uint8_t xonly[32], int *parity, const uint8_t seck
 int via_btc_pubkey_check(const uint8_t pubkey[33], via_error *err) {
     secp256k1_pubkey pk;
     if (pubkey[0] != 2 && pubkey[0] != 3)
-        return via_fail(err, VIA_EINVAL, "public key: prefix 0x%02x is not compressed",
-                            pubkey[0]);
+        return via_fail(err, VIA_EINVAL, "public key: prefix 0x%02x is not compressed", pubkey[0]);
     if (!secp256k1_ec_pubkey_parse(via_btc_secp(), &pk, pubkey, 33))
         return via_fail(err, VIA_EINVAL, "public key: not a point on secp256k1");
     return VIA_OK;
@@ -236,7 +231,7 @@ int via_btc_schnorr_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg
     secp256k1_xonly_pubkey pk;
     if (!secp256k1_xonly_pubkey_parse(via_btc_secp(), &pk, xonly)) return VIA_EINVAL;
     return secp256k1_schnorrsig_verify(via_btc_secp(), sig, msg, msg_len, &pk) ? VIA_OK
-                                                                                : VIA_EVERIFY;
+                                                                               : VIA_EVERIFY;
 }
 
 int via_btc_ecdsa_sign(uint8_t der[72], size_t *der_len, const uint8_t msg[32],
@@ -255,8 +250,7 @@ int via_btc_ecdsa_verify(const uint8_t *der, size_t der_len, const uint8_t msg[3
     secp256k1_ecdsa_signature s;
     secp256k1_pubkey pk;
     if (!secp256k1_ec_pubkey_parse(via_btc_secp(), &pk, pubkey, 33)) return VIA_EINVAL;
-    if (!secp256k1_ecdsa_signature_parse_der(via_btc_secp(), &s, der, der_len))
-        return VIA_EFORMAT;
+    if (!secp256k1_ecdsa_signature_parse_der(via_btc_secp(), &s, der, der_len)) return VIA_EFORMAT;
     /* Consensus (BIP-146 LOW_S policy) wants normalized signatures. */
     if (secp256k1_ecdsa_signature_normalize(via_btc_secp(), NULL, &s)) return VIA_EVERIFY;
     return secp256k1_ecdsa_verify(via_btc_secp(), &s, msg, &pk) ? VIA_OK : VIA_EVERIFY;

@@ -25,7 +25,8 @@ static void sc_add(uint8_t r[32], const uint8_t a[32], const uint8_t b[32]) {
     int ok = secp256k1_ec_seckey_tweak_add(via_btc_secp(), t, b);
     (void)ok; /* not branched on: the masks below give the sum in every case */
     uint8_t m = (uint8_t)(0 - (unsigned)scalar_is_zero(a)); /* 0xff when a == 0: the sum is b */
-    for (int i = 0; i < 32; i++) r[i] = (uint8_t)((b[i] & m) | (t[i] & (uint8_t)~m));
+    for (int i = 0; i < 32; i++)
+        r[i] = (uint8_t)((b[i] & m) | (t[i] & (uint8_t)~m));
     via_wipe(t, 32);
 }
 
@@ -154,7 +155,7 @@ int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33], s
     memset(ctx, 0, sizeof *ctx);
     if (n == 0 || n > VIA_MUSIG_MAX_SIGNERS)
         return via_fail(err, VIA_EINVAL, "musig keyagg: %zu keys (want 1..%d)", n,
-                            VIA_MUSIG_MAX_SIGNERS);
+                        VIA_MUSIG_MAX_SIGNERS);
     for (size_t i = 0; i < n; i++) memcpy(ctx->keys[i], pubkeys[i], 33);
     ctx->n_keys = n;
     via_btc_tagged_hash(ctx->list_hash, "KeyAgg list", &ctx->keys[0][0], 33 * n);
@@ -195,8 +196,7 @@ int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t tweak[32], int i
     if (neg) pt_neg(&q);
     pt tg = pt_gen_mul(tweak);
     pt r = pt_add(&q, &tg);
-    if (r.inf)
-        return via_fail(err, VIA_EINVAL, "musig tweak: tweaked key is infinity");
+    if (r.inf) return via_fail(err, VIA_EINVAL, "musig tweak: tweaked key is infinity");
     pt_ser(ctx->q, &r);
     if (neg) {
         ctx->gacc_neg ^= 1;
@@ -283,16 +283,16 @@ int via_musig__nonce_gen_rand(via_musig_secnonce **out, uint8_t pubnonce[66],
     return VIA_OK;
 }
 
-int via_musig_nonce_gen(via_musig_secnonce **secnonce, uint8_t pubnonce[66],
-                        const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk,
-                        const uint8_t *msg, size_t msg_len, int msg_present,
-                        const uint8_t *extra_in, size_t extra_len, via_error *err) {
+int via_musig_nonce_gen(via_musig_secnonce **secnonce, uint8_t pubnonce[66], const uint8_t *seckey,
+                        const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
+                        size_t msg_len, int msg_present, const uint8_t *extra_in, size_t extra_len,
+                        via_error *err) {
     uint8_t rnd[32];
     *secnonce = NULL;
     if (via_os_random(rnd, 32, err) != VIA_OK)
         return via_fail(err, VIA_ERANDOM, "musig nonce: OS random source failed");
-    int rc = via_musig__nonce_gen_rand(secnonce, pubnonce, rnd, seckey, pubkey, aggpk, msg,
-                                       msg_len, msg_present, extra_in, extra_len, err);
+    int rc = via_musig__nonce_gen_rand(secnonce, pubnonce, rnd, seckey, pubkey, aggpk, msg, msg_len,
+                                       msg_present, extra_in, extra_len, err);
     via_wipe(rnd, 32);
     return rc;
 }
@@ -314,7 +314,7 @@ int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66], si
                 memset(aggnonce, 0, 66);
                 if (bad_signer) *bad_signer = i;
                 return via_fail(err, VIA_EINVAL,
-                                    "musig nonce agg: public nonce of signer %zu is invalid", i);
+                                "musig nonce agg: public nonce of signer %zu is invalid", i);
             }
             r = pt_add(&r, &p);
         }
@@ -380,15 +380,13 @@ static int key_in_list(const via_musig_keyagg *k, const uint8_t pk[33]) {
 }
 
 static int verify_internal(const uint8_t psig[32], const uint8_t pubnonce[66],
-                           const uint8_t pubkey[33], const via_musig_session *s,
-                           via_error *err) {
+                           const uint8_t pubkey[33], const via_musig_session *s, via_error *err) {
     if (!scalar_is_below_order(psig))
         return via_fail(err, VIA_EVERIFY, "musig: partial signature is not below the order");
     pt r1, r2, p;
     if (!pt_parse(&r1, pubnonce) || !pt_parse(&r2, pubnonce + 33))
         return via_fail(err, VIA_EINVAL, "musig: public nonce is invalid");
-    if (!pt_parse(&p, pubkey))
-        return via_fail(err, VIA_EINVAL, "musig: public key is invalid");
+    if (!pt_parse(&p, pubkey)) return via_fail(err, VIA_EINVAL, "musig: public key is invalid");
     pt br2 = pt_mul(&r2, s->b);
     pt re = pt_add(&r1, &br2);
     if (s->r_odd) pt_neg(&re);
@@ -405,15 +403,13 @@ static int verify_internal(const uint8_t psig[32], const uint8_t pubnonce[66],
 }
 
 int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
-                             const uint8_t pubkey[33], const via_musig_session *s,
-                             via_error *err) {
+                             const uint8_t pubkey[33], const via_musig_session *s, via_error *err) {
     assert(psig && pubnonce && pubkey && s);
     return verify_internal(psig, pubnonce, pubkey, s, err);
 }
 
-int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
-                           const uint8_t seckey[32], const via_musig_session *s,
-                           via_error *err) {
+int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce, const uint8_t seckey[32],
+                           const via_musig_session *s, via_error *err) {
     assert(psig && seckey && s);
     memset(psig, 0, 32);
     if (!secnonce) return via_fail(err, VIA_EINVAL, "musig sign: no secret nonce");
@@ -442,7 +438,7 @@ int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
     }
     if (memcmp(mypk, pk, 33)) {
         rc = via_fail(err, VIA_EINVAL,
-                          "musig sign: secret key does not match the nonce's public key");
+                      "musig sign: secret key does not match the nonce's public key");
         goto out;
     }
     if (!key_in_list(&s->keyagg, mypk)) {
@@ -495,7 +491,7 @@ int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
         if (!scalar_is_below_order(psigs[i])) {
             if (bad_signer) *bad_signer = i;
             return via_fail(err, VIA_EINVAL,
-                                "musig agg: partial signature %zu is not below the order", i);
+                            "musig agg: partial signature %zu is not below the order", i);
         }
         sc_add(acc, acc, psigs[i]);
     }

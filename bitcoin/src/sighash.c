@@ -96,20 +96,17 @@ int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
     *msg = NULL;
     *msg_len = 0;
     if (idx >= tx->n_in)
-        return via_fail(err, VIA_EINVAL, "taproot sighash: input %zu of %zu", idx,
-                            tx->n_in);
+        return via_fail(err, VIA_EINVAL, "taproot sighash: input %zu of %zu", idx, tx->n_in);
     if (n_spent != tx->n_in)
-        return via_fail(err, VIA_EINVAL,
-                            "taproot sighash: %zu spent outputs for %zu inputs", n_spent,
-                            tx->n_in);
+        return via_fail(err, VIA_EINVAL, "taproot sighash: %zu spent outputs for %zu inputs",
+                        n_spent, tx->n_in);
     if (!(hash_type <= 0x03 || (hash_type >= 0x81 && hash_type <= 0x83)))
-        return via_fail(err, VIA_EINVAL, "taproot sighash: invalid hash type 0x%02x",
-                            hash_type);
+        return via_fail(err, VIA_EINVAL, "taproot sighash: invalid hash type 0x%02x", hash_type);
     unsigned base = hash_type & 3;
     bool acp = hash_type & VIA_BTC_SIGHASH_ANYONECANPAY;
     if (base == VIA_BTC_SIGHASH_SINGLE && idx >= tx->n_out)
-        return via_fail(err, VIA_EINVAL,
-                            "taproot sighash: SINGLE for input %zu without output %zu", idx, idx);
+        return via_fail(err, VIA_EINVAL, "taproot sighash: SINGLE for input %zu without output %zu",
+                        idx, idx);
     bool annex = ext && ext->annex;
     if (annex && (ext->annex_len == 0 || ext->annex[0] != 0x50))
         return via_fail(err, VIA_EINVAL, "taproot sighash: annex must start with 0x50");

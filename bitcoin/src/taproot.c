@@ -94,8 +94,8 @@ void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_v
 }
 
 int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32], const uint8_t *script,
-                                      size_t script_len, const uint8_t *control,
-                                      size_t control_len, via_error *err) {
+                                      size_t script_len, const uint8_t *control, size_t control_len,
+                                      via_error *err) {
     assert(output_xonly && (script || !script_len) && (control || !control_len));
     if (control_len < 33 || (control_len - 33) % 32 ||
         (control_len - 33) / 32 > VIA_BTC_TAPROOT_MAX_DEPTH)
@@ -108,6 +108,6 @@ int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32], const uint
     if (rc) return rc;
     if (memcmp(q, output_xonly, 32) || par != (control[0] & 1))
         return via_fail(err, VIA_EVERIFY,
-                            "control block: script does not commit to the output key");
+                        "control block: script does not commit to the output key");
     return VIA_OK;
 }

@@ -130,8 +130,8 @@ typedef struct {
 static int rd_need(reader *r, size_t n, const char *what) {
     if (r->len - r->pos < n)
         return via_fail(r->err, VIA_EFORMAT,
-                            "transaction truncated: %s needs %zu bytes at offset %zu, %zu left",
-                            what, n, r->pos, r->len - r->pos);
+                        "transaction truncated: %s needs %zu bytes at offset %zu, %zu left", what,
+                        n, r->pos, r->len - r->pos);
     return VIA_OK;
 }
 
@@ -173,8 +173,8 @@ static int rd_varint(reader *r, uint64_t *v, const char *what) {
     r->pos += n;
     uint64_t min = n == 2 ? 0xfd : n == 4 ? 0x10000 : 0x100000000ull;
     if (x < min)
-        return via_fail(r->err, VIA_EFORMAT,
-                            "non-canonical CompactSize for %s at offset %zu", what, at);
+        return via_fail(r->err, VIA_EFORMAT, "non-canonical CompactSize for %s at offset %zu", what,
+                        at);
     *v = x;
     return VIA_OK;
 }
@@ -185,8 +185,8 @@ static int rd_bytes(reader *r, via_btc_bytes *out, size_t max, const char *what)
     int rc = rd_varint(r, &n, what);
     if (rc) return rc;
     if (n > max)
-        return via_fail(r->err, VIA_EFORMAT, "%s at offset %zu is %llu bytes (limit %zu)",
-                            what, at, (unsigned long long)n, max);
+        return via_fail(r->err, VIA_EFORMAT, "%s at offset %zu is %llu bytes (limit %zu)", what, at,
+                        (unsigned long long)n, max);
     if ((rc = rd_need(r, (size_t)n, what))) return rc;
     if (bytes_dup(out, r->p + r->pos, (size_t)n))
         return via_fail(r->err, VIA_ENOMEM, "cannot allocate %s", what);
@@ -201,8 +201,8 @@ static int rd_count(reader *r, uint64_t *n, size_t min_each, const char *what) {
     if (rc) return rc;
     if (*n > (r->len - r->pos) / min_each)
         return via_fail(r->err, VIA_EFORMAT,
-                            "%s %llu at offset %zu exceeds what %zu remaining bytes can hold",
-                            what, (unsigned long long)*n, at, r->len - r->pos);
+                        "%s %llu at offset %zu exceeds what %zu remaining bytes can hold", what,
+                        (unsigned long long)*n, at, r->len - r->pos);
     return VIA_OK;
 }
 
@@ -235,8 +235,8 @@ static int parse_outputs(reader *r, via_btc_tx *tx, uint64_t n) {
         if (rc) return rc;
         if (o->value > 2100000000000000ull)
             return via_fail(r->err, VIA_EFORMAT,
-                                "output %llu at offset %zu: value %llu exceeds 21M BTC",
-                                (unsigned long long)i, at, (unsigned long long)o->value);
+                            "output %llu at offset %zu: value %llu exceeds 21M BTC",
+                            (unsigned long long)i, at, (unsigned long long)o->value);
         if ((rc = rd_bytes(r, &o->script_pubkey, VIA_BTC_MAX_SCRIPT_SIZE, "output scriptPubKey")))
             return rc;
     }
@@ -252,7 +252,7 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_error *
     bool segwit = false;
     if (len > VIA_BTC_MAX_TX_SIZE) {
         rc = via_fail(err, VIA_EFORMAT, "transaction of %zu bytes exceeds limit %u", len,
-                          VIA_BTC_MAX_TX_SIZE);
+                      VIA_BTC_MAX_TX_SIZE);
         goto fail;
     }
     if ((rc = rd_u32(&r, &tx->version, "version"))) goto fail;
@@ -269,8 +269,8 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_error *
                 goto fail;
             }
         } else if (flag != 0) {
-            rc = via_fail(err, VIA_EFORMAT, "unknown segwit flag 0x%02x at offset %zu",
-                              flag, r.pos - 1);
+            rc = via_fail(err, VIA_EFORMAT, "unknown segwit flag 0x%02x at offset %zu", flag,
+                          r.pos - 1);
             goto fail;
         }
     }
@@ -299,15 +299,14 @@ int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_error *
             any |= k > 0;
         }
         if (!any) {
-            rc = via_fail(err, VIA_EFORMAT,
-                              "segwit marker present but every witness is empty");
+            rc = via_fail(err, VIA_EFORMAT, "segwit marker present but every witness is empty");
             goto fail;
         }
     }
     if ((rc = rd_u32(&r, &tx->locktime, "locktime"))) goto fail;
     if (r.pos != len) {
         rc = via_fail(err, VIA_EFORMAT, "%zu trailing bytes after transaction at offset %zu",
-                          len - r.pos, r.pos);
+                      len - r.pos, r.pos);
         goto fail;
     }
     return VIA_OK;

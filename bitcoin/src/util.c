@@ -12,10 +12,6 @@
 #include <sys/random.h>
 #include <errno.h>
 
-
-
-
-
 /* ---- secp256k1 context ---- */
 static secp256k1_context *g_ctx;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -54,8 +50,7 @@ int via_btc_network_parse(via_btc_network *out, const char *name, via_error *err
         *out = VIA_BTC_REGTEST;
     else
         return via_fail(err, VIA_EINVAL,
-                            "unknown network '%.40s' (want mainnet, testnet, signet or regtest)",
-                            name);
+                        "unknown network '%.40s' (want mainnet, testnet, signet or regtest)", name);
     return VIA_OK;
 }
 

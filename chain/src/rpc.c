@@ -54,8 +54,6 @@ static void curl_init_once(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-
-
 int64_t via_chain_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -84,11 +82,9 @@ static char *xstrdup_or_null(const char *s) {
 
 int via_rpc_new(via_rpc **out, via_error *err, const via_rpc_config *cfg) {
     *out = NULL;
-    if (!cfg || !cfg->url || !*cfg->url)
-        return via_fail(err, VIA_EINVAL, "rpc: no URL given");
+    if (!cfg || !cfg->url || !*cfg->url) return via_fail(err, VIA_EINVAL, "rpc: no URL given");
     if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0)
-        return via_fail(err, VIA_EINVAL, "rpc: URL '%s' is not http:// or https://",
-                              cfg->url);
+        return via_fail(err, VIA_EINVAL, "rpc: URL '%s' is not http:// or https://", cfg->url);
     if (cfg->connect_timeout_ms < 0 || cfg->timeout_ms < 0 || cfg->backoff_base_ms < 0 ||
         cfg->backoff_max_ms < 0 || cfg->breaker_threshold < 0 || cfg->breaker_cooldown_ms < 0 ||
         cfg->max_retries < -1)
@@ -170,8 +166,8 @@ static int read_cookie(via_rpc *r, via_error *err, char **userpwd) {
     *userpwd = NULL;
     FILE *f = fopen(r->cookie_file, "rb");
     if (!f)
-        return via_fail(err, VIA_EAUTH, "rpc: cannot read cookie file %s: %s",
-                              r->cookie_file, strerror(errno));
+        return via_fail(err, VIA_EAUTH, "rpc: cannot read cookie file %s: %s", r->cookie_file,
+                        strerror(errno));
     char buf[512];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
@@ -233,9 +229,8 @@ static int rpc_call_once(via_rpc *r, via_error *err, json_t **result, const char
     int rc = VIA_OK;
     if (cc != CURLE_OK) {
         if (body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-            rc =
-                via_fail(err, VIA_ETOOBIG,
-                               "rpc %s: answer larger than the %zu-byte limit", method, body.limit);
+            rc = via_fail(err, VIA_ETOOBIG, "rpc %s: answer larger than the %zu-byte limit", method,
+                          body.limit);
         } else {
             switch (cc) {
             case CURLE_COULDNT_CONNECT:
@@ -251,15 +246,15 @@ static int rpc_call_once(via_rpc *r, via_error *err, json_t **result, const char
                 break;
             }
             rc = via_fail(err, VIA_ETRANSPORT, "rpc %s to %s: %s%s%s", method, r->url,
-                                curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
+                          curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
         }
         free(body.data);
         return rc;
     }
     if (http == 401 || http == 403) {
         free(body.data);
-        return via_fail(err, VIA_EAUTH, "rpc %s: HTTP %ld (check the RPC credentials)",
-                              method, http);
+        return via_fail(err, VIA_EAUTH, "rpc %s: HTTP %ld (check the RPC credentials)", method,
+                        http);
     }
     rc = via_rpc_parse_answer(err, result, method, http, body.data, body.len, id, transient);
     free(body.data);
@@ -280,8 +275,10 @@ int via_rpc_parse_answer(via_error *err, json_t **result, const char *method, lo
     if (jerror && !json_is_null(jerror) && !json_is_null(jid0) &&
         (!json_is_integer(jid0) || (uint64_t)json_integer_value(jid0) != id)) {
         json_decref(resp);
-        return via_fail(err, VIA_EFORMAT, "rpc %s: error answer for another request (id does "
-                        "not match %llu)", method, (unsigned long long)id);
+        return via_fail(err, VIA_EFORMAT,
+                        "rpc %s: error answer for another request (id does "
+                        "not match %llu)",
+                        method, (unsigned long long)id);
     }
     if (jerror && !json_is_null(jerror)) {
         json_t *jc = json_object_get(jerror, "code");
@@ -305,34 +302,31 @@ int via_rpc_parse_answer(via_error *err, json_t **result, const char *method, lo
         *transient = 1;
         json_decref(resp);
         return via_fail(err, VIA_ETRANSPORT, "rpc %s: HTTP %ld%s%s", method, http,
-                              snippet[0] ? ": " : "", snippet);
+                        snippet[0] ? ": " : "", snippet);
     }
     if (!resp) {
-        rc = via_fail(err, VIA_EFORMAT,
-                            "rpc %s: HTTP %ld answer is not JSON (%s at byte %d)", method, http,
-                            body ? jerr.text : "empty body", body ? jerr.position : 0);
+        rc = via_fail(err, VIA_EFORMAT, "rpc %s: HTTP %ld answer is not JSON (%s at byte %d)",
+                      method, http, body ? jerr.text : "empty body", body ? jerr.position : 0);
         return rc;
     }
     if (http != 200) {
         json_decref(resp);
-        return via_fail(err, VIA_ETRANSPORT, "rpc %s: unexpected HTTP %ld", method,
-                              http);
+        return via_fail(err, VIA_ETRANSPORT, "rpc %s: unexpected HTTP %ld", method, http);
     }
     json_t *jid = json_object_get(resp, "id");
     json_t *jres = json_is_object(resp) ? json_object_get(resp, "result") : NULL;
     if (!jres || !json_is_integer(jid) || (uint64_t)json_integer_value(jid) != id) {
         json_decref(resp);
         return via_fail(err, VIA_EFORMAT,
-                              "rpc %s: answer lacks \"result\" or its id does not match %llu",
-                              method, (unsigned long long)id);
+                        "rpc %s: answer lacks \"result\" or its id does not match %llu", method,
+                        (unsigned long long)id);
     }
     *result = json_incref(jres);
     json_decref(resp);
     return VIA_OK;
 }
 
-int via_rpc_call(via_rpc *r, via_error *err, json_t **result, const char *method,
-                 json_t *params) {
+int via_rpc_call(via_rpc *r, via_error *err, json_t **result, const char *method, json_t *params) {
     *result = NULL;
     if (err) {
         err->code = 0;
@@ -358,12 +352,11 @@ int via_rpc_call(via_rpc *r, via_error *err, json_t **result, const char *method
                 r->stats.breaker_state = BREAKER_HALF_OPEN;
             } else {
                 r->stats.breaker_rejects++;
-                rc = via_fail(
-                    err, VIA_EBREAKER,
-                    "rpc %s: circuit breaker open after %d consecutive transient "
-                    "failures; retry in %lld ms",
-                    method, r->consecutive_failures,
-                    (long long)(r->cfg.breaker_cooldown_ms - (now - r->opened_at_ms)));
+                rc = via_fail(err, VIA_EBREAKER,
+                              "rpc %s: circuit breaker open after %d consecutive transient "
+                              "failures; retry in %lld ms",
+                              method, r->consecutive_failures,
+                              (long long)(r->cfg.breaker_cooldown_ms - (now - r->opened_at_ms)));
                 break;
             }
         }
@@ -418,8 +411,7 @@ static int is_hash_hex(const char *s) {
 static int copy_hash(via_error *err, char out[65], json_t *v, const char *method,
                      const char *what) {
     if (!json_is_string(v) || !is_hash_hex(json_string_value(v)))
-        return via_fail(err, VIA_EFORMAT, "rpc %s: %s is not a 64-hex-digit hash",
-                              method, what);
+        return via_fail(err, VIA_EFORMAT, "rpc %s: %s is not a 64-hex-digit hash", method, what);
     memcpy(out, json_string_value(v), 65);
     return VIA_OK;
 }
@@ -477,7 +469,7 @@ int via_rpc_getblock(via_rpc *r, via_error *err, json_t **block, const char *has
     *block = NULL;
     if (!is_hash_hex(hash_hex))
         return via_fail(err, VIA_EINVAL, "getblock: '%s' is not a block hash",
-                              hash_hex ? hash_hex : "(null)");
+                        hash_hex ? hash_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getblock", json_pack("[si]", hash_hex, 2));
     if (rc) return rc;
@@ -491,9 +483,8 @@ int via_rpc_getblock(via_rpc *r, via_error *err, json_t **block, const char *has
         json_t *t = json_array_get(txs, i);
         if (!json_is_string(json_object_get(t, "hex")) ||
             !is_hash_hex(json_string_value(json_object_get(t, "txid"))))
-            rc = via_fail(err, VIA_EFORMAT,
-                                "rpc getblock %s: tx[%zu] lacks txid/hex (verbosity 2)", hash_hex,
-                                i);
+            rc = via_fail(err, VIA_EFORMAT, "rpc getblock %s: tx[%zu] lacks txid/hex (verbosity 2)",
+                          hash_hex, i);
     }
     if (rc) {
         json_decref(res);
@@ -509,7 +500,7 @@ int via_rpc_getrawtransaction(via_rpc *r, via_error *err, uint8_t **raw, size_t 
     *raw_len = 0;
     if (!is_hash_hex(txid_hex))
         return via_fail(err, VIA_EINVAL, "getrawtransaction: '%s' is not a txid",
-                              txid_hex ? txid_hex : "(null)");
+                        txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getrawtransaction", json_pack("[sb]", txid_hex, 0));
     if (rc) return rc;
@@ -527,14 +518,13 @@ int via_rpc_getrawtransaction_verbose(via_rpc *r, via_error *err, json_t **tx,
     *tx = NULL;
     if (!is_hash_hex(txid_hex))
         return via_fail(err, VIA_EINVAL, "getrawtransaction: '%s' is not a txid",
-                              txid_hex ? txid_hex : "(null)");
+                        txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "getrawtransaction", json_pack("[sb]", txid_hex, 1));
     if (rc) return rc;
     if (!json_is_object(res) || !json_is_string(json_object_get(res, "txid"))) {
         json_decref(res);
-        return via_fail(err, VIA_EFORMAT,
-                              "rpc getrawtransaction: verbose result lacks txid");
+        return via_fail(err, VIA_EFORMAT, "rpc getrawtransaction: verbose result lacks txid");
     }
     *tx = res;
     return VIA_OK;
@@ -546,8 +536,8 @@ static char *hex_of(const uint8_t *raw, size_t len) {
     return h;
 }
 
-int via_rpc_sendrawtransaction(via_rpc *r, via_error *err, char txid_hex[65],
-                               const uint8_t *raw, size_t raw_len) {
+int via_rpc_sendrawtransaction(via_rpc *r, via_error *err, char txid_hex[65], const uint8_t *raw,
+                               size_t raw_len) {
     txid_hex[0] = 0;
     char *h = hex_of(raw, raw_len);
     if (!h) return via_fail(err, VIA_ENOMEM, "sendrawtransaction: out of memory");
@@ -593,8 +583,7 @@ int via_rpc_estimatesmartfee(via_rpc *r, via_error *err, uint64_t *sat_per_kvb, 
     *sat_per_kvb = 0;
     *blocks = 0;
     if (target < 1 || target > 1008)
-        return via_fail(err, VIA_EINVAL, "estimatesmartfee: target %d not in 1..1008",
-                              target);
+        return via_fail(err, VIA_EINVAL, "estimatesmartfee: target %d not in 1..1008", target);
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "estimatesmartfee", json_pack("[i]", target));
     if (rc) return rc;
@@ -604,12 +593,11 @@ int via_rpc_estimatesmartfee(via_rpc *r, via_error *err, uint64_t *sat_per_kvb, 
         const char *m = json_is_string(json_array_get(errs, 0))
                             ? json_string_value(json_array_get(errs, 0))
                             : "no feerate in answer";
-        rc = via_fail(err, json_is_array(errs) ? VIA_ERPC : VIA_EFORMAT,
-                            "rpc estimatesmartfee: %s", m);
+        rc = via_fail(err, json_is_array(errs) ? VIA_ERPC : VIA_EFORMAT, "rpc estimatesmartfee: %s",
+                      m);
     } else if (json_number_value(fr) < 0 || json_number_value(fr) > 1.0) {
-        rc = via_fail(err, VIA_EFORMAT,
-                            "rpc estimatesmartfee: feerate %g BTC/kvB out of range",
-                            json_number_value(fr));
+        rc = via_fail(err, VIA_EFORMAT, "rpc estimatesmartfee: feerate %g BTC/kvB out of range",
+                      json_number_value(fr));
     } else {
         /* BTC/kvB with 8 decimals: round to the nearest satoshi. */
         *sat_per_kvb = (uint64_t)(json_number_value(fr) * 1e8 + 0.5);
@@ -631,8 +619,7 @@ int via_rpc_getrawmempool(via_rpc *r, via_error *err, json_t **txids) {
     for (size_t i = 0; i < json_array_size(res); i++)
         if (!is_hash_hex(json_string_value(json_array_get(res, i)))) {
             json_decref(res);
-            return via_fail(err, VIA_EFORMAT,
-                                  "rpc getrawmempool: entry %zu is not a txid", i);
+            return via_fail(err, VIA_EFORMAT, "rpc getrawmempool: entry %zu is not a txid", i);
         }
     *txids = res;
     return VIA_OK;
@@ -647,8 +634,8 @@ static int btc_to_sat(json_t *v, uint64_t *sat) {
     return 1;
 }
 
-static int copy_script(via_error *err, uint8_t *out, size_t *out_len, size_t cap,
-                       json_t *hexv, const char *method) {
+static int copy_script(via_error *err, uint8_t *out, size_t *out_len, size_t cap, json_t *hexv,
+                       const char *method) {
     uint8_t *b;
     size_t n;
     if (!json_is_string(hexv))
@@ -657,8 +644,8 @@ static int copy_script(via_error *err, uint8_t *out, size_t *out_len, size_t cap
     if (rc) return rc;
     if (n > cap) {
         free(b);
-        return via_fail(err, VIA_EFORMAT,
-                              "rpc %s: scriptPubKey of %zu bytes exceeds %zu", method, n, cap);
+        return via_fail(err, VIA_EFORMAT, "rpc %s: scriptPubKey of %zu bytes exceeds %zu", method,
+                        n, cap);
     }
     memcpy(out, b, n);
     *out_len = n;
@@ -671,7 +658,7 @@ int via_rpc_gettxout(via_rpc *r, via_error *err, via_rpc_txout *out, const char 
     memset(out, 0, sizeof *out);
     if (!is_hash_hex(txid_hex))
         return via_fail(err, VIA_EINVAL, "gettxout: '%s' is not a txid",
-                              txid_hex ? txid_hex : "(null)");
+                        txid_hex ? txid_hex : "(null)");
     json_t *res;
     int rc = via_rpc_call(r, err, &res, "gettxout",
                           json_pack("[sIb]", txid_hex, (json_int_t)vout, include_mempool != 0));
@@ -727,8 +714,7 @@ int via_rpc_scantxoutset(via_rpc *r, via_error *err, via_rpc_utxo **utxos, size_
         if (!rc && (!json_is_integer(vo) || json_integer_value(vo) < 0 ||
                     json_integer_value(vo) > UINT32_MAX ||
                     !btc_to_sat(json_object_get(e, "amount"), &u[i].value_sat)))
-            rc = via_fail(err, VIA_EFORMAT,
-                                "rpc scantxoutset: unspent %zu lacks vout/amount", i);
+            rc = via_fail(err, VIA_EFORMAT, "rpc scantxoutset: unspent %zu lacks vout/amount", i);
         if (!rc)
             rc = copy_script(err, u[i].script_pubkey, &u[i].script_pubkey_len,
                              sizeof u[i].script_pubkey, json_object_get(e, "scriptPubKey"),

@@ -42,8 +42,8 @@ static int pg_exec(via_watcher *w, via_error *err, const char *what, const char 
     PGresult *r = PQexecParams(w->pg, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        int rc = via_fail(err, VIA_EDB, "watcher: query '%s' failed: %s", what,
-                                PQerrorMessage(w->pg));
+        int rc =
+            via_fail(err, VIA_EDB, "watcher: query '%s' failed: %s", what, PQerrorMessage(w->pg));
         PQclear(r);
         return rc;
     }
@@ -130,7 +130,7 @@ static int migrate(via_watcher *w, via_error *err) {
             PGresult *m = PQexec(w->pg, migrations[v - 1]);
             if (PQresultStatus(m) != PGRES_COMMAND_OK) {
                 rc = via_fail(err, VIA_EDB, "watcher: migration %zu failed: %s", v,
-                                    PQerrorMessage(w->pg));
+                              PQerrorMessage(w->pg));
                 PQclear(m);
                 goto fail;
             }
@@ -171,18 +171,17 @@ static int load_cursor(via_watcher *w, via_error *err) {
     return VIA_OK;
 }
 
-int via_watcher_new(via_watcher **out, via_error *err, const via_watcher_config *cfg,
-                    via_rpc *rpc, const via_watch_callbacks *cb) {
+int via_watcher_new(via_watcher **out, via_error *err, const via_watcher_config *cfg, via_rpc *rpc,
+                    const via_watch_callbacks *cb) {
     *out = NULL;
     if (!cfg || !cfg->pg_conninfo || !rpc)
-        return via_fail(err, VIA_EINVAL,
-                              "watcher: config, conninfo and rpc are required");
+        return via_fail(err, VIA_EINVAL, "watcher: config, conninfo and rpc are required");
     if (cfg->start_height < 0 || cfg->confirmations < 0 || cfg->max_blocks_per_poll < 0)
         return via_fail(err, VIA_EINVAL,
-                              "watcher: negative start height, confirmations or batch size");
+                        "watcher: negative start height, confirmations or batch size");
     if (cfg->bridge_script && (cfg->bridge_script_len == 0 || cfg->bridge_script_len > 42))
         return via_fail(err, VIA_EINVAL, "watcher: bridge script of %zu bytes",
-                              cfg->bridge_script_len);
+                        cfg->bridge_script_len);
     via_watcher *w = calloc(1, sizeof *w);
     if (!w) return via_fail(err, VIA_ENOMEM, "watcher: out of memory");
     w->rpc = rpc;
@@ -203,7 +202,7 @@ int via_watcher_new(via_watcher **out, via_error *err, const via_watcher_config 
     w->pg = PQconnectdb(cfg->pg_conninfo);
     if (PQstatus(w->pg) != CONNECTION_OK) {
         int rc = via_fail(err, VIA_EDB, "watcher: cannot connect to PostgreSQL: %s",
-                                PQerrorMessage(w->pg));
+                          PQerrorMessage(w->pg));
         via_watcher_free(w);
         return rc;
     }
@@ -319,8 +318,8 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elem, const void *v) 
 }
 
 /* Finds the Via messages and a deposit in one transaction. */
-static int scan_tx(via_watcher *w, via_error *err, found *f, const via_btc_tx *tx,
-                   const char *txid, uint32_t tx_index, int64_t height, const char *block_hash) {
+static int scan_tx(via_watcher *w, via_error *err, found *f, const via_btc_tx *tx, const char *txid,
+                   uint32_t tx_index, int64_t height, const char *block_hash) {
     via_tx_message tm[MAX_MSGS_PER_TX];
     size_t n = 0;
     via_error be = {0};
@@ -403,8 +402,8 @@ static int scan_block(via_watcher *w, via_error *err, found *f, json_t *block, i
         via_error be = {0};
         if (via_btc_tx_parse(&tx, raw, len, &be)) {
             free(raw);
-            return via_fail(err, VIA_EFORMAT, "watcher: block %s tx %zu (%s): %s", hash,
-                                  i, txid, be.msg);
+            return via_fail(err, VIA_EFORMAT, "watcher: block %s tx %zu (%s): %s", hash, i, txid,
+                            be.msg);
         }
         free(raw);
         if (i > 0) /* the coinbase carries neither messages nor deposits */
@@ -553,8 +552,8 @@ static int check_reorg(via_watcher *w, via_error *err, int64_t node_tip) {
         if ((rc = stored_hash(w, err, h, mine))) return rc;
         if (!mine[0])
             return via_fail(err, VIA_EREORG,
-                                  "watcher: no stored block at height %lld below the cursor",
-                                  (long long)h);
+                            "watcher: no stored block at height %lld below the cursor",
+                            (long long)h);
         if (h > node_tip) continue; /* the node's chain is now shorter */
         if ((rc = via_rpc_getblockhash(w->rpc, err, node, h))) return rc;
         if (!strcmp(mine, node)) break;
@@ -583,11 +582,10 @@ int via_watcher_poll(via_watcher *w, via_error *err, int64_t *processed) {
         if (json_integer_value(json_object_get(block, "height")) != h) {
             json_decref(block);
             rc = via_fail(err, VIA_EFORMAT,
-                                "watcher: block %s reports height %lld, "
-                                "expected %lld",
-                                hash,
-                                (long long)json_integer_value(json_object_get(block, "height")),
-                                (long long)h);
+                          "watcher: block %s reports height %lld, "
+                          "expected %lld",
+                          hash, (long long)json_integer_value(json_object_get(block, "height")),
+                          (long long)h);
             break;
         }
         if (h > w->start_height) {

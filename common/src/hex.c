@@ -22,9 +22,11 @@ int via_hex_decode_span(uint8_t *out, const char *s, size_t len) {
 }
 
 static int hex_span(const char *hex, const char **start, size_t *n, via_error *err) {
-    while (*hex && isspace((unsigned char)*hex)) hex++;
+    while (*hex && isspace((unsigned char)*hex))
+        hex++;
     size_t len = strlen(hex);
-    while (len && isspace((unsigned char)hex[len - 1])) len--;
+    while (len && isspace((unsigned char)hex[len - 1]))
+        len--;
     for (size_t i = 0; i < len; i++)
         if (via_hexval((unsigned char)hex[i]) < 0)
             return via_fail(err, VIA_EFORMAT, "hex: invalid character 0x%02x at position %zu",
@@ -58,8 +60,7 @@ int via_hex_decode_exact(uint8_t *out, size_t n, const char *hex, via_error *err
     size_t got;
     int rc = hex_span(hex, &s, &got, err);
     if (rc) return rc;
-    if (got != n)
-        return via_fail(err, VIA_EFORMAT, "hex: expected %zu bytes, got %zu", n, got);
+    if (got != n) return via_fail(err, VIA_EFORMAT, "hex: expected %zu bytes, got %zu", n, got);
     (void)via_hex_decode_span(out, s, 2 * n);
     return VIA_OK;
 }

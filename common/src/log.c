@@ -19,7 +19,9 @@ int via_log_level_parse(const char *name) {
     return -1;
 }
 
-void via_log_set_level(via_log_level level) { atomic_store(&g_level, (int)level); }
+void via_log_set_level(via_log_level level) {
+    atomic_store(&g_level, (int)level);
+}
 
 static int level_now(void) {
     int l = atomic_load(&g_level);
@@ -31,14 +33,20 @@ static int level_now(void) {
     return l;
 }
 
-int via_log_enabled(via_log_level level) { return (int)level <= level_now(); }
+int via_log_enabled(via_log_level level) {
+    return (int)level <= level_now();
+}
 
 static const char *level_name(via_log_level l) {
     switch (l) {
-    case VIA_LOG_ERROR: return "error";
-    case VIA_LOG_WARN: return "warn";
-    case VIA_LOG_INFO: return "info";
-    default: return "debug";
+    case VIA_LOG_ERROR:
+        return "error";
+    case VIA_LOG_WARN:
+        return "warn";
+    case VIA_LOG_INFO:
+        return "info";
+    default:
+        return "debug";
     }
 }
 
@@ -73,13 +81,15 @@ size_t via_log_kv(char *buf, size_t cap, const char *key, const char *value) {
     if (!value) value = "";
     int quote = !*value;
     for (const char *p = value; *p; p++)
-        if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || (unsigned char)*p < 0x20) quote = 1;
+        if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || (unsigned char)*p < 0x20)
+            quote = 1;
 #define PUT(c)                                                                                     \
     do {                                                                                           \
         if (len + 1 < cap) buf[len++] = (c);                                                       \
     } while (0)
     PUT(' ');
-    for (const char *p = key; *p; p++) PUT(*p);
+    for (const char *p = key; *p; p++)
+        PUT(*p);
     PUT('=');
     if (quote) PUT('"');
     for (const char *p = value; *p; p++) {

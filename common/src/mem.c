@@ -6,7 +6,8 @@
 void via_wipe(void *p, size_t n) {
     if (!p) return;
     volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
+    while (n--)
+        *v++ = 0;
     __asm__ __volatile__("" : : "r"(p) : "memory");
 }
 

@@ -19,7 +19,6 @@
 #include "via/kernels_cuda.h"
 #endif
 
-
 typedef struct {
     via_host_pool *f;
     pool_dev *d;

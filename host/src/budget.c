@@ -53,7 +53,7 @@ static int raw_msm(pool_dev *d, int g2, void *out, const void *bases, const via_
 }
 
 int pool_cpu_msm(int g2, void *out, const void *bases, const via_scalar *sc, size_t n,
-                   via_error *err) {
+                 via_error *err) {
     int rc = g2 ? via_msm_g2(out, bases, sc, n) : via_msm_g1(out, bases, sc, n);
     return rc ? via_fail(err, rc, "CPU MSM%s of %zu points failed", g2 ? " in G2" : "", n) : VIA_OK;
 }
@@ -191,8 +191,8 @@ static int msm_split(via_host_pool *f, pool_dev *d, int g2, void *out, const voi
     for (size_t k = 0; k < nparts && !rc; k++) {
         if (j.done[k]) continue;
         size_t lo = k * part_len, len = n - lo < part_len ? n - lo : part_len;
-        rc =
-            pool_cpu_msm(g2, j.results + k * psize, (const char *)bases + lo * bsize, sc + lo, len, err);
+        rc = pool_cpu_msm(g2, j.results + k * psize, (const char *)bases + lo * bsize, sc + lo, len,
+                          err);
     }
     if (rc) goto done;
     if (g2) {
@@ -251,8 +251,8 @@ static int pool_msm(pool_dev *d0, int g2, void *out, const void *bases, const vi
                         "even a part of 1 point needs %zu bytes, but %zu bytes are available "
                         "(%s, less %zu bytes of resident key and tables; largest allocation "
                         "%zu bytes)",
-                        pool_dev_label(d, l, sizeof l), n, g2 ? "G2" : "G1", need_all, need_one, avail,
-                        d->budget_src, d->resident_bytes + d->table_bytes, max_alloc);
+                        pool_dev_label(d, l, sizeof l), n, g2 ? "G2" : "G1", need_all, need_one,
+                        avail, d->budget_src, d->resident_bytes + d->table_bytes, max_alloc);
     }
     size_t nparts = (n + k - 1) / k;
     size_t healthy = pool_healthy_count(f);
@@ -262,12 +262,12 @@ static int pool_msm(pool_dev *d0, int g2, void *out, const void *bases, const vi
 }
 
 int pool_cb_msm_g1(void *ctx, via_g1 *out, const via_g1_affine *bases, const via_scalar *sc,
-                     size_t n, via_error *err) {
+                   size_t n, via_error *err) {
     return pool_msm(ctx, 0, out, bases, sc, n, err);
 }
 
 int pool_cb_msm_g2(void *ctx, via_g2 *out, const via_g2_affine *bases, const via_scalar *sc,
-                     size_t n, via_error *err) {
+                   size_t n, via_error *err) {
     return pool_msm(ctx, 1, out, bases, sc, n, err);
 }
 
@@ -282,4 +282,3 @@ int via_host_pool_msm_g2(via_host_pool *f, size_t dev, via_g2 *out, const via_g2
     assert(f && out && dev < f->n);
     return pool_msm(&f->dev[dev], 1, out, bases, scalars, n, err);
 }
-

@@ -85,7 +85,7 @@ size_t via_host_device_count(via_backend b) {
 
 /* Name and PCI bus id of device i of backend b; 0 when it exists. */
 int pool_device_info(via_backend b, unsigned i, char *name, size_t name_len, char *bus,
-                       size_t bus_len, int *is_gpu) {
+                     size_t bus_len, int *is_gpu) {
     name[0] = bus[0] = 0;
     *is_gpu = 0;
 #ifdef VIA_HAVE_CUDA
@@ -117,4 +117,3 @@ void via_host_list_locality(FILE *out, via_backend b) {
         fprintf(out, "  %s %zu locality: %s\n", via_host_backend_name(b), i, line);
     }
 }
-

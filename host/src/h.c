@@ -34,7 +34,8 @@ static int raw_ntt(pool_dev *d, via_fr *a, unsigned log2n, via_host_ntt_op op, v
     int rc = pool_take_injected(d, err);
     if (rc) return rc;
 #ifdef VIA_HAVE_OPENCL
-    if (d->backend == VIA_BACKEND_OPENCL) return via_cl_ntt(d->cl, a, log2n, (via_cl_ntt_op)op, err);
+    if (d->backend == VIA_BACKEND_OPENCL)
+        return via_cl_ntt(d->cl, a, log2n, (via_cl_ntt_op)op, err);
 #endif
 #ifdef VIA_HAVE_CUDA
     if (d->backend == VIA_BACKEND_CUDA) {

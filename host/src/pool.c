@@ -158,8 +158,12 @@ static int open_dev(via_host_pool *f, pool_dev *d, via_error *err) {
         d->budget_src = "the VIA_DEVICE_MEM_LIMIT limit";
     }
     if (f->limit && f->limit < d->max_alloc) d->max_alloc = f->limit;
-    d->be = (via_groth16_backend){pool_cb_coset, pool_cb_msm_g1, pool_cb_msm_g2,
-                                  pool_cb_h,     d,         via_host_backend_name(d->backend)};
+    d->be = (via_groth16_backend){pool_cb_coset,
+                                  pool_cb_msm_g1,
+                                  pool_cb_msm_g2,
+                                  pool_cb_h,
+                                  d,
+                                  via_host_backend_name(d->backend)};
     if (!d->loc.known) {
         char l[200], line[240];
         via_host_locality_line(line, sizeof line, &d->loc);
@@ -243,4 +247,3 @@ void via_host_pool_stats(const via_host_pool *f, size_t dev, via_host_device_sta
     via_host_locality_line(out->locality, sizeof out->locality, &d->loc);
     pthread_mutex_unlock(&d->lock);
 }
-

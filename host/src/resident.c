@@ -47,7 +47,6 @@ void pool_release_resident(pool_dev *d) {
     d->resident_bytes = 0;
 }
 
-
 static int upload(pool_dev *d, void **dp, const void *h, size_t bytes, via_error *err) {
     int rc = pool_take_injected(d, err);
     if (rc) return rc;
@@ -127,9 +126,9 @@ int via_host_pool_load_key(via_host_pool *f, const via_groth16_pk *pk, via_error
         if (f->verbose && !atomic_load(&d->failed)) {
             char l[200];
             pool_log(f, "device %s: %zu of %zu key sections resident (%zu bytes of %zu)",
-                     pool_dev_label(d, l, sizeof l), d->nres, (size_t)5, d->resident_bytes, d->budget);
+                     pool_dev_label(d, l, sizeof l), d->nres, (size_t)5, d->resident_bytes,
+                     d->budget);
         }
     }
     return VIA_OK;
 }
-

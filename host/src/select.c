@@ -17,7 +17,6 @@
 #include "via/kernels_cuda.h"
 #endif
 
-
 int via_host_backend_pick(via_backend *out, const char *name, via_error *err) {
     assert(out);
     *out = VIA_BACKEND_CPU;
@@ -111,4 +110,3 @@ int via_host_parse_gpus(unsigned *out, size_t *nout, via_backend b, const char *
     }
     return VIA_OK;
 }
-

@@ -78,9 +78,10 @@ int via_cli_same_as_input(const char *cmd, const char *out, const char *const *i
     for (size_t i = 0; i < n; i++) {
         if (!out || !ins[i]) continue;
         if (strcmp(out, ins[i]) == 0 || via_same_file(out, ins[i])) {
-            fprintf(stderr,
-                    "via-prover %s: the output %s is the input %s: refusing to overwrite an input\n",
-                    cmd, out, ins[i]);
+            fprintf(
+                stderr,
+                "via-prover %s: the output %s is the input %s: refusing to overwrite an input\n",
+                cmd, out, ins[i]);
             return 1;
         }
     }

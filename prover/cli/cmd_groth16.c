@@ -226,8 +226,7 @@ static void verify_order_hint(const char *const pos[3]) {
     if (!misplaced) return;
     fprintf(stderr, "via-prover verify: the arguments seem to be in another order:");
     for (int i = 0; i < 3; i++)
-        fprintf(stderr, " %s is %s%s", pos[i], got[i] ? got[i] : "unreadable",
-                i < 2 ? "," : ";");
+        fprintf(stderr, " %s is %s%s", pos[i], got[i] ? got[i] : "unreadable", i < 2 ? "," : ";");
     fprintf(stderr, " the order is <verification_key.json> <public.json> <proof.json> "
                     "(snarkjs's)\n");
 }

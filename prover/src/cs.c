@@ -167,14 +167,25 @@ void via_cs_free(via_cs *cs) {
     free(cs);
 }
 
-void via_cs_set_gadget_aux(via_cs *cs, void *aux) { cs->gadget_aux = aux; }
-void *via_cs_gadget_aux(const via_cs *cs) { return cs->gadget_aux; }
+void via_cs_set_gadget_aux(via_cs *cs, void *aux) {
+    cs->gadget_aux = aux;
+}
+void *via_cs_gadget_aux(const via_cs *cs) {
+    return cs->gadget_aux;
+}
 
-uint32_t via_cs_n_vars(const via_cs *cs) { return cs->n_vars; }
-uint32_t via_cs_n_public(const via_cs *cs) { return cs->n_pub; }
-uint64_t via_cs_n_constraints(const via_cs *cs) { return cs->n_cons; }
-via_fr *via_cs_witness(via_cs *cs) { return cs->flags.witness ? cs->w : NULL; }
-
+uint32_t via_cs_n_vars(const via_cs *cs) {
+    return cs->n_vars;
+}
+uint32_t via_cs_n_public(const via_cs *cs) {
+    return cs->n_pub;
+}
+uint64_t via_cs_n_constraints(const via_cs *cs) {
+    return cs->n_cons;
+}
+via_fr *via_cs_witness(via_cs *cs) {
+    return cs->flags.witness ? cs->w : NULL;
+}
 
 /* ------------------------------------------------------------------ wires */
 
@@ -184,7 +195,8 @@ via_fr *via_cs_witness(via_cs *cs) { return cs->flags.witness ? cs->w : NULL; }
 static void grow_witness(via_cs *cs, uint64_t need) {
     VIA_REQUIRE(need <= UINT32_MAX);
     uint64_t cap = cs->w_cap ? cs->w_cap : 1;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     if (cap > UINT32_MAX) cap = UINT32_MAX;
     via_fr *nw = realloc(cs->w, (size_t)cap * sizeof(via_fr));
     if (!nw) {
@@ -225,7 +237,9 @@ via_var via_cs_public_new(via_cs *cs) {
     return new_wire(cs, NULL);
 }
 
-via_var via_cs_var_new(via_cs *cs, const via_fr *val) { return new_wire(cs, val); }
+via_var via_cs_var_new(via_cs *cs, const via_fr *val) {
+    return new_wire(cs, val);
+}
 
 void via_cs_set(via_cs *cs, via_var v, const via_fr *val) {
     VIA_REQUIRE(v < cs->n_vars && v != 0);
@@ -242,7 +256,8 @@ const via_fr *via_cs_val(const via_cs *cs, via_var v) {
 
 static uint32_t str_hash(uint32_t parent, const char *s) {
     uint32_t h = 2166136261u ^ parent * 16777619u;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
     return h;
 }
 
@@ -250,7 +265,8 @@ static void ptab_insert(via_cs *cs, uint32_t id) {
     const path_node *p = &cs->paths[id];
     uint32_t mask = cs->ptab_cap - 1;
     uint32_t i = str_hash(p->parent, cs->names + p->name_off) & mask;
-    while (cs->ptab[i]) i = (i + 1) & mask;
+    while (cs->ptab[i])
+        i = (i + 1) & mask;
     cs->ptab[i] = id + 1;
 }
 
@@ -259,7 +275,8 @@ static uint32_t path_intern(via_cs *cs, uint32_t parent, const char *name) {
     uint32_t i = str_hash(parent, name) & mask;
     while (cs->ptab[i]) {
         const path_node *p = &cs->paths[cs->ptab[i] - 1];
-        if (p->parent == parent && strcmp(cs->names + p->name_off, name) == 0) return cs->ptab[i] - 1;
+        if (p->parent == parent && strcmp(cs->names + p->name_off, name) == 0)
+            return cs->ptab[i] - 1;
         i = (i + 1) & mask;
     }
     size_t len = strlen(name) + 1;
@@ -283,14 +300,17 @@ static uint32_t path_intern(via_cs *cs, uint32_t parent, const char *name) {
         free(cs->ptab);
         cs->ptab_cap *= 2;
         cs->ptab = via_xcalloc(cs->ptab_cap, sizeof(uint32_t));
-        for (uint32_t k = 1; k < cs->n_paths; k++) ptab_insert(cs, k);
+        for (uint32_t k = 1; k < cs->n_paths; k++)
+            ptab_insert(cs, k);
     } else {
         ptab_insert(cs, id);
     }
     return id;
 }
 
-static int paths_wanted(const via_cs *cs) { return cs->flags.shape; }
+static int paths_wanted(const via_cs *cs) {
+    return cs->flags.shape;
+}
 
 void via_cs_push(via_cs *cs, const char *name) {
     if (!paths_wanted(cs)) {
@@ -346,7 +366,8 @@ void via_cs_path_string(const via_cs *cs, uint32_t path, char *out, size_t outle
 static void lc_reserve(via_lc *lc, uint32_t extra) {
     if (lc->n + extra <= lc->cap) return;
     uint32_t cap = lc->cap ? lc->cap : 4;
-    while (cap < lc->n + extra) cap *= 2;
+    while (cap < lc->n + extra)
+        cap *= 2;
     via_term *t = realloc(lc->t, (size_t)cap * sizeof *t);
     if (!t) {
         fprintf(stderr, "via: out of memory in a linear combination of %u terms\n", cap);
@@ -453,7 +474,8 @@ void via_lc_sub_lc(via_cs *cs, via_lc *lc, const via_lc *x) {
 void via_lc_scale(via_cs *cs, via_lc *lc, const via_fr *k) {
     if (cs->flags.witness) via_fr_mul(&lc->val, &lc->val, k);
     if (cs->flags.shape)
-        for (uint32_t i = 0; i < lc->n; i++) via_fr_mul(&lc->t[i].k, &lc->t[i].k, k);
+        for (uint32_t i = 0; i < lc->n; i++)
+            via_fr_mul(&lc->t[i].k, &lc->t[i].k, k);
 }
 
 void via_lc_copy(via_cs *cs, via_lc *dst, const via_lc *src) {
@@ -492,7 +514,8 @@ static uint32_t normalise(via_cs *cs, const via_lc *lc, uint32_t pos) {
     uint32_t n = lc ? lc->n : 1;
     if (pos + n > cs->scratch_cap) {
         uint32_t cap = cs->scratch_cap ? cs->scratch_cap : 256;
-        while (cap < pos + n) cap *= 2;
+        while (cap < pos + n)
+            cap *= 2;
         via_term *s = realloc(cs->scratch, (size_t)cap * sizeof *s);
         if (!s) abort();
         cs->scratch = s;
@@ -516,7 +539,8 @@ static uint32_t normalise(via_cs *cs, const via_lc *lc, uint32_t pos) {
     for (uint32_t i = 0; i < n;) {
         via_term acc = s[i];
         uint32_t j = i + 1;
-        for (; j < n && s[j].v == acc.v; j++) via_fr_add(&acc.k, &acc.k, &s[j].k);
+        for (; j < n && s[j].v == acc.v; j++)
+            via_fr_add(&acc.k, &acc.k, &s[j].k);
         if (!via_fr_is_zero(&acc.k)) s[out++] = acc;
         i = j;
     }
@@ -526,7 +550,8 @@ static uint32_t normalise(via_cs *cs, const via_lc *lc, uint32_t pos) {
 static void store_terms(via_cs *cs, const via_term *t, uint32_t n) {
     if (cs->n_terms + n > cs->terms_cap) {
         uint64_t cap = cs->terms_cap ? cs->terms_cap : 4096;
-        while (cap < cs->n_terms + n) cap *= 2;
+        while (cap < cs->n_terms + n)
+            cap *= 2;
         via_term *nt = realloc(cs->terms, cap * sizeof *nt);
         if (!nt) {
             fprintf(stderr, "via: out of memory keeping %llu constraint terms\n",
@@ -634,13 +659,13 @@ static void eval_terms(via_fr *out, const via_term *t, uint32_t n, const via_fr 
     }
 }
 
-int via_cs_check(const via_cs *cs, const via_fr *w, size_t n, via_cs_failure *out,
-                 via_error *err) {
+int via_cs_check(const via_cs *cs, const via_fr *w, size_t n, via_cs_failure *out, via_error *err) {
     if (!cs->keep)
         return via_fail(err, VIA_EINVAL, "constraint check: the context kept no constraints");
     if (n != cs->n_vars)
-        return via_fail(err, VIA_EINVAL, "constraint check: witness has %zu values, circuit has %u wires",
-                        n, cs->n_vars);
+        return via_fail(err, VIA_EINVAL,
+                        "constraint check: witness has %zu values, circuit has %u wires", n,
+                        cs->n_vars);
     if (!via_fr_is_one(&w[0]))
         return via_fail(err, VIA_EINVAL, "constraint check: witness value 0 is not 1");
     for (uint64_t i = 0; i < cs->n_cons; i++) {
@@ -717,8 +742,10 @@ int via_cs_r1cs_finish(via_cs *cs, via_error *err) {
     if (cs->n_cons > UINT32_MAX)
         rc = via_fail(err, VIA_EINVAL, "%s: %llu constraints do not fit the r1cs header",
                       cs->r1cs_path, (unsigned long long)cs->n_cons);
-    if (!rc) rc = via_binfile_write_section_header(cs->r1cs, cs->r1cs_path, 3, 8ull * cs->n_vars, err);
-    for (uint64_t i = 0; !rc && i < cs->n_vars; i++) rc = via_binfile_write(cs->r1cs, cs->r1cs_path, &i, 8, err);
+    if (!rc)
+        rc = via_binfile_write_section_header(cs->r1cs, cs->r1cs_path, 3, 8ull * cs->n_vars, err);
+    for (uint64_t i = 0; !rc && i < cs->n_vars; i++)
+        rc = via_binfile_write(cs->r1cs, cs->r1cs_path, &i, 8, err);
     if (!rc && fseek(cs->r1cs, 12 + 12, SEEK_SET) != 0)
         rc = via_fail(err, VIA_EIO, "%s: seek failed", cs->r1cs_path);
     if (!rc) rc = write_r1cs_header_payload(cs, err);

@@ -8,8 +8,8 @@
  * A Jacobian point (X, Y, Z) stands for (X/Z^2, Y/Z^3); Z = 0 is infinity. The affine
  * infinity is x = y = 0 (the LEM convention). G_(dbl) is branch free; G_(add) and G_(add_mixed)
  * branch on the exceptional cases (infinity, equal points), which are public wherever they
- * are used (MSM over key points). Secret scalars and points go through add_ct, which computes every case
- * and selects with masks. */
+ * are used (MSM over key points). Secret scalars and points go through add_ct, which computes every
+ * case and selects with masks. */
 
 static inline uint64_t G_(aff_inf_mask)(const AFF *p) {
     return (uint64_t)(FE_ISZERO(&p->x) & FE_ISZERO(&p->y));

@@ -61,7 +61,8 @@ static void bits_of(via_cs *cs, via_var *bits, const via_lc *x, unsigned n) {
         via_cs_count_constraints(cs, n);
         return;
     }
-    for (unsigned i = 0; i < n; i++) bits[i] = via_g_bit_new(cs, (unsigned)(c[i / 64] >> (i % 64)) & 1);
+    for (unsigned i = 0; i < n; i++)
+        bits[i] = via_g_bit_new(cs, (unsigned)(c[i / 64] >> (i % 64)) & 1);
 }
 
 void via_g_to_bits(via_cs *cs, via_var *bits, const via_lc *x, unsigned n) {
@@ -214,7 +215,8 @@ via_var via_g_lt(via_cs *cs, const via_lc *a, const via_lc *b, unsigned n) {
     via_lc_sub_lc(cs, &d, b);
     via_fr p;
     via_fr_set_one(&p);
-    for (unsigned i = 0; i < n; i++) via_fr_dbl(&p, &p);
+    for (unsigned i = 0; i < n; i++)
+        via_fr_dbl(&p, &p);
     via_lc_add_const(cs, &d, &p);
     via_var bits[253];
     via_g_to_bits(cs, bits, &d, n + 1);
@@ -276,7 +278,8 @@ via_lc via_g_select_lc(via_cs *cs, via_var cond, const via_lc *a, const via_lc *
 via_var via_g_mux16(via_cs *cs, const via_var sel[4], const via_lc in[16]) {
     via_cs_push(cs, "mux16");
     via_var lvl[8];
-    for (int i = 0; i < 8; i++) lvl[i] = via_g_select(cs, sel[0], &in[2 * i + 1], &in[2 * i]);
+    for (int i = 0; i < 8; i++)
+        lvl[i] = via_g_select(cs, sel[0], &in[2 * i + 1], &in[2 * i]);
     for (int w = 4, s = 1; w >= 1; w /= 2, s++) {
         for (int i = 0; i < w; i++) {
             via_lc a = via_lc_var(cs, lvl[2 * i + 1]), b = via_lc_var(cs, lvl[2 * i]);

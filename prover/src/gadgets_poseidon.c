@@ -31,9 +31,9 @@
 typedef struct {
     unsigned t, rp;
     const via_poseidon_params *p;
-    via_fr *px;      /* partial S-box inputs: vector k at px + off[k], length 1 + t + k */
+    via_fr *px; /* partial S-box inputs: vector k at px + off[k], length 1 + t + k */
     size_t *px_off;
-    via_fr *fx;      /* first full round after the partial rounds: t vectors of 1 + t + rp */
+    via_fr *fx; /* first full round after the partial rounds: t vectors of 1 + t + rp */
 } plan;
 
 static _Atomic(plan *) g_plans[VIA_POSEIDON_T_MAX + 1];
@@ -58,11 +58,13 @@ static plan *build_plan(unsigned t) {
     via_fr *T = via_xcalloc((size_t)t * L, sizeof(via_fr));
     const via_fr *M = p->m, *C = p->c;
     for (unsigned i = 0; i < t; i++)
-        for (unsigned j = 0; j < t; j++) S[i * L + 1 + j] = M[i * t + j];
+        for (unsigned j = 0; j < t; j++)
+            S[i * L + 1 + j] = M[i * t + j];
     unsigned half = VIA_POSEIDON_RF / 2;
     for (unsigned k = 0; k < rp; k++) {
         unsigned R = half + k;
-        for (unsigned i = 0; i < t; i++) via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
+        for (unsigned i = 0; i < t; i++)
+            via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
         memcpy(pl->px + pl->px_off[k], S, (1 + t + k) * sizeof(via_fr));
         memset(S, 0, L * sizeof(via_fr));
         via_fr_set_one(&S[1 + t + k]);
@@ -81,7 +83,8 @@ static plan *build_plan(unsigned t) {
         memcpy(S, T, (size_t)t * L * sizeof(via_fr));
     }
     unsigned R = half + rp;
-    for (unsigned i = 0; i < t; i++) via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
+    for (unsigned i = 0; i < t; i++)
+        via_fr_add(&S[i * L], &S[i * L], &C[R * t + i]);
     memcpy(pl->fx, S, (size_t)t * L * sizeof(via_fr));
     free(S);
     free(T);
@@ -156,7 +159,9 @@ static void block_cache_free(void *p) {
     free(c);
 }
 
-static void block_cache_init(void) { (void)pthread_key_create(&g_block_key, block_cache_free); }
+static void block_cache_init(void) {
+    (void)pthread_key_create(&g_block_key, block_cache_free);
+}
 
 static block_cache *block_cache_get(void) {
     pthread_once(&g_block_once, block_cache_init);
@@ -240,11 +245,13 @@ void via_g_poseidon_memo_free(via_g_poseidon_memo *m) {
 
 static size_t memo_key(const via_fr *in, unsigned n) {
     uint64_t h = 0x9e3779b97f4a7c15ULL * (n + 1);
-    for (unsigned i = 0; i < n; i++) h = (h ^ in[i].l[0] ^ (in[i].l[2] << 1)) * 0xff51afd7ed558ccdULL;
+    for (unsigned i = 0; i < n; i++)
+        h = (h ^ in[i].l[0] ^ (in[i].l[2] << 1)) * 0xff51afd7ed558ccdULL;
     return (size_t)(h ^ (h >> 29));
 }
 
-static const memo_entry *memo_find(const via_g_poseidon_memo *m, const via_fr *in, unsigned n, size_t *slot) {
+static const memo_entry *memo_find(const via_g_poseidon_memo *m, const via_fr *in, unsigned n,
+                                   size_t *slot) {
     size_t mask = m->cap - 1, i = memo_key(in, n) & mask;
     for (; m->tab[i]; i = (i + 1) & mask) {
         const memo_entry *e = m->tab[i];
@@ -261,7 +268,8 @@ static void memo_grow(via_g_poseidon_memo *m) {
         memo_entry *e = m->tab[i];
         if (!e) continue;
         size_t j = memo_key(e->in, e->n) & (ncap - 1);
-        while (nt[j]) j = (j + 1) & (ncap - 1);
+        while (nt[j])
+            j = (j + 1) & (ncap - 1);
         nt[j] = e;
     }
     free(m->tab);
@@ -353,7 +361,8 @@ static void permute_witness(via_cs *cs, via_lc *state, unsigned t, unsigned nout
     const unsigned rp = via_poseidon_rp(t);
     const uint32_t nw = 3u * (VIA_POSEIDON_RF * t + rp);
     via_fr st[VIA_POSEIDON_T_MAX];
-    for (unsigned i = 0; i < t; i++) st[i] = state[i].val;
+    for (unsigned i = 0; i < t; i++)
+        st[i] = state[i].val;
     via_fr *tr = via_cs_vars_alloc(cs, nw, NULL);
     const via_g_poseidon_memo *m = via_cs_gadget_aux(cs);
     const memo_entry *e = NULL;
@@ -401,19 +410,22 @@ static void permute(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
         via_var ny[VIA_POSEIDON_T_MAX];
         for (unsigned i = 0; i < t; i++) {
             via_lc_clear(&x);
-            for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
+            for (unsigned j = 0; j < t; j++)
+                via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
             via_lc_add_const(cs, &x, &C[r * t + i]);
             ny[i] = sbox(cs, &x);
         }
         memcpy(y, ny, t * sizeof(via_var));
     }
-    for (unsigned j = 0; j < t; j++) basis[1 + j] = y[j];
+    for (unsigned j = 0; j < t; j++)
+        basis[1 + j] = y[j];
     /* partial rounds */
     for (unsigned k = 0; k < rp; k++) {
         const via_fr *v = pl->px + pl->px_off[k];
         via_lc_clear(&x);
         via_lc_add_const(cs, &x, &v[0]);
-        for (unsigned c = 1; c < 1 + t + k; c++) via_lc_add_var(cs, &x, basis[c], &v[c]);
+        for (unsigned c = 1; c < 1 + t + k; c++)
+            via_lc_add_var(cs, &x, basis[c], &v[c]);
         basis[1 + t + k] = sbox(cs, &x);
     }
     /* first full round of the second half */
@@ -423,7 +435,8 @@ static void permute(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
             const via_fr *v = pl->fx + (size_t)i * L;
             via_lc_clear(&x);
             via_lc_add_const(cs, &x, &v[0]);
-            for (unsigned c = 1; c < L; c++) via_lc_add_var(cs, &x, basis[c], &v[c]);
+            for (unsigned c = 1; c < L; c++)
+                via_lc_add_var(cs, &x, basis[c], &v[c]);
             ny[i] = sbox(cs, &x);
         }
         memcpy(y, ny, t * sizeof(via_var));
@@ -432,7 +445,8 @@ static void permute(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
         via_var ny[VIA_POSEIDON_T_MAX];
         for (unsigned i = 0; i < t; i++) {
             via_lc_clear(&x);
-            for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
+            for (unsigned j = 0; j < t; j++)
+                via_lc_add_var(cs, &x, y[j], &M[i * t + j]);
             via_lc_add_const(cs, &x, &C[r * t + i]);
             ny[i] = sbox(cs, &x);
         }
@@ -440,7 +454,8 @@ static void permute(via_cs *cs, via_lc *state, unsigned t, unsigned nout) {
     }
     for (unsigned i = 0; i < nout; i++) {
         via_lc_clear(&state[i]);
-        for (unsigned j = 0; j < t; j++) via_lc_add_var(cs, &state[i], y[j], &M[i * t + j]);
+        for (unsigned j = 0; j < t; j++)
+            via_lc_add_var(cs, &state[i], y[j], &M[i * t + j]);
     }
     via_lc_free(&x);
     free(basis);
@@ -452,10 +467,12 @@ via_var via_g_poseidon(via_cs *cs, const via_lc *in, unsigned n) {
     unsigned t = n + 1;
     via_lc st[VIA_POSEIDON_T_MAX];
     memset(st, 0, sizeof st);
-    for (unsigned i = 0; i < n; i++) via_lc_copy(cs, &st[1 + i], &in[i]);
+    for (unsigned i = 0; i < n; i++)
+        via_lc_copy(cs, &st[1 + i], &in[i]);
     permute(cs, st, t, 1);
     via_var out = via_cs_materialize(cs, &st[0]);
-    for (unsigned i = 0; i < t; i++) via_lc_free(&st[i]);
+    for (unsigned i = 0; i < t; i++)
+        via_lc_free(&st[i]);
     via_cs_pop(cs);
     return out;
 }
@@ -473,7 +490,8 @@ via_var via_g_poseidon_sponge(via_cs *cs, const via_lc *in, size_t n) {
         permute(cs, st, t, b + 1 == blocks ? 1 : t);
     }
     via_var out = via_cs_materialize(cs, &st[0]);
-    for (unsigned i = 0; i < t; i++) via_lc_free(&st[i]);
+    for (unsigned i = 0; i < t; i++)
+        via_lc_free(&st[i]);
     via_cs_pop(cs);
     return out;
 }

@@ -211,7 +211,6 @@ static int run_msm_g1(const via_groth16_prove_opts *o, via_g1 *out, const via_g1
     return rc;
 }
 
-
 void via_groth16_blind(via_groth16_proof *proof, const via_groth16_pk *pk, const via_g1 *pa,
                        const via_g1 *pb1, const via_g2 *pb2, const via_g1 *pc, const via_g1 *ph,
                        const via_scalar *r, const via_scalar *s) {

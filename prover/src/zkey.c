@@ -145,7 +145,8 @@ static int parse_groth_header(via_zkey *z, const via_binfile *bf, via_error *err
      * below q, on their curves, and the G2 ones in the prime-order subgroup (they become the
      * verifying key's, where a point outside the subgroup breaks soundness). */
     {
-        static const char *names[6] = {"alpha_1", "beta_1", "beta_2", "gamma_2", "delta_1", "delta_2"};
+        static const char *names[6] = {"alpha_1", "beta_1",  "beta_2",
+                                       "gamma_2", "delta_1", "delta_2"};
         static const unsigned g2[6] = {0, 0, 1, 1, 0, 1};
         const uint8_t *q = h + 84;
         for (int k = 0; k < 6; k++) {

@@ -174,10 +174,13 @@ void via_babyjub_mul_var(via_babyjub_point *r, const via_babyjub_point *p, const
 void via_babyjub_proj_from_affine(via_babyjub_proj *r, const via_babyjub_point *p) {
     proj_from_affine(r, p);
 }
-void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p, const via_babyjub_proj *q) {
+void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p,
+                          const via_babyjub_proj *q) {
     proj_add(r, p, q);
 }
-void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p) { proj_dbl(r, p); }
+void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p) {
+    proj_dbl(r, p);
+}
 
 void via_babyjub_proj_mul_var(via_babyjub_proj *r, const via_babyjub_proj *p, const uint64_t k[4]) {
     proj acc, base = *p;

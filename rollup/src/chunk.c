@@ -193,12 +193,14 @@ static via_var merkle_update(via_cs *cs, unsigned depth, const via_lc *en,
     return root_out;
 }
 
-static via_lc leaf_hash(via_cs *cs, via_var pkx, via_var pky, const via_lc *bal, const via_lc *nonce) {
+static via_lc leaf_hash(via_cs *cs, via_var pkx, via_var pky, const via_lc *bal,
+                        const via_lc *nonce) {
     via_lc in[4] = {via_lc_var(cs, pkx), via_lc_var(cs, pky), VIA_LC_INIT, VIA_LC_INIT};
     via_lc_copy(cs, &in[2], bal);
     via_lc_copy(cs, &in[3], nonce);
     via_var h = via_g_poseidon(cs, in, 4);
-    for (int i = 0; i < 4; i++) via_lc_free(&in[i]);
+    for (int i = 0; i < 4; i++)
+        via_lc_free(&in[i]);
     return via_lc_var(cs, h);
 }
 
@@ -220,7 +222,8 @@ static via_lc pow256_lc(via_cs *cs, const via_lc *x, unsigned byte_shift) {
     via_fr k;
     via_fr_set_one(&k);
     via_fr b = fr_u64(256);
-    for (unsigned i = 0; i < byte_shift; i++) via_fr_mul(&k, &k, &b);
+    for (unsigned i = 0; i < byte_shift; i++)
+        via_fr_mul(&k, &k, &b);
     via_lc r = VIA_LC_INIT;
     via_lc_add_lc(cs, &r, x, &k);
     return r;
@@ -256,7 +259,8 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
     via_lc fee = via_lc_var(cs, via_cs_var_new(cs, V(w->fee)));
     via_g_range(cs, &amount, 64);
     via_g_range(cs, &fee, 64);
-    via_fr f_dl = fr_u64(w ? w->dest_len : 0), f_tl = fr_u64(w ? w->txid_last : 0), f_vo = fr_u64(w ? w->vout : 0);
+    via_fr f_dl = fr_u64(w ? w->dest_len : 0), f_tl = fr_u64(w ? w->txid_last : 0),
+           f_vo = fr_u64(w ? w->vout : 0);
     via_lc dest_len = via_lc_var(cs, via_cs_var_new(cs, V(f_dl)));
     via_lc txid_last = via_lc_var(cs, via_cs_var_new(cs, V(f_tl)));
     via_lc vout = via_lc_var(cs, via_cs_var_new(cs, V(f_vo)));
@@ -293,7 +297,8 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
     via_var apx = via_cs_var_new(cs, V(w->a.pkx)), apy = via_cs_var_new(cs, V(w->a.pky));
     via_lc a_bal = via_lc_var(cs, via_cs_var_new(cs, V(w->a.bal)));
     via_lc a_nonce = via_lc_var(cs, via_cs_var_new(cs, V(w->a.nonce)));
-    via_lc l_apx = via_lc_var(cs, apx), l_apy = via_lc_var(cs, apy), l_empty = via_lc_var(cs, a_empty);
+    via_lc l_apx = via_lc_var(cs, apx), l_apy = via_lc_var(cs, apy),
+           l_empty = via_lc_var(cs, a_empty);
     /* empty => all fields zero; empty only for deposits */
     zero_product(cs, &l_empty, &l_apx);
     zero_product(cs, &l_empty, &l_apy);
@@ -376,7 +381,8 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
     via_g_range(cs, &a_nnonce, 64);
     via_cs_pop(cs);
     via_lc leaf_new = leaf_hash(cs, npx, npy, &a_nbal, &a_nnonce);
-    via_var root_mid = merkle_update(cs, depth, &en_a, sel_a, w ? &w->a : NULL, &leaf_old, &leaf_new, root_in);
+    via_var root_mid =
+        merkle_update(cs, depth, &en_a, sel_a, w ? &w->a : NULL, &leaf_old, &leaf_new, root_in);
     via_cs_pop(cs);
 
     /* ---- account B (transfer receiver); its id also enters the transfer message ---- */
@@ -395,14 +401,16 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
     via_g_range(cs, &b_nbal, 64);
     via_cs_pop(cs);
     via_lc b_new = leaf_hash(cs, bpx, bpy, &b_nbal, &b_nonce);
-    via_var root_out = merkle_update(cs, depth, &l_tr, sel_b, w ? &w->b : NULL, &b_old, &b_new, root_mid);
+    via_var root_out =
+        merkle_update(cs, depth, &l_tr, sel_b, w ? &w->b : NULL, &b_old, &b_new, root_mid);
     via_cs_pop(cs);
 
     /* ---- signature (transfer, withdraw) ---- */
     via_cs_push(cs, "signature");
     via_lc msg = VIA_LC_INIT;
     {
-        via_lc tr_in[6] = {via_lc_u64(cs, 1), VIA_LC_INIT, VIA_LC_INIT, VIA_LC_INIT, VIA_LC_INIT, VIA_LC_INIT};
+        via_lc tr_in[6] = {via_lc_u64(cs, 1), VIA_LC_INIT, VIA_LC_INIT,
+                           VIA_LC_INIT,       VIA_LC_INIT, VIA_LC_INIT};
         via_lc_copy(cs, &tr_in[1], &id_a);
         via_lc_copy(cs, &tr_in[2], &id_b);
         via_lc_copy(cs, &tr_in[3], &amount);
@@ -421,8 +429,10 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
         via_lc m_wd = via_lc_var(cs, via_g_poseidon(cs, wd_in, 8));
         via_lc_add_var1(cs, &msg, via_g_mul(cs, &l_tr, &m_tr));
         via_lc_add_var1(cs, &msg, via_g_mul(cs, &l_wd, &m_wd));
-        for (int i = 0; i < 6; i++) via_lc_free(&tr_in[i]);
-        for (int i = 0; i < 8; i++) via_lc_free(&wd_in[i]);
+        for (int i = 0; i < 6; i++)
+            via_lc_free(&tr_in[i]);
+        for (int i = 0; i < 8; i++)
+            via_lc_free(&wd_in[i]);
         via_lc_free(&m_tr);
         via_lc_free(&m_wd);
     }
@@ -430,8 +440,10 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
         /* disabled slots verify against Base8 so that the gadget's witness exists */
         via_var en_sig = via_cs_materialize(cs, &l_sig);
         via_fr b8x, b8y;
-        via_fr_from_decimal(&b8x, "5299619240641551281634865583518297030282874472190772894086521144482721001553");
-        via_fr_from_decimal(&b8y, "16950150798460657717958625567821834550301663161624707787222815936182638968203");
+        via_fr_from_decimal(
+            &b8x, "5299619240641551281634865583518297030282874472190772894086521144482721001553");
+        via_fr_from_decimal(
+            &b8y, "16950150798460657717958625567821834550301663161624707787222815936182638968203");
         via_lc kx = via_lc_const(cs, &b8x), ky = via_lc_const(cs, &b8y);
         via_lc ax = via_lc_var(cs, via_g_select(cs, en_sig, &l_apx, &kx));
         via_lc ay = via_lc_var(cs, via_g_select(cs, en_sig, &l_apy, &ky));
@@ -490,12 +502,14 @@ static via_var slot_circuit(via_cs *cs, unsigned depth, const chunk_slot_wit *w,
     *fee_out = VIA_LC_INIT;
     via_lc_copy(cs, fee_out, &fee);
 
-    via_lc *all[] = {&one, &type, &l_noop, &l_dep, &l_tr, &l_wd, &l_sig, &en_a, &amount, &fee,
-                     &dest_len, &txid_last, &vout, &l_dpx, &l_dpy, &c3, &c4, &id_a, &a_bal,
-                     &a_nonce, &l_apx, &l_apy, &l_empty, &h_old, &ne, &leaf_old, &dep_exist,
-                     &a_nbal, &a_nnonce, &leaf_new, &msg, &id_b, &b_bal, &b_nonce, &b_old,
-                     &b_nbal, &b_new};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) via_lc_free(all[i]);
+    via_lc *all[] = {&one,      &type,     &l_noop, &l_dep,    &l_tr,      &l_wd,      &l_sig,
+                     &en_a,     &amount,   &fee,    &dest_len, &txid_last, &vout,      &l_dpx,
+                     &l_dpy,    &c3,       &c4,     &id_a,     &a_bal,     &a_nonce,   &l_apx,
+                     &l_apy,    &l_empty,  &h_old,  &ne,       &leaf_old,  &dep_exist, &a_nbal,
+                     &a_nnonce, &leaf_new, &msg,    &id_b,     &b_bal,     &b_nonce,   &b_old,
+                     &b_nbal,   &b_new};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        via_lc_free(all[i]);
     return root_out;
 }
 
@@ -515,7 +529,8 @@ void via_chunk_circuit(via_cs *cs, unsigned slots, unsigned depth, const chunk_w
         uint64_t before = via_cs_n_constraints(cs);
         via_cs_push_idx(cs, "slot", i);
         via_lc fee;
-        root = slot_circuit(cs, depth, w ? &w->slot[i] : NULL, root, cells + (size_t)i * VIA_CHUNK_CELLS_PER_SLOT, &fee);
+        root = slot_circuit(cs, depth, w ? &w->slot[i] : NULL, root,
+                            cells + (size_t)i * VIA_CHUNK_CELLS_PER_SLOT, &fee);
         via_lc_add_lc(cs, &fee_total, &fee, NULL);
         via_lc_free(&fee);
         via_cs_pop(cs);
@@ -541,22 +556,25 @@ void via_chunk_circuit(via_cs *cs, unsigned slots, unsigned depth, const chunk_w
         via_lc en = via_lc_u64(cs, 1);
         root = merkle_update(cs, depth, &en, sel, w ? &w->op : NULL, &old, &nw, root);
         via_lc *all[] = {&id, &bal, &nonce, &old, &nbal, &nw, &en};
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) via_lc_free(all[i]);
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            via_lc_free(all[i]);
     }
     via_cs_pop(cs);
     via_cs_push(cs, "commitment");
     via_var pdc = via_g_poseidon_sponge(cs, cells, ncells);
-    via_lc cin[5] = {via_lc_var(cs, batch), via_lc_var(cs, chunk_index), via_lc_var(cs, root_before),
-                     via_lc_var(cs, root), via_lc_var(cs, pdc)};
+    via_lc cin[5] = {via_lc_var(cs, batch), via_lc_var(cs, chunk_index),
+                     via_lc_var(cs, root_before), via_lc_var(cs, root), via_lc_var(cs, pdc)};
     via_var com = via_g_poseidon(cs, cin, 5);
     if (via_cs_has_witness(cs)) via_cs_set(cs, pub, via_cs_val(cs, com));
     via_lc lp = via_lc_var(cs, pub), lc = via_lc_var(cs, com);
     via_cs_enforce_eq(cs, &lp, &lc);
     via_lc_free(&lp);
     via_lc_free(&lc);
-    for (int i = 0; i < 5; i++) via_lc_free(&cin[i]);
+    for (int i = 0; i < 5; i++)
+        via_lc_free(&cin[i]);
     via_cs_pop(cs);
-    for (size_t i = 0; i < ncells; i++) via_lc_free(&cells[i]);
+    for (size_t i = 0; i < ncells; i++)
+        via_lc_free(&cells[i]);
     free(cells);
     via_lc_free(&fee_total);
     via_cs_pop(cs);

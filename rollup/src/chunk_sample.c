@@ -48,8 +48,9 @@ static json_t *account_json(const via_smt *tree, const sample_acct *a, unsigned 
     }
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer((json_int_t)a->id));
-    json_object_set_new(o, "pubkey",
-                        json_pack("{s:o,s:o}", "x", via_json_fr(&a->pk.x), "y", via_json_fr(&a->pk.y)));
+    json_object_set_new(
+        o, "pubkey",
+        json_pack("{s:o,s:o}", "x", via_json_fr(&a->pk.x), "y", via_json_fr(&a->pk.y)));
     json_object_set_new(o, "balance", via_json_u64(a->bal));
     json_object_set_new(o, "nonce", via_json_u64(a->nonce));
     json_object_set_new(o, "siblings", sib);
@@ -111,25 +112,27 @@ int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t s
     /* slot k: account 1 + 2k pays account 2 + 2k */
     for (unsigned k = 0; !rc && k < slots; k++) {
         sample_acct *from = &acc[1 + 2 * (size_t)k], *to = &acc[2 + 2 * (size_t)k];
-        via_l2tx_transfer tr = {from->id, to->id, 1 + splitmix(&rng) % 1000000, splitmix(&rng) % 1000,
-                              from->nonce};
+        via_l2tx_transfer tr = {from->id, to->id, 1 + splitmix(&rng) % 1000000,
+                                splitmix(&rng) % 1000, from->nonce};
         via_fr msg;
         via_l2tx_transfer_msg(&msg, &tr);
         via_eddsa_sig sig;
         via_eddsa_sign(&sig, from->sk, &msg);
         char s[80];
         via_limbs_to_decimal(s, sizeof s, sig.s);
-        json_t *js =
-            json_pack("{s:o,s:o,s:s}", "R8x", via_json_fr(&sig.r8.x), "R8y", via_json_fr(&sig.r8.y), "S", s);
-        json_array_append_new(txs, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "type", "transfer",
-                                             "from", (json_int_t)tr.from, "to", (json_int_t)tr.to,
-                                             "amount", via_json_u64(tr.amount), "fee", via_json_u64(tr.fee),
-                                             "nonce", via_json_u64(tr.nonce), "signature", js));
+        json_t *js = json_pack("{s:o,s:o,s:s}", "R8x", via_json_fr(&sig.r8.x), "R8y",
+                               via_json_fr(&sig.r8.y), "S", s);
+        json_array_append_new(txs,
+                              json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o}", "type", "transfer", "from",
+                                        (json_int_t)tr.from, "to", (json_int_t)tr.to, "amount",
+                                        via_json_u64(tr.amount), "fee", via_json_u64(tr.fee),
+                                        "nonce", via_json_u64(tr.nonce), "signature", js));
     }
     if (!rc) {
         json_t *top = json_object();
         unsigned chunk_slots = 1;
-        while (chunk_slots < slots) chunk_slots *= 4;
+        while (chunk_slots < slots)
+            chunk_slots *= 4;
         json_object_set_new(top, "slots", json_integer(chunk_slots));
         json_object_set_new(top, "depth", json_integer(depth));
         json_object_set_new(top, "batch", json_integer((json_int_t)(seed & 0xffffffff)));

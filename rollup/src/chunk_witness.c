@@ -97,7 +97,8 @@ static int only_keys(json_t *o, const char *const *allowed, const char *name, co
     json_t *v;
     json_object_foreach(o, key, v) {
         int ok = 0;
-        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, key);
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = !strcmp(*a, key);
         if (ok) continue;
         char list[256] = "";
         for (const char *const *a = allowed; *a; a++) {
@@ -130,7 +131,8 @@ static int j_point(via_fr *x, via_fr *y, json_t *o, const char *key, const char 
     char w[160];
     snprintf(w, sizeof w, "%s.%s", where, key);
     json_t *p = json_object_get(o, key);
-    if (!json_is_object(p)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"x\", \"y\"}", name, w);
+    if (!json_is_object(p))
+        return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"x\", \"y\"}", name, w);
     static const char *const keys[] = {"x", "y", NULL};
     int rc = only_keys(p, keys, name, w, "a point", err);
     if (rc) return rc;
@@ -141,14 +143,17 @@ static int j_point(via_fr *x, via_fr *y, json_t *o, const char *key, const char 
 static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, const char *key,
                  const char *name, const char *where, via_error *err) {
     json_t *v = json_object_get(o, key);
-    if (!json_is_string(v)) return via_fail(err, VIA_EFORMAT, "%s: %s: missing hex string \"%s\"", name, where, key);
+    if (!json_is_string(v))
+        return via_fail(err, VIA_EFORMAT, "%s: %s: missing hex string \"%s\"", name, where, key);
     const char *s = json_string_value(v);
     size_t n = strlen(s);
     if (n % 2 || n / 2 < min || n / 2 > max)
-        return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected %zu to %zu bytes of hex", name, where, key, min, max);
+        return via_fail(err, VIA_EFORMAT, "%s: %s.%s: expected %zu to %zu bytes of hex", name,
+                        where, key, min, max);
     for (size_t i = 0; i < n / 2; i++) {
         int h = via_hexval((unsigned char)s[2 * i]), l = via_hexval((unsigned char)s[2 * i + 1]);
-        if (h < 0 || l < 0) return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not hex", name, where, key);
+        if (h < 0 || l < 0)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.%s: not hex", name, where, key);
         out[i] = (uint8_t)(h << 4 | l);
     }
     *len = n / 2;
@@ -158,13 +163,14 @@ static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, c
 static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name, const char *where,
                          via_error *err) {
     int rc;
-    if (!json_is_object(o)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
+    if (!json_is_object(o))
+        return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
     static const char *const keys[] = {"id", "pubkey", "balance", "nonce", "siblings", NULL};
     if ((rc = only_keys(o, keys, name, where, "an account", err))) return rc;
     if ((rc = j_u64(&a->id, o, "id", name, where, 1, err))) return rc;
     if (a->id >> (4 * depth))
-        return via_fail(err, VIA_EINVAL, "%s: %s.id: %llu does not fit a tree of depth %u", name, where,
-                        (unsigned long long)a->id, depth);
+        return via_fail(err, VIA_EINVAL, "%s: %s.id: %llu does not fit a tree of depth %u", name,
+                        where, (unsigned long long)a->id, depth);
     json_t *pk = json_object_get(o, "pubkey");
     uint64_t bal = 0, nonce = 0;
     if (!pk || json_is_null(pk)) {
@@ -182,11 +188,13 @@ static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name
     via_fr_set_u64(&a->nonce, nonce);
     json_t *sib = json_object_get(o, "siblings");
     if (!json_is_array(sib) || json_array_size(sib) != depth)
-        return via_fail(err, VIA_EFORMAT, "%s: %s.siblings: expected %u levels", name, where, depth);
+        return via_fail(err, VIA_EFORMAT, "%s: %s.siblings: expected %u levels", name, where,
+                        depth);
     for (unsigned l = 0; l < depth; l++) {
         json_t *lv = json_array_get(sib, l);
         if (!json_is_array(lv) || json_array_size(lv) != 15)
-            return via_fail(err, VIA_EFORMAT, "%s: %s.siblings[%u]: expected 15 values", name, where, l);
+            return via_fail(err, VIA_EFORMAT, "%s: %s.siblings[%u]: expected 15 values", name,
+                            where, l);
         for (unsigned i = 0; i < 15; i++) {
             char w[160];
             snprintf(w, sizeof w, "%s.siblings[%u][%u]", where, l, i);
@@ -196,11 +204,13 @@ static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name
     return 0;
 }
 
-static int parse_sig(via_eddsa_sig *sig, json_t *o, const char *name, const char *where, via_error *err) {
+static int parse_sig(via_eddsa_sig *sig, json_t *o, const char *name, const char *where,
+                     via_error *err) {
     char w[160];
     snprintf(w, sizeof w, "%s.signature", where);
     json_t *s = json_object_get(o, "signature");
-    if (!json_is_object(s)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"R8x\", \"R8y\", \"S\"}", name, w);
+    if (!json_is_object(s))
+        return via_fail(err, VIA_EFORMAT, "%s: %s: expected {\"R8x\", \"R8y\", \"S\"}", name, w);
     int rc;
     static const char *const keys[] = {"R8x", "R8y", "S", NULL};
     if ((rc = only_keys(s, keys, name, w, "a signature", err))) return rc;
@@ -209,7 +219,8 @@ static int parse_sig(via_eddsa_sig *sig, json_t *o, const char *name, const char
     json_t *sv = json_object_get(s, "S");
     if (!json_is_string(sv) || via_limbs_from_decimal(sig->s, json_string_value(sv)) != 0 ||
         (sig->s[3] >> 61) != 0)
-        return via_fail(err, VIA_EFORMAT, "%s: %s.S: expected a decimal string below 2^253", name, w);
+        return via_fail(err, VIA_EFORMAT, "%s: %s.S: expected a decimal string below 2^253", name,
+                        w);
     return 0;
 }
 
@@ -217,19 +228,26 @@ static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, vi
     int rc;
     memset(t, 0, sizeof *t);
     via_fr_set_one(&t->sig.r8.y); /* identity R8 for unsigned slots */
-    if (!json_is_object(o)) return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
+    if (!json_is_object(o))
+        return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
     const char *ty = json_string_value(json_object_get(o, "type"));
     if (!ty) return via_fail(err, VIA_EFORMAT, "%s: %s: missing \"type\"", name, where);
     unsigned k;
     for (k = 0; k < 4; k++)
         if (strcmp(ty, g_type_names[k]) == 0) break;
-    if (k == 4) return via_fail(err, VIA_EFORMAT, "%s: %s.type: unknown transaction type \"%s\"", name, where, ty);
+    if (k == 4)
+        return via_fail(err, VIA_EFORMAT, "%s: %s.type: unknown transaction type \"%s\"", name,
+                        where, ty);
     t->type = k;
     static const char *const noop_keys[] = {"type", NULL};
-    static const char *const deposit_keys[] = {"type", "to", "amount", "pubkey", "txid", "vout", "fee", NULL};
-    static const char *const transfer_keys[] = {"type", "from", "to", "amount", "fee", "nonce", "signature", NULL};
-    static const char *const withdraw_keys[] = {"type", "from", "amount", "fee", "nonce", "dest", "signature", NULL};
-    static const char *const *const keys[4] = {noop_keys, deposit_keys, transfer_keys, withdraw_keys};
+    static const char *const deposit_keys[] = {"type", "to",   "amount", "pubkey",
+                                               "txid", "vout", "fee",    NULL};
+    static const char *const transfer_keys[] = {"type", "from",  "to",        "amount",
+                                                "fee",  "nonce", "signature", NULL};
+    static const char *const withdraw_keys[] = {"type",  "from", "amount",    "fee",
+                                                "nonce", "dest", "signature", NULL};
+    static const char *const *const keys[4] = {noop_keys, deposit_keys, transfer_keys,
+                                               withdraw_keys};
     static const char *const what[4] = {"a noop", "a deposit", "a transfer", "a withdraw"};
     if ((rc = only_keys(o, keys[k], name, where, what[k], err))) return rc;
     switch (k) {
@@ -241,14 +259,16 @@ static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, vi
         uint64_t fee = 0;
         if ((rc = j_u64(&fee, o, "fee", name, where, 0, err))) return rc;
         if (fee != 0)
-            return via_fail(err, VIA_EINVAL, "%s: %s.fee: %llu, but a deposit pays no fee (it must be 0)",
-                            name, where, (unsigned long long)fee);
+            return via_fail(err, VIA_EINVAL,
+                            "%s: %s.fee: %llu, but a deposit pays no fee (it must be 0)", name,
+                            where, (unsigned long long)fee);
         if ((rc = j_u64(&t->to, o, "to", name, where, 1, err))) return rc;
         if ((rc = j_u64(&t->amount, o, "amount", name, where, 1, err))) return rc;
         if ((rc = j_point(&t->pkx, &t->pky, o, "pubkey", name, where, err))) return rc;
         if ((rc = j_hex(t->txid, &n, 32, 32, o, "txid", name, where, err))) return rc;
         if ((rc = j_u64(&t->vout, o, "vout", name, where, 1, err))) return rc;
-        if (t->vout > UINT32_MAX) return via_fail(err, VIA_EFORMAT, "%s: %s.vout: above 2^32 - 1", name, where);
+        if (t->vout > UINT32_MAX)
+            return via_fail(err, VIA_EFORMAT, "%s: %s.vout: above 2^32 - 1", name, where);
         return 0;
     }
     case TX_TRANSFER:
@@ -257,7 +277,9 @@ static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, vi
         break;
     case TX_WITHDRAW:
         if ((rc = j_u64(&t->from, o, "from", name, where, 1, err))) return rc;
-        if ((rc = j_hex(t->dest, &t->dest_len, 1, VIA_L2TX_MAX_SCRIPT, o, "dest", name, where, err))) return rc;
+        if ((rc =
+                 j_hex(t->dest, &t->dest_len, 1, VIA_L2TX_MAX_SCRIPT, o, "dest", name, where, err)))
+            return rc;
         break;
     }
     if ((rc = j_u64(&t->amount, o, "amount", name, where, 1, err))) return rc;
@@ -272,13 +294,14 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return via_fail(err, VIA_EFORMAT, "%s: line %d column %d: %s", name, je.line, je.column, je.text);
+        return via_fail(err, VIA_EFORMAT, "%s: line %d column %d: %s", name, je.line, je.column,
+                        je.text);
     via_chunk_input *in = via_xcalloc(1, sizeof *in);
     int rc = 0;
     uint64_t slots = 0, depth = VIA_CHUNK_DEFAULT_DEPTH;
     if (!json_is_object(root)) rc = via_fail(err, VIA_EFORMAT, "%s: expected a JSON object", name);
-    static const char *const top_keys[] = {"slots", "depth", "batch", "chunk", "root_before",
-                                           "accounts", "txs", NULL};
+    static const char *const top_keys[] = {"slots",       "depth",    "batch", "chunk",
+                                           "root_before", "accounts", "txs",   NULL};
     if (!rc) rc = only_keys(root, top_keys, name, "(top)", "a chunk input", err);
     if (!rc) rc = j_u64(&slots, root, "slots", name, "(top)", 1, err);
     if (!rc) rc = j_u64(&depth, root, "depth", name, "(top)", 0, err);
@@ -287,7 +310,8 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
         rc = via_fail(err, VIA_EINVAL, "%s: slots: %llu is not a protocol chunk size (%s)", name,
                       (unsigned long long)slots, VIA_CHUNK_SLOTS_LIST);
     if (!rc && (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH))
-        rc = via_fail(err, VIA_EINVAL, "%s: depth: %llu is outside 1..%u", name, (unsigned long long)depth, VIA_CHUNK_MAX_DEPTH);
+        rc = via_fail(err, VIA_EINVAL, "%s: depth: %llu is outside 1..%u", name,
+                      (unsigned long long)depth, VIA_CHUNK_MAX_DEPTH);
     in->slots = (unsigned)slots;
     in->depth = (unsigned)depth;
     if (!rc) rc = j_u64(&in->batch, root, "batch", name, "(top)", 1, err);
@@ -297,10 +321,13 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
         rc = j_fr(&in->root_before, root, "root_before", name, "(top)", err);
     }
     json_t *acc = json_object_get(root, "accounts"), *txs = json_object_get(root, "txs");
-    if (!rc && !json_is_array(acc)) rc = via_fail(err, VIA_EFORMAT, "%s: accounts: expected an array", name);
-    if (!rc && !json_is_array(txs)) rc = via_fail(err, VIA_EFORMAT, "%s: txs: expected an array", name);
+    if (!rc && !json_is_array(acc))
+        rc = via_fail(err, VIA_EFORMAT, "%s: accounts: expected an array", name);
+    if (!rc && !json_is_array(txs))
+        rc = via_fail(err, VIA_EFORMAT, "%s: txs: expected an array", name);
     if (!rc && json_array_size(txs) > in->slots)
-        rc = via_fail(err, VIA_EINVAL, "%s: txs: %zu transactions for %u slots", name, json_array_size(txs), in->slots);
+        rc = via_fail(err, VIA_EINVAL, "%s: txs: %zu transactions for %u slots", name,
+                      json_array_size(txs), in->slots);
     if (!rc && json_array_size(acc) > 2 * (size_t)in->slots + 1)
         rc = via_fail(err, VIA_EINVAL, "%s: accounts: %zu entries, at most %u can be touched", name,
                       json_array_size(acc), 2 * in->slots + 1);
@@ -320,7 +347,8 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
     if (!rc) {
         in->ntx = json_array_size(txs);
         in->tx = via_xcalloc(in->slots, sizeof(in_tx));
-        for (size_t i = 0; i < in->slots; i++) via_fr_set_one(&in->tx[i].sig.r8.y);
+        for (size_t i = 0; i < in->slots; i++)
+            via_fr_set_one(&in->tx[i].sig.r8.y);
         for (size_t i = 0; !rc && i < in->ntx; i++) {
             char w[64];
             snprintf(w, sizeof w, "txs[%zu]", i);
@@ -354,8 +382,12 @@ void via_chunk_input_free(via_chunk_input *in) {
     free(in);
 }
 
-unsigned via_chunk_input_slots(const via_chunk_input *in) { return in->slots; }
-unsigned via_chunk_input_depth(const via_chunk_input *in) { return in->depth; }
+unsigned via_chunk_input_slots(const via_chunk_input *in) {
+    return in->slots;
+}
+unsigned via_chunk_input_depth(const via_chunk_input *in) {
+    return in->depth;
+}
 
 /* ------------------------------------------------------------------ partial tree */
 
@@ -384,7 +416,8 @@ static node *map_find(nodemap *m, unsigned level, uint64_t index, int insert) {
         for (size_t i = 0; i < m->cap; i++)
             if (m->t[i].key) {
                 size_t j = mix64(m->t[i].key) & (nm.cap - 1);
-                while (nm.t[j].key) j = (j + 1) & (nm.cap - 1);
+                while (nm.t[j].key)
+                    j = (j + 1) & (nm.cap - 1);
                 nm.t[j] = m->t[i];
                 nm.n++;
             }
@@ -437,8 +470,8 @@ typedef struct {
     const via_chunk_input *in;
     nodemap map;
     via_g_poseidon_memo *memo; /* native Merkle hashes, reused by the circuit's path gadgets */
-    in_acct *st; /* current account states (copies of in->acc) */
-    via_g_eddsa_hints *hints; /* per slot, from sign_batch */
+    in_acct *st;               /* current account states (copies of in->acc) */
+    via_g_eddsa_hints *hints;  /* per slot, from sign_batch */
     /* leaf updates in execution order; their hashes are computed afterwards, level by level
      * (replay), where the updates of a level are independent and hash in one batch */
     struct update {
@@ -462,7 +495,8 @@ typedef struct {
 } exec;
 
 /* A rule violation: an error, or with force the first one is recorded and execution goes on. */
-static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static int check_pending_one_by_one(exec *x);
 
 static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) {
@@ -474,7 +508,8 @@ static int violate(exec *x, unsigned slot, unsigned type, const char *fmt, ...) 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (x->force) {
-        if (!x->violated && x->violation) via_fail(x->violation, VIA_EINVAL, "slot %u (%s): %s", slot, g_type_names[type], msg);
+        if (!x->violated && x->violation)
+            via_fail(x->violation, VIA_EINVAL, "slot %u (%s): %s", slot, g_type_names[type], msg);
         x->violated = 1;
         return 0;
     }
@@ -569,18 +604,21 @@ static void replay(exec *x) {
 }
 
 /* Account lookup with the "unknown account" rules; *a is NULL when the id is unusable. */
-static int lookup(exec *x, unsigned slot, unsigned type, const char *role, uint64_t id, int must_exist,
-                  in_acct **a) {
+static int lookup(exec *x, unsigned slot, unsigned type, const char *role, uint64_t id,
+                  int must_exist, in_acct **a) {
     *a = NULL;
     if (id >> (4 * x->in->depth))
-        return violate(x, slot, type, "unknown account: %s %llu is outside the tree of depth %u", role,
-                       (unsigned long long)id, x->in->depth);
+        return violate(x, slot, type, "unknown account: %s %llu is outside the tree of depth %u",
+                       role, (unsigned long long)id, x->in->depth);
     *a = find_acct(x, id);
     if (!*a)
-        return violate(x, slot, type, "unknown account: %s %llu has no entry (pre-state and Merkle path) in accounts",
-                       role, (unsigned long long)id);
+        return violate(
+            x, slot, type,
+            "unknown account: %s %llu has no entry (pre-state and Merkle path) in accounts", role,
+            (unsigned long long)id);
     if (must_exist && (*a)->empty)
-        return violate(x, slot, type, "unknown account: %s %llu is an empty leaf", role, (unsigned long long)id);
+        return violate(x, slot, type, "unknown account: %s %llu is an empty leaf", role,
+                       (unsigned long long)id);
     return 0;
 }
 
@@ -770,18 +808,24 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
         sw->vout = t->vout;
         if ((rc = lookup(x, i, t->type, "receiver", t->to, 0, &a))) return rc;
         via_babyjub_point pk = {t->pkx, t->pky};
-        if (!via_babyjub_on_curve(&pk) && (rc = violate(x, i, t->type, "deposit public key is not a BabyJubJub point")))
+        if (!via_babyjub_on_curve(&pk) &&
+            (rc = violate(x, i, t->type, "deposit public key is not a BabyJubJub point")))
             return rc;
         if (!a) return 0;
         uint64_t bal;
         fr_u64_of(&a->bal, &bal);
         if (!a->empty && (!via_fr_eq(&a->pkx, &t->pkx) || !via_fr_eq(&a->pky, &t->pky)) &&
-            (rc = violate(x, i, t->type, "account creation on a non-empty leaf: account %llu exists with a different public key",
+            (rc = violate(x, i, t->type,
+                          "account creation on a non-empty leaf: account %llu exists with a "
+                          "different public key",
                           (unsigned long long)t->to)))
             return rc;
         if (bal + t->amount < bal &&
-            (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + deposit %llu exceeds 2^64 - 1",
-                          (unsigned long long)t->to, (unsigned long long)bal, (unsigned long long)t->amount)))
+            (rc = violate(
+                 x, i, t->type,
+                 "balance overflow: account %llu balance %llu + deposit %llu exceeds 2^64 - 1",
+                 (unsigned long long)t->to, (unsigned long long)bal,
+                 (unsigned long long)t->amount)))
             return rc;
         snapshot(&sw->a, a);
         if (a->empty) {
@@ -814,14 +858,17 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
     fr_u64_of(&a->bal, &bal);
     fr_u64_of(&a->nonce, &nonce);
     if (t->nonce != nonce &&
-        (rc = violate(x, i, t->type, "wrong nonce: transaction nonce %llu, account %llu has nonce %llu",
-                      (unsigned long long)t->nonce, (unsigned long long)t->from, (unsigned long long)nonce)))
+        (rc = violate(
+             x, i, t->type, "wrong nonce: transaction nonce %llu, account %llu has nonce %llu",
+             (unsigned long long)t->nonce, (unsigned long long)t->from, (unsigned long long)nonce)))
         return rc;
     unsigned __int128 need = (unsigned __int128)t->amount + t->fee;
     if (need > bal &&
-        (rc = violate(x, i, t->type, "insufficient balance: amount %llu + fee %llu exceeds account %llu balance %llu",
-                      (unsigned long long)t->amount, (unsigned long long)t->fee, (unsigned long long)t->from,
-                      (unsigned long long)bal)))
+        (rc = violate(
+             x, i, t->type,
+             "insufficient balance: amount %llu + fee %llu exceeds account %llu balance %llu",
+             (unsigned long long)t->amount, (unsigned long long)t->fee, (unsigned long long)t->from,
+             (unsigned long long)bal)))
         return rc;
     /* the signature (over the account's nonce, what the circuit hashes) is checked later */
     if (x->npend == x->cap_pend) {
@@ -843,8 +890,10 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
         uint64_t bb;
         fr_u64_of(&b->bal, &bb);
         if (bb + t->amount < bb &&
-            (rc = violate(x, i, t->type, "balance overflow: account %llu balance %llu + %llu exceeds 2^64 - 1",
-                          (unsigned long long)t->to, (unsigned long long)bb, (unsigned long long)t->amount)))
+            (rc = violate(x, i, t->type,
+                          "balance overflow: account %llu balance %llu + %llu exceeds 2^64 - 1",
+                          (unsigned long long)t->to, (unsigned long long)bb,
+                          (unsigned long long)t->amount)))
             return rc;
         snapshot(&sw->b, b);
         fr_add_u64(&b->bal, t->amount);
@@ -889,7 +938,8 @@ static int rebuild(exec *x, via_fr *root) {
                     break;
                 }
                 if (!x->violated && x->violation)
-                    via_fail(x->violation, VIA_EINVAL, "wrong path: accounts[%zu] (account %llu) disagrees at level %u", i,
+                    via_fail(x->violation, VIA_EINVAL,
+                             "wrong path: accounts[%zu] (account %llu) disagrees at level %u", i,
                              (unsigned long long)a->id, k);
                 x->violated = 1;
             }
@@ -943,9 +993,13 @@ static int execute(exec *x, chunk_wit *w) {
     if (in->has_root) {
         if (in->nacc && !via_fr_eq(&root, &in->root_before)) {
             if (!x->force)
-                return via_fail(x->err, VIA_EINVAL, "wrong path: the accounts' Merkle paths give a root other than root_before");
+                return via_fail(
+                    x->err, VIA_EINVAL,
+                    "wrong path: the accounts' Merkle paths give a root other than root_before");
             if (!x->violated && x->violation)
-                via_fail(x->violation, VIA_EINVAL, "wrong path: the accounts' Merkle paths give a root other than root_before");
+                via_fail(
+                    x->violation, VIA_EINVAL,
+                    "wrong path: the accounts' Merkle paths give a root other than root_before");
             x->violated = 1;
         }
         root = in->root_before;
@@ -967,7 +1021,8 @@ static int execute(exec *x, chunk_wit *w) {
     if ((!op || op->empty) && (rc = check_pending_one_by_one(x))) return rc;
     if (!op || op->empty) {
         if (!x->force)
-            return via_fail(x->err, VIA_EINVAL, "fee credit: unknown account: the operator account 0 is %s",
+            return via_fail(x->err, VIA_EINVAL,
+                            "fee credit: unknown account: the operator account 0 is %s",
                             op ? "an empty leaf" : "not listed in accounts");
         x->violated = 1;
         if (!op) return 0;
@@ -977,8 +1032,10 @@ static int execute(exec *x, chunk_wit *w) {
     if ((unsigned __int128)ob + fees > UINT64_MAX) {
         if ((rc = check_pending_one_by_one(x))) return rc;
         if (!x->force)
-            return via_fail(x->err, VIA_EINVAL, "fee credit: balance overflow: operator balance %llu + fees exceed 2^64 - 1",
-                            (unsigned long long)ob);
+            return via_fail(
+                x->err, VIA_EINVAL,
+                "fee credit: balance overflow: operator balance %llu + fees exceed 2^64 - 1",
+                (unsigned long long)ob);
         x->violated = 1;
     }
     snapshot(&w->op, op);
@@ -1007,7 +1064,8 @@ static int execute_all(exec *x, chunk_wit *w) {
 int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, int force, via_error *violation,
                             via_fr *commitment, via_fr *root_after, via_error *err) {
     if (!via_cs_has_witness(cs) || via_cs_n_vars(cs) != 1)
-        return via_fail(err, VIA_EINVAL, "chunk witness: the context must be fresh and have a witness");
+        return via_fail(err, VIA_EINVAL,
+                        "chunk witness: the context must be fresh and have a witness");
     exec x = {0};
     x.in = in;
     x.force = force;
@@ -1086,14 +1144,17 @@ int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
 
 static int check_params(unsigned slots, unsigned depth, via_error *err) {
     if (!via_chunk_slots_valid(slots))
-        return via_fail(err, VIA_EINVAL, "chunk circuit: slots %u is not a protocol chunk size (%s)",
-                        slots, VIA_CHUNK_SLOTS_LIST);
+        return via_fail(err, VIA_EINVAL,
+                        "chunk circuit: slots %u is not a protocol chunk size (%s)", slots,
+                        VIA_CHUNK_SLOTS_LIST);
     if (depth < 1 || depth > VIA_CHUNK_MAX_DEPTH)
-        return via_fail(err, VIA_EINVAL, "chunk circuit: depth %u is outside 1..%u", depth, VIA_CHUNK_MAX_DEPTH);
+        return via_fail(err, VIA_EINVAL, "chunk circuit: depth %u is outside 1..%u", depth,
+                        VIA_CHUNK_MAX_DEPTH);
     return 0;
 }
 
-static void fill_counts(via_chunk_counts *c, via_cs *cs, unsigned slots, unsigned depth, uint64_t per_slot) {
+static void fill_counts(via_chunk_counts *c, via_cs *cs, unsigned slots, unsigned depth,
+                        uint64_t per_slot) {
     if (!c) return;
     c->slots = slots;
     c->depth = depth;
@@ -1120,7 +1181,8 @@ int via_chunk_circuit_write_r1cs(unsigned slots, unsigned depth, const char *pat
     return rc;
 }
 
-int via_chunk_circuit_counts(unsigned slots, unsigned depth, via_chunk_counts *counts, via_error *err) {
+int via_chunk_circuit_counts(unsigned slots, unsigned depth, via_chunk_counts *counts,
+                             via_error *err) {
     int rc = check_params(slots, depth, err);
     if (rc) return rc;
     via_cs *cs = via_cs_new(VIA_CS_SHAPE, 0);

@@ -34,8 +34,10 @@ static void init_consts(void) {
     via_babyjub_base8(&base);
     for (int j = 0; j < FIX_WINDOWS; j++) {
         via_babyjub_identity(&g_fix[j][0]);
-        for (int w = 1; w < 8; w++) via_babyjub_add(&g_fix[j][w], &g_fix[j][w - 1], &base);
-        for (int k = 0; k < 3; k++) via_babyjub_double(&base, &base);
+        for (int w = 1; w < 8; w++)
+            via_babyjub_add(&g_fix[j][w], &g_fix[j][w - 1], &base);
+        for (int k = 0; k < 3; k++)
+            via_babyjub_double(&base, &base);
     }
 }
 
@@ -171,7 +173,8 @@ static via_g_point add_hint_pre(via_cs *cs, const via_g_point *p, const via_g_po
     via_var tau = via_g_mul(cs, &lb, &lg);
 
     /* num_x = beta + gamma, den_x = 1 + d tau; num_y = delta + a beta - gamma, den_y = 1 - d tau */
-    via_lc numx = VIA_LC_INIT, denx = via_lc_u64(cs, 1), numy = VIA_LC_INIT, deny = via_lc_u64(cs, 1);
+    via_lc numx = VIA_LC_INIT, denx = via_lc_u64(cs, 1), numy = VIA_LC_INIT,
+           deny = via_lc_u64(cs, 1);
     via_lc_add_var1(cs, &numx, beta);
     via_lc_add_var1(cs, &numx, gamma);
     via_lc_add_var(cs, &denx, tau, &g_d);
@@ -214,7 +217,9 @@ via_g_point via_g_babyjub_add(via_cs *cs, const via_g_point *p, const via_g_poin
     return add_hint(cs, p, q, NULL);
 }
 
-via_g_point via_g_babyjub_dbl(via_cs *cs, const via_g_point *p) { return add_hint(cs, p, p, NULL); }
+via_g_point via_g_babyjub_dbl(via_cs *cs, const via_g_point *p) {
+    return add_hint(cs, p, p, NULL);
+}
 
 /* ---- native projective arithmetic for hints ---- */
 
@@ -256,7 +261,8 @@ static void proj_add(proj *r, const proj *p, const proj *q) {
 static void proj_normalize(via_babyjub_point *out, const proj *in, size_t n) {
     via_fr *z = via_xmalloc(n * sizeof(via_fr));
     via_fr *zi = via_xmalloc(n * sizeof(via_fr));
-    for (size_t i = 0; i < n; i++) z[i] = in[i].z;
+    for (size_t i = 0; i < n; i++)
+        z[i] = in[i].z;
     via_fr_batch_inv_var(zi, z, n);
     for (size_t i = 0; i < n; i++) {
         via_fr_mul(&out[i].x, &in[i].x, &zi[i]);
@@ -266,7 +272,8 @@ static void proj_normalize(via_babyjub_point *out, const proj *in, size_t n) {
     free(zi);
 }
 
-static via_g_point select_point(via_cs *cs, via_var cond, const via_g_point *a, const via_g_point *b) {
+static via_g_point select_point(via_cs *cs, via_var cond, const via_g_point *a,
+                                const via_g_point *b) {
     via_var x = via_g_select(cs, cond, &a->x, &b->x);
     via_var y = via_g_select(cs, cond, &a->y, &b->y);
     return via_g_point_vars(cs, x, y);
@@ -299,7 +306,8 @@ static via_g_point mul_var_core(via_cs *cs, const via_var *bits, unsigned n, con
     return acc;
 }
 
-via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p) {
+via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n,
+                                  const via_g_point *p) {
     pthread_once(&g_const_once, init_consts);
     assert(n >= 1);
     via_cs_push(cs, "babyjub_mul_var");
@@ -647,7 +655,8 @@ static VIA_SIMD52_FN void vadd_products(via_g_eddsa_hints *const h[8], size_t of
 VIA_V52_INLINE void gather_xy(via_v52 *x, via_v52 *y, via_g_eddsa_hints *const h[8], size_t offx,
                               size_t offy) {
     const void *p[8];
-    for (int j = 0; j < 8; j++) p[j] = h[j];
+    for (int j = 0; j < 8; j++)
+        p[j] = h[j];
     via_v52_gather_at(x, p, offx);
     via_v52_gather_at(y, p, offy);
 }

@@ -314,7 +314,8 @@ static void test_inscription(void **state) {
     via_inscription_free(&ins);
     /* too little money */
     u[0].value = 500;
-    assert_int_equal(via_inscription_build(&ins, sk, &m[0], VIA_BTC_REGTEST, u, 1, 3, NULL, &e), VIA_EINVAL);
+    assert_int_equal(via_inscription_build(&ins, sk, &m[0], VIA_BTC_REGTEST, u, 1, 3, NULL, &e),
+                     VIA_EINVAL);
     free(m);
 }
 
@@ -389,7 +390,8 @@ static void test_musig_session(void **state) {
         assert_int_equal(via_musig_partial_sign(again, sn[i], sk[i], &s, NULL), VIA_ENONCE_USED);
         uint8_t bytes[97];
         assert_int_equal(via_musig_secnonce_peek(sn[i], bytes), 0); /* consumed */
-        for (int k = 0; k < 64; k++) assert_int_equal(bytes[k], 0); /* scalars wiped */
+        for (int k = 0; k < 64; k++)
+            assert_int_equal(bytes[k], 0); /* scalars wiped */
         via_musig_secnonce_free(sn[i]);
     }
     assert_int_equal(via_musig_partial_agg(sig, (const uint8_t(*)[32])psig, N, &s, NULL, NULL), 0);

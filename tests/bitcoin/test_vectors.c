@@ -256,15 +256,20 @@ static void check_bip327_error(json_t *want, const char *stage, int rc, const vi
         assert_string_equal(stage, "sign");
         assert_int_equal(rc, VIA_EINVAL);
         const char *m = json_string_value(json_object_get(want, "message"));
-        if (strstr(m, "pubkey must be included")) assert_non_null(strstr(e->msg, "not in the key list"));
-        else if (strstr(m, "secnonce value is out of range")) assert_non_null(strstr(e->msg, "out of range"));
-        else fail_msg("unknown BIP-327 value error: %s", m);
+        if (strstr(m, "pubkey must be included"))
+            assert_non_null(strstr(e->msg, "not in the key list"));
+        else if (strstr(m, "secnonce value is out of range"))
+            assert_non_null(strstr(e->msg, "out of range"));
+        else
+            fail_msg("unknown BIP-327 value error: %s", m);
         return;
     }
     assert_string_equal(type, "invalid_contribution");
     assert_true(rc == VIA_EFORMAT || rc == VIA_EINVAL);
     const char *contrib = json_string_value(json_object_get(want, "contrib"));
-    const char *word = !strcmp(contrib, "pubkey") ? "key" : !strcmp(contrib, "pubnonce") ? "nonce" : "aggregate nonce";
+    const char *word = !strcmp(contrib, "pubkey")     ? "key"
+                       : !strcmp(contrib, "pubnonce") ? "nonce"
+                                                      : "aggregate nonce";
     assert_non_null(strstr(e->msg, word));
     json_t *signer = json_object_get(want, "signer");
     /* partial_verify checks one signer's contribution: the caller knows the index; keyagg
@@ -306,7 +311,8 @@ static void test_sign_verify(void **state) {
         size_t si = (size_t)json_integer_value(json_object_get(c, "signer_index"));
         uint8_t pk[33];
         hexn(pub, 66, str_at(pn, (size_t)json_integer_value(json_array_get(ni, si))));
-        json_t *one = json_pack("[I]", json_integer_value(json_array_get(json_object_get(c, "key_indices"), si)));
+        json_t *one = json_pack(
+            "[I]", json_integer_value(json_array_get(json_object_get(c, "key_indices"), si)));
         pick_keys((uint8_t(*)[33])pk, pks, one);
         json_decref(one);
         assert_int_equal(via_musig_partial_verify(want, pub, pk, &s, NULL), 0);
@@ -318,7 +324,8 @@ static void test_sign_verify(void **state) {
         via_musig_session s;
         via_error e = {0};
         const char *stage = "session";
-        int rc = session_for_err(&s, pks, json_object_get(c, "key_indices"), NULL, NULL, NULL, agg, msg, 32, &e);
+        int rc = session_for_err(&s, pks, json_object_get(c, "key_indices"), NULL, NULL, NULL, agg,
+                                 msg, 32, &e);
         if (!rc) {
             stage = "sign";
             hexn(sn97, 97, str_at(sns, (size_t)json_integer_value(json_object_get(c, "secnonce_index"))));

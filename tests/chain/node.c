@@ -61,7 +61,9 @@ static void mine_to(via_rpc *rpc, int n, int which) {
     json_decref(node_call(rpc, "generatetoaddress", json_pack("[is]", n, addr)));
 }
 
-void node_mine(via_rpc *rpc, int n) { mine_to(rpc, n, 0); }
+void node_mine(via_rpc *rpc, int n) {
+    mine_to(rpc, n, 0);
+}
 
 void node_fund(via_rpc *rpc, const char *address, uint64_t sats, via_btc_utxo *out) {
     via_error e;

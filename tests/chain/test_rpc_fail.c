@@ -59,20 +59,21 @@ static void test_answer_id_checked_before_error(void **state) {
     via_error e = {0};
     int transient = 0;
     const char *other = "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"boom\"},\"id\":7}";
-    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 200, other, strlen(other), 5,
-                                          &transient),
-                     VIA_EFORMAT);
+    assert_int_equal(
+        via_rpc_parse_answer(&e, &res, "getblock", 200, other, strlen(other), 5, &transient),
+        VIA_EFORMAT);
     assert_non_null(strstr(e.msg, "another request"));
     assert_int_equal(e.rpc_code, 0);
     const char *mine = "{\"result\":null,\"error\":{\"code\":-8,\"message\":\"boom\"},\"id\":5}";
-    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 500, mine, strlen(mine), 5,
-                                          &transient),
-                     VIA_ERPC);
+    assert_int_equal(
+        via_rpc_parse_answer(&e, &res, "getblock", 500, mine, strlen(mine), 5, &transient),
+        VIA_ERPC);
     assert_int_equal(e.rpc_code, -8);
-    const char *unread = "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}";
-    assert_int_equal(via_rpc_parse_answer(&e, &res, "getblock", 500, unread, strlen(unread), 5,
-                                          &transient),
-                     VIA_ERPC);
+    const char *unread =
+        "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}";
+    assert_int_equal(
+        via_rpc_parse_answer(&e, &res, "getblock", 500, unread, strlen(unread), 5, &transient),
+        VIA_ERPC);
     assert_int_equal(e.rpc_code, -32700);
 }
 
@@ -254,10 +255,14 @@ static void test_auth(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answer_id_checked_before_error),
-        cmocka_unit_test(test_server_down),       cmocka_unit_test(test_http500_then_recover),
-        cmocka_unit_test(test_garbage_json),      cmocka_unit_test(test_rpc_error_not_retried),
-        cmocka_unit_test(test_timeout_and_close), cmocka_unit_test(test_response_bound),
-        cmocka_unit_test(test_breaker),           cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_server_down),
+        cmocka_unit_test(test_http500_then_recover),
+        cmocka_unit_test(test_garbage_json),
+        cmocka_unit_test(test_rpc_error_not_retried),
+        cmocka_unit_test(test_timeout_and_close),
+        cmocka_unit_test(test_response_bound),
+        cmocka_unit_test(test_breaker),
+        cmocka_unit_test(test_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -226,10 +226,10 @@ static void test_inscribe_from_p2tr(void **state) {
     assert_true(o.confirmations >= 1);
 }
 
-/* --type bootstrap: the SystemBootstrappingMessage (docs/sources.md: via-inscriptions) with every field set from
- * the command line; the mined reveal decodes back (library parser) to the same fields, with
- * verifiers given as a public key and as addresses, comma-separated and repeated. Bad input of
- * each kind exits 2 naming the field, and broadcasts nothing. */
+/* --type bootstrap: the SystemBootstrappingMessage (docs/sources.md: via-inscriptions) with every
+ * field set from the command line; the mined reveal decodes back (library parser) to the same
+ * fields, with verifiers given as a public key and as addresses, comma-separated and repeated. Bad
+ * input of each kind exits 2 naming the field, and broadcasts nothing. */
 static void test_inscribe_bootstrap(void **state) {
     char kf[256], out[8192], args[4096], reveal[65], commit[65], txid_hex[65];
     char seq[VIA_BTC_ADDRESS_MAX], gov[VIA_BTC_ADDRESS_MAX], bridge[VIA_BTC_ADDRESS_MAX];

@@ -227,7 +227,8 @@ static void check_eddsa(void) {
     via_eddsa_sign(&sig, sk, &msg);
     PUBLIC(&sig, sizeof sig);
     PUBLIC(sk, sizeof sk);
-    CHECK(via_eddsa_verify_var(&a, &msg, &sig, &err) == VIA_OK, "EdDSA-Poseidon signature verifies");
+    CHECK(via_eddsa_verify_var(&a, &msg, &sig, &err) == VIA_OK,
+          "EdDSA-Poseidon signature verifies");
 }
 
 /* The control: the variable-time multiplication with a secret scalar must be reported, or
@@ -255,6 +256,7 @@ int main(int argc, char **argv) {
     check_bip340_and_musig();
     check_eddsa();
     if (failures) return 1;
-    printf("ok: %s\n", RUNNING_ON_VALGRIND ? "under valgrind" : "not under valgrind (results only)");
+    printf("ok: %s\n",
+           RUNNING_ON_VALGRIND ? "under valgrind" : "not under valgrind (results only)");
     return 0;
 }

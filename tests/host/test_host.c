@@ -130,8 +130,7 @@ int main(void) {
     if (via_host_list_devices(stdout, &err)) fail("via_host_list_devices", err.msg);
 
     via_backend b;
-    if (via_host_backend_pick(&b, "cpu", &err) || b != VIA_BACKEND_CPU)
-        fail("pick cpu", err.msg);
+    if (via_host_backend_pick(&b, "cpu", &err) || b != VIA_BACKEND_CPU) fail("pick cpu", err.msg);
     if (via_host_backend_pick(&b, "gpu-please", &err) != VIA_EINVAL ||
         !strstr(err.msg, "gpu-please"))
         fail("unknown backend name not refused with its name", err.msg);

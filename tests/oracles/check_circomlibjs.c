@@ -117,7 +117,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (system("node --version >/dev/null 2>&1") != 0) {
-        return via_test_missing("node is not installed or not on PATH; the circomlibjs comparison needs it");
+        return via_test_missing(
+            "node is not installed or not on PATH; the circomlibjs comparison needs it");
     }
     unsigned long long seed =
         argc > 3 ? strtoull(argv[3], NULL, 10) : (unsigned long long)time(NULL);

@@ -420,7 +420,8 @@ static void test_add_sub_asm_matches_portable(void **state) {
  * largest limbs below p, R mod p) and random values, for both moduli. */
 static void test_adx_matches_portable(void **state) {
     (void)state;
-    if (!via_field_have_adx) VIA_SKIP("CPU has no MULX/ADX (or VIA_NO_ADX is set): nothing to compare");
+    if (!via_field_have_adx)
+        VIA_SKIP("CPU has no MULX/ADX (or VIA_NO_ADX is set): nothing to compare");
     const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
     for (int mi = 0; mi < 2; mi++) {
         const via_modulus *m = mods[mi];

@@ -186,7 +186,8 @@ static void check_mul_sqr(const via_modulus *m, const uint64_t a[4], const uint6
 
 static void test_mul_paths_edges(void **state) {
     (void)state;
-    if (!via_field_have_adx) VIA_SKIP("CPU has no MULX/ADX (or VIA_NO_ADX is set): no second path to compare");
+    if (!via_field_have_adx)
+        VIA_SKIP("CPU has no MULX/ADX (or VIA_NO_ADX is set): no second path to compare");
     const via_modulus *mods[2] = {&via_fq_mod, &via_fr_mod};
     for (int k = 0; k < 2; k++) {
         const via_modulus *m = mods[k];

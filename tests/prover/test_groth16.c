@@ -181,7 +181,8 @@ static void test_h_cosets(void **state) {
     memcpy(a1, a, n * sizeof *a);
     memcpy(b1, b, n * sizeof *b);
     via_error err = {0};
-    for (size_t i = 0; i < n; i++) via_fr_mul(&c1[i], &a1[i], &b1[i]);
+    for (size_t i = 0; i < n; i++)
+        via_fr_mul(&c1[i], &a1[i], &b1[i]);
     assert_int_equal(via_ntt_domain_to_coset(a1, log2n), 0);
     assert_int_equal(via_ntt_domain_to_coset(b1, log2n), 0);
     assert_int_equal(via_ntt_domain_to_coset(c1, log2n), 0);

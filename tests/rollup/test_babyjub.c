@@ -167,8 +167,10 @@ static void test_projective(void **state) {
     (void)state;
     via_babyjub_point g, aff, g2;
     via_babyjub_generator(&g);
-    const uint64_t ks[3][4] = {{0, 0, 0, 0}, {5, 0, 0, 0},
-                               {0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0x1111111111111111ULL, 0x0222222222222222ULL}};
+    const uint64_t ks[3][4] = {{0, 0, 0, 0},
+                               {5, 0, 0, 0},
+                               {0x0123456789abcdefULL, 0xfedcba9876543210ULL, 0x1111111111111111ULL,
+                                0x0222222222222222ULL}};
     via_babyjub_proj pg, pr, pa;
     via_babyjub_proj_from_affine(&pg, &g);
     for (int i = 0; i < 3; i++) {

@@ -27,7 +27,9 @@
 
 #define D 6
 
-static void dec(char out[80], const via_fr *v) { via_fr_to_decimal(out, 80, v); }
+static void dec(char out[80], const via_fr *v) {
+    via_fr_to_decimal(out, 80, v);
+}
 static json_t *jdec(const via_fr *v) {
     char b[80];
     dec(b, v);
@@ -45,7 +47,8 @@ typedef struct {
 } key;
 
 static void make_key(key *k, uint8_t tag) {
-    for (int i = 0; i < 32; i++) k->sk[i] = (uint8_t)(tag * 31 + i * 7 + 1);
+    for (int i = 0; i < 32; i++)
+        k->sk[i] = (uint8_t)(tag * 31 + i * 7 + 1);
     via_eddsa_pubkey(&k->pk, k->sk);
 }
 
@@ -73,13 +76,16 @@ static json_t *account_json(state *s, uint64_t id) {
     json_t *sib = json_array();
     for (unsigned l = 0; l < D; l++) {
         json_t *lv = json_array();
-        for (int i = 0; i < 15; i++) json_array_append_new(lv, jdec(&p.sib[l][i]));
+        for (int i = 0; i < 15; i++)
+            json_array_append_new(lv, jdec(&p.sib[l][i]));
         json_array_append_new(sib, lv);
     }
     json_t *a = json_object();
     json_object_set_new(a, "id", json_integer((json_int_t)id));
     if (s->exists[id]) {
-        json_object_set_new(a, "pubkey", json_pack("{s:o,s:o}", "x", jdec(&s->keys[id].pk.x), "y", jdec(&s->keys[id].pk.y)));
+        json_object_set_new(
+            a, "pubkey",
+            json_pack("{s:o,s:o}", "x", jdec(&s->keys[id].pk.x), "y", jdec(&s->keys[id].pk.y)));
         json_object_set_new(a, "balance", ju64(s->bal[id]));
         json_object_set_new(a, "nonce", ju64(s->nonce[id]));
     } else {
@@ -99,13 +105,15 @@ static const uint8_t g_txid[32] = {0x4a, 0x5e, 0x1e, 0x4b, 0xaa, 0xb8, 0x9f, 0x3
                                    0x88, 0xc3, 0x1b, 0xc8, 0x7f, 0x61, 0x8f, 0x76, 0x67, 0x3e, 0x2c,
                                    0xc7, 0x7a, 0xb2, 0x12, 0x7b, 0x7a, 0xfd, 0xed, 0xa3, 0x3b};
 /* P2WPKH scriptPubKey: OP_0 PUSH20 <20 bytes> */
-static const uint8_t g_script[22] = {0x00, 0x14, 0x75, 0x1e, 0x76, 0xe8, 0x19, 0x91, 0x96, 0xd4, 0x54,
-                                     0x94, 0x1c, 0x45, 0xd1, 0xb3, 0xa3, 0x23, 0xf1, 0x43, 0x3b, 0xd6};
+static const uint8_t g_script[22] = {0x00, 0x14, 0x75, 0x1e, 0x76, 0xe8, 0x19, 0x91,
+                                     0x96, 0xd4, 0x54, 0x94, 0x1c, 0x45, 0xd1, 0xb3,
+                                     0xa3, 0x23, 0xf1, 0x43, 0x3b, 0xd6};
 
 static char g_hex_txid[65], g_hex_script[45];
 
 static void hexs(char *out, const uint8_t *b, size_t n) {
-    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 /* The sample chunk, its expected commitment and root after (computed natively). */
@@ -113,18 +121,21 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
     state s;
     memset(&s, 0, sizeof s);
     s.tree = via_smt_new(D);
-    for (int i = 0; i < 4; i++) make_key(&s.keys[i], (uint8_t)(i + 1));
+    for (int i = 0; i < 4; i++)
+        make_key(&s.keys[i], (uint8_t)(i + 1));
     s.exists[0] = s.exists[1] = s.exists[2] = 1; /* operator, alice, bob; 3 (carol) is empty */
     s.bal[0] = 0;
     s.bal[1] = 1000000;
     s.bal[2] = 500;
     s.nonce[2] = 7;
-    for (uint64_t i = 0; i < 4; i++) st_set(&s, i);
+    for (uint64_t i = 0; i < 4; i++)
+        st_set(&s, i);
     via_fr root0;
     via_smt_root(s.tree, &root0);
 
     json_t *accounts = json_array();
-    for (uint64_t i = 0; i < 4; i++) json_array_append_new(accounts, account_json(&s, i));
+    for (uint64_t i = 0; i < 4; i++)
+        json_array_append_new(accounts, account_json(&s, i));
 
     hexs(g_hex_txid, g_txid, 32);
     hexs(g_hex_script, g_script, sizeof g_script);
@@ -138,9 +149,10 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
     memset(hdr, 0, sizeof hdr);
 
     /* slot 0: deposit 5000 to account 3 with carol's key (creates it) */
-    json_array_append_new(txs, json_pack("{s:s,s:i,s:s,s:{s:o,s:o},s:s,s:i}", "type", "deposit", "to", 3, "amount", "5000",
-                                         "pubkey", "x", jdec(&s.keys[3].pk.x), "y", jdec(&s.keys[3].pk.y), "txid",
-                                         g_hex_txid, "vout", 1));
+    json_array_append_new(txs,
+                          json_pack("{s:s,s:i,s:s,s:{s:o,s:o},s:s,s:i}", "type", "deposit", "to", 3,
+                                    "amount", "5000", "pubkey", "x", jdec(&s.keys[3].pk.x), "y",
+                                    jdec(&s.keys[3].pk.y), "txid", g_hex_txid, "vout", 1));
     hdr[0][0] = 1;
     hdr[0][4] = 3;
     hdr[0][15] = 5000 >> 8;
@@ -165,8 +177,9 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
     via_l2tx_transfer t1 = {1, 2, 1000, 10, 0};
     via_l2tx_transfer_msg(&msg, &t1);
     via_eddsa_sign(&sig, s.keys[1].sk, &msg);
-    json_array_append_new(txs, json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:o}", "type", "transfer", "from", 1, "to", 2, "amount",
-                                         "1000", "fee", "10", "nonce", "0", "signature", sig_json(&sig)));
+    json_array_append_new(txs, json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:o}", "type", "transfer",
+                                         "from", 1, "to", 2, "amount", "1000", "fee", "10", "nonce",
+                                         "0", "signature", sig_json(&sig)));
     hdr[1][0] = 2;
     hdr[1][4] = 1;
     hdr[1][8] = 2;
@@ -183,8 +196,9 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
     via_l2tx_transfer t2 = {2, 3, 300, 5, 7};
     via_l2tx_transfer_msg(&msg, &t2);
     via_eddsa_sign(&sig, s.keys[2].sk, &msg);
-    json_array_append_new(txs, json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:o}", "type", "transfer", "from", 2, "to", 3, "amount",
-                                         "300", "fee", "5", "nonce", "7", "signature", sig_json(&sig)));
+    json_array_append_new(txs, json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:o}", "type", "transfer",
+                                         "from", 2, "to", 3, "amount", "300", "fee", "5", "nonce",
+                                         "7", "signature", sig_json(&sig)));
     hdr[2][0] = 2;
     hdr[2][4] = 2;
     hdr[2][8] = 3;
@@ -203,8 +217,9 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
     via_error err;
     assert_int_equal(via_l2tx_withdraw_msg(&msg, &wd, &err), 0);
     via_eddsa_sign(&sig, s.keys[1].sk, &msg);
-    json_array_append_new(txs, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o}", "type", "withdraw", "from", 1, "amount", "2000",
-                                         "fee", "20", "nonce", "1", "dest", g_hex_script, "signature", sig_json(&sig)));
+    json_array_append_new(txs, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:o}", "type", "withdraw",
+                                         "from", 1, "amount", "2000", "fee", "20", "nonce", "1",
+                                         "dest", g_hex_script, "signature", sig_json(&sig)));
     hdr[3][0] = 3;
     hdr[3][4] = 1;
     hdr[3][15] = 2000 >> 8;
@@ -233,7 +248,8 @@ static char *make_chunk(via_fr *commit, via_fr *root_after) {
             via_fr_mul(&cells[i][0], &cells[i][0], &f256);
             via_fr_add(&cells[i][0], &cells[i][0], &x);
         }
-        for (int c = 0; c < 5; c++) flat[5 * i + c] = cells[i][c];
+        for (int c = 0; c < 5; c++)
+            flat[5 * i + c] = cells[i][c];
     }
     via_fr pdc;
     via_poseidon_sponge(&pdc, flat, 20);
@@ -279,7 +295,8 @@ static void test_valid_chunk(void **state) {
     int rc = via_chunk_build_witness(cs, in, 0, NULL, &com, &ra, &err);
     if (rc) fail_msg("%s", err.msg);
     via_cs_failure f;
-    if (via_cs_first_failure(cs, &f)) fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
+    if (via_cs_first_failure(cs, &f))
+        fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
     assert_int_equal(via_cs_check(cs, via_cs_witness(cs), via_cs_n_vars(cs), &f, &err), 0);
     assert_true(via_fr_eq(&ra, &root_after));
     assert_true(via_fr_eq(&com, &commit));
@@ -318,11 +335,13 @@ static void test_counts(void **state) {
     via_error err;
     assert_int_equal(via_chunk_circuit_counts(1, D, &c1, &err), 0);
     assert_int_equal(via_chunk_circuit_counts(4, D, &c4, &err), 0);
-    printf("chunk circuit D=%d: %llu constraints per slot (noop, deposit, transfer and withdraw slots are the same universal slot)\n",
+    printf("chunk circuit D=%d: %llu constraints per slot (noop, deposit, transfer and withdraw "
+           "slots are the same universal slot)\n",
            D, (unsigned long long)c1.per_slot);
-    printf("chunk circuit D=%d: C=1 %llu constraints, %u wires; C=4 %llu constraints, %u wires; fixed part (fee credit, commitments) %llu at C=4\n",
-           D, (unsigned long long)c1.constraints, c1.wires, (unsigned long long)c4.constraints, c4.wires,
-           (unsigned long long)c4.fixed);
+    printf("chunk circuit D=%d: C=1 %llu constraints, %u wires; C=4 %llu constraints, %u wires; "
+           "fixed part (fee credit, commitments) %llu at C=4\n",
+           D, (unsigned long long)c1.constraints, c1.wires, (unsigned long long)c4.constraints,
+           c4.wires, (unsigned long long)c4.fixed);
     assert_int_equal(c1.per_slot, c4.per_slot);
     assert_true(c1.per_slot <= 30000);
     assert_int_equal(c4.public_inputs, 1);
@@ -352,14 +371,17 @@ static void m_wrong_nonce(json_t *r) {
     json_object_set_new(tx, "signature", sig_json(&sig));
 }
 static void m_insufficient(json_t *r) {
-    json_object_set_new(json_array_get(json_object_get(r, "txs"), 2), "amount", json_string("100000"));
+    json_object_set_new(json_array_get(json_object_get(r, "txs"), 2), "amount",
+                        json_string("100000"));
 }
 static void m_overflow(json_t *r) {
-    json_object_set_new(json_array_get(json_object_get(r, "txs"), 0), "amount", json_string("18446744073709551615"));
+    json_object_set_new(json_array_get(json_object_get(r, "txs"), 0), "amount",
+                        json_string("18446744073709551615"));
     json_object_set_new(json_array_get(json_object_get(r, "txs"), 0), "to", json_integer(1));
     /* alice's key, so only the overflow rule applies */
     json_t *a1 = json_array_get(json_object_get(r, "accounts"), 1);
-    json_object_set(json_array_get(json_object_get(r, "txs"), 0), "pubkey", json_object_get(a1, "pubkey"));
+    json_object_set(json_array_get(json_object_get(r, "txs"), 0), "pubkey",
+                    json_object_get(a1, "pubkey"));
 }
 static void m_wrong_path(json_t *r) {
     json_t *sib = json_object_get(json_array_get(json_object_get(r, "accounts"), 0), "siblings");
@@ -388,7 +410,8 @@ static void test_invalid(void **state) {
         {"insufficient balance", m_insufficient, "slot 2 (transfer): insufficient balance"},
         {"overflow", m_overflow, "slot 0 (deposit): balance overflow"},
         {"wrong path", m_wrong_path, "wrong path"},
-        {"creation on non-empty leaf", m_create_nonempty, "slot 0 (deposit): account creation on a non-empty leaf"},
+        {"creation on non-empty leaf", m_create_nonempty,
+         "slot 0 (deposit): account creation on a non-empty leaf"},
         {"unknown account (not listed)", m_unknown, "slot 1 (transfer): unknown account"},
         {"unknown account (empty leaf)", m_empty_receiver, "slot 2 (transfer): unknown account"},
     };
@@ -408,13 +431,16 @@ static void test_invalid(void **state) {
         int rc = via_chunk_build_witness(cs, in, 0, NULL, NULL, NULL, &err);
         printf("%-30s -> %s\n", cases[k].name, err.msg);
         assert_int_equal(rc, VIA_EINVAL);
-        if (!strstr(err.msg, cases[k].expect)) fail_msg("case %s: message \"%s\" lacks \"%s\"", cases[k].name, err.msg, cases[k].expect);
+        if (!strstr(err.msg, cases[k].expect))
+            fail_msg("case %s: message \"%s\" lacks \"%s\"", cases[k].name, err.msg,
+                     cases[k].expect);
         via_cs_free(cs);
         cs = via_cs_new(VIA_CS_BOTH, 0);
         assert_int_equal(via_chunk_build_witness(cs, in, 1, &viol, NULL, NULL, &err), 0);
         via_cs_failure f;
         int failed = via_cs_first_failure(cs, &f);
-        printf("%-30s    forced: constraint %llu in %s\n", "", (unsigned long long)f.index, failed ? f.path : "(none)");
+        printf("%-30s    forced: constraint %llu in %s\n", "", (unsigned long long)f.index,
+               failed ? f.path : "(none)");
         if (!failed) fail_msg("case %s: forced witness satisfied the circuit", cases[k].name);
         via_cs_free(cs);
         via_chunk_input_free(in);
@@ -426,11 +452,16 @@ static void test_invalid(void **state) {
 static void test_bad_json(void **state) {
     (void)state;
     const char *bad[] = {
-        "", "[]", "{\"slots\": 4}", "{\"slots\": 0, \"batch\": 1, \"chunk\": 0, \"accounts\": [], \"txs\": []}",
-        "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [], \"txs\": [{\"type\": \"mint\"}]}",
+        "",
+        "[]",
+        "{\"slots\": 4}",
+        "{\"slots\": 0, \"batch\": 1, \"chunk\": 0, \"accounts\": [], \"txs\": []}",
+        "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [], \"txs\": [{\"type\": "
+        "\"mint\"}]}",
         "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [], \"txs\": [{}, {}]}",
         "{\"slots\": 1, \"batch\": -1, \"chunk\": 0, \"accounts\": [], \"txs\": []}",
-        "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [{\"id\": 0, \"pubkey\": null, \"siblings\": []}], \"txs\": []}",
+        "{\"slots\": 1, \"batch\": 1, \"chunk\": 0, \"accounts\": [{\"id\": 0, \"pubkey\": null, "
+        "\"siblings\": []}], \"txs\": []}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         via_chunk_input *in = (void *)1;
@@ -470,7 +501,8 @@ static void test_strict_fields(void **state) {
         {"txs/1", "memo", "\"x\"", "txs[1]: unknown field \"memo\" (a transfer has"},
         {"txs/1/signature", "R8z", "\"1\"", "txs[1].signature: unknown field \"R8z\""},
         {"accounts/0", "balanc", "\"1\"", "accounts[0]: unknown field \"balanc\""},
-        {"accounts/3", "balance", "\"5\"", "accounts[3]: an empty leaf (pubkey null) has no balance"},
+        {"accounts/3", "balance", "\"5\"",
+         "accounts[3]: an empty leaf (pubkey null) has no balance"},
         {"", "slots", "3", "slots: 3 is not a protocol chunk size (1, 4, 16"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -500,10 +532,8 @@ static void test_strict_fields(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strict_fields),
-        cmocka_unit_test(test_valid_chunk),
-        cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_strict_fields), cmocka_unit_test(test_valid_chunk),
+        cmocka_unit_test(test_counts),        cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_bad_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,8 @@ static void check_sample(unsigned slots, unsigned depth, uint64_t seed) {
     via_chunk_input *in;
     assert_int_equal(via_chunk_input_parse(&in, "sample", text, strlen(text), &err), 0);
     unsigned chunk = 1; /* the smallest protocol chunk size holding the transfers */
-    while (chunk < slots) chunk *= 4;
+    while (chunk < slots)
+        chunk *= 4;
     assert_int_equal(via_chunk_input_slots(in), chunk);
     via_cs *both = via_cs_new(VIA_CS_BOTH, 1);
     via_fr com_b, ra_b, com_w, ra_w;

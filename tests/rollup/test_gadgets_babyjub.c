@@ -47,7 +47,8 @@ static void rnd_point(via_babyjub_point *p) {
 static void expect_ok(via_cs *cs) {
     via_cs_failure f;
     via_error err;
-    if (via_cs_first_failure(cs, &f)) fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
+    if (via_cs_first_failure(cs, &f))
+        fail_msg("constraint %llu in %s", (unsigned long long)f.index, f.path);
     assert_int_equal(via_cs_check(cs, via_cs_witness(cs), via_cs_n_vars(cs), &f, &err), 0);
 }
 
@@ -117,7 +118,8 @@ static void test_scalar_mul(void **state) {
         via_babyjub_mul_var(&rb, &b8, k);
         via_cs *cs = via_cs_new(VIA_CS_BOTH, 1);
         via_var bits[253];
-        for (unsigned i = 0; i < 253; i++) bits[i] = via_g_bit_new(cs, (unsigned)(k[i / 64] >> (i % 64)) & 1);
+        for (unsigned i = 0; i < 253; i++)
+            bits[i] = via_g_bit_new(cs, (unsigned)(k[i / 64] >> (i % 64)) & 1);
         via_g_point gp = via_g_point_vars(cs, via_cs_var_new(cs, &p.x), via_cs_var_new(cs, &p.y));
         via_g_point gr = via_g_babyjub_mul_var(cs, bits, 253, &gp);
         via_g_point gb = via_g_babyjub_mul_base8(cs, bits, 253);
@@ -136,9 +138,11 @@ static void test_scalar_mul(void **state) {
 static void eddsa_gadget(via_cs *cs, const via_babyjub_point *a, const via_fr *s,
                          const via_eddsa_sig *sig, const via_fr *msg, unsigned enabled) {
     via_var en = via_g_bit_new(cs, enabled);
-    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)), ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
+    via_lc ax = via_lc_var(cs, via_cs_var_new(cs, &a->x)),
+           ay = via_lc_var(cs, via_cs_var_new(cs, &a->y));
     via_lc ls = via_lc_var(cs, via_cs_var_new(cs, s));
-    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)), ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
+    via_lc rx = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.x)),
+           ry = via_lc_var(cs, via_cs_var_new(cs, &sig->r8.y));
     via_lc m = via_lc_var(cs, via_cs_var_new(cs, msg));
     via_g_eddsa_poseidon_verify(cs, en, &ax, &ay, &ls, &rx, &ry, &m);
     via_lc_free(&ax);
@@ -161,7 +165,8 @@ static via_cs *eddsa_cs(const via_babyjub_point *a, const via_eddsa_sig *sig, co
 /* A random key pair, a random message and its signature: public key a, message msg, sig. */
 static void rnd_signed(via_babyjub_point *a, via_fr *msg, via_eddsa_sig *sig) {
     uint8_t sk[32];
-    for (int i = 0; i < 32; i++) sk[i] = (uint8_t)rnd64();
+    for (int i = 0; i < 32; i++)
+        sk[i] = (uint8_t)rnd64();
     via_eddsa_pubkey(a, sk);
     rnd_fr(msg);
     via_eddsa_sign(sig, sk, msg);
@@ -177,7 +182,9 @@ static void test_eddsa(void **state) {
         via_error err;
         assert_int_equal(via_eddsa_verify_var(&a, &msg, &sig, &err), 0);
         via_cs *cs = eddsa_cs(&a, &sig, &msg, 1);
-        if (it == 0) printf("EdDSAPoseidonVerifier: %llu constraints\n", (unsigned long long)via_cs_n_constraints(cs));
+        if (it == 0)
+            printf("EdDSAPoseidonVerifier: %llu constraints\n",
+                   (unsigned long long)via_cs_n_constraints(cs));
         expect_ok(cs);
         corrupt(cs, 6);
         via_cs_free(cs);

@@ -239,7 +239,8 @@ void sb_chain_free(sb_chain *c) {
 /* Fee of mempool[i]: its inputs come from confirmed coins or from earlier mempool txs. */
 static uint64_t mempool_fee(const sb_chain *c, size_t i) {
     uint64_t in = 0, out = 0;
-    for (size_t k = 0; k < c->mempool[i].tx.n_out; k++) out += c->mempool[i].tx.out[k].value;
+    for (size_t k = 0; k < c->mempool[i].tx.n_out; k++)
+        out += c->mempool[i].tx.out[k].value;
     for (size_t k = 0; k < c->mempool[i].tx.n_in; k++) {
         const via_btc_txin *x = &c->mempool[i].tx.in[k];
         const sb_coin *coin = sb_find_coin(c, x->prev_txid, x->prev_vout);
@@ -273,7 +274,8 @@ static size_t mark_conflicts(const sb_chain *c, const via_btc_tx *tx, unsigned c
             if (evict[m]) continue;
             for (size_t k = 0; k < c->mempool[m].tx.n_in && !evict[m]; k++)
                 for (size_t p = 0; p < c->n_mempool; p++)
-                    if (evict[p] && !memcmp(c->mempool[m].tx.in[k].prev_txid, c->mempool[p].txid, 32)) {
+                    if (evict[p] &&
+                        !memcmp(c->mempool[m].tx.in[k].prev_txid, c->mempool[p].txid, 32)) {
                         evict[m] = 2;
                         n++;
                         grew = 1;
@@ -302,7 +304,8 @@ void sb_mempool_replace(sb_chain *c, const sb_tx *t) {
 
 int sb_mine(sb_chain *c, const uint8_t *script, size_t script_len, uint64_t value) {
     uint64_t fees = 0;
-    for (size_t i = 0; i < c->n_mempool; i++) fees += mempool_fee(c, i);
+    for (size_t i = 0; i < c->n_mempool; i++)
+        fees += mempool_fee(c, i);
     int rc = append_block(c, script, script_len, value, fees, c->mempool, c->n_mempool);
     if (rc) return rc;
     c->n_mempool = 0; /* the block owns them now */
@@ -554,7 +557,8 @@ static int verify_input(const via_btc_tx *tx, size_t idx, const via_btc_txout *s
  * (100 sat/kvB, Core's default) for its own size, and a higher feerate than each direct
  * conflict; it may not spend an output of a transaction it replaces. */
 #define SB_INCREMENTAL_RELAY_SAT_PER_KVB 100
-static int check_replacement(const sb_chain *c, const via_btc_tx *tx, uint64_t fee, sb_reject *rej) {
+static int check_replacement(const sb_chain *c, const via_btc_tx *tx, uint64_t fee,
+                             sb_reject *rej) {
     unsigned char *evict = calloc(c->n_mempool ? c->n_mempool : 1, 1);
     if (!evict) return reject(rej, -1, "out of memory");
     mark_conflicts(c, tx, evict);

@@ -1,5 +1,6 @@
 /* via-btc bridge-address: the bridge's taproot address from the verifiers' public keys.
- * Internal key = BIP-327 KeyAgg of the keys in the given order (docs/sources.md: via-bridge). Without
+ * Internal key = BIP-327 KeyAgg of the keys in the given order (docs/sources.md: via-bridge).
+ * Without
  * --gov-keys the output commits to no script tree (BIP-86 tweak); with them it commits to
  * the single governance leaf <x1> CHECKSIG <x2> CHECKSIGADD ... <m> NUMEQUAL. */
 #include "tool.h"
@@ -33,8 +34,7 @@ static int collect(uint8_t (*out)[33], size_t *n, int argc, char **argv, int *i,
                 return 2;
             }
             via_error e;
-            if (via_hex_decode_exact(out[*n], 33, tok, &e) ||
-                via_btc_pubkey_check(out[*n], &e)) {
+            if (via_hex_decode_exact(out[*n], 33, tok, &e) || via_btc_pubkey_check(out[*n], &e)) {
                 fprintf(stderr, "via-btc bridge-address: %s key %zu '%.70s': %s\n", opt, *n + 1,
                         tok, e.msg);
                 return 2;
@@ -98,15 +98,18 @@ int cmd_bridge_address(int argc, char **argv) {
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             if (!memcmp(keys[i], keys[j], 33)) {
-                fprintf(stderr, "via-btc bridge-address: --keys: key %zu is the same as key %zu "
-                                "(each verifier needs its own key)\n", j + 1, i + 1);
+                fprintf(stderr,
+                        "via-btc bridge-address: --keys: key %zu is the same as key %zu "
+                        "(each verifier needs its own key)\n",
+                        j + 1, i + 1);
                 return 2;
             }
     for (size_t i = 0; i < ng; i++)
         for (size_t j = i + 1; j < ng; j++)
             if (!memcmp(gov[i] + 1, gov[j] + 1, 32)) {
-                fprintf(stderr, "via-btc bridge-address: --gov-keys: key %zu has the same x-only "
-                                "key as key %zu (a %ld-of-%zu leaf would need fewer signers)\n",
+                fprintf(stderr,
+                        "via-btc bridge-address: --gov-keys: key %zu has the same x-only "
+                        "key as key %zu (a %ld-of-%zu leaf would need fewer signers)\n",
                         j + 1, i + 1, threshold, ng);
                 return 2;
             }

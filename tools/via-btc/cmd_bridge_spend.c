@@ -2,10 +2,10 @@
  *
  * The bridge is P2TR(internal = MuSig2 KeyAgg of the verifier keys in the order given,
  * merkle_root = --merkle-root or none). Every input is signed by a full two-round MuSig2
- * session (BIP-327) with the key-path BIP-341 sighash (SIGHASH_ALL, docs/sources.md: via-withdrawals). Each signer
- * keeps its own state (its key, its secret nonces) in its own struct; what passes between a
- * signer and the coordinator is only serialized bytes: 66-byte public nonces, the 66-byte
- * aggregate nonce and 32-byte partial signatures, as they would over the network. */
+ * session (BIP-327) with the key-path BIP-341 sighash (SIGHASH_ALL, docs/sources.md:
+ * via-withdrawals). Each signer keeps its own state (its key, its secret nonces) in its own struct;
+ * what passes between a signer and the coordinator is only serialized bytes: 66-byte public nonces,
+ * the 66-byte aggregate nonce and 32-byte partial signatures, as they would over the network. */
 #include "tool.h"
 #include "via/bitcoin.h"
 #include "via/chain.h"
@@ -223,7 +223,8 @@ int cmd_bridge_spend(int argc, char **argv) {
         rc = fail("looking up bridge coins: %s%s", err.msg, "");
         goto done;
     }
-    /* Largest first, until amount + fee (+ change) is covered (docs/sources.md: via-withdrawals). */
+    /* Largest first, until amount + fee (+ change) is covered (docs/sources.md: via-withdrawals).
+     */
     for (size_t i = 1; i < n_coins; i++)
         for (size_t j = i; j > 0 && coins[j].value_sat > coins[j - 1].value_sat; j--) {
             via_rpc_utxo t = coins[j];
@@ -351,7 +352,8 @@ int cmd_bridge_spend(int argc, char **argv) {
 done:
     if (signers) {
         for (size_t k = 0; k < n_signers; k++)
-            for (size_t i = 0; i < MAX_INPUTS; i++) via_musig_secnonce_free(signers[k].secnonce[i]);
+            for (size_t i = 0; i < MAX_INPUTS; i++)
+                via_musig_secnonce_free(signers[k].secnonce[i]);
         via_wipe(signers, n_signers * sizeof *signers);
         free(signers);
     }

@@ -1,7 +1,7 @@
-/* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (docs/sources.md: via-commit-reveal) paid from
- * the key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset (each coin is spent
- * the way its scriptPubKey says; change goes to the P2WPKH address). Prints commit_txid=... and
- * reveal_txid=... on success. */
+/* via-btc inscribe: build, sign and broadcast a Via commit/reveal pair (docs/sources.md:
+ * via-commit-reveal) paid from the key's P2WPKH and BIP-86 P2TR coins, found with scantxoutset
+ * (each coin is spent the way its scriptPubKey says; change goes to the P2WPKH address). Prints
+ * commit_txid=... and reveal_txid=... on success. */
 #include "tool.h"
 #include "via/bitcoin.h"
 #include "via/chain.h"
@@ -11,30 +11,30 @@
 #include <string.h>
 
 static void usage(FILE *f) {
-    fprintf(
-        f,
-        "usage: via-btc inscribe --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
-        "         --key <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
-        "<fields>\n"
-        "types and fields:\n"
-        "  attestation  --reference <proof reveal txid> --vote ok|not-ok\n"
-        "  batch-da     --batch-hash <hex32> --batch-index <n> --da-id <s> --blob-id <s>\n"
-        "               --prev-batch-hash <hex32>\n"
-        "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
-        "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
-        "               --bridge <address> --amount <sats>\n"
-        "  bootstrap    --start-height <n> --protocol-version [0.]<minor>.<patch>\n"
-        "               --bootloader-hash <hex32> --aa-hash <hex32> --vk-hash <hex32>\n"
-        "               --evm-emulator-hash <hex32> --governance <address>\n"
-        "               --sequencer <address> --bridge <address>\n"
-        "               [--verifiers <v>[,<v>...]]... (each v a P2WPKH address or a\n"
-        "               compressed public key in hex, which stands for its P2WPKH address;\n"
-        "               the option may repeat; order is kept; at most 64 verifiers)\n"
-        "               (SystemBootstrappingMessage, docs/sources.md: via-inscriptions; --vk-hash is the snark\n"
-        "               wrapper verifying-key hash, --aa-hash the abstract account hash)\n"
-        "The key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
-        "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
-        "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
+    fprintf(f,
+            "usage: via-btc inscribe --rpc <url> [--rpc-user U --rpc-password P | --rpc-cookie F]\n"
+            "         --key <key file> --network <net> [--fee-rate <sat/vB>] --type <type> "
+            "<fields>\n"
+            "types and fields:\n"
+            "  attestation  --reference <proof reveal txid> --vote ok|not-ok\n"
+            "  batch-da     --batch-hash <hex32> --batch-index <n> --da-id <s> --blob-id <s>\n"
+            "               --prev-batch-hash <hex32>\n"
+            "  proof-da     --batch-reveal-txid <txid> --da-id <s> --blob-id <s>\n"
+            "  deposit      --receiver <hex20> [--contract <hex20>] [--call-data <hex>]\n"
+            "               --bridge <address> --amount <sats>\n"
+            "  bootstrap    --start-height <n> --protocol-version [0.]<minor>.<patch>\n"
+            "               --bootloader-hash <hex32> --aa-hash <hex32> --vk-hash <hex32>\n"
+            "               --evm-emulator-hash <hex32> --governance <address>\n"
+            "               --sequencer <address> --bridge <address>\n"
+            "               [--verifiers <v>[,<v>...]]... (each v a P2WPKH address or a\n"
+            "               compressed public key in hex, which stands for its P2WPKH address;\n"
+            "               the option may repeat; order is kept; at most 64 verifiers)\n"
+            "               (SystemBootstrappingMessage, docs/sources.md: via-inscriptions; "
+            "--vk-hash is the snark\n"
+            "               wrapper verifying-key hash, --aa-hash the abstract account hash)\n"
+            "The key file holds one secret key (64 hex digits or WIF); its confirmed P2WPKH\n"
+            "and BIP-86 P2TR (key-path) coins pay; change goes to its P2WPKH address.\n"
+            "RPC credentials may also come from VIA_BTC_RPC_USER / VIA_BTC_RPC_PASSWORD.\n");
 }
 
 static const char *opt(int argc, char **argv, const char *name) {
@@ -132,8 +132,8 @@ static int verifier_field(char out[VIA_BTC_ADDRESS_MAX], const char *s, size_t i
     return 1;
 }
 
-/* "[0.]MINOR.PATCH" -> the 32-byte big-endian U256 (minor << 32) | patch of docs/sources.md: via-inscriptions
- * (packed semver: major 0, minor below 2^16, patch below 2^32). */
+/* "[0.]MINOR.PATCH" -> the 32-byte big-endian U256 (minor << 32) | patch of docs/sources.md:
+ * via-inscriptions (packed semver: major 0, minor below 2^16, patch below 2^32). */
 static int protocol_version_field(uint8_t out[32], const char *s) {
     uint64_t part[3];
     int n = 0;
@@ -449,8 +449,8 @@ int cmd_inscribe(int argc, char **argv) {
             fprintf(stderr, "via-btc inscribe: %s\n", err.msg);
             goto done;
         } else {
-            /* docs/sources.md: via-fees: +1 sat/vB margin, clamped to [1,100] on mainnet/testnet3 and
-             * [1,10] elsewhere. */
+            /* docs/sources.md: via-fees: +1 sat/vB margin, clamped to [1,100] on mainnet/testnet3
+             * and [1,10] elsewhere. */
             fee_rate = (kvb + 1000) / 1000;
             uint64_t cap = (net == VIA_BTC_MAINNET || net == VIA_BTC_TESTNET) ? 100 : 10;
             if (fee_rate > cap) fee_rate = cap;
@@ -466,8 +466,10 @@ int cmd_inscribe(int argc, char **argv) {
         goto done;
     }
     if (n == 0) {
-        fprintf(stderr, "via-btc inscribe: the key has no confirmed coins at %s (P2WPKH) or %s "
-                        "(P2TR)\n", addr, traddr);
+        fprintf(stderr,
+                "via-btc inscribe: the key has no confirmed coins at %s (P2WPKH) or %s "
+                "(P2TR)\n",
+                addr, traddr);
         goto done;
     }
     utxos = calloc(n, sizeof *utxos);

@@ -5,8 +5,8 @@
  *  - taproot: tapleaf/tapbranch hashes, output-key tweak, control blocks;
  *  - addresses: bech32/bech32m (BIP-173/350) for mainnet, testnet, signet, regtest;
  *  - keys and signatures through libsecp256k1: BIP-340 Schnorr, ECDSA (low-S, DER), key files;
- *  - Via inscriptions: the tapscript envelope of docs/sources.md: via-inscriptions, its parser, OP_RETURN deposits,
- *    and the commit/reveal transaction builder;
+ *  - Via inscriptions: the tapscript envelope of docs/sources.md: via-inscriptions, its parser,
+ * OP_RETURN deposits, and the commit/reveal transaction builder;
  *  - MuSig2 (BIP-327): key aggregation with tweaks, nonces, partial signatures, aggregation.
  *
  * Conventions. Every function returning int returns a via_status (0 = ok). Functions that
@@ -42,8 +42,7 @@ typedef enum {
 } via_btc_network;
 
 /* Parses "mainnet"/"bitcoin", "testnet"/"testnet4", "signet", "regtest". */
-VIA_MUST_USE int via_btc_network_parse(via_btc_network *out, const char *name,
-                                           via_error *err);
+VIA_MUST_USE int via_btc_network_parse(via_btc_network *out, const char *name, via_error *err);
 const char *via_btc_network_name(via_btc_network net);
 const char *via_btc_network_hrp(via_btc_network net);
 
@@ -108,25 +107,24 @@ VIA_MUST_USE int via_btc_tx_copy(via_btc_tx *dst, const via_btc_tx *src);
 
 /* Append an input with an empty scriptSig and no witness. */
 VIA_MUST_USE int via_btc_tx_add_input(via_btc_tx *tx, const uint8_t prev_txid[32],
-                                          uint32_t prev_vout, uint32_t sequence);
+                                      uint32_t prev_vout, uint32_t sequence);
 /* Append an output; script is copied. */
 VIA_MUST_USE int via_btc_tx_add_output(via_btc_tx *tx, uint64_t value, const uint8_t *script,
-                                           size_t script_len);
+                                       size_t script_len);
 /* Replace input idx's witness with n items (copied). */
 VIA_MUST_USE int via_btc_tx_set_witness(via_btc_tx *tx, size_t idx, size_t n,
-                                            const uint8_t *const *items, const size_t *lens);
+                                        const uint8_t *const *items, const size_t *lens);
 
 /* Parse a serialized transaction (with or without segwit marker). The whole buffer must be
  * consumed. On failure tx is left empty (initialised) and err says which field at which byte
  * offset was wrong. tx must be initialised or freed beforehand; its old content is released. */
-VIA_MUST_USE int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len,
-                                      via_error *err);
+VIA_MUST_USE int via_btc_tx_parse(via_btc_tx *tx, const uint8_t *raw, size_t len, via_error *err);
 
 /* Serialized size, with witnesses when with_witness and any input has one. */
 size_t via_btc_tx_size(const via_btc_tx *tx, int with_witness);
 /* Serialize into a malloc'd buffer (caller frees). */
 VIA_MUST_USE int via_btc_tx_serialize(uint8_t **out, size_t *out_len, const via_btc_tx *tx,
-                                          int with_witness);
+                                      int with_witness);
 
 void via_btc_tx_txid(uint8_t txid[32], const via_btc_tx *tx);   /* internal order */
 void via_btc_tx_wtxid(uint8_t wtxid[32], const via_btc_tx *tx); /* internal order */
@@ -146,8 +144,8 @@ size_t via_btc_tx_vsize(const via_btc_tx *tx);                  /* ceil(weight/4
  * P2WPKH: OP_DUP OP_HASH160 <20> OP_EQUALVERIFY OP_CHECKSIG). Any hash type byte is accepted
  * as consensus does; SINGLE without a matching output hashes outputs as zero. */
 VIA_MUST_USE int via_btc_sighash_v0(uint8_t out[32], const via_btc_tx *tx, size_t idx,
-                                        const uint8_t *script_code, size_t script_code_len,
-                                        uint64_t amount, uint32_t hash_type, via_error *err);
+                                    const uint8_t *script_code, size_t script_code_len,
+                                    uint64_t amount, uint32_t hash_type, via_error *err);
 
 /* P2WPKH script code for a compressed public key. */
 void via_btc_p2wpkh_script_code(uint8_t out[25], const uint8_t pubkey[33]);
@@ -165,17 +163,17 @@ typedef struct {
 /* BIP-341 digest of input idx; spent[i] is the output spent by input i (n_spent == tx->n_in).
  * hash_type must be 0x00-0x03 or 0x81-0x83; SINGLE without a matching output is an error. */
 VIA_MUST_USE int via_btc_sighash_taproot(uint8_t out[32], const via_btc_tx *tx, size_t idx,
-                                             const via_btc_txout *spent, size_t n_spent,
-                                             uint32_t hash_type, const via_btc_taproot_ext *ext,
-                                             via_error *err);
+                                         const via_btc_txout *spent, size_t n_spent,
+                                         uint32_t hash_type, const via_btc_taproot_ext *ext,
+                                         via_error *err);
 /* The BIP-341 SigMsg (with the leading epoch byte 0x00) that via_btc_sighash_taproot hashes
  * with the "TapSighash" tag, same arguments and errors. It holds the precomputed
  * sha_prevouts/sha_amounts/sha_scriptpubkeys/sha_sequences/sha_outputs the hash type uses.
  * *msg is malloc'd and owned by the caller (free()); NULL with *msg_len = 0 on failure. */
 VIA_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const via_btc_tx *tx,
-                                            size_t idx, const via_btc_txout *spent,
-                                            size_t n_spent, uint32_t hash_type,
-                                            const via_btc_taproot_ext *ext, via_error *err);
+                                        size_t idx, const via_btc_txout *spent, size_t n_spent,
+                                        uint32_t hash_type, const via_btc_taproot_ext *ext,
+                                        via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Keys and signatures                                                                        */
@@ -184,34 +182,34 @@ VIA_MUST_USE int via_btc_sigmsg_taproot(uint8_t **msg, size_t *msg_len, const vi
  * network of a WIF key is returned in *net when net is non-NULL (mainnet or testnet; the
  * latter stands for testnet, signet and regtest); for hex *net is left unchanged. The text
  * is wiped from internal copies. Rejects zero and keys >= the group order. */
-VIA_MUST_USE int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net,
-                                          const char *text, via_error *err);
+VIA_MUST_USE int via_btc_seckey_parse(uint8_t seckey[32], via_btc_network *net, const char *text,
+                                      via_error *err);
 /* Reads a key file holding one key as above (surrounding whitespace allowed). */
 VIA_MUST_USE int via_btc_seckey_load_file(uint8_t seckey[32], via_btc_network *net,
-                                              const char *path, via_error *err);
+                                          const char *path, via_error *err);
 /* Encodes a secret key as compressed WIF for net (out holds at least 53 bytes). */
 VIA_MUST_USE int via_btc_seckey_to_wif(char *out, size_t cap, const uint8_t seckey[32],
-                                           via_btc_network net);
+                                       via_btc_network net);
 
 VIA_MUST_USE int via_btc_pubkey_from_seckey(uint8_t pubkey[33], const uint8_t seckey[32]);
 /* x-only public key and the parity (0 even, 1 odd) of the full point. */
 VIA_MUST_USE int via_btc_xonly_from_seckey(uint8_t xonly[32], int *parity,
-                                               const uint8_t seckey[32]);
+                                           const uint8_t seckey[32]);
 /* Checks that pubkey is a valid compressed point. */
 VIA_MUST_USE int via_btc_pubkey_check(const uint8_t pubkey[33], via_error *err);
 
 /* BIP-340. aux_rand may be NULL (treated as 32 zero bytes). */
 VIA_MUST_USE int via_btc_schnorr_sign(uint8_t sig[64], const uint8_t *msg, size_t msg_len,
-                                          const uint8_t seckey[32], const uint8_t *aux_rand32);
+                                      const uint8_t seckey[32], const uint8_t *aux_rand32);
 /* VIA_OK when valid, VIA_EINVAL when xonly is not a curve point, else EVERIFY. */
-VIA_MUST_USE int via_btc_schnorr_verify(const uint8_t sig[64], const uint8_t *msg,
-                                            size_t msg_len, const uint8_t xonly[32]);
+VIA_MUST_USE int via_btc_schnorr_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len,
+                                        const uint8_t xonly[32]);
 
 /* ECDSA over a 32-byte digest, RFC6979 nonce, low-S, DER (at most 72 bytes). */
 VIA_MUST_USE int via_btc_ecdsa_sign(uint8_t der[72], size_t *der_len, const uint8_t msg[32],
-                                        const uint8_t seckey[32]);
-VIA_MUST_USE int via_btc_ecdsa_verify(const uint8_t *der, size_t der_len,
-                                          const uint8_t msg[32], const uint8_t pubkey[33]);
+                                    const uint8_t seckey[32]);
+VIA_MUST_USE int via_btc_ecdsa_verify(const uint8_t *der, size_t der_len, const uint8_t msg[32],
+                                      const uint8_t pubkey[33]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Taproot                                                                                    */
@@ -231,11 +229,11 @@ void via_btc_taproot_tweak(uint8_t out[32], const uint8_t internal_xonly[32],
 /* Output key Q = P + H_TapTweak(P || merkle_root) G; merkle_root NULL for a key-only output
  * (BIP-86). parity receives Q's y parity. EINVAL when the internal key is not a point. */
 VIA_MUST_USE int via_btc_taproot_output_key(uint8_t output_xonly[32], int *parity,
-                                                const uint8_t internal_xonly[32],
-                                                const uint8_t *merkle_root, via_error *err);
+                                            const uint8_t internal_xonly[32],
+                                            const uint8_t *merkle_root, via_error *err);
 /* Tweaked secret key for a key-path spend of P2TR(xonly(seckey), merkle_root). */
 VIA_MUST_USE int via_btc_taproot_tweak_seckey(uint8_t out[32], const uint8_t seckey[32],
-                                                  const uint8_t *merkle_root);
+                                              const uint8_t *merkle_root);
 /* Control block: (leaf_version | parity) || internal key || path (n_path 32-byte hashes).
  * out must hold 33 + 32*n_path bytes; *out_len receives the length. */
 void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_version,
@@ -243,9 +241,9 @@ void via_btc_taproot_control_block(uint8_t *out, size_t *out_len, uint8_t leaf_v
                                    const uint8_t *path, size_t n_path);
 /* Checks that (script, control block) commits to output_xonly (BIP-341 script-path rule). */
 VIA_MUST_USE int via_btc_taproot_verify_commitment(const uint8_t output_xonly[32],
-                                                       const uint8_t *script, size_t script_len,
-                                                       const uint8_t *control, size_t control_len,
-                                                       via_error *err);
+                                                   const uint8_t *script, size_t script_len,
+                                                   const uint8_t *control, size_t control_len,
+                                                   via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Scripts and addresses                                                                      */
@@ -255,7 +253,7 @@ void via_btc_script_p2tr(uint8_t out[34], const uint8_t output_xonly[32]);
 /* OP_RETURN with one minimal push of data (len <= 80 for standardness is the caller's
  * business; this accepts up to 520). out must hold len + 4 bytes. */
 VIA_MUST_USE int via_btc_script_op_return(uint8_t *out, size_t *out_len, const uint8_t *data,
-                                              size_t len);
+                                          size_t len);
 /* Appends a minimal push of data at out (returns bytes written; out needs len + 5).
  * Empty data -> OP_0; a single byte 1..16 -> OP_1..OP_16; 0x81 -> OP_1NEGATE. */
 size_t via_btc_script_push(uint8_t *out, const uint8_t *data, size_t len);
@@ -264,18 +262,17 @@ size_t via_btc_script_push(uint8_t *out, const uint8_t *data, size_t len);
 #define VIA_BTC_ADDRESS_MAX 91
 
 /* Segwit address (bech32 for v0, bech32m for v1+) with an explicit hrp. */
-VIA_MUST_USE int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp,
-                                           int witver, const uint8_t *program, size_t prog_len);
+VIA_MUST_USE int via_btc_segwit_encode(char out[VIA_BTC_ADDRESS_MAX], const char *hrp, int witver,
+                                       const uint8_t *program, size_t prog_len);
 /* Decodes addr, whose hrp must equal hrp (case-insensitive); program holds up to 40 bytes. */
 VIA_MUST_USE int via_btc_segwit_decode(int *witver, uint8_t program[40], size_t *prog_len,
-                                           const char *hrp, const char *addr, via_error *err);
+                                       const char *hrp, const char *addr, via_error *err);
 /* Address <-> scriptPubKey for a network (segwit only). script holds up to 42 bytes. */
 VIA_MUST_USE int via_btc_address_to_script(uint8_t script[42], size_t *script_len,
-                                               via_btc_network net, const char *addr,
-                                               via_error *err);
+                                           via_btc_network net, const char *addr, via_error *err);
 VIA_MUST_USE int via_btc_script_to_address(char out[VIA_BTC_ADDRESS_MAX], via_btc_network net,
-                                               const uint8_t *script, size_t script_len,
-                                               via_error *err);
+                                           const uint8_t *script, size_t script_len,
+                                           via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Signing transaction inputs                                                                 */
@@ -283,26 +280,25 @@ VIA_MUST_USE int via_btc_script_to_address(char out[VIA_BTC_ADDRESS_MAX], via_bt
 /* Signs input idx as a P2WPKH spend of `amount` sats (SIGHASH_ALL) and sets its witness to
  * [DER sig || 0x01, pubkey]. */
 VIA_MUST_USE int via_btc_sign_p2wpkh(via_btc_tx *tx, size_t idx, uint64_t amount,
-                                         const uint8_t seckey[32], via_error *err);
+                                     const uint8_t seckey[32], via_error *err);
 /* Signs input idx as a taproot key-path spend of P2TR(xonly(seckey), merkle_root) and sets
  * the witness to [sig] (64 bytes for DEFAULT, 65 with the hash type byte otherwise). */
 VIA_MUST_USE int via_btc_sign_taproot_keypath(via_btc_tx *tx, size_t idx,
-                                                  const via_btc_txout *spent, size_t n_spent,
-                                                  const uint8_t seckey[32],
-                                                  const uint8_t *merkle_root, uint32_t hash_type,
-                                                  const uint8_t *aux_rand32, via_error *err);
+                                              const via_btc_txout *spent, size_t n_spent,
+                                              const uint8_t seckey[32], const uint8_t *merkle_root,
+                                              uint32_t hash_type, const uint8_t *aux_rand32,
+                                              via_error *err);
 /* Schnorr signature of input idx for a script-path spend of the tapscript `script` (leaf
  * version 0xc0, no code separator) with the untweaked seckey; sig receives 64 bytes, plus the
  * hash type byte when hash_type != DEFAULT (*sig_len = 64 or 65). */
 VIA_MUST_USE int via_btc_sign_tapscript(uint8_t sig[65], size_t *sig_len, const via_btc_tx *tx,
-                                            size_t idx, const via_btc_txout *spent,
-                                            size_t n_spent, const uint8_t *script,
-                                            size_t script_len, const uint8_t seckey[32],
-                                            uint32_t hash_type, const uint8_t *aux_rand32,
-                                            via_error *err);
+                                        size_t idx, const via_btc_txout *spent, size_t n_spent,
+                                        const uint8_t *script, size_t script_len,
+                                        const uint8_t seckey[32], uint32_t hash_type,
+                                        const uint8_t *aux_rand32, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Via inscriptions (docs/sources.md: via-inscriptions)                                                          */
+/* Via inscriptions (docs/sources.md: via-inscriptions) */
 
 #define VIA_INSCRIPTION_PROTOCOL "via_inscription_protocol"
 #define VIA_MSG_MAX_VERIFIERS 64
@@ -380,8 +376,8 @@ typedef struct {
  * most 520 bytes both encodings are the same). Strings (da_identifier, blob_id) must be
  * printable ASCII. Addresses in a bootstrapping message must decode for net. */
 VIA_MUST_USE int via_msg_envelope_script(uint8_t **script, size_t *script_len,
-                                             const uint8_t xonly[32], const via_msg *msg,
-                                             via_btc_network net, via_error *err);
+                                         const uint8_t xonly[32], const via_msg *msg,
+                                         via_btc_network net, via_error *err);
 
 /* Parses a tapscript. Returns VIA_ENOTFOUND when the script holds no Via envelope
  * (foreign inscriptions, ordinary scripts), VIA_EFORMAT with a reason when it does hold
@@ -389,19 +385,19 @@ VIA_MUST_USE int via_msg_envelope_script(uint8_t **script, size_t *script_len,
  * truncated script, address for another network). signer_xonly (may be NULL) receives the
  * key the leaf checks. */
 VIA_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32],
-                                            const uint8_t *script, size_t script_len,
-                                            via_btc_network net, via_error *err);
+                                        const uint8_t *script, size_t script_len,
+                                        via_btc_network net, via_error *err);
 
-/* Deposit by OP_RETURN (docs/sources.md: via-deposits form A): an output script OP_RETURN <push 20 bytes>.
- * VIA_OK and the receiver when script is exactly such an output whose payload does not
+/* Deposit by OP_RETURN (docs/sources.md: via-deposits form A): an output script OP_RETURN <push 20
+ * bytes>. VIA_OK and the receiver when script is exactly such an output whose payload does not
  * start with "VIA_"; ENOTFOUND when it is not an OP_RETURN or carries a VIA_ prefix;
  * EFORMAT when it is an OP_RETURN whose payload is not a single 20-byte push. */
 VIA_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
-                                                 size_t script_len, via_error *err);
+                                             size_t script_len, via_error *err);
 
-/* Deposits (docs/sources.md: via-deposits): a transaction with outputs paying the bridge script and a receiver
- * named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same transaction
- * (form B; the inscription wins when both are present). */
+/* Deposits (docs/sources.md: via-deposits): a transaction with outputs paying the bridge script and
+ * a receiver named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same
+ * transaction (form B; the inscription wins when both are present). */
 #define VIA_DEPOSIT_MIN_SATS 3600u
 
 typedef struct {
@@ -415,11 +411,11 @@ typedef struct {
  * is malformed; EINVAL when the deposit is below VIA_DEPOSIT_MIN_SATS or the receiver is a
  * system address (<= 0xffff). */
 VIA_MUST_USE int via_deposit_find(via_deposit *out, const via_btc_tx *tx,
-                                      const uint8_t *bridge_script, size_t bridge_script_len,
-                                      via_btc_network net, via_error *err);
+                                  const uint8_t *bridge_script, size_t bridge_script_len,
+                                  via_btc_network net, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Commit/reveal inscription transactions (docs/sources.md: via-commit-reveal)                                     */
+/* Commit/reveal inscription transactions (docs/sources.md: via-commit-reveal) */
 
 typedef struct {
     uint8_t txid[32]; /* internal order */
@@ -447,10 +443,9 @@ void via_inscription_free(via_inscription *ins);
  * EINVAL when the utxos do not cover fees, the commit output, the recipient and dust change
  * (546 sats for P2WPKH change: change below that is an error, not dropped). */
 VIA_MUST_USE int via_inscription_build(via_inscription *out, const uint8_t seckey[32],
-                                           const via_msg *msg, via_btc_network net,
-                                           const via_btc_utxo *utxos, size_t n_utxos,
-                                           uint64_t fee_rate, const via_btc_txout *recipient,
-                                           via_error *err);
+                                       const via_msg *msg, via_btc_network net,
+                                       const via_btc_utxo *utxos, size_t n_utxos, uint64_t fee_rate,
+                                       const via_btc_txout *recipient, via_error *err);
 
 /* How the inscriber's key owns a funding utxo. */
 typedef enum {
@@ -466,10 +461,10 @@ typedef enum {
  * with via_inscription_build (change to the key's P2WPKH, so the reveal's sender is the
  * key's P2WPKH, docs/sources.md: via-indexer). EINVAL for an unknown kind. */
 VIA_MUST_USE int via_inscription_build_ex(via_inscription *out, const uint8_t seckey[32],
-                                              const via_msg *msg, via_btc_network net,
-                                              const via_btc_utxo *utxos, const uint8_t *kinds,
-                                              size_t n_utxos, uint64_t fee_rate,
-                                              const via_btc_txout *recipient, via_error *err);
+                                          const via_msg *msg, via_btc_network net,
+                                          const via_btc_utxo *utxos, const uint8_t *kinds,
+                                          size_t n_utxos, uint64_t fee_rate,
+                                          const via_btc_txout *recipient, via_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Finding Via data in a transaction                                                          */
@@ -485,11 +480,10 @@ typedef struct {
  * cap messages into out (*n gets the count found, which may exceed cap). A malformed Via
  * envelope makes the whole call fail with EFORMAT naming the input. */
 VIA_MUST_USE int via_tx_find_messages(via_tx_message *out, size_t cap, size_t *n,
-                                          const via_btc_tx *tx, via_btc_network net,
-                                          via_error *err);
+                                      const via_btc_tx *tx, via_btc_network net, via_error *err);
 
-/* The P2WPKH sender of a transaction (docs/sources.md: via-indexer): the pubkey of the last input with a
- * 2-item witness whose second item is a valid compressed key. ENOTFOUND if none. */
+/* The P2WPKH sender of a transaction (docs/sources.md: via-indexer): the pubkey of the last input
+ * with a 2-item witness whose second item is a valid compressed key. ENOTFOUND if none. */
 VIA_MUST_USE int via_tx_sender_pubkey(uint8_t pubkey[33], const via_btc_tx *tx);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -513,10 +507,10 @@ typedef struct {
 /* KeyAgg over n (1..VIA_MUSIG_MAX_SIGNERS) compressed public keys in the given order. EINVAL
  * names a key that is not a point, or says the aggregate is at infinity. */
 VIA_MUST_USE int via_musig_keyagg_init(via_musig_keyagg *ctx, const uint8_t (*pubkeys)[33],
-                                           size_t n, via_error *err);
+                                       size_t n, via_error *err);
 /* Apply a plain (is_xonly = 0) or x-only (BIP-341 style) tweak. */
 VIA_MUST_USE int via_musig_keyagg_tweak(via_musig_keyagg *ctx, const uint8_t tweak[32],
-                                            int is_xonly, via_error *err);
+                                        int is_xonly, via_error *err);
 void via_musig_keyagg_xonly(uint8_t out[32], const via_musig_keyagg *ctx);
 
 /* The secret half of a nonce. Opaque: it lives in memory this library allocates, cannot be
@@ -537,8 +531,8 @@ VIA_MUST_USE int via_musig_nonce_gen(via_musig_secnonce **secnonce, uint8_t pubn
 void via_musig_secnonce_free(via_musig_secnonce *secnonce);
 
 /* NonceAgg. *bad_signer (may be NULL) receives the index of an invalid pubnonce. */
-VIA_MUST_USE int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66],
-                                         size_t n, size_t *bad_signer, via_error *err);
+VIA_MUST_USE int via_musig_nonce_agg(uint8_t aggnonce[66], const uint8_t (*pubnonces)[66], size_t n,
+                                     size_t *bad_signer, via_error *err);
 
 /* Session values derived from the key context, aggregate nonce and message. */
 typedef struct {
@@ -550,22 +544,22 @@ typedef struct {
 } via_musig_session;
 
 VIA_MUST_USE int via_musig_session_init(via_musig_session *s, const via_musig_keyagg *keyagg,
-                                            const uint8_t aggnonce[66], const uint8_t *msg,
-                                            size_t msg_len, via_error *err);
-/* Sign: consumes secnonce whatever the outcome (it stays allocated until freed). EINVAL if seckey does not match the nonce's
- * public key or is not in the key list (coefficient mismatch is caught by the self-check,
- * which returns EVERIFY). */
+                                        const uint8_t aggnonce[66], const uint8_t *msg,
+                                        size_t msg_len, via_error *err);
+/* Sign: consumes secnonce whatever the outcome (it stays allocated until freed). EINVAL if seckey
+ * does not match the nonce's public key or is not in the key list (coefficient mismatch is caught
+ * by the self-check, which returns EVERIFY). */
 VIA_MUST_USE int via_musig_partial_sign(uint8_t psig[32], via_musig_secnonce *secnonce,
-                                            const uint8_t seckey[32], const via_musig_session *s,
-                                            via_error *err);
+                                        const uint8_t seckey[32], const via_musig_session *s,
+                                        via_error *err);
 VIA_MUST_USE int via_musig_partial_verify(const uint8_t psig[32], const uint8_t pubnonce[66],
-                                              const uint8_t pubkey[33],
-                                              const via_musig_session *s, via_error *err);
+                                          const uint8_t pubkey[33], const via_musig_session *s,
+                                          via_error *err);
 /* PartialSigAgg to a BIP-340 signature valid for via_musig_keyagg_xonly. *bad_signer gets
  * the index of a partial signature that is not a scalar. */
 VIA_MUST_USE int via_musig_partial_agg(uint8_t sig[64], const uint8_t (*psigs)[32], size_t n,
-                                           const via_musig_session *s, size_t *bad_signer,
-                                           via_error *err);
+                                       const via_musig_session *s, size_t *bad_signer,
+                                       via_error *err);
 
 #ifdef __cplusplus
 }

@@ -82,8 +82,8 @@ void via_rpc_get_stats(const via_rpc *rpc, via_rpc_stats *out);
 /* Generic call. params (may be NULL = []) is stolen. On success *result holds a new reference
  * to the "result" member (may be JSON null); the caller decrefs it. Transient failures are
  * retried; JSON-RPC errors are not (except -28 "warming up", which is transient). */
-VIA_MUST_USE int via_rpc_call(via_rpc *rpc, via_error *err, json_t **result,
-                                    const char *method, json_t *params);
+VIA_MUST_USE int via_rpc_call(via_rpc *rpc, via_error *err, json_t **result, const char *method,
+                              json_t *params);
 
 typedef struct {
     char chain[16]; /* "main", "test", "testnet4", "signet", "regtest" */
@@ -93,26 +93,24 @@ typedef struct {
     int initial_block_download;
 } via_rpc_chain_info;
 
-VIA_MUST_USE int via_rpc_getblockchaininfo(via_rpc *rpc, via_error *err,
-                                                 via_rpc_chain_info *out);
+VIA_MUST_USE int via_rpc_getblockchaininfo(via_rpc *rpc, via_error *err, via_rpc_chain_info *out);
 VIA_MUST_USE int via_rpc_getblockcount(via_rpc *rpc, via_error *err, int64_t *height);
 /* hash_hex receives 64 lowercase hex characters (display order) and a NUL. */
 VIA_MUST_USE int via_rpc_getblockhash(via_rpc *rpc, via_error *err, char hash_hex[65],
-                                            int64_t height);
+                                      int64_t height);
 /* getblock <hash> 2: the block object with every transaction decoded (each has "txid" and
  * "hex"). The caller decrefs *block. */
 VIA_MUST_USE int via_rpc_getblock(via_rpc *rpc, via_error *err, json_t **block,
-                                        const char *hash_hex);
+                                  const char *hash_hex);
 /* getrawtransaction <txid> false: the serialized transaction, malloc'ed, caller frees. */
 VIA_MUST_USE int via_rpc_getrawtransaction(via_rpc *rpc, via_error *err, uint8_t **raw,
-                                                 size_t *raw_len, const char *txid_hex);
+                                           size_t *raw_len, const char *txid_hex);
 /* getrawtransaction <txid> true: the decoded object (with "confirmations" once mined). */
-VIA_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_error *err,
-                                                         json_t **tx, const char *txid_hex);
+VIA_MUST_USE int via_rpc_getrawtransaction_verbose(via_rpc *rpc, via_error *err, json_t **tx,
+                                                   const char *txid_hex);
 /* txid_hex receives the node's txid (display order). */
-VIA_MUST_USE int via_rpc_sendrawtransaction(via_rpc *rpc, via_error *err,
-                                                  char txid_hex[65], const uint8_t *raw,
-                                                  size_t raw_len);
+VIA_MUST_USE int via_rpc_sendrawtransaction(via_rpc *rpc, via_error *err, char txid_hex[65],
+                                            const uint8_t *raw, size_t raw_len);
 
 typedef struct {
     int allowed;
@@ -122,13 +120,13 @@ typedef struct {
 
 /* testmempoolaccept [hex]: one transaction. */
 VIA_MUST_USE int via_rpc_testmempoolaccept(via_rpc *rpc, via_error *err,
-                                                 via_rpc_mempool_accept *out, const uint8_t *raw,
-                                                 size_t raw_len);
+                                           via_rpc_mempool_accept *out, const uint8_t *raw,
+                                           size_t raw_len);
 /* estimatesmartfee <target>: *sat_per_kvb = feerate (BTC/kvB converted to sat/kvB), *blocks =
  * the target the estimate is for. A node without data (an "errors" array and no feerate)
  * gives ERPC with the node's message. */
-VIA_MUST_USE int via_rpc_estimatesmartfee(via_rpc *rpc, via_error *err,
-                                                uint64_t *sat_per_kvb, int *blocks, int target);
+VIA_MUST_USE int via_rpc_estimatesmartfee(via_rpc *rpc, via_error *err, uint64_t *sat_per_kvb,
+                                          int *blocks, int target);
 /* getrawmempool: a JSON array of txid strings; caller decrefs. */
 VIA_MUST_USE int via_rpc_getrawmempool(via_rpc *rpc, via_error *err, json_t **txids);
 
@@ -143,7 +141,7 @@ typedef struct {
 } via_rpc_txout;
 
 VIA_MUST_USE int via_rpc_gettxout(via_rpc *rpc, via_error *err, via_rpc_txout *out,
-                                        const char *txid_hex, uint32_t vout, int include_mempool);
+                                  const char *txid_hex, uint32_t vout, int include_mempool);
 
 typedef struct {
     char txid[65]; /* display order */
@@ -157,10 +155,9 @@ typedef struct {
 /* scantxoutset start [descriptors...]: the confirmed unspent outputs matching any descriptor
  * ("addr(<address>)" or "raw(<hex script>)"). *utxos is malloc'ed (caller frees), sorted as
  * the node returns them. */
-VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err,
-                                            via_rpc_utxo **utxos, size_t *n_utxos,
-                                            const char *const *descriptors, size_t n_descriptors);
-
+VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err, via_rpc_utxo **utxos,
+                                      size_t *n_utxos, const char *const *descriptors,
+                                      size_t n_descriptors);
 
 /* ----------------------------------------------------------------------------------------
  * Chain watcher
@@ -170,8 +167,8 @@ VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err,
  *   via_chain_cursor   one row: the next height to process and the configured start height
  *   via_chain_blocks   height, hash, prev_hash of every processed block (display-order hex)
  *   via_messages       Via inscriptions found: block, txid, input, type tag, signer key, the
- *                      P2WPKH sender pubkey (docs/sources.md: via-indexer) and the decoded fields as JSONB
- *   via_deposits       bridge deposits: block, txid, first bridge vout, amount (sum of the
+ *                      P2WPKH sender pubkey (docs/sources.md: via-indexer) and the decoded fields
+ * as JSONB via_deposits       bridge deposits: block, txid, first bridge vout, amount (sum of the
  *                      outputs to the bridge), 20-byte L2 receiver, form, priority id
  *   via_chain_reorgs   one row per detected reorganisation (fork height, old and new hash)
  * A block's rows are written in the same transaction that records the block and moves the
@@ -239,9 +236,8 @@ typedef struct {
 /* Connects, creates or migrates the schema, and loads the cursor (a stored cursor wins over
  * cfg->start_height, so a restarted watcher resumes). rpc is borrowed and must outlive the
  * watcher; cb is copied (may be NULL). */
-VIA_MUST_USE int via_watcher_new(via_watcher **out, via_error *err,
-                                       const via_watcher_config *cfg, via_rpc *rpc,
-                                       const via_watch_callbacks *cb);
+VIA_MUST_USE int via_watcher_new(via_watcher **out, via_error *err, const via_watcher_config *cfg,
+                                 via_rpc *rpc, const via_watch_callbacks *cb);
 void via_watcher_free(via_watcher *w);
 
 /* One step: checks the stored tip against the node (rolling back a reorganisation), then

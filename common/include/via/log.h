@@ -6,7 +6,12 @@
 #define VIA_LOG_H
 #include <stddef.h>
 
-typedef enum { VIA_LOG_ERROR = 0, VIA_LOG_WARN = 1, VIA_LOG_INFO = 2, VIA_LOG_DEBUG = 3 } via_log_level;
+typedef enum {
+    VIA_LOG_ERROR = 0,
+    VIA_LOG_WARN = 1,
+    VIA_LOG_INFO = 2,
+    VIA_LOG_DEBUG = 3
+} via_log_level;
 
 /* Parses "error", "warn", "info" or "debug"; -1 for anything else. */
 int via_log_level_parse(const char *name);

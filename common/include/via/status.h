@@ -6,23 +6,23 @@
 
 typedef enum {
     VIA_OK = 0,
-    VIA_ENOMEM = 1,        /* an allocation failed */
-    VIA_EIO = 2,           /* open/read/write of a local file failed */
-    VIA_EFORMAT = 3,       /* bytes or JSON malformed, truncated, non-canonical or inconsistent */
-    VIA_EINVAL = 4,        /* well-formed input that does not fit this use (sizes, keys, ranges) */
-    VIA_EVERIFY = 5,       /* a proof, signature or check did not verify */
-    VIA_EDEVICE = 6,       /* an accelerator failed */
-    VIA_EUNSUPPORTED = 7,  /* a valid request this build cannot serve */
-    VIA_ENOTFOUND = 8,     /* the thing looked for is not there (no Via message, no such key) */
-    VIA_ENONCE_USED = 9,   /* a secret nonce was already consumed */
-    VIA_ERANDOM = 10,      /* the OS random source failed */
-    VIA_ETRANSPORT = 11,   /* connection refused/reset, timeout, HTTP 5xx: after all retries */
-    VIA_ERPC = 12,         /* a JSON-RPC peer answered with an error (via_error.rpc_code) */
-    VIA_ETOOBIG = 13,      /* an answer or file exceeded its size limit */
-    VIA_EBREAKER = 14,     /* a circuit breaker is open: no request was sent */
-    VIA_EAUTH = 15,        /* HTTP 401/403, or credentials could not be read */
-    VIA_EDB = 16,          /* a PostgreSQL statement failed (the message names it) */
-    VIA_EREORG = 17,       /* a reorganisation deeper than the stored history */
+    VIA_ENOMEM = 1,       /* an allocation failed */
+    VIA_EIO = 2,          /* open/read/write of a local file failed */
+    VIA_EFORMAT = 3,      /* bytes or JSON malformed, truncated, non-canonical or inconsistent */
+    VIA_EINVAL = 4,       /* well-formed input that does not fit this use (sizes, keys, ranges) */
+    VIA_EVERIFY = 5,      /* a proof, signature or check did not verify */
+    VIA_EDEVICE = 6,      /* an accelerator failed */
+    VIA_EUNSUPPORTED = 7, /* a valid request this build cannot serve */
+    VIA_ENOTFOUND = 8,    /* the thing looked for is not there (no Via message, no such key) */
+    VIA_ENONCE_USED = 9,  /* a secret nonce was already consumed */
+    VIA_ERANDOM = 10,     /* the OS random source failed */
+    VIA_ETRANSPORT = 11,  /* connection refused/reset, timeout, HTTP 5xx: after all retries */
+    VIA_ERPC = 12,        /* a JSON-RPC peer answered with an error (via_error.rpc_code) */
+    VIA_ETOOBIG = 13,     /* an answer or file exceeded its size limit */
+    VIA_EBREAKER = 14,    /* a circuit breaker is open: no request was sent */
+    VIA_EAUTH = 15,       /* HTTP 401/403, or credentials could not be read */
+    VIA_EDB = 16,         /* a PostgreSQL statement failed (the message names it) */
+    VIA_EREORG = 17,      /* a reorganisation deeper than the stored history */
 } via_status;
 
 /* Filled on failure by every function that takes one. code is the via_status returned;

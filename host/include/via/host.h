@@ -151,6 +151,6 @@ VIA_MUST_USE int via_host_pool_ntt(via_host_pool *f, size_t dev, via_fr *a, unsi
  * there): from the domain evaluations a, b (2^log2n each, host memory), h written over a as
  * canonical scalars; b is left unchanged. Vectors stay resident on the device when they fit
  * its budget, else the three coset transforms run there one at a time. */
-VIA_MUST_USE int via_host_pool_groth16_h(via_host_pool *f, size_t dev, via_fr *a,
-                                         const via_fr *b, unsigned log2n, via_error *err);
+VIA_MUST_USE int via_host_pool_groth16_h(via_host_pool *f, size_t dev, via_fr *a, const via_fr *b,
+                                         unsigned log2n, via_error *err);
 #endif

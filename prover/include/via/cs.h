@@ -127,13 +127,14 @@ void via_cs_pop(via_cs *cs);
 /* ---- linear combinations ---- */
 void via_lc_free(via_lc *lc);
 void via_lc_clear(via_lc *lc); /* back to the empty combination, keeping its buffer */
-void via_lc_add_var(via_cs *cs, via_lc *lc, via_var v, const via_fr *k);  /* lc += k*w_v */
-void via_lc_add_var1(via_cs *cs, via_lc *lc, via_var v);                  /* lc += w_v */
-void via_lc_sub_var1(via_cs *cs, via_lc *lc, via_var v);                  /* lc -= w_v */
-void via_lc_add_const(via_cs *cs, via_lc *lc, const via_fr *k);           /* lc += k */
-void via_lc_add_u64(via_cs *cs, via_lc *lc, uint64_t k);                  /* lc += k */
-void via_lc_add_lc(via_cs *cs, via_lc *lc, const via_lc *x, const via_fr *k); /* lc += k*x (k NULL: 1) */
-void via_lc_sub_lc(via_cs *cs, via_lc *lc, const via_lc *x);             /* lc -= x */
+void via_lc_add_var(via_cs *cs, via_lc *lc, via_var v, const via_fr *k); /* lc += k*w_v */
+void via_lc_add_var1(via_cs *cs, via_lc *lc, via_var v);                 /* lc += w_v */
+void via_lc_sub_var1(via_cs *cs, via_lc *lc, via_var v);                 /* lc -= w_v */
+void via_lc_add_const(via_cs *cs, via_lc *lc, const via_fr *k);          /* lc += k */
+void via_lc_add_u64(via_cs *cs, via_lc *lc, uint64_t k);                 /* lc += k */
+void via_lc_add_lc(via_cs *cs, via_lc *lc, const via_lc *x,
+                   const via_fr *k);                         /* lc += k*x (k NULL: 1) */
+void via_lc_sub_lc(via_cs *cs, via_lc *lc, const via_lc *x); /* lc -= x */
 void via_lc_scale(via_cs *cs, via_lc *lc, const via_fr *k);
 void via_lc_copy(via_cs *cs, via_lc *dst, const via_lc *src); /* dst cleared first */
 /* Constructors returning a fresh combination. */
@@ -155,8 +156,8 @@ via_var via_cs_materialize(via_cs *cs, const via_lc *lc);
 
 /* ---- checking ---- */
 typedef struct {
-    uint64_t index;   /* first unsatisfied constraint */
-    char path[256];   /* gadget path that emitted it */
+    uint64_t index; /* first unsatisfied constraint */
+    char path[256]; /* gadget path that emitted it */
 } via_cs_failure;
 
 /* BOTH mode: 1 if some constraint failed as it was emitted (first one in *out), else 0. */

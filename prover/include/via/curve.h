@@ -69,7 +69,9 @@ static inline int via_fq2_is_zero(const via_fq2 *a) {
 static inline int via_fq2_eq(const via_fq2 *a, const via_fq2 *b) {
     return via_fq_eq(&a->c0, &b->c0) & via_fq_eq(&a->c1, &b->c1);
 }
-static inline void via_fq2_set_zero(via_fq2 *r) { memset(r, 0, sizeof *r); }
+static inline void via_fq2_set_zero(via_fq2 *r) {
+    memset(r, 0, sizeof *r);
+}
 static inline void via_fq2_set_one(via_fq2 *r) {
     via_fq_set_one(&r->c0);
     via_fq_set_zero(&r->c1);

@@ -101,8 +101,8 @@ static inline void via_limbs_reduce_once(uint64_t r[4], const uint64_t a[4], con
 /* Modular add and subtract in plain x86-64 assembly (no BMI2/ADX needed, so no run-time
  * switch): one carry chain and a CMOV/mask correction, branch free. The C versions below
  * compile to much slower code through __int128 and vector masks. */
-static inline __attribute__((always_inline)) void via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                                   const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mod_add_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const via_modulus *m) {
     uint64_t t0, t1, t2, t3, s0, s1, s2, s3;
     __asm__("movq 0(%[a]), %[t0]\n\t"
             "movq 8(%[a]), %[t1]\n\t"
@@ -134,8 +134,8 @@ static inline __attribute__((always_inline)) void via_mod_add_asm(uint64_t r[4],
     r[3] = s3;
 }
 
-static inline __attribute__((always_inline)) void via_mod_sub_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                                   const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mod_sub_asm(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const via_modulus *m) {
     uint64_t t0, t1, t2, t3, s0, s1, s2, s3, mask;
     __asm__("movq 0(%[a]), %[t0]\n\t"
             "movq 8(%[a]), %[t1]\n\t"
@@ -189,8 +189,8 @@ static inline void via_mod_sub_portable(uint64_t r[4], const uint64_t a[4], cons
     memcpy(r, u, 32);
 }
 
-static inline __attribute__((always_inline)) void via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                               const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
     via_mod_add_asm(r, a, b, m);
 #else
@@ -198,8 +198,8 @@ static inline __attribute__((always_inline)) void via_mod_add(uint64_t r[4], con
 #endif
 }
 
-static inline __attribute__((always_inline)) void via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                               const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
     via_mod_sub_asm(r, a, b, m);
 #else
@@ -207,7 +207,8 @@ static inline __attribute__((always_inline)) void via_mod_sub(uint64_t r[4], con
 #endif
 }
 
-static inline __attribute__((always_inline)) void via_mod_neg(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
+static inline __attribute__((always_inline)) void via_mod_neg(uint64_t r[4], const uint64_t a[4],
+                                                              const via_modulus *m) {
     uint64_t t[4];
     via_limbs_sub(t, m->p, a);
     uint64_t nz = a[0] | a[1] | a[2] | a[3];
@@ -262,8 +263,10 @@ static inline void via_mont_mul_portable(uint64_t r[4], const uint64_t a[4], con
  * accumulator registers rotate roles from round to round instead of being moved. Bound: the
  * running value stays below 2p < 2^255, so four limbs plus one spare suffice and no final
  * carry exists. Only call when via_field_have_adx is set (the CPU has BMI2 and ADX). */
-static inline __attribute__((always_inline)) void via_mont_mul_adx_inline(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
-                                           const via_modulus *m) {
+static inline __attribute__((always_inline)) void via_mont_mul_adx_inline(uint64_t r[4],
+                                                                          const uint64_t a[4],
+                                                                          const uint64_t b[4],
+                                                                          const via_modulus *m) {
     uint64_t r0, r1, r2, r3, r4, lo, hi, z;
     __asm__("movq 0(%[a]), %%rdx\n\t"
             "mulxq 0(%[b]), %[r0], %[r1]\n\t"
@@ -418,8 +421,8 @@ static inline __attribute__((always_inline)) void via_mont_mul_adx_inline(uint64
  * via_mont_mul_portable(a, a) bit for bit (both compute (a^2 + Qp)/2^256 with the unique
  * Q < 2^256, reduced once). Uses 13 registers, so it builds at -O0 with a frame pointer. */
 static const uint64_t via_asm_zero64 = 0;
-static inline __attribute__((always_inline)) void via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4],
-                                           const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mont_sqr_adx_inline(uint64_t r[4], const uint64_t a[4], const via_modulus *m) {
     uint64_t t0, t1, t2, t3, t4, t5, t6, t7, lo, hi;
     __asm__("movq 0(%[a]), %%rdx\n\t"
             "mulxq 8(%[a]), %[t1], %[t2]\n\t"
@@ -568,9 +571,8 @@ void via_mont_mul_portable_call(uint64_t r[4], const uint64_t a[4], const uint64
 
 /* always_inline: left to itself GCC outlines these (the asm makes them look large), and the
  * call and spills around every multiplication cost more than a third of an MSM. */
-static inline __attribute__((always_inline)) void via_mont_mul(uint64_t r[4], const uint64_t a[4],
-                                                               const uint64_t b[4],
-                                                               const via_modulus *m) {
+static inline __attribute__((always_inline)) void
+via_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const via_modulus *m) {
 #if defined(__x86_64__) && !defined(VIA_NO_ASM)
     if (__builtin_expect(via_field_have_adx, 1)) {
         via_mont_mul_adx_inline(r, a, b, m);
@@ -678,6 +680,5 @@ size_t via_limbs_to_decimal(char *out, size_t outlen, const uint64_t in[4]);
 /* Fr roots of unity as snarkjs uses them: omega_{2^k} = 5^((r-1)/2^k), k <= 28. */
 #define VIA_FR_TWO_ADICITY 28
 void via_fr_root_of_unity(via_fr *r, unsigned log2n);
-
 
 #endif

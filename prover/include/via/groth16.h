@@ -35,7 +35,6 @@ typedef struct {
     const via_zkey_coef *coefs; /* A and B entries, values in Montgomery form */
 } via_groth16_pk;
 
-
 typedef struct {
     via_g1_affine a;
     via_g2_affine b;
@@ -114,8 +113,7 @@ VIA_MUST_USE int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *
  * from the domain evaluations a and b (accumulated as in groth16.c: coefficient x witness by
  * one Montgomery product), writes the canonical h over a. b and c are scratch vectors of
  * 2^log2n elements (b is overwritten). */
-VIA_MUST_USE int via_groth16_h_cpu(via_fr *a, via_fr *b, via_fr *c, unsigned log2n,
-                                   via_error *err);
+VIA_MUST_USE int via_groth16_h_cpu(via_fr *a, via_fr *b, via_fr *c, unsigned log2n, via_error *err);
 
 /* The same on copies (b is only read; the scratch vectors are allocated here), with the three
  * coset transforms through be->coset when be and that member are set (be->h is not used), on

@@ -58,7 +58,8 @@ typedef struct {
     via_fr x, y, z;
 } via_babyjub_proj;
 void via_babyjub_proj_from_affine(via_babyjub_proj *r, const via_babyjub_point *p);
-void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p, const via_babyjub_proj *q);
+void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p,
+                          const via_babyjub_proj *q);
 void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p);
 void via_babyjub_proj_mul_var(via_babyjub_proj *r, const via_babyjub_proj *p, const uint64_t k[4]);
 /* 1 when p and q are the same point (X1 Z2 = X2 Z1 and Y1 Z2 = Y2 Z1; Z never 0 for points of

@@ -41,8 +41,8 @@ typedef struct {
     uint64_t constraints; /* whole circuit */
     uint32_t wires;       /* including wire 0 */
     uint32_t public_inputs;
-    uint64_t per_slot;    /* constraints of one transaction slot (every slot type costs the same) */
-    uint64_t fixed;       /* constraints outside the slots (fee credit, commitments) */
+    uint64_t per_slot; /* constraints of one transaction slot (every slot type costs the same) */
+    uint64_t fixed;    /* constraints outside the slots (fee credit, commitments) */
 } via_chunk_counts;
 
 /* Builds the circuit for (slots, depth) and writes it as .r1cs (streamed: memory does not grow
@@ -80,10 +80,11 @@ VIA_MUST_USE int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, 
                                          via_fr *root_after, via_error *err);
 
 /* A valid sample chunk input as JSON text (*out, malloc'd; free() it): `slots` signed
- * transfers in a chunk of the smallest protocol size that holds them (the rest noops), slot k from one fresh account to another (2 * slots + 1 accounts listed with
- * their pre-state Merkle paths, the operator account 0 included), ids, keys and amounts drawn
- * from seed. For tests and benchmarks of witness generation. VIA_EINVAL when slots or depth
- * are out of range or 2 * slots + 1 accounts do not fit 16^depth leaves. */
+ * transfers in a chunk of the smallest protocol size that holds them (the rest noops), slot k from
+ * one fresh account to another (2 * slots + 1 accounts listed with their pre-state Merkle paths,
+ * the operator account 0 included), ids, keys and amounts drawn from seed. For tests and benchmarks
+ * of witness generation. VIA_EINVAL when slots or depth are out of range or 2 * slots + 1 accounts
+ * do not fit 16^depth leaves. */
 VIA_MUST_USE int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t seed,
                                        via_error *err);
 

@@ -25,7 +25,8 @@ via_g_point via_g_babyjub_add(via_cs *cs, const via_g_point *p, const via_g_poin
 /* 2p. Cost 6. */
 via_g_point via_g_babyjub_dbl(via_cs *cs, const via_g_point *p);
 /* bits[0..n) . p for a variable point p (LSB-first bits). Cost ~13 per bit. */
-via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n, const via_g_point *p);
+via_g_point via_g_babyjub_mul_var(via_cs *cs, const via_var *bits, unsigned n,
+                                  const via_g_point *p);
 /* bits[0..n) . Base8 (fixed base, 3-bit windows over constant tables). Cost ~10 per 3 bits. */
 via_g_point via_g_babyjub_mul_base8(via_cs *cs, const via_var *bits, unsigned n);
 

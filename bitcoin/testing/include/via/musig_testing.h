@@ -7,10 +7,12 @@
 #include "via/bitcoin.h"
 
 /* via_musig_nonce_gen with rand' given (BIP-327 test vectors: a repeated rand leaks the key). */
-VIA_MUST_USE int via_musig_nonce_gen_with_rand(
-    via_musig_secnonce **secnonce, uint8_t pubnonce[66], const uint8_t rand32[32],
-    const uint8_t *seckey, const uint8_t pubkey[33], const uint8_t *aggpk, const uint8_t *msg,
-    size_t msg_len, int msg_present, const uint8_t *extra_in, size_t extra_len, via_error *err);
+VIA_MUST_USE int via_musig_nonce_gen_with_rand(via_musig_secnonce **secnonce, uint8_t pubnonce[66],
+                                               const uint8_t rand32[32], const uint8_t *seckey,
+                                               const uint8_t pubkey[33], const uint8_t *aggpk,
+                                               const uint8_t *msg, size_t msg_len, int msg_present,
+                                               const uint8_t *extra_in, size_t extra_len,
+                                               via_error *err);
 /* A new secnonce from its 97-byte BIP-327 encoding (k1 || k2 || pk), unchecked (the signer
  * checks the range, as the vectors expect). */
 VIA_MUST_USE int via_musig_secnonce_load(via_musig_secnonce **secnonce, const uint8_t in[97],
