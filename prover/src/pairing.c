@@ -200,7 +200,7 @@ static void exp_by_u(via_fq12 *r, const via_fq12 *a) {
     cyclotomic_pow_var(r, a, &e, 1);
 }
 
-static void final_exp(via_fq12 *r, const via_fq12 *f) {
+void via_final_exp(via_fq12 *r, const via_fq12 *f) {
     via_fq12 t0, t1, t2, fp, fp2, fp3, fu, fu2, fu3, y0, y1, y2, y3, y4, y5, y6;
     /* easy part: f^((p^6-1)(p^2+1)) */
     via_fq12_inv(&t0, f);
@@ -260,7 +260,7 @@ static void miller_range(void *arg, size_t begin, size_t end, unsigned worker) {
 /* Below this many pairs one thread does the whole Miller loop. */
 #define PAIRING_PARALLEL_MIN 8
 
-void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n) {
+void via_miller_loop_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n) {
     via_fq12 f;
     unsigned threads = via_get_threads();
     if (n < PAIRING_PARALLEL_MIN || threads <= 1) {
@@ -277,7 +277,13 @@ void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine 
             via_fq12_mul(&f, &f, &job.acc[i]);
         via_xfree(job.acc);
     }
-    final_exp(r, &f);
+    *r = f;
+}
+
+void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n) {
+    via_fq12 f;
+    via_miller_loop_multi(&f, p, q, n);
+    via_final_exp(r, &f);
 }
 
 int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n) {

@@ -207,6 +207,11 @@ void via_g2_to_lem(uint8_t out[128], const via_g2_affine *p);
  * gives 1). Inputs must be on their curves and Q_i in G2; nothing is checked here. Variable
  * time (inputs are public). */
 void via_pairing_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n);
+/* Its two halves, for checks that share one final exponentiation: the product of the Miller
+ * functions of the pairs (multi-threaded over slices of them), and the final exponentiation
+ * f^((p^12 - 1)/r), which maps it into the order-r subgroup GT. */
+void via_miller_loop_multi(via_fq12 *r, const via_g1_affine *p, const via_g2_affine *q, size_t n);
+void via_final_exp(via_fq12 *r, const via_fq12 *f);
 /* 1 when prod e(P_i, Q_i) == 1. */
 int via_pairing_check(const via_g1_affine *p, const via_g2_affine *q, size_t n);
 /* The Gt value snarkjs writes as vk_alphabeta_12: e(P, Q)^(2u(6u^2+3u+1))
