@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "via/file.h"
 #include "via/binfile.h"
 #include "via/runtime.h"
 
@@ -191,17 +192,15 @@ int via_ptau_dev_write(const char *path, unsigned power, via_progress_fn progres
     size_t n = (size_t)1 << power;
     via_fr *vals = via_malloc_big(sizeof(via_fr) * 2 * n);
     fixed_tables *t = via_malloc_big(sizeof *t);
-    FILE *f = fopen(path, "wb");
-    int rc = VIA_OK;
-    if (!vals || !t) {
+    via_atomic_file af; /* written beside path and renamed over it when complete */
+    int rc = via_atomic_open(&af, path, 0, err);
+    FILE *f = rc ? NULL : af.f;
+    if (!rc && (!vals || !t)) {
         rc = via_fail(err, VIA_ENOMEM, "cannot allocate %zu bytes for ptau generation",
                       sizeof(via_fr) * 2 * n + sizeof *t);
         goto out;
     }
-    if (!f) {
-        rc = via_fail(err, VIA_EIO, "%s: cannot create: %s", path, strerror(errno));
-        goto out;
-    }
+    if (rc) goto out;
     via_scalar sec[3];
     for (int i = 0; i < 3 && rc == VIA_OK; i++) rc = via_random_scalar(&sec[i], err);
     if (rc) goto out;
@@ -282,7 +281,11 @@ out:
         via_free_big(vals);
     }
     via_free_big(t);
-    if (f && fclose(f) != 0 && rc == VIA_OK) rc = via_fail(err, VIA_EIO, "%s: write failed", path);
-    if (rc && f) remove(path);
+    if (f) {
+        if (rc)
+            via_atomic_abort(&af);
+        else
+            rc = via_atomic_commit(&af, err);
+    }
     return rc;
 }
