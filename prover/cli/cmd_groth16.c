@@ -38,6 +38,7 @@ static const char prove_help[] =
     "reported and left out; its work goes to the other devices or the CPU.\n";
 
 int via_cli_cmd_devices(int argc, char **argv);
+int via_cli_cmd_srs(int argc, char **argv);
 
 static int cmd_prove(int argc, char **argv) {
     const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
@@ -384,5 +385,6 @@ const via_cli_command via_cli_commands[] = {
     {"devices", "list CPU, CUDA and OpenCL devices", via_cli_cmd_devices},
     {"circuit", "write the rollup chunk circuit as .r1cs and print its size", via_cli_cmd_circuit},
     {"witness", "generate a chunk witness from its JSON input", via_cli_cmd_witness},
+    {"srs", "build the proof-aggregation SRS from two powers-of-tau files", via_cli_cmd_srs},
     {NULL, NULL, NULL},
 };

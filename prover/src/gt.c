@@ -3,11 +3,21 @@
 
 #include <string.h>
 
-void via_gt_set_one(via_gt *r) { via_fq12_set_one(r); }
-int via_gt_is_one(const via_gt *a) { return via_fq12_is_one(a); }
-int via_gt_eq(const via_gt *a, const via_gt *b) { return via_fq12_eq(a, b); }
-void via_gt_mul(via_gt *r, const via_gt *a, const via_gt *b) { via_fq12_mul(r, a, b); }
-void via_gt_inv(via_gt *r, const via_gt *a) { via_fq12_conj(r, a); }
+void via_gt_set_one(via_gt *r) {
+    via_fq12_set_one(r);
+}
+int via_gt_is_one(const via_gt *a) {
+    return via_fq12_is_one(a);
+}
+int via_gt_eq(const via_gt *a, const via_gt *b) {
+    return via_fq12_eq(a, b);
+}
+void via_gt_mul(via_gt *r, const via_gt *a, const via_gt *b) {
+    via_fq12_mul(r, a, b);
+}
+void via_gt_inv(via_gt *r, const via_gt *a) {
+    via_fq12_conj(r, a);
+}
 
 void via_gt_pow_var(via_gt *r, const via_gt *a, const via_scalar *k) {
     via_gt acc, base = *a;
@@ -44,7 +54,8 @@ void via_gt_encode(uint8_t out[VIA_GT_BYTES], const via_gt *a) {
         uint8_t le[32];
         via_fq_to_canon(l, coef(a, i));
         via_limbs_to_bytes_le(le, l);
-        for (int b = 0; b < 32; b++) out[32 * i + b] = le[31 - b];
+        for (int b = 0; b < 32; b++)
+            out[32 * i + b] = le[31 - b];
     }
 }
 
@@ -57,11 +68,13 @@ int via_gt_decode(via_gt *out, const uint8_t in[VIA_GT_BYTES], const char *what,
     for (int i = 0; i < 12; i++) {
         uint8_t le[32];
         uint64_t l[4];
-        for (int b = 0; b < 32; b++) le[b] = in[32 * i + 31 - b];
+        for (int b = 0; b < 32; b++)
+            le[b] = in[32 * i + 31 - b];
         via_limbs_from_bytes_le(l, le);
         if (via_fq_from_canon((via_fq *)coef(&a, i), l) != 0)
-            return via_fail(err, VIA_EFORMAT, "%s: GT coefficient %s is not below the field modulus q",
-                            what, names[i]);
+            return via_fail(err, VIA_EFORMAT,
+                            "%s: GT coefficient %s is not below the field modulus q", what,
+                            names[i]);
     }
     if (!via_gt_in_subgroup(&a))
         return via_fail(err, VIA_EFORMAT, "%s: not an element of GT (the order-r subgroup)", what);

@@ -91,6 +91,13 @@ expect 2 $? "circuit --slots 3" "$w/e" "not a protocol chunk size"
 expect 2 $? "witness whose public.json cannot be written" "$w/e" "p.json"
 ls "$w" | grep -q '^y\.wtns' && { echo "FAIL: witness left y.wtns behind"; fails=$((fails + 1)); }
 
+# srs: the same ceremony twice, a size that is not a power of two
+"$P" srs --ptau tests/fixtures/pot10_final.ptau --ptau tests/fixtures/pot10_final.ptau --max 4 "$w/s.srs" 2>"$w/e"
+expect 2 $? "srs from one ceremony twice" "$w/e" "have the same tau"
+[ -e "$w/s.srs" ] && { echo "FAIL: an SRS was written from one ceremony"; fails=$((fails + 1)); }
+"$P" srs --ptau tests/fixtures/pot10_final.ptau --ptau x.ptau --max 3 "$w/s.srs" 2>"$w/e"
+expect 2 $? "srs --max 3" "$w/e" "--max 3 is not a power of two"
+
 if [ -x "$B" ]; then
     K1=02F9308A019258C31049344F85F89D5229B531C845836F99B08601F113BCE036F9
     K2=03DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659

@@ -21,7 +21,8 @@ static uint64_t next(void) {
 }
 static void rand_scalar(via_scalar *k) {
     do {
-        for (int i = 0; i < 4; i++) k->l[i] = next();
+        for (int i = 0; i < 4; i++)
+            k->l[i] = next();
         k->l[3] &= 0x3fffffffffffffffULL;
     } while (!via_limbs_lt(k->l, via_fr_mod.p));
 }
@@ -118,7 +119,8 @@ static void test_encoding(void **state) {
     via_gt one;
     via_gt_set_one(&one);
     via_gt_encode(buf, &one);
-    for (int i = 0; i < VIA_GT_BYTES; i++) assert_int_equal(buf[i], i == 31 ? 1 : 0);
+    for (int i = 0; i < VIA_GT_BYTES; i++)
+        assert_int_equal(buf[i], i == 31 ? 1 : 0);
 
     /* a coefficient >= q is named */
     via_gt_encode(buf, &e);
