@@ -65,7 +65,7 @@ static int die(const char *fmt, const char *a, const char *b) {
 static char *read_file(const char *path, size_t *len) {
     uint8_t *buf;
     via_error err = {0};
-    if (via_read_file(path, VIA_WALLET_MAX_JSON, &buf, len, &err)) {
+    if (via_read_file_secret(path, VIA_WALLET_MAX_JSON, &buf, len, &err)) {
         fprintf(stderr, "via-wallet: %s\n", err.msg);
         return NULL;
     }

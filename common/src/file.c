@@ -1,4 +1,5 @@
 #include "via/file.h"
+#include "via/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_fd(int fd, const char *path, size_t max, size_t hint, uint8_t **out, size_t *len,
-                   via_error *err) {
+static int read_fd(int fd, const char *path, size_t max, size_t hint, int secret, uint8_t **out,
+                   size_t *len, via_error *err) {
     size_t cap = hint + 1 < 4096 ? 4096 : hint + 1, n = 0;
     if (cap > max + 1) cap = max + 1;
     uint8_t *buf = malloc(cap + 1);
@@ -19,8 +20,11 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, uint8_t **
         if (n == cap) {
             if (cap > max) break;
             size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            uint8_t *nb = realloc(buf, ncap + 1);
+            /* secret contents never stay behind in a block realloc frees */
+            uint8_t *nb =
+                secret ? via_secure_realloc(buf, cap + 1, ncap + 1) : realloc(buf, ncap + 1);
             if (!nb) {
+                if (secret) via_wipe(buf, cap + 1);
                 free(buf);
                 return via_fail(err, VIA_ENOMEM, "%s: cannot allocate %zu bytes", path, ncap + 1);
             }
@@ -31,6 +35,7 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, uint8_t **
         if (r < 0) {
             if (errno == EINTR) continue;
             int e = errno;
+            if (secret) via_wipe(buf, cap + 1);
             free(buf);
             return via_fail(err, VIA_EIO, "%s: read failed: %s", path, strerror(e));
         }
@@ -38,6 +43,7 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, uint8_t **
         n += (size_t)r;
     }
     if (n > max) {
+        if (secret) via_wipe(buf, cap + 1);
         free(buf);
         return via_fail(err, VIA_ETOOBIG, "%s: larger than the limit of %zu bytes", path, max);
     }
@@ -47,11 +53,12 @@ static int read_fd(int fd, const char *path, size_t max, size_t hint, uint8_t **
     return VIA_OK;
 }
 
-int via_read_file(const char *path, size_t max, uint8_t **out, size_t *len, via_error *err) {
+static int read_file(const char *path, size_t max, int secret, uint8_t **out, size_t *len,
+                     via_error *err) {
     *out = NULL;
     *len = 0;
     if (!path || !*path) return via_fail(err, VIA_EINVAL, "no file name given");
-    if (!strcmp(path, "-")) return read_fd(0, "standard input", max, 0, out, len, err);
+    if (!strcmp(path, "-")) return read_fd(0, "standard input", max, 0, secret, out, len, err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return via_fail(err, VIA_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -69,9 +76,18 @@ int via_read_file(const char *path, size_t max, uint8_t **out, size_t *len, via_
         return via_fail(err, VIA_ETOOBIG, "%s: %lld bytes, above the limit of %zu bytes", path,
                         (long long)st.st_size, max);
     }
-    int rc = read_fd(fd, path, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, out, len, err);
+    int rc =
+        read_fd(fd, path, max, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, secret, out, len, err);
     close(fd);
     return rc;
+}
+
+int via_read_file(const char *path, size_t max, uint8_t **out, size_t *len, via_error *err) {
+    return read_file(path, max, 0, out, len, err);
+}
+
+int via_read_file_secret(const char *path, size_t max, uint8_t **out, size_t *len, via_error *err) {
+    return read_file(path, max, 1, out, len, err);
 }
 
 static int fsync_dir_of(const char *path) {

@@ -11,6 +11,7 @@
 #include "via/runtime.h"
 #include "via/wtns.h"
 #include "via/zkey.h"
+#include "via/srs.h"
 
 static void print_g1(FILE *out, const char *label, const via_g1_affine *p) {
     char x[96], y[96];
@@ -45,9 +46,10 @@ static int describe_json(const char *path, FILE *out, via_error *err) {
     json_t *root = json_loadb(text, len, 0, &je);
     if (!root) {
         free(text);
-        return via_fail(err, VIA_EFORMAT,
-                        "%s: not a .r1cs/.wtns/.zkey/.ptau file and not valid JSON (line %d: %s)",
-                        path, je.line, je.text);
+        return via_fail(
+            err, VIA_EFORMAT,
+            "%s: not a .r1cs/.wtns/.zkey/.ptau/.srs file and not valid JSON (line %d: %s)", path,
+            je.line, je.text);
     }
     int is_array = json_is_array(root);
     int is_proof = json_is_object(root) && json_object_get(root, "pi_a");
@@ -134,6 +136,17 @@ int via_file_describe(const char *path, FILE *out, via_error *err) {
         if ((rc = via_ptau_read(&p, path, 0, err))) return rc;
         via_ptau_describe(&p, out);
         via_ptau_free(&p);
+        return VIA_OK;
+    }
+    if (got == 4 && memcmp(magic, "vsrs", 4) == 0) {
+        via_srs s;
+        if ((rc = via_srs_read(&s, path, err))) return rc;
+        fprintf(out, "srs: aggregation SRS for at most %u proofs (%s)\n", s.n,
+                s.verifier_only ? "verifier part: g, g^a, g^b, h, h^a, h^b"
+                                : "full: 2n G1 and n G2 powers of a and of b");
+        fprintf(out, "  valid: every point on its curve, powers start at the generators, h^a "
+                     "and h^b in the G2 subgroup, a != b\n");
+        via_srs_free(&s);
         return VIA_OK;
     }
     return describe_json(path, out, err);

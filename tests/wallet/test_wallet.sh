@@ -18,6 +18,8 @@ perm=$(stat -c %a "$D/key.json"); check "key file mode 600" 600 "$perm"
 "$W" keygen --out "$D/key.json" 2>"$D/err"; check "keygen refuses to overwrite" 2 $?
 expect_in "overwrite message" "$D/err" "never overwritten"
 "$W" pubkey --key "$D/key.json" >"$D/pub.json"; check "pubkey" 0 $?
+cat "$D/key.json" | "$W" pubkey --key - >"$D/pub2.json"; check "pubkey, key piped on stdin" 0 $?
+cmp -s "$D/pub.json" "$D/pub2.json"; check "the piped key gives the same public key" 0 $?
 x=$(sed -n 's/.*"x": "\([0-9]*\)".*/\1/p' "$D/pub.json")
 expect_in "keygen and pubkey agree" "$D/key.json" "$x"
 

@@ -14,6 +14,12 @@
 VIA_MUST_USE int via_read_file(const char *path, size_t max, uint8_t **out, size_t *len,
                                via_error *err);
 
+/* via_read_file for secrets (key files): when the buffer has to grow (a pipe), the old block is
+ * wiped before it is freed, and on failure nothing read is left in freed memory. The caller
+ * releases the result with via_wipe_free(buf, len + 1). */
+VIA_MUST_USE int via_read_file_secret(const char *path, size_t max, uint8_t **out, size_t *len,
+                                      via_error *err);
+
 /* Writes len bytes to path atomically: a temporary file beside it (same directory, mode
  * 0600 when private is set, 0644 otherwise), fsync, rename over path, fsync of the
  * directory. A crash leaves either the old file or the new one, never a truncated one. */

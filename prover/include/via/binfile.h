@@ -106,14 +106,14 @@ extern const uint8_t via_bn254_r_le[32];
 
 /* 1 when the 32-byte LE integer at p is < the modulus with those limbs. */
 int via_bytes_lt_mod(const uint8_t p[32], const uint64_t mod[4]);
-/* Checks that every coordinate of n_points points of coords_per_point 32-byte Fq elements
- * (2 for G1, 4 for G2) is < q. On failure names file, section and the point index. */
 /* via_check_coords, then every point on its curve (G1: y^2 = x^3 + 3; G2: the twist), checked
  * in parallel over the worker threads. On failure names file, section and the first bad
  * point's index. Subgroup membership is not checked here (see the readers). */
 VIA_MUST_USE int via_check_points(const uint8_t *buf, uint64_t n_points, unsigned coords_per_point,
                                   const char *file, unsigned section_id, const char *what,
                                   via_error *err);
+/* Checks that every coordinate of n_points points of coords_per_point 32-byte Fq elements
+ * (2 for G1, 4 for G2) is < q. On failure names file, section and the point index. */
 VIA_MUST_USE int via_check_coords(const uint8_t *buf, uint64_t n_points, unsigned coords_per_point,
                                   const char *file, unsigned section_id, const char *what,
                                   via_error *err);
