@@ -86,6 +86,52 @@ static void test_prove_verify(void **state) {
     }
 }
 
+/* Batch verification (one random linear combination, one final exponentiation) accepts a
+ * batch of valid proofs (each with its own blinding), and rejects it when one proof's public
+ * input is changed (as verifying that proof alone does) and when a valid proof of another
+ * statement is slipped in; an unusable input is reported with the proof's number. */
+static void test_verify_batch(void **state) {
+    (void)state;
+    fixture f;
+    load(&f, "lessthan");
+    enum { N = 5 };
+    via_groth16_proof pr[N];
+    via_scalar pub[N][8];
+    const via_scalar *pubs[N];
+    via_error err = {0};
+    assert_true(f.vk.n_public <= 8);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(via_groth16_prove(&pr[i], &f.pk, f.w.values, f.w.n, NULL, &err), 0);
+        memcpy(pub[i], f.w.values + 1, f.vk.n_public * sizeof(via_scalar));
+        pubs[i] = pub[i];
+    }
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, N, &err), VIA_OK);
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, 1, &err), VIA_OK);
+    /* one public input changed */
+    via_scalar keep = pub[3][0];
+    pub[3][0].l[0] ^= 1;
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, N, &err), VIA_EVERIFY);
+    assert_int_equal(via_groth16_verify(&f.vk, pub[3], f.vk.n_public, &pr[3], &err), VIA_EVERIFY);
+    pub[3][0] = keep;
+    /* a proof replaced by a valid proof of another statement (another circuit's key) */
+    fixture g;
+    load(&g, "multiplier");
+    via_groth16_proof other;
+    assert_int_equal(via_groth16_prove(&other, &g.pk, g.w.values, g.w.n, NULL, &err), 0);
+    via_groth16_proof saved = pr[1];
+    pr[1] = other;
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, N, &err), VIA_EVERIFY);
+    pr[1] = saved;
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, N, &err), VIA_OK);
+    /* an unusable input names the proof */
+    via_scalar big = {{~0ull, ~0ull, ~0ull, ~0ull}};
+    pub[2][0] = big;
+    assert_int_equal(via_groth16_verify_batch(&f.vk, pubs, pr, N, &err), VIA_EINVAL);
+    assert_non_null(strstr(err.msg, "proof 3:"));
+    unload(&g);
+    unload(&f);
+}
+
 static void test_snarkjs_proof_verifies(void **state) {
     (void)state;
     for (size_t c = 0; c < 3; c++) {
@@ -127,7 +173,8 @@ static void test_bad_witness(void **state) {
     f.w.values[3] = saved;
     f.w.values[f.w.n - 1].l[0] ^= 4;
     assert_int_equal(via_groth16_prove(&p, &f.pk, f.w.values, f.w.n, NULL, &err), 0);
-    assert_int_equal(via_groth16_verify(&f.vk, f.w.values + 1, f.vk.n_public, &p, &err), VIA_EVERIFY);
+    assert_int_equal(via_groth16_verify(&f.vk, f.w.values + 1, f.vk.n_public, &p, &err),
+                     VIA_EVERIFY);
     unload(&f);
 }
 
@@ -218,6 +265,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prove_verify),
         cmocka_unit_test(test_snarkjs_proof_verifies),
+        cmocka_unit_test(test_verify_batch),
         cmocka_unit_test(test_bad_witness),
         cmocka_unit_test(test_fixed_rs_deterministic),
         cmocka_unit_test(test_h_cosets),

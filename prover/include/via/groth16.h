@@ -109,6 +109,15 @@ void via_groth16_blind(via_groth16_proof *proof, const via_groth16_pk *pk, const
 VIA_MUST_USE int via_groth16_verify(const via_groth16_vk *vk, const via_scalar *pub, size_t n_pub,
                                     const via_groth16_proof *proof, via_error *err);
 
+/* Verifies n proofs under one key together: every check of via_groth16_verify on each
+ * (pubs[i] holds vk->n_public values), then one random linear combination of their pairing
+ * equations (fresh rho_i from the OS CSPRNG) in one multi-pairing with one final
+ * exponentiation. VIA_OK when all are valid; VIA_EVERIFY when at least one is not (verify
+ * them one by one to find which); other codes name the proof whose input is unusable. */
+VIA_MUST_USE int via_groth16_verify_batch(const via_groth16_vk *vk, const via_scalar *const *pubs,
+                                          const via_groth16_proof *proofs, size_t n,
+                                          via_error *err);
+
 /* The H computation of via_groth16_prove on the CPU, for backends that compare against it:
  * from the domain evaluations a and b (accumulated as in groth16.c: coefficient x witness by
  * one Montgomery product), writes the canonical h over a. b and c are scratch vectors of
