@@ -441,3 +441,11 @@ void via_fr_root_of_unity(via_fr *r, unsigned log2n) {
     via_fr_set_u64(&five, 5);
     via_fr_pow(r, &five, e);
 }
+
+void via_fq_to_bytes_be(uint8_t out[32], const via_fq *a) {
+    uint64_t t[4];
+    uint8_t le[32];
+    via_fq_to_canon(t, a);
+    via_limbs_to_bytes_le(le, t);
+    for (int i = 0; i < 32; i++) out[i] = le[31 - i];
+}

@@ -49,14 +49,8 @@ static const via_fq *coef(const via_fq12 *a, int i) {
 }
 
 void via_gt_encode(uint8_t out[VIA_GT_BYTES], const via_gt *a) {
-    for (int i = 0; i < 12; i++) {
-        uint64_t l[4];
-        uint8_t le[32];
-        via_fq_to_canon(l, coef(a, i));
-        via_limbs_to_bytes_le(le, l);
-        for (int b = 0; b < 32; b++)
-            out[32 * i + b] = le[31 - b];
-    }
+    for (int i = 0; i < 12; i++)
+        via_fq_to_bytes_be(out + 32 * i, coef(a, i));
 }
 
 int via_gt_decode(via_gt *out, const uint8_t in[VIA_GT_BYTES], const char *what, via_error *err) {

@@ -40,28 +40,20 @@ void via_transcript_append_u64(via_transcript *t, const char *label, uint64_t v)
     via_transcript_append(t, label, b, 8);
 }
 
-static void fq_be(uint8_t out[32], const via_fq *a) {
-    uint64_t l[4];
-    uint8_t le[32];
-    via_fq_to_canon(l, a);
-    via_limbs_to_bytes_le(le, l);
-    for (int i = 0; i < 32; i++)
-        out[i] = le[31 - i];
-}
 
 void via_transcript_append_g1(via_transcript *t, const char *label, const via_g1_affine *p) {
     uint8_t b[64];
-    fq_be(b, &p->x);
-    fq_be(b + 32, &p->y);
+    via_fq_to_bytes_be(b, &p->x);
+    via_fq_to_bytes_be(b + 32, &p->y);
     via_transcript_append(t, label, b, sizeof b);
 }
 
 void via_transcript_append_g2(via_transcript *t, const char *label, const via_g2_affine *p) {
     uint8_t b[128];
-    fq_be(b, &p->x.c0);
-    fq_be(b + 32, &p->x.c1);
-    fq_be(b + 64, &p->y.c0);
-    fq_be(b + 96, &p->y.c1);
+    via_fq_to_bytes_be(b, &p->x.c0);
+    via_fq_to_bytes_be(b + 32, &p->x.c1);
+    via_fq_to_bytes_be(b + 64, &p->y.c0);
+    via_fq_to_bytes_be(b + 96, &p->y.c1);
     via_transcript_append(t, label, b, sizeof b);
 }
 
@@ -81,14 +73,7 @@ void via_transcript_append_scalar(via_transcript *t, const char *label, const vi
 
 /* x mod r for a 256-bit x (x < 2^256 < 6r: a few conditional subtractions). */
 static void mod_r(uint64_t x[4]) {
-    while (!via_limbs_lt(x, via_fr_mod.p)) {
-        unsigned __int128 borrow = 0;
-        for (int i = 0; i < 4; i++) {
-            unsigned __int128 d = (unsigned __int128)x[i] - via_fr_mod.p[i] - borrow;
-            x[i] = (uint64_t)d;
-            borrow = (d >> 64) & 1;
-        }
-    }
+    while (!via_limbs_lt(x, via_fr_mod.p)) via_limbs_sub(x, x, via_fr_mod.p);
 }
 
 void via_transcript_challenge(via_transcript *t, const char *label, via_fr *out) {

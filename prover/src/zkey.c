@@ -592,20 +592,12 @@ int via_zkey_write(const via_zkey *z, const char *path, via_error *err) {
 /* snarkjs's "uncompressed" form (wasmcurves LEMtoU): the affine point converted out of
  * Montgomery form and each coordinate's bytes reversed, i.e. big-endian; an Fq2 coordinate is
  * its 64-byte LE (c0, c1) reversed, so c1 comes first. Infinity stays all zero. */
-static void fq_be(uint8_t out[32], const via_fq *a) {
-    uint64_t t[4];
-    uint8_t le[32];
-    via_fq_to_canon(t, a);
-    via_limbs_to_bytes_le(le, t);
-    for (int i = 0; i < 32; i++)
-        out[i] = le[31 - i];
-}
 
 static void hash_g1(via_blake2b_ctx *h, const via_g1_affine *p) {
     uint8_t u[64] = {0};
     if (!via_fq_is_zero(&p->x) || !via_fq_is_zero(&p->y)) {
-        fq_be(u, &p->x);
-        fq_be(u + 32, &p->y);
+        via_fq_to_bytes_be(u, &p->x);
+        via_fq_to_bytes_be(u + 32, &p->y);
     }
     via_blake2b_update(h, u, sizeof u);
 }
@@ -613,10 +605,10 @@ static void hash_g1(via_blake2b_ctx *h, const via_g1_affine *p) {
 static void hash_g2(via_blake2b_ctx *h, const via_g2_affine *p) {
     uint8_t u[128] = {0};
     if (!via_fq2_is_zero(&p->x) || !via_fq2_is_zero(&p->y)) {
-        fq_be(u, &p->x.c1);
-        fq_be(u + 32, &p->x.c0);
-        fq_be(u + 64, &p->y.c1);
-        fq_be(u + 96, &p->y.c0);
+        via_fq_to_bytes_be(u, &p->x.c1);
+        via_fq_to_bytes_be(u + 32, &p->x.c0);
+        via_fq_to_bytes_be(u + 64, &p->y.c1);
+        via_fq_to_bytes_be(u + 96, &p->y.c0);
     }
     via_blake2b_update(h, u, sizeof u);
 }

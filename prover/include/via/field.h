@@ -672,6 +672,9 @@ int via_limbs_lt(const uint64_t a[4], const uint64_t b[4]);
 /* Little-endian bytes <-> limbs. */
 void via_limbs_from_bytes_le(uint64_t out[4], const uint8_t in[32]);
 void via_limbs_to_bytes_le(uint8_t out[32], const uint64_t in[4]);
+/* The canonical (non-Montgomery) value of a as 32 bytes big-endian: the form transcripts, GT
+ * encodings and snarkjs's uncompressed points use. */
+void via_fq_to_bytes_be(uint8_t out[32], const via_fq *a);
 /* Decimal string (no sign, no leading '+', up to 78 digits) -> limbs; -1 if not a number
  * or >= 2^256. */
 int via_limbs_from_decimal(uint64_t out[4], const char *s);
