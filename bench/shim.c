@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "via/aggregate.h"
 #include "via/chunk.h"
 #include "via/cs.h"
 #include "via/curve.h"
@@ -243,6 +244,159 @@ int via_bench_prove_run(void) {
             return rc;
         }
         B.verified = 1;
+    }
+    return 0;
+}
+
+/* ---- proof aggregation ----
+ * n proofs of the multiplier fixture (c = a * b, one public input), each for its own (a, b),
+ * under an SRS made here from two seeded secrets (a development SRS: the cost of aggregating
+ * does not depend on where the powers came from). State is kept across the three
+ * benchmarks of one n. */
+static struct {
+    uint32_t n;
+    via_srs srs;
+    via_zkey zkey;
+    int have_zkey;
+    via_groth16_pk pk;
+    via_groth16_vk vk;
+    via_groth16_proof *proofs;
+    via_scalar *pubv;
+    const via_scalar **pubs;
+    uint8_t *bytes;
+    size_t len;
+} AG;
+
+static void agg_release(void) {
+    via_srs_free(&AG.srs);
+    if (AG.have_zkey) {
+        via_zkey_free(&AG.zkey);
+        via_groth16_vk_free(&AG.vk);
+    }
+    free(AG.proofs);
+    free(AG.pubv);
+    free(AG.pubs);
+    free(AG.bytes);
+    memset(&AG, 0, sizeof AG);
+}
+
+static void powers_g1(via_g1_affine *out, const via_scalar *x, size_t n) {
+    via_g1_affine g;
+    via_g1_generator(&g);
+    via_fr xm, p;
+    via_fr_from_canon_unchecked(&xm, x->l);
+    via_fr_set_one(&p);
+    via_g1 gj, t;
+    via_g1_from_affine(&gj, &g);
+    for (size_t i = 0; i < n; i++) {
+        via_scalar k;
+        via_fr_to_canon(k.l, &p);
+        via_g1_mul_var(&t, &gj, k.l);
+        via_g1_to_affine(&out[i], &t);
+        via_fr_mul(&p, &p, &xm);
+    }
+}
+
+static void powers_g2(via_g2_affine *out, const via_scalar *x, size_t n) {
+    via_g2_affine h;
+    via_g2_generator(&h);
+    via_fr xm, p;
+    via_fr_from_canon_unchecked(&xm, x->l);
+    via_fr_set_one(&p);
+    via_g2 hj, t;
+    via_g2_from_affine(&hj, &h);
+    for (size_t i = 0; i < n; i++) {
+        via_scalar k;
+        via_fr_to_canon(k.l, &p);
+        via_g2_mul_var(&t, &hj, k.l);
+        via_g2_to_affine(&out[i], &t);
+        via_fr_mul(&p, &p, &xm);
+    }
+}
+
+int via_bench_agg_setup(unsigned n, const char *zkey) {
+    if (AG.n == n) return 0;
+    agg_release();
+    via_error err = {0};
+    uint32_t m = via_aggregate_padded(n);
+    if (!m) return -1;
+    AG.srs.n = m;
+    AG.srs.g_a = via_malloc_big(2 * (size_t)m * sizeof(via_g1_affine));
+    AG.srs.g_b = via_malloc_big(2 * (size_t)m * sizeof(via_g1_affine));
+    AG.srs.h_a = via_malloc_big((size_t)m * sizeof(via_g2_affine));
+    AG.srs.h_b = via_malloc_big((size_t)m * sizeof(via_g2_affine));
+    AG.proofs = calloc(n, sizeof *AG.proofs);
+    AG.pubv = calloc(n, sizeof *AG.pubv);
+    AG.pubs = calloc(n, sizeof *AG.pubs);
+    if (!AG.srs.g_a || !AG.srs.g_b || !AG.srs.h_a || !AG.srs.h_b || !AG.proofs || !AG.pubv ||
+        !AG.pubs)
+        return -1;
+    via_scalar sa, sb;
+    rand_scalar(&sa);
+    rand_scalar(&sb);
+    powers_g1(AG.srs.g_a, &sa, 2 * (size_t)m);
+    powers_g1(AG.srs.g_b, &sb, 2 * (size_t)m);
+    powers_g2(AG.srs.h_a, &sa, m);
+    powers_g2(AG.srs.h_b, &sb, m);
+    if (via_zkey_read(&AG.zkey, zkey, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    AG.have_zkey = 1;
+    via_groth16_pk_from_zkey(&AG.pk, &AG.zkey);
+    if (via_groth16_vk_from_zkey(&AG.vk, &AG.zkey, &err) || AG.zkey.n_vars != 4) {
+        fprintf(stderr, "bench: %s must be the multiplier fixture (4 wires)\n", zkey);
+        return -1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = next64() >> 33, b = next64() >> 33;
+        via_scalar w[4] = {{{1, 0, 0, 0}}, {{a * b, 0, 0, 0}}, {{a, 0, 0, 0}}, {{b, 0, 0, 0}}};
+        if (via_groth16_prove(&AG.proofs[i], &AG.pk, w, 4, NULL, &err)) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            return -1;
+        }
+        AG.pubv[i] = w[1];
+        AG.pubs[i] = &AG.pubv[i];
+    }
+    via_aggregate agg;
+    if (via_aggregate_prove(&agg, &AG.srs, &AG.vk, AG.proofs, AG.pubs, n, NULL, &err) ||
+        via_aggregate_encode(&AG.bytes, &AG.len, &agg, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    AG.n = n;
+    return 0;
+}
+
+size_t via_bench_agg_bytes(void) {
+    return AG.len;
+}
+
+int via_bench_agg_prove_run(void) {
+    via_aggregate agg;
+    via_error err = {0};
+    int rc = via_aggregate_prove(&agg, &AG.srs, &AG.vk, AG.proofs, AG.pubs, AG.n, NULL, &err);
+    if (rc) fprintf(stderr, "bench: aggregate: %s\n", err.msg);
+    return rc;
+}
+
+int via_bench_agg_verify_run(void) {
+    via_aggregate agg;
+    via_error err = {0};
+    int rc = via_aggregate_decode(&agg, "bench", AG.bytes, AG.len, &err);
+    if (!rc) rc = via_aggregate_verify(&AG.srs, &AG.vk, AG.pubs, AG.n, &agg, &err);
+    if (rc) fprintf(stderr, "bench: verify-aggregate: %s\n", err.msg);
+    return rc;
+}
+
+int via_bench_agg_verify_each_run(void) {
+    via_error err = {0};
+    for (uint32_t i = 0; i < AG.n; i++) {
+        int rc = via_groth16_verify(&AG.vk, AG.pubs[i], 1, &AG.proofs[i], &err);
+        if (rc) {
+            fprintf(stderr, "bench: proof %u: %s\n", i + 1, err.msg);
+            return rc;
+        }
     }
     return 0;
 }

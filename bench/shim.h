@@ -40,6 +40,14 @@ unsigned via_bench_prove_constraints(void);
  * fresh witness-only context. */
 int via_bench_chunk_witness_setup(unsigned slots);
 int via_bench_chunk_witness_run(void);
+/* Proof aggregation (SnarkPack) of n proofs of the multiplier fixture (zkey path): setup once
+ * per n (SRS, proofs, one aggregate kept as bytes); prove aggregates, verify decodes and
+ * verifies the bytes, verify_each verifies the n proofs one by one. */
+int via_bench_agg_setup(unsigned n, const char *zkey);
+size_t via_bench_agg_bytes(void);
+int via_bench_agg_prove_run(void);
+int via_bench_agg_verify_run(void);
+int via_bench_agg_verify_each_run(void);
 /* Accelerated backends (via_host): open by name ("opencl", "cuda"; -1 and a note on stderr
  * when not built or no device), then run the MSM G1 / forward NTT set up above on it. */
 int via_bench_backend_open(const char *name, int *backend);

@@ -105,6 +105,24 @@ static void BM_Groth16Prove(benchmark::State &st, std::string zkey, std::string 
     via_bench_release();
 }
 
+static std::string agg_zkey() {
+    const char *z = getenv("VIA_BENCH_AGG_ZKEY");
+    return z ? z : "tests/fixtures/multiplier/circuit.zkey";
+}
+static void BM_Aggregate(benchmark::State &st, int which) {
+    if (via_bench_agg_setup(unsigned(st.range(0)), agg_zkey().c_str())) {
+        st.SkipWithError("aggregation setup failed");
+        return;
+    }
+    st.counters["proof_bytes"] = double(via_bench_agg_bytes());
+    for (auto _ : st) {
+        int rc = which == 0   ? via_bench_agg_prove_run()
+                 : which == 1 ? via_bench_agg_verify_run()
+                              : via_bench_agg_verify_each_run();
+        if (rc) st.SkipWithError("aggregation run failed");
+    }
+}
+
 static void add_range(benchmark::internal::Benchmark *b, const char *env, int lo, int hi) {
     const char *s = getenv(env);
     if (s) sscanf(s, "%d:%d", &lo, &hi);
@@ -151,6 +169,27 @@ int main(int argc, char **argv) {
                   "VIA_BENCH_MSM_DEV", 10, 20);
         add_range(benchmark::RegisterBenchmark((std::string("ntt/") + name).c_str(), BM_NttBackend, b),
                   "VIA_BENCH_NTT_DEV", 10, 22);
+    }
+    // VIA_BENCH_AGG="64,256,1024": SnarkPack aggregate / verify / one-by-one verify
+    {
+        std::string sizes = getenv("VIA_BENCH_AGG") ? getenv("VIA_BENCH_AGG") : "64,256,1024";
+        if (!sizes.empty()) {
+            auto *a = benchmark::RegisterBenchmark("aggregate/cpu", BM_Aggregate, 0);
+            auto *v = benchmark::RegisterBenchmark("verify_aggregate/cpu", BM_Aggregate, 1);
+            auto *e = benchmark::RegisterBenchmark("verify_each/cpu", BM_Aggregate, 2);
+            size_t pos = 0;
+            while (pos < sizes.size()) {
+                size_t end = sizes.find(',', pos);
+                if (end == std::string::npos) end = sizes.size();
+                int n = atoi(sizes.substr(pos, end - pos).c_str());
+                a->Arg(n);
+                v->Arg(n);
+                e->Arg(n);
+                pos = end + 1;
+            }
+            for (auto *b : {a, v, e})
+                b->Unit(benchmark::kMillisecond)->UseRealTime();
+        }
     }
     // VIA_BENCH_PROVE="label:zkey:wtns;label:zkey:wtns"
     if (const char *p = getenv("VIA_BENCH_PROVE")) {

@@ -3,6 +3,8 @@
  * keys of an aggregation SRS (via/srs.h) for n proofs:
  *   v = (v1, v2) with v1_i = h^(a^i), v2_i = h^(b^i)          (G2, i < n)
  *   w = (w1, w2) with w1_i = g^(a^(n+i)), w2_i = g^(b^(n+i))  (G1, i < n)
+ * where n is the length of the committed vectors (the w powers are shifted by it, so v and
+ * w use disjoint powers and a KZG opening of w spans 2n powers).
  * Pair commitment of (A in G1^n, B in G2^n):
  *   T = prod e(A_i, v1_i) e(w1_i, B_i),  U = prod e(A_i, v2_i) e(w2_i, B_i)
  * Single commitment of C in G1^n:
@@ -28,4 +30,12 @@ VIA_MUST_USE int via_ipp_commit_pair(via_ipp_commitment *out, const via_srs *srs
                                      via_error *err);
 VIA_MUST_USE int via_ipp_commit_single(via_ipp_commitment *out, const via_srs *srs,
                                        const via_g1_affine *c, size_t n, via_error *err);
+
+/* The same over explicit keys of length n (the folded keys of the GIPA rounds). */
+VIA_MUST_USE int via_ipp_pair_keys(via_ipp_commitment *out, const via_g2_affine *v1,
+                                   const via_g2_affine *v2, const via_g1_affine *w1,
+                                   const via_g1_affine *w2, const via_g1_affine *a,
+                                   const via_g2_affine *b, size_t n, via_error *err);
+void via_ipp_single_keys(via_ipp_commitment *out, const via_g2_affine *v1, const via_g2_affine *v2,
+                         const via_g1_affine *c, size_t n);
 #endif
