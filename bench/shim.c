@@ -250,8 +250,8 @@ int via_bench_prove_run(void) {
 
 /* ---- proof aggregation ----
  * n proofs of the multiplier fixture (c = a * b, one public input), each for its own (a, b),
- * under an SRS made here from two seeded secrets (a development SRS: the cost of aggregating
- * does not depend on where the powers came from). State is kept across the three
+ * under a development SRS (via_srs_dev: the cost of aggregating does not depend on where the
+ * powers came from). State is kept across the three
  * benchmarks of one n. */
 static struct {
     uint32_t n;
@@ -280,64 +280,20 @@ static void agg_release(void) {
     memset(&AG, 0, sizeof AG);
 }
 
-static void powers_g1(via_g1_affine *out, const via_scalar *x, size_t n) {
-    via_g1_affine g;
-    via_g1_generator(&g);
-    via_fr xm, p;
-    via_fr_from_canon_unchecked(&xm, x->l);
-    via_fr_set_one(&p);
-    via_g1 gj, t;
-    via_g1_from_affine(&gj, &g);
-    for (size_t i = 0; i < n; i++) {
-        via_scalar k;
-        via_fr_to_canon(k.l, &p);
-        via_g1_mul_var(&t, &gj, k.l);
-        via_g1_to_affine(&out[i], &t);
-        via_fr_mul(&p, &p, &xm);
-    }
-}
-
-static void powers_g2(via_g2_affine *out, const via_scalar *x, size_t n) {
-    via_g2_affine h;
-    via_g2_generator(&h);
-    via_fr xm, p;
-    via_fr_from_canon_unchecked(&xm, x->l);
-    via_fr_set_one(&p);
-    via_g2 hj, t;
-    via_g2_from_affine(&hj, &h);
-    for (size_t i = 0; i < n; i++) {
-        via_scalar k;
-        via_fr_to_canon(k.l, &p);
-        via_g2_mul_var(&t, &hj, k.l);
-        via_g2_to_affine(&out[i], &t);
-        via_fr_mul(&p, &p, &xm);
-    }
-}
-
 int via_bench_agg_setup(unsigned n, const char *zkey) {
     if (AG.n == n) return 0;
     agg_release();
     via_error err = {0};
     uint32_t m = via_aggregate_padded(n);
     if (!m) return -1;
-    AG.srs.n = m;
-    AG.srs.g_a = via_malloc_big(2 * (size_t)m * sizeof(via_g1_affine));
-    AG.srs.g_b = via_malloc_big(2 * (size_t)m * sizeof(via_g1_affine));
-    AG.srs.h_a = via_malloc_big((size_t)m * sizeof(via_g2_affine));
-    AG.srs.h_b = via_malloc_big((size_t)m * sizeof(via_g2_affine));
+    if (via_srs_dev(&AG.srs, m, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
     AG.proofs = calloc(n, sizeof *AG.proofs);
     AG.pubv = calloc(n, sizeof *AG.pubv);
     AG.pubs = calloc(n, sizeof *AG.pubs);
-    if (!AG.srs.g_a || !AG.srs.g_b || !AG.srs.h_a || !AG.srs.h_b || !AG.proofs || !AG.pubv ||
-        !AG.pubs)
-        return -1;
-    via_scalar sa, sb;
-    rand_scalar(&sa);
-    rand_scalar(&sb);
-    powers_g1(AG.srs.g_a, &sa, 2 * (size_t)m);
-    powers_g1(AG.srs.g_b, &sb, 2 * (size_t)m);
-    powers_g2(AG.srs.h_a, &sa, m);
-    powers_g2(AG.srs.h_b, &sb, m);
+    if (!AG.proofs || !AG.pubv || !AG.pubs) return -1;
     if (via_zkey_read(&AG.zkey, zkey, &err)) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;

@@ -55,6 +55,14 @@ typedef struct {
 int via_cli_prove_jobs(const char *backend, const char *gpus, const via_groth16_pk *pk,
                        via_cli_job *jobs, size_t njobs, const char **used, via_error *err);
 
+/* For work whose only device part is G1/G2 MSMs (aggregation): opens the first device that
+ * --backend / --gpus (NULL: VIA_BACKEND / VIA_GPUS, then the default) select and fills be
+ * with MSMs on it; *pool stays NULL (and be empty) when the CPU is selected. Close *pool
+ * with via_host_pool_close. */
+typedef struct via_host_pool via_host_pool;
+int via_cli_msm_backend(const char *backend, const char *gpus, via_host_pool **pool,
+                        via_groth16_backend *be, const char **used, via_error *err);
+
 /* 1, after saying so on stderr, when out names the same file as one of ins[0 .. n) (the same
  * path, or the same existing file under another name); 0 otherwise. */
 int via_cli_same_as_input(const char *cmd, const char *out, const char *const *ins, size_t n);

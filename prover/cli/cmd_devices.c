@@ -76,6 +76,39 @@ int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk 
     return rc;
 }
 
+static int pool_msm_g1(void *ctx, via_g1 *out, const via_g1_affine *bases,
+                       const via_scalar *scalars, size_t n, via_error *err) {
+    return via_host_pool_msm_g1(ctx, 0, out, bases, scalars, n, err);
+}
+static int pool_msm_g2(void *ctx, via_g2 *out, const via_g2_affine *bases,
+                       const via_scalar *scalars, size_t n, via_error *err) {
+    return via_host_pool_msm_g2(ctx, 0, out, bases, scalars, n, err);
+}
+
+int via_cli_msm_backend(const char *name, const char *gpus, via_host_pool **pool,
+                        via_groth16_backend *be, const char **used, via_error *err) {
+    via_backend b;
+    unsigned idx[VIA_HOST_MAX_DEVICES];
+    size_t nidx;
+    *pool = NULL;
+    *used = "cpu";
+    memset(be, 0, sizeof *be);
+    if (!name) name = getenv("VIA_BACKEND");
+    if (!gpus) gpus = getenv("VIA_GPUS");
+    if (name && !*name) name = NULL;
+    if (gpus && !*gpus) gpus = NULL;
+    int rc = resolve(&b, idx, &nidx, name, gpus, err);
+    if (rc || nidx == 0) return rc;
+    /* the first selected device runs the MSMs (the pool falls back to the CPU if it fails) */
+    if ((rc = via_host_pool_open(pool, b, idx, 1, stderr, err))) return rc;
+    be->msm_g1 = pool_msm_g1;
+    be->msm_g2 = pool_msm_g2;
+    be->ctx = *pool;
+    be->name = via_host_backend_name(b);
+    *used = be->name;
+    return VIA_OK;
+}
+
 static const char devices_help[] =
     "usage: via-prover devices [--backend auto|cpu|cuda|opencl] [--gpus all|none|LIST]\n\n"
     "Lists the compute devices: the CPU, CUDA devices (name, memory, compute capability, bus\n"

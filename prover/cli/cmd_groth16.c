@@ -39,6 +39,8 @@ static const char prove_help[] =
 
 int via_cli_cmd_devices(int argc, char **argv);
 int via_cli_cmd_srs(int argc, char **argv);
+int via_cli_cmd_aggregate(int argc, char **argv);
+int via_cli_cmd_verify_aggregate(int argc, char **argv);
 
 static int cmd_prove(int argc, char **argv) {
     const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
@@ -386,5 +388,9 @@ const via_cli_command via_cli_commands[] = {
     {"circuit", "write the rollup chunk circuit as .r1cs and print its size", via_cli_cmd_circuit},
     {"witness", "generate a chunk witness from its JSON input", via_cli_cmd_witness},
     {"srs", "build the proof-aggregation SRS from two powers-of-tau files", via_cli_cmd_srs},
+    {"aggregate", "aggregate many proofs of one key into one SnarkPack proof",
+     via_cli_cmd_aggregate},
+    {"verify-aggregate", "check an aggregate against the public inputs of its proofs",
+     via_cli_cmd_verify_aggregate},
     {NULL, NULL, NULL},
 };

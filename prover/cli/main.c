@@ -22,7 +22,7 @@ static void usage(FILE *out) {
                  "Groth16 over BN254, compatible with snarkjs 0.7 and rapidsnark files.\n\n"
                  "commands:\n");
     for (const via_cli_command *c = via_cli_commands; c->name; c++)
-        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        fprintf(out, "  %-17s %s\n", c->name, c->summary);
     fprintf(out, "\nglobal options:\n"
                  "  --threads N   worker threads (default: all cores; env VIA_THREADS)\n"
                  "  --help        this text; `via-prover <command> --help` for a command\n"

@@ -158,10 +158,14 @@ static void fold_g2(via_g2_affine *l, const via_g2_affine *r, const via_scalar *
 /* MSMs below this size stay on the CPU even with a device backend (launch cost). */
 #define DEVICE_MSM_MIN 256
 
+static int on_device(const via_aggregate_opts *o, size_t n) {
+    return n >= (o->device_msm_min ? o->device_msm_min : DEVICE_MSM_MIN);
+}
+
 static int msm1(const via_aggregate_opts *o, via_g1 *out, const via_g1_affine *b,
                 const via_scalar *s, size_t n, via_error *err) {
     const via_groth16_backend *be = o ? o->backend : NULL;
-    if (be && be->msm_g1 && n >= DEVICE_MSM_MIN) return be->msm_g1(be->ctx, out, b, s, n, err);
+    if (be && be->msm_g1 && on_device(o, n)) return be->msm_g1(be->ctx, out, b, s, n, err);
     int rc = via_msm_g1(out, b, s, n);
     return rc ? via_fail(err, rc, "aggregate: G1 MSM of %zu points failed", n) : VIA_OK;
 }
@@ -169,7 +173,7 @@ static int msm1(const via_aggregate_opts *o, via_g1 *out, const via_g1_affine *b
 static int msm2(const via_aggregate_opts *o, via_g2 *out, const via_g2_affine *b,
                 const via_scalar *s, size_t n, via_error *err) {
     const via_groth16_backend *be = o ? o->backend : NULL;
-    if (be && be->msm_g2 && n >= DEVICE_MSM_MIN) return be->msm_g2(be->ctx, out, b, s, n, err);
+    if (be && be->msm_g2 && on_device(o, n)) return be->msm_g2(be->ctx, out, b, s, n, err);
     int rc = via_msm_g2(out, b, s, n);
     return rc ? via_fail(err, rc, "aggregate: G2 MSM of %zu points failed", n) : VIA_OK;
 }

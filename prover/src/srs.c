@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "via/binfile.h"
+#include "via/groth16.h"
 #include "via/file.h"
 #include "via/runtime.h"
 
@@ -41,6 +42,71 @@ static int alloc(via_srs *s, uint32_t n, int verifier, via_error *err) {
 
 static int n_valid(uint32_t n) {
     return n >= 2 && n <= VIA_SRS_MAX_PROOFS && (n & (n - 1)) == 0;
+}
+
+typedef struct {
+    const via_scalar *pw; /* the powers, canonical */
+    via_g1_affine *g1;
+    via_g2_affine *g2;
+} dev_ctx;
+
+static void dev_range(void *arg, size_t b, size_t e, unsigned w) {
+    (void)w;
+    dev_ctx *c = arg;
+    via_g1_affine g;
+    via_g2_affine h;
+    via_g1_generator(&g);
+    via_g2_generator(&h);
+    for (size_t i = b; i < e; i++) {
+        if (c->g1) {
+            via_g1 t;
+            via_g1_from_affine(&t, &g);
+            via_g1_mul(&t, &t, c->pw[i].l);
+            via_g1_to_affine(&c->g1[i], &t);
+        } else {
+            via_g2 t;
+            via_g2_from_affine(&t, &h);
+            via_g2_mul(&t, &t, c->pw[i].l);
+            via_g2_to_affine(&c->g2[i], &t);
+        }
+    }
+}
+
+int via_srs_dev(via_srs *s, uint32_t n, via_error *err) {
+    memset(s, 0, sizeof *s);
+    if (!n_valid(n))
+        return via_fail(err, VIA_EINVAL,
+                        "SRS size %u: the number of proofs must be a power of two from 2 to %u", n,
+                        VIA_SRS_MAX_PROOFS);
+    int rc = alloc(s, n, 0, err);
+    if (rc) return rc;
+    size_t np = 2 * (size_t)n;
+    via_scalar *pw = via_malloc_big(np * sizeof *pw);
+    if (!pw) {
+        via_srs_free(s);
+        return via_fail(err, VIA_ENOMEM, "development SRS for %u proofs", n);
+    }
+    for (int k = 0; k < 2 && !rc; k++) {
+        via_scalar x;
+        if ((rc = via_random_scalar(&x, err))) break;
+        via_fr xm, p;
+        via_fr_from_canon_unchecked(&xm, x.l);
+        via_fr_set_one(&p);
+        for (size_t i = 0; i < np; i++) {
+            via_fr_to_canon(pw[i].l, &p);
+            via_fr_mul(&p, &p, &xm);
+        }
+        dev_ctx c1 = {pw, k ? s->g_b : s->g_a, NULL};
+        via_parallel_for(np, 64, dev_range, &c1);
+        dev_ctx c2 = {pw, NULL, k ? s->h_b : s->h_a};
+        via_parallel_for(n, 32, dev_range, &c2);
+        via_wipe(&x, sizeof x);
+        via_wipe(&xm, sizeof xm);
+        via_wipe(&p, sizeof p);
+    }
+    via_free_big_wipe(pw, np * sizeof *pw);
+    if (rc) via_srs_free(s);
+    return rc;
 }
 
 int via_srs_from_ptau(via_srs *s, const via_ptau *a, const char *name_a, const via_ptau *b,

@@ -1,7 +1,8 @@
 /* GT as aggregation uses it: bilinearity through via_gt_pow_var, one shared final
  * exponentiation for a product of Miller loops, the canonical encoding (round trip, one
  * encoding per element), and the decoder refusing coefficients >= q and Fq12 elements
- * outside the order-r subgroup. */
+ * outside the order-r subgroup; the fast membership test against a^r = 1, the compressed
+ * encoding, and the multi-exponentiation against one exponentiation per base. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,12 +135,135 @@ static void test_encoding(void **state) {
     assert_non_null(strstr(err.msg, "agg: z_c: not an element of GT"));
 }
 
+/* A GT element from a random pair. */
+static void rand_gt(via_gt *e) {
+    via_scalar a, b;
+    rand_scalar(&a);
+    rand_scalar(&b);
+    via_g1_affine p;
+    via_g2_affine q;
+    points(&p, &q, &a, &b);
+    via_gt_pairing(e, &p, &q, 1);
+}
+
+/* The fast membership test agrees with a^r = 1 on members, on Fq12 elements outside the
+ * cyclotomic subgroup, on cyclotomic elements of other orders, and refuses zero. */
+static void test_subgroup_fast_vs_order(void **state) {
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        via_gt e;
+        rand_gt(&e);
+        assert_true(via_gt_in_subgroup(&e));
+        assert_true(via_gt_in_subgroup_by_order(&e));
+        /* f = a Miller-loop value: not cyclotomic */
+        via_scalar a, b;
+        rand_scalar(&a);
+        rand_scalar(&b);
+        via_g1_affine p;
+        via_g2_affine q;
+        points(&p, &q, &a, &b);
+        via_fq12 f, c, t;
+        via_miller_loop_multi(&f, &p, &q, 1);
+        assert_false(via_gt_in_subgroup(&f));
+        assert_false(via_gt_in_subgroup_by_order(&f));
+        /* c = f^((p^6 - 1)(p^2 + 1)): cyclotomic (the easy part of the final exponentiation)
+         * but almost surely not of order r */
+        via_fq12_conj(&c, &f);
+        via_fq12_inv(&t, &f);
+        via_fq12_mul(&c, &c, &t);
+        via_fq12_frobenius(&t, &c, 2);
+        via_fq12_mul(&c, &t, &c);
+        assert_int_equal(via_gt_in_subgroup(&c), via_gt_in_subgroup_by_order(&c));
+        assert_false(via_gt_in_subgroup(&c));
+    }
+    via_fq12 zero;
+    memset(&zero, 0, sizeof zero);
+    assert_false(via_gt_in_subgroup(&zero));
+    via_gt one;
+    via_gt_set_one(&one);
+    assert_true(via_gt_in_subgroup(&one));
+}
+
+static void test_compression(void **state) {
+    (void)state;
+    via_error err = {0};
+    uint8_t buf[VIA_GT_COMPRESSED_BYTES], again[VIA_GT_COMPRESSED_BYTES];
+    via_gt e, d;
+    for (int i = 0; i < 4; i++) {
+        rand_gt(&e);
+        via_gt_compress(buf, &e);
+        assert_int_equal(buf[0] & 0xc0, 0);
+        assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_OK);
+        assert_true(via_gt_eq(&d, &e));
+        via_gt_compress(again, &d);
+        assert_memory_equal(buf, again, sizeof buf);
+        /* the inverse (conjugate) has its own encoding */
+        via_gt inv;
+        via_gt_inv(&inv, &e);
+        via_gt_compress(again, &inv);
+        assert_memory_not_equal(buf, again, sizeof buf);
+    }
+    via_gt one;
+    via_gt_set_one(&one);
+    via_gt_compress(buf, &one);
+    assert_int_equal(buf[0], 0x80);
+    for (size_t i = 1; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 0);
+    assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_OK);
+    assert_true(via_gt_is_one(&d));
+    /* refusals: identity flag with other bits, the unused flag, a coefficient >= q, and a
+     * torus element (c = 0 is -1, c = 7 something else) outside GT */
+    buf[100] = 1;
+    assert_int_equal(via_gt_decompress(&d, buf, "agg: x", &err), VIA_EFORMAT);
+    assert_non_null(strstr(err.msg, "agg: x: the identity flag"));
+    rand_gt(&e);
+    via_gt_compress(buf, &e);
+    buf[0] |= 0x40;
+    assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_EFORMAT);
+    assert_non_null(strstr(err.msg, "unused flag"));
+    via_gt_compress(buf, &e);
+    memset(buf + 64, 0x3f, 1);
+    memset(buf + 65, 0xff, 31);
+    assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_EFORMAT);
+    assert_non_null(strstr(err.msg, "coefficient c1.c0 is not below"));
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_EFORMAT);
+    assert_non_null(strstr(err.msg, "not an element of GT"));
+    buf[31] = 7;
+    assert_int_equal(via_gt_decompress(&d, buf, "t", &err), VIA_EFORMAT);
+    assert_non_null(strstr(err.msg, "not an element of GT"));
+}
+
+static void test_multi_pow(void **state) {
+    (void)state;
+    static const size_t ns[] = {0, 1, 3, 21};
+    via_gt b[21];
+    via_scalar k[21];
+    for (size_t i = 0; i < 21; i++) {
+        rand_gt(&b[i]);
+        rand_scalar(&k[i]);
+    }
+    k[1].l[0] = k[1].l[1] = k[1].l[2] = k[1].l[3] = 0; /* a zero exponent */
+    memcpy(k[2].l, via_fr_mod.p, 32);                  /* r itself */
+    k[2].l[0] -= 1;                                    /* r - 1: the largest canonical */
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        via_gt want, got, x;
+        via_gt_set_one(&want);
+        for (size_t i = 0; i < ns[t]; i++) {
+            via_gt_pow_var(&x, &b[i], &k[i]);
+            via_gt_mul(&want, &want, &x);
+        }
+        via_gt_multi_pow_var(&got, b, k, ns[t]);
+        assert_true(via_gt_eq(&got, &want));
+    }
+}
+
 int main(void) {
     via_field_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bilinear_and_pow),
-        cmocka_unit_test(test_shared_final_exp),
-        cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_bilinear_and_pow), cmocka_unit_test(test_shared_final_exp),
+        cmocka_unit_test(test_encoding),         cmocka_unit_test(test_subgroup_fast_vs_order),
+        cmocka_unit_test(test_compression),      cmocka_unit_test(test_multi_pow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

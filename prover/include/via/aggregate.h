@@ -54,6 +54,7 @@ typedef struct {
  * msm_g2; NULL members or a NULL backend mean the CPU); progress as in Groth16 proving. */
 typedef struct {
     const via_groth16_backend *backend;
+    size_t device_msm_min; /* MSMs below this size stay on the CPU (launch cost); 0: 256 */
     via_progress_fn progress;
     void *progress_ctx;
 } via_aggregate_opts;

@@ -40,6 +40,10 @@ typedef struct {
 VIA_MUST_USE int via_srs_from_ptau(via_srs *s, const via_ptau *a, const char *name_a,
                                    const via_ptau *b, const char *name_b, uint32_t n,
                                    via_error *err);
+/* A development SRS for n proofs from two secrets drawn from the OS random source and wiped
+ * after use (a one-party ceremony, like `via-prover ptau-dev`): for tests and benchmarks,
+ * never for proofs anyone else must trust. */
+VIA_MUST_USE int via_srs_dev(via_srs *s, uint32_t n, via_error *err);
 /* The verifier's part of s, as its own SRS (arrays copied). */
 VIA_MUST_USE int via_srs_verifier_part(via_srs *out, const via_srs *s, via_error *err);
 
