@@ -3,6 +3,10 @@
 # backend, plus `snarkjs groth16 prove` on the same files for a side-by-side ratio.
 #   bench/run.sh            full sizes (MSM 2^10..2^20, NTT 2^10..2^22, proofs ~2^16 and ~2^18)
 #   bench/run.sh --quick    small sizes only (used to check the pipeline works)
+#   bench/run.sh --full     also aggregation of 8,192 proofs
+# aggregate/N, verify_aggregate/N, verify_each/N: SnarkPack aggregation of N proofs, its
+# verification (decoding included) and the N proofs verified one by one, with the aggregate's
+# size and the one-by-one / aggregate ratio (VIA_BENCH_AGG="64,256,1024").
 # chunk_witness/N: witness generation of a sample chunk of N signed transfers, one thread, CPU
 # time, reported as transfer slots per second per core (VIA_BENCH_CHUNK="1,4,16,64").
 # Per-backend MSM G1 / NTT rows (msm_g1/opencl/.., ntt/cuda/..) run for every backend that
@@ -13,10 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=0
+FULL=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --full) FULL=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -37,10 +43,12 @@ if [ $QUICK = 1 ]; then
   # device backends: OpenCL on PoCL is slow, so the quick run keeps their sizes small
   export VIA_BENCH_MSM_DEV=${VIA_BENCH_MSM_DEV:-10:12} VIA_BENCH_NTT_DEV=${VIA_BENCH_NTT_DEV:-10:14}
   SIZES="4000"
+  export VIA_BENCH_AGG=${VIA_BENCH_AGG:-64}
 else
   export VIA_BENCH_MSM=${VIA_BENCH_MSM:-10:20} VIA_BENCH_MSM_G2=${VIA_BENCH_MSM_G2:-10:16} VIA_BENCH_NTT=${VIA_BENCH_NTT:-10:22}
   export VIA_BENCH_MSM_DEV=${VIA_BENCH_MSM_DEV:-10:20} VIA_BENCH_NTT_DEV=${VIA_BENCH_NTT_DEV:-10:22}
   SIZES=${VIA_BENCH_CONSTRAINTS:-"65000 262000"}
+  if [ $FULL = 1 ]; then export VIA_BENCH_AGG=${VIA_BENCH_AGG:-64,256,1024,8192}; fi
 fi
 
 # Prepare one benchmark circuit of N constraints: circom -> r1cs + wasm, witness, dev ptau, setup.
@@ -100,6 +108,12 @@ for (const b of g.benchmarks) {
   const ms = (cw ? b.cpu_time : b.real_time) * unit;
   let extra = '', ratio = '';
   if (b.items_per_second) extra = cw ? b.items_per_second.toFixed(0) + ' slots/s/core' : (1e9 / b.items_per_second).toFixed(2) + ' ns/op';
+  if (b.proof_bytes && !b.name.startsWith('verify_each')) extra = b.proof_bytes.toFixed(0) + ' bytes';
+  const va = b.name.match(/^verify_aggregate\/cpu\/(\d+)/);
+  if (va) {
+    const each = g.benchmarks.find(x => x.name === `verify_each/cpu/${va[1]}/real_time` && !x.error_occurred);
+    if (each) ratio = (each.real_time * ({ ns: 1e-6, us: 1e-3, ms: 1, s: 1000 }[each.time_unit]) / ms).toFixed(1) + 'x faster than one by one';
+  }
   const m = b.name.match(/^groth16_prove\/cpu\/(\d+)/);
   if (m && snarkjs[m[1]]) ratio = (snarkjs[m[1]] / ms).toFixed(1) + 'x vs snarkjs (' + (snarkjs[m[1]] / 1000).toFixed(2) + ' s)';
   rows.push([b.name, ms >= 1 ? ms.toFixed(2) + ' ms' : (ms * 1000).toFixed(2) + ' us', extra, ratio]);
