@@ -42,6 +42,8 @@ const char *via_strerror(int code) {
         return "database error";
     case VIA_EREORG:
         return "reorganisation deeper than the stored history";
+    case VIA_EFENCED:
+        return "lease no longer held";
     default:
         return "unknown error";
     }

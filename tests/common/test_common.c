@@ -27,7 +27,7 @@ static void test_status(void **state) {
     assert_int_equal(err.code, VIA_EFORMAT);
     assert_string_equal(err.msg, "a.json: field x");
     assert_int_equal(via_fail(NULL, VIA_EIO, "ignored"), VIA_EIO);
-    for (int c = VIA_OK; c <= VIA_EREORG; c++)
+    for (int c = VIA_OK; c <= VIA_EFENCED; c++)
         assert_string_not_equal(via_strerror(c), "unknown error");
     assert_string_equal(via_strerror(999), "unknown error");
 }

@@ -23,6 +23,7 @@ typedef enum {
     VIA_EAUTH = 15,       /* HTTP 401/403, or credentials could not be read */
     VIA_EDB = 16,         /* a PostgreSQL statement failed (the message names it) */
     VIA_EREORG = 17,      /* a reorganisation deeper than the stored history */
+    VIA_EFENCED = 18,     /* a lease (or a node's registration) is no longer held by us */
 } via_status;
 
 /* Filled on failure by every function that takes one. code is the via_status returned;

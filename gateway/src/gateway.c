@@ -1,0 +1,798 @@
+/* The farm's job queue over libpq; see via/gateway.h and docs/farm.md. */
+#include "via/gateway.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "via/hex.h"
+
+struct via_gateway {
+    PGconn *pg;
+    int listening;
+};
+
+/* Advisory-lock key for migrations: "via-gw" as an integer. */
+#define MIGRATION_LOCK 0x7669612d6777LL
+
+const char *via_job_kind_name(via_job_kind k) {
+    return k == VIA_JOB_AGGREGATE ? "aggregate" : "chunk";
+}
+
+/* ---- statements ---- */
+typedef struct {
+    const char *v[12];
+    int len[12];
+    int fmt[12];
+    int n;
+} params;
+
+static void p_text(params *p, const char *s) {
+    p->v[p->n] = s;
+    p->len[p->n] = 0;
+    p->fmt[p->n] = 0;
+    p->n++;
+}
+static void p_bin(params *p, const uint8_t *b, size_t len) {
+    p->v[p->n] = len ? (const char *)b : "";
+    p->len[p->n] = (int)len;
+    p->fmt[p->n] = 1;
+    p->n++;
+}
+
+/* Runs sql; on success *out (when given) keeps the result for the caller to clear. */
+static int run(via_gateway *g, const char *what, const char *sql, const params *p, PGresult **out,
+               via_error *err) {
+    PGresult *r = PQexecParams(g->pg, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
+                               p ? p->fmt : NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        const char *m = PQresultErrorMessage(r);
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", m && *m ? m : PQerrorMessage(g->pg));
+        size_t l = strlen(msg);
+        while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+            msg[--l] = 0;
+        PQclear(r);
+        return via_fail(err, VIA_EDB, "gateway: %s: %s", what, msg);
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return VIA_OK;
+}
+
+static void rollback(via_gateway *g) {
+    PQclear(PQexec(g->pg, "ROLLBACK"));
+}
+
+/* ---- migrations ---- */
+static const char *const migrations[] = {
+    /* 1: jobs, nodes, the backlog view */
+    "CREATE TABLE via_nodes ("
+    "  name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),"
+    "  host text NOT NULL,"
+    "  gpus jsonb NOT NULL DEFAULT '[]',"
+    "  version text NOT NULL,"
+    "  state text NOT NULL CHECK (state IN ('active', 'draining', 'gone')),"
+    "  incarnation uuid NOT NULL,"
+    "  started_at timestamptz NOT NULL DEFAULT now(),"
+    "  heartbeat_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE via_jobs ("
+    "  id bigserial PRIMARY KEY,"
+    "  kind text NOT NULL CHECK (kind IN ('chunk', 'aggregate')),"
+    "  batch bigint NOT NULL CHECK (batch >= 0),"
+    "  chunk_index integer NOT NULL CHECK (chunk_index >= 0),"
+    "  chunk_count integer CHECK (chunk_count IS NULL OR chunk_count >= 1),"
+    "  circuit_id text NOT NULL CHECK (length(circuit_id) BETWEEN 1 AND 64),"
+    "  key_hash bytea NOT NULL CHECK (length(key_hash) = 32),"
+    "  input bytea NOT NULL,"
+    "  priority integer NOT NULL DEFAULT 0,"
+    "  status text NOT NULL CHECK (status IN ('waiting', 'queued', 'leased', 'done', 'failed',"
+    "                                         'cancelled')),"
+    "  attempts integer NOT NULL DEFAULT 0,"
+    "  max_attempts integer NOT NULL CHECK (max_attempts >= 1),"
+    "  lost_leases integer NOT NULL DEFAULT 0,"
+    "  not_before timestamptz NOT NULL DEFAULT now(),"
+    "  lease_token uuid,"
+    "  holder text,"
+    "  lease_expires timestamptz,"
+    "  heartbeat_at timestamptz,"
+    "  result bytea,"
+    "  error text,"
+    "  gpu_seconds_est double precision NOT NULL DEFAULT 1 CHECK (gpu_seconds_est >= 0),"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  started_at timestamptz,"
+    "  finished_at timestamptz,"
+    "  UNIQUE (batch, kind, chunk_index),"
+    "  CHECK ((status = 'leased') = (lease_token IS NOT NULL)),"
+    "  CHECK ((status = 'done') = (result IS NOT NULL)));"
+    "CREATE INDEX via_jobs_claimable ON via_jobs (priority DESC, batch, chunk_index, id)"
+    "  WHERE status IN ('queued', 'leased');"
+    "CREATE INDEX via_jobs_batch ON via_jobs (batch, kind);"
+    "CREATE VIEW via_backlog AS"
+    "  SELECT count(*) AS jobs,"
+    "         count(*) FILTER (WHERE status = 'queued') AS queued,"
+    "         count(*) FILTER (WHERE status = 'leased') AS leased,"
+    "         count(*) FILTER (WHERE status = 'waiting') AS waiting,"
+    "         coalesce(sum(gpu_seconds_est), 0)::double precision AS gpu_seconds"
+    "  FROM via_jobs WHERE status IN ('queued', 'leased', 'waiting');",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
+_Static_assert(sizeof migrations / sizeof *migrations == VIA_GATEWAY_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int migrate(via_gateway *g, via_error *err) {
+    char lock[64];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%lld)", (long long)MIGRATION_LOCK);
+    int rc = run(g, "taking the migration lock", lock, NULL, NULL, err);
+    if (rc) return rc;
+    rc = run(g, "creating via_gateway_migrations",
+             "CREATE TABLE IF NOT EXISTS via_gateway_migrations ("
+             " version integer PRIMARY KEY,"
+             " applied_at timestamptz NOT NULL DEFAULT now())",
+             NULL, NULL, err);
+    PGresult *r = NULL;
+    if (!rc)
+        rc = run(g, "reading the schema version",
+                 "SELECT coalesce(max(version), 0) FROM via_gateway_migrations", NULL, &r, err);
+    int have = 0;
+    if (!rc) {
+        have = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        if (have > NMIGRATIONS)
+            rc = via_fail(err, VIA_EUNSUPPORTED,
+                          "gateway: the database's queue schema is version %d, newer than this "
+                          "build's %d: upgrade this binary (a downgrade would corrupt the queue)",
+                          have, NMIGRATIONS);
+    }
+    for (int v = have + 1; !rc && v <= NMIGRATIONS; v++) {
+        char vs[16];
+        snprintf(vs, sizeof vs, "%d", v);
+        params p = {0};
+        p_text(&p, vs);
+        if ((rc = run(g, "BEGIN (migration)", "BEGIN", NULL, NULL, err))) break;
+        PGresult *m = PQexec(g->pg, migrations[v - 1]);
+        if (PQresultStatus(m) != PGRES_COMMAND_OK) {
+            rc = via_fail(err, VIA_EDB, "gateway: migration %d failed: %s", v,
+                          PQresultErrorMessage(m));
+            PQclear(m);
+            rollback(g);
+            break;
+        }
+        PQclear(m);
+        if ((rc = run(g, "recording the migration",
+                      "INSERT INTO via_gateway_migrations (version) VALUES ($1::int)", &p, NULL,
+                      err)) ||
+            (rc = run(g, "COMMIT (migration)", "COMMIT", NULL, NULL, err)))
+            rollback(g);
+    }
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_unlock(%lld)", (long long)MIGRATION_LOCK);
+    via_error e2 = {0};
+    int urc = run(g, "releasing the migration lock", lock, NULL, NULL, &e2);
+    if (!rc && urc) {
+        *err = e2;
+        rc = urc;
+    }
+    return rc;
+}
+
+int via_gateway_open(via_gateway **out, const char *conninfo, via_error *err) {
+    *out = NULL;
+    via_gateway *g = calloc(1, sizeof *g);
+    if (!g) return via_fail(err, VIA_ENOMEM, "gateway: out of memory");
+    g->pg = PQconnectdb(conninfo ? conninfo : "");
+    if (PQstatus(g->pg) != CONNECTION_OK) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(g->pg));
+        size_t l = strlen(msg);
+        while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+            msg[--l] = 0;
+        via_gateway_close(g);
+        return via_fail(err, VIA_EDB, "gateway: cannot connect to PostgreSQL: %s", msg);
+    }
+    PQclear(PQexec(g->pg, "SET client_min_messages = warning"));
+    int rc = migrate(g, err);
+    if (rc) {
+        via_gateway_close(g);
+        return rc;
+    }
+    *out = g;
+    return VIA_OK;
+}
+
+void via_gateway_close(via_gateway *g) {
+    if (!g) return;
+    if (g->pg) PQfinish(g->pg);
+    free(g);
+}
+
+int via_gateway_schema_version(via_gateway *g, int *version, via_error *err) {
+    PGresult *r = NULL;
+    int rc = run(g, "reading the schema version",
+                 "SELECT coalesce(max(version), 0) FROM via_gateway_migrations", NULL, &r, err);
+    if (rc) return rc;
+    *version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return VIA_OK;
+}
+
+static void notify(via_gateway *g) {
+    PQclear(PQexec(g->pg, "NOTIFY " VIA_GATEWAY_CHANNEL));
+}
+
+/* ---- jobs ---- */
+int via_gateway_enqueue(via_gateway *g, const via_job_spec *s, int64_t *id, int *created,
+                        via_error *err) {
+    if (s->batch < 0 || s->chunk_index < 0)
+        return via_fail(err, VIA_EINVAL, "gateway: enqueue: negative batch or chunk index");
+    if (s->kind == VIA_JOB_AGGREGATE && s->chunk_count < 1)
+        return via_fail(err, VIA_EINVAL,
+                        "gateway: enqueue: an aggregate job needs the batch's chunk count");
+    if (!s->circuit_id || !*s->circuit_id || strlen(s->circuit_id) > 64)
+        return via_fail(err, VIA_EINVAL, "gateway: enqueue: circuit id must be 1 to 64 bytes");
+    char batch[24], idx[16], count[16], prio[16], maxa[16], gpus[32];
+    snprintf(batch, sizeof batch, "%lld", (long long)s->batch);
+    snprintf(idx, sizeof idx, "%d", (int)s->chunk_index);
+    snprintf(count, sizeof count, "%d", (int)s->chunk_count);
+    snprintf(prio, sizeof prio, "%d", (int)s->priority);
+    snprintf(maxa, sizeof maxa, "%d", s->max_attempts > 0 ? (int)s->max_attempts : 3);
+    snprintf(gpus, sizeof gpus, "%.6f", s->gpu_seconds > 0 ? s->gpu_seconds : 1.0);
+    params p = {0};
+    p_text(&p, via_job_kind_name(s->kind));
+    p_text(&p, batch);
+    p_text(&p, idx);
+    p_text(&p, s->kind == VIA_JOB_AGGREGATE ? count : NULL);
+    p_text(&p, s->circuit_id);
+    p_bin(&p, s->key_hash, 32);
+    p_bin(&p, s->input, s->input_len);
+    p_text(&p, prio);
+    /* an aggregate waits until its batch's chunks are done (checked at once, below) */
+    PGresult *r = NULL;
+    int rc = run(g, "BEGIN (enqueue)", "BEGIN", NULL, NULL, err);
+    if (rc) return rc;
+    params q = p;
+    p_text(&q, maxa);
+    p_text(&q, gpus);
+    rc = run(g, "enqueue",
+             "INSERT INTO via_jobs (kind, batch, chunk_index, chunk_count, circuit_id, key_hash,"
+             " input, priority, status, max_attempts, gpu_seconds_est)"
+             " VALUES ($1, $2::bigint, $3::int, $4::int, $5, $6, $7, $8::int,"
+             " CASE WHEN $1 = 'aggregate' THEN 'waiting' ELSE 'queued' END, $9::int,"
+             " $10::double precision)"
+             " ON CONFLICT (batch, kind, chunk_index) DO NOTHING RETURNING id",
+             &q, &r, err);
+    if (rc) {
+        rollback(g);
+        return rc;
+    }
+    *created = PQntuples(r) == 1;
+    if (*created) *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    if (!*created) {
+        params k = {0};
+        p_text(&k, batch);
+        p_text(&k, via_job_kind_name(s->kind));
+        p_text(&k, idx);
+        if ((rc = run(g, "finding the existing job",
+                      "SELECT id FROM via_jobs WHERE batch = $1::bigint AND kind = $2 AND"
+                      " chunk_index = $3::int",
+                      &k, &r, err))) {
+            rollback(g);
+            return rc;
+        }
+        *id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+        PQclear(r);
+    }
+    if (*created && s->kind == VIA_JOB_AGGREGATE) {
+        params k = {0};
+        p_text(&k, batch);
+        if ((rc = run(g, "releasing the aggregate",
+                      "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
+                      " a.batch = $1::bigint AND a.status = 'waiting' AND"
+                      " (SELECT count(*) FROM via_jobs c WHERE c.batch = a.batch AND"
+                      "  c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count",
+                      &k, NULL, err))) {
+            rollback(g);
+            return rc;
+        }
+    }
+    if ((rc = run(g, "COMMIT (enqueue)", "COMMIT", NULL, NULL, err))) {
+        rollback(g);
+        return rc;
+    }
+    if (*created) notify(g);
+    return VIA_OK;
+}
+
+void via_job_clear(via_job *j) {
+    free(j->input);
+    memset(j, 0, sizeof *j);
+}
+
+static int hex_field(uint8_t **out, size_t *len, const char *hex, const char *what,
+                     via_error *err) {
+    if (via_hex_decode(out, len, hex, err))
+        return via_fail(err, VIA_EDB, "gateway: %s: not hex from the database", what);
+    return VIA_OK;
+}
+
+int via_gateway_claim(via_gateway *g, const char *node, const via_claim_filter *f, via_job *job,
+                      int *got, via_error *err) {
+    *got = 0;
+    memset(job, 0, sizeof *job);
+    if (!f || f->lease_seconds <= 0)
+        return via_fail(err, VIA_EINVAL, "gateway: claim: the lease must be positive");
+    /* kinds and circuits as PostgreSQL text arrays */
+    char kinds[32] = "{";
+    for (int k = 0; k < 2; k++)
+        if (!f->kinds || (f->kinds & (1u << k))) {
+            if (kinds[1]) strcat(kinds, ",");
+            strcat(kinds, via_job_kind_name((via_job_kind)k));
+        }
+    strcat(kinds, "}");
+    size_t cap = 3;
+    for (size_t i = 0; i < f->ncircuits; i++)
+        cap += 3 + 2 * strlen(f->circuits[i]);
+    char *circ = malloc(cap);
+    if (!circ) return via_fail(err, VIA_ENOMEM, "gateway: claim");
+    size_t pos = 0;
+    circ[pos++] = '{';
+    for (size_t i = 0; f->circuits && i < f->ncircuits; i++) {
+        if (i) circ[pos++] = ',';
+        circ[pos++] = '"';
+        for (const char *c = f->circuits[i]; *c; c++) {
+            if (*c == '"' || *c == '\\') circ[pos++] = '\\';
+            circ[pos++] = *c;
+        }
+        circ[pos++] = '"';
+    }
+    circ[pos++] = '}';
+    circ[pos] = 0;
+    char lease[32];
+    snprintf(lease, sizeof lease, "%.3f", f->lease_seconds);
+    params p = {0};
+    p_text(&p, node);
+    p_text(&p, lease);
+    p_text(&p, kinds);
+    p_text(&p, f->circuits ? circ : NULL);
+    PGresult *r = NULL;
+    int rc = run(g, "claim",
+                 "UPDATE via_jobs j SET status = 'leased', lease_token = gen_random_uuid(),"
+                 " holder = $1, lease_expires = now() + make_interval(secs => $2::float8),"
+                 " heartbeat_at = now(), started_at = now(),"
+                 " lost_leases = j.lost_leases + CASE WHEN j.status = 'leased' THEN 1 ELSE 0 END"
+                 " WHERE j.id = (SELECT id FROM via_jobs"
+                 "  WHERE ((status = 'queued' AND not_before <= now())"
+                 "         OR (status = 'leased' AND lease_expires < now()))"
+                 "    AND kind = ANY($3::text[])"
+                 "    AND ($4::text[] IS NULL OR circuit_id = ANY($4::text[]))"
+                 "  ORDER BY priority DESC, batch, chunk_index, id"
+                 "  FOR UPDATE SKIP LOCKED LIMIT 1)"
+                 " RETURNING id, kind, batch, chunk_index, circuit_id, encode(key_hash, 'hex'),"
+                 " encode(input, 'hex'), attempts, max_attempts, lost_leases, lease_token",
+                 &p, &r, err);
+    free(circ);
+    if (rc) return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return VIA_OK;
+    }
+    job->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    job->kind = strcmp(PQgetvalue(r, 0, 1), "aggregate") == 0 ? VIA_JOB_AGGREGATE : VIA_JOB_CHUNK;
+    job->batch = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    job->chunk_index = atoi(PQgetvalue(r, 0, 3));
+    snprintf(job->circuit_id, sizeof job->circuit_id, "%s", PQgetvalue(r, 0, 4));
+    if (via_hex_decode_exact(job->key_hash, 32, PQgetvalue(r, 0, 5), err) ||
+        hex_field(&job->input, &job->input_len, PQgetvalue(r, 0, 6), "job input", err)) {
+        PQclear(r);
+        via_job_clear(job);
+        return via_fail(err, VIA_EDB, "gateway: claim: job row unreadable");
+    }
+    job->attempts = atoi(PQgetvalue(r, 0, 7));
+    job->max_attempts = atoi(PQgetvalue(r, 0, 8));
+    job->lost_leases = atoi(PQgetvalue(r, 0, 9));
+    snprintf(job->token, sizeof job->token, "%s", PQgetvalue(r, 0, 10));
+    PQclear(r);
+    *got = 1;
+    return VIA_OK;
+}
+
+static int fenced(int64_t id, const char *what, via_error *err) {
+    return via_fail(err, VIA_EFENCED,
+                    "gateway: %s job %lld: the lease is no longer ours (it expired and was "
+                    "taken back, or the job was cancelled); nothing was written",
+                    what, (long long)id);
+}
+
+int via_gateway_heartbeat(via_gateway *g, int64_t id, const char *token, double lease_seconds,
+                          via_error *err) {
+    char ids[24], lease[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    snprintf(lease, sizeof lease, "%.3f", lease_seconds);
+    params p = {0};
+    p_text(&p, ids);
+    p_text(&p, token);
+    p_text(&p, lease);
+    PGresult *r = NULL;
+    /* an expired lease not yet taken back may be renewed: nobody else holds it */
+    int rc = run(g, "heartbeat",
+                 "UPDATE via_jobs SET lease_expires = now() + make_interval(secs => $3::float8),"
+                 " heartbeat_at = now() WHERE id = $1::bigint AND lease_token = $2::uuid AND"
+                 " status = 'leased' RETURNING id",
+                 &p, &r, err);
+    if (rc) return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    return n == 1 ? VIA_OK : fenced(id, "heartbeat of", err);
+}
+
+int via_gateway_complete(via_gateway *g, int64_t id, const char *token, const uint8_t *result,
+                         size_t len, via_error *err) {
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    p_text(&p, token);
+    p_bin(&p, result, len);
+    int rc = run(g, "BEGIN (complete)", "BEGIN", NULL, NULL, err);
+    if (rc) return rc;
+    PGresult *r = NULL;
+    if ((rc = run(g, "complete",
+                  "UPDATE via_jobs SET status = 'done', result = $3, finished_at = now(),"
+                  " lease_token = NULL, lease_expires = NULL, error = NULL"
+                  " WHERE id = $1::bigint AND lease_token = $2::uuid AND status = 'leased'"
+                  " RETURNING batch, kind",
+                  &p, &r, err))) {
+        rollback(g);
+        return rc;
+    }
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        rollback(g);
+        return fenced(id, "completing", err);
+    }
+    int chunk = strcmp(PQgetvalue(r, 0, 1), "chunk") == 0;
+    char batch[24];
+    snprintf(batch, sizeof batch, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    int released = 0;
+    if (chunk) {
+        params k = {0};
+        p_text(&k, batch);
+        if ((rc = run(g, "releasing the aggregate",
+                      "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
+                      " a.batch = $1::bigint AND a.status = 'waiting' AND"
+                      " (SELECT count(*) FROM via_jobs c WHERE c.batch = a.batch AND"
+                      "  c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count"
+                      " RETURNING a.id",
+                      &k, &r, err))) {
+            rollback(g);
+            return rc;
+        }
+        released = PQntuples(r) > 0;
+        PQclear(r);
+    }
+    if ((rc = run(g, "COMMIT (complete)", "COMMIT", NULL, NULL, err))) {
+        rollback(g);
+        return rc;
+    }
+    if (released) notify(g);
+    return VIA_OK;
+}
+
+int via_gateway_fail(via_gateway *g, int64_t id, const char *token, const char *error, int *final,
+                     via_error *err) {
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    p_text(&p, token);
+    p_text(&p, error ? error : "(no message)");
+    PGresult *r = NULL;
+    int rc = run(g, "fail",
+                 "UPDATE via_jobs SET attempts = attempts + 1, error = $3,"
+                 " status = CASE WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,"
+                 " not_before = now() + make_interval(secs => least(300, 2 * power(2, attempts))),"
+                 " finished_at = CASE WHEN attempts + 1 >= max_attempts THEN now() END,"
+                 " lease_token = NULL, lease_expires = NULL, holder = NULL"
+                 " WHERE id = $1::bigint AND lease_token = $2::uuid AND status = 'leased'"
+                 " RETURNING status",
+                 &p, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return fenced(id, "failing", err);
+    }
+    if (final) *final = strcmp(PQgetvalue(r, 0, 0), "failed") == 0;
+    PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_release(via_gateway *g, int64_t id, const char *token, via_error *err) {
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    p_text(&p, token);
+    PGresult *r = NULL;
+    int rc = run(g, "release",
+                 "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
+                 " holder = NULL WHERE id = $1::bigint AND lease_token = $2::uuid AND"
+                 " status = 'leased' RETURNING id",
+                 &p, &r, err);
+    if (rc) return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n != 1) return fenced(id, "releasing", err);
+    notify(g);
+    return VIA_OK;
+}
+
+int via_gateway_reap(via_gateway *g, int *n, via_error *err) {
+    PGresult *r = NULL;
+    int rc = run(g, "reap",
+                 "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
+                 " holder = NULL, lost_leases = lost_leases + 1"
+                 " WHERE status = 'leased' AND lease_expires < now() RETURNING id",
+                 NULL, &r, err);
+    if (rc) return rc;
+    *n = PQntuples(r);
+    PQclear(r);
+    if (*n) notify(g);
+    return VIA_OK;
+}
+
+static int job_status(via_gateway *g, int64_t id, char status[16], via_error *err) {
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    PGresult *r = NULL;
+    int rc =
+        run(g, "reading a job", "SELECT status FROM via_jobs WHERE id = $1::bigint", &p, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return via_fail(err, VIA_ENOTFOUND, "gateway: no job %lld", (long long)id);
+    }
+    snprintf(status, 16, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_retry(via_gateway *g, int64_t id, via_error *err) {
+    char ids[24], st[16];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    PGresult *r = NULL;
+    int rc = run(g, "retry",
+                 "UPDATE via_jobs SET status = CASE WHEN kind = 'aggregate' AND"
+                 " (SELECT count(*) FROM via_jobs c WHERE c.batch = via_jobs.batch AND"
+                 "  c.kind = 'chunk' AND c.status = 'done') < chunk_count THEN 'waiting'"
+                 " ELSE 'queued' END, attempts = 0, not_before = now(), finished_at = NULL"
+                 " WHERE id = $1::bigint AND status IN ('failed', 'cancelled') RETURNING id",
+                 &p, &r, err);
+    if (rc) return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n == 1) {
+        notify(g);
+        return VIA_OK;
+    }
+    if ((rc = job_status(g, id, st, err))) return rc;
+    return via_fail(err, VIA_EINVAL,
+                    "gateway: job %lld is %s; only failed or cancelled jobs are "
+                    "retried",
+                    (long long)id, st);
+}
+
+int via_gateway_cancel(via_gateway *g, int64_t id, via_error *err) {
+    char ids[24], st[16];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    PGresult *r = NULL;
+    int rc =
+        run(g, "cancel",
+            "UPDATE via_jobs SET status = 'cancelled', lease_token = NULL,"
+            " lease_expires = NULL, finished_at = now()"
+            " WHERE id = $1::bigint AND status IN ('queued', 'waiting', 'leased') RETURNING id",
+            &p, &r, err);
+    if (rc) return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n == 1) return VIA_OK;
+    if ((rc = job_status(g, id, st, err))) return rc;
+    return via_fail(err, VIA_EINVAL, "gateway: job %lld is already %s", (long long)id, st);
+}
+
+void via_job_state_clear(via_job_state *s) {
+    free(s->result);
+    memset(s, 0, sizeof *s);
+}
+
+int via_gateway_job(via_gateway *g, int64_t id, via_job_state *out, via_error *err) {
+    memset(out, 0, sizeof *out);
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    params p = {0};
+    p_text(&p, ids);
+    PGresult *r = NULL;
+    int rc = run(g, "reading a job",
+                 "SELECT status, attempts, lost_leases, coalesce(holder, ''),"
+                 " encode(result, 'hex'), coalesce(error, '') FROM via_jobs WHERE id = $1::bigint",
+                 &p, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return via_fail(err, VIA_ENOTFOUND, "gateway: no job %lld", (long long)id);
+    }
+    snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
+    out->attempts = atoi(PQgetvalue(r, 0, 1));
+    out->lost_leases = atoi(PQgetvalue(r, 0, 2));
+    snprintf(out->holder, sizeof out->holder, "%s", PQgetvalue(r, 0, 3));
+    snprintf(out->error, sizeof out->error, "%s", PQgetvalue(r, 0, 5));
+    if (!PQgetisnull(r, 0, 4) &&
+        (rc = hex_field(&out->result, &out->result_len, PQgetvalue(r, 0, 4), "result", err))) {
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    return VIA_OK;
+}
+
+/* ---- nodes ---- */
+static int release_holder(via_gateway *g, const char *name, int *released, via_error *err) {
+    params p = {0};
+    p_text(&p, name);
+    PGresult *r = NULL;
+    int rc = run(g, "releasing a node's leases",
+                 "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
+                 " holder = NULL, lost_leases = lost_leases + 1"
+                 " WHERE status = 'leased' AND holder = $1 RETURNING id",
+                 &p, &r, err);
+    if (rc) return rc;
+    if (released) *released = PQntuples(r);
+    PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_node_register(via_gateway *g, const char *name, const char *host,
+                              const char *gpus_json, const char *version, char incarnation[37],
+                              int *released, via_error *err) {
+    if (!name || !*name || strlen(name) > 64)
+        return via_fail(err, VIA_EINVAL, "gateway: a node name must be 1 to 64 bytes");
+    int rc = run(g, "BEGIN (register)", "BEGIN", NULL, NULL, err);
+    if (rc) return rc;
+    params p = {0};
+    p_text(&p, name);
+    p_text(&p, host ? host : "");
+    p_text(&p, gpus_json ? gpus_json : "[]");
+    p_text(&p, version ? version : "");
+    PGresult *r = NULL;
+    if ((rc = run(g, "registering the node",
+                  "INSERT INTO via_nodes (name, host, gpus, version, state, incarnation)"
+                  " VALUES ($1, $2, $3::jsonb, $4, 'active', gen_random_uuid())"
+                  " ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, gpus = EXCLUDED.gpus,"
+                  " version = EXCLUDED.version, state = 'active',"
+                  " incarnation = EXCLUDED.incarnation, started_at = now(), heartbeat_at = now()"
+                  " RETURNING incarnation",
+                  &p, &r, err))) {
+        rollback(g);
+        return rc;
+    }
+    snprintf(incarnation, 37, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if ((rc = release_holder(g, name, released, err)) ||
+        (rc = run(g, "COMMIT (register)", "COMMIT", NULL, NULL, err))) {
+        rollback(g);
+        return rc;
+    }
+    if (released && *released) notify(g);
+    return VIA_OK;
+}
+
+int via_gateway_node_heartbeat(via_gateway *g, const char *name, const char *incarnation,
+                               via_error *err) {
+    params p = {0};
+    p_text(&p, name);
+    p_text(&p, incarnation);
+    PGresult *r = NULL;
+    int rc = run(g, "node heartbeat",
+                 "UPDATE via_nodes SET heartbeat_at = now() WHERE name = $1 AND"
+                 " incarnation = $2::uuid AND state <> 'gone' RETURNING name",
+                 &p, &r, err);
+    if (rc) return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n != 1)
+        return via_fail(err, VIA_EFENCED,
+                        "gateway: node %s: registered again by another process (or marked gone)",
+                        name);
+    return VIA_OK;
+}
+
+int via_gateway_node_state(via_gateway *g, const char *name, const char *incarnation,
+                           const char *state, via_error *err) {
+    if (strcmp(state, "active") && strcmp(state, "draining") && strcmp(state, "gone"))
+        return via_fail(err, VIA_EINVAL, "gateway: node state '%s' (active, draining or gone)",
+                        state);
+    params p = {0};
+    p_text(&p, name);
+    p_text(&p, incarnation);
+    p_text(&p, state);
+    int rc = run(g, "BEGIN (node state)", "BEGIN", NULL, NULL, err);
+    if (rc) return rc;
+    PGresult *r = NULL;
+    if ((rc = run(g, "node state",
+                  "UPDATE via_nodes SET state = $3, heartbeat_at = now() WHERE name = $1 AND"
+                  " incarnation = $2::uuid RETURNING name",
+                  &p, &r, err))) {
+        rollback(g);
+        return rc;
+    }
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n != 1) {
+        rollback(g);
+        return via_fail(err, VIA_EFENCED, "gateway: node %s: registered again by another process",
+                        name);
+    }
+    int released = 0;
+    if (!strcmp(state, "gone") && (rc = release_holder(g, name, &released, err))) {
+        rollback(g);
+        return rc;
+    }
+    if ((rc = run(g, "COMMIT (node state)", "COMMIT", NULL, NULL, err))) {
+        rollback(g);
+        return rc;
+    }
+    if (released) notify(g);
+    return VIA_OK;
+}
+
+int via_gateway_backlog(via_gateway *g, via_backlog *out, via_error *err) {
+    PGresult *r = NULL;
+    int rc = run(g, "backlog", "SELECT jobs, queued, leased, gpu_seconds FROM via_backlog", NULL,
+                 &r, err);
+    if (rc) return rc;
+    out->jobs = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    out->queued = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    out->leased = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    out->gpu_seconds = strtod(PQgetvalue(r, 0, 3), NULL);
+    PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_wait(via_gateway *g, int timeout_ms, int *woken, via_error *err) {
+    *woken = 0;
+    if (!g->listening) {
+        int rc = run(g, "LISTEN", "LISTEN " VIA_GATEWAY_CHANNEL, NULL, NULL, err);
+        if (rc) return rc;
+        g->listening = 1;
+    }
+    for (;;) {
+        if (!PQconsumeInput(g->pg))
+            return via_fail(err, VIA_EDB, "gateway: waiting for notifications: %s",
+                            PQerrorMessage(g->pg));
+        PGnotify *n;
+        while ((n = PQnotifies(g->pg))) {
+            *woken = 1;
+            PQfreemem(n);
+        }
+        if (*woken || timeout_ms <= 0) return VIA_OK;
+        struct pollfd pfd = {PQsocket(g->pg), POLLIN, 0};
+        int pr = poll(&pfd, 1, timeout_ms);
+        if (pr < 0 && errno != EINTR)
+            return via_fail(err, VIA_EDB, "gateway: poll: %s", strerror(errno));
+        if (pr == 0) return VIA_OK;
+        timeout_ms = 0; /* consume what arrived, then return */
+    }
+}
