@@ -98,6 +98,7 @@ static const char *const migrations[] = {
     "  attempts integer NOT NULL DEFAULT 0,"
     "  max_attempts integer NOT NULL CHECK (max_attempts >= 1),"
     "  lost_leases integer NOT NULL DEFAULT 0,"
+    "  lost_holders text[] NOT NULL DEFAULT '{}',"
     "  not_before timestamptz NOT NULL DEFAULT now(),"
     "  lease_token uuid,"
     "  holder text,"
@@ -197,6 +198,14 @@ int via_gateway_open(via_gateway **out, const char *conninfo, via_error *err) {
         return via_fail(err, VIA_EDB, "gateway: cannot connect to PostgreSQL: %s", msg);
     }
     PQclear(PQexec(g->pg, "SET client_min_messages = warning"));
+    /* An accepted result must survive a server crash or restart: a commit is acknowledged
+     * only once it is in the WAL, whatever the server's default (a test server may run with
+     * synchronous_commit off, which loses the last commits on an immediate shutdown). */
+    int src = run(g, "SET synchronous_commit", "SET synchronous_commit = on", NULL, NULL, err);
+    if (src) {
+        via_gateway_close(g);
+        return src;
+    }
     int rc = migrate(g, err);
     if (rc) {
         via_gateway_close(g);
@@ -210,6 +219,10 @@ void via_gateway_close(via_gateway *g) {
     if (!g) return;
     if (g->pg) PQfinish(g->pg);
     free(g);
+}
+
+int via_gateway_connected(via_gateway *g) {
+    return g && g->pg && PQstatus(g->pg) == CONNECTION_OK;
 }
 
 int via_gateway_schema_version(via_gateway *g, int *version, via_error *err) {
@@ -366,7 +379,9 @@ int via_gateway_claim(via_gateway *g, const char *node, const via_claim_filter *
                  "UPDATE via_jobs j SET status = 'leased', lease_token = gen_random_uuid(),"
                  " holder = $1, lease_expires = now() + make_interval(secs => $2::float8),"
                  " heartbeat_at = now(), started_at = now(),"
-                 " lost_leases = j.lost_leases + CASE WHEN j.status = 'leased' THEN 1 ELSE 0 END"
+                 " lost_leases = j.lost_leases + CASE WHEN j.status = 'leased' THEN 1 ELSE 0 END,"
+                 " lost_holders = CASE WHEN j.status = 'leased'"
+                 "  THEN array_append(j.lost_holders, j.holder) ELSE j.lost_holders END"
                  " WHERE j.id = (SELECT id FROM via_jobs"
                  "  WHERE ((status = 'queued' AND not_before <= now())"
                  "         OR (status = 'leased' AND lease_expires < now()))"
@@ -538,7 +553,8 @@ int via_gateway_reap(via_gateway *g, int *n, via_error *err) {
     PGresult *r = NULL;
     int rc = run(g, "reap",
                  "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
-                 " holder = NULL, lost_leases = lost_leases + 1"
+                 " holder = NULL, lost_leases = lost_leases + 1,"
+                 " lost_holders = array_append(lost_holders, holder)"
                  " WHERE status = 'leased' AND lease_expires < now() RETURNING id",
                  NULL, &r, err);
     if (rc) return rc;
@@ -655,7 +671,8 @@ static int release_holder(via_gateway *g, const char *name, int *released, via_e
     PGresult *r = NULL;
     int rc = run(g, "releasing a node's leases",
                  "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
-                 " holder = NULL, lost_leases = lost_leases + 1"
+                 " holder = NULL, lost_leases = lost_leases + 1,"
+                 " lost_holders = array_append(lost_holders, holder)"
                  " WHERE status = 'leased' AND holder = $1 RETURNING id",
                  &p, &r, err);
     if (rc) return rc;
@@ -768,6 +785,157 @@ int via_gateway_backlog(via_gateway *g, via_backlog *out, via_error *err) {
     out->leased = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
     out->gpu_seconds = strtod(PQgetvalue(r, 0, 3), NULL);
     PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_counts(via_gateway *g, via_queue_count **out, size_t *n, via_error *err) {
+    *out = NULL;
+    *n = 0;
+    PGresult *r = NULL;
+    int rc = run(g, "counting jobs",
+                 "SELECT kind, status, count(*) FROM via_jobs GROUP BY kind, status"
+                 " ORDER BY kind, status",
+                 NULL, &r, err);
+    if (rc) return rc;
+    int rows = PQntuples(r);
+    via_queue_count *c = calloc(rows ? (size_t)rows : 1, sizeof *c);
+    if (!c) {
+        PQclear(r);
+        return via_fail(err, VIA_ENOMEM, "gateway: counts");
+    }
+    for (int i = 0; i < rows; i++) {
+        snprintf(c[i].kind, sizeof c[i].kind, "%s", PQgetvalue(r, i, 0));
+        snprintf(c[i].status, sizeof c[i].status, "%s", PQgetvalue(r, i, 1));
+        c[i].count = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+    }
+    PQclear(r);
+    *out = c;
+    *n = (size_t)rows;
+    return VIA_OK;
+}
+
+int via_gateway_nodes(via_gateway *g, via_node_info **out, size_t *n, via_error *err) {
+    *out = NULL;
+    *n = 0;
+    PGresult *r = NULL;
+    int rc = run(g, "listing nodes",
+                 "SELECT n.name, n.host, n.state, n.version,"
+                 " extract(epoch FROM now() - n.heartbeat_at),"
+                 " (SELECT count(*) FROM via_jobs j WHERE j.status = 'leased' AND"
+                 "  j.holder = n.name) FROM via_nodes n ORDER BY n.name",
+                 NULL, &r, err);
+    if (rc) return rc;
+    int rows = PQntuples(r);
+    via_node_info *c = calloc(rows ? (size_t)rows : 1, sizeof *c);
+    if (!c) {
+        PQclear(r);
+        return via_fail(err, VIA_ENOMEM, "gateway: nodes");
+    }
+    for (int i = 0; i < rows; i++) {
+        snprintf(c[i].name, sizeof c[i].name, "%s", PQgetvalue(r, i, 0));
+        snprintf(c[i].host, sizeof c[i].host, "%s", PQgetvalue(r, i, 1));
+        snprintf(c[i].state, sizeof c[i].state, "%s", PQgetvalue(r, i, 2));
+        snprintf(c[i].version, sizeof c[i].version, "%s", PQgetvalue(r, i, 3));
+        c[i].heartbeat_age = strtod(PQgetvalue(r, i, 4), NULL);
+        c[i].leased = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+    }
+    PQclear(r);
+    *out = c;
+    *n = (size_t)rows;
+    return VIA_OK;
+}
+
+int via_gateway_batch_results(via_gateway *g, int64_t batch, int32_t count, uint8_t ***results,
+                              size_t **lens, via_error *err) {
+    *results = NULL;
+    *lens = NULL;
+    if (count < 1) return via_fail(err, VIA_EINVAL, "gateway: batch results: no chunks");
+    char b[24];
+    snprintf(b, sizeof b, "%lld", (long long)batch);
+    params p = {0};
+    p_text(&p, b);
+    PGresult *r = NULL;
+    int rc = run(g, "reading a batch's chunk results",
+                 "SELECT chunk_index, status, encode(result, 'hex') FROM via_jobs"
+                 " WHERE batch = $1::bigint AND kind = 'chunk' ORDER BY chunk_index",
+                 &p, &r, err);
+    if (rc) return rc;
+    uint8_t **res = calloc((size_t)count, sizeof *res);
+    size_t *len = calloc((size_t)count, sizeof *len);
+    if (!res || !len) {
+        free(res);
+        free(len);
+        PQclear(r);
+        return via_fail(err, VIA_ENOMEM, "gateway: batch results");
+    }
+    int rows = PQntuples(r);
+    for (int32_t i = 0; i < count && !rc; i++) {
+        if (i >= rows || atoi(PQgetvalue(r, i, 0)) != i ||
+            strcmp(PQgetvalue(r, i, 1), "done") != 0) {
+            rc = via_fail(err, VIA_EINVAL, "gateway: batch %lld: chunk %d is not done",
+                          (long long)batch, (int)i);
+            break;
+        }
+        rc = hex_field(&res[i], &len[i], PQgetvalue(r, i, 2), "chunk result", err);
+    }
+    PQclear(r);
+    if (rc) {
+        for (int32_t i = 0; i < count; i++)
+            free(res[i]);
+        free(res);
+        free(len);
+        return rc;
+    }
+    *results = res;
+    *lens = len;
+    return VIA_OK;
+}
+
+int via_gateway_batch_state(via_gateway *g, int64_t batch, int64_t *total, int64_t *done,
+                            int64_t *failed, via_error *err) {
+    char b[24];
+    snprintf(b, sizeof b, "%lld", (long long)batch);
+    params p = {0};
+    p_text(&p, b);
+    PGresult *r = NULL;
+    int rc = run(g, "reading a batch",
+                 "SELECT count(*), count(*) FILTER (WHERE status = 'done'),"
+                 " count(*) FILTER (WHERE status IN ('failed', 'cancelled'))"
+                 " FROM via_jobs WHERE batch = $1::bigint",
+                 &p, &r, err);
+    if (rc) return rc;
+    *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *done = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    *failed = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    PQclear(r);
+    return VIA_OK;
+}
+
+int via_gateway_pending(via_gateway *g, const via_claim_filter *f, int64_t *count, via_error *err) {
+    char kinds[32] = "{";
+    for (int k = 0; k < 2; k++)
+        if (!f->kinds || (f->kinds & (1u << k))) {
+            if (kinds[1]) strcat(kinds, ",");
+            strcat(kinds, via_job_kind_name((via_job_kind)k));
+        }
+    strcat(kinds, "}");
+    params p = {0};
+    p_text(&p, kinds);
+    PGresult *r = NULL;
+    int rc = run(g, "counting pending jobs",
+                 "SELECT circuit_id FROM via_jobs WHERE status IN ('queued', 'leased', 'waiting')"
+                 " AND kind = ANY($1::text[])",
+                 &p, &r, err);
+    if (rc) return rc;
+    int64_t n = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int match = !f->circuits;
+        for (size_t k = 0; !match && k < f->ncircuits; k++)
+            match = strcmp(PQgetvalue(r, i, 0), f->circuits[k]) == 0;
+        n += match;
+    }
+    PQclear(r);
+    *count = n;
     return VIA_OK;
 }
 

@@ -63,6 +63,11 @@ typedef struct via_host_pool via_host_pool;
 int via_cli_msm_backend(const char *backend, const char *gpus, via_host_pool **pool,
                         via_groth16_backend *be, const char **used, via_error *err);
 
+/* Opens the device pool --backend / --gpus select (a pool without devices proves on the CPU);
+ * *used names the backend. */
+int via_cli_pool_open(const char *backend, const char *gpus, via_host_pool **pool,
+                      const char **used, via_error *err);
+
 /* 1, after saying so on stderr, when out names the same file as one of ins[0 .. n) (the same
  * path, or the same existing file under another name); 0 otherwise. */
 int via_cli_same_as_input(const char *cmd, const char *out, const char *const *ins, size_t n);

@@ -38,6 +38,20 @@ static int resolve(via_backend *b, unsigned *idx, size_t *nidx, const char *name
     return via_host_parse_gpus(idx, nidx, *b, gpus ? gpus : "all", err);
 }
 
+int via_cli_pool_open(const char *name, const char *gpus, via_host_pool **pool, const char **used,
+                      via_error *err) {
+    via_backend b;
+    unsigned idx[VIA_HOST_MAX_DEVICES];
+    size_t nidx;
+    *used = "cpu";
+    *pool = NULL;
+    int rc = resolve(&b, idx, &nidx, name, gpus, err);
+    if (rc) return rc;
+    if ((rc = via_host_pool_open(pool, b, idx, nidx, stderr, err))) return rc;
+    if (nidx) *used = via_host_backend_name(b);
+    return VIA_OK;
+}
+
 int via_cli_prove_jobs(const char *name, const char *gpus, const via_groth16_pk *pk,
                        via_cli_job *jobs, size_t njobs, const char **used, via_error *err) {
     via_backend b;

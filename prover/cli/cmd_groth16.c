@@ -41,6 +41,10 @@ int via_cli_cmd_devices(int argc, char **argv);
 int via_cli_cmd_srs(int argc, char **argv);
 int via_cli_cmd_aggregate(int argc, char **argv);
 int via_cli_cmd_verify_aggregate(int argc, char **argv);
+#ifdef VIA_HAVE_GATEWAY
+int via_cli_cmd_run(int argc, char **argv);
+int via_cli_cmd_queue(int argc, char **argv);
+#endif
 
 static int cmd_prove(int argc, char **argv) {
     const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
@@ -392,5 +396,11 @@ const via_cli_command via_cli_commands[] = {
      via_cli_cmd_aggregate},
     {"verify-aggregate", "check an aggregate against the public inputs of its proofs",
      via_cli_cmd_verify_aggregate},
+#ifdef VIA_HAVE_GATEWAY
+    {"run", "run a prover farm node on the PostgreSQL queue (also: options, no command)",
+     via_cli_cmd_run},
+    {"queue", "the farm queue by hand: status, nodes, enqueue, retry, cancel, wait, result",
+     via_cli_cmd_queue},
+#endif
     {NULL, NULL, NULL},
 };

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 
+static const via_cli_command *find_command(const char *name);
 static const via_cli_command *find_command(const char *name) {
     for (const via_cli_command *c = via_cli_commands; c->name; c++)
         if (strcmp(c->name, name) == 0) return c;
@@ -57,6 +58,11 @@ int main(int argc, char **argv) {
             via_set_threads(t);
             i++;
         } else {
+#ifdef VIA_HAVE_GATEWAY
+            /* options and no command: the farm node (`via-prover --gpus all`) */
+            const via_cli_command *run = find_command("run");
+            if (run) return run->run(argc - i + 1, argv + i - 1);
+#endif
             fprintf(stderr, "via-prover: unknown option %s (see via-prover --help)\n", argv[i]);
             return 2;
         }

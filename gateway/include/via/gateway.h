@@ -34,6 +34,9 @@ typedef struct via_gateway via_gateway;
  * build is refused (VIA_EUNSUPPORTED, saying both versions). VIA_EDB when it cannot connect. */
 VIA_MUST_USE int via_gateway_open(via_gateway **out, const char *conninfo, via_error *err);
 void via_gateway_close(via_gateway *g);
+/* 0 when the connection to the server is lost (after a VIA_EDB: reconnect with a new
+ * via_gateway); 1 while it is up (a VIA_EDB was then an error of the statement itself). */
+int via_gateway_connected(via_gateway *g);
 /* The schema version the database is at. */
 VIA_MUST_USE int via_gateway_schema_version(via_gateway *g, int *version, via_error *err);
 
@@ -142,6 +145,40 @@ typedef struct {
 } via_backlog;
 /* From the via_backlog view (what autoscalers read). */
 VIA_MUST_USE int via_gateway_backlog(via_gateway *g, via_backlog *out, via_error *err);
+
+/* Jobs by kind and status (only the pairs that occur). */
+typedef struct {
+    char kind[12];
+    char status[12];
+    int64_t count;
+} via_queue_count;
+VIA_MUST_USE int via_gateway_counts(via_gateway *g, via_queue_count **out, size_t *n,
+                                    via_error *err);
+
+typedef struct {
+    char name[65];
+    char host[128];
+    char state[12];
+    char version[64];
+    double heartbeat_age; /* seconds since its last heartbeat */
+    int64_t leased;       /* jobs it holds */
+} via_node_info;
+VIA_MUST_USE int via_gateway_nodes(via_gateway *g, via_node_info **out, size_t *n, via_error *err);
+
+/* The results of a batch's chunk jobs in chunk order (for its aggregate job): *count chunks,
+ * results[i] malloc'd (free each and the arrays). VIA_EINVAL naming the first chunk that is not
+ * done. */
+VIA_MUST_USE int via_gateway_batch_results(via_gateway *g, int64_t batch, int32_t count,
+                                           uint8_t ***results, size_t **lens, via_error *err);
+
+/* A batch's jobs: total, done, failed (or cancelled). */
+VIA_MUST_USE int via_gateway_batch_state(via_gateway *g, int64_t batch, int64_t *total,
+                                         int64_t *done, int64_t *failed, via_error *err);
+
+/* Jobs a node with this filter could still have to do: queued, leased or waiting jobs of its
+ * kinds and circuits (lease_seconds is not used). */
+VIA_MUST_USE int via_gateway_pending(via_gateway *g, const via_claim_filter *f, int64_t *count,
+                                     via_error *err);
 
 /* Listens on VIA_GATEWAY_CHANNEL (once), then waits up to timeout_ms for a notification;
  * *woken = 1 when one came (all pending ones are consumed). */
