@@ -11,10 +11,36 @@
 
 #include "via/hex.h"
 
+#include <pthread.h>
+
 struct via_gateway {
     PGconn *pg;
     int listening;
+    uint64_t prepared; /* bit i: statement i is prepared on this connection */
 };
+
+/* Parameterised statements are prepared once per connection (their text is a literal, so its
+ * address identifies it): a claim or a completion is then one round trip without parsing or
+ * planning. */
+#define MAX_STMTS 64
+static const char *stmt_sql[MAX_STMTS];
+static int nstmt;
+static pthread_mutex_t stmt_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int stmt_index(const char *sql) {
+    pthread_mutex_lock(&stmt_mu);
+    int i = 0;
+    while (i < nstmt && stmt_sql[i] != sql)
+        i++;
+    if (i == nstmt) {
+        if (nstmt < MAX_STMTS)
+            stmt_sql[nstmt++] = sql;
+        else
+            i = -1;
+    }
+    pthread_mutex_unlock(&stmt_mu);
+    return i;
+}
 
 /* Advisory-lock key for migrations: "via-gw" as an integer. */
 #define MIGRATION_LOCK 0x7669612d6777LL
@@ -45,21 +71,38 @@ static void p_bin(params *p, const uint8_t *b, size_t len) {
 }
 
 /* Runs sql; on success *out (when given) keeps the result for the caller to clear. */
+static int result_error(via_gateway *g, PGresult *r, const char *what, via_error *err) {
+    const char *m = r ? PQresultErrorMessage(r) : NULL;
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", m && *m ? m : PQerrorMessage(g->pg));
+    size_t l = strlen(msg);
+    while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+        msg[--l] = 0;
+    PQclear(r);
+    return via_fail(err, VIA_EDB, "gateway: %s: %s", what, msg);
+}
+
+/* Runs sql; on success *out (when given) keeps the result for the caller to clear. */
 static int run(via_gateway *g, const char *what, const char *sql, const params *p, PGresult **out,
                via_error *err) {
-    PGresult *r = PQexecParams(g->pg, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
-                               p ? p->fmt : NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        const char *m = PQresultErrorMessage(r);
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s", m && *m ? m : PQerrorMessage(g->pg));
-        size_t l = strlen(msg);
-        while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-            msg[--l] = 0;
-        PQclear(r);
-        return via_fail(err, VIA_EDB, "gateway: %s: %s", what, msg);
+    PGresult *r;
+    int idx = p ? stmt_index(sql) : -1;
+    if (idx >= 0) {
+        char name[16];
+        snprintf(name, sizeof name, "via_s%d", idx);
+        if (!(g->prepared & ((uint64_t)1 << idx))) {
+            r = PQprepare(g->pg, name, sql, p->n, NULL);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) return result_error(g, r, what, err);
+            PQclear(r);
+            g->prepared |= (uint64_t)1 << idx;
+        }
+        r = PQexecPrepared(g->pg, name, p->n, p->v, p->len, p->fmt, 0);
+    } else {
+        r = PQexecParams(g->pg, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
+                         p ? p->fmt : NULL, 0);
     }
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return result_error(g, r, what, err);
     if (out)
         *out = r;
     else
@@ -122,7 +165,32 @@ static const char *const migrations[] = {
     "         count(*) FILTER (WHERE status = 'leased') AS leased,"
     "         count(*) FILTER (WHERE status = 'waiting') AS waiting,"
     "         coalesce(sum(gpu_seconds_est), 0)::double precision AS gpu_seconds"
-    "  FROM via_jobs WHERE status IN ('queued', 'leased', 'waiting');",
+    "  FROM via_jobs WHERE status IN ('queued', 'leased', 'waiting');"
+    /* Completing a chunk job and releasing its batch's aggregate in one round trip. The
+     * aggregate row is locked before the chunks are counted, and in READ COMMITTED every
+     * statement of a function sees what committed before it started: two chunks of a batch
+     * completing at once are serialised on that lock, so the second sees the first. */
+    "CREATE FUNCTION via_job_complete(p_id bigint, p_token uuid, p_result bytea)"
+    "  RETURNS integer LANGUAGE plpgsql AS $f$"
+    " DECLARE b bigint; k text; agg bigint;"
+    " BEGIN"
+    "  UPDATE via_jobs SET status = 'done', result = p_result, finished_at = now(),"
+    "    lease_token = NULL, lease_expires = NULL, error = NULL"
+    "    WHERE id = p_id AND lease_token = p_token AND status = 'leased'"
+    "    RETURNING batch, kind INTO b, k;"
+    "  IF NOT FOUND THEN RETURN -1; END IF;"
+    "  IF k = 'chunk' THEN"
+    "    SELECT id INTO agg FROM via_jobs WHERE kind = 'aggregate' AND batch = b AND"
+    "      status = 'waiting' FOR UPDATE;"
+    "    IF FOUND THEN"
+    "      UPDATE via_jobs a SET status = 'queued' WHERE a.id = agg AND"
+    "        (SELECT count(*) FROM via_jobs c WHERE c.batch = b AND c.kind = 'chunk' AND"
+    "         c.status = 'done') >= a.chunk_count;"
+    "      IF FOUND THEN PERFORM pg_notify('" VIA_GATEWAY_CHANNEL "', ''); RETURN 1; END IF;"
+    "    END IF;"
+    "  END IF;"
+    "  RETURN 0;"
+    " END $f$;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == VIA_GATEWAY_SCHEMA_VERSION,
@@ -455,49 +523,26 @@ int via_gateway_complete(via_gateway *g, int64_t id, const char *token, const ui
     p_text(&p, ids);
     p_text(&p, token);
     p_bin(&p, result, len);
-    int rc = run(g, "BEGIN (complete)", "BEGIN", NULL, NULL, err);
-    if (rc) return rc;
     PGresult *r = NULL;
-    if ((rc = run(g, "complete",
-                  "UPDATE via_jobs SET status = 'done', result = $3, finished_at = now(),"
-                  " lease_token = NULL, lease_expires = NULL, error = NULL"
-                  " WHERE id = $1::bigint AND lease_token = $2::uuid AND status = 'leased'"
-                  " RETURNING batch, kind",
-                  &p, &r, err))) {
-        rollback(g);
-        return rc;
-    }
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        rollback(g);
-        return fenced(id, "completing", err);
-    }
-    int chunk = strcmp(PQgetvalue(r, 0, 1), "chunk") == 0;
-    char batch[24];
-    snprintf(batch, sizeof batch, "%s", PQgetvalue(r, 0, 0));
+    int rc = run(g, "complete", "SELECT via_job_complete($1::bigint, $2::uuid, $3)", &p, &r, err);
+    if (rc) return rc;
+    int v = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
-    int released = 0;
-    if (chunk) {
-        params k = {0};
-        p_text(&k, batch);
-        if ((rc = run(g, "releasing the aggregate",
-                      "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
-                      " a.batch = $1::bigint AND a.status = 'waiting' AND"
-                      " (SELECT count(*) FROM via_jobs c WHERE c.batch = a.batch AND"
-                      "  c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count"
-                      " RETURNING a.id",
-                      &k, &r, err))) {
-            rollback(g);
-            return rc;
-        }
-        released = PQntuples(r) > 0;
-        PQclear(r);
-    }
-    if ((rc = run(g, "COMMIT (complete)", "COMMIT", NULL, NULL, err))) {
-        rollback(g);
-        return rc;
-    }
-    if (released) notify(g);
+    return v < 0 ? fenced(id, "completing", err) : VIA_OK;
+}
+
+int via_gateway_release_ready(via_gateway *g, int *n, via_error *err) {
+    PGresult *r = NULL;
+    int rc = run(g, "releasing ready aggregates",
+                 "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
+                 " a.status = 'waiting' AND (SELECT count(*) FROM via_jobs c WHERE"
+                 " c.batch = a.batch AND c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count"
+                 " RETURNING a.id",
+                 NULL, &r, err);
+    if (rc) return rc;
+    *n = PQntuples(r);
+    PQclear(r);
+    if (*n) notify(g);
     return VIA_OK;
 }
 

@@ -274,7 +274,9 @@ static void *claimer(void *arg) {
             via_backlog b;
             via_queue_count *qc = NULL;
             size_t nq = 0;
-            if (via_gateway_backlog(c.g, &b, &err) == VIA_OK &&
+            int nrel = 0;
+            if (via_gateway_release_ready(c.g, &nrel, &err) == VIA_OK &&
+                via_gateway_backlog(c.g, &b, &err) == VIA_OK &&
                 via_gateway_counts(c.g, &qc, &nq, &err) == VIA_OK) {
                 pthread_mutex_lock(&N.mu);
                 N.backlog = b;

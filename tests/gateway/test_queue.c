@@ -49,7 +49,7 @@ static long long sql_int(const char *q) {
 
 static void reset(void) {
     sql("SET client_min_messages = warning; DROP VIEW IF EXISTS via_backlog;"
-        " DROP TABLE IF EXISTS via_jobs, via_nodes,"
+        " DROP FUNCTION IF EXISTS via_job_complete; DROP TABLE IF EXISTS via_jobs, via_nodes,"
         " via_gateway_migrations");
 }
 

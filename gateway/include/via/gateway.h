@@ -99,6 +99,9 @@ VIA_MUST_USE int via_gateway_heartbeat(via_gateway *g, int64_t id, const char *t
  * nothing is written. */
 VIA_MUST_USE int via_gateway_complete(via_gateway *g, int64_t id, const char *token,
                                       const uint8_t *result, size_t len, via_error *err);
+/* Releases every waiting aggregate whose chunks are all done (what completing the last chunk
+ * does; this also covers an aggregate enqueued while its last chunk was being completed). */
+VIA_MUST_USE int via_gateway_release_ready(via_gateway *g, int *n, via_error *err);
 /* Records a real failure: retried after the backoff, or `failed` when max_attempts is
  * reached (*final = 1). VIA_EFENCED as for complete. */
 VIA_MUST_USE int via_gateway_fail(via_gateway *g, int64_t id, const char *token, const char *error,
