@@ -39,6 +39,7 @@ static const char prove_help[] =
 
 int via_cli_cmd_devices(int argc, char **argv);
 int via_cli_cmd_srs(int argc, char **argv);
+int via_cli_cmd_sample_chunk(int argc, char **argv);
 int via_cli_cmd_aggregate(int argc, char **argv);
 int via_cli_cmd_verify_aggregate(int argc, char **argv);
 #ifdef VIA_HAVE_GATEWAY
@@ -391,6 +392,8 @@ const via_cli_command via_cli_commands[] = {
     {"devices", "list CPU, CUDA and OpenCL devices", via_cli_cmd_devices},
     {"circuit", "write the rollup chunk circuit as .r1cs and print its size", via_cli_cmd_circuit},
     {"witness", "generate a chunk witness from its JSON input", via_cli_cmd_witness},
+    {"sample-chunk", "write a valid sample chunk input (tests, benchmarks)",
+     via_cli_cmd_sample_chunk},
     {"srs", "build the proof-aggregation SRS from two powers-of-tau files", via_cli_cmd_srs},
     {"aggregate", "aggregate many proofs of one key into one SnarkPack proof",
      via_cli_cmd_aggregate},
