@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config git ca-certificates clang libclang-rt-14-dev
       libjansson-dev libcmocka-dev libbenchmark-dev libssl-dev libcurl4-openssl-dev
       libsecp256k1-dev libhwloc-dev libmicrohttpd-dev libpq-dev postgresql-15
-      ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo valgrind curl libsqlite3-0)
+      ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo valgrind curl libsqlite3-0 python3-yaml)
 
 missing=()
 for p in "${PKGS[@]}"; do
