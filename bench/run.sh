@@ -11,6 +11,9 @@
 # time, reported as transfer slots per second per core (VIA_BENCH_CHUNK="1,4,16,64").
 # Per-backend MSM G1 / NTT rows (msm_g1/opencl/.., ntt/cuda/..) run for every backend that
 # opens (VIA_BENCH_BACKENDS="opencl cuda" by default; absent ones are skipped with a note).
+# The farm (needs PostgreSQL 15, a throw-away cluster): queue throughput with 64 workers
+# (bench/queue_bench.c, tight loop and with 20 ms of work per job) and the node pipeline
+# against `via-prover prove` (bench/farm_pipeline.sh); printed after the table.
 # Writes bench/out/results.json (Google Benchmark JSON plus the snarkjs timings, the device
 # list and context), bench/out/plot.svg (time vs size, log-log, one line per benchmark and
 # backend) and prints a table. Circuits, keys and witnesses are cached in bench/out/.
@@ -29,6 +32,7 @@ done
 export VIA_BUILD=${VIA_BUILD:-build}
 cmake -S . -B "$VIA_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$VIA_BUILD" -j"$(nproc)" --target via-prover via-bench >/dev/null
+cmake --build "$VIA_BUILD" -j"$(nproc)" --target via-queue-bench >/dev/null 2>&1 || true
 P="$VIA_BUILD/prover/via-prover"
 BENCH="$VIA_BUILD/bench/via-bench"
 [ -x "$BENCH" ] || { echo "bench/run.sh: $BENCH was not built (is libbenchmark-dev installed? run scripts/install-deps.sh)" >&2; exit 2; }
@@ -178,3 +182,14 @@ if (series.size) {
   console.log(`SVG: ${svgOut}`);
 }
 JS
+
+# The farm: queue throughput and the node pipeline (each on its own throw-away PostgreSQL).
+if [ -x "$VIA_BUILD/bench/via-queue-bench" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  QJOBS=20000
+  [ $QUICK = 1 ] && QJOBS=4000
+  bash tests/lib/pg.sh "$VIA_BUILD/bench/via-queue-bench" 64 "$QJOBS" | head -1
+  bash tests/lib/pg.sh "$VIA_BUILD/bench/via-queue-bench" 64 "$QJOBS" 20 | head -1
+  if [ $QUICK = 0 ]; then VIA_BUILD="$VIA_BUILD" bash bench/farm_pipeline.sh 12 | head -1; fi
+else
+  echo "bench: no PostgreSQL 15 or via-queue-bench: farm benchmarks skipped" >&2
+fi

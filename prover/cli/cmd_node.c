@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "cli.h"
@@ -886,24 +887,46 @@ int via_cli_cmd_run(int argc, char **argv) {
     /* register (this releases what a previous life of this name held) */
     via_gateway *g = NULL;
     int released = 0;
-    char gpus_json[2048] = "[";
+    /* the devices as `via-prover devices` describes them (name, memory, bus id, UUID) */
+    char *listing = NULL;
+    size_t listing_len = 0;
+    FILE *ls = open_memstream(&listing, &listing_len);
+    if (ls) {
+        via_error le = {0};
+        if (via_host_list_devices(ls, &le)) listing_len = 0; /* the description is optional */
+        fclose(ls);
+    }
+    json_t *gj = json_array();
     for (size_t d = 0; d < N.ndev; d++) {
         via_host_device_stats st;
         via_host_pool_stats(N.pool, d, &st);
-        size_t l = strlen(gpus_json);
-        snprintf(gpus_json + l, sizeof gpus_json - l, "%s{\"backend\":\"%s\",\"index\":%u}",
-                 d ? "," : "", via_host_backend_name(st.backend), st.index);
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "%s %u: ", via_host_backend_name(st.backend), st.index);
+        char desc[512] = "";
+        const char *at = listing ? strstr(listing, prefix) : NULL;
+        if (at) {
+            at += strlen(prefix);
+            size_t l = strcspn(at, "\n");
+            snprintf(desc, sizeof desc, "%.*s", (int)(l < sizeof desc ? l : sizeof desc - 1), at);
+        }
+        json_array_append_new(
+            gj, json_pack("{s:s,s:i,s:s,s:s}", "backend", via_host_backend_name(st.backend),
+                          "index", (int)st.index, "name", st.name ? st.name : "", "device", desc));
     }
-    strncat(gpus_json, "]", sizeof gpus_json - strlen(gpus_json) - 1);
+    free(listing);
+    char *gpus_json = json_dumps(gj, JSON_COMPACT);
+    json_decref(gj);
     char host[128] = "";
     gethostname(host, sizeof host - 1);
     if ((rc = via_gateway_open(&g, N.db, &err)) ||
-        (rc = via_gateway_node_register(g, N.name, host, gpus_json, VIA_CLI_VERSION, N.incarnation,
-                                        &released, &err))) {
+        (rc = via_gateway_node_register(g, N.name, host, gpus_json ? gpus_json : "[]",
+                                        VIA_CLI_VERSION, N.incarnation, &released, &err))) {
+        free(gpus_json);
         via_gateway_close(g);
         via_host_pool_close(N.pool);
         return via_cli_fail("run", &err, rc);
     }
+    free(gpus_json);
     N.db_up = 1;
     via_log(VIA_LOG_INFO, "node.started",
             "node=%s backend=%s devices=%zu cpu_workers=%u ahead=%u circuits=%zu aggregate=%s "

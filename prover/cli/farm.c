@@ -104,6 +104,19 @@ void via_farm_keys_close(via_farm_keys *k) {
     memset(k, 0, sizeof *k);
 }
 
+typedef struct {
+    const char *path;
+    uint8_t *hash;
+    int rc;
+    via_error err;
+} hash_job;
+
+static void *hash_thread(void *arg) {
+    hash_job *h = arg;
+    h->rc = via_farm_file_hash(h->path, h->hash, &h->err);
+    return NULL;
+}
+
 via_farm_key *via_farm_keys_get(via_farm_keys *k, const char *id, via_error *err) {
     pthread_mutex_lock(&k->mu);
     via_farm_key *key = NULL;
@@ -116,8 +129,18 @@ via_farm_key *via_farm_keys_get(via_farm_keys *k, const char *id, via_error *err
         return NULL;
     }
     if (key->state == 0) {
-        int rc = via_farm_file_hash(key->path, key->hash, &key->err);
-        if (!rc) rc = via_zkey_read(&key->z, key->path, &key->err);
+        /* the hash (a second pass over the file) runs beside the reading and point checks */
+        hash_job h = {key->path, key->hash, 0, {0}};
+        pthread_t th;
+        int threaded = pthread_create(&th, NULL, hash_thread, &h) == 0;
+        if (!threaded) hash_thread(&h);
+        int rc = via_zkey_read(&key->z, key->path, &key->err);
+        if (threaded) pthread_join(th, NULL);
+        if (!rc && h.rc) {
+            via_zkey_free(&key->z);
+            rc = h.rc;
+            key->err = h.err;
+        }
         if (!rc) {
             via_groth16_pk_from_zkey(&key->pk, &key->z);
             rc = via_groth16_vk_from_zkey(&key->vk, &key->z, &key->err);
