@@ -247,3 +247,8 @@ void via_host_pool_stats(const via_host_pool *f, size_t dev, via_host_device_sta
     via_host_locality_line(out->locality, sizeof out->locality, &d->loc);
     pthread_mutex_unlock(&d->lock);
 }
+
+int via_host_pool_pin_near(const via_host_pool *f, size_t dev) {
+    if (!f || dev >= f->n) return -1;
+    return via_host_pin_thread(&f->dev[dev].loc);
+}

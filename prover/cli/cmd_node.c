@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,7 +338,11 @@ static void *claimer(void *arg) {
 
 /* ---- witness workers ---- */
 static void *witness_worker(void *arg) {
-    (void)arg;
+    /* worker i feeds device i mod ndev: run on the cores local to it */
+    size_t i = (size_t)(intptr_t)arg;
+    if (N.ndev && via_host_pool_pin_near(N.pool, i % N.ndev) == 0)
+        via_log(VIA_LOG_DEBUG, "worker.pinned", "node=%s worker=%zu device=%zu", N.name, i,
+                i % N.ndev);
     conn c = {0};
     for (;;) {
         pthread_mutex_lock(&N.mu);
@@ -963,7 +968,7 @@ int via_cli_cmd_run(int argc, char **argv) {
     pthread_create(&th_prove, NULL, prover, NULL);
     pthread_create(&th_hb, NULL, heartbeat, NULL);
     for (unsigned i = 0; i < N.cpu_workers; i++)
-        pthread_create(&th_wit[i], NULL, witness_worker, NULL);
+        pthread_create(&th_wit[i], NULL, witness_worker, (void *)(intptr_t)i);
 
     int sig = 0;
     for (;;) {

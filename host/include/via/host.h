@@ -140,6 +140,10 @@ typedef struct {
 } via_host_device_stats;
 size_t via_host_pool_size(const via_host_pool *f);
 void via_host_pool_stats(const via_host_pool *f, size_t dev, via_host_device_stats *out);
+/* Pins the calling thread to the cores local to device dev (hwloc), for threads that feed it
+ * (a farm node's witness workers). 0 when pinned; -1 when the locality is unknown, hwloc is
+ * not built in or dev is out of range (the thread is left as it was). */
+int via_host_pool_pin_near(const via_host_pool *f, size_t dev);
 
 /* The transform op in place on a[0 .. 2^log2n) (host memory) on device dev of the pool, with
  * the pool's rules: the budget is checked first (VIA_ENOMEM naming the device, the need and
