@@ -33,6 +33,7 @@ enum { BREAKER_CLOSED = 0, BREAKER_OPEN = 1, BREAKER_HALF_OPEN = 2 };
 struct via_rpc {
     char *url;
     char *userpwd; /* "user:password" when not using a cookie */
+    char *auth_header; /* "Authorization: Bearer ..." when a bearer token is configured */
     char *cookie_file;
     via_rpc_config cfg;
     CURL *curl;
@@ -104,6 +105,12 @@ int via_rpc_new(via_rpc **out, via_error *err, const via_rpc_config *cfg) {
     if (!r->cfg.max_response_bytes) r->cfg.max_response_bytes = (size_t)64 << 20;
     r->url = strdup(cfg->url);
     r->cookie_file = xstrdup_or_null(cfg->cookie_file);
+    if (cfg->bearer_token) {
+        size_t n = strlen(cfg->bearer_token) + 32;
+        r->auth_header = malloc(n);
+        if (r->auth_header)
+            snprintf(r->auth_header, n, "Authorization: Bearer %s", cfg->bearer_token);
+    }
     if (!cfg->cookie_file && cfg->user) {
         size_t n = strlen(cfg->user) + 2 + (cfg->password ? strlen(cfg->password) : 0);
         r->userpwd = malloc(n);
@@ -116,9 +123,9 @@ int via_rpc_new(via_rpc **out, via_error *err, const via_rpc_config *cfg) {
                  : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9E3779B97F4A7C15ULL;
     if (!r->rng) r->rng = 1;
     r->next_id = 1;
-    r->cfg.url = r->cfg.user = r->cfg.password = r->cfg.cookie_file = NULL;
+    r->cfg.url = r->cfg.user = r->cfg.password = r->cfg.cookie_file = r->cfg.bearer_token = NULL;
     if (!r->url || !r->curl || (cfg->cookie_file && !r->cookie_file) ||
-        (!cfg->cookie_file && cfg->user && !r->userpwd)) {
+        (cfg->bearer_token && !r->auth_header) || (!cfg->cookie_file && cfg->user && !r->userpwd)) {
         via_rpc_free(r);
         return via_fail(err, VIA_ENOMEM, "rpc: out of memory");
     }
@@ -131,6 +138,7 @@ void via_rpc_free(via_rpc *rpc) {
     if (rpc->curl) curl_easy_cleanup(rpc->curl);
     free(rpc->url);
     if (rpc->userpwd) via_wipe_free(rpc->userpwd, strlen(rpc->userpwd));
+    if (rpc->auth_header) via_wipe_free(rpc->auth_header, strlen(rpc->auth_header));
     free(rpc->cookie_file);
     free(rpc);
 }
@@ -200,6 +208,7 @@ static int rpc_call_once(via_rpc *r, via_error *err, json_t **result, const char
     body.limit = r->cfg.max_response_bytes;
     char errbuf[CURL_ERROR_SIZE] = {0};
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    if (r->auth_header) hdrs = curl_slist_append(hdrs, r->auth_header);
     curl_easy_setopt(c, CURLOPT_URL, r->url);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request);
@@ -336,8 +345,8 @@ int via_rpc_call(via_rpc *r, via_error *err, json_t **result, const char *method
     }
     r->stats.calls++;
     if (!params) params = json_array();
-    json_t *req = json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "1.0", "id", (json_int_t)r->next_id,
-                            "method", method, "params", params);
+    json_t *req = json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", r->cfg.jsonrpc2 ? "2.0" : "1.0", "id",
+                            (json_int_t)r->next_id, "method", method, "params", params);
     if (!req) return via_fail(err, VIA_ENOMEM, "rpc %s: cannot build request", method);
     uint64_t id = r->next_id++;
     char *request = json_dumps(req, JSON_COMPACT);

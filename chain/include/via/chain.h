@@ -52,6 +52,8 @@ typedef struct {
     const char *cookie_file;   /* ... Bitcoin Core's .cookie ("__cookie__:<hex>"), re-read on
                                   every request so a node restart is picked up. Takes priority
                                   over user/password when set. */
+    const char *bearer_token;  /* "Authorization: Bearer <token>" instead (Celestia nodes) */
+    int jsonrpc2;              /* send "jsonrpc": "2.0" (Celestia) instead of "1.0" */
     long connect_timeout_ms;   /* TCP connect limit [3000] */
     long timeout_ms;           /* total limit per attempt [30000] */
     int max_retries;           /* extra attempts after a transient failure [3]; -1 = none */
