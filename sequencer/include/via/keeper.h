@@ -1,0 +1,78 @@
+/*
+ * The state keeper: L2 transactions (the JSON via-wallet writes) validated against the pending
+ * state, in arrival order, and sealed into batches of chunks (docs/protocol.md: slot rules,
+ * pubdata, chunk witness input, batch header).
+ *
+ * Two states: the sealed state (after the last sealed batch) and the pending state (sealed
+ * plus every accepted, not yet sealed transaction). A transaction is accepted only if it
+ * applies to the pending state; the operator's fees (account 0) are credited only when a
+ * chunk is sealed, so the pending state never counts fees it does not have yet, and every
+ * accepted transaction still applies when its chunk is sealed.
+ *
+ * Rejections name the rule (VIA_EINVAL; via_keeper_rule gives a stable rule name for
+ * metrics and the JSON-RPC error data): "bad_json", "bad_signature", "wrong_nonce",
+ * "insufficient_balance", "balance_overflow", "unknown_account", "bad_destination",
+ * "unsupported_type".
+ */
+#ifndef VIA_KEEPER_H
+#define VIA_KEEPER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "via/field.h"
+#include "via/status.h"
+
+typedef struct via_keeper via_keeper;
+
+typedef struct {
+    int exists;
+    via_fr pk_x, pk_y;
+    uint64_t balance, nonce;
+} via_account;
+
+/* An empty state of the given tree depth (1..8). NULL when out of memory. */
+via_keeper *via_keeper_new(unsigned depth);
+void via_keeper_free(via_keeper *k);
+
+/* Creates an account in the sealed (and pending) state: genesis, or a credited deposit. */
+VIA_MUST_USE int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x,
+                                   const via_fr *pk_y, uint64_t balance, via_error *err);
+
+/* Validates a transaction (JSON text) against the pending state and, when it applies, appends
+ * it. *rule (may be NULL) receives the rule a rejection broke. */
+VIA_MUST_USE int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **rule,
+                                   via_error *err);
+size_t via_keeper_pending(const via_keeper *k);
+/* The pending (sealed = 0) or sealed (sealed = 1) state of an account. */
+void via_keeper_account(const via_keeper *k, uint64_t id, int sealed, via_account *out);
+/* Root of the sealed state. */
+void via_keeper_root(const via_keeper *k, via_fr *root);
+
+typedef struct {
+    uint64_t number;
+    uint8_t prev_hash[32];
+    via_fr root_before, root_after;
+    uint32_t chunks, slots_per_chunk;
+    char **chunk_inputs; /* chunk witness input JSON per chunk (malloc'd) */
+    uint8_t *pubdata;    /* 157 * slots * chunks bytes */
+    size_t pubdata_len;
+    uint8_t pubdata_hash[32];
+    uint64_t txs;        /* transactions sealed (the first ones pending) */
+    uint8_t header[160]; /* docs/protocol.md "Batch header" */
+    uint8_t header_hash[32];
+    /* the leaves that changed (for the versioned tree) */
+    uint64_t *ids;
+    via_fr *leaves;
+    size_t nleaves;
+} via_sealed_batch;
+
+/* Seals up to max_chunks chunks of slots_per_chunk slots from the pending transactions (at
+ * least one transaction; the last chunk padded with noops): executes them on the sealed state,
+ * writes each chunk's witness input with the accounts it touches (and account 0) and their
+ * pre-chunk Merkle paths, the pubdata, and the header (prev_hash: the previous batch's header
+ * hash). VIA_EINVAL when nothing is pending or account 0 does not exist. */
+VIA_MUST_USE int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
+                                 uint32_t slots_per_chunk, uint32_t max_chunks,
+                                 via_sealed_batch *out, via_error *err);
+void via_sealed_batch_free(via_sealed_batch *b);
+#endif

@@ -1,0 +1,580 @@
+/* The state keeper; see via/keeper.h and docs/protocol.md. */
+#include "via/keeper.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "via/babyjub.h"
+#include "via/eddsa.h"
+#include "via/hex.h"
+#include "via/l2tx.h"
+#include "via/rollup_json.h"
+#include "via/smt.h"
+
+/* ---- accounts: an open-addressing map id -> account ---- */
+typedef struct {
+    uint64_t *keys; /* id + 1; 0 = empty */
+    via_account *vals;
+    size_t cap, n;
+} amap;
+
+static via_account *amap_get(const amap *m, uint64_t id) {
+    if (!m->cap) return NULL;
+    size_t i = (size_t)(id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (m->keys[i] == id + 1) return &m->vals[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static via_account *amap_put(amap *m, uint64_t id) {
+    via_account *a = amap_get(m, id);
+    if (a) return a;
+    if (2 * (m->n + 1) > m->cap) {
+        amap old = *m;
+        size_t cap = old.cap ? 2 * old.cap : 1024;
+        m->keys = calloc(cap, sizeof *m->keys);
+        m->vals = calloc(cap, sizeof *m->vals);
+        if (!m->keys || !m->vals) {
+            free(m->keys);
+            free(m->vals);
+            *m = old;
+            return NULL;
+        }
+        m->cap = cap;
+        m->n = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.keys[i]) *amap_put(m, old.keys[i] - 1) = old.vals[i];
+        free(old.keys);
+        free(old.vals);
+    }
+    size_t i = (size_t)(id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+    while (m->keys[i])
+        i = (i + 1) & (m->cap - 1);
+    m->keys[i] = id + 1;
+    memset(&m->vals[i], 0, sizeof m->vals[i]);
+    m->n++;
+    return &m->vals[i];
+}
+
+static void amap_free(amap *m) {
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- transactions ---- */
+typedef struct {
+    int type; /* 2 transfer, 3 withdraw */
+    uint64_t from, to, amount, fee, nonce;
+    size_t dest_len;
+    uint8_t dest[VIA_L2TX_MAX_SCRIPT];
+    via_eddsa_sig sig;
+    json_t *sig_json; /* {R8x, R8y, S} as received (decimal strings) */
+} tx;
+
+struct via_keeper {
+    unsigned depth;
+    amap sealed, pending;
+    via_smt *tree; /* the sealed state */
+    tx *txs;
+    size_t ntx, cap;
+};
+
+via_keeper *via_keeper_new(unsigned depth) {
+    if (depth < 1 || depth > 8) return NULL;
+    via_keeper *k = calloc(1, sizeof *k);
+    if (!k) return NULL;
+    k->depth = depth;
+    k->tree = via_smt_new(depth);
+    if (!k->tree) {
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void via_keeper_free(via_keeper *k) {
+    if (!k) return;
+    for (size_t i = 0; i < k->ntx; i++)
+        json_decref(k->txs[i].sig_json);
+    free(k->txs);
+    amap_free(&k->sealed);
+    amap_free(&k->pending);
+    via_smt_free(k->tree);
+    free(k);
+}
+
+static void leaf_of(via_fr *leaf, const via_account *a) {
+    if (!a || !a->exists) {
+        via_fr_set_zero(leaf);
+        return;
+    }
+    via_smt_account_leaf(leaf, &a->pk_x, &a->pk_y, a->balance, a->nonce);
+}
+
+int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_fr *pk_y,
+                      uint64_t balance, via_error *err) {
+    if (id >= via_smt_capacity(k->tree))
+        return via_fail(err, VIA_EINVAL, "account %llu is beyond the tree (16^%u leaves)",
+                        (unsigned long long)id, k->depth);
+    via_babyjub_point p = {*pk_x, *pk_y};
+    if (!via_babyjub_on_curve(&p) || !via_babyjub_in_subgroup_var(&p))
+        return via_fail(err, VIA_EINVAL, "account %llu: the public key is not a BabyJubJub point",
+                        (unsigned long long)id);
+    via_account *s = amap_get(&k->sealed, id);
+    if (s && s->exists)
+        return via_fail(err, VIA_EINVAL, "account %llu exists already", (unsigned long long)id);
+    via_account a = {1, *pk_x, *pk_y, balance, 0};
+    via_account *ps = amap_put(&k->sealed, id), *pp = amap_put(&k->pending, id);
+    if (!ps || !pp) return via_fail(err, VIA_ENOMEM, "accounts");
+    *ps = a;
+    *pp = a;
+    via_fr leaf;
+    leaf_of(&leaf, &a);
+    return via_smt_set(k->tree, id, &leaf, err);
+}
+
+size_t via_keeper_pending(const via_keeper *k) {
+    return k->ntx;
+}
+
+void via_keeper_account(const via_keeper *k, uint64_t id, int sealed, via_account *out) {
+    const via_account *a = amap_get(sealed ? &k->sealed : &k->pending, id);
+    if (a)
+        *out = *a;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+void via_keeper_root(const via_keeper *k, via_fr *root) {
+    via_smt_root(k->tree, root);
+}
+
+static int reject(const char **rule, const char *r, via_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int reject(const char **rule, const char *r, via_error *err, const char *fmt, ...) {
+    if (rule) *rule = r;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return via_fail(err, VIA_EINVAL, "%s (rule %s)", msg, r);
+}
+
+static int field_u64(json_t *o, const char *name, uint64_t *out, const char **rule,
+                     via_error *err) {
+    const char *why = NULL;
+    json_t *v = json_object_get(o, name);
+    if (!v) return reject(rule, "bad_json", err, "field \"%s\" is missing", name);
+    if (via_json_to_u64(v, out, &why))
+        return reject(rule, "bad_json", err, "field \"%s\": %s", name, why ? why : "not a u64");
+    return VIA_OK;
+}
+
+static int parse_tx(tx *t, const char *json, size_t len, const char **rule, via_error *err) {
+    memset(t, 0, sizeof *t);
+    json_error_t je;
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return reject(rule, "bad_json", err, "not a JSON object: %s", je.text);
+    }
+    int rc = VIA_OK;
+    const char *type = json_string_value(json_object_get(o, "type"));
+    static const char *const transfer_keys[] = {"type",  "from",      "to",     "amount", "fee",
+                                                "nonce", "signature", "pubkey", "msg",    NULL};
+    static const char *const withdraw_keys[] = {"type",  "from",      "dest",   "amount", "fee",
+                                                "nonce", "signature", "pubkey", "msg",    NULL};
+    if (!type || (strcmp(type, "transfer") && strcmp(type, "withdraw"))) {
+        rc = reject(rule, "unsupported_type", err,
+                    "\"type\" must be \"transfer\" or \"withdraw\" (deposits come from Bitcoin)");
+        goto out;
+    }
+    t->type = strcmp(type, "transfer") == 0 ? 2 : 3;
+    const char *const *allowed = t->type == 2 ? transfer_keys : withdraw_keys;
+    const char *key;
+    json_t *val;
+    json_object_foreach(o, key, val) {
+        int ok = 0;
+        for (size_t i = 0; allowed[i]; i++)
+            if (!strcmp(key, allowed[i])) ok = 1;
+        if (!ok) {
+            rc = reject(rule, "bad_json", err, "unknown field \"%s\" in a %s", key, type);
+            goto out;
+        }
+    }
+    if ((rc = field_u64(o, "from", &t->from, rule, err)) ||
+        (rc = field_u64(o, "amount", &t->amount, rule, err)) ||
+        (rc = field_u64(o, "fee", &t->fee, rule, err)) ||
+        (rc = field_u64(o, "nonce", &t->nonce, rule, err)))
+        goto out;
+    if (t->type == 2) {
+        if ((rc = field_u64(o, "to", &t->to, rule, err))) goto out;
+        via_l2tx_transfer l = {t->from, t->to, t->amount, t->fee, t->nonce};
+        if (via_l2tx_transfer_check(&l, err)) {
+            rc = reject(rule, "bad_json", err, "%s", err->msg);
+            goto out;
+        }
+    } else {
+        const char *d = json_string_value(json_object_get(o, "dest"));
+        uint8_t *b = NULL;
+        size_t bl = 0;
+        if (!d || via_hex_decode(&b, &bl, d, err) || bl < 1 || bl > VIA_L2TX_MAX_SCRIPT) {
+            free(b);
+            rc = reject(rule, "bad_destination", err,
+                        "\"dest\" must be the Bitcoin scriptPubKey in hex, 1 to %d bytes",
+                        VIA_L2TX_MAX_SCRIPT);
+            goto out;
+        }
+        memcpy(t->dest, b, bl);
+        t->dest_len = bl;
+        free(b);
+        via_l2tx_withdraw w = {t->from, t->amount, t->fee, t->nonce, t->dest_len, {0}};
+        memcpy(w.dest, t->dest, t->dest_len);
+        if (via_l2tx_withdraw_check(&w, err)) {
+            rc = reject(rule, "bad_json", err, "%s", err->msg);
+            goto out;
+        }
+    }
+    json_t *s = json_object_get(o, "signature");
+    const char *rx = json_string_value(json_object_get(s, "R8x"));
+    const char *ry = json_string_value(json_object_get(s, "R8y"));
+    const char *ss = json_string_value(json_object_get(s, "S"));
+    if (!rx || !ry || !ss || via_fr_from_decimal(&t->sig.r8.x, rx) ||
+        via_fr_from_decimal(&t->sig.r8.y, ry) || via_limbs_from_decimal(t->sig.s, ss) ||
+        !via_limbs_lt(t->sig.s, via_babyjub_l)) {
+        rc = reject(rule, "bad_signature", err,
+                    "\"signature\" must hold R8x, R8y (field elements) and S (below l) as "
+                    "decimal strings");
+        goto out;
+    }
+    t->sig_json = json_pack("{s:s,s:s,s:s}", "R8x", rx, "R8y", ry, "S", ss);
+out:
+    json_decref(o);
+    return rc;
+}
+
+static int check_sig(const tx *t, const via_account *a, const char **rule, via_error *err) {
+    via_fr msg;
+    if (t->type == 2) {
+        via_l2tx_transfer l = {t->from, t->to, t->amount, t->fee, t->nonce};
+        via_l2tx_transfer_msg(&msg, &l);
+    } else {
+        via_l2tx_withdraw w = {t->from, t->amount, t->fee, t->nonce, t->dest_len, {0}};
+        memcpy(w.dest, t->dest, t->dest_len);
+        if (via_l2tx_withdraw_msg(&msg, &w, err))
+            return reject(rule, "bad_destination", err, "%s", err->msg);
+    }
+    via_babyjub_point pk = {a->pk_x, a->pk_y};
+    via_error e2 = {0};
+    if (via_eddsa_verify_var(&pk, &msg, &t->sig, &e2) != VIA_OK)
+        return reject(rule, "bad_signature", err,
+                      "the signature does not verify under account %llu's key (%s)",
+                      (unsigned long long)t->from, e2.msg);
+    return VIA_OK;
+}
+
+/* Applies t to state m (accounts), checking every rule; fees are not credited here. */
+static int apply(amap *m, const tx *t, int check_signature, const char **rule, via_error *err) {
+    via_account *a = amap_get(m, t->from);
+    if (!a || !a->exists)
+        return reject(rule, "unknown_account", err, "account %llu does not exist",
+                      (unsigned long long)t->from);
+    if (t->nonce != a->nonce)
+        return reject(rule, "wrong_nonce", err, "account %llu's nonce is %llu, not %llu",
+                      (unsigned long long)t->from, (unsigned long long)a->nonce,
+                      (unsigned long long)t->nonce);
+    if (check_signature) {
+        int rc = check_sig(t, a, rule, err);
+        if (rc) return rc;
+    }
+    uint64_t total = t->amount + t->fee;
+    if (total < t->amount)
+        return reject(rule, "balance_overflow", err, "amount + fee exceeds 2^64");
+    if (a->balance < total)
+        return reject(rule, "insufficient_balance", err,
+                      "amount %llu + fee %llu exceeds account %llu's balance %llu",
+                      (unsigned long long)t->amount, (unsigned long long)t->fee,
+                      (unsigned long long)t->from, (unsigned long long)a->balance);
+    if (t->type == 2) {
+        via_account *b = amap_get(m, t->to);
+        if (!b || !b->exists)
+            return reject(rule, "unknown_account", err, "receiver %llu does not exist",
+                          (unsigned long long)t->to);
+        uint64_t after_b = (t->to == t->from ? a->balance - total : b->balance);
+        if (after_b + t->amount < after_b)
+            return reject(rule, "balance_overflow", err, "account %llu's balance would overflow",
+                          (unsigned long long)t->to);
+        a->balance -= total;
+        a->nonce++;
+        b = amap_get(m, t->to);
+        b->balance += t->amount;
+    } else {
+        a->balance -= total;
+        a->nonce++;
+    }
+    return VIA_OK;
+}
+
+int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **rule,
+                      via_error *err) {
+    if (rule) *rule = NULL;
+    tx t;
+    int rc = parse_tx(&t, json, len, rule, err);
+    if (rc) return rc;
+    /* apply checks every rule before it changes anything */
+    rc = apply(&k->pending, &t, 1, rule, err);
+    if (rc) {
+        json_decref(t.sig_json);
+        return rc;
+    }
+    if (k->ntx == k->cap) {
+        size_t nc = k->cap ? 2 * k->cap : 256;
+        tx *n = realloc(k->txs, nc * sizeof *n);
+        if (!n) {
+            json_decref(t.sig_json);
+            return via_fail(err, VIA_ENOMEM, "pending transactions");
+        }
+        k->txs = n;
+        k->cap = nc;
+    }
+    k->txs[k->ntx++] = t;
+    return VIA_OK;
+}
+
+/* ---- sealing ---- */
+static void put_be(uint8_t *p, uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void fr_be(uint8_t out[32], const via_fr *f) {
+    uint8_t le[32];
+    via_fr_to_bytes_le(le, f);
+    for (int i = 0; i < 32; i++)
+        out[i] = le[31 - i];
+}
+
+static void slot_pubdata(uint8_t out[157], const tx *t) {
+    memset(out, 0, 157);
+    if (!t) return; /* noop */
+    out[0] = (uint8_t)t->type;
+    put_be(out + 1, t->from, 4);
+    if (t->type == 2) put_be(out + 5, t->to, 4);
+    put_be(out + 9, t->amount, 8);
+    put_be(out + 17, t->fee, 8);
+    if (t->type == 3) {
+        out[25] = (uint8_t)t->dest_len;
+        /* cells: 0 header (31), 1 (32), 2 (32), 3 dest0 (31), 4 dest1 (31) */
+        memcpy(out + 31 + 32 + 32, t->dest, t->dest_len < 31 ? t->dest_len : 31);
+        if (t->dest_len > 31) memcpy(out + 31 + 32 + 32 + 31, t->dest + 31, t->dest_len - 31);
+    }
+}
+
+static json_t *tx_json(const tx *t) {
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(t->type == 2 ? "transfer" : "withdraw"));
+    json_object_set_new(o, "from", json_integer((json_int_t)t->from));
+    if (t->type == 2) {
+        json_object_set_new(o, "to", json_integer((json_int_t)t->to));
+    } else {
+        char hex[2 * VIA_L2TX_MAX_SCRIPT + 1];
+        via_hex_encode(hex, t->dest, t->dest_len);
+        json_object_set_new(o, "dest", json_string(hex));
+    }
+    json_object_set_new(o, "amount", via_json_u64(t->amount));
+    json_object_set_new(o, "fee", via_json_u64(t->fee));
+    json_object_set_new(o, "nonce", via_json_u64(t->nonce));
+    json_object_set(o, "signature", t->sig_json);
+    return o;
+}
+
+static json_t *account_json(const via_keeper *k, uint64_t id, via_error *err) {
+    const via_account *a = amap_get(&k->sealed, id);
+    via_smt_proof p;
+    if (via_smt_prove(k->tree, id, &p, err)) return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)id));
+    if (a && a->exists) {
+        json_object_set_new(
+            o, "pubkey",
+            json_pack("{s:o,s:o}", "x", via_json_fr(&a->pk_x), "y", via_json_fr(&a->pk_y)));
+        json_object_set_new(o, "balance", via_json_u64(a->balance));
+        json_object_set_new(o, "nonce", via_json_u64(a->nonce));
+    } else {
+        json_object_set_new(o, "pubkey", json_null());
+    }
+    json_t *sib = json_array();
+    for (unsigned l = 0; l < k->depth; l++) {
+        json_t *lv = json_array();
+        for (int s = 0; s < 15; s++)
+            json_array_append_new(lv, via_json_fr(&p.sib[l][s]));
+        json_array_append_new(sib, lv);
+    }
+    json_object_set_new(o, "siblings", sib);
+    return o;
+}
+
+static int u64_in(const uint64_t *v, size_t n, uint64_t x) {
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x) return 1;
+    return 0;
+}
+
+void via_sealed_batch_free(via_sealed_batch *b) {
+    if (!b) return;
+    for (uint32_t i = 0; b->chunk_inputs && i < b->chunks; i++)
+        free(b->chunk_inputs[i]);
+    free(b->chunk_inputs);
+    free(b->pubdata);
+    free(b->ids);
+    free(b->leaves);
+    memset(b, 0, sizeof *b);
+}
+
+int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
+                    uint32_t slots_per_chunk, uint32_t max_chunks, via_sealed_batch *out,
+                    via_error *err) {
+    memset(out, 0, sizeof *out);
+    if (k->ntx == 0) return via_fail(err, VIA_EINVAL, "seal: no pending transaction");
+    via_account *op = amap_get(&k->sealed, 0);
+    if (!op || !op->exists)
+        return via_fail(err, VIA_EINVAL, "seal: the operator account 0 does not exist");
+    if (slots_per_chunk < 1 || max_chunks < 1)
+        return via_fail(err, VIA_EINVAL, "seal: zero chunk size or count");
+    size_t take = k->ntx;
+    if (take > (size_t)slots_per_chunk * max_chunks) take = (size_t)slots_per_chunk * max_chunks;
+    uint32_t chunks = (uint32_t)((take + slots_per_chunk - 1) / slots_per_chunk);
+    out->number = number;
+    memcpy(out->prev_hash, prev_hash, 32);
+    out->chunks = chunks;
+    out->slots_per_chunk = slots_per_chunk;
+    out->txs = take;
+    out->pubdata_len = (size_t)157 * slots_per_chunk * chunks;
+    out->chunk_inputs = calloc(chunks, sizeof *out->chunk_inputs);
+    out->pubdata = calloc(out->pubdata_len, 1);
+    uint64_t *touched = malloc((2 * (size_t)slots_per_chunk + 1) * sizeof *touched);
+    if (!out->chunk_inputs || !out->pubdata || !touched) {
+        free(touched);
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal: batch of %u chunks", chunks);
+    }
+    via_smt_root(k->tree, &out->root_before);
+    int rc = VIA_OK;
+    size_t ti = 0;
+    /* every id whose leaf changes, for the versioned tree */
+    size_t capl = 2 * take + chunks + 1, nl = 0;
+    uint64_t total_fees = 0;
+    out->ids = malloc(capl * sizeof *out->ids);
+    if (!out->ids) rc = via_fail(err, VIA_ENOMEM, "seal");
+    for (uint32_t c = 0; c < chunks && !rc; c++) {
+        size_t n = take - ti < slots_per_chunk ? take - ti : slots_per_chunk;
+        size_t nt = 0;
+        touched[nt++] = 0;
+        for (size_t i = 0; i < n; i++) {
+            const tx *t = &k->txs[ti + i];
+            if (!u64_in(touched, nt, t->from)) touched[nt++] = t->from;
+            if (t->type == 2 && !u64_in(touched, nt, t->to)) touched[nt++] = t->to;
+        }
+        via_fr root;
+        via_smt_root(k->tree, &root);
+        json_t *accs = json_array(), *txs = json_array();
+        for (size_t i = 0; i < nt && !rc; i++) {
+            json_t *aj = account_json(k, touched[i], err);
+            if (!aj)
+                rc = err->code ? err->code : VIA_EINVAL;
+            else
+                json_array_append_new(accs, aj);
+        }
+        uint64_t fees = 0;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const tx *t = &k->txs[ti + i];
+            const char *rule;
+            /* signatures were checked at intake against the same key and nonce */
+            if ((rc = apply(&k->sealed, t, 0, &rule, err))) break;
+            fees += t->fee;
+            json_array_append_new(txs, tx_json(t));
+            slot_pubdata(out->pubdata + ((size_t)c * slots_per_chunk + i) * 157, t);
+        }
+        if (!rc) {
+            op = amap_get(&k->sealed, 0);
+            if (op->balance + fees < op->balance)
+                rc = via_fail(err, VIA_EINVAL, "seal: the operator's balance would overflow");
+            else
+                op->balance += fees;
+            total_fees += fees;
+        }
+        for (size_t i = 0; i < nt && !rc; i++) {
+            via_fr leaf;
+            leaf_of(&leaf, amap_get(&k->sealed, touched[i]));
+            rc = via_smt_set(k->tree, touched[i], &leaf, err);
+            if (!u64_in(out->ids, nl, touched[i])) out->ids[nl++] = touched[i];
+        }
+        if (!rc) {
+            json_t *doc = json_object();
+            json_object_set_new(doc, "slots", json_integer(slots_per_chunk));
+            json_object_set_new(doc, "depth", json_integer(k->depth));
+            json_object_set_new(doc, "batch", json_integer((json_int_t)number));
+            json_object_set_new(doc, "chunk", json_integer(c));
+            json_object_set_new(doc, "root_before", via_json_fr(&root));
+            json_object_set_new(doc, "accounts", accs);
+            json_object_set_new(doc, "txs", txs);
+            out->chunk_inputs[c] = json_dumps(doc, JSON_COMPACT);
+            json_decref(doc);
+            if (!out->chunk_inputs[c]) rc = via_fail(err, VIA_ENOMEM, "seal: chunk input");
+        } else {
+            json_decref(accs);
+            json_decref(txs);
+        }
+        ti += n;
+    }
+    free(touched);
+    if (rc) {
+        /* the sealed state is now inconsistent: this cannot happen for accepted
+         * transactions; report it loudly */
+        via_sealed_batch_free(out);
+        return rc;
+    }
+    via_smt_root(k->tree, &out->root_after);
+    out->leaves = malloc((nl ? nl : 1) * sizeof *out->leaves);
+    if (!out->leaves) {
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal");
+    }
+    for (size_t i = 0; i < nl; i++) {
+        const via_account *a = amap_get(&k->sealed, out->ids[i]);
+        leaf_of(&out->leaves[i], a);
+    }
+    out->nleaves = nl;
+    /* the pending state gets the fees the sealed chunks credited */
+    via_account *pop = amap_get(&k->pending, 0);
+    if (pop && pop->balance + total_fees >= pop->balance) pop->balance += total_fees;
+    /* drop the sealed transactions */
+    for (size_t i = 0; i < take; i++)
+        json_decref(k->txs[i].sig_json);
+    memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
+    k->ntx -= take;
+    /* pubdata hash and header */
+    unsigned int hl = 32;
+    EVP_Digest(out->pubdata, out->pubdata_len, out->pubdata_hash, &hl, EVP_blake2s256(), NULL);
+    uint8_t *h = out->header;
+    put_be(h, number, 8);
+    memcpy(h + 8, prev_hash, 32);
+    fr_be(h + 40, &out->root_before);
+    fr_be(h + 72, &out->root_after);
+    memcpy(h + 104, out->pubdata_hash, 32);
+    put_be(h + 136, chunks, 4);
+    put_be(h + 140, slots_per_chunk, 4);
+    put_be(h + 144, 0, 8); /* first priority op id (deposits: none yet) */
+    put_be(h + 152, 0, 8); /* last priority op id */
+    EVP_Digest(h, 160, out->header_hash, &hl, EVP_blake2s256(), NULL);
+    return VIA_OK;
+}

@@ -1,0 +1,207 @@
+/* The state keeper (via/keeper.h): transfers and withdrawals signed as via-wallet signs them
+ * are accepted against the pending state; every rule is enforced and named (bad JSON, unknown
+ * field, deposit from a user, bad signature, wrong nonce, insufficient balance, overflow,
+ * unknown account, bad destination) and a rejection changes nothing; sealing cuts chunks,
+ * and every chunk input it writes is accepted by the chunk witness generator (the same rules,
+ * executed again from the Merkle paths alone), whose roots agree with the keeper's; fees reach
+ * the operator's sealed and pending balance; a second batch continues from the first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "via/chunk.h"
+#include "via/cs.h"
+#include "via/eddsa.h"
+#include "via/keeper.h"
+#include "via/l2tx.h"
+
+static uint8_t sk[5][32];
+static via_babyjub_point pk[5];
+
+static void keygen(void) {
+    for (int i = 0; i < 5; i++) {
+        for (int b = 0; b < 32; b++)
+            sk[i][b] = (uint8_t)(i * 37 + b * 11 + 1);
+        via_eddsa_pubkey(&pk[i], sk[i]);
+    }
+}
+
+static char *transfer(int signer, uint64_t from, uint64_t to, uint64_t amount, uint64_t fee,
+                      uint64_t nonce, const char *extra) {
+    via_l2tx_transfer t = {from, to, amount, fee, nonce};
+    via_fr msg;
+    via_l2tx_transfer_msg(&msg, &t);
+    via_eddsa_sig sig;
+    via_eddsa_sign(&sig, sk[signer], &msg);
+    char rx[80], ry[80], s[80];
+    via_fr_to_decimal(rx, sizeof rx, &sig.r8.x);
+    via_fr_to_decimal(ry, sizeof ry, &sig.r8.y);
+    via_limbs_to_decimal(s, sizeof s, sig.s);
+    char *out = malloc(1024);
+    snprintf(
+        out, 1024,
+        "{\"type\":\"transfer\",\"from\":%llu,\"to\":%llu,\"amount\":\"%llu\",\"fee\":\"%llu\","
+        "\"nonce\":\"%llu\",\"signature\":{\"R8x\":\"%s\",\"R8y\":\"%s\",\"S\":\"%s\"}%s}",
+        (unsigned long long)from, (unsigned long long)to, (unsigned long long)amount,
+        (unsigned long long)fee, (unsigned long long)nonce, rx, ry, s, extra ? extra : "");
+    return out;
+}
+
+static char *withdraw(int signer, uint64_t from, uint64_t amount, uint64_t fee, uint64_t nonce,
+                      const char *dest_hex) {
+    via_l2tx_withdraw w = {from, amount, fee, nonce, strlen(dest_hex) / 2, {0}};
+    for (size_t i = 0; i < w.dest_len; i++)
+        sscanf(dest_hex + 2 * i, "%2hhx", &w.dest[i]);
+    via_fr msg;
+    via_error err = {0};
+    assert_int_equal(via_l2tx_withdraw_msg(&msg, &w, &err), VIA_OK);
+    via_eddsa_sig sig;
+    via_eddsa_sign(&sig, sk[signer], &msg);
+    char rx[80], ry[80], s[80];
+    via_fr_to_decimal(rx, sizeof rx, &sig.r8.x);
+    via_fr_to_decimal(ry, sizeof ry, &sig.r8.y);
+    via_limbs_to_decimal(s, sizeof s, sig.s);
+    char *out = malloc(1024);
+    snprintf(
+        out, 1024,
+        "{\"type\":\"withdraw\",\"from\":%llu,\"dest\":\"%s\",\"amount\":\"%llu\",\"fee\":\"%llu\","
+        "\"nonce\":\"%llu\",\"signature\":{\"R8x\":\"%s\",\"R8y\":\"%s\",\"S\":\"%s\"}}",
+        (unsigned long long)from, dest_hex, (unsigned long long)amount, (unsigned long long)fee,
+        (unsigned long long)nonce, rx, ry, s);
+    return out;
+}
+
+static int submit(via_keeper *k, char *json, const char **rule) {
+    via_error err = {0};
+    int rc = via_keeper_submit(k, json, strlen(json), rule, &err);
+    free(json);
+    return rc;
+}
+
+static void check_chunks(const via_sealed_batch *b) {
+    via_fr root;
+    for (uint32_t c = 0; c < b->chunks; c++) {
+        via_chunk_input *in;
+        via_error err = {0};
+        int rc = via_chunk_input_parse(&in, "chunk", b->chunk_inputs[c], strlen(b->chunk_inputs[c]),
+                                       &err);
+        if (rc) fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(rc, VIA_OK);
+        via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
+        rc = via_chunk_build_witness(cs, in, 0, NULL, NULL, &root, &err);
+        if (rc) fprintf(stderr, "chunk %u: %s\n", c, err.msg);
+        assert_int_equal(rc, VIA_OK);
+        via_cs_free(cs);
+        via_chunk_input_free(in);
+    }
+    assert_true(via_fr_eq(&root, &b->root_after));
+}
+
+static void test_keeper(void **state) {
+    (void)state;
+    via_field_init();
+    keygen();
+    via_keeper *k = via_keeper_new(6);
+    via_error err = {0};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(via_keeper_create(k, (uint64_t)i, &pk[i].x, &pk[i].y,
+                                           i == 4 ? UINT64_MAX - 5 : 100000, &err),
+                         VIA_OK);
+    assert_int_equal(via_keeper_create(k, 1, &pk[1].x, &pk[1].y, 5, &err), VIA_EINVAL);
+    const char *rule;
+    /* accepted */
+    assert_int_equal(submit(k, transfer(1, 1, 2, 1000, 10, 0, NULL), &rule), VIA_OK);
+    assert_int_equal(submit(k, transfer(1, 1, 3, 500, 5, 1, NULL), &rule), VIA_OK);
+    assert_int_equal(submit(k, transfer(2, 2, 1, 1500, 1, 0, NULL), &rule), VIA_OK);
+    assert_int_equal(submit(k, transfer(3, 3, 3, 7, 0, 0, NULL), &rule), VIA_OK); /* to self */
+    assert_int_equal(submit(k,
+                            withdraw(2, 2, 300, 2, 1,
+                                     "0014"
+                                     "00112233445566778899aabbccddeeff00112233"),
+                            &rule),
+                     VIA_OK);
+    assert_int_equal(via_keeper_pending(k), 5);
+    via_account a;
+    via_keeper_account(k, 1, 0, &a);
+    assert_int_equal(a.balance, 100000 - 1010 - 505 + 1500);
+    assert_int_equal(a.nonce, 2);
+    via_keeper_account(k, 1, 1, &a);
+    assert_int_equal(a.balance, 100000);
+    /* every rule, named, and nothing changed */
+    struct {
+        char *json;
+        const char *rule;
+    } bad[] = {
+        {transfer(2, 1, 2, 1, 0, 2, NULL), "bad_signature"},
+        {transfer(1, 1, 2, 1, 0, 7, NULL), "wrong_nonce"},
+        {transfer(1, 1, 2, 200000, 0, 2, NULL), "insufficient_balance"},
+        {transfer(1, 1, 99, 1, 0, 2, NULL), "unknown_account"},
+        {transfer(3, 3, 4, 10, 0, 1, NULL), "balance_overflow"},
+        {transfer(1, 1, 2, 1, 0, 2, ",\"extra\":1"), "bad_json"},
+        {strdup("{\"type\":\"deposit\",\"to\":1}"), "unsupported_type"},
+        {strdup("not json"), "bad_json"},
+        {strdup("{\"type\":\"withdraw\",\"from\":1,\"dest\":\"zz\",\"amount\":\"1\",\"fee\":\"0\","
+                "\"nonce\":\"2\"}"),
+         "bad_destination"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        rule = NULL;
+        int rc = submit(k, bad[i].json, &rule);
+        assert_int_equal(rc, VIA_EINVAL);
+        assert_non_null(rule);
+        if (strcmp(rule, bad[i].rule))
+            fprintf(stderr, "case %zu: %s, want %s\n", i, rule, bad[i].rule);
+        assert_string_equal(rule, bad[i].rule);
+    }
+    assert_int_equal(via_keeper_pending(k), 5);
+    via_keeper_account(k, 1, 0, &a);
+    assert_int_equal(a.nonce, 2);
+
+    /* seal: 4-slot chunks, 5 transactions -> 2 chunks (the second padded with noops) */
+    via_sealed_batch b;
+    uint8_t zero[32] = {0};
+    assert_int_equal(via_keeper_seal(k, 1, zero, 4, 8, &b, &err), VIA_OK);
+    assert_int_equal(b.chunks, 2);
+    assert_int_equal(b.txs, 5);
+    assert_int_equal(b.pubdata_len, 2 * 4 * 157);
+    assert_int_equal(b.pubdata[0], 2);       /* slot 0: transfer */
+    assert_int_equal(b.pubdata[4 * 157], 3); /* slot 4: the withdrawal */
+    assert_int_equal(b.pubdata[4 * 157 + 25], 22);
+    assert_int_equal(b.pubdata[5 * 157], 0); /* noop */
+    check_chunks(&b);
+    via_fr root;
+    via_keeper_root(k, &root);
+    assert_true(via_fr_eq(&root, &b.root_after));
+    via_keeper_account(k, 0, 1, &a);
+    assert_int_equal(a.balance, 100000 + 10 + 5 + 1 + 0 + 2);
+    via_keeper_account(k, 0, 0, &a);
+    assert_int_equal(a.balance, 100000 + 18);
+    assert_int_equal(via_keeper_pending(k), 0);
+    uint8_t h1[32];
+    memcpy(h1, b.header_hash, 32);
+    via_sealed_batch_free(&b);
+    assert_int_equal(via_keeper_seal(k, 2, h1, 4, 8, &b, &err), VIA_EINVAL); /* nothing pending */
+
+    /* a second batch, limited to one chunk: the rest stays pending */
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(submit(k, transfer(1, 1, 2, 10, 1, 2 + (uint64_t)i, NULL), &rule), VIA_OK);
+    assert_int_equal(via_keeper_seal(k, 2, h1, 4, 1, &b, &err), VIA_OK);
+    assert_int_equal(b.chunks, 1);
+    assert_int_equal(b.txs, 4);
+    assert_memory_equal(b.prev_hash, h1, 32);
+    check_chunks(&b);
+    via_sealed_batch_free(&b);
+    assert_int_equal(via_keeper_pending(k), 2);
+    via_keeper_free(k);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_keeper)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
