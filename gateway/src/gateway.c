@@ -15,6 +15,8 @@
 
 struct via_gateway {
     PGconn *pg;
+    int borrowed; /* the connection belongs to the caller */
+    int in_tx;    /* enqueue inside the caller's transaction */
     int listening;
     uint64_t prepared; /* bit i: statement i is prepared on this connection */
 };
@@ -111,6 +113,7 @@ static int run(via_gateway *g, const char *what, const char *sql, const params *
 }
 
 static void rollback(via_gateway *g) {
+    if (g->in_tx) return; /* the caller's transaction: the caller rolls it back */
     PQclear(PQexec(g->pg, "ROLLBACK"));
 }
 
@@ -285,8 +288,31 @@ int via_gateway_open(via_gateway **out, const char *conninfo, via_error *err) {
 
 void via_gateway_close(via_gateway *g) {
     if (!g) return;
-    if (g->pg) PQfinish(g->pg);
+    if (g->pg && !g->borrowed) PQfinish(g->pg);
     free(g);
+}
+
+int via_gateway_attach(via_gateway **out, PGconn *pg, via_error *err) {
+    *out = NULL;
+    via_gateway *g = calloc(1, sizeof *g);
+    if (!g) return via_fail(err, VIA_ENOMEM, "gateway: out of memory");
+    g->pg = pg;
+    g->borrowed = 1;
+    int rc = migrate(g, err);
+    if (rc) {
+        free(g);
+        return rc;
+    }
+    *out = g;
+    return VIA_OK;
+}
+
+int via_gateway_enqueue_in_tx(via_gateway *g, const via_job_spec *spec, int64_t *id, int *created,
+                              via_error *err) {
+    g->in_tx = 1;
+    int rc = via_gateway_enqueue(g, spec, id, created, err);
+    g->in_tx = 0;
+    return rc;
 }
 
 int via_gateway_connected(via_gateway *g) {
@@ -335,7 +361,7 @@ int via_gateway_enqueue(via_gateway *g, const via_job_spec *s, int64_t *id, int 
     p_text(&p, prio);
     /* an aggregate waits until its batch's chunks are done (checked at once, below) */
     PGresult *r = NULL;
-    int rc = run(g, "BEGIN (enqueue)", "BEGIN", NULL, NULL, err);
+    int rc = g->in_tx ? VIA_OK : run(g, "BEGIN (enqueue)", "BEGIN", NULL, NULL, err);
     if (rc) return rc;
     params q = p;
     p_text(&q, maxa);
@@ -382,6 +408,10 @@ int via_gateway_enqueue(via_gateway *g, const via_job_spec *s, int64_t *id, int 
             rollback(g);
             return rc;
         }
+    }
+    if (g->in_tx) {
+        if (*created) PQclear(PQexec(g->pg, "NOTIFY " VIA_GATEWAY_CHANNEL)); /* at commit */
+        return VIA_OK;
     }
     if ((rc = run(g, "COMMIT (enqueue)", "COMMIT", NULL, NULL, err))) {
         rollback(g);

@@ -121,6 +121,11 @@ static void leaf_of(via_fr *leaf, const via_account *a) {
 
 int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_fr *pk_y,
                       uint64_t balance, via_error *err) {
+    return via_keeper_restore(k, id, pk_x, pk_y, balance, 0, err);
+}
+
+int via_keeper_restore(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_fr *pk_y,
+                       uint64_t balance, uint64_t nonce, via_error *err) {
     if (id >= via_smt_capacity(k->tree))
         return via_fail(err, VIA_EINVAL, "account %llu is beyond the tree (16^%u leaves)",
                         (unsigned long long)id, k->depth);
@@ -131,7 +136,7 @@ int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_
     via_account *s = amap_get(&k->sealed, id);
     if (s && s->exists)
         return via_fail(err, VIA_EINVAL, "account %llu exists already", (unsigned long long)id);
-    via_account a = {1, *pk_x, *pk_y, balance, 0};
+    via_account a = {1, *pk_x, *pk_y, balance, nonce};
     via_account *ps = amap_put(&k->sealed, id), *pp = amap_put(&k->pending, id);
     if (!ps || !pp) return via_fail(err, VIA_ENOMEM, "accounts");
     *ps = a;
@@ -216,6 +221,10 @@ static int parse_tx(tx *t, const char *json, size_t len, const char **rule, via_
         (rc = field_u64(o, "fee", &t->fee, rule, err)) ||
         (rc = field_u64(o, "nonce", &t->nonce, rule, err)))
         goto out;
+    if (t->amount + t->fee < t->amount) {
+        rc = reject(rule, "balance_overflow", err, "amount + fee exceeds 2^64 - 1");
+        goto out;
+    }
     if (t->type == 2) {
         if ((rc = field_u64(o, "to", &t->to, rule, err))) goto out;
         via_l2tx_transfer l = {t->from, t->to, t->amount, t->fee, t->nonce};
@@ -292,13 +301,13 @@ static int apply(amap *m, const tx *t, int check_signature, const char **rule, v
         return reject(rule, "wrong_nonce", err, "account %llu's nonce is %llu, not %llu",
                       (unsigned long long)t->from, (unsigned long long)a->nonce,
                       (unsigned long long)t->nonce);
+    uint64_t total = t->amount + t->fee;
+    if (total < t->amount)
+        return reject(rule, "balance_overflow", err, "amount + fee exceeds 2^64");
     if (check_signature) {
         int rc = check_sig(t, a, rule, err);
         if (rc) return rc;
     }
-    uint64_t total = t->amount + t->fee;
-    if (total < t->amount)
-        return reject(rule, "balance_overflow", err, "amount + fee exceeds 2^64");
     if (a->balance < total)
         return reject(rule, "insufficient_balance", err,
                       "amount %llu + fee %llu exceeds account %llu's balance %llu",

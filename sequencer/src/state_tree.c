@@ -450,11 +450,9 @@ void via_state_tree_committed(via_state_tree *t) {
     t->version++;
 }
 
-int via_state_tree_rolled_back(via_state_tree *t, via_error *err) {
-    (void)err;
+void via_state_tree_rolled_back(via_state_tree *t) {
     t->np = 0;
     t->pending = 0;
-    return VIA_OK;
 }
 
 int via_state_tree_prune(via_state_tree *t, int64_t keep_from, int64_t *deleted, via_error *err) {

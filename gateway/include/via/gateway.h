@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 #include "via/status.h"
 
 #define VIA_GATEWAY_SCHEMA_VERSION 1
@@ -34,6 +36,9 @@ typedef struct via_gateway via_gateway;
  * build is refused (VIA_EUNSUPPORTED, saying both versions). VIA_EDB when it cannot connect. */
 VIA_MUST_USE int via_gateway_open(via_gateway **out, const char *conninfo, via_error *err);
 void via_gateway_close(via_gateway *g);
+/* A gateway over a connection the caller owns (migrations run on it); via_gateway_close then
+ * leaves the connection open. For writers that enqueue inside their own transactions. */
+VIA_MUST_USE int via_gateway_attach(via_gateway **out, PGconn *pg, via_error *err);
 /* 0 when the connection to the server is lost (after a VIA_EDB: reconnect with a new
  * via_gateway); 1 while it is up (a VIA_EDB was then an error of the statement itself). */
 int via_gateway_connected(via_gateway *g);
@@ -57,6 +62,10 @@ typedef struct {
     double gpu_seconds;   /* estimate, for the backlog */
 } via_job_spec;
 
+/* As via_gateway_enqueue, inside the caller's open transaction (no BEGIN/COMMIT here; the
+ * NOTIFY is delivered when the caller commits). */
+VIA_MUST_USE int via_gateway_enqueue_in_tx(via_gateway *g, const via_job_spec *spec, int64_t *id,
+                                           int *created, via_error *err);
 /* Idempotent: a second enqueue of the same (batch, kind, chunk index) changes nothing and
  * returns the existing id with *created = 0. Wakes listening nodes. */
 VIA_MUST_USE int via_gateway_enqueue(via_gateway *g, const via_job_spec *spec, int64_t *id,

@@ -38,6 +38,12 @@ void via_keeper_free(via_keeper *k);
 VIA_MUST_USE int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x,
                                    const via_fr *pk_y, uint64_t balance, via_error *err);
 
+/* The same with a nonce: an account as it stands after sealed batches (restarting from the
+ * database). */
+VIA_MUST_USE int via_keeper_restore(via_keeper *k, uint64_t id, const via_fr *pk_x,
+                                    const via_fr *pk_y, uint64_t balance, uint64_t nonce,
+                                    via_error *err);
+
 /* Validates a transaction (JSON text) against the pending state and, when it applies, appends
  * it. *rule (may be NULL) receives the rule a rejection broke. */
 VIA_MUST_USE int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **rule,

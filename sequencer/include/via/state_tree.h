@@ -48,7 +48,7 @@ VIA_MUST_USE int via_state_tree_prove(via_state_tree *t, int64_t version, uint64
 VIA_MUST_USE int via_state_tree_update(via_state_tree *t, const uint64_t *ids, const via_fr *leaves,
                                        size_t n, int in_tx, via_fr *root, via_error *err);
 void via_state_tree_committed(via_state_tree *t);
-VIA_MUST_USE int via_state_tree_rolled_back(via_state_tree *t, via_error *err);
+void via_state_tree_rolled_back(via_state_tree *t);
 
 /* Drops every row that no version >= keep_from needs; versions before keep_from are no longer
  * readable. *deleted rows removed. */

@@ -1,0 +1,936 @@
+/* via-sequencer: JSON-RPC intake, the state keeper, sealing batches into farm jobs. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+
+#include "via/blake2b.h"
+#include "via/chunk.h"
+#include "via/gateway.h"
+#include "via/hex.h"
+#include "via/keeper.h"
+#include "via/log.h"
+#include "via/rollup_json.h"
+#include "via/state_tree.h"
+
+static const char help[] =
+    "usage: via-sequencer run [--db CONNINFO] [--listen ADDR:PORT] [--keys DIR] [--slots C]\n"
+    "                         [--chunks N] [--seal-age S] [--genesis FILE] [--api-keys FILE]\n"
+    "                         [--admin-key KEY] [--max-body BYTES] [--depth D]\n\n"
+    "Takes L2 transactions over JSON-RPC 2.0 (POST /), validates them against the pending\n"
+    "state, acknowledges each only once it is stored in PostgreSQL, and seals batches of up to\n"
+    "N chunks of C slots (when N*C transactions wait or the oldest has waited S seconds): the\n"
+    "batch, its header, the state tree's new version, each chunk's witness input as a farm job\n"
+    "and the batch's aggregate job are written in one PostgreSQL transaction (docs/farm.md,\n"
+    "docs/protocol.md). Methods: via_sendTransaction [tx], via_getAccount [id | {\"id\"} |\n"
+    "{\"pubkey\":{x,y}}, batch?], via_getTransaction [hash], via_getBatch [n], via_batchNumber "
+    "[],\n"
+    "and with the admin key via_seal [] (seal now). Options and their variables:\n"
+    "  --db (VIA_DB), --listen (VIA_SEQ_LISTEN, default :8545), --keys (VIA_KEYS: the chunk key\n"
+    "  chunk-<C>.zkey whose hash the jobs carry), --slots (VIA_SEQ_SLOTS, 1), --chunks\n"
+    "  (VIA_SEQ_CHUNKS, 4), --seal-age (VIA_SEQ_SEAL_AGE, 5 s), --genesis (a JSON list of\n"
+    "  {id, pubkey:{x,y}, balance} applied to an empty database), --api-keys (VIA_SEQ_API_KEYS:\n"
+    "  lines \"<key> <requests per second>\"; without it no key is needed), --admin-key\n"
+    "  (VIA_SEQ_ADMIN_KEY), --max-body (65536), --depth (6).\n";
+
+/* ---- configuration and state ---- */
+typedef struct {
+    char key[129];
+    double rate, tokens, last;
+} api_key;
+
+static struct {
+    const char *db, *listen, *keys, *genesis, *admin;
+    unsigned slots, chunks, depth;
+    double seal_age;
+    size_t max_body;
+    api_key *keys_list;
+    size_t nkeys;
+    uint8_t key_hash[32];
+    char circuit[32];
+    /* state, under mu */
+    pthread_mutex_t mu;
+    PGconn *pg;      /* intake and sealing (under mu) */
+    PGconn *read_pg; /* read methods (under read_mu) */
+    pthread_mutex_t read_mu;
+    via_keeper *keeper;
+    via_state_tree *tree;
+    via_gateway *gw;
+    int64_t *pending_seq; /* seq of each pending transaction, in keeper order */
+    double *pending_at;
+    size_t npending, cap;
+    uint64_t batch;
+    uint8_t last_hash[32];
+    volatile sig_atomic_t stop;
+    /* metrics */
+    uint64_t accepted, sealed_batches, db_errors;
+    json_t *rejected; /* rule -> count */
+    double last_seal_s;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .read_mu = PTHREAD_MUTEX_INITIALIZER};
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int q(PGconn *pg, const char *sql, int n, const char *const *v, PGresult **out,
+             via_error *err) {
+    PGresult *r = PQexecParams(pg, sql, n, NULL, v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        int rc = via_fail(err, VIA_EDB, "sequencer: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return VIA_OK;
+}
+
+static const char *schema =
+    "SET client_min_messages = warning; SET synchronous_commit = on;"
+    "CREATE TABLE IF NOT EXISTS via_seq_meta (id boolean PRIMARY KEY DEFAULT true CHECK (id),"
+    " depth integer NOT NULL, slots integer NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS via_seq_txs (seq bigserial PRIMARY KEY,"
+    " hash bytea NOT NULL UNIQUE CHECK (length(hash) = 32), body text NOT NULL,"
+    " sender bigint NOT NULL, nonce bigint NOT NULL,"
+    " status text NOT NULL CHECK (status IN ('pending', 'included')), batch bigint,"
+    " received_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE INDEX IF NOT EXISTS via_seq_txs_pending ON via_seq_txs (seq) WHERE status = 'pending';"
+    "CREATE TABLE IF NOT EXISTS via_seq_batches (number bigint PRIMARY KEY CHECK (number >= 1),"
+    " header bytea NOT NULL, header_hash bytea NOT NULL UNIQUE, root_before text NOT NULL,"
+    " root_after text NOT NULL, chunks integer NOT NULL, slots integer NOT NULL,"
+    " txs bigint NOT NULL, pubdata bytea NOT NULL, sealed_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS via_seq_accounts (id bigint NOT NULL, batch bigint NOT NULL,"
+    " pk_x text NOT NULL, pk_y text NOT NULL, balance numeric(20, 0) NOT NULL,"
+    " nonce bigint NOT NULL, PRIMARY KEY (id, batch));";
+
+/* ---- loading: genesis on an empty database, else the sealed state and pending txs ---- */
+static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t batch,
+                          via_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        via_account a;
+        via_keeper_account(S.keeper, ids[i], 1, &a);
+        if (!a.exists) continue;
+        char id[24], b[24], x[80], y[80], bal[24], nonce[24];
+        snprintf(id, sizeof id, "%" PRIu64, ids[i]);
+        snprintf(b, sizeof b, "%" PRIu64, batch);
+        via_fr_to_decimal(x, sizeof x, &a.pk_x);
+        via_fr_to_decimal(y, sizeof y, &a.pk_y);
+        snprintf(bal, sizeof bal, "%" PRIu64, a.balance);
+        snprintf(nonce, sizeof nonce, "%" PRIu64, a.nonce);
+        const char *v[6] = {id, b, x, y, bal, nonce};
+        int rc = q(pg,
+                   "INSERT INTO via_seq_accounts (id, batch, pk_x, pk_y, balance, nonce)"
+                   " VALUES ($1::bigint, $2::bigint, $3, $4, $5::numeric, $6::bigint)",
+                   6, v, NULL, err);
+        if (rc) return rc;
+    }
+    return VIA_OK;
+}
+
+static int apply_genesis(via_error *err) {
+    FILE *f = fopen(S.genesis, "rb");
+    if (!f) return via_fail(err, VIA_EIO, "--genesis %s: cannot open", S.genesis);
+    json_error_t je;
+    json_t *g = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
+    if (!json_is_array(g)) {
+        json_decref(g);
+        return via_fail(err, VIA_EFORMAT, "--genesis %s: expected a JSON list of accounts (%s)",
+                        S.genesis, je.text);
+    }
+    size_t n = json_array_size(g);
+    uint64_t *ids = calloc(n ? n : 1, sizeof *ids);
+    via_fr *leaves = calloc(n ? n : 1, sizeof *leaves);
+    int rc = VIA_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_t *a = json_array_get(g, i);
+        uint64_t id, bal;
+        const char *why;
+        via_fr x, y;
+        const char *xs = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
+        const char *ys = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
+        if (via_json_to_u64(json_object_get(a, "id"), &id, &why) ||
+            via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
+            via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys)) {
+            rc = via_fail(err, VIA_EFORMAT,
+                          "--genesis %s: account %zu needs id, balance and pubkey {x, y}",
+                          S.genesis, i);
+            break;
+        }
+        rc = via_keeper_create(S.keeper, id, &x, &y, bal, err);
+        ids[i] = id;
+        via_smt_account_leaf(&leaves[i], &x, &y, bal, 0);
+    }
+    json_decref(g);
+    if (!rc) rc = q(S.pg, "BEGIN", 0, NULL, NULL, err);
+    if (!rc) rc = write_accounts(S.pg, ids, n, 0, err);
+    via_fr root;
+    if (!rc) rc = via_state_tree_update(S.tree, ids, leaves, n, 1, &root, err);
+    if (!rc) rc = q(S.pg, "COMMIT", 0, NULL, NULL, err);
+    if (rc) {
+        PQclear(PQexec(S.pg, "ROLLBACK"));
+        via_state_tree_rolled_back(S.tree);
+    } else {
+        via_state_tree_committed(S.tree);
+    }
+    free(ids);
+    free(leaves);
+    return rc;
+}
+
+static int push_pending(int64_t seq) {
+    if (S.npending == S.cap) {
+        size_t nc = S.cap ? 2 * S.cap : 1024;
+        int64_t *a = realloc(S.pending_seq, nc * sizeof *a);
+        if (!a) return -1;
+        S.pending_seq = a;
+        double *b = realloc(S.pending_at, nc * sizeof *b);
+        if (!b) return -1;
+        S.pending_at = b;
+        S.cap = nc;
+    }
+    S.pending_seq[S.npending] = seq;
+    S.pending_at[S.npending] = now_s();
+    S.npending++;
+    return 0;
+}
+
+/* (Re)builds the keeper from the database: the sealed accounts, then the pending
+ * transactions in order. Checks the keeper's root against the state tree. */
+static int load_state(via_error *err) {
+    via_keeper_free(S.keeper);
+    S.keeper = via_keeper_new(S.depth);
+    S.npending = 0;
+    if (!S.keeper) return via_fail(err, VIA_ENOMEM, "keeper");
+    PGresult *r = NULL;
+    int rc = q(S.pg,
+               "SELECT DISTINCT ON (id) id, pk_x, pk_y, balance, nonce FROM via_seq_accounts"
+               " ORDER BY id, batch DESC",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    int naccounts = PQntuples(r);
+    for (int i = 0; i < naccounts && !rc; i++) {
+        via_fr x, y;
+        uint64_t id = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+        uint64_t bal = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+        uint64_t nonce = strtoull(PQgetvalue(r, i, 4), NULL, 10);
+        if (via_fr_from_decimal(&x, PQgetvalue(r, i, 1)) ||
+            via_fr_from_decimal(&y, PQgetvalue(r, i, 2)))
+            rc = via_fail(err, VIA_EDB, "sequencer: a stored account key is malformed");
+        else
+            rc = via_keeper_restore(S.keeper, id, &x, &y, bal, nonce, err);
+    }
+    PQclear(r);
+    if (rc) return rc;
+    rc = q(S.pg,
+           "SELECT number, encode(header_hash, 'hex') FROM via_seq_batches ORDER BY number"
+           " DESC LIMIT 1",
+           0, NULL, &r, err);
+    if (rc) return rc;
+    S.batch = 0;
+    memset(S.last_hash, 0, 32);
+    if (PQntuples(r) == 1) {
+        S.batch = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+        if (via_hex_decode_exact(S.last_hash, 32, PQgetvalue(r, 0, 1), err)) rc = VIA_EDB;
+    }
+    PQclear(r);
+    if (rc) return rc;
+    /* the tree: version = batch + 1 (version 1 is the genesis) */
+    via_fr troot, kroot;
+    if (naccounts > 0) {
+        if ((rc = via_state_tree_root(S.tree, (int64_t)S.batch + 1, &troot, err))) return rc;
+        via_keeper_root(S.keeper, &kroot);
+        if (!via_fr_eq(&troot, &kroot))
+            return via_fail(err, VIA_EDB,
+                            "sequencer: the stored accounts and the state tree disagree at batch "
+                            "%" PRIu64 "; refusing to start",
+                            S.batch);
+    }
+    rc = q(S.pg, "SELECT seq, body FROM via_seq_txs WHERE status = 'pending' ORDER BY seq", 0, NULL,
+           &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *body = PQgetvalue(r, i, 1);
+        const char *rule;
+        via_error e2 = {0};
+        if (via_keeper_submit(S.keeper, body, strlen(body), &rule, &e2) != VIA_OK) {
+            via_log(VIA_LOG_ERROR, "tx.invalid_on_reload", "seq=%s rule=%s", PQgetvalue(r, i, 0),
+                    rule ? rule : "?");
+            continue;
+        }
+        push_pending(strtoll(PQgetvalue(r, i, 0), NULL, 10));
+    }
+    PQclear(r);
+    return VIA_OK;
+}
+
+/* ---- sealing ---- */
+static int seal_locked(via_error *err) {
+    via_sealed_batch b;
+    uint64_t number = S.batch + 1;
+    double t0 = now_s();
+    int rc = via_keeper_seal(S.keeper, number, S.last_hash, S.slots, S.chunks, &b, err);
+    if (rc) return rc;
+    char ns[24], hx[65], rb[80], ra[80], ch[16], sl[16], tx[24];
+    snprintf(ns, sizeof ns, "%" PRIu64, number);
+    via_fr_to_decimal(rb, sizeof rb, &b.root_before);
+    via_fr_to_decimal(ra, sizeof ra, &b.root_after);
+    snprintf(ch, sizeof ch, "%u", b.chunks);
+    snprintf(sl, sizeof sl, "%u", b.slots_per_chunk);
+    snprintf(tx, sizeof tx, "%" PRIu64, b.txs);
+    (void)hx;
+    rc = q(S.pg, "BEGIN", 0, NULL, NULL, err);
+    if (!rc) {
+        const char *v[9] = {ns, (const char *)b.header, (const char *)b.header_hash, rb, ra, ch, sl,
+                            tx, (const char *)b.pubdata};
+        int lens[9] = {0, 160, 32, 0, 0, 0, 0, 0, (int)b.pubdata_len};
+        int fmts[9] = {0, 1, 1, 0, 0, 0, 0, 0, 1};
+        PGresult *r = PQexecParams(S.pg,
+                                   "INSERT INTO via_seq_batches (number, header, header_hash,"
+                                   " root_before, root_after, chunks, slots, txs, pubdata)"
+                                   " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int,"
+                                   " $8::bigint, $9)",
+                                   9, NULL, v, lens, fmts, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = via_fail(err, VIA_EDB, "sequencer: storing batch %" PRIu64 ": %s", number,
+                          PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    if (!rc) {
+        char last[24];
+        snprintf(last, sizeof last, "%" PRId64, S.pending_seq[b.txs - 1]);
+        const char *v[2] = {ns, last};
+        rc = q(S.pg,
+               "UPDATE via_seq_txs SET status = 'included', batch = $1::bigint"
+               " WHERE status = 'pending' AND seq <= $2::bigint",
+               2, v, NULL, err);
+    }
+    if (!rc) rc = write_accounts(S.pg, b.ids, b.nleaves, number, err);
+    via_fr root;
+    if (!rc) rc = via_state_tree_update(S.tree, b.ids, b.leaves, b.nleaves, 1, &root, err);
+    for (uint32_t c = 0; !rc && c < b.chunks; c++) {
+        via_job_spec s;
+        memset(&s, 0, sizeof s);
+        s.kind = VIA_JOB_CHUNK;
+        s.batch = (int64_t)number;
+        s.chunk_index = (int32_t)c;
+        s.circuit_id = S.circuit;
+        memcpy(s.key_hash, S.key_hash, 32);
+        s.input = (const uint8_t *)b.chunk_inputs[c];
+        s.input_len = strlen(b.chunk_inputs[c]);
+        s.gpu_seconds = 0.25 * S.slots;
+        int64_t id;
+        int created;
+        rc = via_gateway_enqueue_in_tx(S.gw, &s, &id, &created, err);
+    }
+    if (!rc) {
+        uint8_t in[4] = {(uint8_t)b.chunks, (uint8_t)(b.chunks >> 8), (uint8_t)(b.chunks >> 16),
+                         (uint8_t)(b.chunks >> 24)};
+        via_job_spec s;
+        memset(&s, 0, sizeof s);
+        s.kind = VIA_JOB_AGGREGATE;
+        s.batch = (int64_t)number;
+        s.chunk_count = (int32_t)b.chunks;
+        s.circuit_id = S.circuit;
+        memcpy(s.key_hash, S.key_hash, 32);
+        s.input = in;
+        s.input_len = 4;
+        s.gpu_seconds = 0.01 * b.chunks;
+        int64_t id;
+        int created;
+        rc = via_gateway_enqueue_in_tx(S.gw, &s, &id, &created, err);
+    }
+    if (!rc) rc = q(S.pg, "COMMIT", 0, NULL, NULL, err);
+    if (rc) {
+        PQclear(PQexec(S.pg, "ROLLBACK"));
+        via_state_tree_rolled_back(S.tree);
+        S.db_errors++;
+        char kv[600] = "";
+        via_log_kv(kv, sizeof kv, "error", err->msg);
+        via_log(VIA_LOG_ERROR, "batch.seal_failed", "batch=%" PRIu64 "%s", number, kv);
+        via_sealed_batch_free(&b);
+        via_error e2 = {0};
+        if (load_state(&e2)) /* the keeper sealed in memory: take it back from the database */
+            via_log(VIA_LOG_ERROR, "state.reload_failed", "error=\"%s\"", e2.msg);
+        return rc;
+    }
+    via_state_tree_committed(S.tree);
+    S.batch = number;
+    memcpy(S.last_hash, b.header_hash, 32);
+    memmove(S.pending_seq, S.pending_seq + b.txs, (S.npending - b.txs) * sizeof *S.pending_seq);
+    memmove(S.pending_at, S.pending_at + b.txs, (S.npending - b.txs) * sizeof *S.pending_at);
+    S.npending -= b.txs;
+    S.sealed_batches++;
+    S.last_seal_s = now_s() - t0;
+    char hh[65];
+    via_hex_encode(hh, b.header_hash, 32);
+    via_log(VIA_LOG_INFO, "batch.sealed",
+            "batch=%" PRIu64 " txs=%" PRIu64 " chunks=%u header=%s seconds=%.3f", number, b.txs,
+            b.chunks, hh, S.last_seal_s);
+    via_sealed_batch_free(&b);
+    return VIA_OK;
+}
+
+static void *sealer(void *arg) {
+    (void)arg;
+    while (!S.stop) {
+        usleep(100 * 1000);
+        pthread_mutex_lock(&S.mu);
+        int due = S.npending > 0 && (S.npending >= (size_t)S.slots * S.chunks ||
+                                     now_s() - S.pending_at[0] >= S.seal_age);
+        if (due) {
+            via_error err = {0};
+            (void)seal_locked(&err);
+        }
+        pthread_mutex_unlock(&S.mu);
+    }
+    return NULL;
+}
+
+/* ---- JSON-RPC ---- */
+enum {
+    E_PARSE = -32700,
+    E_REQUEST = -32600,
+    E_METHOD = -32601,
+    E_PARAMS = -32602,
+    E_INTERNAL = -32603,
+    E_APIKEY = -32001,
+    E_ADMIN = -32002,
+    E_KNOWN = -32003,
+    E_RATE = -32005,
+    E_REJECTED = -32010,
+};
+
+static json_t *error_obj(json_t *id, int code, const char *msg, json_t *data) {
+    json_t *e = json_pack("{s:i,s:s}", "code", code, "message", msg);
+    if (data) json_object_set_new(e, "data", data);
+    return json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", e);
+}
+
+static json_t *result_obj(json_t *id, json_t *result) {
+    return json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result",
+                     result ? result : json_null());
+}
+
+static json_t *send_tx(json_t *id, json_t *params) {
+    json_t *tx = json_array_get(params, 0);
+    if (!json_is_object(tx) || json_array_size(params) != 1)
+        return error_obj(id, E_PARAMS, "via_sendTransaction takes one transaction object", NULL);
+    char *canon = json_dumps(tx, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!canon) return error_obj(id, E_INTERNAL, "out of memory", NULL);
+    uint8_t h[32];
+    unsigned int hl = 32;
+    EVP_Digest(canon, strlen(canon), h, &hl, EVP_blake2s256(), NULL);
+    char hx[65];
+    via_hex_encode(hx, h, 32);
+    pthread_mutex_lock(&S.mu);
+    const char *rule = NULL;
+    via_error err = {0};
+    int rc = via_keeper_submit(S.keeper, canon, strlen(canon), &rule, &err);
+    if (rc) {
+        if (!S.rejected) S.rejected = json_object();
+        json_t *c = json_object_get(S.rejected, rule ? rule : "other");
+        json_object_set_new(S.rejected, rule ? rule : "other",
+                            json_integer(c ? json_integer_value(c) + 1 : 1));
+        pthread_mutex_unlock(&S.mu);
+        free(canon);
+        return error_obj(id, E_REJECTED, err.msg,
+                         json_pack("{s:s}", "rule", rule ? rule : "other"));
+    }
+    /* durable before acknowledged */
+    json_t *from = json_object_get(tx, "from"), *nonce = json_object_get(tx, "nonce");
+    uint64_t f = 0, n = 0;
+    const char *why;
+    (void)via_json_to_u64(from, &f, &why);
+    (void)via_json_to_u64(nonce, &n, &why);
+    char fs[24], nsr[24];
+    snprintf(fs, sizeof fs, "%" PRIu64, f);
+    snprintf(nsr, sizeof nsr, "%" PRIu64, n);
+    const char *v[4] = {(const char *)h, canon, fs, nsr};
+    int lens[4] = {32, 0, 0, 0}, fmts[4] = {1, 0, 0, 0};
+    PGresult *r = PQexecParams(S.pg,
+                               "INSERT INTO via_seq_txs (hash, body, sender, nonce, status)"
+                               " VALUES ($1, $2, $3::bigint, $4::bigint, 'pending')"
+                               " ON CONFLICT (hash) DO NOTHING RETURNING seq",
+                               4, NULL, v, lens, fmts, 0);
+    json_t *out;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        push_pending(strtoll(PQgetvalue(r, 0, 0), NULL, 10));
+        S.accepted++;
+        out = result_obj(id, json_pack("{s:s,s:s}", "hash", hx, "status", "pending"));
+    } else {
+        int known = PQresultStatus(r) == PGRES_TUPLES_OK;
+        S.db_errors += !known;
+        via_error e2 = {0};
+        if (load_state(&e2)) /* the keeper took it: take it back */
+            via_log(VIA_LOG_ERROR, "state.reload_failed", "error=\"%s\"", e2.msg);
+        out = known ? error_obj(id, E_KNOWN, "transaction already known", NULL)
+                    : error_obj(id, E_INTERNAL, "the transaction could not be stored; retry", NULL);
+    }
+    PQclear(r);
+    pthread_mutex_unlock(&S.mu);
+    free(canon);
+    return out;
+}
+
+static json_t *read_method(json_t *id, const char *method, json_t *params) {
+    pthread_mutex_lock(&S.read_mu);
+    json_t *out = NULL;
+    PGresult *r = NULL;
+    via_error err = {0};
+    if (!strcmp(method, "via_batchNumber")) {
+        if (q(S.read_pg, "SELECT coalesce(max(number), 0) FROM via_seq_batches", 0, NULL, &r,
+              &err) == VIA_OK)
+            out = result_obj(id, json_integer(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+    } else if (!strcmp(method, "via_getAccount")) {
+        json_t *a = json_array_get(params, 0), *bv = json_array_get(params, 1);
+        uint64_t acct = 0, batch = INT64_MAX;
+        const char *why;
+        char idb[24], bb[24], xs[100] = "", ys[100] = "";
+        int by_key = 0;
+        if (json_is_object(a) && json_object_get(a, "pubkey")) {
+            const char *x = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
+            const char *y = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
+            if (!x || !y || strlen(x) > 90 || strlen(y) > 90) {
+                pthread_mutex_unlock(&S.read_mu);
+                return error_obj(id, E_PARAMS, "pubkey needs x and y decimal strings", NULL);
+            }
+            snprintf(xs, sizeof xs, "%s", x);
+            snprintf(ys, sizeof ys, "%s", y);
+            by_key = 1;
+        } else if (via_json_to_u64(json_is_object(a) ? json_object_get(a, "id") : a, &acct, &why)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "via_getAccount takes an account id or {\"pubkey\"}",
+                             NULL);
+        }
+        if (bv && !json_is_null(bv) && via_json_to_u64(bv, &batch, &why)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "the batch must be a number", NULL);
+        }
+        snprintf(idb, sizeof idb, "%" PRIu64, acct);
+        snprintf(bb, sizeof bb, "%" PRIu64, batch > INT64_MAX ? (uint64_t)INT64_MAX : batch);
+        const char *v[3] = {by_key ? xs : idb, bb, ys};
+        int rc = by_key ? q(S.read_pg,
+                            "SELECT id, pk_x, pk_y, balance, nonce, batch FROM via_seq_accounts"
+                            " WHERE pk_x = $1 AND pk_y = $3 AND batch <= $2::bigint"
+                            " ORDER BY batch DESC LIMIT 1",
+                            3, v, &r, &err)
+                        : q(S.read_pg,
+                            "SELECT id, pk_x, pk_y, balance, nonce, batch FROM via_seq_accounts"
+                            " WHERE id = $1::bigint AND batch <= $2::bigint"
+                            " ORDER BY batch DESC LIMIT 1",
+                            2, v, &r, &err);
+        if (!rc)
+            out = result_obj(
+                id, PQntuples(r) == 0
+                        ? json_null()
+                        : json_pack("{s:I,s:{s:s,s:s},s:s,s:s,s:I}", "id",
+                                    (json_int_t)strtoll(PQgetvalue(r, 0, 0), NULL, 10), "pubkey",
+                                    "x", PQgetvalue(r, 0, 1), "y", PQgetvalue(r, 0, 2), "balance",
+                                    PQgetvalue(r, 0, 3), "nonce", PQgetvalue(r, 0, 4), "batch",
+                                    (json_int_t)strtoll(PQgetvalue(r, 0, 5), NULL, 10)));
+    } else if (!strcmp(method, "via_getTransaction")) {
+        const char *h = json_string_value(json_array_get(params, 0));
+        uint8_t hb[32];
+        if (!h || strlen(h) != 64 || via_hex_decode_exact(hb, 32, h, &err)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "via_getTransaction takes a 64-hex hash", NULL);
+        }
+        const char *v[1] = {h};
+        if (q(S.read_pg,
+              "SELECT status, batch, seq FROM via_seq_txs WHERE hash = decode($1, 'hex')", 1, v, &r,
+              &err) == VIA_OK)
+            out = result_obj(
+                id, PQntuples(r) == 0
+                        ? json_null()
+                        : json_pack("{s:s,s:o,s:I}", "status", PQgetvalue(r, 0, 0), "batch",
+                                    PQgetisnull(r, 0, 1)
+                                        ? json_null()
+                                        : json_integer(strtoll(PQgetvalue(r, 0, 1), NULL, 10)),
+                                    "seq", (json_int_t)strtoll(PQgetvalue(r, 0, 2), NULL, 10)));
+    } else { /* via_getBatch */
+        uint64_t n;
+        const char *why;
+        if (via_json_to_u64(json_array_get(params, 0), &n, &why)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "via_getBatch takes a batch number", NULL);
+        }
+        char ns[24];
+        snprintf(ns, sizeof ns, "%" PRIu64, n);
+        const char *v[1] = {ns};
+        if (q(S.read_pg,
+              "SELECT b.number, encode(b.header_hash, 'hex'), b.root_before, b.root_after,"
+              " b.chunks, b.slots, b.txs, b.sealed_at::text,"
+              " (SELECT status FROM via_jobs j WHERE j.batch = b.number AND j.kind = 'aggregate')"
+              " FROM via_seq_batches b WHERE b.number = $1::bigint",
+              1, v, &r, &err) == VIA_OK)
+            out = result_obj(
+                id, PQntuples(r) == 0
+                        ? json_null()
+                        : json_pack(
+                              "{s:I,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s}", "number", (json_int_t)n,
+                              "header_hash", PQgetvalue(r, 0, 1), "root_before",
+                              PQgetvalue(r, 0, 2), "root_after", PQgetvalue(r, 0, 3), "chunks",
+                              atoi(PQgetvalue(r, 0, 4)), "slots", atoi(PQgetvalue(r, 0, 5)), "txs",
+                              (json_int_t)strtoll(PQgetvalue(r, 0, 6), NULL, 10), "sealed_at",
+                              PQgetvalue(r, 0, 7), "proof",
+                              PQgetisnull(r, 0, 8)
+                                  ? "not queued"
+                                  : (!strcmp(PQgetvalue(r, 0, 8), "done") ? "proven" : "proving")));
+    }
+    PQclear(r);
+    pthread_mutex_unlock(&S.read_mu);
+    return out ? out : error_obj(id, E_INTERNAL, err.msg[0] ? err.msg : "database error", NULL);
+}
+
+static api_key *find_key(const char *k) {
+    for (size_t i = 0; k && i < S.nkeys; i++)
+        if (!strcmp(S.keys_list[i].key, k)) return &S.keys_list[i];
+    return NULL;
+}
+
+static json_t *dispatch(const char *body, size_t len, const char *apikey, unsigned *http) {
+    *http = 200;
+    int is_admin = S.admin && apikey && !strcmp(apikey, S.admin);
+    if (S.nkeys && !is_admin) {
+        api_key *k = find_key(apikey);
+        if (!k) {
+            *http = 401;
+            return error_obj(NULL, E_APIKEY, "unknown or missing API key (X-Api-Key)", NULL);
+        }
+        pthread_mutex_lock(&S.mu);
+        double t = now_s();
+        k->tokens += (t - k->last) * k->rate;
+        if (k->tokens > 2 * k->rate) k->tokens = 2 * k->rate;
+        k->last = t;
+        int ok = k->tokens >= 1;
+        if (ok) k->tokens -= 1;
+        pthread_mutex_unlock(&S.mu);
+        if (!ok) {
+            *http = 429;
+            return error_obj(NULL, E_RATE, "rate limit exceeded for this API key", NULL);
+        }
+    }
+    json_error_t je;
+    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!req) {
+        char m[200];
+        snprintf(m, sizeof m, "parse error: %s", je.text);
+        return error_obj(NULL, E_PARSE, m, NULL);
+    }
+    json_t *id = json_object_get(req, "id");
+    const char *method = json_string_value(json_object_get(req, "method"));
+    json_t *params = json_object_get(req, "params");
+    json_t *out;
+    if (!json_is_object(req) || !method ||
+        strcmp(json_string_value(json_object_get(req, "jsonrpc"))
+                   ? json_string_value(json_object_get(req, "jsonrpc"))
+                   : "",
+               "2.0") ||
+        (params && !json_is_array(params)))
+        out = error_obj(id, E_REQUEST,
+                        "invalid request: a JSON-RPC 2.0 object with \"method\" and an array "
+                        "\"params\"",
+                        NULL);
+    else if (!strcmp(method, "via_sendTransaction"))
+        out = send_tx(id, params);
+    else if (!strcmp(method, "via_getAccount") || !strcmp(method, "via_getTransaction") ||
+             !strcmp(method, "via_getBatch") || !strcmp(method, "via_batchNumber"))
+        out = read_method(id, method, params);
+    else if (!strcmp(method, "via_seal")) {
+        if (!S.admin || !apikey || strcmp(apikey, S.admin) != 0)
+            out = error_obj(id, E_ADMIN, "via_seal needs the admin key", NULL);
+        else {
+            pthread_mutex_lock(&S.mu);
+            via_error err = {0};
+            int rc = S.npending ? seal_locked(&err) : VIA_OK;
+            uint64_t b = S.batch;
+            pthread_mutex_unlock(&S.mu);
+            out = rc ? error_obj(id, E_INTERNAL, err.msg, NULL)
+                     : result_obj(id, json_integer((json_int_t)b));
+        }
+    } else
+        out = error_obj(id, E_METHOD, "method not found", json_pack("{s:s}", "method", method));
+    json_decref(req);
+    return out;
+}
+
+typedef struct {
+    char *buf;
+    size_t len;
+    int too_big;
+} upload;
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *ctype,
+                               char *text) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", ctype);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static char *metrics(void) {
+    pthread_mutex_lock(&S.mu);
+    char *rej = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&rej, &len);
+    const char *k;
+    json_t *v;
+    if (S.rejected)
+        json_object_foreach(S.rejected, k, v)
+            fprintf(m, "via_seq_txs_rejected_total{rule=\"%s\"} %lld\n", k,
+                    (long long)json_integer_value(v));
+    fclose(m);
+    char *out = NULL;
+    size_t ol = 0;
+    FILE *o = open_memstream(&out, &ol);
+    fprintf(o,
+            "# TYPE via_seq_txs_accepted_total counter\nvia_seq_txs_accepted_total %llu\n"
+            "# TYPE via_seq_txs_rejected_total counter\n%s"
+            "# TYPE via_seq_mempool gauge\nvia_seq_mempool %zu\n"
+            "# TYPE via_seq_batches_sealed_total counter\nvia_seq_batches_sealed_total %llu\n"
+            "# TYPE via_seq_batch gauge\nvia_seq_batch %llu\n"
+            "# TYPE via_seq_last_seal_seconds gauge\nvia_seq_last_seal_seconds %.6f\n"
+            "# TYPE via_seq_db_errors_total counter\nvia_seq_db_errors_total %llu\n",
+            (unsigned long long)S.accepted, rej ? rej : "", S.npending,
+            (unsigned long long)S.sealed_batches, (unsigned long long)S.batch, S.last_seal_s,
+            (unsigned long long)S.db_errors);
+    fclose(o);
+    free(rej);
+    pthread_mutex_unlock(&S.mu);
+    return out;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *data,
+                              size_t *size, void **state) {
+    (void)cls;
+    (void)version;
+    if (!*state) {
+        *state = calloc(1, sizeof(upload));
+        return *state ? MHD_YES : MHD_NO;
+    }
+    upload *u = *state;
+    if (*size) {
+        if (u->len + *size > S.max_body) {
+            u->too_big = 1;
+        } else {
+            char *nb = realloc(u->buf, u->len + *size + 1);
+            if (!nb) return MHD_NO;
+            u->buf = nb;
+            memcpy(u->buf + u->len, data, *size);
+            u->len += *size;
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    enum MHD_Result ret;
+    if (!strcmp(method, "GET")) {
+        if (!strcmp(url, "/metrics"))
+            ret = respond(c, 200, "text/plain; version=0.0.4", metrics());
+        else if (!strcmp(url, "/healthz"))
+            ret = respond(c, 200, "text/plain", strdup("ok\n"));
+        else if (!strcmp(url, "/readyz")) {
+            int ok = PQstatus(S.pg) == CONNECTION_OK;
+            ret = respond(c, ok ? 200 : 503, "text/plain", strdup(ok ? "ready\n" : "not ready\n"));
+        } else
+            ret = respond(c, 404, "text/plain", strdup("not found\n"));
+    } else if (strcmp(method, "POST") != 0) {
+        ret = respond(c, 405, "text/plain", strdup("POST JSON-RPC to /\n"));
+    } else {
+        json_t *resp;
+        unsigned http = 200;
+        if (u->too_big) {
+            char m[120];
+            snprintf(m, sizeof m, "request larger than %zu bytes", S.max_body);
+            resp = error_obj(NULL, E_REQUEST, m, NULL);
+            http = 413;
+        } else {
+            resp = dispatch(u->buf ? u->buf : "", u->len,
+                            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Api-Key"), &http);
+        }
+        ret = respond(c, http, "application/json", json_dumps(resp, JSON_COMPACT));
+        json_decref(resp);
+    }
+    free(u->buf);
+    free(u);
+    *state = NULL;
+    return ret;
+}
+
+static void on_signal(int s) {
+    (void)s;
+    S.stop = 1;
+}
+
+static const char *env_or(const char *v, const char *env, const char *def) {
+    if (v) return v;
+    const char *e = getenv(env);
+    return e && *e ? e : def;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "run") != 0) {
+        fputs(help, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout
+                                                                                        : stderr);
+        return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
+    }
+    const char *o[11] = {0};
+    static const char *names[11] = {"--db",        "--listen",   "--keys",    "--slots",
+                                    "--chunks",    "--seal-age", "--genesis", "--api-keys",
+                                    "--admin-key", "--max-body", "--depth"};
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            return 0;
+        }
+        int k = -1;
+        for (int j = 0; j < 11; j++)
+            if (!strcmp(argv[i], names[j])) k = j;
+        if (k < 0 || i + 1 >= argc) {
+            fprintf(stderr, "via-sequencer: unknown option or missing value: %s\n\n%s", argv[i],
+                    help);
+            return 2;
+        }
+        if (o[k]) {
+            fprintf(stderr, "via-sequencer: %s is given twice\n", argv[i]);
+            return 2;
+        }
+        o[k] = argv[++i];
+    }
+    via_field_init();
+    S.db = env_or(o[0], "VIA_DB", "");
+    S.listen = env_or(o[1], "VIA_SEQ_LISTEN", ":8545");
+    S.keys = env_or(o[2], "VIA_KEYS", "keys");
+    S.slots = (unsigned)atoi(env_or(o[3], "VIA_SEQ_SLOTS", "1"));
+    S.chunks = (unsigned)atoi(env_or(o[4], "VIA_SEQ_CHUNKS", "4"));
+    S.seal_age = atof(env_or(o[5], "VIA_SEQ_SEAL_AGE", "5"));
+    S.genesis = o[6];
+    const char *keysfile = env_or(o[7], "VIA_SEQ_API_KEYS", NULL);
+    S.admin = env_or(o[8], "VIA_SEQ_ADMIN_KEY", NULL);
+    S.max_body = (size_t)atol(env_or(o[9], "VIA_SEQ_MAX_BODY", "65536"));
+    S.depth = (unsigned)atoi(env_or(o[10], "VIA_SEQ_DEPTH", "6"));
+    if (!via_chunk_slots_valid(S.slots) || S.chunks < 1 || S.chunks > 4096 || S.seal_age <= 0 ||
+        S.max_body < 256 || S.depth < 1 || S.depth > 8) {
+        fprintf(stderr, "via-sequencer: --slots must be a chunk size (1, 4, 16, ...), --chunks "
+                        "1..4096, --seal-age > 0, --max-body >= 256, --depth 1..8\n");
+        return 2;
+    }
+    snprintf(S.circuit, sizeof S.circuit, "chunk-%u", S.slots);
+    via_error err = {0};
+    /* the proving key's hash, which every job carries */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.zkey", S.keys, S.circuit);
+    FILE *kf = fopen(path, "rb");
+    if (!kf) {
+        fprintf(stderr, "via-sequencer: no proving key %s (the jobs carry its hash)\n", path);
+        return 2;
+    }
+    via_blake2b_ctx bc;
+    via_blake2b_init(&bc, 32);
+    static uint8_t buf[1 << 20];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, kf)) > 0)
+        via_blake2b_update(&bc, buf, got);
+    fclose(kf);
+    via_blake2b_final(&bc, S.key_hash);
+    if (keysfile) {
+        FILE *f = fopen(keysfile, "r");
+        if (!f) {
+            fprintf(stderr, "via-sequencer: --api-keys %s: cannot open\n", keysfile);
+            return 2;
+        }
+        char line[300];
+        while (fgets(line, sizeof line, f)) {
+            char key[129];
+            double rate;
+            if (line[0] == '#' || line[0] == '\n') continue;
+            if (sscanf(line, "%128s %lf", key, &rate) != 2 || rate <= 0) {
+                fprintf(stderr, "via-sequencer: --api-keys: a line is not \"<key> <rate>\"\n");
+                fclose(f);
+                return 2;
+            }
+            S.keys_list = realloc(S.keys_list, (S.nkeys + 1) * sizeof *S.keys_list);
+            api_key *k = &S.keys_list[S.nkeys++];
+            snprintf(k->key, sizeof k->key, "%s", key);
+            k->rate = rate;
+            k->tokens = 2 * rate;
+            k->last = now_s();
+        }
+        fclose(f);
+    }
+    S.pg = PQconnectdb(S.db);
+    S.read_pg = PQconnectdb(S.db);
+    if (PQstatus(S.pg) != CONNECTION_OK || PQstatus(S.read_pg) != CONNECTION_OK) {
+        fprintf(stderr, "via-sequencer: cannot connect to PostgreSQL: %s", PQerrorMessage(S.pg));
+        return 1;
+    }
+    PGresult *r = PQexec(S.pg, schema);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "via-sequencer: schema: %s", PQresultErrorMessage(r));
+        return 1;
+    }
+    PQclear(r);
+    int rc = via_state_tree_open(&S.tree, S.pg, S.depth, 3, &err);
+    if (!rc) rc = via_gateway_attach(&S.gw, S.pg, &err);
+    if (rc) {
+        fprintf(stderr, "via-sequencer: %s\n", err.msg);
+        return 1;
+    }
+    S.keeper = via_keeper_new(S.depth);
+    if (via_state_tree_version(S.tree) == 0) {
+        if (!S.genesis) {
+            fprintf(stderr, "via-sequencer: an empty database needs --genesis (the accounts the "
+                            "rollup starts with, account 0 the operator)\n");
+            return 2;
+        }
+        if ((rc = apply_genesis(&err))) {
+            fprintf(stderr, "via-sequencer: %s\n", err.msg);
+            return 1;
+        }
+    }
+    if ((rc = load_state(&err))) {
+        fprintf(stderr, "via-sequencer: %s\n", err.msg);
+        return 1;
+    }
+    const char *colon = strrchr(S.listen, ':');
+    unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "via-sequencer: cannot listen on %s\n", S.listen);
+        return 1;
+    }
+    via_log(VIA_LOG_INFO, "sequencer.started",
+            "listen=%s batch=%" PRIu64 " pending=%zu slots=%u chunks=%u circuit=%s", S.listen,
+            S.batch, S.npending, S.slots, S.chunks, S.circuit);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    pthread_t th;
+    pthread_create(&th, NULL, sealer, NULL);
+    while (!S.stop)
+        usleep(100 * 1000);
+    pthread_join(th, NULL);
+    MHD_stop_daemon(d);
+    via_log(VIA_LOG_INFO, "sequencer.stopped", "batch=%" PRIu64 " pending=%zu", S.batch,
+            S.npending);
+    return 0;
+}

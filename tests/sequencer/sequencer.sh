@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# via-sequencer end to end on a throwaway PostgreSQL (run through tests/lib/pg.sh), with real
+# keys and proofs: transfers signed with via-wallet are accepted over JSON-RPC, sealed into a
+# batch whose chunks and aggregate become farm jobs (in the same transaction), proved by a
+# via-prover node; every kind of bad request gets a JSON-RPC error naming the problem and
+# stores nothing; kill -9 of the sequencer loses no acknowledged transaction and the state
+# after restart agrees with the tree.
+set -u
+: "${VIA_BUILD:?VIA_BUILD must name the build directory}"
+: "${VIA_TEST_PG:?run through tests/lib/pg.sh}"
+P="$VIA_BUILD/prover/via-prover"
+SEQ="$VIA_BUILD/sequencer/via-sequencer"
+WAL="$VIA_BUILD/wallet/via-wallet"
+w=$(mktemp -d)
+cleanup() { kill -9 $(jobs -p) 2>/dev/null; rm -rf "$w"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for l in "$w"/*.log; do [ -f "$l" ] && { echo "== $l"; tail -15 "$l"; }; done; exit 1; }
+export VIA_DB="$VIA_TEST_PG"
+psqlq() { psql "$VIA_TEST_PG" -Atc "$1"; }
+for t in "$P" "$SEQ" "$WAL"; do [ -x "$t" ] || fail "$t not built"; done
+
+echo "== keys (1-slot chunk circuit, development ceremony) and SRS"
+mkdir -p "$w/keys"
+"$P" circuit --slots 1 --r1cs "$w/c1.r1cs" >/dev/null &&
+    "$P" ptau-dev --power 16 "$w/p16.ptau" >/dev/null &&
+    "$P" setup "$w/c1.r1cs" "$w/p16.ptau" "$w/keys/chunk-1.zkey" --name seq >/dev/null || fail "setup"
+"$P" export-vk "$w/keys/chunk-1.zkey" "$w/vk.json" >/dev/null || fail "export-vk"
+"$P" ptau-dev --power 3 "$w/a.ptau" >/dev/null && "$P" ptau-dev --power 3 "$w/b.ptau" >/dev/null &&
+    "$P" srs --ptau "$w/a.ptau" --ptau "$w/b.ptau" --max 4 "$w/s.srs" >/dev/null || fail "srs"
+
+echo "== genesis: operator 0, accounts 1 and 2"
+for i in 0 1 2; do "$WAL" keygen --out "$w/k$i.json" >/dev/null || fail "keygen"; done
+node -e '
+const fs=require("fs");const d=process.argv[1];
+const acc=[0,1,2].map(i=>{const k=JSON.parse(fs.readFileSync(d+"/k"+i+".json"));return {id:i,pubkey:{x:k.public_key.x,y:k.public_key.y},balance:i==0?"0":"100000"};});
+fs.writeFileSync(d+"/genesis.json",JSON.stringify(acc));' "$w" || fail "genesis"
+printf 'key-a 1000\nkey-slow 1\n' >"$w/apikeys"
+port=$((30000 + RANDOM % 20000))
+start_seq() {
+    "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age 1 \
+        --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k >>"$w/seq.log" 2>&1 &
+    seq_pid=$!
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
+    fail "the sequencer did not start"
+}
+start_seq
+rpc() { # rpc <key> <json body>
+    curl -s -H "X-Api-Key: $1" -H 'Content-Type: application/json' --data-binary "$2" "http://127.0.0.1:$port/"
+}
+send() { rpc key-a "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_sendTransaction\",\"params\":[$1]}"; }
+sign() { "$WAL" sign-transfer --key "$w/k$1.json" --from "$1" --to "$2" --amount "$3" --fee "$4" --nonce "$5"; }
+txcount() { psqlq "SELECT count(*) FROM via_seq_txs"; }
+
+echo "== transfers"
+t1=$(sign 1 2 1000 10 0); t2=$(sign 2 1 500 5 0); t3=$(sign 1 2 300 1 1)
+for t in "$t1" "$t2" "$t3"; do
+    out=$(send "$t")
+    echo "$out" | grep -q '"status":"pending"' || fail "not accepted: $out"
+done
+h1=$(send "$(sign 1 2 1 0 2)" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).result.hash))')
+[ "$(txcount)" = 4 ] || fail "4 transactions should be stored"
+
+echo "== bad requests: an error naming the problem, nothing stored"
+expect_err() { # expect_err <what> <pattern> <output>
+    echo "$3" | grep -q "$2" || fail "$1: $3"
+    [ "$(txcount)" = "$n0" ] || fail "$1 stored something"
+}
+n0=$(txcount)
+expect_err "malformed JSON" '"code":-32700' "$(rpc key-a '{"jsonrpc":"2.0",')"
+expect_err "unknown method" '"code":-32601' "$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[]}')"
+expect_err "not JSON-RPC 2.0" '"code":-32600' "$(rpc key-a '{"id":1,"method":"via_batchNumber"}')"
+big=$(head -c 70000 /dev/zero | tr '\0' 'a')
+expect_err "oversized body" 'larger than' "$(rpc key-a "{\"x\":\"$big\"}")"
+expect_err "bad signature" '"rule":"bad_signature"' "$(send "$(sign 2 1 1 0 1 | sed 's/"from": 2/"from": 1/' | sed 's/"nonce": "1"/"nonce": "3"/')")"
+expect_err "wrong nonce" '"rule":"wrong_nonce"' "$(send "$(sign 1 2 1 0 9)")"
+expect_err "insufficient balance" '"rule":"insufficient_balance"' "$(send "$(sign 2 1 999999 0 1)")"
+expect_err "unknown account" '"rule":"unknown_account"' "$(send "$(sign 1 77 1 0 3)")"
+expect_err "overflow" '"rule":"balance_overflow"' "$(send "$(sign 1 2 1 0 3 | sed 's/"amount": "1"/"amount": "18446744073709551615"/' | sed 's/"fee": "0"/"fee": "1"/')")"
+expect_err "a deposit from a user" '"rule":"unsupported_type"' "$(send '{"type":"deposit","to":1,"amount":"5"}')"
+expect_err "wrong API key" '"code":-32001' "$(rpc nope '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}')"
+expect_err "replay of an accepted transaction" 'wrong_nonce\|already known' "$(send "$t1")"
+rpc key-slow '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' >/dev/null
+rpc key-slow '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' >/dev/null
+expect_err "over the rate limit" '"code":-32005' "$(rpc key-slow '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}')"
+expect_err "admin method without the admin key" '"code":-32002' "$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_seal","params":[]}')"
+
+echo "== sealing (batch 1: 4 transfers, 4 one-slot chunks and the aggregate, queued together)"
+for _ in $(seq 60); do
+    b=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' | grep -o '"result":[0-9]*' | cut -d: -f2)
+    [ "${b:-0}" -ge 1 ] && break; sleep 0.2
+done
+[ "${b:-0}" -ge 1 ] || fail "batch 1 was not sealed"
+[ "$(psqlq "SELECT count(*) FROM via_jobs WHERE batch = 1 AND kind = 'chunk'")" = 4 ] || fail "4 chunk jobs expected"
+[ "$(psqlq "SELECT status FROM via_jobs WHERE batch = 1 AND kind = 'aggregate'")" = waiting ] || fail "aggregate job"
+out=$(rpc key-a "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_getTransaction\",\"params\":[\"$h1\"]}")
+echo "$out" | grep -q '"status":"included"' || fail "getTransaction: $out"
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getAccount","params":[1]}')
+echo "$out" | grep -q '"balance":"99188"' || fail "account 1 after batch 1: $out"
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getAccount","params":[1, 0]}')
+echo "$out" | grep -q '"balance":"100000"' || fail "account 1 at genesis: $out"
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getAccount","params":[0]}')
+echo "$out" | grep -q '"balance":"16"' || fail "the operator's fees: $out"
+
+echo "== kill -9 after an acknowledged transaction; restart"
+out=$(send "$(sign 2 1 7 0 1)")
+echo "$out" | grep -q '"status":"pending"' || fail "not accepted: $out"
+kill -9 $seq_pid; wait $seq_pid 2>/dev/null
+[ "$(psqlq "SELECT count(*) FROM via_seq_txs WHERE nonce = 1 AND sender = 2")" = 1 ] || fail "the acknowledged transaction is lost"
+start_seq
+grep -q "sequencer.started.*batch=1 pending=1\|sequencer.started.*batch=2 pending=0" "$w/seq.log" || fail "restart state"
+out=$(send "$(sign 2 1 7 0 1)")
+echo "$out" | grep -q 'already known\|wrong_nonce' || fail "the replay after restart: $out"
+out=$(rpc admin-k '{"jsonrpc":"2.0","id":1,"method":"via_seal","params":[]}')
+echo "$out" | grep -q '"result":2' || fail "via_seal: $out"
+
+echo "== the farm proves both batches"
+"$P" run --keys "$w/keys" --srs "$w/s.srs" --name seq-node --exit-when-idle --gpus none >"$w/node.log" 2>&1 || fail "node"
+"$P" queue wait 1 --timeout 10 >/dev/null || fail "batch 1 not proven"
+"$P" queue wait 2 --timeout 10 >/dev/null || fail "batch 2 not proven"
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[1]}')
+echo "$out" | grep -q '"proof":"proven"' || fail "getBatch: $out"
+for id in $(psqlq "SELECT id FROM via_jobs WHERE kind = 'chunk' ORDER BY id"); do
+    "$P" queue result "$id" "$w/p.json" "$w/pub.json" >/dev/null && "$P" verify "$w/vk.json" "$w/pub.json" "$w/p.json" >/dev/null || fail "job $id"
+done
+kill -TERM $seq_pid; wait $seq_pid
+echo PASS
