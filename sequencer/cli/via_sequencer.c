@@ -16,6 +16,7 @@
 
 #include "via/blake2b.h"
 #include "via/chunk.h"
+#include "via/da.h"
 #include "via/gateway.h"
 #include "via/hex.h"
 #include "via/keeper.h"
@@ -41,7 +42,10 @@ static const char help[] =
     "  (VIA_SEQ_CHUNKS, 4), --seal-age (VIA_SEQ_SEAL_AGE, 5 s), --genesis (a JSON list of\n"
     "  {id, pubkey:{x,y}, balance} applied to an empty database), --api-keys (VIA_SEQ_API_KEYS:\n"
     "  lines \"<key> <requests per second>\"; without it no key is needed), --admin-key\n"
-    "  (VIA_SEQ_ADMIN_KEY), --max-body (65536), --depth (6).\n";
+    "  (VIA_SEQ_ADMIN_KEY), --max-body (65536), --depth (6), --da postgres|celestia (VIA_DA;\n"
+    "  each sealed batch's pubdata, then its aggregate proof once proven, is published and its\n"
+    "  reference stored), --celestia-url (VIA_CELESTIA_URL), --celestia-token\n"
+    "  (VIA_CELESTIA_TOKEN).\n";
 
 /* ---- configuration and state ---- */
 typedef struct {
@@ -50,7 +54,7 @@ typedef struct {
 } api_key;
 
 static struct {
-    const char *db, *listen, *keys, *genesis, *admin;
+    const char *db, *listen, *keys, *genesis, *admin, *da_kind, *cel_url, *cel_token;
     unsigned slots, chunks, depth;
     double seal_age;
     size_t max_body;
@@ -73,7 +77,7 @@ static struct {
     uint8_t last_hash[32];
     volatile sig_atomic_t stop;
     /* metrics */
-    uint64_t accepted, sealed_batches, db_errors;
+    uint64_t accepted, sealed_batches, db_errors, da_published, da_errors;
     json_t *rejected; /* rule -> count */
     double last_seal_s;
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER, .read_mu = PTHREAD_MUTEX_INITIALIZER};
@@ -116,7 +120,9 @@ static const char *schema =
     " txs bigint NOT NULL, pubdata bytea NOT NULL, sealed_at timestamptz NOT NULL DEFAULT now());"
     "CREATE TABLE IF NOT EXISTS via_seq_accounts (id bigint NOT NULL, batch bigint NOT NULL,"
     " pk_x text NOT NULL, pk_y text NOT NULL, balance numeric(20, 0) NOT NULL,"
-    " nonce bigint NOT NULL, PRIMARY KEY (id, batch));";
+    " nonce bigint NOT NULL, PRIMARY KEY (id, batch));"
+    "ALTER TABLE via_seq_batches ADD COLUMN IF NOT EXISTS da_ref text;"
+    "ALTER TABLE via_seq_batches ADD COLUMN IF NOT EXISTS proof_ref text;";
 
 /* ---- loading: genesis on an empty database, else the sealed state and pending txs ---- */
 static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t batch,
@@ -576,22 +582,24 @@ static json_t *read_method(json_t *id, const char *method, json_t *params) {
         if (q(S.read_pg,
               "SELECT b.number, encode(b.header_hash, 'hex'), b.root_before, b.root_after,"
               " b.chunks, b.slots, b.txs, b.sealed_at::text,"
-              " (SELECT status FROM via_jobs j WHERE j.batch = b.number AND j.kind = 'aggregate')"
+              " (SELECT status FROM via_jobs j WHERE j.batch = b.number AND j.kind = 'aggregate'),"
+              " coalesce(b.da_ref, ''), coalesce(b.proof_ref, '')"
               " FROM via_seq_batches b WHERE b.number = $1::bigint",
               1, v, &r, &err) == VIA_OK)
             out = result_obj(
-                id, PQntuples(r) == 0
-                        ? json_null()
-                        : json_pack(
-                              "{s:I,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s}", "number", (json_int_t)n,
-                              "header_hash", PQgetvalue(r, 0, 1), "root_before",
-                              PQgetvalue(r, 0, 2), "root_after", PQgetvalue(r, 0, 3), "chunks",
-                              atoi(PQgetvalue(r, 0, 4)), "slots", atoi(PQgetvalue(r, 0, 5)), "txs",
-                              (json_int_t)strtoll(PQgetvalue(r, 0, 6), NULL, 10), "sealed_at",
-                              PQgetvalue(r, 0, 7), "proof",
-                              PQgetisnull(r, 0, 8)
-                                  ? "not queued"
-                                  : (!strcmp(PQgetvalue(r, 0, 8), "done") ? "proven" : "proving")));
+                id,
+                PQntuples(r) == 0
+                    ? json_null()
+                    : json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:s}", "number",
+                                (json_int_t)n, "header_hash", PQgetvalue(r, 0, 1), "root_before",
+                                PQgetvalue(r, 0, 2), "root_after", PQgetvalue(r, 0, 3), "chunks",
+                                atoi(PQgetvalue(r, 0, 4)), "slots", atoi(PQgetvalue(r, 0, 5)),
+                                "txs", (json_int_t)strtoll(PQgetvalue(r, 0, 6), NULL, 10),
+                                "sealed_at", PQgetvalue(r, 0, 7), "proof",
+                                PQgetisnull(r, 0, 8)
+                                    ? "not queued"
+                                    : (!strcmp(PQgetvalue(r, 0, 8), "done") ? "proven" : "proving"),
+                                "da_ref", PQgetvalue(r, 0, 9), "proof_ref", PQgetvalue(r, 0, 10)));
     }
     PQclear(r);
     pthread_mutex_unlock(&S.read_mu);
@@ -708,10 +716,13 @@ static char *metrics(void) {
             "# TYPE via_seq_batches_sealed_total counter\nvia_seq_batches_sealed_total %llu\n"
             "# TYPE via_seq_batch gauge\nvia_seq_batch %llu\n"
             "# TYPE via_seq_last_seal_seconds gauge\nvia_seq_last_seal_seconds %.6f\n"
-            "# TYPE via_seq_db_errors_total counter\nvia_seq_db_errors_total %llu\n",
+            "# TYPE via_seq_db_errors_total counter\nvia_seq_db_errors_total %llu\n"
+            "# TYPE via_seq_da_published_total counter\nvia_seq_da_published_total %llu\n"
+            "# TYPE via_seq_da_errors_total counter\nvia_seq_da_errors_total %llu\n",
             (unsigned long long)S.accepted, rej ? rej : "", S.npending,
             (unsigned long long)S.sealed_batches, (unsigned long long)S.batch, S.last_seal_s,
-            (unsigned long long)S.db_errors);
+            (unsigned long long)S.db_errors, (unsigned long long)S.da_published,
+            (unsigned long long)S.da_errors);
     fclose(o);
     free(rej);
     pthread_mutex_unlock(&S.mu);
@@ -775,6 +786,92 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
+/* ---- data availability: each sealed batch's pubdata, then its aggregate proof ---- */
+static int publish_one(PGconn *pg, via_da *da, int proof, via_error *err) {
+    PGresult *r = NULL;
+    int rc =
+        q(pg,
+          proof ? "SELECT b.number, encode(j.result, 'hex') FROM via_seq_batches b JOIN via_jobs j"
+                  " ON j.batch = b.number AND j.kind = 'aggregate' AND j.status = 'done'"
+                  " WHERE b.proof_ref IS NULL AND b.da_ref IS NOT NULL ORDER BY b.number"
+                  " LIMIT 1"
+                : "SELECT number, encode(pubdata, 'hex') FROM via_seq_batches"
+                  " WHERE da_ref IS NULL ORDER BY number LIMIT 1",
+          0, NULL, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return VIA_ENOTFOUND;
+    }
+    char number[24];
+    snprintf(number, sizeof number, "%s", PQgetvalue(r, 0, 0));
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    rc = via_hex_decode(&bytes, &len, PQgetvalue(r, 0, 1), err);
+    PQclear(r);
+    if (rc) return rc;
+    via_da_ref ref;
+    rc = via_da_put(da, bytes, len, &ref, err);
+    free(bytes);
+    if (rc) return rc;
+    char text[VIA_DA_REF_TEXT_MAX];
+    via_da_ref_text(text, &ref);
+    const char *v[2] = {text, number};
+    rc = q(pg,
+           proof ? "UPDATE via_seq_batches SET proof_ref = $1 WHERE number = $2::bigint"
+                 : "UPDATE via_seq_batches SET da_ref = $1 WHERE number = $2::bigint",
+           2, v, NULL, err);
+    if (!rc)
+        via_log(VIA_LOG_INFO, proof ? "da.proof_published" : "da.batch_published",
+                "batch=%s ref=%s bytes=%zu", number, text, len);
+    return rc;
+}
+
+static void *publisher(void *arg) {
+    (void)arg;
+    PGconn *pg = PQconnectdb(S.db);
+    via_da *da = NULL;
+    via_error err = {0};
+    int rc;
+    if (!strcmp(S.da_kind, "celestia")) {
+        via_da_celestia_config c = {S.cel_url, S.cel_token, NULL, 0, 0, 0, 0};
+        rc = via_da_open_celestia(&da, &c, &err);
+    } else {
+        rc = via_da_open_postgres(&da, S.db, &err);
+    }
+    if (rc || PQstatus(pg) != CONNECTION_OK) {
+        via_log(VIA_LOG_ERROR, "da.unavailable", "error=\"%s\"", rc ? err.msg : "database");
+        PQfinish(pg);
+        return NULL;
+    }
+    while (!S.stop) {
+        int did = 0;
+        for (int proof = 0; proof < 2; proof++) {
+            via_error e = {0};
+            rc = publish_one(pg, da, proof, &e);
+            if (rc == VIA_OK) {
+                did = 1;
+                pthread_mutex_lock(&S.mu);
+                S.da_published++;
+                pthread_mutex_unlock(&S.mu);
+            } else if (rc != VIA_ENOTFOUND) {
+                char kv[600] = "";
+                via_log_kv(kv, sizeof kv, "error", e.msg);
+                via_log(VIA_LOG_WARN, "da.publish_failed", "proof=%d%s", proof, kv);
+                pthread_mutex_lock(&S.mu);
+                S.da_errors++;
+                pthread_mutex_unlock(&S.mu);
+                if (PQstatus(pg) != CONNECTION_OK) PQreset(pg);
+                usleep(1000 * 1000);
+            }
+        }
+        if (!did) usleep(300 * 1000);
+    }
+    via_da_close(da);
+    PQfinish(pg);
+    return NULL;
+}
+
 static void on_signal(int s) {
     (void)s;
     S.stop = 1;
@@ -792,17 +889,19 @@ int main(int argc, char **argv) {
                                                                                         : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
-    const char *o[11] = {0};
-    static const char *names[11] = {"--db",        "--listen",   "--keys",    "--slots",
-                                    "--chunks",    "--seal-age", "--genesis", "--api-keys",
-                                    "--admin-key", "--max-body", "--depth"};
+    enum { NO = 14 };
+    const char *o[NO] = {0};
+    static const char *names[NO] = {"--db",           "--listen",        "--keys",    "--slots",
+                                    "--chunks",       "--seal-age",      "--genesis", "--api-keys",
+                                    "--admin-key",    "--max-body",      "--depth",   "--da",
+                                    "--celestia-url", "--celestia-token"};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
             return 0;
         }
         int k = -1;
-        for (int j = 0; j < 11; j++)
+        for (int j = 0; j < NO; j++)
             if (!strcmp(argv[i], names[j])) k = j;
         if (k < 0 || i + 1 >= argc) {
             fprintf(stderr, "via-sequencer: unknown option or missing value: %s\n\n%s", argv[i],
@@ -827,6 +926,15 @@ int main(int argc, char **argv) {
     S.admin = env_or(o[8], "VIA_SEQ_ADMIN_KEY", NULL);
     S.max_body = (size_t)atol(env_or(o[9], "VIA_SEQ_MAX_BODY", "65536"));
     S.depth = (unsigned)atoi(env_or(o[10], "VIA_SEQ_DEPTH", "6"));
+    S.da_kind = env_or(o[11], "VIA_DA", "postgres");
+    S.cel_url = env_or(o[12], "VIA_CELESTIA_URL", NULL);
+    S.cel_token = env_or(o[13], "VIA_CELESTIA_TOKEN", NULL);
+    if ((strcmp(S.da_kind, "postgres") && strcmp(S.da_kind, "celestia")) ||
+        (!strcmp(S.da_kind, "celestia") && !S.cel_url)) {
+        fprintf(stderr, "via-sequencer: --da postgres (default) or --da celestia with "
+                        "--celestia-url (and --celestia-token / VIA_CELESTIA_TOKEN)\n");
+        return 2;
+    }
     if (!via_chunk_slots_valid(S.slots) || S.chunks < 1 || S.chunks > 4096 || S.seal_age <= 0 ||
         S.max_body < 256 || S.depth < 1 || S.depth > 8) {
         fprintf(stderr, "via-sequencer: --slots must be a chunk size (1, 4, 16, ...), --chunks "
@@ -924,11 +1032,13 @@ int main(int argc, char **argv) {
             S.batch, S.npending, S.slots, S.chunks, S.circuit);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    pthread_t th;
+    pthread_t th, th_da;
     pthread_create(&th, NULL, sealer, NULL);
+    pthread_create(&th_da, NULL, publisher, NULL);
     while (!S.stop)
         usleep(100 * 1000);
     pthread_join(th, NULL);
+    pthread_join(th_da, NULL);
     MHD_stop_daemon(d);
     via_log(VIA_LOG_INFO, "sequencer.stopped", "batch=%" PRIu64 " pending=%zu", S.batch,
             S.npending);

@@ -122,5 +122,17 @@ echo "$out" | grep -q '"proof":"proven"' || fail "getBatch: $out"
 for id in $(psqlq "SELECT id FROM via_jobs WHERE kind = 'chunk' ORDER BY id"); do
     "$P" queue result "$id" "$w/p.json" "$w/pub.json" >/dev/null && "$P" verify "$w/vk.json" "$w/pub.json" "$w/p.json" >/dev/null || fail "job $id"
 done
+echo "== data availability: both batches' data and proofs published (PostgreSQL backend)"
+for _ in $(seq 50); do
+    out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[2]}')
+    echo "$out" | grep -q '"proof_ref":"postgres:' && break; sleep 0.2
+done
+echo "$out" | grep -q '"da_ref":"postgres:[0-9a-f]\{64\}"' || fail "batch 2 DA reference: $out"
+echo "$out" | grep -q '"proof_ref":"postgres:[0-9a-f]\{64\}"' || fail "batch 2 proof reference: $out"
+[ "$(psqlq "SELECT count(*) FROM via_da_blobs")" -ge 4 ] || fail "blobs missing"
+ref=$(echo "$out" | grep -o '"proof_ref":"postgres:[0-9a-f]*' | cut -d: -f3)
+psqlq "SELECT encode(data, 'hex') FROM via_da_blobs WHERE hash = decode('$ref', 'hex')" | xxd -r -p >"$w/batch2.agg"
+"$P" verify-aggregate --srs "$w/s.srs" --vk "$w/vk.json" --public "$w/pub.json" "$w/batch2.agg" >/dev/null ||
+    fail "the published proof of batch 2 does not verify"
 kill -TERM $seq_pid; wait $seq_pid
 echo PASS
