@@ -137,8 +137,38 @@ for p in g.get("panels", []):
 need(len(metrics_used) == 5, f"{graf_path}: panels must cover backlog, throughput, proof time, "
                              f"lease losses and failures (have {sorted(metrics_used)})")
 
+# the sequencer: unit and manifest
+seq_unit = os.path.join(root, "systemd", "via-sequencer.service")
+sp = configparser.ConfigParser(strict=False, interpolation=None)
+sp.optionxform = str
+with open(seq_unit) as f:
+    sp.read_string(f.read())
+need(sp.get("Service", "ExecStart", fallback="").split()[:2] == ["/usr/local/bin/via-sequencer", "run"],
+     f"{seq_unit}: ExecStart must run `via-sequencer run`")
+for h in ("NoNewPrivileges", "ProtectSystem", "PrivateTmp"):
+    need(sp.has_option("Service", h), f"{seq_unit}: hardening option {h} missing")
+seq_path = os.path.join(root, "k8s", "sequencer.yaml")
+with open(seq_path) as f:
+    docs = [d for d in yaml.safe_load_all(f) if d]
+sd = [d for d in docs if d.get("kind") == "Deployment"]
+sv = [d for d in docs if d.get("kind") == "Service"]
+need(len(sd) == 1 and len(sv) == 1, f"{seq_path}: one Deployment and one Service expected")
+for d in sd:
+    spec = d.get("spec", {})
+    need(spec.get("replicas") == 1, f"{seq_path}: the sequencer runs as exactly one replica")
+    need(spec.get("strategy", {}).get("type") == "Recreate",
+         f"{seq_path}: Recreate, so two sequencers never run at once")
+    labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+    for s_ in sv:
+        sel = s_.get("spec", {}).get("selector", {})
+        need(sel and all(labels.get(k) == v for k, v in sel.items()),
+             f"{seq_path}: the Service selector does not match the pods")
+    for c in spec.get("template", {}).get("spec", {}).get("containers", []):
+        need("VIA_DB" in env_of(c), f"{seq_path}: VIA_DB missing")
+
 if problems:
     for p in problems:
         print("FAIL:", p)
     sys.exit(1)
-print("deploy: systemd unit, Deployment, KEDA ScaledObject and Grafana dashboard check out")
+print("deploy: node and sequencer units and manifests, KEDA ScaledObject and Grafana dashboard "
+      "check out")
