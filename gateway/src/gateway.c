@@ -117,6 +117,17 @@ static void rollback(via_gateway *g) {
     PQclear(PQexec(g->pg, "ROLLBACK"));
 }
 
+/* Runs an UPDATE ... RETURNING (or any statement returning rows); *n is how many rows. */
+static int update_rows(via_gateway *g, const char *what, const char *sql, const params *p, int *n,
+                       via_error *err) {
+    PGresult *r = NULL;
+    int rc = run(g, what, sql, p, &r, err);
+    if (rc) return rc;
+    *n = PQntuples(r);
+    PQclear(r);
+    return VIA_OK;
+}
+
 /* ---- migrations ---- */
 static const char *const migrations[] = {
     /* 1: jobs, nodes, the backlog view */
@@ -532,16 +543,15 @@ int via_gateway_heartbeat(via_gateway *g, int64_t id, const char *token, double 
     p_text(&p, ids);
     p_text(&p, token);
     p_text(&p, lease);
-    PGresult *r = NULL;
+    int n = 0;
     /* an expired lease not yet taken back may be renewed: nobody else holds it */
-    int rc = run(g, "heartbeat",
-                 "UPDATE via_jobs SET lease_expires = now() + make_interval(secs => $3::float8),"
-                 " heartbeat_at = now() WHERE id = $1::bigint AND lease_token = $2::uuid AND"
-                 " status = 'leased' RETURNING id",
-                 &p, &r, err);
+    int rc = update_rows(g, "heartbeat",
+                         "UPDATE via_jobs SET lease_expires = now() +"
+                         " make_interval(secs => $3::float8), heartbeat_at = now()"
+                         " WHERE id = $1::bigint AND lease_token = $2::uuid AND"
+                         " status = 'leased' RETURNING id",
+                         &p, &n, err);
     if (rc) return rc;
-    int n = PQntuples(r);
-    PQclear(r);
     return n == 1 ? VIA_OK : fenced(id, "heartbeat of", err);
 }
 
@@ -562,16 +572,14 @@ int via_gateway_complete(via_gateway *g, int64_t id, const char *token, const ui
 }
 
 int via_gateway_release_ready(via_gateway *g, int *n, via_error *err) {
-    PGresult *r = NULL;
-    int rc = run(g, "releasing ready aggregates",
-                 "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
-                 " a.status = 'waiting' AND (SELECT count(*) FROM via_jobs c WHERE"
-                 " c.batch = a.batch AND c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count"
-                 " RETURNING a.id",
-                 NULL, &r, err);
+    int rc = update_rows(
+        g, "releasing ready aggregates",
+        "UPDATE via_jobs a SET status = 'queued' WHERE a.kind = 'aggregate' AND"
+        " a.status = 'waiting' AND (SELECT count(*) FROM via_jobs c WHERE"
+        " c.batch = a.batch AND c.kind = 'chunk' AND c.status = 'done') >= a.chunk_count"
+        " RETURNING a.id",
+        NULL, n, err);
     if (rc) return rc;
-    *n = PQntuples(r);
-    PQclear(r);
     if (*n) notify(g);
     return VIA_OK;
 }
@@ -610,31 +618,28 @@ int via_gateway_release(via_gateway *g, int64_t id, const char *token, via_error
     params p = {0};
     p_text(&p, ids);
     p_text(&p, token);
-    PGresult *r = NULL;
-    int rc = run(g, "release",
-                 "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
-                 " holder = NULL WHERE id = $1::bigint AND lease_token = $2::uuid AND"
-                 " status = 'leased' RETURNING id",
-                 &p, &r, err);
+    int n = 0;
+    int rc = update_rows(
+        g, "release",
+        "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
+        " holder = NULL WHERE id = $1::bigint AND lease_token = $2::uuid AND"
+        " status = 'leased' RETURNING id",
+        &p, &n, err);
     if (rc) return rc;
-    int n = PQntuples(r);
-    PQclear(r);
     if (n != 1) return fenced(id, "releasing", err);
     notify(g);
     return VIA_OK;
 }
 
 int via_gateway_reap(via_gateway *g, int *n, via_error *err) {
-    PGresult *r = NULL;
-    int rc = run(g, "reap",
-                 "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
-                 " holder = NULL, lost_leases = lost_leases + 1,"
-                 " lost_holders = array_append(lost_holders, holder)"
-                 " WHERE status = 'leased' AND lease_expires < now() RETURNING id",
-                 NULL, &r, err);
+    int rc = update_rows(
+        g, "reap",
+        "UPDATE via_jobs SET status = 'queued', lease_token = NULL, lease_expires = NULL,"
+        " holder = NULL, lost_leases = lost_leases + 1,"
+        " lost_holders = array_append(lost_holders, holder)"
+        " WHERE status = 'leased' AND lease_expires < now() RETURNING id",
+        NULL, n, err);
     if (rc) return rc;
-    *n = PQntuples(r);
-    PQclear(r);
     if (*n) notify(g);
     return VIA_OK;
 }
@@ -662,17 +667,16 @@ int via_gateway_retry(via_gateway *g, int64_t id, via_error *err) {
     snprintf(ids, sizeof ids, "%lld", (long long)id);
     params p = {0};
     p_text(&p, ids);
-    PGresult *r = NULL;
-    int rc = run(g, "retry",
-                 "UPDATE via_jobs SET status = CASE WHEN kind = 'aggregate' AND"
-                 " (SELECT count(*) FROM via_jobs c WHERE c.batch = via_jobs.batch AND"
-                 "  c.kind = 'chunk' AND c.status = 'done') < chunk_count THEN 'waiting'"
-                 " ELSE 'queued' END, attempts = 0, not_before = now(), finished_at = NULL"
-                 " WHERE id = $1::bigint AND status IN ('failed', 'cancelled') RETURNING id",
-                 &p, &r, err);
+    int n = 0;
+    int rc =
+        update_rows(g, "retry",
+                    "UPDATE via_jobs SET status = CASE WHEN kind = 'aggregate' AND"
+                    " (SELECT count(*) FROM via_jobs c WHERE c.batch = via_jobs.batch AND"
+                    "  c.kind = 'chunk' AND c.status = 'done') < chunk_count THEN 'waiting'"
+                    " ELSE 'queued' END, attempts = 0, not_before = now(), finished_at = NULL"
+                    " WHERE id = $1::bigint AND status IN ('failed', 'cancelled') RETURNING id",
+                    &p, &n, err);
     if (rc) return rc;
-    int n = PQntuples(r);
-    PQclear(r);
     if (n == 1) {
         notify(g);
         return VIA_OK;
@@ -689,16 +693,13 @@ int via_gateway_cancel(via_gateway *g, int64_t id, via_error *err) {
     snprintf(ids, sizeof ids, "%lld", (long long)id);
     params p = {0};
     p_text(&p, ids);
-    PGresult *r = NULL;
-    int rc =
-        run(g, "cancel",
-            "UPDATE via_jobs SET status = 'cancelled', lease_token = NULL,"
-            " lease_expires = NULL, finished_at = now()"
-            " WHERE id = $1::bigint AND status IN ('queued', 'waiting', 'leased') RETURNING id",
-            &p, &r, err);
+    int n = 0;
+    int rc = update_rows(g, "cancel",
+                         "UPDATE via_jobs SET status = 'cancelled', lease_token = NULL,"
+                         " lease_expires = NULL, finished_at = now() WHERE id = $1::bigint"
+                         " AND status IN ('queued', 'waiting', 'leased') RETURNING id",
+                         &p, &n, err);
     if (rc) return rc;
-    int n = PQntuples(r);
-    PQclear(r);
     if (n == 1) return VIA_OK;
     if ((rc = job_status(g, id, st, err))) return rc;
     return via_fail(err, VIA_EINVAL, "gateway: job %lld is already %s", (long long)id, st);
@@ -796,14 +797,12 @@ int via_gateway_node_heartbeat(via_gateway *g, const char *name, const char *inc
     params p = {0};
     p_text(&p, name);
     p_text(&p, incarnation);
-    PGresult *r = NULL;
-    int rc = run(g, "node heartbeat",
-                 "UPDATE via_nodes SET heartbeat_at = now() WHERE name = $1 AND"
-                 " incarnation = $2::uuid AND state <> 'gone' RETURNING name",
-                 &p, &r, err);
+    int n = 0;
+    int rc = update_rows(g, "node heartbeat",
+                         "UPDATE via_nodes SET heartbeat_at = now() WHERE name = $1 AND"
+                         " incarnation = $2::uuid AND state <> 'gone' RETURNING name",
+                         &p, &n, err);
     if (rc) return rc;
-    int n = PQntuples(r);
-    PQclear(r);
     if (n != 1)
         return via_fail(err, VIA_EFENCED,
                         "gateway: node %s: registered again by another process (or marked gone)",
