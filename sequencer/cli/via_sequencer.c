@@ -19,6 +19,7 @@
 #include "via/da.h"
 #include "via/gateway.h"
 #include "via/hex.h"
+#include "via/jsonrpc.h"
 #include "via/keeper.h"
 #include "via/log.h"
 #include "via/rollup_json.h"
@@ -45,7 +46,8 @@ static const char help[] =
     "  (VIA_SEQ_ADMIN_KEY), --max-body (65536), --depth (6), --da postgres|celestia (VIA_DA;\n"
     "  each sealed batch's pubdata, then its aggregate proof once proven, is published and its\n"
     "  reference stored), --celestia-url (VIA_CELESTIA_URL), --celestia-token\n"
-    "  (VIA_CELESTIA_TOKEN).\n";
+    "  (VIA_CELESTIA_TOKEN), --retain N (VIA_SEQ_RETAIN: keep the state of the last N batches\n"
+    "  readable and prune older versions; default 0, all).\n";
 
 /* ---- configuration and state ---- */
 typedef struct {
@@ -56,6 +58,7 @@ typedef struct {
 static struct {
     const char *db, *listen, *keys, *genesis, *admin, *da_kind, *cel_url, *cel_token;
     unsigned slots, chunks, depth;
+    uint64_t retain; /* batches whose state stays readable (0: all) */
     double seal_age;
     size_t max_body;
     api_key *keys_list;
@@ -389,6 +392,24 @@ static int seal_locked(via_error *err) {
             "batch=%" PRIu64 " txs=%" PRIu64 " chunks=%u header=%s seconds=%.3f", number, b.txs,
             b.chunks, hh, S.last_seal_s);
     via_sealed_batch_free(&b);
+    if (S.retain && number > S.retain) {
+        /* keep the state after batches number - retain + 1 .. number readable */
+        uint64_t keep = number - S.retain + 1;
+        int64_t deleted = 0;
+        via_error pe = {0};
+        if (via_state_tree_prune(S.tree, (int64_t)keep + 1, &deleted, &pe) == VIA_OK) {
+            char ks[24];
+            snprintf(ks, sizeof ks, "%" PRIu64, keep);
+            const char *v[1] = {ks};
+            (void)q(S.pg,
+                    "DELETE FROM via_seq_accounts a WHERE a.batch < $1::bigint AND EXISTS ("
+                    " SELECT 1 FROM via_seq_accounts b WHERE b.id = a.id AND b.batch > a.batch"
+                    " AND b.batch <= $1::bigint)",
+                    1, v, NULL, &pe);
+            via_log(VIA_LOG_DEBUG, "state.pruned", "keep_from_batch=%" PRIu64 " tree_rows=%lld",
+                    keep, (long long)deleted);
+        }
+    }
     return VIA_OK;
 }
 
@@ -634,28 +655,16 @@ static json_t *dispatch(const char *body, size_t len, const char *apikey, unsign
             return error_obj(NULL, E_RATE, "rate limit exceeded for this API key", NULL);
         }
     }
-    json_error_t je;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!req) {
-        char m[200];
-        snprintf(m, sizeof m, "parse error: %s", je.text);
-        return error_obj(NULL, E_PARSE, m, NULL);
-    }
-    json_t *id = json_object_get(req, "id");
-    const char *method = json_string_value(json_object_get(req, "method"));
-    json_t *params = json_object_get(req, "params");
+    via_jsonrpc_request rq;
+    int code;
+    via_error perr = {0};
+    if (via_jsonrpc_parse(&rq, body, len, &code, &perr))
+        return error_obj(NULL, code, perr.msg, NULL);
+    json_t *id = rq.id;
+    const char *method = rq.method;
+    json_t *params = rq.params;
     json_t *out;
-    if (!json_is_object(req) || !method ||
-        strcmp(json_string_value(json_object_get(req, "jsonrpc"))
-                   ? json_string_value(json_object_get(req, "jsonrpc"))
-                   : "",
-               "2.0") ||
-        (params && !json_is_array(params)))
-        out = error_obj(id, E_REQUEST,
-                        "invalid request: a JSON-RPC 2.0 object with \"method\" and an array "
-                        "\"params\"",
-                        NULL);
-    else if (!strcmp(method, "via_sendTransaction"))
+    if (!strcmp(method, "via_sendTransaction"))
         out = send_tx(id, params);
     else if (!strcmp(method, "via_getAccount") || !strcmp(method, "via_getTransaction") ||
              !strcmp(method, "via_getBatch") || !strcmp(method, "via_batchNumber"))
@@ -674,7 +683,7 @@ static json_t *dispatch(const char *body, size_t len, const char *apikey, unsign
         }
     } else
         out = error_obj(id, E_METHOD, "method not found", json_pack("{s:s}", "method", method));
-    json_decref(req);
+    via_jsonrpc_request_free(&rq);
     return out;
 }
 
@@ -889,12 +898,12 @@ int main(int argc, char **argv) {
                                                                                         : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
-    enum { NO = 14 };
+    enum { NO = 15 };
     const char *o[NO] = {0};
-    static const char *names[NO] = {"--db",           "--listen",        "--keys",    "--slots",
-                                    "--chunks",       "--seal-age",      "--genesis", "--api-keys",
-                                    "--admin-key",    "--max-body",      "--depth",   "--da",
-                                    "--celestia-url", "--celestia-token"};
+    static const char *names[NO] = {"--db",           "--listen",         "--keys",    "--slots",
+                                    "--chunks",       "--seal-age",       "--genesis", "--api-keys",
+                                    "--admin-key",    "--max-body",       "--depth",   "--da",
+                                    "--celestia-url", "--celestia-token", "--retain"};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -927,6 +936,7 @@ int main(int argc, char **argv) {
     S.max_body = (size_t)atol(env_or(o[9], "VIA_SEQ_MAX_BODY", "65536"));
     S.depth = (unsigned)atoi(env_or(o[10], "VIA_SEQ_DEPTH", "6"));
     S.da_kind = env_or(o[11], "VIA_DA", "postgres");
+    S.retain = strtoull(env_or(o[14], "VIA_SEQ_RETAIN", "0"), NULL, 10);
     S.cel_url = env_or(o[12], "VIA_CELESTIA_URL", NULL);
     S.cel_token = env_or(o[13], "VIA_CELESTIA_TOKEN", NULL);
     if ((strcmp(S.da_kind, "postgres") && strcmp(S.da_kind, "celestia")) ||

@@ -38,7 +38,8 @@ printf 'key-a 1000\nkey-slow 1\n' >"$w/apikeys"
 port=$((30000 + RANDOM % 20000))
 start_seq() {
     "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age 1 \
-        --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k >>"$w/seq.log" 2>&1 &
+        --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k --retain 1 \
+        >>"$w/seq.log" 2>&1 &
     seq_pid=$!
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
     fail "the sequencer did not start"
@@ -113,6 +114,9 @@ echo "$out" | grep -q 'already known\|wrong_nonce' || fail "the replay after res
 out=$(rpc admin-k '{"jsonrpc":"2.0","id":1,"method":"via_seal","params":[]}')
 echo "$out" | grep -q '"result":2' || fail "via_seal: $out"
 
+# --retain 1: the genesis state (batch 0) is pruned once batch 2 is sealed
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getAccount","params":[1, 0]}')
+echo "$out" | grep -q '"result":null' || fail "batch 0's account state should be pruned: $out"
 echo "== the farm proves both batches"
 "$P" run --keys "$w/keys" --srs "$w/s.srs" --name seq-node --exit-when-idle --gpus none >"$w/node.log" 2>&1 || fail "node"
 "$P" queue wait 1 --timeout 10 >/dev/null || fail "batch 1 not proven"
