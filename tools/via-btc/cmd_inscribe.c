@@ -399,8 +399,7 @@ int cmd_inscribe(int argc, char **argv) {
         fprintf(stderr, "via-btc inscribe: --fee-rate must be a positive integer sat/vB\n");
         return 2;
     }
-    uint8_t seckey[32], pub[33], spk[22], xonly[32], qx[32], trspk[34];
-    int qpar;
+    uint8_t seckey[32];
     if (via_btc_seckey_load_file(seckey, NULL, keyfile, &be)) {
         fprintf(stderr, "via-btc inscribe: key %s: %s\n", keyfile, be.msg);
         return 2;
@@ -411,95 +410,16 @@ int cmd_inscribe(int argc, char **argv) {
         via_wipe(seckey, sizeof seckey);
         return rc;
     }
-    via_rpc_utxo *coins = NULL;
-    via_btc_utxo *utxos = NULL;
-    uint8_t *kinds = NULL;
     via_inscription ins;
     int have_ins = 0;
-    char addr[VIA_BTC_ADDRESS_MAX], desc[VIA_BTC_ADDRESS_MAX + 8];
-    char traddr[VIA_BTC_ADDRESS_MAX], trdesc[VIA_BTC_ADDRESS_MAX + 8];
     via_error err = {0};
     rc = 1;
-    if (via_btc_pubkey_from_seckey(pub, seckey)) goto done;
-    via_btc_script_p2wpkh(spk, pub);
-    if (via_btc_script_to_address(addr, net, spk, sizeof spk, &be)) {
-        fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
-        goto done;
-    }
-    /* The key's BIP-86 output: P2TR(xonly(seckey) + H_TapTweak(xonly) G). */
-    if (via_btc_xonly_from_seckey(xonly, NULL, seckey) ||
-        via_btc_taproot_output_key(qx, &qpar, xonly, NULL, &be)) {
-        fprintf(stderr, "via-btc inscribe: key %s: no taproot key%s%s\n", keyfile,
-                be.msg[0] ? ": " : "", be.msg);
-        goto done;
-    }
-    via_btc_script_p2tr(trspk, qx);
-    if (via_btc_script_to_address(traddr, net, trspk, sizeof trspk, &be)) {
-        fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
-        goto done;
-    }
-    if (!fee_rate) {
-        uint64_t kvb;
-        int blocks;
-        int frc = via_rpc_estimatesmartfee(rpc, &err, &kvb, &blocks, 10);
-        if (frc == VIA_ERPC) {
-            fprintf(stderr, "via-btc inscribe: no fee estimate (%s); using 1 sat/vB\n", err.msg);
-            fee_rate = 1;
-        } else if (frc) {
-            fprintf(stderr, "via-btc inscribe: %s\n", err.msg);
-            goto done;
-        } else {
-            /* docs/sources.md: via-fees: +1 sat/vB margin, clamped to [1,100] on mainnet/testnet3
-             * and [1,10] elsewhere. */
-            fee_rate = (kvb + 1000) / 1000;
-            uint64_t cap = (net == VIA_BTC_MAINNET || net == VIA_BTC_TESTNET) ? 100 : 10;
-            if (fee_rate > cap) fee_rate = cap;
-            if (fee_rate < 1) fee_rate = 1;
-        }
-    }
-    snprintf(desc, sizeof desc, "addr(%s)", addr);
-    snprintf(trdesc, sizeof trdesc, "addr(%s)", traddr);
-    const char *descs[2] = {desc, trdesc};
-    size_t n = 0;
-    if (via_rpc_scantxoutset(rpc, &err, &coins, &n, descs, 2)) {
-        fprintf(stderr, "via-btc inscribe: looking up the key's coins: %s\n", err.msg);
-        goto done;
-    }
-    if (n == 0) {
-        fprintf(stderr,
-                "via-btc inscribe: the key has no confirmed coins at %s (P2WPKH) or %s "
-                "(P2TR)\n",
-                addr, traddr);
-        goto done;
-    }
-    utxos = calloc(n, sizeof *utxos);
-    kinds = calloc(n, 1);
-    if (!utxos || !kinds) goto done;
-    for (size_t i = 0; i < n; i++) {
-        if (via_btc_txid_from_hex(utxos[i].txid, coins[i].txid, &be)) {
-            fprintf(stderr, "via-btc inscribe: scantxoutset coin %zu: %s\n", i, be.msg);
-            goto done;
-        }
-        utxos[i].vout = coins[i].vout;
-        utxos[i].value = coins[i].value_sat;
-        if (coins[i].script_pubkey_len == sizeof spk &&
-            !memcmp(coins[i].script_pubkey, spk, sizeof spk))
-            kinds[i] = VIA_INSCRIPTION_FUND_P2WPKH;
-        else if (coins[i].script_pubkey_len == sizeof trspk &&
-                 !memcmp(coins[i].script_pubkey, trspk, sizeof trspk))
-            kinds[i] = VIA_INSCRIPTION_FUND_P2TR;
-        else {
-            fprintf(stderr,
-                    "via-btc inscribe: scantxoutset returned coin %s:%u whose script is neither "
-                    "the key's P2WPKH nor its P2TR\n",
-                    coins[i].txid, coins[i].vout);
-            goto done;
-        }
-    }
     via_btc_txout recipient = {ramount, {rscript, rscript_len}};
-    if (via_inscription_build_ex(&ins, seckey, &msg, net, utxos, kinds, n, fee_rate,
-                              rscript_len ? &recipient : NULL, &be)) {
-        fprintf(stderr, "via-btc inscribe: %s\n", be.msg);
+    uint64_t used = 0;
+    int prc = via_inscribe_prepare(rpc, seckey, net, &msg, fee_rate,
+                                   rscript_len ? &recipient : NULL, NULL, 0, &ins, &used, &err);
+    if (prc) {
+        fprintf(stderr, "via-btc inscribe: %s\n", err.msg);
         goto done;
     }
     have_ins = 1;
@@ -515,9 +435,6 @@ int cmd_inscribe(int argc, char **argv) {
 done:
     via_wipe(seckey, sizeof seckey);
     if (have_ins) via_inscription_free(&ins);
-    free(utxos);
-    free(kinds);
-    free(coins);
     via_rpc_free(rpc);
     return rc;
 }

@@ -161,6 +161,19 @@ VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err, via_rpc_utxo
                                       size_t *n_utxos, const char *const *descriptors,
                                       size_t n_descriptors);
 
+/* Builds (does not send) the commit and reveal transactions inscribing msg, paid from the
+ * confirmed coins of seckey's P2WPKH and BIP-86 P2TR outputs (found with scantxoutset) minus
+ * the outpoints in exclude (coins already spent by transactions not yet confirmed). fee_rate
+ * 0 means the node's estimatesmartfee for 10 blocks + 1 sat/vB, clamped to [1, 100] on
+ * mainnet and testnet and [1, 10] elsewhere (docs/sources.md: via-fees), 1 when the node has
+ * no estimate; *used gets the rate. recipient (may be NULL) is an extra reveal output.
+ * ENOTFOUND when the key has no usable coin. */
+VIA_MUST_USE int via_inscribe_prepare(via_rpc *rpc, const uint8_t seckey[32], via_btc_network net,
+                                      const via_msg *msg, uint64_t fee_rate,
+                                      const via_btc_txout *recipient, const via_btc_utxo *exclude,
+                                      size_t n_exclude, via_inscription *out, uint64_t *used,
+                                      via_error *err);
+
 /* ----------------------------------------------------------------------------------------
  * Chain watcher
  *
