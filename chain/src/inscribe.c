@@ -59,7 +59,9 @@ int via_inscribe_prepare(via_rpc *rpc, const uint8_t seckey[32], via_btc_network
         if ((rc = via_btc_txid_from_hex(u.txid, coins[i].txid, err))) goto out;
         u.vout = coins[i].vout;
         u.value = coins[i].value_sat;
-        int skip = 0;
+        /* an immature coinbase cannot be spent yet */
+        int skip = coins[i].coinbase &&
+                   (coins[i].tip_height == 0 || coins[i].tip_height - coins[i].height + 1 < 100);
         for (size_t k = 0; k < n_exclude; k++)
             if (!memcmp(exclude[k].txid, u.txid, 32) && exclude[k].vout == u.vout) skip = 1;
         if (skip) continue;

@@ -731,6 +731,9 @@ int via_rpc_scantxoutset(via_rpc *r, via_error *err, via_rpc_utxo **utxos, size_
         if (!rc) {
             u[i].vout = (uint32_t)json_integer_value(vo);
             u[i].height = json_is_integer(h) ? json_integer_value(h) : 0;
+            u[i].coinbase = json_is_true(json_object_get(e, "coinbase"));
+            json_t *tip = json_object_get(res, "height");
+            u[i].tip_height = json_is_integer(tip) ? json_integer_value(tip) : 0;
         }
     }
     json_decref(res);

@@ -14,7 +14,9 @@
 #include <microhttpd.h>
 #include <openssl/evp.h>
 
+#include "via/bitcoin.h"
 #include "via/blake2b.h"
+#include "via/chain.h"
 #include "via/chunk.h"
 #include "via/da.h"
 #include "via/gateway.h"
@@ -22,11 +24,13 @@
 #include "via/jsonrpc.h"
 #include "via/keeper.h"
 #include "via/log.h"
+#include "via/mem.h"
 #include "via/rollup_json.h"
 #include "via/state_tree.h"
 
 static const char help[] =
-    "usage: via-sequencer run [--db CONNINFO] [--listen ADDR:PORT] [--keys DIR] [--slots C]\n"
+    "usage: via-sequencer key-address --btc-key FILE [--network NET]   (the address to fund)\n"
+    "       via-sequencer run [--db CONNINFO] [--listen ADDR:PORT] [--keys DIR] [--slots C]\n"
     "                         [--chunks N] [--seal-age S] [--genesis FILE] [--api-keys FILE]\n"
     "                         [--admin-key KEY] [--max-body BYTES] [--depth D]\n\n"
     "Takes L2 transactions over JSON-RPC 2.0 (POST /), validates them against the pending\n"
@@ -46,7 +50,11 @@ static const char help[] =
     "  (VIA_SEQ_ADMIN_KEY), --max-body (65536), --depth (6), --da postgres|celestia (VIA_DA;\n"
     "  each sealed batch's pubdata, then its aggregate proof once proven, is published and its\n"
     "  reference stored), --celestia-url (VIA_CELESTIA_URL), --celestia-token\n"
-    "  (VIA_CELESTIA_TOKEN), --retain N (VIA_SEQ_RETAIN: keep the state of the last N batches\n"
+    "  (VIA_CELESTIA_TOKEN), --btc-rpc URL (VIA_BTC_RPC; VIA_BTC_RPC_USER/PASSWORD or _COOKIE)\n"
+    "  with --btc-key FILE (VIA_BTC_KEY: the sequencer key that inscribes each batch's DA\n"
+    "  reference and then its proof's), --network (VIA_BTC_NETWORK, regtest), --confirmations\n"
+    "  (VIA_BTC_CONFIRMATIONS, 1), --retain N (VIA_SEQ_RETAIN: keep the state of the last N "
+    "batches\n"
     "  readable and prune older versions; default 0, all).\n";
 
 /* ---- configuration and state ---- */
@@ -57,6 +65,9 @@ typedef struct {
 
 static struct {
     const char *db, *listen, *keys, *genesis, *admin, *da_kind, *cel_url, *cel_token;
+    const char *btc_rpc, *btc_key;
+    via_btc_network net;
+    unsigned confirmations;
     unsigned slots, chunks, depth;
     uint64_t retain; /* batches whose state stays readable (0: all) */
     double seal_age;
@@ -80,7 +91,8 @@ static struct {
     uint8_t last_hash[32];
     volatile sig_atomic_t stop;
     /* metrics */
-    uint64_t accepted, sealed_batches, db_errors, da_published, da_errors;
+    uint64_t accepted, sealed_batches, db_errors, da_published, da_errors, inscribed,
+        inscription_errors;
     json_t *rejected; /* rule -> count */
     double last_seal_s;
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER, .read_mu = PTHREAD_MUTEX_INITIALIZER};
@@ -125,7 +137,14 @@ static const char *schema =
     " pk_x text NOT NULL, pk_y text NOT NULL, balance numeric(20, 0) NOT NULL,"
     " nonce bigint NOT NULL, PRIMARY KEY (id, batch));"
     "ALTER TABLE via_seq_batches ADD COLUMN IF NOT EXISTS da_ref text;"
-    "ALTER TABLE via_seq_batches ADD COLUMN IF NOT EXISTS proof_ref text;";
+    "ALTER TABLE via_seq_batches ADD COLUMN IF NOT EXISTS proof_ref text;"
+    "CREATE TABLE IF NOT EXISTS via_seq_inscriptions (batch bigint NOT NULL,"
+    " kind text NOT NULL CHECK (kind IN ('batch_da', 'proof_da')),"
+    " commit_raw bytea NOT NULL, reveal_raw bytea NOT NULL,"
+    " commit_txid text NOT NULL, reveal_txid text NOT NULL,"
+    " status text NOT NULL CHECK (status IN ('built', 'sent', 'confirmed')),"
+    " created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz,"
+    " confirmed_at timestamptz, PRIMARY KEY (batch, kind));";
 
 /* ---- loading: genesis on an empty database, else the sealed state and pending txs ---- */
 static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t batch,
@@ -604,14 +623,18 @@ static json_t *read_method(json_t *id, const char *method, json_t *params) {
               "SELECT b.number, encode(b.header_hash, 'hex'), b.root_before, b.root_after,"
               " b.chunks, b.slots, b.txs, b.sealed_at::text,"
               " (SELECT status FROM via_jobs j WHERE j.batch = b.number AND j.kind = 'aggregate'),"
-              " coalesce(b.da_ref, ''), coalesce(b.proof_ref, '')"
+              " coalesce(b.da_ref, ''), coalesce(b.proof_ref, ''),"
+              " coalesce((SELECT reveal_txid || ':' || status FROM via_seq_inscriptions i"
+              "  WHERE i.batch = b.number AND i.kind = 'batch_da'), ''),"
+              " coalesce((SELECT reveal_txid || ':' || status FROM via_seq_inscriptions i"
+              "  WHERE i.batch = b.number AND i.kind = 'proof_da'), '')"
               " FROM via_seq_batches b WHERE b.number = $1::bigint",
               1, v, &r, &err) == VIA_OK)
             out = result_obj(
                 id,
                 PQntuples(r) == 0
                     ? json_null()
-                    : json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:s}", "number",
+                    : json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "number",
                                 (json_int_t)n, "header_hash", PQgetvalue(r, 0, 1), "root_before",
                                 PQgetvalue(r, 0, 2), "root_after", PQgetvalue(r, 0, 3), "chunks",
                                 atoi(PQgetvalue(r, 0, 4)), "slots", atoi(PQgetvalue(r, 0, 5)),
@@ -620,7 +643,9 @@ static json_t *read_method(json_t *id, const char *method, json_t *params) {
                                 PQgetisnull(r, 0, 8)
                                     ? "not queued"
                                     : (!strcmp(PQgetvalue(r, 0, 8), "done") ? "proven" : "proving"),
-                                "da_ref", PQgetvalue(r, 0, 9), "proof_ref", PQgetvalue(r, 0, 10)));
+                                "da_ref", PQgetvalue(r, 0, 9), "proof_ref", PQgetvalue(r, 0, 10),
+                                "da_inscription", PQgetvalue(r, 0, 11), "proof_inscription",
+                                PQgetvalue(r, 0, 12)));
     }
     PQclear(r);
     pthread_mutex_unlock(&S.read_mu);
@@ -718,20 +743,25 @@ static char *metrics(void) {
     char *out = NULL;
     size_t ol = 0;
     FILE *o = open_memstream(&out, &ol);
-    fprintf(o,
-            "# TYPE via_seq_txs_accepted_total counter\nvia_seq_txs_accepted_total %llu\n"
-            "# TYPE via_seq_txs_rejected_total counter\n%s"
-            "# TYPE via_seq_mempool gauge\nvia_seq_mempool %zu\n"
-            "# TYPE via_seq_batches_sealed_total counter\nvia_seq_batches_sealed_total %llu\n"
-            "# TYPE via_seq_batch gauge\nvia_seq_batch %llu\n"
-            "# TYPE via_seq_last_seal_seconds gauge\nvia_seq_last_seal_seconds %.6f\n"
-            "# TYPE via_seq_db_errors_total counter\nvia_seq_db_errors_total %llu\n"
-            "# TYPE via_seq_da_published_total counter\nvia_seq_da_published_total %llu\n"
-            "# TYPE via_seq_da_errors_total counter\nvia_seq_da_errors_total %llu\n",
-            (unsigned long long)S.accepted, rej ? rej : "", S.npending,
-            (unsigned long long)S.sealed_batches, (unsigned long long)S.batch, S.last_seal_s,
-            (unsigned long long)S.db_errors, (unsigned long long)S.da_published,
-            (unsigned long long)S.da_errors);
+    fprintf(
+        o,
+        "# TYPE via_seq_txs_accepted_total counter\nvia_seq_txs_accepted_total %llu\n"
+        "# TYPE via_seq_txs_rejected_total counter\n%s"
+        "# TYPE via_seq_mempool gauge\nvia_seq_mempool %zu\n"
+        "# TYPE via_seq_batches_sealed_total counter\nvia_seq_batches_sealed_total %llu\n"
+        "# TYPE via_seq_batch gauge\nvia_seq_batch %llu\n"
+        "# TYPE via_seq_last_seal_seconds gauge\nvia_seq_last_seal_seconds %.6f\n"
+        "# TYPE via_seq_db_errors_total counter\nvia_seq_db_errors_total %llu\n"
+        "# TYPE via_seq_da_published_total counter\nvia_seq_da_published_total %llu\n"
+        "# TYPE via_seq_da_errors_total counter\nvia_seq_da_errors_total %llu\n"
+        "# TYPE via_seq_inscriptions_confirmed_total counter\n"
+        "via_seq_inscriptions_confirmed_total %llu\n"
+        "# TYPE via_seq_inscription_errors_total counter\nvia_seq_inscription_errors_total %llu\n",
+        (unsigned long long)S.accepted, rej ? rej : "", S.npending,
+        (unsigned long long)S.sealed_batches, (unsigned long long)S.batch, S.last_seal_s,
+        (unsigned long long)S.db_errors, (unsigned long long)S.da_published,
+        (unsigned long long)S.da_errors, (unsigned long long)S.inscribed,
+        (unsigned long long)S.inscription_errors);
     fclose(o);
     free(rej);
     pthread_mutex_unlock(&S.mu);
@@ -881,6 +911,212 @@ static void *publisher(void *arg) {
     return NULL;
 }
 
+/* ---- Bitcoin: each batch's DA reference, then its proof's, inscribed by the sequencer key.
+ * One inscription in flight at a time: it is recorded (both transactions) before anything is
+ * broadcast, broadcast, then watched until it has the confirmations asked for; after a crash
+ * the recorded transactions are broadcast again (a node that has them answers so), never
+ * rebuilt, so nothing is inscribed twice. An unconfirmed inscription is rebroadcast every
+ * minute (no fee bump). ---- */
+static int send_raw(via_rpc *rpc, const uint8_t *raw, size_t len, via_error *err) {
+    char txid[65];
+    int rc = via_rpc_sendrawtransaction(rpc, err, txid, raw, len);
+    if (rc == VIA_ERPC && (strstr(err->msg, "already") || strstr(err->msg, "known")))
+        return VIA_OK; /* in the mempool or the chain already */
+    return rc;
+}
+
+static int inscribe_step(PGconn *pg, via_rpc *rpc, const uint8_t seckey[32], via_error *err) {
+    PGresult *r = NULL;
+    int rc = q(pg,
+               "SELECT batch, kind, encode(commit_raw, 'hex'), encode(reveal_raw, 'hex'),"
+               " reveal_txid, status, extract(epoch FROM now() - coalesce(sent_at, created_at))"
+               " FROM via_seq_inscriptions WHERE status <> 'confirmed' ORDER BY batch, kind"
+               " LIMIT 1",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 1) {
+        char batch[24], kind[16], reveal[65], status[16];
+        snprintf(batch, sizeof batch, "%s", PQgetvalue(r, 0, 0));
+        snprintf(kind, sizeof kind, "%s", PQgetvalue(r, 0, 1));
+        snprintf(reveal, sizeof reveal, "%s", PQgetvalue(r, 0, 4));
+        snprintf(status, sizeof status, "%s", PQgetvalue(r, 0, 5));
+        double age = strtod(PQgetvalue(r, 0, 6), NULL);
+        uint8_t *c = NULL, *rv = NULL;
+        size_t cl = 0, rl = 0;
+        rc = via_hex_decode(&c, &cl, PQgetvalue(r, 0, 2), err);
+        if (!rc) rc = via_hex_decode(&rv, &rl, PQgetvalue(r, 0, 3), err);
+        PQclear(r);
+        const char *v[2] = {batch, kind};
+        if (!rc && (!strcmp(status, "built") || age > 60)) {
+            rc = send_raw(rpc, c, cl, err);
+            if (!rc) rc = send_raw(rpc, rv, rl, err);
+            if (!rc)
+                rc = q(pg,
+                       "UPDATE via_seq_inscriptions SET status = 'sent', sent_at = now()"
+                       " WHERE batch = $1::bigint AND kind = $2",
+                       2, v, NULL, err);
+            if (!rc && !strcmp(status, "built"))
+                via_log(VIA_LOG_INFO, "btc.inscription_sent", "batch=%s kind=%s reveal=%s", batch,
+                        kind, reveal);
+        } else if (!rc) {
+            json_t *tx = NULL;
+            via_error e2 = {0};
+            if (via_rpc_getrawtransaction_verbose(rpc, &e2, &tx, reveal) == VIA_OK) {
+                json_int_t conf = json_integer_value(json_object_get(tx, "confirmations"));
+                json_decref(tx);
+                if (conf >= (json_int_t)S.confirmations) {
+                    rc = q(pg,
+                           "UPDATE via_seq_inscriptions SET status = 'confirmed',"
+                           " confirmed_at = now() WHERE batch = $1::bigint AND kind = $2",
+                           2, v, NULL, err);
+                    if (!rc) {
+                        via_log(VIA_LOG_INFO, "btc.inscription_confirmed",
+                                "batch=%s kind=%s reveal=%s", batch, kind, reveal);
+                        pthread_mutex_lock(&S.mu);
+                        S.inscribed++;
+                        pthread_mutex_unlock(&S.mu);
+                    }
+                }
+            }
+        }
+        free(c);
+        free(rv);
+        return rc ? rc : VIA_ENOTFOUND; /* nothing new while one is in flight */
+    }
+    PQclear(r);
+    /* next: a batch DA reference, else a proof DA reference of a batch whose DA reference is
+     * confirmed */
+    rc =
+        q(pg,
+          "SELECT b.number, encode(b.header_hash, 'hex'), b.da_ref,"
+          " coalesce((SELECT encode(p.header_hash, 'hex') FROM via_seq_batches p"
+          "  WHERE p.number = b.number - 1), repeat('00', 32)), 'batch_da', ''"
+          " FROM via_seq_batches b WHERE b.da_ref IS NOT NULL AND NOT EXISTS ("
+          "  SELECT 1 FROM via_seq_inscriptions i WHERE i.batch = b.number AND i.kind = 'batch_da')"
+          " UNION ALL"
+          " SELECT b.number, '', b.proof_ref, '', 'proof_da', i.reveal_txid"
+          " FROM via_seq_batches b JOIN via_seq_inscriptions i ON i.batch = b.number AND"
+          "  i.kind = 'batch_da' AND i.status = 'confirmed'"
+          " WHERE b.proof_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM via_seq_inscriptions j"
+          "  WHERE j.batch = b.number AND j.kind = 'proof_da')"
+          " ORDER BY 1, 5 LIMIT 1",
+          0, NULL, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return VIA_ENOTFOUND;
+    }
+    via_msg msg;
+    memset(&msg, 0, sizeof msg);
+    char batch[24], kind[16];
+    snprintf(batch, sizeof batch, "%s", PQgetvalue(r, 0, 0));
+    snprintf(kind, sizeof kind, "%s", PQgetvalue(r, 0, 4));
+    const char *ref = PQgetvalue(r, 0, 2);
+    const char *da_id = strncmp(ref, "celestia:", 9) == 0 ? "celestia" : "postgres";
+    if (!strcmp(kind, "batch_da")) {
+        msg.type = VIA_MSG_L1_BATCH_DA_REFERENCE;
+        via_msg_batch_da_ref *m = &msg.u.batch_da_ref;
+        if (via_hex_decode_exact(m->l1_batch_hash, 32, PQgetvalue(r, 0, 1), err) ||
+            via_hex_decode_exact(m->prev_l1_batch_hash, 32, PQgetvalue(r, 0, 3), err))
+            rc = VIA_EDB;
+        m->l1_batch_index = (uint32_t)strtoul(batch, NULL, 10);
+        snprintf(m->da_identifier, sizeof m->da_identifier, "%s", da_id);
+        snprintf(m->blob_id, sizeof m->blob_id, "%s", ref);
+    } else {
+        msg.type = VIA_MSG_PROOF_DA_REFERENCE;
+        via_msg_proof_da_ref *m = &msg.u.proof_da_ref;
+        if (via_btc_txid_from_hex(m->l1_batch_reveal_txid, PQgetvalue(r, 0, 5), err)) rc = VIA_EDB;
+        snprintf(m->da_identifier, sizeof m->da_identifier, "%s", da_id);
+        snprintf(m->blob_id, sizeof m->blob_id, "%s", ref);
+    }
+    PQclear(r);
+    if (rc) return rc;
+    via_inscription ins;
+    uint64_t rate = 0;
+    if ((rc = via_inscribe_prepare(rpc, seckey, S.net, &msg, 0, NULL, NULL, 0, &ins, &rate, err)))
+        return rc;
+    uint8_t *c = NULL, *rv = NULL;
+    size_t cl = 0, rl = 0;
+    uint8_t ct[32], rt[32];
+    char chex[65], rhex[65];
+    via_btc_tx_txid(ct, &ins.commit);
+    via_btc_tx_txid(rt, &ins.reveal);
+    via_btc_txid_to_hex(chex, ct);
+    via_btc_txid_to_hex(rhex, rt);
+    if (via_btc_tx_serialize(&c, &cl, &ins.commit, 1) ||
+        via_btc_tx_serialize(&rv, &rl, &ins.reveal, 1)) {
+        via_inscription_free(&ins);
+        free(c);
+        return via_fail(err, VIA_ENOMEM, "inscription");
+    }
+    via_inscription_free(&ins);
+    /* recorded before it is broadcast */
+    const char *v[6] = {batch, kind, (const char *)c, (const char *)rv, chex, rhex};
+    int lens[6] = {0, 0, (int)cl, (int)rl, 0, 0}, fmts[6] = {0, 0, 1, 1, 0, 0};
+    PGresult *ir = PQexecParams(pg,
+                                "INSERT INTO via_seq_inscriptions (batch, kind, commit_raw,"
+                                " reveal_raw, commit_txid, reveal_txid, status)"
+                                " VALUES ($1::bigint, $2, $3, $4, $5, $6, 'built')",
+                                6, NULL, v, lens, fmts, 0);
+    if (PQresultStatus(ir) != PGRES_COMMAND_OK)
+        rc = via_fail(err, VIA_EDB, "recording the inscription: %s", PQresultErrorMessage(ir));
+    PQclear(ir);
+    free(c);
+    free(rv);
+    if (!rc)
+        via_log(VIA_LOG_INFO, "btc.inscription_built",
+                "batch=%s kind=%s commit=%s reveal=%s fee_rate=%llu", batch, kind, chex, rhex,
+                (unsigned long long)rate);
+    return rc;
+}
+
+static void *inscriber(void *arg) {
+    (void)arg;
+    via_error err = {0};
+    uint8_t seckey[32];
+    via_btc_network knet;
+    if (via_btc_seckey_load_file(seckey, &knet, S.btc_key, &err)) {
+        via_log(VIA_LOG_ERROR, "btc.key_unusable", "error=\"%s\"", err.msg);
+        return NULL;
+    }
+    via_rpc_config cfg = {0};
+    cfg.url = S.btc_rpc;
+    cfg.user = getenv("VIA_BTC_RPC_USER");
+    cfg.password = getenv("VIA_BTC_RPC_PASSWORD");
+    cfg.cookie_file = getenv("VIA_BTC_RPC_COOKIE");
+    via_rpc *rpc = NULL;
+    PGconn *pg = PQconnectdb(S.db);
+    if (via_rpc_new(&rpc, &err, &cfg) || PQstatus(pg) != CONNECTION_OK) {
+        via_log(VIA_LOG_ERROR, "btc.unavailable", "error=\"%s\"", err.msg);
+        via_wipe(seckey, sizeof seckey);
+        PQfinish(pg);
+        return NULL;
+    }
+    while (!S.stop) {
+        via_error e = {0};
+        int rc = inscribe_step(pg, rpc, seckey, &e);
+        if (rc == VIA_OK) continue;
+        if (rc != VIA_ENOTFOUND) {
+            char kv[600] = "";
+            via_log_kv(kv, sizeof kv, "error", e.msg);
+            via_log(VIA_LOG_WARN, "btc.inscription_failed", "%s", kv + (kv[0] == ' '));
+            pthread_mutex_lock(&S.mu);
+            S.inscription_errors++;
+            pthread_mutex_unlock(&S.mu);
+            if (PQstatus(pg) != CONNECTION_OK) PQreset(pg);
+            for (int i = 0; i < 20 && !S.stop; i++)
+                usleep(100 * 1000);
+        } else {
+            for (int i = 0; i < 5 && !S.stop; i++)
+                usleep(100 * 1000);
+        }
+    }
+    via_wipe(seckey, sizeof seckey);
+    via_rpc_free(rpc);
+    PQfinish(pg);
+    return NULL;
+}
+
 static void on_signal(int s) {
     (void)s;
     S.stop = 1;
@@ -892,18 +1128,57 @@ static const char *env_or(const char *v, const char *env, const char *def) {
     return e && *e ? e : def;
 }
 
+/* via-sequencer key-address --btc-key FILE [--network NET]: where to fund the inscriber. */
+static int key_address(int argc, char **argv) {
+    const char *key = NULL, *netname = "regtest";
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--btc-key"))
+            key = argv[i + 1];
+        else if (!strcmp(argv[i], "--network"))
+            netname = argv[i + 1];
+        else {
+            fprintf(stderr, "via-sequencer key-address: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    via_error err = {0};
+    via_btc_network net;
+    uint8_t sk[32], pub[33], spk[22];
+    char addr[VIA_BTC_ADDRESS_MAX];
+    if (!key || via_btc_network_parse(&net, netname, &err)) {
+        fprintf(stderr, "usage: via-sequencer key-address --btc-key FILE [--network NET]\n");
+        return 2;
+    }
+    if (via_btc_seckey_load_file(sk, NULL, key, &err) || via_btc_pubkey_from_seckey(pub, sk)) {
+        fprintf(stderr, "via-sequencer key-address: %s: %s\n", key,
+                err.msg[0] ? err.msg : "not a key");
+        via_wipe(sk, sizeof sk);
+        return 2;
+    }
+    via_wipe(sk, sizeof sk);
+    via_btc_script_p2wpkh(spk, pub);
+    if (via_btc_script_to_address(addr, net, spk, sizeof spk, &err)) {
+        fprintf(stderr, "via-sequencer key-address: %s\n", err.msg);
+        return 2;
+    }
+    printf("%s\n", addr);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "key-address")) return key_address(argc, argv);
     if (argc < 2 || strcmp(argv[1], "run") != 0) {
         fputs(help, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout
                                                                                         : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
-    enum { NO = 15 };
+    enum { NO = 19 };
     const char *o[NO] = {0};
-    static const char *names[NO] = {"--db",           "--listen",         "--keys",    "--slots",
-                                    "--chunks",       "--seal-age",       "--genesis", "--api-keys",
-                                    "--admin-key",    "--max-body",       "--depth",   "--da",
-                                    "--celestia-url", "--celestia-token", "--retain"};
+    static const char *names[NO] = {
+        "--db",       "--listen",  "--keys",         "--slots",          "--chunks",
+        "--seal-age", "--genesis", "--api-keys",     "--admin-key",      "--max-body",
+        "--depth",    "--da",      "--celestia-url", "--celestia-token", "--retain",
+        "--btc-rpc",  "--btc-key", "--network",      "--confirmations"};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -937,6 +1212,18 @@ int main(int argc, char **argv) {
     S.depth = (unsigned)atoi(env_or(o[10], "VIA_SEQ_DEPTH", "6"));
     S.da_kind = env_or(o[11], "VIA_DA", "postgres");
     S.retain = strtoull(env_or(o[14], "VIA_SEQ_RETAIN", "0"), NULL, 10);
+    S.btc_rpc = env_or(o[15], "VIA_BTC_RPC", NULL);
+    S.btc_key = env_or(o[16], "VIA_BTC_KEY", NULL);
+    S.confirmations = (unsigned)atoi(env_or(o[18], "VIA_BTC_CONFIRMATIONS", "1"));
+    {
+        via_error ne = {0};
+        if (via_btc_network_parse(&S.net, env_or(o[17], "VIA_BTC_NETWORK", "regtest"), &ne) ||
+            (S.btc_rpc && !S.btc_key) || S.confirmations < 1) {
+            fprintf(stderr, "via-sequencer: --network mainnet|testnet|signet|regtest; --btc-rpc "
+                            "needs --btc-key; --confirmations >= 1\n");
+            return 2;
+        }
+    }
     S.cel_url = env_or(o[12], "VIA_CELESTIA_URL", NULL);
     S.cel_token = env_or(o[13], "VIA_CELESTIA_TOKEN", NULL);
     if ((strcmp(S.da_kind, "postgres") && strcmp(S.da_kind, "celestia")) ||
@@ -1042,13 +1329,15 @@ int main(int argc, char **argv) {
             S.batch, S.npending, S.slots, S.chunks, S.circuit);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    pthread_t th, th_da;
+    pthread_t th, th_da, th_btc;
     pthread_create(&th, NULL, sealer, NULL);
     pthread_create(&th_da, NULL, publisher, NULL);
+    if (S.btc_rpc) pthread_create(&th_btc, NULL, inscriber, NULL);
     while (!S.stop)
         usleep(100 * 1000);
     pthread_join(th, NULL);
     pthread_join(th_da, NULL);
+    if (S.btc_rpc) pthread_join(th_btc, NULL);
     MHD_stop_daemon(d);
     via_log(VIA_LOG_INFO, "sequencer.stopped", "batch=%" PRIu64 " pending=%zu", S.batch,
             S.npending);

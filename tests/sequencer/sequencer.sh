@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# via-sequencer end to end on a throwaway PostgreSQL (run through tests/lib/pg.sh), with real
-# keys and proofs: transfers signed with via-wallet are accepted over JSON-RPC, sealed into a
-# batch whose chunks and aggregate become farm jobs (in the same transaction), proved by a
-# via-prover node; every kind of bad request gets a JSON-RPC error naming the problem and
-# stores nothing; kill -9 of the sequencer loses no acknowledged transaction and the state
-# after restart agrees with the tree.
+# via-sequencer end to end on a throwaway PostgreSQL and a regtest node (run through
+# tests/lib/pg.sh inside tests/chain/with_node.sh: bitcoind -regtest when on PATH, else the
+# in-tree stand-in), with real keys and proofs: transfers signed with via-wallet are accepted
+# over JSON-RPC, sealed into a batch whose chunks and aggregate become farm jobs (in the same
+# transaction), proved by a via-prover node; every kind of bad request gets a JSON-RPC error
+# naming the problem and stores nothing; kill -9 of the sequencer loses no acknowledged
+# transaction and the state after restart agrees with the tree; each batch's data and proof
+# are published to DA and both references inscribed on Bitcoin by the sequencer key, mined
+# and decoded back.
 set -u
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_TEST_PG:?run through tests/lib/pg.sh}"
@@ -35,10 +38,20 @@ const fs=require("fs");const d=process.argv[1];
 const acc=[0,1,2].map(i=>{const k=JSON.parse(fs.readFileSync(d+"/k"+i+".json"));return {id:i,pubkey:{x:k.public_key.x,y:k.public_key.y},balance:i==0?"0":"100000"};});
 fs.writeFileSync(d+"/genesis.json",JSON.stringify(acc));' "$w" || fail "genesis"
 printf 'key-a 1000\nkey-slow 1\n' >"$w/apikeys"
+: "${VIA_TEST_RPC_URL:?run inside tests/chain/with_node.sh}"
+export VIA_BTC_RPC_USER="$VIA_TEST_RPC_USER" VIA_BTC_RPC_PASSWORD="$VIA_TEST_RPC_PASS"
+btc() { # btc <method> <json params>
+    curl -s -u "$VIA_TEST_RPC_USER:$VIA_TEST_RPC_PASS" \
+        -d "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$VIA_TEST_RPC_URL/"
+}
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$w/seq.key"
+seqaddr=$("$SEQ" key-address --btc-key "$w/seq.key" --network regtest) || fail "key-address"
+btc generatetoaddress "[101, \"$seqaddr\"]" | grep -q '"error":null' || fail "funding the sequencer key"
 port=$((30000 + RANDOM % 20000))
 start_seq() {
     "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age 1 \
         --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k --retain 1 \
+        --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --network regtest \
         >>"$w/seq.log" 2>&1 &
     seq_pid=$!
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
@@ -138,5 +151,20 @@ ref=$(echo "$out" | grep -o '"proof_ref":"postgres:[0-9a-f]*' | cut -d: -f3)
 psqlq "SELECT encode(data, 'hex') FROM via_da_blobs WHERE hash = decode('$ref', 'hex')" | xxd -r -p >"$w/batch2.agg"
 "$P" verify-aggregate --srs "$w/s.srs" --vk "$w/vk.json" --public "$w/pub.json" "$w/batch2.agg" >/dev/null ||
     fail "the published proof of batch 2 does not verify"
+echo "== Bitcoin: both references of both batches inscribed by the sequencer key and mined"
+for _ in $(seq 150); do
+    btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+    done_n=$(psqlq "SELECT count(*) FROM via_seq_inscriptions WHERE status = 'confirmed'")
+    [ "$done_n" = 4 ] && break
+    sleep 0.2
+done
+[ "$done_n" = 4 ] || { psqlq "SELECT batch, kind, status FROM via_seq_inscriptions"; fail "4 confirmed inscriptions expected, $done_n"; }
+out=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[2]}')
+echo "$out" | grep -q '"proof_inscription":"[0-9a-f]\{64\}:confirmed"' || fail "getBatch inscriptions: $out"
+reveal=$(psqlq "SELECT reveal_txid FROM via_seq_inscriptions WHERE batch = 2 AND kind = 'proof_da'")
+raw=$(btc getrawtransaction "[\"$reveal\", false]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).result))')
+"$VIA_BUILD/tools/via-btc/via-btc" decode --network regtest "$raw" >"$w/decoded.json" 2>&1 || { cat "$w/decoded.json"; fail "decode"; }
+grep -q "$(echo "$out" | grep -o '"proof_ref":"[^"]*' | cut -d'"' -f4)" "$w/decoded.json" || { cat "$w/decoded.json"; fail "the inscription does not carry the proof reference"; }
+[ "$(psqlq "SELECT count(*) FROM via_seq_inscriptions")" = 4 ] || fail "inscribed twice"
 kill -TERM $seq_pid; wait $seq_pid
 echo PASS

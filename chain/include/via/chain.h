@@ -152,6 +152,8 @@ typedef struct {
     int64_t height;
     uint8_t script_pubkey[128];
     size_t script_pubkey_len;
+    int coinbase;       /* a coinbase output: spendable at 100 confirmations */
+    int64_t tip_height; /* the chain height the scan ran at (0 when the node did not say) */
 } via_rpc_utxo;
 
 /* scantxoutset start [descriptors...]: the confirmed unspent outputs matching any descriptor
@@ -167,7 +169,8 @@ VIA_MUST_USE int via_rpc_scantxoutset(via_rpc *rpc, via_error *err, via_rpc_utxo
  * 0 means the node's estimatesmartfee for 10 blocks + 1 sat/vB, clamped to [1, 100] on
  * mainnet and testnet and [1, 10] elsewhere (docs/sources.md: via-fees), 1 when the node has
  * no estimate; *used gets the rate. recipient (may be NULL) is an extra reveal output.
- * ENOTFOUND when the key has no usable coin. */
+ * Coinbase outputs with fewer than 100 confirmations are not used. ENOTFOUND when the key has
+ * no usable coin. */
 VIA_MUST_USE int via_inscribe_prepare(via_rpc *rpc, const uint8_t seckey[32], via_btc_network net,
                                       const via_msg *msg, uint64_t fee_rate,
                                       const via_btc_txout *recipient, const via_btc_utxo *exclude,
