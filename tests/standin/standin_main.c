@@ -501,7 +501,8 @@ static json_t *m_scantxoutset(json_t *p, json_t **error) {
                                                     hexj(c->script, c->script_len), "desc",
                                                     json_string_value(json_array_get(descs, i)),
                                                     "amount", amount(c->value), "coinbase",
-                                                    c->coinbase, "height", (json_int_t)c->height));
+                                                    0 /* maturity is not modelled (see top) */,
+                                                    "height", (json_int_t)c->height));
                 total += c->value;
                 break;
             }
