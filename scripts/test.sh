@@ -43,7 +43,7 @@ unit='^(common|prover|rollup|bitcoin|chain|gateway|da|sequencer|wallet|host|kern
 echo "== sanitizers (ASan + UBSan): every unit test"
 VIA_BUILD=build-asan bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DVIA_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" -R "$unit" -E "end_to_end" --timeout 1500
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -R "$unit" --timeout 1500
 
 if [ -x tests/ctime/run.sh ]; then
   echo "== constant-time checks (valgrind memcheck, secrets marked undefined)"
