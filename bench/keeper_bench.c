@@ -19,6 +19,9 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
+    /* --emit N DIR: the genesis and N JSON-RPC requests (one per line) for bench/intake_bench */
+    const char *emit = argc == 4 && !strcmp(argv[1], "--emit") ? argv[3] : NULL;
+    if (emit) argv++, argc--;
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : 4096;
     unsigned slots = argc > 2 ? (unsigned)atoi(argv[2]) : 1024;
     size_t accounts = 1024;
@@ -35,6 +38,26 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
+    }
+    if (emit) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/genesis.json", emit);
+        FILE *g = fopen(path, "w");
+        if (!g) return 2;
+        fprintf(g, "[");
+        for (size_t i = 0; i < accounts; i++) {
+            via_babyjub_point pk;
+            via_eddsa_pubkey(&pk, sk[i]);
+            char x[80], y[80];
+            via_fr_to_decimal(x, sizeof x, &pk.x);
+            via_fr_to_decimal(y, sizeof y, &pk.y);
+            fprintf(
+                g,
+                "%s{\"id\":%zu,\"pubkey\":{\"x\":\"%s\",\"y\":\"%s\"},\"balance\":\"1000000000\"}",
+                i ? "," : "", i, x, y);
+        }
+        fprintf(g, "]\n");
+        fclose(g);
     }
     char **tx = malloc(n * sizeof *tx);
     uint64_t *nonce = calloc(accounts, sizeof *nonce);
@@ -56,6 +79,19 @@ int main(int argc, char **argv) {
             "\"nonce\":\"%llu\",\"signature\":{\"R8x\":\"%s\",\"R8y\":\"%s\",\"S\":\"%s\"}}",
             (unsigned long long)from, (unsigned long long)to, (unsigned long long)t.amount,
             (unsigned long long)t.nonce, rx, ry, s);
+    }
+    if (emit) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/requests.jsonl", emit);
+        FILE *r = fopen(path, "w");
+        if (!r) return 2;
+        for (size_t i = 0; i < n; i++)
+            fprintf(r,
+                    "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"via_sendTransaction\",\"params\":"
+                    "[%s]}\n",
+                    i, tx[i]);
+        fclose(r);
+        return 0;
     }
     double t0 = now_s();
     for (size_t i = 0; i < n; i++) {

@@ -78,7 +78,10 @@ static struct {
     char circuit[32];
     /* state, under mu */
     pthread_mutex_t mu;
-    PGconn *pg;      /* intake and sealing (under mu) */
+    PGconn *pg;      /* intake's inserts (under mu) */
+    PGconn *seal_pg; /* sealing, the state tree, the gateway, reloading (sealer thread) */
+    int need_reload; /* an intake insert failed: the sealer rebuilds the keeper (under mu) */
+    int seal_now;    /* via_seal asked for a batch (under mu) */
     PGconn *read_pg; /* read methods (under read_mu) */
     pthread_mutex_t read_mu;
     via_keeper *keeper;
@@ -149,25 +152,53 @@ static const char *schema =
 /* ---- loading: genesis on an empty database, else the sealed state and pending txs ---- */
 static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t batch,
                           via_error *err) {
+    /* one statement for all of them: arrays of ids, keys, balances and nonces */
+    size_t cap = 64 + n * 220;
+    char *ia = malloc(cap), *xa = malloc(cap), *ya = malloc(cap), *ba = malloc(cap),
+         *na = malloc(cap);
+    if (!ia || !xa || !ya || !ba || !na) {
+        free(ia);
+        free(xa);
+        free(ya);
+        free(ba);
+        free(na);
+        return via_fail(err, VIA_ENOMEM, "sequencer: %zu accounts", n);
+    }
+    size_t pi = 0, px = 0, py = 0, pb = 0, pn = 0, written = 0;
+    ia[pi++] = xa[px++] = ya[py++] = ba[pb++] = na[pn++] = '{';
     for (size_t i = 0; i < n; i++) {
         via_account a;
         via_keeper_account(S.keeper, ids[i], 1, &a);
         if (!a.exists) continue;
-        char id[24], b[24], x[80], y[80], bal[24], nonce[24];
-        snprintf(id, sizeof id, "%" PRIu64, ids[i]);
-        snprintf(b, sizeof b, "%" PRIu64, batch);
+        char x[80], y[80];
         via_fr_to_decimal(x, sizeof x, &a.pk_x);
         via_fr_to_decimal(y, sizeof y, &a.pk_y);
-        snprintf(bal, sizeof bal, "%" PRIu64, a.balance);
-        snprintf(nonce, sizeof nonce, "%" PRIu64, a.nonce);
-        const char *v[6] = {id, b, x, y, bal, nonce};
-        int rc = q(pg,
-                   "INSERT INTO via_seq_accounts (id, batch, pk_x, pk_y, balance, nonce)"
-                   " VALUES ($1::bigint, $2::bigint, $3, $4, $5::numeric, $6::bigint)",
-                   6, v, NULL, err);
-        if (rc) return rc;
+        const char *sep = written ? "," : "";
+        pi += (size_t)snprintf(ia + pi, cap - pi, "%s%" PRIu64, sep, ids[i]);
+        px += (size_t)snprintf(xa + px, cap - px, "%s%s", sep, x);
+        py += (size_t)snprintf(ya + py, cap - py, "%s%s", sep, y);
+        pb += (size_t)snprintf(ba + pb, cap - pb, "%s%" PRIu64, sep, a.balance);
+        pn += (size_t)snprintf(na + pn, cap - pn, "%s%" PRIu64, sep, a.nonce);
+        written++;
     }
-    return VIA_OK;
+    ia[pi++] = xa[px++] = ya[py++] = ba[pb++] = na[pn++] = '}';
+    ia[pi] = xa[px] = ya[py] = ba[pb] = na[pn] = 0;
+    char b[24];
+    snprintf(b, sizeof b, "%" PRIu64, batch);
+    const char *v[6] = {b, ia, xa, ya, ba, na};
+    int rc = written ? q(pg,
+                         "INSERT INTO via_seq_accounts (id, batch, pk_x, pk_y, balance, nonce)"
+                         " SELECT i, $1::bigint, x, y, bal, nn FROM unnest($2::bigint[],"
+                         " $3::text[], $4::text[], $5::numeric[], $6::bigint[])"
+                         " AS u(i, x, y, bal, nn)",
+                         6, v, NULL, err)
+                     : VIA_OK;
+    free(ia);
+    free(xa);
+    free(ya);
+    free(ba);
+    free(na);
+    return rc;
 }
 
 static int apply_genesis(via_error *err) {
@@ -205,13 +236,13 @@ static int apply_genesis(via_error *err) {
         via_smt_account_leaf(&leaves[i], &x, &y, bal, 0);
     }
     json_decref(g);
-    if (!rc) rc = q(S.pg, "BEGIN", 0, NULL, NULL, err);
-    if (!rc) rc = write_accounts(S.pg, ids, n, 0, err);
+    if (!rc) rc = q(S.seal_pg, "BEGIN", 0, NULL, NULL, err);
+    if (!rc) rc = write_accounts(S.seal_pg, ids, n, 0, err);
     via_fr root;
     if (!rc) rc = via_state_tree_update(S.tree, ids, leaves, n, 1, &root, err);
-    if (!rc) rc = q(S.pg, "COMMIT", 0, NULL, NULL, err);
+    if (!rc) rc = q(S.seal_pg, "COMMIT", 0, NULL, NULL, err);
     if (rc) {
-        PQclear(PQexec(S.pg, "ROLLBACK"));
+        PQclear(PQexec(S.seal_pg, "ROLLBACK"));
         via_state_tree_rolled_back(S.tree);
     } else {
         via_state_tree_committed(S.tree);
@@ -246,7 +277,7 @@ static int load_state(via_error *err) {
     S.npending = 0;
     if (!S.keeper) return via_fail(err, VIA_ENOMEM, "keeper");
     PGresult *r = NULL;
-    int rc = q(S.pg,
+    int rc = q(S.seal_pg,
                "SELECT DISTINCT ON (id) id, pk_x, pk_y, balance, nonce FROM via_seq_accounts"
                " ORDER BY id, batch DESC",
                0, NULL, &r, err);
@@ -265,7 +296,7 @@ static int load_state(via_error *err) {
     }
     PQclear(r);
     if (rc) return rc;
-    rc = q(S.pg,
+    rc = q(S.seal_pg,
            "SELECT number, encode(header_hash, 'hex') FROM via_seq_batches ORDER BY number"
            " DESC LIMIT 1",
            0, NULL, &r, err);
@@ -289,8 +320,8 @@ static int load_state(via_error *err) {
                             "%" PRIu64 "; refusing to start",
                             S.batch);
     }
-    rc = q(S.pg, "SELECT seq, body FROM via_seq_txs WHERE status = 'pending' ORDER BY seq", 0, NULL,
-           &r, err);
+    rc = q(S.seal_pg, "SELECT seq, body FROM via_seq_txs WHERE status = 'pending' ORDER BY seq", 0,
+           NULL, &r, err);
     if (rc) return rc;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *body = PQgetvalue(r, i, 1);
@@ -308,27 +339,25 @@ static int load_state(via_error *err) {
 }
 
 /* ---- sealing ---- */
-static int seal_locked(via_error *err) {
-    via_sealed_batch b;
-    uint64_t number = S.batch + 1;
-    double t0 = now_s();
-    int rc = via_keeper_seal(S.keeper, number, S.last_hash, S.slots, S.chunks, &b, err);
-    if (rc) return rc;
-    char ns[24], hx[65], rb[80], ra[80], ch[16], sl[16], tx[24];
+/* Writes a batch the keeper sealed in memory (phase B: no lock held; only the sealer thread
+ * uses seal_pg, the tree and the gateway). */
+static int seal_write(via_sealed_batch *bp, uint64_t number, int64_t last_seq, via_error *err) {
+    via_sealed_batch b = *bp;
+    int rc;
+    char ns[24], rb[80], ra[80], ch[16], sl[16], tx[24];
     snprintf(ns, sizeof ns, "%" PRIu64, number);
     via_fr_to_decimal(rb, sizeof rb, &b.root_before);
     via_fr_to_decimal(ra, sizeof ra, &b.root_after);
     snprintf(ch, sizeof ch, "%u", b.chunks);
     snprintf(sl, sizeof sl, "%u", b.slots_per_chunk);
     snprintf(tx, sizeof tx, "%" PRIu64, b.txs);
-    (void)hx;
-    rc = q(S.pg, "BEGIN", 0, NULL, NULL, err);
+    rc = q(S.seal_pg, "BEGIN", 0, NULL, NULL, err);
     if (!rc) {
         const char *v[9] = {ns, (const char *)b.header, (const char *)b.header_hash, rb, ra, ch, sl,
                             tx, (const char *)b.pubdata};
         int lens[9] = {0, 160, 32, 0, 0, 0, 0, 0, (int)b.pubdata_len};
         int fmts[9] = {0, 1, 1, 0, 0, 0, 0, 0, 1};
-        PGresult *r = PQexecParams(S.pg,
+        PGresult *r = PQexecParams(S.seal_pg,
                                    "INSERT INTO via_seq_batches (number, header, header_hash,"
                                    " root_before, root_after, chunks, slots, txs, pubdata)"
                                    " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int,"
@@ -341,14 +370,14 @@ static int seal_locked(via_error *err) {
     }
     if (!rc) {
         char last[24];
-        snprintf(last, sizeof last, "%" PRId64, S.pending_seq[b.txs - 1]);
+        snprintf(last, sizeof last, "%" PRId64, last_seq);
         const char *v[2] = {ns, last};
-        rc = q(S.pg,
+        rc = q(S.seal_pg,
                "UPDATE via_seq_txs SET status = 'included', batch = $1::bigint"
                " WHERE status = 'pending' AND seq <= $2::bigint",
                2, v, NULL, err);
     }
-    if (!rc) rc = write_accounts(S.pg, b.ids, b.nleaves, number, err);
+    if (!rc) rc = write_accounts(S.seal_pg, b.ids, b.nleaves, number, err);
     via_fr root;
     if (!rc) rc = via_state_tree_update(S.tree, b.ids, b.leaves, b.nleaves, 1, &root, err);
     for (uint32_t c = 0; !rc && c < b.chunks; c++) {
@@ -383,9 +412,25 @@ static int seal_locked(via_error *err) {
         int created;
         rc = via_gateway_enqueue_in_tx(S.gw, &s, &id, &created, err);
     }
-    if (!rc) rc = q(S.pg, "COMMIT", 0, NULL, NULL, err);
+    if (!rc) rc = q(S.seal_pg, "COMMIT", 0, NULL, NULL, err);
+    if (rc) PQclear(PQexec(S.seal_pg, "ROLLBACK"));
+    return rc;
+}
+
+/* One seal: the keeper seals under the lock, the database is written without it (intake goes
+ * on meanwhile), the bookkeeping is done under the lock again. Called by the sealer thread
+ * with S.mu held; returns with it held. */
+static int seal_locked(via_error *err) {
+    via_sealed_batch b;
+    uint64_t number = S.batch + 1;
+    double t0 = now_s();
+    int rc = via_keeper_seal(S.keeper, number, S.last_hash, S.slots, S.chunks, &b, err);
+    if (rc) return rc;
+    int64_t last_seq = S.pending_seq[b.txs - 1];
+    pthread_mutex_unlock(&S.mu);
+    rc = seal_write(&b, number, last_seq, err);
+    pthread_mutex_lock(&S.mu);
     if (rc) {
-        PQclear(PQexec(S.pg, "ROLLBACK"));
         via_state_tree_rolled_back(S.tree);
         S.db_errors++;
         char kv[600] = "";
@@ -420,7 +465,7 @@ static int seal_locked(via_error *err) {
             char ks[24];
             snprintf(ks, sizeof ks, "%" PRIu64, keep);
             const char *v[1] = {ks};
-            (void)q(S.pg,
+            (void)q(S.seal_pg,
                     "DELETE FROM via_seq_accounts a WHERE a.batch < $1::bigint AND EXISTS ("
                     " SELECT 1 FROM via_seq_accounts b WHERE b.id = a.id AND b.batch > a.batch"
                     " AND b.batch <= $1::bigint)",
@@ -485,6 +530,11 @@ static json_t *send_tx(json_t *id, json_t *params) {
     char hx[65];
     via_hex_encode(hx, h, 32);
     pthread_mutex_lock(&S.mu);
+    if (S.need_reload) {
+        pthread_mutex_unlock(&S.mu);
+        free(canon);
+        return error_obj(id, E_INTERNAL, "the sequencer is recovering its state; retry", NULL);
+    }
     const char *rule = NULL;
     via_error err = {0};
     int rc = via_keeper_submit(S.keeper, canon, strlen(canon), &rule, &err);
@@ -522,9 +572,7 @@ static json_t *send_tx(json_t *id, json_t *params) {
     } else {
         int known = PQresultStatus(r) == PGRES_TUPLES_OK;
         S.db_errors += !known;
-        via_error e2 = {0};
-        if (load_state(&e2)) /* the keeper took it: take it back */
-            via_log(VIA_LOG_ERROR, "state.reload_failed", "error=\"%s\"", e2.msg);
+        S.need_reload = 1; /* the keeper took it: the sealer rebuilds the keeper */
         out = known ? error_obj(id, E_KNOWN, "transaction already known", NULL)
                     : error_obj(id, E_INTERNAL, "the transaction could not be stored; retry", NULL);
     }
@@ -699,12 +747,20 @@ static json_t *dispatch(const char *body, size_t len, const char *apikey, unsign
             out = error_obj(id, E_ADMIN, "via_seal needs the admin key", NULL);
         else {
             pthread_mutex_lock(&S.mu);
-            via_error err = {0};
-            int rc = S.npending ? seal_locked(&err) : VIA_OK;
-            uint64_t b = S.batch;
+            uint64_t before = S.batch;
+            int want = S.npending > 0;
+            S.seal_now = want;
             pthread_mutex_unlock(&S.mu);
-            out = rc ? error_obj(id, E_INTERNAL, err.msg, NULL)
-                     : result_obj(id, json_integer((json_int_t)b));
+            uint64_t b = before;
+            for (int i = 0; want && i < 300 && b == before; i++) {
+                usleep(50 * 1000);
+                pthread_mutex_lock(&S.mu);
+                b = S.batch;
+                pthread_mutex_unlock(&S.mu);
+            }
+            out = want && b == before
+                      ? error_obj(id, E_INTERNAL, "the batch was not sealed in 15 s", NULL)
+                      : result_obj(id, json_integer((json_int_t)b));
         }
     } else
         out = error_obj(id, E_METHOD, "method not found", json_pack("{s:s}", "method", method));
@@ -1282,19 +1338,22 @@ int main(int argc, char **argv) {
         fclose(f);
     }
     S.pg = PQconnectdb(S.db);
+    S.seal_pg = PQconnectdb(S.db);
     S.read_pg = PQconnectdb(S.db);
-    if (PQstatus(S.pg) != CONNECTION_OK || PQstatus(S.read_pg) != CONNECTION_OK) {
+    if (PQstatus(S.pg) != CONNECTION_OK || PQstatus(S.read_pg) != CONNECTION_OK ||
+        PQstatus(S.seal_pg) != CONNECTION_OK) {
         fprintf(stderr, "via-sequencer: cannot connect to PostgreSQL: %s", PQerrorMessage(S.pg));
         return 1;
     }
-    PGresult *r = PQexec(S.pg, schema);
+    PQclear(PQexec(S.pg, "SET synchronous_commit = on"));
+    PGresult *r = PQexec(S.seal_pg, schema);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         fprintf(stderr, "via-sequencer: schema: %s", PQresultErrorMessage(r));
         return 1;
     }
     PQclear(r);
-    int rc = via_state_tree_open(&S.tree, S.pg, S.depth, 3, &err);
-    if (!rc) rc = via_gateway_attach(&S.gw, S.pg, &err);
+    int rc = via_state_tree_open(&S.tree, S.seal_pg, S.depth, 3, &err);
+    if (!rc) rc = via_gateway_attach(&S.gw, S.seal_pg, &err);
     if (rc) {
         fprintf(stderr, "via-sequencer: %s\n", err.msg);
         return 1;
