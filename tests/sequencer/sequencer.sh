@@ -166,5 +166,24 @@ raw=$(btc getrawtransaction "[\"$reveal\", false]" | node -e 'let s="";process.s
 "$VIA_BUILD/tools/via-btc/via-btc" decode --network regtest "$raw" >"$w/decoded.json" 2>&1 || { cat "$w/decoded.json"; fail "decode"; }
 grep -q "$(echo "$out" | grep -o '"proof_ref":"[^"]*' | cut -d'"' -f4)" "$w/decoded.json" || { cat "$w/decoded.json"; fail "the inscription does not carry the proof reference"; }
 [ "$(psqlq "SELECT count(*) FROM via_seq_inscriptions")" = 4 ] || fail "inscribed twice"
+
+echo "== kill -9 while batches are being sealed; restart; nothing lost or twice"
+n2=$(psqlq "SELECT nonce FROM via_seq_accounts WHERE id = 2 ORDER BY batch DESC LIMIT 1")
+acked=0
+for k in $(seq 0 29); do
+    out=$(send "$(sign 2 1 1 0 $((n2 + k)))")
+    echo "$out" | grep -q '"status":"pending"' && acked=$((acked + 1))
+    [ "$k" = 17 ] && { kill -9 $seq_pid; wait $seq_pid 2>/dev/null; start_seq; }
+done
+stored=$(psqlq "SELECT count(*) FROM via_seq_txs WHERE sender = 2 AND nonce >= $n2")
+[ "$stored" -ge "$acked" ] || fail "acknowledged $acked, stored $stored"
+[ "$(psqlq "SELECT count(*) FROM (SELECT sender, nonce FROM via_seq_txs GROUP BY 1, 2 HAVING count(*) > 1) d")" = 0 ] ||
+    fail "a transaction stored twice"
+[ "$(psqlq "SELECT count(*) FROM via_seq_txs WHERE status = 'included' AND batch IS NULL")" = 0 ] || fail "included without a batch"
+rpc admin-k '{"jsonrpc":"2.0","id":1,"method":"via_seal","params":[]}' >/dev/null
+kill -TERM $seq_pid; wait $seq_pid
+start_seq # the restart checks the stored accounts against the state tree
+last=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' | grep -o '"result":[0-9]*' | cut -d: -f2)
+[ "$(psqlq "SELECT count(*) FROM via_seq_batches")" = "$last" ] || fail "batch numbers have gaps"
 kill -TERM $seq_pid; wait $seq_pid
 echo PASS
