@@ -63,6 +63,15 @@ typedef struct {
     double rate, tokens, last;
 } api_key;
 
+/* A transaction the keeper accepted, waiting for the committer to store it (group commit:
+ * every transaction that arrives while a commit runs is stored by the next one). */
+struct waiting {
+    uint8_t hash[32];
+    char *body;
+    uint64_t from, nonce;
+    int done, ok; /* set by the committer */
+};
+
 static struct {
     const char *db, *listen, *keys, *genesis, *admin, *da_kind, *cel_url, *cel_token;
     const char *btc_rpc, *btc_key;
@@ -82,6 +91,9 @@ static struct {
     PGconn *seal_pg; /* sealing, the state tree, the gateway, reloading (sealer thread) */
     int need_reload; /* an intake insert failed: the sealer rebuilds the keeper (under mu) */
     int seal_now;    /* via_seal asked for a batch (under mu) */
+    struct waiting **inflight; /* accepted by the keeper, not yet stored (under mu) */
+    size_t ninflight, capinflight;
+    pthread_cond_t commit_cv, done_cv;
     PGconn *read_pg; /* read methods (under read_mu) */
     pthread_mutex_t read_mu;
     via_keeper *keeper;
@@ -98,7 +110,10 @@ static struct {
         inscription_errors;
     json_t *rejected; /* rule -> count */
     double last_seal_s;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .read_mu = PTHREAD_MUTEX_INITIALIZER};
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .read_mu = PTHREAD_MUTEX_INITIALIZER,
+       .commit_cv = PTHREAD_COND_INITIALIZER,
+       .done_cv = PTHREAD_COND_INITIALIZER};
 
 static double now_s(void) {
     struct timespec t;
@@ -424,7 +439,9 @@ static int seal_locked(via_error *err) {
     via_sealed_batch b;
     uint64_t number = S.batch + 1;
     double t0 = now_s();
-    int rc = via_keeper_seal(S.keeper, number, S.last_hash, S.slots, S.chunks, &b, err);
+    if (S.npending == 0) return VIA_OK; /* nothing stored yet */
+    int rc =
+        via_keeper_seal_upto(S.keeper, number, S.last_hash, S.slots, S.chunks, S.npending, &b, err);
     if (rc) return rc;
     int64_t last_seq = S.pending_seq[b.txs - 1];
     pthread_mutex_unlock(&S.mu);
@@ -548,38 +565,138 @@ static json_t *send_tx(json_t *id, json_t *params) {
         return error_obj(id, E_REJECTED, err.msg,
                          json_pack("{s:s}", "rule", rule ? rule : "other"));
     }
-    /* durable before acknowledged */
+    /* durable before acknowledged: the committer stores it (with whatever else waits) */
     json_t *from = json_object_get(tx, "from"), *nonce = json_object_get(tx, "nonce");
-    uint64_t f = 0, n = 0;
+    struct waiting w;
+    memset(&w, 0, sizeof w);
+    memcpy(w.hash, h, 32);
+    w.body = canon;
     const char *why;
-    (void)via_json_to_u64(from, &f, &why);
-    (void)via_json_to_u64(nonce, &n, &why);
-    char fs[24], nsr[24];
-    snprintf(fs, sizeof fs, "%" PRIu64, f);
-    snprintf(nsr, sizeof nsr, "%" PRIu64, n);
-    const char *v[4] = {(const char *)h, canon, fs, nsr};
-    int lens[4] = {32, 0, 0, 0}, fmts[4] = {1, 0, 0, 0};
-    PGresult *r = PQexecParams(S.pg,
-                               "INSERT INTO via_seq_txs (hash, body, sender, nonce, status)"
-                               " VALUES ($1, $2, $3::bigint, $4::bigint, 'pending')"
-                               " ON CONFLICT (hash) DO NOTHING RETURNING seq",
-                               4, NULL, v, lens, fmts, 0);
+    (void)via_json_to_u64(from, &w.from, &why);
+    (void)via_json_to_u64(nonce, &w.nonce, &why);
+    if (S.ninflight == S.capinflight) {
+        size_t nc = S.capinflight ? 2 * S.capinflight : 64;
+        struct waiting **nw = realloc(S.inflight, nc * sizeof *nw);
+        if (!nw) {
+            S.need_reload = 1;
+            pthread_mutex_unlock(&S.mu);
+            free(canon);
+            return error_obj(id, E_INTERNAL, "out of memory; retry", NULL);
+        }
+        S.inflight = nw;
+        S.capinflight = nc;
+    }
+    S.inflight[S.ninflight++] = &w;
+    pthread_cond_signal(&S.commit_cv);
+    while (!w.done)
+        pthread_cond_wait(&S.done_cv, &S.mu);
     json_t *out;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-        push_pending(strtoll(PQgetvalue(r, 0, 0), NULL, 10));
+    if (w.ok) {
         S.accepted++;
         out = result_obj(id, json_pack("{s:s,s:s}", "hash", hx, "status", "pending"));
     } else {
-        int known = PQresultStatus(r) == PGRES_TUPLES_OK;
-        S.db_errors += !known;
-        S.need_reload = 1; /* the keeper took it: the sealer rebuilds the keeper */
-        out = known ? error_obj(id, E_KNOWN, "transaction already known", NULL)
-                    : error_obj(id, E_INTERNAL, "the transaction could not be stored; retry", NULL);
+        out = error_obj(id, E_INTERNAL, "the transaction could not be stored; retry", NULL);
     }
-    PQclear(r);
     pthread_mutex_unlock(&S.mu);
     free(canon);
     return out;
+}
+
+/* The committer: stores every waiting transaction in one statement and one commit, in the
+ * keeper's order, then reports to each waiter. A failure fails every waiting transaction
+ * (the keeper had accepted them) and has the keeper rebuilt from the database. */
+static void *committer(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&S.mu);
+    while (!S.stop) {
+        if (S.ninflight == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&S.commit_cv, &S.mu, &ts);
+            continue;
+        }
+        size_t n = S.ninflight;
+        struct waiting **who = malloc(n * sizeof *who);
+        size_t cap = 64 + n * 1200;
+        char *ha = malloc(cap), *ba = NULL, *fa = malloc(64 + n * 24), *na = malloc(64 + n * 24);
+        json_t *bodies = json_array();
+        size_t ph = 0, pf = 0, pn = 0;
+        ha[ph++] = fa[pf++] = na[pn++] = '{';
+        for (size_t i = 0; i < n; i++) {
+            struct waiting *w = S.inflight[i];
+            who[i] = w;
+            char hx[65];
+            via_hex_encode(hx, w->hash, 32);
+            const char *sep = i ? "," : "";
+            ph += (size_t)snprintf(ha + ph, cap - ph, "%s\"\\\\x%s\"", sep, hx);
+            pf += (size_t)snprintf(fa + pf, 64 + n * 24 - pf, "%s%" PRIu64, sep, w->from);
+            pn += (size_t)snprintf(na + pn, 64 + n * 24 - pn, "%s%" PRIu64, sep, w->nonce);
+            json_array_append_new(bodies, json_string(w->body));
+        }
+        ha[ph++] = fa[pf++] = na[pn++] = '}';
+        ha[ph] = fa[pf] = na[pn] = 0;
+        ba = json_dumps(bodies, JSON_COMPACT);
+        json_decref(bodies);
+        S.ninflight = 0;
+        pthread_mutex_unlock(&S.mu);
+        const char *v[4] = {ha, ba, fa, na};
+        PGresult *r =
+            PQexecParams(S.pg,
+                         "INSERT INTO via_seq_txs (hash, body, sender, nonce, status)"
+                         " SELECT h, b, s, nn, 'pending' FROM unnest($1::bytea[],"
+                         " ARRAY(SELECT json_array_elements_text($2::json)),"
+                         " $3::bigint[], $4::bigint[]) WITH ORDINALITY AS u(h, b, s, nn, o)"
+                         " ORDER BY o RETURNING seq, encode(hash, 'hex')",
+                         4, NULL, v, NULL, NULL, 0);
+        int ok = PQresultStatus(r) == PGRES_TUPLES_OK && (size_t)PQntuples(r) == n;
+        if (!ok) {
+            char kv[600] = "";
+            via_log_kv(kv, sizeof kv, "error", PQresultErrorMessage(r));
+            via_log(VIA_LOG_ERROR, "tx.store_failed", "count=%zu%s", n, kv);
+        }
+        int64_t *seqs = calloc(n, sizeof *seqs);
+        for (int row = 0; ok && row < PQntuples(r); row++) {
+            uint8_t hb[32];
+            via_error he = {0};
+            if (via_hex_decode_exact(hb, 32, PQgetvalue(r, row, 1), &he)) {
+                ok = 0;
+                break;
+            }
+            for (size_t i = 0; i < n; i++)
+                if (!memcmp(who[i]->hash, hb, 32))
+                    seqs[i] = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+        }
+        PQclear(r);
+        free(ha);
+        free(ba);
+        free(fa);
+        free(na);
+        pthread_mutex_lock(&S.mu);
+        if (ok) {
+            for (size_t i = 0; i < n; i++)
+                push_pending(seqs[i]);
+        } else {
+            S.db_errors++;
+            S.need_reload = 1; /* the keeper accepted them: the sealer rebuilds it */
+            for (size_t i = 0; i < S.ninflight; i++) /* and whatever queued behind them */
+                S.inflight[i]->done = 1;
+            S.ninflight = 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            who[i]->ok = ok;
+            who[i]->done = 1;
+        }
+        free(seqs);
+        free(who);
+        pthread_cond_broadcast(&S.done_cv);
+    }
+    pthread_mutex_unlock(&S.mu);
+    return NULL;
 }
 
 static json_t *read_method(json_t *id, const char *method, json_t *params) {
@@ -1388,7 +1505,8 @@ int main(int argc, char **argv) {
             S.batch, S.npending, S.slots, S.chunks, S.circuit);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    pthread_t th, th_da, th_btc;
+    pthread_t th, th_da, th_btc, th_commit;
+    pthread_create(&th_commit, NULL, committer, NULL);
     pthread_create(&th, NULL, sealer, NULL);
     pthread_create(&th_da, NULL, publisher, NULL);
     if (S.btc_rpc) pthread_create(&th_btc, NULL, inscriber, NULL);
@@ -1396,6 +1514,8 @@ int main(int argc, char **argv) {
         usleep(100 * 1000);
     pthread_join(th, NULL);
     pthread_join(th_da, NULL);
+    pthread_cond_broadcast(&S.commit_cv);
+    pthread_join(th_commit, NULL);
     if (S.btc_rpc) pthread_join(th_btc, NULL);
     MHD_stop_daemon(d);
     via_log(VIA_LOG_INFO, "sequencer.stopped", "batch=%" PRIu64 " pending=%zu", S.batch,

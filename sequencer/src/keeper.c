@@ -452,14 +452,22 @@ void via_sealed_batch_free(via_sealed_batch *b) {
 int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                     uint32_t slots_per_chunk, uint32_t max_chunks, via_sealed_batch *out,
                     via_error *err) {
+    return via_keeper_seal_upto(k, number, prev_hash, slots_per_chunk, max_chunks, k->ntx, out,
+                                err);
+}
+
+int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
+                         uint32_t slots_per_chunk, uint32_t max_chunks, size_t max_txs,
+                         via_sealed_batch *out, via_error *err) {
     memset(out, 0, sizeof *out);
-    if (k->ntx == 0) return via_fail(err, VIA_EINVAL, "seal: no pending transaction");
+    if (k->ntx == 0 || max_txs == 0)
+        return via_fail(err, VIA_EINVAL, "seal: no pending transaction");
     via_account *op = amap_get(&k->sealed, 0);
     if (!op || !op->exists)
         return via_fail(err, VIA_EINVAL, "seal: the operator account 0 does not exist");
     if (slots_per_chunk < 1 || max_chunks < 1)
         return via_fail(err, VIA_EINVAL, "seal: zero chunk size or count");
-    size_t take = k->ntx;
+    size_t take = k->ntx < max_txs ? k->ntx : max_txs;
     if (take > (size_t)slots_per_chunk * max_chunks) take = (size_t)slots_per_chunk * max_chunks;
     uint32_t chunks = (uint32_t)((take + slots_per_chunk - 1) / slots_per_chunk);
     out->number = number;

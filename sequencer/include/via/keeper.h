@@ -80,5 +80,10 @@ typedef struct {
 VIA_MUST_USE int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                                  uint32_t slots_per_chunk, uint32_t max_chunks,
                                  via_sealed_batch *out, via_error *err);
+/* The same, sealing at most max_txs of the pending transactions (the oldest): a caller that
+ * stores transactions after accepting them seals only those already stored. */
+VIA_MUST_USE int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
+                                      uint32_t slots_per_chunk, uint32_t max_chunks, size_t max_txs,
+                                      via_sealed_batch *out, via_error *err);
 void via_sealed_batch_free(via_sealed_batch *b);
 #endif
