@@ -546,15 +546,26 @@ static json_t *send_tx(json_t *id, json_t *params) {
     EVP_Digest(canon, strlen(canon), h, &hl, EVP_blake2s256(), NULL);
     char hx[65];
     via_hex_encode(hx, h, 32);
-    pthread_mutex_lock(&S.mu);
-    if (S.need_reload) {
+    const char *rule = NULL;
+    via_error err = {0};
+    /* parse, and check the signature against the sender's key, outside the lock */
+    via_keeper_tx *kt = NULL;
+    int rc = via_keeper_tx_parse(&kt, canon, strlen(canon), &rule, &err);
+    if (!rc) {
+        via_fr kx, ky;
+        pthread_mutex_lock(&S.mu);
+        int have = via_keeper_sender_key(S.keeper, kt, &kx, &ky);
         pthread_mutex_unlock(&S.mu);
+        if (have) via_keeper_tx_precheck(kt, &kx, &ky);
+    }
+    pthread_mutex_lock(&S.mu);
+    if (!rc && S.need_reload) {
+        pthread_mutex_unlock(&S.mu);
+        via_keeper_tx_free(kt);
         free(canon);
         return error_obj(id, E_INTERNAL, "the sequencer is recovering its state; retry", NULL);
     }
-    const char *rule = NULL;
-    via_error err = {0};
-    int rc = via_keeper_submit(S.keeper, canon, strlen(canon), &rule, &err);
+    if (!rc) rc = via_keeper_submit_tx(S.keeper, kt, &rule, &err); /* takes kt */
     if (rc) {
         if (!S.rejected) S.rejected = json_object();
         json_t *c = json_object_get(S.rejected, rule ? rule : "other");

@@ -77,6 +77,10 @@ typedef struct {
     uint8_t dest[VIA_L2TX_MAX_SCRIPT];
     via_eddsa_sig sig;
     json_t *sig_json; /* {R8x, R8y, S} as received (decimal strings) */
+    /* a signature check done ahead (via_keeper_tx_precheck): its answer for key (kx, ky) */
+    int sig_known, sig_ok;
+    via_fr sig_kx, sig_ky;
+    char sig_why[200];
 } tx;
 
 struct via_keeper {
@@ -271,7 +275,35 @@ out:
     return rc;
 }
 
+static int verify_sig(const tx *t, const via_fr *kx, const via_fr *ky, char *why, size_t whylen) {
+    via_fr msg;
+    via_error e2 = {0};
+    if (t->type == 2) {
+        via_l2tx_transfer l = {t->from, t->to, t->amount, t->fee, t->nonce};
+        via_l2tx_transfer_msg(&msg, &l);
+    } else {
+        via_l2tx_withdraw w = {t->from, t->amount, t->fee, t->nonce, t->dest_len, {0}};
+        memcpy(w.dest, t->dest, t->dest_len);
+        if (via_l2tx_withdraw_msg(&msg, &w, &e2)) {
+            snprintf(why, whylen, "%.190s", e2.msg);
+            return 0;
+        }
+    }
+    via_babyjub_point pk = {*kx, *ky};
+    if (via_eddsa_verify_var(&pk, &msg, &t->sig, &e2) != VIA_OK) {
+        snprintf(why, whylen, "%.190s", e2.msg);
+        return 0;
+    }
+    return 1;
+}
+
 static int check_sig(const tx *t, const via_account *a, const char **rule, via_error *err) {
+    if (t->sig_known && via_fr_eq(&t->sig_kx, &a->pk_x) && via_fr_eq(&t->sig_ky, &a->pk_y)) {
+        if (t->sig_ok) return VIA_OK;
+        return reject(rule, "bad_signature", err,
+                      "the signature does not verify under account %llu's key (%s)",
+                      (unsigned long long)t->from, t->sig_why);
+    }
     via_fr msg;
     if (t->type == 2) {
         via_l2tx_transfer l = {t->from, t->to, t->amount, t->fee, t->nonce};
@@ -330,6 +362,69 @@ static int apply(amap *m, const tx *t, int check_signature, const char **rule, v
         a->balance -= total;
         a->nonce++;
     }
+    return VIA_OK;
+}
+
+int via_keeper_tx_parse(via_keeper_tx **out, const char *json, size_t len, const char **rule,
+                        via_error *err) {
+    if (rule) *rule = NULL;
+    *out = NULL;
+    tx *t = calloc(1, sizeof *t);
+    if (!t) return via_fail(err, VIA_ENOMEM, "transaction");
+    int rc = parse_tx(t, json, len, rule, err);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    *out = (via_keeper_tx *)t;
+    return VIA_OK;
+}
+
+void via_keeper_tx_free(via_keeper_tx *vt) {
+    tx *t = (tx *)vt;
+    if (!t) return;
+    json_decref(t->sig_json);
+    free(t);
+}
+
+int via_keeper_sender_key(const via_keeper *k, const via_keeper_tx *vt, via_fr *x, via_fr *y) {
+    const tx *t = (const tx *)vt;
+    const via_account *a = amap_get(&k->pending, t->from);
+    if (!a || !a->exists) return 0;
+    *x = a->pk_x;
+    *y = a->pk_y;
+    return 1;
+}
+
+void via_keeper_tx_precheck(via_keeper_tx *vt, const via_fr *x, const via_fr *y) {
+    tx *t = (tx *)vt;
+    t->sig_ok = verify_sig(t, x, y, t->sig_why, sizeof t->sig_why);
+    t->sig_kx = *x;
+    t->sig_ky = *y;
+    t->sig_known = 1;
+}
+
+int via_keeper_submit_tx(via_keeper *k, via_keeper_tx *vt, const char **rule, via_error *err) {
+    if (rule) *rule = NULL;
+    tx *tp = (tx *)vt;
+    tx t = *tp;
+    free(tp); /* the keeper keeps the copy (and its sig_json) or frees it below */
+    int rc = apply(&k->pending, &t, 1, rule, err);
+    if (rc) {
+        json_decref(t.sig_json);
+        return rc;
+    }
+    if (k->ntx == k->cap) {
+        size_t nc = k->cap ? 2 * k->cap : 256;
+        tx *n = realloc(k->txs, nc * sizeof *n);
+        if (!n) {
+            json_decref(t.sig_json);
+            return via_fail(err, VIA_ENOMEM, "pending transactions");
+        }
+        k->txs = n;
+        k->cap = nc;
+    }
+    k->txs[k->ntx++] = t;
     return VIA_OK;
 }
 

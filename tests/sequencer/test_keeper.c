@@ -201,7 +201,54 @@ static void test_keeper(void **state) {
     via_keeper_free(k);
 }
 
+/* The two-phase path (signature prechecked outside the caller's lock) gives the same answers
+ * and names the same rules as via_keeper_submit. */
+static void test_two_phase(void **state) {
+    (void)state;
+    keygen();
+    via_keeper *k = via_keeper_new(6);
+    via_error err = {0};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(via_keeper_create(k, (uint64_t)i, &pk[i].x, &pk[i].y, 1000, &err), VIA_OK);
+    struct {
+        char *json;
+        int precheck_key; /* -1: the sender's own key (from the keeper), else account i's key */
+        const char *rule; /* NULL: accepted */
+    } cases[] = {
+        {transfer(1, 1, 2, 10, 1, 0, NULL), -1, NULL},
+        {transfer(1, 1, 2, 10, 1, 1, NULL), 2, NULL}, /* stale precheck: checked again */
+        {transfer(2, 1, 2, 10, 1, 2, NULL), -1, "bad_signature"}, /* signed by 2 for 1 */
+        {transfer(2, 1, 2, 10, 1, 9, NULL), -1, "wrong_nonce"},   /* the nonce is named first */
+        {transfer(1, 1, 2, 5000, 0, 2, NULL), -1, "insufficient_balance"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        via_keeper_tx *t;
+        const char *rule = NULL;
+        assert_int_equal(via_keeper_tx_parse(&t, cases[i].json, strlen(cases[i].json), &rule, &err),
+                         VIA_OK);
+        via_fr x, y;
+        if (cases[i].precheck_key < 0) {
+            assert_true(via_keeper_sender_key(k, t, &x, &y));
+        } else {
+            x = pk[cases[i].precheck_key].x;
+            y = pk[cases[i].precheck_key].y;
+        }
+        via_keeper_tx_precheck(t, &x, &y);
+        int rc = via_keeper_submit_tx(k, t, &rule, &err);
+        if (cases[i].rule) {
+            assert_int_equal(rc, VIA_EINVAL);
+            assert_string_equal(rule, cases[i].rule);
+        } else {
+            assert_int_equal(rc, VIA_OK);
+        }
+        free(cases[i].json);
+    }
+    assert_int_equal(via_keeper_pending(k), 2);
+    via_keeper_free(k);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_keeper)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_keeper),
+                                       cmocka_unit_test(test_two_phase)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,22 @@ VIA_MUST_USE int via_keeper_restore(via_keeper *k, uint64_t id, const via_fr *pk
 VIA_MUST_USE int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **rule,
                                    via_error *err);
 size_t via_keeper_pending(const via_keeper *k);
+
+/* The same in steps, so the signature check (most of the cost) can run without the caller's
+ * lock: parse (no keeper state), read the sender's key under the lock, precheck the signature
+ * against it without the lock, then submit under the lock. submit_tx uses the precheck's
+ * answer when the sender's key is still that key (else it checks again), keeps the rules'
+ * order (a rejection names the same rule as via_keeper_submit), and always takes ownership of
+ * the transaction. */
+typedef struct via_keeper_tx via_keeper_tx;
+VIA_MUST_USE int via_keeper_tx_parse(via_keeper_tx **out, const char *json, size_t len,
+                                     const char **rule, via_error *err);
+/* 1 and the key when the sender exists in the pending state, else 0. */
+int via_keeper_sender_key(const via_keeper *k, const via_keeper_tx *t, via_fr *x, via_fr *y);
+void via_keeper_tx_precheck(via_keeper_tx *t, const via_fr *x, const via_fr *y);
+VIA_MUST_USE int via_keeper_submit_tx(via_keeper *k, via_keeper_tx *t, const char **rule,
+                                      via_error *err);
+void via_keeper_tx_free(via_keeper_tx *t);
 /* The pending (sealed = 0) or sealed (sealed = 1) state of an account. */
 void via_keeper_account(const via_keeper *k, uint64_t id, int sealed, via_account *out);
 /* Root of the sealed state. */
