@@ -430,28 +430,9 @@ int via_keeper_submit_tx(via_keeper *k, via_keeper_tx *vt, const char **rule, vi
 
 int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **rule,
                       via_error *err) {
-    if (rule) *rule = NULL;
-    tx t;
-    int rc = parse_tx(&t, json, len, rule, err);
-    if (rc) return rc;
-    /* apply checks every rule before it changes anything */
-    rc = apply(&k->pending, &t, 1, rule, err);
-    if (rc) {
-        json_decref(t.sig_json);
-        return rc;
-    }
-    if (k->ntx == k->cap) {
-        size_t nc = k->cap ? 2 * k->cap : 256;
-        tx *n = realloc(k->txs, nc * sizeof *n);
-        if (!n) {
-            json_decref(t.sig_json);
-            return via_fail(err, VIA_ENOMEM, "pending transactions");
-        }
-        k->txs = n;
-        k->cap = nc;
-    }
-    k->txs[k->ntx++] = t;
-    return VIA_OK;
+    via_keeper_tx *t;
+    int rc = via_keeper_tx_parse(&t, json, len, rule, err);
+    return rc ? rc : via_keeper_submit_tx(k, t, rule, err);
 }
 
 /* ---- sealing ---- */
