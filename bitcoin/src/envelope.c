@@ -554,6 +554,22 @@ int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script, siz
     return VIA_OK;
 }
 
+int via_deposit_rollup_parse(uint8_t payload[VIA_DEPOSIT_ROLLUP_LEN], const uint8_t *script,
+                             size_t script_len, via_error *err) {
+    assert(payload && (script || !script_len));
+    memset(payload, 0, VIA_DEPOSIT_ROLLUP_LEN);
+    if (script_len < 1 || script[0] != OP_RETURN)
+        return via_fail(err, VIA_ENOTFOUND, "not an OP_RETURN output");
+    instr ins[4];
+    size_t bad_at;
+    long n = tokenize(ins, 4, script + 1, script_len - 1, &bad_at);
+    if (n != 1 || !ins[0].is_push || ins[0].len != VIA_DEPOSIT_ROLLUP_LEN)
+        return via_fail(err, VIA_ENOTFOUND,
+                        "OP_RETURN payload is not one push of a 36-byte rollup receiver");
+    memcpy(payload, ins[0].data, VIA_DEPOSIT_ROLLUP_LEN);
+    return VIA_OK;
+}
+
 int via_deposit_find(via_deposit *out, const via_btc_tx *tx, const uint8_t *bridge_script,
                      size_t bridge_script_len, via_btc_network net, via_error *err) {
     assert(out && tx && bridge_script);

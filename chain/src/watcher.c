@@ -102,6 +102,12 @@ static const char *const migrations[] = {
     "  old_tip_height bigint NOT NULL,"
     "  old_tip_hash text NOT NULL,"
     "  detected_at timestamptz NOT NULL DEFAULT now());",
+    /* 2: deposits to rollup accounts (36-byte receiver, form 'rollup') */
+    "ALTER TABLE via_deposits DROP CONSTRAINT via_deposits_receiver_check;"
+    "ALTER TABLE via_deposits DROP CONSTRAINT via_deposits_form_check;"
+    "ALTER TABLE via_deposits ADD CONSTRAINT via_deposits_receiver_check CHECK ("
+    "  (form IN ('op_return', 'inscription') AND length(receiver) = 20) OR"
+    "  (form = 'rollup' AND length(receiver) = 36));",
 };
 
 static int migrate(via_watcher *w, via_error *err) {
@@ -365,12 +371,19 @@ static int scan_tx(via_watcher *w, via_error *err, found *f, const via_btc_tx *t
     if (first < 0 || d.amount_sat == 0) return VIA_OK;
     if (l1_to_l2) {
         memcpy(d.receiver, l1_to_l2->u.l1_to_l2.receiver_l2_address, 20);
+        d.receiver_len = 20;
         d.form = VIA_DEPOSIT_INSCRIPTION;
     } else {
-        for (size_t o = 0; o < tx->n_out && !d.form; o++)
-            if (via_deposit_op_return_parse(d.receiver, tx->out[o].script_pubkey.data,
-                                            tx->out[o].script_pubkey.len, &be) == VIA_OK)
+        for (size_t o = 0; o < tx->n_out && !d.form; o++) {
+            const via_btc_bytes *sp = &tx->out[o].script_pubkey;
+            if (via_deposit_rollup_parse(d.receiver, sp->data, sp->len, &be) == VIA_OK) {
+                d.receiver_len = VIA_DEPOSIT_ROLLUP_LEN;
+                d.form = VIA_DEPOSIT_ROLLUP;
+            } else if (via_deposit_op_return_parse(d.receiver, sp->data, sp->len, &be) == VIA_OK) {
+                d.receiver_len = 20;
                 d.form = VIA_DEPOSIT_OP_RETURN;
+            }
+        }
     }
     if (!d.form) return VIA_OK; /* pays the bridge but names no receiver: not a deposit */
     if (height >= (1LL << 28) || tx_index >= (1u << 20) || first >= (1 << 16))
@@ -456,17 +469,17 @@ static int store_block(via_watcher *w, via_error *err, const found *f, int64_t h
     }
     for (size_t i = 0; i < f->n_deps; i++) {
         const via_watch_deposit *d = &f->deps[i];
-        char ti[16], vo[16], amt[24], pid[24], recv[43];
+        char ti[16], vo[16], amt[24], pid[24], recv[2 + 2 * sizeof d->receiver + 1];
         snprintf(ti, sizeof ti, "%u", d->tx_index);
         snprintf(vo, sizeof vo, "%u", d->vout);
         snprintf(amt, sizeof amt, "%llu", (unsigned long long)d->amount_sat);
         snprintf(pid, sizeof pid, "%llu", (unsigned long long)d->priority_id);
         memcpy(recv, "\\x", 2);
-        via_hex_encode(recv + 2, d->receiver, 20);
-        const char *pd[9] = {
-            hs, hash, d->txid, ti,
-            vo, amt,  recv,    d->form == VIA_DEPOSIT_INSCRIPTION ? "inscription" : "op_return",
-            pid};
+        via_hex_encode(recv + 2, d->receiver, d->receiver_len);
+        const char *form = d->form == VIA_DEPOSIT_INSCRIPTION ? "inscription"
+                           : d->form == VIA_DEPOSIT_ROLLUP    ? "rollup"
+                                                              : "op_return";
+        const char *pd[9] = {hs, hash, d->txid, ti, vo, amt, recv, form, pid};
         if ((rc = pg_exec(
                  w, err, "insert via_deposits",
                  "INSERT INTO via_deposits (block_height, block_hash, txid, tx_index, vout, "

@@ -579,3 +579,42 @@ void via_chunk_circuit(via_cs *cs, unsigned slots, unsigned depth, const chunk_w
     via_lc_free(&fee_total);
     via_cs_pop(cs);
 }
+
+/* ---- the public input from published pubdata (what a verifier recomputes) ---- */
+
+static int cell_fr(via_fr *out, const uint8_t *p, size_t n) {
+    uint8_t le[32] = {0};
+    for (size_t i = 0; i < n; i++)
+        le[i] = p[n - 1 - i];
+    return via_fr_from_bytes_le(out, le); /* non-zero when >= r */
+}
+
+int via_chunk_commitment(via_fr *out, uint64_t batch, uint64_t chunk, const via_fr *root_before,
+                         const via_fr *root_after, const uint8_t *pubdata, size_t slots,
+                         via_error *err) {
+    static const unsigned cell_len[VIA_CHUNK_CELLS_PER_SLOT] = {31, 32, 32, 31, 31};
+    if (slots == 0 || slots > VIA_CHUNK_MAX_SLOTS)
+        return via_fail(err, VIA_EINVAL, "chunk commitment: %zu slots", slots);
+    size_t n = slots * VIA_CHUNK_CELLS_PER_SLOT;
+    via_fr *cells = malloc(n * sizeof *cells);
+    if (!cells) return via_fail(err, VIA_ENOMEM, "chunk commitment: %zu cells", n);
+    const uint8_t *p = pubdata;
+    for (size_t s = 0; s < slots; s++)
+        for (unsigned c = 0; c < VIA_CHUNK_CELLS_PER_SLOT; c++) {
+            if (cell_fr(&cells[s * VIA_CHUNK_CELLS_PER_SLOT + c], p, cell_len[c]) != 0) {
+                free(cells);
+                return via_fail(err, VIA_EFORMAT,
+                                "chunk %llu slot %zu: cell %u is not below the field modulus",
+                                (unsigned long long)chunk, s, c);
+            }
+            p += cell_len[c];
+        }
+    via_fr in[5];
+    via_fr_set_u64(&in[0], batch);
+    via_fr_set_u64(&in[1], chunk);
+    in[2] = *root_before;
+    in[3] = *root_after;
+    via_poseidon_sponge(&in[4], cells, n);
+    free(cells);
+    return via_poseidon(out, in, 5);
+}

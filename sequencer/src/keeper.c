@@ -89,6 +89,10 @@ struct via_keeper {
     via_smt *tree; /* the sealed state */
     tx *txs;
     size_t ntx, cap;
+    via_keeper_deposit *dq; /* queued deposits, priority order */
+    size_t ndq, capdq;
+    uint64_t last_priority;   /* last deposit queued or sealed */
+    uint64_t sealed_priority; /* last deposit sealed */
 };
 
 via_keeper *via_keeper_new(unsigned depth) {
@@ -109,6 +113,7 @@ void via_keeper_free(via_keeper *k) {
     for (size_t i = 0; i < k->ntx; i++)
         json_decref(k->txs[i].sig_json);
     free(k->txs);
+    free(k->dq);
     amap_free(&k->sealed);
     amap_free(&k->pending);
     via_smt_free(k->tree);
@@ -435,6 +440,84 @@ int via_keeper_submit(via_keeper *k, const char *json, size_t len, const char **
     return rc ? rc : via_keeper_submit_tx(k, t, rule, err);
 }
 
+/* ---- deposits ---- */
+int via_keeper_add_deposit(via_keeper *k, const via_keeper_deposit *d, via_error *err) {
+    if (d->priority_id <= k->last_priority)
+        return via_fail(err, VIA_EINVAL,
+                        "deposit %llu: priority ids must increase (the last is %llu)",
+                        (unsigned long long)d->priority_id, (unsigned long long)k->last_priority);
+    if (k->ndq == k->capdq) {
+        size_t nc = k->capdq ? 2 * k->capdq : 64;
+        via_keeper_deposit *n = realloc(k->dq, nc * sizeof *n);
+        if (!n) return via_fail(err, VIA_ENOMEM, "deposit queue");
+        k->dq = n;
+        k->capdq = nc;
+    }
+    k->dq[k->ndq++] = *d;
+    k->last_priority = d->priority_id;
+    return VIA_OK;
+}
+
+size_t via_keeper_deposits_queued(const via_keeper *k) {
+    return k->ndq;
+}
+
+void via_keeper_clear_deposits(via_keeper *k) {
+    k->ndq = 0;
+    k->last_priority = k->sealed_priority;
+}
+
+uint64_t via_keeper_last_priority(const via_keeper *k) {
+    return k->sealed_priority;
+}
+
+void via_keeper_set_last_priority(via_keeper *k, uint64_t id) {
+    k->sealed_priority = id;
+    if (k->last_priority < id) k->last_priority = id;
+}
+
+typedef struct {
+    uint64_t to;
+    via_fr x, y;
+} dep_target;
+
+/* The deposit's account and key, or the rule that refuses it whatever the state. */
+static const char *dep_decode(const via_keeper *k, const via_keeper_deposit *d, dep_target *t) {
+    t->to = (uint64_t)d->receiver[0] << 24 | (uint64_t)d->receiver[1] << 16 |
+            (uint64_t)d->receiver[2] << 8 | d->receiver[3];
+    via_babyjub_point p;
+    via_error e = {0};
+    if (via_babyjub_unpack_var(&p, d->receiver + 4, &e) || !via_babyjub_in_subgroup_var(&p))
+        return "bad_deposit_key";
+    t->x = p.x;
+    t->y = p.y;
+    if (t->to >= via_smt_capacity(k->tree)) return "bad_deposit_account";
+    return NULL;
+}
+
+/* The slot rule of a deposit on state m: NULL and applied, or the rule that refuses it. */
+static const char *dep_apply(amap *m, const dep_target *t, uint64_t amount, int *oom) {
+    via_account *a = amap_get(m, t->to);
+    if (a && a->exists) {
+        if (!via_fr_eq(&a->pk_x, &t->x) || !via_fr_eq(&a->pk_y, &t->y))
+            return "deposit_key_mismatch";
+        if (a->balance + amount < a->balance) return "balance_overflow";
+        a->balance += amount;
+        return NULL;
+    }
+    a = amap_put(m, t->to);
+    if (!a) {
+        *oom = 1;
+        return NULL;
+    }
+    a->exists = 1;
+    a->pk_x = t->x;
+    a->pk_y = t->y;
+    a->balance = amount;
+    a->nonce = 0;
+    return NULL;
+}
+
 /* ---- sealing ---- */
 static void put_be(uint8_t *p, uint64_t v, int n) {
     for (int i = n - 1; i >= 0; i--, v >>= 8)
@@ -522,6 +605,7 @@ void via_sealed_batch_free(via_sealed_batch *b) {
     free(b->pubdata);
     free(b->ids);
     free(b->leaves);
+    free(b->deposits);
     memset(b, 0, sizeof *b);
 }
 
@@ -532,20 +616,91 @@ int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                                 err);
 }
 
+static void slot_pubdata_deposit(uint8_t out[157], const via_keeper_deposit *d,
+                                 const dep_target *t) {
+    memset(out, 0, 157);
+    out[0] = 1;
+    put_be(out + 1, t->to, 4);
+    put_be(out + 9, d->amount, 8);
+    out[26] = d->txid[31];
+    put_be(out + 27, d->vout, 4);
+    fr_be(out + 31, &t->x);
+    fr_be(out + 63, &t->y);
+    memcpy(out + 95, d->txid, 31);
+}
+
+static json_t *deposit_json(const via_keeper_deposit *d, const dep_target *t) {
+    char txid[65];
+    via_hex_encode(txid, d->txid, 32);
+    return json_pack("{s:s,s:I,s:o,s:{s:o,s:o},s:s,s:I}", "type", "deposit", "to",
+                     (json_int_t)t->to, "amount", via_json_u64(d->amount), "pubkey", "x",
+                     via_json_fr(&t->x), "y", via_json_fr(&t->y), "txid", txid, "vout",
+                     (json_int_t)d->vout);
+}
+
+typedef struct {
+    const via_keeper_deposit *dep; /* NULL: a transaction */
+    dep_target t;
+    const tx *tx;
+} slot;
+
 int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                          uint32_t slots_per_chunk, uint32_t max_chunks, size_t max_txs,
                          via_sealed_batch *out, via_error *err) {
     memset(out, 0, sizeof *out);
-    if (k->ntx == 0 || max_txs == 0)
-        return via_fail(err, VIA_EINVAL, "seal: no pending transaction");
+    if ((k->ntx == 0 || max_txs == 0) && k->ndq == 0)
+        return via_fail(err, VIA_EINVAL, "seal: no pending transaction or deposit");
     via_account *op = amap_get(&k->sealed, 0);
     if (!op || !op->exists)
         return via_fail(err, VIA_EINVAL, "seal: the operator account 0 does not exist");
     if (slots_per_chunk < 1 || max_chunks < 1)
         return via_fail(err, VIA_EINVAL, "seal: zero chunk size or count");
+    size_t capacity = (size_t)slots_per_chunk * max_chunks;
+    /* Deposits first: their outcomes on a scratch copy of the accounts they reach. */
+    slot *slots = malloc(capacity * sizeof *slots);
+    out->deposits = malloc((k->ndq ? k->ndq : 1) * sizeof *out->deposits);
+    if (!slots || !out->deposits) {
+        free(slots);
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal: slots");
+    }
+    amap scratch = {0};
+    size_t nslots = 0, nd = 0;
+    int oom = 0;
+    for (; nd < k->ndq && nslots < capacity && !oom; nd++) {
+        const via_keeper_deposit *d = &k->dq[nd];
+        dep_target t;
+        const char *rule = dep_decode(k, d, &t);
+        if (!rule && !amap_get(&scratch, t.to)) {
+            const via_account *sa = amap_get(&k->sealed, t.to);
+            via_account *c = amap_put(&scratch, t.to);
+            if (!c)
+                oom = 1;
+            else if (sa)
+                *c = *sa;
+        }
+        if (!rule && !oom) rule = dep_apply(&scratch, &t, d->amount, &oom);
+        out->deposits[nd].priority_id = d->priority_id;
+        out->deposits[nd].refused = rule;
+        if (!rule) slots[nslots++] = (slot){d, t, NULL};
+    }
+    amap_free(&scratch);
+    if (oom) {
+        free(slots);
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal: deposits");
+    }
+    out->ndeposits = nd;
+    if (nd) {
+        out->first_priority = k->dq[0].priority_id;
+        out->last_priority = k->dq[nd - 1].priority_id;
+    }
     size_t take = k->ntx < max_txs ? k->ntx : max_txs;
-    if (take > (size_t)slots_per_chunk * max_chunks) take = (size_t)slots_per_chunk * max_chunks;
-    uint32_t chunks = (uint32_t)((take + slots_per_chunk - 1) / slots_per_chunk);
+    if (take > capacity - nslots) take = capacity - nslots;
+    for (size_t i = 0; i < take; i++)
+        slots[nslots++] = (slot){NULL, {0}, &k->txs[i]};
+    uint32_t chunks = (uint32_t)((nslots + slots_per_chunk - 1) / slots_per_chunk);
+    if (chunks == 0) chunks = 1; /* only refused deposits: one chunk of noops records them */
     out->number = number;
     memcpy(out->prev_hash, prev_hash, 32);
     out->chunks = chunks;
@@ -557,23 +712,29 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
     uint64_t *touched = malloc((2 * (size_t)slots_per_chunk + 1) * sizeof *touched);
     if (!out->chunk_inputs || !out->pubdata || !touched) {
         free(touched);
+        free(slots);
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal: batch of %u chunks", chunks);
     }
     via_smt_root(k->tree, &out->root_before);
     int rc = VIA_OK;
-    size_t ti = 0;
+    size_t si = 0;
     /* every id whose leaf changes, for the versioned tree */
-    size_t capl = 2 * take + chunks + 1, nl = 0;
+    size_t capl = 2 * nslots + chunks + 1, nl = 0;
     uint64_t total_fees = 0;
     out->ids = malloc(capl * sizeof *out->ids);
     if (!out->ids) rc = via_fail(err, VIA_ENOMEM, "seal");
     for (uint32_t c = 0; c < chunks && !rc; c++) {
-        size_t n = take - ti < slots_per_chunk ? take - ti : slots_per_chunk;
+        size_t n = nslots - si < slots_per_chunk ? nslots - si : slots_per_chunk;
         size_t nt = 0;
         touched[nt++] = 0;
         for (size_t i = 0; i < n; i++) {
-            const tx *t = &k->txs[ti + i];
+            const slot *sl = &slots[si + i];
+            if (sl->dep) {
+                if (!u64_in(touched, nt, sl->t.to)) touched[nt++] = sl->t.to;
+                continue;
+            }
+            const tx *t = sl->tx;
             if (!u64_in(touched, nt, t->from)) touched[nt++] = t->from;
             if (t->type == 2 && !u64_in(touched, nt, t->to)) touched[nt++] = t->to;
         }
@@ -589,13 +750,28 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         }
         uint64_t fees = 0;
         for (size_t i = 0; i < n && !rc; i++) {
-            const tx *t = &k->txs[ti + i];
+            const slot *sl = &slots[si + i];
+            uint8_t *pd = out->pubdata + ((size_t)c * slots_per_chunk + i) * 157;
+            if (sl->dep) {
+                /* the scratch run above found that it applies */
+                const char *rule = dep_apply(&k->sealed, &sl->t, sl->dep->amount, &oom);
+                if (rule || oom) {
+                    rc = via_fail(err, oom ? VIA_ENOMEM : VIA_EINVAL, "seal: deposit %llu: %s",
+                                  (unsigned long long)sl->dep->priority_id,
+                                  oom ? "out of memory" : rule);
+                    break;
+                }
+                json_array_append_new(txs, deposit_json(sl->dep, &sl->t));
+                slot_pubdata_deposit(pd, sl->dep, &sl->t);
+                continue;
+            }
+            const tx *t = sl->tx;
             const char *rule;
             /* signatures were checked at intake against the same key and nonce */
             if ((rc = apply(&k->sealed, t, 0, &rule, err))) break;
             fees += t->fee;
             json_array_append_new(txs, tx_json(t));
-            slot_pubdata(out->pubdata + ((size_t)c * slots_per_chunk + i) * 157, t);
+            slot_pubdata(pd, t);
         }
         if (!rc) {
             op = amap_get(&k->sealed, 0);
@@ -627,18 +803,20 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
             json_decref(accs);
             json_decref(txs);
         }
-        ti += n;
+        si += n;
     }
     free(touched);
     if (rc) {
         /* the sealed state is now inconsistent: this cannot happen for accepted
          * transactions; report it loudly */
+        free(slots);
         via_sealed_batch_free(out);
         return rc;
     }
     via_smt_root(k->tree, &out->root_after);
     out->leaves = malloc((nl ? nl : 1) * sizeof *out->leaves);
     if (!out->leaves) {
+        free(slots);
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal");
     }
@@ -647,9 +825,21 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         leaf_of(&out->leaves[i], a);
     }
     out->nleaves = nl;
-    /* the pending state gets the fees the sealed chunks credited */
+    /* the pending state gets the fees the sealed chunks credited and the deposits (the same
+     * accounts and keys as in the sealed state: only deposits create accounts; with balances
+     * in sats no pending balance can reach 2^64) */
     via_account *pop = amap_get(&k->pending, 0);
     if (pop && pop->balance + total_fees >= pop->balance) pop->balance += total_fees;
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].dep) (void)dep_apply(&k->pending, &slots[i].t, slots[i].dep->amount, &oom);
+    free(slots);
+    if (oom) {
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal: pending state");
+    }
+    memmove(k->dq, k->dq + nd, (k->ndq - nd) * sizeof *k->dq);
+    k->ndq -= nd;
+    if (nd) k->sealed_priority = out->last_priority;
     /* drop the sealed transactions */
     for (size_t i = 0; i < take; i++)
         json_decref(k->txs[i].sig_json);
@@ -666,8 +856,8 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
     memcpy(h + 104, out->pubdata_hash, 32);
     put_be(h + 136, chunks, 4);
     put_be(h + 140, slots_per_chunk, 4);
-    put_be(h + 144, 0, 8); /* first priority op id (deposits: none yet) */
-    put_be(h + 152, 0, 8); /* last priority op id */
+    put_be(h + 144, out->first_priority, 8);
+    put_be(h + 152, out->last_priority, 8);
     EVP_Digest(h, 160, out->header_hash, &hl, EVP_blake2s256(), NULL);
     return VIA_OK;
 }

@@ -85,7 +85,7 @@ static int submit(via_keeper *k, char *json, const char **rule) {
 }
 
 static void check_chunks(const via_sealed_batch *b) {
-    via_fr root;
+    via_fr root, before = b->root_before;
     for (uint32_t c = 0; c < b->chunks; c++) {
         via_chunk_input *in;
         via_error err = {0};
@@ -94,9 +94,17 @@ static void check_chunks(const via_sealed_batch *b) {
         if (rc) fprintf(stderr, "%s\n", err.msg);
         assert_int_equal(rc, VIA_OK);
         via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
-        rc = via_chunk_build_witness(cs, in, 0, NULL, NULL, &root, &err);
+        via_fr commitment, mine;
+        rc = via_chunk_build_witness(cs, in, 0, NULL, &commitment, &root, &err);
         if (rc) fprintf(stderr, "chunk %u: %s\n", c, err.msg);
         assert_int_equal(rc, VIA_OK);
+        /* the keeper's pubdata is the pubdata the circuit commits to */
+        assert_int_equal(via_chunk_commitment(&mine, b->number, c, &before, &root,
+                                              b->pubdata + (size_t)c * b->slots_per_chunk * 157,
+                                              b->slots_per_chunk, &err),
+                         VIA_OK);
+        assert_true(via_fr_eq(&mine, &commitment));
+        before = root;
         via_cs_free(cs);
         via_chunk_input_free(in);
     }
@@ -203,6 +211,122 @@ static void test_keeper(void **state) {
 
 /* The two-phase path (signature prechecked outside the caller's lock) gives the same answers
  * and names the same rules as via_keeper_submit. */
+static void deposit(via_keeper_deposit *d, uint64_t pid, uint32_t to, int key, uint64_t amount) {
+    memset(d, 0, sizeof *d);
+    d->priority_id = pid;
+    d->receiver[0] = (uint8_t)(to >> 24);
+    d->receiver[1] = (uint8_t)(to >> 16);
+    d->receiver[2] = (uint8_t)(to >> 8);
+    d->receiver[3] = (uint8_t)to;
+    if (key >= 0)
+        via_babyjub_pack(d->receiver + 4, &pk[key]);
+    else
+        memset(d->receiver + 4, 0xff, 32); /* not a point */
+    d->amount = amount;
+    for (int i = 0; i < 32; i++)
+        d->txid[i] = (uint8_t)(pid * 7 + (uint64_t)i);
+    d->vout = (uint32_t)(pid % 3);
+}
+
+/* Deposits are priority operations: not in the pending state before they are sealed, sealed
+ * before any transaction, credited (creating the account) or refused under a named rule
+ * without taking a slot, in priority order, with the header's priority range; the chunk
+ * inputs pass the witness generator. */
+static void test_deposits(void **state) {
+    (void)state;
+    via_field_init();
+    keygen();
+    via_keeper *k = via_keeper_new(2);
+    via_error err = {0};
+    assert_int_equal(via_keeper_create(k, 0, &pk[0].x, &pk[0].y, 0, &err), VIA_OK);
+    assert_int_equal(via_keeper_create(k, 1, &pk[1].x, &pk[1].y, 1000, &err), VIA_OK);
+    const char *rule;
+    assert_int_equal(submit(k, transfer(1, 1, 0, 10, 1, 0, NULL), &rule), VIA_OK);
+    via_keeper_deposit d;
+    deposit(&d, 10, 3, 3, 5000); /* creates account 3 */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 10, 4, 4, 1);
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_EINVAL); /* not increasing */
+    deposit(&d, 11, 1, 2, 50); /* account 1 has another key */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 12, 4, -1, 50); /* not a key */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 13, 256, 4, 50); /* beyond a depth-2 tree */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 14, 3, 3, 7); /* the new account again */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 15, 1, 1, 20);
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    assert_int_equal(via_keeper_deposits_queued(k), 6);
+    /* not visible before sealing */
+    via_account a;
+    via_keeper_account(k, 3, 0, &a);
+    assert_false(a.exists);
+    assert_int_equal(submit(k, transfer(3, 3, 1, 1, 0, 0, NULL), &rule), VIA_EINVAL);
+    assert_string_equal(rule, "unknown_account");
+    /* capacity 4 slots: 3 credited deposits and the transfer */
+    via_sealed_batch b;
+    uint8_t prev[32] = {0};
+    assert_int_equal(via_keeper_seal(k, 1, prev, 4, 1, &b, &err), VIA_OK);
+    assert_int_equal(b.ndeposits, 6);
+    assert_null(b.deposits[0].refused);
+    assert_string_equal(b.deposits[1].refused, "deposit_key_mismatch");
+    assert_string_equal(b.deposits[2].refused, "bad_deposit_key");
+    assert_string_equal(b.deposits[3].refused, "bad_deposit_account");
+    assert_null(b.deposits[4].refused);
+    assert_null(b.deposits[5].refused);
+    assert_int_equal(b.first_priority, 10);
+    assert_int_equal(b.last_priority, 15);
+    assert_int_equal(b.txs, 1);
+    assert_int_equal(b.chunks, 1);
+    assert_int_equal(b.pubdata[0], 1);       /* slot 0: a deposit */
+    assert_int_equal(b.pubdata[3 * 157], 2); /* slot 3: the transfer */
+    assert_int_equal(b.header[151], 10);     /* first priority id */
+    assert_int_equal(b.header[159], 15);     /* last */
+    check_chunks(&b);
+    via_keeper_account(k, 3, 1, &a);
+    assert_true(a.exists);
+    assert_int_equal(a.balance, 5007);
+    via_keeper_account(k, 3, 0, &a);
+    assert_int_equal(a.balance, 5007);
+    via_keeper_account(k, 1, 0, &a);
+    assert_int_equal(a.balance, 1000 - 11 + 20);
+    assert_int_equal(via_keeper_last_priority(k), 15);
+    uint8_t h1[32];
+    memcpy(h1, b.header_hash, 32);
+    via_sealed_batch_free(&b);
+    /* now account 3 can spend */
+    assert_int_equal(submit(k, transfer(3, 3, 1, 100, 1, 0, NULL), &rule), VIA_OK);
+    /* more deposits than slots: the rest wait for the next batch, still before transactions */
+    for (uint64_t i = 0; i < 5; i++) {
+        deposit(&d, 20 + i, 5, 4, 100);
+        assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    }
+    assert_int_equal(via_keeper_seal(k, 2, h1, 1, 2, &b, &err), VIA_OK);
+    assert_int_equal(b.ndeposits, 2);
+    assert_int_equal(b.txs, 0);
+    check_chunks(&b);
+    via_sealed_batch_free(&b);
+    assert_int_equal(via_keeper_deposits_queued(k), 3);
+    memcpy(h1, b.header_hash, 32);
+    assert_int_equal(via_keeper_seal(k, 3, h1, 4, 1, &b, &err), VIA_OK);
+    assert_int_equal(b.ndeposits, 3);
+    assert_int_equal(b.txs, 1);
+    check_chunks(&b);
+    via_sealed_batch_free(&b);
+    via_keeper_account(k, 5, 1, &a);
+    assert_int_equal(a.balance, 500);
+    /* a reorganisation: queued deposits are forgotten and ids may be reused */
+    deposit(&d, 30, 6, 4, 100);
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    via_keeper_clear_deposits(k);
+    assert_int_equal(via_keeper_deposits_queued(k), 0);
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_OK);
+    deposit(&d, 24, 6, 4, 100); /* not above the last sealed one */
+    assert_int_equal(via_keeper_add_deposit(k, &d, &err), VIA_EINVAL);
+    via_keeper_free(k);
+}
+
 static void test_two_phase(void **state) {
     (void)state;
     keygen();
@@ -249,6 +373,7 @@ static void test_two_phase(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_keeper),
-                                       cmocka_unit_test(test_two_phase)};
+                                       cmocka_unit_test(test_two_phase),
+                                       cmocka_unit_test(test_deposits)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

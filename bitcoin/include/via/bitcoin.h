@@ -395,6 +395,15 @@ VIA_MUST_USE int via_msg_envelope_parse(via_msg *msg, uint8_t signer_xonly[32],
 VIA_MUST_USE int via_deposit_op_return_parse(uint8_t receiver[20], const uint8_t *script,
                                              size_t script_len, via_error *err);
 
+/* Deposit to a rollup account (docs/protocol.md "Deposits"): an output script OP_RETURN
+ * <push 36 bytes> whose payload is the account id (u32 big-endian) followed by the account's
+ * packed BabyJubJub public key (32 bytes, circomlibjs packPoint). VIA_OK and the payload for
+ * exactly that; ENOTFOUND when the script is not an OP_RETURN or its payload is not one push
+ * of 36 bytes (the key itself is checked by the reader, which knows the curve). */
+#define VIA_DEPOSIT_ROLLUP_LEN 36
+VIA_MUST_USE int via_deposit_rollup_parse(uint8_t payload[VIA_DEPOSIT_ROLLUP_LEN],
+                                          const uint8_t *script, size_t script_len, via_error *err);
+
 /* Deposits (docs/sources.md: via-deposits): a transaction with outputs paying the bridge script and
  * a receiver named either by an OP_RETURN (form A) or by an L1ToL2 inscription in the same
  * transaction (form B; the inscription wins when both are present). */

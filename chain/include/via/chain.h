@@ -208,7 +208,12 @@ typedef struct {
     via_tx_message message; /* input index, signer x-only key, decoded message */
 } via_watch_message;
 
-typedef enum { VIA_DEPOSIT_OP_RETURN = 1, VIA_DEPOSIT_INSCRIPTION = 2 } via_deposit_form;
+typedef enum {
+    VIA_DEPOSIT_OP_RETURN = 1,   /* Via form A: OP_RETURN <20-byte L2 receiver> */
+    VIA_DEPOSIT_INSCRIPTION = 2, /* Via form B: an L1ToL2 inscription in the transaction */
+    VIA_DEPOSIT_ROLLUP = 3,      /* OP_RETURN <account id u32 ‖ packed BabyJubJub key>
+                                    (docs/protocol.md "Deposits") */
+} via_deposit_form;
 
 typedef struct {
     int64_t block_height;
@@ -217,7 +222,8 @@ typedef struct {
     uint32_t tx_index;
     uint32_t vout;       /* the first output paying the bridge */
     uint64_t amount_sat; /* sum of all outputs paying the bridge */
-    uint8_t receiver[20];
+    uint8_t receiver[36]; /* 20 bytes (forms A, B) or 36 (VIA_DEPOSIT_ROLLUP) */
+    size_t receiver_len;
     via_deposit_form form;
     uint64_t priority_id; /* height << 36 | tx_index << 16 | vout (docs/sources.md: via-deposits) */
 } via_watch_deposit;

@@ -88,6 +88,13 @@ VIA_MUST_USE int via_chunk_build_witness(via_cs *cs, const via_chunk_input *in, 
 VIA_MUST_USE int via_chunk_sample_json(char **out, unsigned slots, unsigned depth, uint64_t seed,
                                        via_error *err);
 
+/* The chunk's public input from its pubdata bytes (157 * slots, docs/protocol.md "Pubdata"):
+ * the Poseidon sponge over the cells, then Poseidon(batch, chunk, root_before, root_after,
+ * pubdata_commitment). VIA_EFORMAT names the slot and cell of a 32-byte cell >= r. */
+VIA_MUST_USE int via_chunk_commitment(via_fr *out, uint64_t batch, uint64_t chunk,
+                                      const via_fr *root_before, const via_fr *root_after,
+                                      const uint8_t *pubdata, size_t slots, via_error *err);
+
 /* JSON file -> .wtns (and public.json when public_json_path is not NULL). */
 VIA_MUST_USE int via_chunk_witness_from_json(const char *json_path, const char *wtns_path,
                                              const char *public_json_path, via_error *err);

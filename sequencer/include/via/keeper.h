@@ -70,6 +70,34 @@ void via_keeper_account(const via_keeper *k, uint64_t id, int sealed, via_accoun
 /* Root of the sealed state. */
 void via_keeper_root(const via_keeper *k, via_fr *root);
 
+/* A bridge deposit found on Bitcoin (docs/protocol.md "Deposits"), queued as a priority
+ * operation. Deposits are not visible in the pending state: the next seal executes every
+ * queued deposit (up to the batch's capacity) before any transaction, on the sealed state,
+ * and credits the pending state with the same effect. */
+typedef struct {
+    uint64_t priority_id; /* height << 36 | tx_index << 16 | vout; strictly increasing */
+    uint8_t receiver[36]; /* account id (u32 BE) ‖ packed BabyJubJub key */
+    uint64_t amount;      /* sats */
+    uint8_t txid[32];     /* the bytes of the display-order txid hex */
+    uint32_t vout;
+} via_keeper_deposit;
+
+/* Queues a deposit. VIA_EINVAL when its priority id is not above every queued or sealed one. */
+VIA_MUST_USE int via_keeper_add_deposit(via_keeper *k, const via_keeper_deposit *d, via_error *err);
+size_t via_keeper_deposits_queued(const via_keeper *k);
+/* Forgets every queued deposit (a reorganisation: the caller queues the survivors again). */
+void via_keeper_clear_deposits(via_keeper *k);
+/* The priority id of the last deposit sealed (0 when none); restarting sets it. */
+uint64_t via_keeper_last_priority(const via_keeper *k);
+void via_keeper_set_last_priority(via_keeper *k, uint64_t id);
+
+/* What a seal did with one deposit: credited (rule NULL) or refused under the named rule
+ * ("bad_deposit_key", "bad_deposit_account", "deposit_key_mismatch", "balance_overflow"). */
+typedef struct {
+    uint64_t priority_id;
+    const char *refused; /* static string or NULL */
+} via_deposit_outcome;
+
 typedef struct {
     uint64_t number;
     uint8_t prev_hash[32];
@@ -80,6 +108,9 @@ typedef struct {
     size_t pubdata_len;
     uint8_t pubdata_hash[32];
     uint64_t txs;        /* transactions sealed (the first ones pending) */
+    via_deposit_outcome *deposits; /* the deposits the batch consumed, in order */
+    size_t ndeposits;
+    uint64_t first_priority, last_priority; /* their priority ids (0 when none) */
     uint8_t header[160]; /* docs/protocol.md "Batch header" */
     uint8_t header_hash[32];
     /* the leaves that changed (for the versioned tree) */
@@ -88,11 +119,12 @@ typedef struct {
     size_t nleaves;
 } via_sealed_batch;
 
-/* Seals up to max_chunks chunks of slots_per_chunk slots from the pending transactions (at
- * least one transaction; the last chunk padded with noops): executes them on the sealed state,
+/* Seals up to max_chunks chunks of slots_per_chunk slots: the queued deposits first (credited
+ * deposits take a slot; refused ones none), then the pending transactions (at least one
+ * deposit or transaction; the last chunk padded with noops): executes them on the sealed state,
  * writes each chunk's witness input with the accounts it touches (and account 0) and their
  * pre-chunk Merkle paths, the pubdata, and the header (prev_hash: the previous batch's header
- * hash). VIA_EINVAL when nothing is pending or account 0 does not exist. */
+ * hash). VIA_EINVAL when nothing is queued or pending or account 0 does not exist. */
 VIA_MUST_USE int via_keeper_seal(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                                  uint32_t slots_per_chunk, uint32_t max_chunks,
                                  via_sealed_batch *out, via_error *err);
