@@ -22,14 +22,16 @@
 #define EXIT_INVALID 1
 #define EXIT_USAGE 2
 
-static const char *usage_main = "usage: via-wallet <command> [options]\n"
-                                "commands:\n"
-                                "  keygen          create a new private key\n"
-                                "  pubkey          print the public key of a key file\n"
-                                "  sign-transfer   sign an L2 transfer\n"
-                                "  sign-withdraw   sign a withdrawal to a Bitcoin scriptPubKey\n"
-                                "  verify          check the signature of a signed transaction\n"
-                                "'via-wallet <command> --help' describes each command.\n";
+static const char *usage_main =
+    "usage: via-wallet <command> [options]\n"
+    "commands:\n"
+    "  keygen          create a new private key\n"
+    "  pubkey          print the public key of a key file\n"
+    "  sign-transfer   sign an L2 transfer\n"
+    "  sign-withdraw   sign a withdrawal to a Bitcoin scriptPubKey\n"
+    "  verify          check the signature of a signed transaction\n"
+    "  deposit-payload the OP_RETURN payload of a deposit to an account\n"
+    "'via-wallet <command> --help' describes each command.\n";
 
 static const char *usage_keygen =
     "usage: via-wallet keygen [--out key.json]\n"
@@ -48,6 +50,13 @@ static const char *usage_withdraw =
     "--dest HEX\n"
     "HEX is the Bitcoin scriptPubKey (1..62 bytes) that receives the withdrawal. Prints the\n"
     "signed withdrawal as JSON.\n";
+static const char *usage_payload =
+    "usage: via-wallet deposit-payload --key key.json --account ID\n"
+    "Prints the 36-byte OP_RETURN payload (hex) of a Bitcoin deposit to rollup account ID\n"
+    "with this key: the id as 4 bytes big-endian, then the packed public key\n"
+    "(docs/protocol.md \"Deposits\"; send it with `via-btc deposit --payload`). A new account\n"
+    "is created with the key; an existing one must have the same key, or the deposit is\n"
+    "refused and its coins stay in the bridge.\n";
 static const char *usage_verify =
     "usage: via-wallet verify TX.json   (- reads standard input)\n"
     "Prints OK and exits 0 when the signature is valid for the transaction's public key,\n"
@@ -224,6 +233,30 @@ static int cmd_pubkey(int argc, char **argv) {
     return print_json(pk, stdout);
 }
 
+static int cmd_deposit_payload(int argc, char **argv) {
+    opt o[] = {{"key", NULL}, {"account", NULL}};
+    int rc = parse_opts(argc, argv, o, 2, usage_payload);
+    if (rc) return rc < 0 ? 0 : rc;
+    uint64_t id;
+    if ((rc = parse_u64(&id, "account", o[1].value))) return rc;
+    if (id > UINT32_MAX) return die("--account %s%s: account ids are 32-bit", o[1].value, "");
+    uint8_t sk[32];
+    if ((rc = load_key(sk, o[0].value))) return rc;
+    via_babyjub_point pub;
+    via_eddsa_pubkey(&pub, sk);
+    via_wipe(sk, sizeof sk);
+    uint8_t payload[36];
+    payload[0] = (uint8_t)(id >> 24);
+    payload[1] = (uint8_t)(id >> 16);
+    payload[2] = (uint8_t)(id >> 8);
+    payload[3] = (uint8_t)id;
+    via_babyjub_pack(payload + 4, &pub);
+    for (int i = 0; i < 36; i++)
+        printf("%02x", payload[i]);
+    printf("\n");
+    return 0;
+}
+
 static int sign_and_print(via_wallet_tx *tx, const char *keypath) {
     uint8_t sk[32];
     int rc = load_key(sk, keypath);
@@ -330,6 +363,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "sign-transfer")) return cmd_sign_transfer(argc - 2, argv + 2);
     if (!strcmp(cmd, "sign-withdraw")) return cmd_sign_withdraw(argc - 2, argv + 2);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "deposit-payload")) return cmd_deposit_payload(argc - 2, argv + 2);
     fprintf(stderr, "via-wallet: unknown command '%s'\n%s", cmd, usage_main);
     return EXIT_USAGE;
 }

@@ -40,7 +40,7 @@ static const char help[] =
     "and the batch's aggregate job are written in one PostgreSQL transaction (docs/farm.md,\n"
     "docs/protocol.md). Methods: via_sendTransaction [tx], via_getAccount [id | {\"id\"} |\n"
     "{\"pubkey\":{x,y}}, batch?], via_getTransaction [hash], via_getBatch [n], via_batchNumber "
-    "[],\n"
+    "[],\nvia_getDeposit [btc txid], via_getWithdrawals [batch],\n"
     "and with the admin key via_seal [] (seal now). Options and their variables:\n"
     "  --db (VIA_DB), --listen (VIA_SEQ_LISTEN, default :8545), --keys (VIA_KEYS: the chunk key\n"
     "  chunk-<C>.zkey whose hash the jobs carry), --slots (VIA_SEQ_SLOTS, 1), --chunks\n"
@@ -53,7 +53,11 @@ static const char help[] =
     "  (VIA_CELESTIA_TOKEN), --btc-rpc URL (VIA_BTC_RPC; VIA_BTC_RPC_USER/PASSWORD or _COOKIE)\n"
     "  with --btc-key FILE (VIA_BTC_KEY: the sequencer key that inscribes each batch's DA\n"
     "  reference and then its proof's), --network (VIA_BTC_NETWORK, regtest), --confirmations\n"
-    "  (VIA_BTC_CONFIRMATIONS, 1), --retain N (VIA_SEQ_RETAIN: keep the state of the last N "
+    "  (VIA_BTC_CONFIRMATIONS, 1), --bridge ADDRESS (VIA_BRIDGE_ADDRESS: follow the chain and\n"
+    "  credit the rollup deposits paid to it, docs/protocol.md \"Deposits\") with\n"
+    "  --deposit-confirmations N (VIA_DEPOSIT_CONFIRMATIONS, 6) and --start-height H\n"
+    "  (VIA_BTC_START_HEIGHT, 0: the first block the watcher reads), --retain N (VIA_SEQ_RETAIN: "
+    "keep the state of the last N "
     "batches\n"
     "  readable and prune older versions; default 0, all).\n";
 
@@ -74,7 +78,15 @@ struct waiting {
 
 static struct {
     const char *db, *listen, *keys, *genesis, *admin, *da_kind, *cel_url, *cel_token;
-    const char *btc_rpc, *btc_key;
+    const char *btc_rpc, *btc_key, *bridge;
+    uint8_t bridge_script[42];
+    size_t bridge_len;
+    unsigned dep_confirmations;
+    int64_t start_height;
+    volatile int watching;    /* the chain watcher's tables exist */
+    uint64_t dep_last_queued; /* priority id of the last deposit given to the keeper */
+    double dep_oldest_at;     /* when the oldest queued deposit was found */
+    uint64_t dep_credited, dep_refused, dep_dropped, watcher_errors;
     via_btc_network net;
     unsigned confirmations;
     unsigned slots, chunks, depth;
@@ -162,7 +174,16 @@ static const char *schema =
     " commit_txid text NOT NULL, reveal_txid text NOT NULL,"
     " status text NOT NULL CHECK (status IN ('built', 'sent', 'confirmed')),"
     " created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz,"
-    " confirmed_at timestamptz, PRIMARY KEY (batch, kind));";
+    " confirmed_at timestamptz, PRIMARY KEY (batch, kind));"
+    "CREATE TABLE IF NOT EXISTS via_seq_deposits (priority_id bigint PRIMARY KEY,"
+    " txid text NOT NULL UNIQUE, vout integer NOT NULL, amount bigint NOT NULL,"
+    " receiver bytea NOT NULL CHECK (length(receiver) = 36), block_height bigint NOT NULL,"
+    " block_hash text NOT NULL,"
+    " status text NOT NULL CHECK (status IN ('queued', 'credited', 'refused')),"
+    " rule text, batch bigint, found_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS via_seq_withdrawals (batch bigint NOT NULL,"
+    " idx integer NOT NULL, account bigint NOT NULL, amount bigint NOT NULL,"
+    " dest bytea NOT NULL, PRIMARY KEY (batch, idx));";
 
 /* ---- loading: genesis on an empty database, else the sealed state and pending txs ---- */
 static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t batch,
@@ -284,8 +305,99 @@ static int push_pending(int64_t seq) {
     return 0;
 }
 
-/* (Re)builds the keeper from the database: the sealed accounts, then the pending
- * transactions in order. Checks the keeper's root against the state tree. */
+/* Gives the keeper the queued deposits above the last it has (all of them, after the last
+ * sealed one, when fresh is set). Sealer thread or start-up (seal_pg); takes S.mu for the
+ * keeper unless the caller holds it (locked). */
+static int queue_deposits(int fresh, int locked, via_error *err) {
+    PGresult *r = NULL;
+    int rc;
+    if (fresh) {
+        if ((rc = q(S.seal_pg,
+                    "SELECT coalesce(max(priority_id), 0) FROM via_seq_deposits"
+                    " WHERE status <> 'queued'",
+                    0, NULL, &r, err)))
+            return rc;
+        uint64_t last = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        if (!locked) pthread_mutex_lock(&S.mu);
+        via_keeper_clear_deposits(S.keeper);
+        via_keeper_set_last_priority(S.keeper, last);
+        S.dep_last_queued = last;
+        if (!locked) pthread_mutex_unlock(&S.mu);
+    }
+    char after[24];
+    snprintf(after, sizeof after, "%" PRIu64, S.dep_last_queued);
+    const char *v[1] = {after};
+    if ((rc = q(S.seal_pg,
+                "SELECT priority_id, txid, vout, amount, encode(receiver, 'hex')"
+                " FROM via_seq_deposits WHERE status = 'queued' AND priority_id > $1::bigint"
+                " ORDER BY priority_id",
+                1, v, &r, err)))
+        return rc;
+    if (!locked) pthread_mutex_lock(&S.mu);
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        via_keeper_deposit d;
+        memset(&d, 0, sizeof d);
+        d.priority_id = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+        d.vout = (uint32_t)strtoul(PQgetvalue(r, i, 2), NULL, 10);
+        d.amount = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+        if (via_hex_decode_exact(d.txid, 32, PQgetvalue(r, i, 1), err) ||
+            via_hex_decode_exact(d.receiver, 36, PQgetvalue(r, i, 4), err)) {
+            rc = via_fail(err, VIA_EDB, "sequencer: stored deposit %s is malformed",
+                          PQgetvalue(r, i, 0));
+            break;
+        }
+        if (via_keeper_deposits_queued(S.keeper) == 0) S.dep_oldest_at = now_s();
+        if ((rc = via_keeper_add_deposit(S.keeper, &d, err))) break;
+        S.dep_last_queued = d.priority_id;
+    }
+    if (!locked) pthread_mutex_unlock(&S.mu);
+    PQclear(r);
+    return rc;
+}
+
+/* Takes the rollup deposits the chain watcher found (confirmed, in Bitcoin order) into
+ * via_seq_deposits and the keeper's queue; a queued deposit whose block left the best chain
+ * is dropped (and the queue rebuilt). Sealer thread only, so it never runs beside a seal. */
+static int import_deposits(via_error *err) {
+    if (!S.watching) return VIA_OK;
+    PGresult *r = NULL;
+    int rc =
+        q(S.seal_pg,
+          "DELETE FROM via_seq_deposits d WHERE d.status = 'queued' AND NOT EXISTS ("
+          " SELECT 1 FROM via_deposits w WHERE w.txid = d.txid AND w.block_hash = d.block_hash)"
+          " RETURNING priority_id, txid",
+          0, NULL, &r, err);
+    if (rc) return rc;
+    int dropped = PQntuples(r);
+    for (int i = 0; i < dropped; i++)
+        via_log(VIA_LOG_WARN, "deposit.dropped", "priority_id=%s txid=%s reason=reorganised",
+                PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    rc = q(S.seal_pg,
+           "INSERT INTO via_seq_deposits (priority_id, txid, vout, amount, receiver,"
+           " block_height, block_hash, status)"
+           " SELECT priority_id, txid, vout, amount_sat, receiver, block_height, block_hash,"
+           " 'queued' FROM via_deposits WHERE form = 'rollup' AND priority_id >"
+           " (SELECT coalesce(max(priority_id), 0) FROM via_seq_deposits)"
+           " ON CONFLICT DO NOTHING RETURNING priority_id, txid, amount",
+           0, NULL, &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        via_log(VIA_LOG_INFO, "deposit.queued", "priority_id=%s txid=%s amount=%s",
+                PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+    PQclear(r);
+    if (dropped) {
+        pthread_mutex_lock(&S.mu);
+        S.dep_dropped += (uint64_t)dropped;
+        pthread_mutex_unlock(&S.mu);
+    }
+    return queue_deposits(dropped > 0, 0, err);
+}
+
+/* (Re)builds the keeper from the database: the sealed accounts, the queued deposits, then the
+ * pending transactions in order. Checks the keeper's root against the state tree. Called with
+ * S.mu held (or before the threads start). */
 static int load_state(via_error *err) {
     via_keeper_free(S.keeper);
     S.keeper = via_keeper_new(S.depth);
@@ -335,6 +447,7 @@ static int load_state(via_error *err) {
                             "%" PRIu64 "; refusing to start",
                             S.batch);
     }
+    if ((rc = queue_deposits(1, 1, err))) return rc;
     rc = q(S.seal_pg, "SELECT seq, body FROM via_seq_txs WHERE status = 'pending' ORDER BY seq", 0,
            NULL, &r, err);
     if (rc) return rc;
@@ -354,6 +467,104 @@ static int load_state(via_error *err) {
 }
 
 /* ---- sealing ---- */
+/* The deposits a batch consumed: each must still be in a block of the best chain (their
+ * watcher rows are locked until the batch commits, so a reorganisation waits for it), then
+ * each is marked credited or refused with the rule. */
+static int seal_deposits(const via_sealed_batch *b, const char *ns, via_error *err) {
+    size_t cap = 32 + b->ndeposits * 48;
+    char *ids = malloc(cap), *rules = malloc(cap);
+    if (!ids || !rules) {
+        free(ids);
+        free(rules);
+        return via_fail(err, VIA_ENOMEM, "sequencer: deposits");
+    }
+    size_t pi = 0, pr = 0;
+    ids[pi++] = rules[pr++] = '{';
+    for (size_t i = 0; i < b->ndeposits; i++) {
+        const char *sep = i ? "," : "";
+        pi += (size_t)snprintf(ids + pi, cap - pi, "%s%" PRIu64, sep, b->deposits[i].priority_id);
+        pr += (size_t)snprintf(rules + pr, cap - pr, "%s%s", sep,
+                               b->deposits[i].refused ? b->deposits[i].refused : "NULL");
+    }
+    ids[pi++] = rules[pr++] = '}';
+    ids[pi] = rules[pr] = 0;
+    const char *v[3] = {ns, ids, rules};
+    PGresult *r = NULL;
+    int rc = q(S.seal_pg,
+               "SELECT d.priority_id FROM via_seq_deposits d JOIN via_deposits w"
+               " ON w.txid = d.txid AND w.block_hash = d.block_hash"
+               " WHERE d.priority_id = ANY($1::bigint[]) AND d.status = 'queued' FOR SHARE OF w",
+               1, v + 1, &r, err);
+    if (!rc) {
+        if ((size_t)PQntuples(r) != b->ndeposits)
+            rc = via_fail(err, VIA_EREORG,
+                          "sequencer: %zu of the batch's %zu deposits left the best chain while "
+                          "it was sealed; sealing again without them",
+                          b->ndeposits - (size_t)PQntuples(r), b->ndeposits);
+        PQclear(r);
+    }
+    if (!rc)
+        rc = q(S.seal_pg,
+               "UPDATE via_seq_deposits d SET status = CASE WHEN u.rule IS NULL THEN 'credited'"
+               " ELSE 'refused' END, rule = u.rule, batch = $1::bigint"
+               " FROM unnest($2::bigint[], $3::text[]) AS u(pid, rule) WHERE d.priority_id = u.pid",
+               3, v, NULL, err);
+    free(ids);
+    free(rules);
+    return rc;
+}
+
+/* The withdrawals a batch executed, by batch and slot index, for the verifiers' coordinator
+ * (read from the pubdata: docs/protocol.md "Pubdata"). */
+static int seal_withdrawals(const via_sealed_batch *b, const char *ns, via_error *err) {
+    size_t slots = b->pubdata_len / 157, n = 0;
+    for (size_t i = 0; i < slots; i++)
+        n += b->pubdata[i * 157] == 3;
+    if (!n) return VIA_OK;
+    size_t cap = 32 + n * 180;
+    char *ia = malloc(cap), *aa = malloc(cap), *ma = malloc(cap), *da = malloc(cap);
+    int rc = VIA_OK;
+    if (!ia || !aa || !ma || !da) {
+        rc = via_fail(err, VIA_ENOMEM, "sequencer: withdrawals");
+        goto out;
+    }
+    size_t pi = 0, pa = 0, pm = 0, pd = 0, k = 0;
+    ia[pi++] = aa[pa++] = ma[pm++] = da[pd++] = '{';
+    for (size_t i = 0; i < slots; i++) {
+        const uint8_t *p = b->pubdata + i * 157;
+        if (p[0] != 3) continue;
+        uint64_t acct = 0, amount = 0;
+        for (int j = 0; j < 4; j++)
+            acct = acct << 8 | p[1 + j];
+        for (int j = 0; j < 8; j++)
+            amount = amount << 8 | p[9 + j];
+        uint8_t dest[62];
+        memcpy(dest, p + 95, 31);
+        memcpy(dest + 31, p + 126, 31);
+        char hex[125];
+        via_hex_encode(hex, dest, p[25]);
+        const char *sep = k++ ? "," : "";
+        pi += (size_t)snprintf(ia + pi, cap - pi, "%s%zu", sep, i);
+        pa += (size_t)snprintf(aa + pa, cap - pa, "%s%" PRIu64, sep, acct);
+        pm += (size_t)snprintf(ma + pm, cap - pm, "%s%" PRIu64, sep, amount);
+        pd += (size_t)snprintf(da + pd, cap - pd, "%s%s", sep, hex);
+    }
+    ia[pi++] = aa[pa++] = ma[pm++] = da[pd++] = '}';
+    ia[pi] = aa[pa] = ma[pm] = da[pd] = 0;
+    const char *v[5] = {ns, ia, aa, ma, da};
+    rc = q(S.seal_pg,
+           "INSERT INTO via_seq_withdrawals (batch, idx, account, amount, dest)"
+           " SELECT $1::bigint, i, a, m, decode(d, 'hex') FROM unnest($2::int[], $3::bigint[],"
+           " $4::bigint[], $5::text[]) AS u(i, a, m, d)",
+           5, v, NULL, err);
+out:
+    free(ia);
+    free(aa);
+    free(ma);
+    free(da);
+    return rc;
+}
+
 /* Writes a batch the keeper sealed in memory (phase B: no lock held; only the sealer thread
  * uses seal_pg, the tree and the gateway). */
 static int seal_write(via_sealed_batch *bp, uint64_t number, int64_t last_seq, via_error *err) {
@@ -383,7 +594,7 @@ static int seal_write(via_sealed_batch *bp, uint64_t number, int64_t last_seq, v
                           PQresultErrorMessage(r));
         PQclear(r);
     }
-    if (!rc) {
+    if (!rc && b.txs) {
         char last[24];
         snprintf(last, sizeof last, "%" PRId64, last_seq);
         const char *v[2] = {ns, last};
@@ -392,6 +603,8 @@ static int seal_write(via_sealed_batch *bp, uint64_t number, int64_t last_seq, v
                " WHERE status = 'pending' AND seq <= $2::bigint",
                2, v, NULL, err);
     }
+    if (!rc && b.ndeposits) rc = seal_deposits(&b, ns, err);
+    if (!rc) rc = seal_withdrawals(&b, ns, err);
     if (!rc) rc = write_accounts(S.seal_pg, b.ids, b.nleaves, number, err);
     via_fr root;
     if (!rc) rc = via_state_tree_update(S.tree, b.ids, b.leaves, b.nleaves, 1, &root, err);
@@ -439,11 +652,11 @@ static int seal_locked(via_error *err) {
     via_sealed_batch b;
     uint64_t number = S.batch + 1;
     double t0 = now_s();
-    if (S.npending == 0) return VIA_OK; /* nothing stored yet */
+    if (S.npending == 0 && via_keeper_deposits_queued(S.keeper) == 0) return VIA_OK;
     int rc =
         via_keeper_seal_upto(S.keeper, number, S.last_hash, S.slots, S.chunks, S.npending, &b, err);
     if (rc) return rc;
-    int64_t last_seq = S.pending_seq[b.txs - 1];
+    int64_t last_seq = b.txs ? S.pending_seq[b.txs - 1] : 0;
     pthread_mutex_unlock(&S.mu);
     rc = seal_write(&b, number, last_seq, err);
     pthread_mutex_lock(&S.mu);
@@ -466,12 +679,23 @@ static int seal_locked(via_error *err) {
     memmove(S.pending_at, S.pending_at + b.txs, (S.npending - b.txs) * sizeof *S.pending_at);
     S.npending -= b.txs;
     S.sealed_batches++;
+    for (size_t i = 0; i < b.ndeposits; i++) {
+        if (b.deposits[i].refused) {
+            S.dep_refused++;
+            via_log(VIA_LOG_WARN, "deposit.refused",
+                    "priority_id=%" PRIu64 " rule=%s batch=%" PRIu64, b.deposits[i].priority_id,
+                    b.deposits[i].refused, number);
+        } else {
+            S.dep_credited++;
+        }
+    }
+    if (via_keeper_deposits_queued(S.keeper)) S.dep_oldest_at = now_s();
     S.last_seal_s = now_s() - t0;
     char hh[65];
     via_hex_encode(hh, b.header_hash, 32);
     via_log(VIA_LOG_INFO, "batch.sealed",
-            "batch=%" PRIu64 " txs=%" PRIu64 " chunks=%u header=%s seconds=%.3f", number, b.txs,
-            b.chunks, hh, S.last_seal_s);
+            "batch=%" PRIu64 " txs=%" PRIu64 " deposits=%zu chunks=%u header=%s seconds=%.3f",
+            number, b.txs, b.ndeposits, b.chunks, hh, S.last_seal_s);
     via_sealed_batch_free(&b);
     if (S.retain && number > S.retain) {
         /* keep the state after batches number - retain + 1 .. number readable */
@@ -498,9 +722,28 @@ static void *sealer(void *arg) {
     (void)arg;
     while (!S.stop) {
         usleep(100 * 1000);
+        via_error ie = {0};
+        if (import_deposits(&ie)) {
+            via_log(VIA_LOG_WARN, "deposit.import_failed", "error=\"%s\"", ie.msg);
+            if (PQstatus(S.seal_pg) != CONNECTION_OK) PQreset(S.seal_pg);
+        }
         pthread_mutex_lock(&S.mu);
-        int due = S.npending > 0 && (S.npending >= (size_t)S.slots * S.chunks ||
-                                     now_s() - S.pending_at[0] >= S.seal_age);
+        if (S.need_reload && S.ninflight == 0) {
+            via_error le = {0};
+            if (PQstatus(S.seal_pg) != CONNECTION_OK) PQreset(S.seal_pg);
+            int lr = load_state(&le); /* under S.mu: it replaces the keeper */
+            if (lr)
+                via_log(VIA_LOG_ERROR, "state.reload_failed", "error=\"%s\"", le.msg);
+            else
+                S.need_reload = 0;
+            pthread_mutex_unlock(&S.mu);
+            continue;
+        }
+        size_t ndq = via_keeper_deposits_queued(S.keeper);
+        int due = (S.npending > 0 && (S.npending >= (size_t)S.slots * S.chunks ||
+                                      now_s() - S.pending_at[0] >= S.seal_age)) ||
+                  (ndq > 0 &&
+                   (ndq >= (size_t)S.slots * S.chunks || now_s() - S.dep_oldest_at >= S.seal_age));
         if (due) {
             via_error err = {0};
             (void)seal_locked(&err);
@@ -785,6 +1028,57 @@ static json_t *read_method(json_t *id, const char *method, json_t *params) {
                                         ? json_null()
                                         : json_integer(strtoll(PQgetvalue(r, 0, 1), NULL, 10)),
                                     "seq", (json_int_t)strtoll(PQgetvalue(r, 0, 2), NULL, 10)));
+    } else if (!strcmp(method, "via_getDeposit")) {
+        const char *h = json_string_value(json_array_get(params, 0));
+        uint8_t hb[32];
+        if (!h || strlen(h) != 64 || via_hex_decode_exact(hb, 32, h, &err)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "via_getDeposit takes a Bitcoin txid (64 hex)", NULL);
+        }
+        char lower[65];
+        via_hex_encode(lower, hb, 32);
+        const char *v[1] = {lower};
+        if (q(S.read_pg,
+              "SELECT status, coalesce(rule, ''), batch, amount, priority_id, block_height,"
+              " get_byte(receiver, 0)::bigint << 24 | get_byte(receiver, 1) << 16 |"
+              " get_byte(receiver, 2) << 8 | get_byte(receiver, 3)"
+              " FROM via_seq_deposits WHERE txid = $1",
+              1, v, &r, &err) == VIA_OK)
+            out = result_obj(
+                id,
+                PQntuples(r) == 0
+                    ? json_null()
+                    : json_pack("{s:s,s:s?,s:o,s:s,s:s,s:I,s:I}", "status", PQgetvalue(r, 0, 0),
+                                "rule", *PQgetvalue(r, 0, 1) ? PQgetvalue(r, 0, 1) : NULL, "batch",
+                                PQgetisnull(r, 0, 2)
+                                    ? json_null()
+                                    : json_integer(strtoll(PQgetvalue(r, 0, 2), NULL, 10)),
+                                "amount", PQgetvalue(r, 0, 3), "priority_id", PQgetvalue(r, 0, 4),
+                                "block_height", (json_int_t)strtoll(PQgetvalue(r, 0, 5), NULL, 10),
+                                "account", (json_int_t)strtoll(PQgetvalue(r, 0, 6), NULL, 10)));
+    } else if (!strcmp(method, "via_getWithdrawals")) {
+        uint64_t n;
+        const char *why;
+        if (via_json_to_u64(json_array_get(params, 0), &n, &why)) {
+            pthread_mutex_unlock(&S.read_mu);
+            return error_obj(id, E_PARAMS, "via_getWithdrawals takes a batch number", NULL);
+        }
+        char ns[24];
+        snprintf(ns, sizeof ns, "%" PRIu64, n);
+        const char *v[1] = {ns};
+        if (q(S.read_pg,
+              "SELECT idx, account, amount, encode(dest, 'hex') FROM via_seq_withdrawals"
+              " WHERE batch = $1::bigint ORDER BY idx",
+              1, v, &r, &err) == VIA_OK) {
+            json_t *a = json_array();
+            for (int i = 0; i < PQntuples(r); i++)
+                json_array_append_new(
+                    a, json_pack("{s:I,s:I,s:s,s:s}", "index",
+                                 (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "account",
+                                 (json_int_t)strtoll(PQgetvalue(r, i, 1), NULL, 10), "amount",
+                                 PQgetvalue(r, i, 2), "dest", PQgetvalue(r, i, 3)));
+            out = result_obj(id, a);
+        }
     } else { /* via_getBatch */
         uint64_t n;
         const char *why;
@@ -868,7 +1162,8 @@ static json_t *dispatch(const char *body, size_t len, const char *apikey, unsign
     if (!strcmp(method, "via_sendTransaction"))
         out = send_tx(id, params);
     else if (!strcmp(method, "via_getAccount") || !strcmp(method, "via_getTransaction") ||
-             !strcmp(method, "via_getBatch") || !strcmp(method, "via_batchNumber"))
+             !strcmp(method, "via_getBatch") || !strcmp(method, "via_batchNumber") ||
+             !strcmp(method, "via_getDeposit") || !strcmp(method, "via_getWithdrawals"))
         out = read_method(id, method, params);
     else if (!strcmp(method, "via_seal")) {
         if (!S.admin || !apikey || strcmp(apikey, S.admin) != 0)
@@ -940,12 +1235,19 @@ static char *metrics(void) {
         "# TYPE via_seq_da_errors_total counter\nvia_seq_da_errors_total %llu\n"
         "# TYPE via_seq_inscriptions_confirmed_total counter\n"
         "via_seq_inscriptions_confirmed_total %llu\n"
-        "# TYPE via_seq_inscription_errors_total counter\nvia_seq_inscription_errors_total %llu\n",
+        "# TYPE via_seq_inscription_errors_total counter\nvia_seq_inscription_errors_total %llu\n"
+        "# TYPE via_seq_deposits_queued gauge\nvia_seq_deposits_queued %zu\n"
+        "# TYPE via_seq_deposits_total counter\nvia_seq_deposits_total{outcome=\"credited\"} %llu\n"
+        "via_seq_deposits_total{outcome=\"refused\"} %llu\n"
+        "via_seq_deposits_total{outcome=\"dropped\"} %llu\n"
+        "# TYPE via_seq_watcher_errors_total counter\nvia_seq_watcher_errors_total %llu\n",
         (unsigned long long)S.accepted, rej ? rej : "", S.npending,
         (unsigned long long)S.sealed_batches, (unsigned long long)S.batch, S.last_seal_s,
         (unsigned long long)S.db_errors, (unsigned long long)S.da_published,
         (unsigned long long)S.da_errors, (unsigned long long)S.inscribed,
-        (unsigned long long)S.inscription_errors);
+        (unsigned long long)S.inscription_errors, via_keeper_deposits_queued(S.keeper),
+        (unsigned long long)S.dep_credited, (unsigned long long)S.dep_refused,
+        (unsigned long long)S.dep_dropped, (unsigned long long)S.watcher_errors);
     fclose(o);
     free(rej);
     pthread_mutex_unlock(&S.mu);
@@ -1301,6 +1603,55 @@ static void *inscriber(void *arg) {
     return NULL;
 }
 
+/* The chain watcher (chain/): confirmed blocks, their Via messages and the bridge deposits into
+ * its tables; reorganisations roll them back. The sealer imports the deposits. */
+static void *chain_watcher(void *arg) {
+    (void)arg;
+    via_rpc_config cfg = {0};
+    cfg.url = S.btc_rpc;
+    cfg.user = getenv("VIA_BTC_RPC_USER");
+    cfg.password = getenv("VIA_BTC_RPC_PASSWORD");
+    cfg.cookie_file = getenv("VIA_BTC_RPC_COOKIE");
+    via_rpc *rpc = NULL;
+    via_watcher *w = NULL;
+    via_error err = {0};
+    if (via_rpc_new(&rpc, &err, &cfg)) {
+        via_log(VIA_LOG_ERROR, "watcher.unavailable", "error=\"%s\"", err.msg);
+        return NULL;
+    }
+    via_watcher_config wc = {0};
+    wc.pg_conninfo = S.db;
+    wc.network = S.net;
+    wc.start_height = S.start_height;
+    wc.confirmations = (int)S.dep_confirmations;
+    wc.bridge_script = S.bridge_script;
+    wc.bridge_script_len = S.bridge_len;
+    while (!S.stop && !w) {
+        if (via_watcher_new(&w, &err, &wc, rpc, NULL)) {
+            via_log(VIA_LOG_WARN, "watcher.start_failed", "error=\"%s\"", err.msg);
+            for (int i = 0; i < 20 && !S.stop; i++)
+                usleep(100 * 1000);
+        }
+    }
+    if (w) S.watching = 1;
+    while (!S.stop && w) {
+        int64_t processed = 0;
+        via_error e = {0};
+        if (via_watcher_poll(w, &e, &processed)) {
+            pthread_mutex_lock(&S.mu);
+            S.watcher_errors++;
+            pthread_mutex_unlock(&S.mu);
+            via_log(VIA_LOG_WARN, "watcher.poll_failed", "error=\"%s\"", e.msg);
+            processed = 0;
+        }
+        for (int i = 0; i < (processed ? 1 : 5) && !S.stop; i++)
+            usleep(100 * 1000);
+    }
+    via_watcher_free(w);
+    via_rpc_free(rpc);
+    return NULL;
+}
+
 static void on_signal(int s) {
     (void)s;
     S.stop = 1;
@@ -1356,13 +1707,30 @@ int main(int argc, char **argv) {
                                                                                         : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
-    enum { NO = 19 };
+    enum { NO = 22 };
     const char *o[NO] = {0};
-    static const char *names[NO] = {
-        "--db",       "--listen",  "--keys",         "--slots",          "--chunks",
-        "--seal-age", "--genesis", "--api-keys",     "--admin-key",      "--max-body",
-        "--depth",    "--da",      "--celestia-url", "--celestia-token", "--retain",
-        "--btc-rpc",  "--btc-key", "--network",      "--confirmations"};
+    static const char *names[NO] = {"--db",
+                                    "--listen",
+                                    "--keys",
+                                    "--slots",
+                                    "--chunks",
+                                    "--seal-age",
+                                    "--genesis",
+                                    "--api-keys",
+                                    "--admin-key",
+                                    "--max-body",
+                                    "--depth",
+                                    "--da",
+                                    "--celestia-url",
+                                    "--celestia-token",
+                                    "--retain",
+                                    "--btc-rpc",
+                                    "--btc-key",
+                                    "--network",
+                                    "--confirmations",
+                                    "--bridge",
+                                    "--deposit-confirmations",
+                                    "--start-height"};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -1399,12 +1767,26 @@ int main(int argc, char **argv) {
     S.btc_rpc = env_or(o[15], "VIA_BTC_RPC", NULL);
     S.btc_key = env_or(o[16], "VIA_BTC_KEY", NULL);
     S.confirmations = (unsigned)atoi(env_or(o[18], "VIA_BTC_CONFIRMATIONS", "1"));
+    S.bridge = env_or(o[19], "VIA_BRIDGE_ADDRESS", NULL);
+    S.dep_confirmations = (unsigned)atoi(env_or(o[20], "VIA_DEPOSIT_CONFIRMATIONS", "6"));
+    S.start_height = atoll(env_or(o[21], "VIA_BTC_START_HEIGHT", "0"));
     {
         via_error ne = {0};
         if (via_btc_network_parse(&S.net, env_or(o[17], "VIA_BTC_NETWORK", "regtest"), &ne) ||
             (S.btc_rpc && !S.btc_key) || S.confirmations < 1) {
             fprintf(stderr, "via-sequencer: --network mainnet|testnet|signet|regtest; --btc-rpc "
                             "needs --btc-key; --confirmations >= 1\n");
+            return 2;
+        }
+    }
+    if (S.bridge) {
+        via_error be = {0};
+        if (!S.btc_rpc || S.dep_confirmations < 1 || S.start_height < 0 ||
+            via_btc_address_to_script(S.bridge_script, &S.bridge_len, S.net, S.bridge, &be)) {
+            fprintf(stderr,
+                    "via-sequencer: --bridge needs --btc-rpc, a %s address (%s), "
+                    "--deposit-confirmations >= 1 and --start-height >= 0\n",
+                    via_btc_network_name(S.net), be.msg[0] ? be.msg : "ok");
             return 2;
         }
     }
@@ -1516,11 +1898,12 @@ int main(int argc, char **argv) {
             S.batch, S.npending, S.slots, S.chunks, S.circuit);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    pthread_t th, th_da, th_btc, th_commit;
+    pthread_t th, th_da, th_btc, th_commit, th_watch;
     pthread_create(&th_commit, NULL, committer, NULL);
     pthread_create(&th, NULL, sealer, NULL);
     pthread_create(&th_da, NULL, publisher, NULL);
     if (S.btc_rpc) pthread_create(&th_btc, NULL, inscriber, NULL);
+    if (S.bridge) pthread_create(&th_watch, NULL, chain_watcher, NULL);
     while (!S.stop)
         usleep(100 * 1000);
     pthread_join(th, NULL);
@@ -1528,6 +1911,7 @@ int main(int argc, char **argv) {
     pthread_cond_broadcast(&S.commit_cv);
     pthread_join(th_commit, NULL);
     if (S.btc_rpc) pthread_join(th_btc, NULL);
+    if (S.bridge) pthread_join(th_watch, NULL);
     MHD_stop_daemon(d);
     via_log(VIA_LOG_INFO, "sequencer.stopped", "batch=%" PRIu64 " pending=%zu", S.batch,
             S.npending);

@@ -266,7 +266,7 @@ static void test_watcher_flow(void **state) {
     assert_int_equal(st.next_height, next + 2);
     assert_int_equal(q_int("SELECT count(*) FROM via_chain_blocks"), blocks + 2);
     assert_int_equal(q_int("SELECT count(*) FROM via_messages"), 2);
-    assert_int_equal(q_int("SELECT max(version) FROM via_chain_migrations"), 1);
+    assert_int_equal(q_int("SELECT max(version) FROM via_chain_migrations"), 2);
     via_watcher_free(w);
 }
 

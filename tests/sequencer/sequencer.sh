@@ -44,12 +44,16 @@ btc() { # btc <method> <json params>
     curl -s -u "$VIA_TEST_RPC_USER:$VIA_TEST_RPC_PASS" \
         -d "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$VIA_TEST_RPC_URL/"
 }
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$w/seq.key"
+for k in seq bridge dep; do head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$w/$k.key"; done
 seqaddr=$("$SEQ" key-address --btc-key "$w/seq.key" --network regtest) || fail "key-address"
+bridgeaddr=$("$SEQ" key-address --btc-key "$w/bridge.key" --network regtest) || fail "key-address"
+depaddr=$("$SEQ" key-address --btc-key "$w/dep.key" --network regtest) || fail "key-address"
+btc generatetoaddress "[1, \"$depaddr\"]" | grep -q '"error":null' || fail "funding the depositor key"
 btc generatetoaddress "[101, \"$seqaddr\"]" | grep -q '"error":null' || fail "funding the sequencer key"
 port=$((30000 + RANDOM % 20000))
 start_seq() {
-    "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age 1 \
+    "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age "${SEAL_AGE:-1}" \
+        --bridge "$bridgeaddr" --deposit-confirmations 2 \
         --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k --retain 1 \
         --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --network regtest \
         >>"$w/seq.log" 2>&1 &
@@ -185,5 +189,60 @@ kill -TERM $seq_pid; wait $seq_pid
 start_seq # the restart checks the stored accounts against the state tree
 last=$(rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' | grep -o '"result":[0-9]*' | cut -d: -f2)
 [ "$(psqlq "SELECT count(*) FROM via_seq_batches")" = "$last" ] || fail "batch numbers have gaps"
+
+echo "== deposits: a bridge deposit to a new account, credited once after 2 confirmations"
+"$WAL" keygen --out "$w/k3.json" >/dev/null || fail "keygen"
+pl=$("$WAL" deposit-payload --key "$w/k3.json" --account 3) || fail "deposit-payload"
+[ ${#pl} = 72 ] || fail "deposit payload: $pl"
+dep() { # dep <sats>: the deposit's txid
+    "$VIA_BUILD/tools/via-btc/via-btc" deposit --rpc "$VIA_TEST_RPC_URL" --key "$w/dep.key" \
+        --network regtest --bridge "$bridgeaddr" --amount "$1" --payload "$pl" --fee-rate 2 \
+        >"$w/dep.out" 2>&1 || { cat "$w/dep.out"; return 1; }
+    grep '^txid=' "$w/dep.out" | cut -d= -f2
+}
+getdep() { rpc key-a "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_getDeposit\",\"params\":[\"$1\"]}"; }
+d1=$(dep 50000) || fail "the deposit was not broadcast"
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+sleep 2
+getdep "$d1" | grep -q '"result":null' || fail "a deposit with 1 of 2 confirmations was taken: $(getdep "$d1")"
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+for _ in $(seq 100); do getdep "$d1" | grep -q '"status":"credited"' && break; sleep 0.2; done
+out=$(getdep "$d1")
+echo "$out" | grep -q '"status":"credited"' || fail "deposit not credited: $out"
+echo "$out" | grep -q '"account":3' || fail "deposit account: $out"
+acct3() { rpc key-a '{"jsonrpc":"2.0","id":1,"method":"via_getAccount","params":[3]}'; }
+acct3 | grep -q '"balance":"50000"' || fail "account 3 after the deposit: $(acct3)"
+# the new account spends at once
+out=$(send "$(sign 3 1 1000 1 0)")
+echo "$out" | grep -q '"status":"pending"' || fail "a transfer from the deposited account: $out"
+kill -9 $seq_pid; wait $seq_pid 2>/dev/null
+start_seq
+btc generatetoaddress "[3, \"$seqaddr\"]" >/dev/null
+rpc admin-k '{"jsonrpc":"2.0","id":1,"method":"via_seal","params":[]}' >/dev/null
+sleep 2
+[ "$(psqlq "SELECT count(*) FROM via_seq_deposits WHERE txid = '$d1'")" = 1 ] || fail "deposit stored twice"
+b1=$(psqlq "SELECT batch FROM via_seq_deposits WHERE txid = '$d1'")
+[ "$(psqlq "SELECT get_byte(pubdata, 0) FROM via_seq_batches WHERE number = $b1")" = 1 ] ||
+    fail "batch $b1 does not start with the deposit slot"
+acct3 | grep -q '"balance":"48999"' || fail "account 3 after its transfer: $(acct3)"
+
+echo "== a deposit reorganised away before inclusion is dropped"
+kill -TERM $seq_pid; wait $seq_pid
+SEAL_AGE=600 start_seq
+d2=$(dep 7000) || fail "the second deposit was not broadcast"
+hdep=$(btc generatetoaddress "[2, \"$seqaddr\"]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).result[0]))')
+for _ in $(seq 100); do getdep "$d2" | grep -q '"status":"queued"' && break; sleep 0.2; done
+getdep "$d2" | grep -q '"status":"queued"' || fail "deposit 2 not queued: $(getdep "$d2")"
+if [ "$VIA_TEST_NODE" = bitcoind ]; then
+    btc invalidateblock "[\"$hdep\"]" >/dev/null
+    for _ in 1 2 3; do btc generateblock "[\"$seqaddr\", []]" | grep -q '"error":null' || fail "generateblock"; done
+else
+    btc standin_reorg '[2, 3, false]' | grep -q '"error":null' || fail "standin_reorg"
+fi
+for _ in $(seq 100); do getdep "$d2" | grep -q '"result":null' && break; sleep 0.2; done
+getdep "$d2" | grep -q '"result":null' || fail "the reorganised deposit was not dropped: $(getdep "$d2")"
+grep -q "deposit.dropped.*txid=$d2" "$w/seq.log" || fail "no deposit.dropped log line"
+curl -s "http://127.0.0.1:$port/metrics" | grep -q 'via_seq_deposits_total{outcome="dropped"} 1' || fail "metrics: dropped"
+acct3 | grep -q '"balance":"48999"' || fail "account 3 after the reorganisation: $(acct3)"
 kill -TERM $seq_pid; wait $seq_pid
 echo PASS

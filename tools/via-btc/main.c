@@ -9,6 +9,8 @@ static const via_btc_command commands[] = {
     {"bridge-address", "MuSig2-aggregate verifier keys into the taproot bridge address",
      cmd_bridge_address},
     {"inscribe", "build, sign and broadcast a Via commit/reveal inscription", cmd_inscribe},
+    {"deposit", "build, sign and broadcast a deposit to the bridge (OP_RETURN payload)",
+     cmd_deposit},
     {"bridge-spend", "spend bridge coins with local verifier keys via two-round MuSig2",
      cmd_bridge_spend},
 };

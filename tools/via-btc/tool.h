@@ -14,6 +14,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_bridge_address(int argc, char **argv);
 int cmd_inscribe(int argc, char **argv);      /* cmd_inscribe.c (chain) */
 int cmd_bridge_spend(int argc, char **argv);  /* cmd_bridge_spend.c (chain) */
+int cmd_deposit(int argc, char **argv);       /* cmd_deposit.c (chain) */
 
 /* True when argv holds -h or --help. */
 int tool_wants_help(int argc, char **argv);

@@ -177,6 +177,18 @@ VIA_MUST_USE int via_inscribe_prepare(via_rpc *rpc, const uint8_t seckey[32], vi
                                       size_t n_exclude, via_inscription *out, uint64_t *used,
                                       via_error *err);
 
+/* Builds and signs (does not send) a deposit: `amount` sats to bridge_script, an OP_RETURN
+ * carrying payload (1..80 bytes: for a rollup account the 36 bytes of docs/protocol.md
+ * "Deposits"), change to the key's P2WPKH (left to the fee below 546 sats), paid from the
+ * key's confirmed P2WPKH and BIP-86 P2TR coins, largest first. fee_rate as for
+ * via_inscribe_prepare. EINVAL when the coins do not cover amount and fee; ENOTFOUND when
+ * the key has no usable coin. out is initialised here; free it with via_btc_tx_free. */
+VIA_MUST_USE int via_deposit_prepare(via_rpc *rpc, const uint8_t seckey[32], via_btc_network net,
+                                     const uint8_t *bridge_script, size_t bridge_len,
+                                     uint64_t amount, const uint8_t *payload, size_t payload_len,
+                                     uint64_t fee_rate, via_btc_tx *out, uint64_t *used,
+                                     via_error *err);
+
 /* ----------------------------------------------------------------------------------------
  * Chain watcher
  *
