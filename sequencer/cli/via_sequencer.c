@@ -30,6 +30,7 @@
 
 static const char help[] =
     "usage: via-sequencer key-address --btc-key FILE [--network NET]   (the address to fund)\n"
+    "       via-sequencer bootstrap ...   (inscribes the system bootstrapping message; --help)\n"
     "       via-sequencer run [--db CONNINFO] [--listen ADDR:PORT] [--keys DIR] [--slots C]\n"
     "                         [--chunks N] [--seal-age S] [--genesis FILE] [--api-keys FILE]\n"
     "                         [--admin-key KEY] [--max-body BYTES] [--depth D]\n\n"
@@ -237,21 +238,27 @@ static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t ba
     return rc;
 }
 
-static int apply_genesis(via_error *err) {
-    FILE *f = fopen(S.genesis, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "--genesis %s: cannot open", S.genesis);
+/* Reads a genesis file (a JSON list of {id, pubkey: {x, y}, balance}) into keeper k; *ids and
+ * *leaves (malloc'd) get each account's id and leaf. */
+static int genesis_read(const char *path, via_keeper *k, uint64_t **ids_out, via_fr **leaves_out,
+                        size_t *n_out, via_error *err) {
+    *ids_out = NULL;
+    *leaves_out = NULL;
+    *n_out = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return via_fail(err, VIA_EIO, "--genesis %s: cannot open", path);
     json_error_t je;
     json_t *g = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);
     if (!json_is_array(g)) {
         json_decref(g);
         return via_fail(err, VIA_EFORMAT, "--genesis %s: expected a JSON list of accounts (%s)",
-                        S.genesis, je.text);
+                        path, je.text);
     }
     size_t n = json_array_size(g);
     uint64_t *ids = calloc(n ? n : 1, sizeof *ids);
     via_fr *leaves = calloc(n ? n : 1, sizeof *leaves);
-    int rc = VIA_OK;
+    int rc = ids && leaves ? VIA_OK : via_fail(err, VIA_ENOMEM, "genesis");
     for (size_t i = 0; i < n && !rc; i++) {
         json_t *a = json_array_get(g, i);
         uint64_t id, bal;
@@ -263,15 +270,31 @@ static int apply_genesis(via_error *err) {
             via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
             via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys)) {
             rc = via_fail(err, VIA_EFORMAT,
-                          "--genesis %s: account %zu needs id, balance and pubkey {x, y}",
-                          S.genesis, i);
+                          "--genesis %s: account %zu needs id, balance and pubkey {x, y}", path, i);
             break;
         }
-        rc = via_keeper_create(S.keeper, id, &x, &y, bal, err);
+        rc = via_keeper_create(k, id, &x, &y, bal, err);
         ids[i] = id;
         via_smt_account_leaf(&leaves[i], &x, &y, bal, 0);
     }
     json_decref(g);
+    if (rc) {
+        free(ids);
+        free(leaves);
+        return rc;
+    }
+    *ids_out = ids;
+    *leaves_out = leaves;
+    *n_out = n;
+    return VIA_OK;
+}
+
+static int apply_genesis(via_error *err) {
+    uint64_t *ids;
+    via_fr *leaves;
+    size_t n;
+    int rc = genesis_read(S.genesis, S.keeper, &ids, &leaves, &n, err);
+    if (rc) return rc;
     if (!rc) rc = q(S.seal_pg, "BEGIN", 0, NULL, NULL, err);
     if (!rc) rc = write_accounts(S.seal_pg, ids, n, 0, err);
     via_fr root;
@@ -1320,7 +1343,7 @@ static int publish_one(PGconn *pg, via_da *da, int proof, via_error *err) {
                   " ON j.batch = b.number AND j.kind = 'aggregate' AND j.status = 'done'"
                   " WHERE b.proof_ref IS NULL AND b.da_ref IS NOT NULL ORDER BY b.number"
                   " LIMIT 1"
-                : "SELECT number, encode(pubdata, 'hex') FROM via_seq_batches"
+                : "SELECT number, encode(header || pubdata, 'hex') FROM via_seq_batches"
                   " WHERE da_ref IS NULL ORDER BY number LIMIT 1",
           0, NULL, &r, err);
     if (rc) return rc;
@@ -1700,8 +1723,193 @@ static int key_address(int argc, char **argv) {
     return 0;
 }
 
+/* The bootstrapping message's fields as this rollup fills them (docs/protocol.md "System
+ * bootstrapping"). */
+static int bootstrap_msg(via_msg *m, const char *genesis, const char *vk_path, unsigned slots,
+                         unsigned depth, int64_t start, const char *seq_addr, const char *bridge,
+                         const char *verifiers, via_btc_network net, via_error *err) {
+    memset(m, 0, sizeof *m);
+    m->type = VIA_MSG_SYSTEM_BOOTSTRAPPING;
+    via_msg_bootstrap *b = &m->u.bootstrap;
+    if (start < 0 || start > UINT32_MAX)
+        return via_fail(err, VIA_EINVAL, "--start-height %lld is out of range", (long long)start);
+    b->start_block_height = (uint32_t)start;
+    b->protocol_version[27] = 1; /* 0.1.0: (minor << 32) | patch */
+    /* bootloader_hash: the genesis state root */
+    via_keeper *k = via_keeper_new(depth);
+    uint64_t *ids;
+    via_fr *leaves, root;
+    size_t n;
+    if (!k) return via_fail(err, VIA_ENOMEM, "keeper");
+    int rc = genesis_read(genesis, k, &ids, &leaves, &n, err);
+    if (rc) {
+        via_keeper_free(k);
+        return rc;
+    }
+    via_keeper_root(k, &root);
+    via_keeper_free(k);
+    free(ids);
+    free(leaves);
+    uint8_t le[32];
+    via_fr_to_bytes_le(le, &root);
+    for (int i = 0; i < 32; i++)
+        b->bootloader_hash[i] = le[31 - i];
+    /* abstract_account_hash: the chunk parameters */
+    for (int i = 0; i < 4; i++) {
+        b->abstract_account_hash[i] = (uint8_t)(slots >> (24 - 8 * i));
+        b->abstract_account_hash[4 + i] = (uint8_t)(depth >> (24 - 8 * i));
+    }
+    /* snark_wrapper_vk_hash: BLAKE2s-256 of the verifying key file's bytes */
+    uint8_t *vk = NULL;
+    size_t vlen = 0;
+    FILE *f = fopen(vk_path, "rb");
+    if (!f) return via_fail(err, VIA_EIO, "--vk %s: cannot open", vk_path);
+    char *mem = NULL;
+    size_t mlen = 0;
+    FILE *mf = open_memstream(&mem, &mlen);
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, got, mf);
+    fclose(f);
+    fclose(mf);
+    vk = (uint8_t *)mem;
+    vlen = mlen;
+    unsigned int hl = 32;
+    EVP_Digest(vk, vlen, b->snark_wrapper_vk_hash, &hl, EVP_blake2s256(), NULL);
+    free(vk);
+    snprintf(b->governance_address, sizeof b->governance_address, "%s", seq_addr);
+    snprintf(b->sequencer_address, sizeof b->sequencer_address, "%s", seq_addr);
+    snprintf(b->bridge_address, sizeof b->bridge_address, "%s", bridge);
+    /* verifiers: P2WPKH addresses or compressed keys in hex, comma-separated */
+    char *list = strdup(verifiers), *save = NULL;
+    if (!list) return via_fail(err, VIA_ENOMEM, "verifiers");
+    for (char *t = strtok_r(list, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+        if (b->n_verifiers == VIA_MSG_MAX_VERIFIERS) {
+            rc = via_fail(err, VIA_EINVAL, "more than %d verifiers", VIA_MSG_MAX_VERIFIERS);
+            break;
+        }
+        uint8_t pub[33], script[42];
+        size_t sl = 0;
+        via_error e2 = {0};
+        if (strlen(t) == 66 && !via_hex_decode_exact(pub, 33, t, &e2) &&
+            !via_btc_pubkey_check(pub, &e2)) {
+            via_btc_script_p2wpkh(script, pub);
+            sl = 22;
+        } else if (via_btc_address_to_script(script, &sl, net, t, &e2) || sl != 22) {
+            rc = via_fail(err, VIA_EINVAL,
+                          "verifier '%s' is neither a compressed public key nor a P2WPKH address",
+                          t);
+            break;
+        }
+        char addr[VIA_BTC_ADDRESS_MAX];
+        if ((rc = via_btc_script_to_address(addr, net, script, sl, err))) break;
+        for (size_t j = 0; j < b->n_verifiers && !rc; j++)
+            if (!strcmp(b->verifier_addresses[j], addr))
+                rc = via_fail(err, VIA_EINVAL, "verifier %s is listed twice", addr);
+        if (!rc) memcpy(b->verifier_addresses[b->n_verifiers++], addr, sizeof addr);
+    }
+    free(list);
+    if (!rc && b->n_verifiers == 0) rc = via_fail(err, VIA_EINVAL, "--verifiers is empty");
+    return rc;
+}
+
+/* via-sequencer bootstrap: inscribes the system bootstrapping message with the sequencer key. */
+static int bootstrap(int argc, char **argv) {
+    static const char *names[] = {"--btc-rpc",      "--btc-key", "--network", "--bridge",
+                                  "--verifiers",    "--vk",      "--slots",   "--depth",
+                                  "--start-height", "--genesis", "--fee-rate"};
+    enum { NB = sizeof names / sizeof *names };
+    const char *o[NB] = {0};
+    for (int i = 2; i < argc; i++) {
+        int k = -1;
+        for (int j = 0; j < (int)NB; j++)
+            if (!strcmp(argv[i], names[j])) k = j;
+        if (k < 0 || i + 1 >= argc || o[k]) {
+            fprintf(stderr, "via-sequencer bootstrap: unknown, repeated or valueless option %s\n",
+                    argv[i]);
+            return 2;
+        }
+        o[k] = argv[++i];
+    }
+    const char *rpc_url = env_or(o[0], "VIA_BTC_RPC", NULL),
+               *key = env_or(o[1], "VIA_BTC_KEY", NULL);
+    const char *bridge = env_or(o[3], "VIA_BRIDGE_ADDRESS", NULL);
+    unsigned slots = (unsigned)atoi(env_or(o[6], "VIA_SEQ_SLOTS", "1"));
+    unsigned depth = (unsigned)atoi(env_or(o[7], "VIA_SEQ_DEPTH", "6"));
+    int64_t start = atoll(env_or(o[8], "VIA_BTC_START_HEIGHT", "0"));
+    uint64_t fee_rate = o[10] ? strtoull(o[10], NULL, 10) : 0;
+    via_btc_network net;
+    via_error err = {0};
+    if (!rpc_url || !key || !bridge || !o[4] || !o[5] || !o[9] ||
+        via_btc_network_parse(&net, env_or(o[2], "VIA_BTC_NETWORK", "regtest"), &err) ||
+        !via_chunk_slots_valid(slots) || depth < 1 || depth > 8) {
+        fprintf(
+            stderr,
+            "usage: via-sequencer bootstrap --btc-rpc URL --btc-key FILE [--network NET]\n"
+            "         --bridge ADDRESS --verifiers K1,K2,... --vk VK.json --genesis FILE\n"
+            "         [--slots C] [--depth D] [--start-height H] [--fee-rate SAT/VB]\n"
+            "Inscribes the system bootstrapping message (docs/protocol.md): the verifier set\n"
+            "(compressed keys or P2WPKH addresses), the bridge, the verifying key's hash, the\n"
+            "genesis root, the chunk parameters, the sequencer's address and the start height.\n");
+        return 2;
+    }
+    uint8_t sk[32], pub[33], spk[22];
+    char seq_addr[VIA_BTC_ADDRESS_MAX];
+    if (via_btc_seckey_load_file(sk, NULL, key, &err) || via_btc_pubkey_from_seckey(pub, sk)) {
+        fprintf(stderr, "via-sequencer bootstrap: %s: %s\n", key,
+                err.msg[0] ? err.msg : "not a key");
+        return 2;
+    }
+    via_btc_script_p2wpkh(spk, pub);
+    via_msg m;
+    if (via_btc_script_to_address(seq_addr, net, spk, sizeof spk, &err) ||
+        bootstrap_msg(&m, o[9], o[5], slots, depth, start, seq_addr, bridge, o[4], net, &err)) {
+        fprintf(stderr, "via-sequencer bootstrap: %s\n", err.msg);
+        via_wipe(sk, sizeof sk);
+        return 2;
+    }
+    via_rpc_config cfg = {0};
+    cfg.url = rpc_url;
+    cfg.user = getenv("VIA_BTC_RPC_USER");
+    cfg.password = getenv("VIA_BTC_RPC_PASSWORD");
+    cfg.cookie_file = getenv("VIA_BTC_RPC_COOKIE");
+    via_rpc *rpc = NULL;
+    via_inscription ins;
+    int rc = 1, have = 0;
+    char commit[65], reveal[65];
+    if (via_rpc_new(&rpc, &err, &cfg) ||
+        via_inscribe_prepare(rpc, sk, net, &m, fee_rate, NULL, NULL, 0, &ins, NULL, &err)) {
+        fprintf(stderr, "via-sequencer bootstrap: %s\n", err.msg);
+        goto out;
+    }
+    have = 1;
+    uint8_t *raw;
+    size_t len;
+    for (int t = 0; t < 2; t++) {
+        const via_btc_tx *tx = t ? &ins.reveal : &ins.commit;
+        if (via_btc_tx_serialize(&raw, &len, tx, 1)) goto out;
+        int src = via_rpc_sendrawtransaction(rpc, &err, t ? reveal : commit, raw, len);
+        free(raw);
+        if (src) {
+            fprintf(stderr, "via-sequencer bootstrap: broadcasting the %s: %s\n",
+                    t ? "reveal" : "commit", err.msg);
+            goto out;
+        }
+    }
+    printf("commit_txid=%s\nreveal_txid=%s\nsequencer=%s\nverifiers=%zu\n", commit, reveal,
+           seq_addr, m.u.bootstrap.n_verifiers);
+    rc = 0;
+out:
+    via_wipe(sk, sizeof sk);
+    if (have) via_inscription_free(&ins);
+    via_rpc_free(rpc);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "key-address")) return key_address(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "bootstrap")) return bootstrap(argc, argv);
     if (argc < 2 || strcmp(argv[1], "run") != 0) {
         fputs(help, argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout
                                                                                         : stderr);

@@ -50,6 +50,20 @@ bridgeaddr=$("$SEQ" key-address --btc-key "$w/bridge.key" --network regtest) || 
 depaddr=$("$SEQ" key-address --btc-key "$w/dep.key" --network regtest) || fail "key-address"
 btc generatetoaddress "[1, \"$depaddr\"]" | grep -q '"error":null' || fail "funding the depositor key"
 btc generatetoaddress "[101, \"$seqaddr\"]" | grep -q '"error":null' || fail "funding the sequencer key"
+echo "== bootstrap: the system bootstrapping message inscribed and decoded back"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$w/v1.key"
+v1=$("$SEQ" key-address --btc-key "$w/v1.key" --network regtest)
+out=$("$SEQ" bootstrap --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --network regtest \
+    --bridge "$bridgeaddr" --verifiers "$v1,$depaddr" --vk "$w/vk.json" --genesis "$w/genesis.json" \
+    --slots 1 --start-height 1) || fail "bootstrap: $out"
+breveal=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+raw=$(btc getrawtransaction "[\"$breveal\", false]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).result))')
+"$VIA_BUILD/tools/via-btc/via-btc" decode --network regtest "$raw" >"$w/boot.json" 2>&1 || { cat "$w/boot.json"; fail "decode bootstrap"; }
+grep -q "$bridgeaddr" "$w/boot.json" && grep -q "$seqaddr" "$w/boot.json" || { cat "$w/boot.json"; fail "bootstrap fields"; }
+"$SEQ" bootstrap --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --bridge "$bridgeaddr" \
+    --verifiers nonsense --vk "$w/vk.json" --genesis "$w/genesis.json" 2>"$w/boot.err" && fail "a bad verifier was accepted"
+grep -q "neither a compressed public key" "$w/boot.err" || fail "bad verifier message: $(cat "$w/boot.err")"
 port=$((30000 + RANDOM % 20000))
 start_seq() {
     "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age "${SEAL_AGE:-1}" \
