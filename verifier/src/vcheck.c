@@ -24,6 +24,8 @@ typedef struct {
     int had; /* the map held the id before */
 } vjournal;
 
+static void rollback(via_vstate *s);
+
 struct via_vstate {
     unsigned depth;
     via_smt *tree;
@@ -157,6 +159,10 @@ int via_vstate_genesis(via_vstate *s, uint64_t id, const via_fr *x, const via_fr
     a->balance = balance;
     a->nonce = 0;
     return set_leaf(s, a, err);
+}
+
+void via_vstate_undo(via_vstate *s) {
+    rollback(s);
 }
 
 void via_vbatch_free(via_vbatch *b) {
@@ -506,8 +512,7 @@ int via_vcheck_batch(via_vstate *st, const uint8_t *blob, size_t len, uint64_t n
     }
     out->root_before = hb;
     out->root_after = ha;
-    st->nj = 0;
-    return VIA_OK;
+    return VIA_OK; /* the journal stays until the next check: via_vstate_undo */
 }
 
 int via_vcheck_proof(const via_srs *srs, const via_groth16_vk *vk, const via_vbatch *b,

@@ -69,6 +69,9 @@ VIA_MUST_USE int via_vcheck_batch(via_vstate *st, const uint8_t *blob, size_t le
                                   const via_vdeposit *pending, size_t npending, via_vbatch *out,
                                   const char **rule, via_error *err);
 
+/* Takes back the last batch via_vcheck_batch accepted (its proof failed), once. */
+void via_vstate_undo(via_vstate *s);
+
 /* Checks the published aggregate proof bytes against the batch's chunk commitments under vk and
  * the SRS's verifier part: VIA_OK, or VIA_EVERIFY with rule "proof_malformed" or
  * "proof_invalid". */

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Three via-verifier daemons (own databases) follow a sequencer and a prover node on regtest
+# (bitcoind when on PATH, else the stand-in) through tests/lib/pg.sh: the bootstrap inscription
+# names the sequencer, the bridge and the verifier set; a bridge deposit and transfers are
+# sealed, proved, published and inscribed; each verifier checks every batch from Bitcoin and
+# DA alone, attests, and counts the set's attestations into finality; all agree on the roots
+# with the sequencer. A batch reference inscribed by another key is ignored; a verifier killed
+# with -9 resumes without attesting twice; a new verifier with an empty database reaches the
+# same verdicts and roots; one whose DA serves a blob altered by one byte refuses that batch
+# (da_hash_mismatch) and everything after it.
+set -u
+: "${VIA_BUILD:?VIA_BUILD must name the build directory}"
+: "${VIA_TEST_PG:?run through tests/lib/pg.sh}"
+: "${VIA_TEST_RPC_URL:?run inside tests/chain/with_node.sh}"
+P="$VIA_BUILD/prover/via-prover"
+SEQ="$VIA_BUILD/sequencer/via-sequencer"
+VER="$VIA_BUILD/verifier/via-verifier"
+WAL="$VIA_BUILD/wallet/via-wallet"
+BTC="$VIA_BUILD/tools/via-btc/via-btc"
+w=$(mktemp -d)
+cleanup() { kill -9 $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$w"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for l in "$w"/*.log; do [ -f "$l" ] && { echo "== $l"; tail -12 "$l"; }; done; exit 1; }
+for t in "$P" "$SEQ" "$VER" "$WAL" "$BTC"; do [ -x "$t" ] || fail "$t not built"; done
+export VIA_DB="$VIA_TEST_PG" VIA_BTC_RPC_USER="$VIA_TEST_RPC_USER" VIA_BTC_RPC_PASSWORD="$VIA_TEST_RPC_PASS"
+psqlq() { psql "$1" -Atc "$2"; }
+btc() { curl -s -u "$VIA_TEST_RPC_USER:$VIA_TEST_RPC_PASS" \
+    -d "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$VIA_TEST_RPC_URL/"; }
+jget() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v=="object"?JSON.stringify(v):v)})' "$1"; }
+
+echo "== keys, SRS, genesis"
+mkdir -p "$w/keys"
+"$P" circuit --slots 1 --depth 3 --r1cs "$w/c1.r1cs" >/dev/null &&
+    "$P" ptau-dev --power 16 "$w/p16.ptau" >/dev/null &&
+    "$P" setup "$w/c1.r1cs" "$w/p16.ptau" "$w/keys/chunk-1.zkey" --name vf >/dev/null &&
+    "$P" export-vk "$w/keys/chunk-1.zkey" "$w/vk.json" >/dev/null || fail "setup"
+"$P" ptau-dev --power 3 "$w/a.ptau" >/dev/null && "$P" ptau-dev --power 3 "$w/b.ptau" >/dev/null &&
+    "$P" srs --ptau "$w/a.ptau" --ptau "$w/b.ptau" --max 4 "$w/s.srs" >/dev/null || fail "srs"
+for i in 0 1 2 3; do "$WAL" keygen --out "$w/k$i.json" >/dev/null || fail keygen; done
+node -e '
+const fs=require("fs");const d=process.argv[1];
+const acc=[0,1,2].map(i=>{const k=JSON.parse(fs.readFileSync(d+"/k"+i+".json"));return {id:i,pubkey:{x:k.public_key.x,y:k.public_key.y},balance:i==0?"0":"100000"};});
+fs.writeFileSync(d+"/genesis.json",JSON.stringify(acc));' "$w" || fail genesis
+
+echo "== Bitcoin keys funded; the bootstrap inscription"
+addr() { "$VER" key-address --btc-key "$w/$1.key" | cut -d' ' -f1; }
+for k in seq bridge dep v1 v2 v3 rogue; do head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$w/$k.key"; done
+for k in dep v1 v2 v3 rogue; do btc generatetoaddress "[1, \"$(addr $k)\"]" | grep -q '"error":null' || fail "fund $k"; done
+seqaddr=$(addr seq)
+btc generatetoaddress "[101, \"$seqaddr\"]" | grep -q '"error":null' || fail "fund seq"
+vers=$(for k in v1 v2 v3; do "$VER" key-address --btc-key "$w/$k.key" | cut -d' ' -f2; done | paste -sd,)
+out=$("$SEQ" bootstrap --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --bridge "$(addr bridge)" \
+    --verifiers "$vers" --vk "$w/vk.json" --genesis "$w/genesis.json" --slots 1 --depth 3) || fail "bootstrap: $out"
+boot=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+
+echo "== sequencer, prover node, three verifiers"
+sport=$((30000 + RANDOM % 10000))
+"$SEQ" run --listen ":$sport" --keys "$w/keys" --slots 1 --chunks 2 --seal-age 1 --depth 3 \
+    --genesis "$w/genesis.json" --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" \
+    --bridge "$(addr bridge)" --deposit-confirmations 1 >"$w/seq.log" 2>&1 &
+"$P" run --keys "$w/keys" --srs "$w/s.srs" --name vf-node --gpus none >"$w/node.log" 2>&1 &
+vport=$((40000 + RANDOM % 10000))
+start_verifier() { # start_verifier <n> <db> <key or ""> [DA conninfo]
+    psqlq "$VIA_TEST_PG" "SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1 ||
+        psqlq "$VIA_TEST_PG" "CREATE DATABASE $2" >/dev/null
+    "$VER" run --db "$VIA_TEST_PG dbname=$2" --listen ":$((vport + $1))" --btc-rpc "$VIA_TEST_RPC_URL" \
+        --bootstrap-txid "$boot" --genesis "$w/genesis.json" --vk "$w/vk.json" --srs "$w/s.srs" \
+        ${3:+--btc-key "$w/$3.key"} --da-db "${4:-$VIA_TEST_PG}" >>"$w/v$1.log" 2>&1 &
+    eval "vpid$1=$!"
+}
+for i in 1 2 3; do start_verifier $i vf$i v$i; done
+status() { curl -s "http://127.0.0.1:$((vport + $1))/status"; }
+for _ in $(seq 50); do status 1 | grep -q '"bootstrapped":true' && break; sleep 0.2; done
+status 1 | grep -q '"bootstrapped":true' || fail "verifier 1 did not read the bootstrap: $(status 1)"
+status 1 | grep -q '"verifier_index":0' || fail "verifier 1's index: $(status 1)"
+
+echo "== a deposit and transfers; batches sealed, proved, published, inscribed"
+pl=$("$WAL" deposit-payload --key "$w/k3.json" --account 3) || fail payload
+"$BTC" deposit --rpc "$VIA_TEST_RPC_URL" --key "$w/dep.key" --network regtest --bridge "$(addr bridge)" \
+    --amount 20000 --payload "$pl" --fee-rate 2 >"$w/dep.out" 2>&1 || { cat "$w/dep.out"; fail deposit; }
+rpc() { curl -s -H 'Content-Type: application/json' --data-binary "$1" "http://127.0.0.1:$sport/"; }
+send() { rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_sendTransaction\",\"params\":[$1]}"; }
+sign() { "$WAL" sign-transfer --key "$w/k$1.json" --from "$1" --to "$2" --amount "$3" --fee "$4" --nonce "$5"; }
+send "$(sign 1 2 1000 10 0)" | grep -q pending || fail "transfer 1"
+send "$(sign 2 1 300 3 0)" | grep -q pending || fail "transfer 2"
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+t0=$(date +%s)
+mine_until() { # mine_until <seconds> <command...>: mine a block every 0.5 s until the command succeeds
+    local limit=$1; shift
+    for _ in $(seq $((limit * 2))); do "$@" && return 0; btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null; sleep 0.5; done
+    return 1
+}
+verified_at_least() { local v; v=$(status "$1" | jget last_verified 2>/dev/null); [ "${v:-0}" -ge "$2" ] 2>/dev/null; }
+final_at_least() { for i in 1 2 3; do [ "$(status $i | jget last_final)" -ge "$1" ] 2>/dev/null || return 1; done; }
+mine_until 240 final_at_least 1 || fail "batch 1 not final at every verifier: $(status 1) $(status 2) $(status 3)"
+echo "   batch 1 final at all three after $(( $(date +%s) - t0 )) s"
+send "$(sign 3 1 500 5 0)" | grep -q pending || fail "a transfer from the deposited account"
+mine_until 240 final_at_least 2 || fail "batch 2 not final: $(status 1)"
+echo "   batch 2 final after $(( $(date +%s) - t0 )) s"
+for n in 1 2; do
+    sroot=$(rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_getBatch\",\"params\":[$n]}" | jget result.root_after)
+    for i in 1 2 3; do
+        b=$(curl -s "http://127.0.0.1:$((vport + i))/batches/$n")
+        [ "$(echo "$b" | jget verdict)" = ok ] || fail "verifier $i batch $n: $b"
+        [ "$(echo "$b" | jget root_after)" = "$sroot" ] || fail "verifier $i batch $n root differs from the sequencer's: $b"
+    done
+done
+
+echo "== a batch reference inscribed by a key other than the sequencer's is ignored"
+hh=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/2" | jget header_hash)
+nb=$(( $(status 1 | jget last_verified) + 1 ))
+"$BTC" inscribe --rpc "$VIA_TEST_RPC_URL" --key "$w/rogue.key" --network regtest --type batch-da \
+    --batch-hash "$(printf '%064d' 7)" --batch-index "$nb" --da-id postgres \
+    --blob-id "postgres:$(printf '%064d' 7)" --prev-batch-hash "$hh" >"$w/rogue.out" 2>&1 || { cat "$w/rogue.out"; fail "rogue inscription"; }
+mine_until 20 sh -c "curl -s http://127.0.0.1:$((vport + 1))/metrics | grep -q 'untrusted_messages_total [1-9]'" ||
+    fail "the rogue reference was not seen as untrusted"
+curl -s "http://127.0.0.1:$((vport + 1))/batches/$nb" | grep -q 'no verdict' || fail "a verdict on the rogue batch"
+
+echo "== kill -9 of a verifier; it resumes without attesting twice"
+send "$(sign 1 2 7 0 1)" | grep -q pending || fail "transfer 3"
+kill -9 "$vpid2"; wait "$vpid2" 2>/dev/null
+mine_until 60 verified_at_least 1 3 ||
+    fail "batch 3 not verified by verifier 1"
+start_verifier 2 vf2 v2
+mine_until 240 final_at_least 3 || fail "batch 3 not final after the restart: $(status 2)"
+[ "$(psqlq "$VIA_TEST_PG dbname=vf2" "SELECT count(*) FROM via_vf_attestations")" = 3 ] || fail "verifier 2 attestations"
+dups=$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(*) FROM (SELECT payload->>'reference_txid', sender_pubkey FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage' GROUP BY 1, 2 HAVING count(*) > 1) d")
+[ "$dups" = 0 ] || fail "a verifier attested twice to one batch"
+
+echo "== a new verifier with an empty database reaches the same verdicts and roots"
+start_verifier 4 vf4 ""
+mine_until 120 verified_at_least 4 3 ||
+    fail "the new verifier did not catch up: $(status 4)"
+for n in 1 2 3; do
+    a=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$n" | jget root_after)
+    b=$(curl -s "http://127.0.0.1:$((vport + 4))/batches/$n" | jget root_after)
+    [ "$a" = "$b" ] || fail "batch $n: roots differ ($a, $b)"
+done
+[ "$(status 4 | jget last_final)" -ge 3 ] || fail "the observer counts finality: $(status 4)"
+
+echo "== a DA blob altered by one byte: refused with its rule, nothing after it final"
+psqlq "$VIA_TEST_PG" "CREATE DATABASE da_copy" >/dev/null
+pg_dump -t via_da_blobs "$VIA_TEST_PG" | psql -q "$VIA_TEST_PG dbname=da_copy" >/dev/null 2>&1
+ref2=$(rpc '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[2]}' | jget result.da_ref | cut -d: -f2)
+psqlq "$VIA_TEST_PG dbname=da_copy" "UPDATE via_da_blobs SET data = set_byte(data, 200, (get_byte(data, 200) + 1) % 256) WHERE hash = decode('$ref2', 'hex')" | grep -q . || true
+start_verifier 5 vf5 "" "$VIA_TEST_PG dbname=da_copy"
+mine_until 60 sh -c "curl -s http://127.0.0.1:$((vport + 5))/batches/2 | grep -q not_ok" || fail "the altered blob: $(curl -s http://127.0.0.1:$((vport + 5))/batches/2)"
+curl -s "http://127.0.0.1:$((vport + 5))/batches/2" | grep -q '"rule":"da_hash_mismatch"' || fail "rule: $(curl -s http://127.0.0.1:$((vport + 5))/batches/2)"
+curl -s "http://127.0.0.1:$((vport + 5))/batches/1" | grep -q '"verdict":"ok"' || fail "batch 1 at verifier 5"
+status 5 | grep -q '"halted":true' || fail "verifier 5 should halt: $(status 5)"
+[ "$(status 5 | jget last_final)" -le 1 ] || fail "nothing after a refused batch is final: $(status 5)"
+echo PASS

@@ -1,0 +1,1132 @@
+/* via-verifier: checks every batch from Bitcoin and DA alone and attests to it on Bitcoin;
+ * counts the verifier set's attestations into finality. See verifier/README.md. */
+#define _GNU_SOURCE /* asprintf */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+
+#include "via/bitcoin.h"
+#include "via/chain.h"
+#include "via/da.h"
+#include "via/hex.h"
+#include "via/jsonio.h"
+#include "via/log.h"
+#include "via/mem.h"
+#include "via/rollup_json.h"
+#include "via/srs.h"
+#include "via/vcheck.h"
+
+static const char help[] =
+    "usage: via-verifier run --db CONNINFO --btc-rpc URL --bootstrap-txid TXID --genesis FILE\n"
+    "                        --vk VK.json --srs FILE [--btc-key FILE] [options]\n"
+    "       via-verifier key-address --btc-key FILE [--network NET]\n\n"
+    "Follows Bitcoin (the chain watcher, in its own database), trusts the system bootstrapping\n"
+    "inscription --bootstrap-txid names (its genesis root, verifying-key hash and chunk\n"
+    "parameters must match --genesis and --vk), and for each batch the bootstrapped sequencer\n"
+    "inscribed: fetches its data and proof from DA, checks them against the references, replays\n"
+    "the pubdata on its own state, checks the deposits against its own view of the bridge and\n"
+    "verifies the aggregate proof; then inscribes an attestation with --btc-key (a key of the\n"
+    "bootstrapped verifier set; without it the verifier only observes) and counts the set's\n"
+    "attestations: a batch is final when at least two thirds attest ok and the batch before it\n"
+    "is final; a batch that fails a rule, and every batch after it, is never final.\n"
+    "Options and variables: --db (VIA_DB), --listen (VIA_VERIFIER_LISTEN, :8546), --btc-rpc\n"
+    "(VIA_BTC_RPC; VIA_BTC_RPC_USER/PASSWORD or _COOKIE), --network (VIA_BTC_NETWORK, regtest),\n"
+    "--confirmations (VIA_BTC_CONFIRMATIONS, 1), --start-height (VIA_BTC_START_HEIGHT, 0),\n"
+    "--bootstrap-txid (VIA_BOOTSTRAP_TXID), --genesis (VIA_GENESIS), --vk (VIA_VK), --srs\n"
+    "(VIA_SRS), --btc-key (VIA_BTC_KEY), --da postgres|celestia (VIA_DA), --da-db (VIA_DA_DB:\n"
+    "the PostgreSQL that holds the blobs), --celestia-url, --celestia-token.\n"
+    "Read API: GET /status, GET /batches/N; /metrics, /healthz, /readyz.\n";
+
+static struct {
+    const char *db, *listen, *btc_rpc, *boot_txid, *genesis, *vk_path, *srs_path, *btc_key;
+    const char *da_kind, *da_db, *cel_url, *cel_token;
+    via_btc_network net;
+    int confirmations;
+    int64_t start_height;
+    PGconn *pg, *read_pg;
+    pthread_mutex_t read_mu;
+    via_rpc *rpc;
+    via_watcher *watcher;
+    via_da *da;
+    via_groth16_vk vk;
+    via_srs srs;
+    uint8_t vk_hash[32];
+    /* bootstrap */
+    int booted;
+    char seq_addr[VIA_BTC_ADDRESS_MAX], bridge[VIA_BTC_ADDRESS_MAX];
+    size_t nver;
+    char ver[VIA_MSG_MAX_VERIFIERS][VIA_BTC_ADDRESS_MAX];
+    unsigned slots, depth;
+    /* state after the last ok batch */
+    via_vstate *st;
+    uint64_t last_ok;
+    uint8_t last_hash[32];
+    uint64_t last_priority;
+    int halted; /* a batch failed: nothing after it is checked or final */
+    /* own key */
+    int have_key, my_index;
+    uint8_t seckey[32];
+    char my_addr[VIA_BTC_ADDRESS_MAX];
+    volatile sig_atomic_t stop;
+    /* metrics (under read_mu) */
+    uint64_t ok_batches, not_ok_batches, attestations_sent, da_errors, chain_errors, untrusted;
+    uint64_t last_final;
+    double last_verify_s;
+} V = {.read_mu = PTHREAD_MUTEX_INITIALIZER, .my_index = -1};
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int q(PGconn *pg, const char *sql, int n, const char *const *v, PGresult **out,
+             via_error *err) {
+    PGresult *r = PQexecParams(pg, sql, n, NULL, v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        int rc = via_fail(err, VIA_EDB, "verifier: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return VIA_OK;
+}
+
+static const char *schema =
+    "SET client_min_messages = warning;"
+    "CREATE TABLE IF NOT EXISTS via_vf_batches (number bigint PRIMARY KEY CHECK (number >= 1),"
+    " header_hash text NOT NULL, da_reveal_txid text NOT NULL, proof_reveal_txid text NOT NULL,"
+    " verdict text NOT NULL CHECK (verdict IN ('ok', 'not_ok')), rule text, detail text,"
+    " root_after text, last_priority bigint NOT NULL DEFAULT 0,"
+    " final boolean NOT NULL DEFAULT false, verified_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS via_vf_attestations (number bigint PRIMARY KEY,"
+    " reference_txid text NOT NULL, vote_ok boolean NOT NULL, commit_raw bytea NOT NULL,"
+    " reveal_raw bytea NOT NULL, commit_txid text NOT NULL, reveal_txid text NOT NULL,"
+    " status text NOT NULL CHECK (status IN ('built', 'sent', 'confirmed')),"
+    " created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz);";
+
+/* ---- whom to trust ---- */
+static int p2wpkh_addr(char out[VIA_BTC_ADDRESS_MAX], const uint8_t pub[33]) {
+    uint8_t spk[22];
+    via_error e = {0};
+    via_btc_script_p2wpkh(spk, pub);
+    return via_btc_script_to_address(out, V.net, spk, sizeof spk, &e) == VIA_OK;
+}
+
+static int verifier_index(const char *addr) {
+    for (size_t i = 0; i < V.nver; i++)
+        if (!strcmp(V.ver[i], addr)) return (int)i;
+    return -1;
+}
+
+static int read_file_all(const char *path, uint8_t **out, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char *mem = NULL;
+    size_t ml = 0;
+    FILE *m = open_memstream(&mem, &ml);
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, got, m);
+    fclose(f);
+    fclose(m);
+    *out = (uint8_t *)mem;
+    *len = ml;
+    return 0;
+}
+
+/* Genesis accounts into a fresh state; *root_be gets its root. */
+static int genesis_state(via_vstate **out, unsigned depth, uint8_t root_be[32], via_error *err) {
+    uint8_t *text;
+    size_t len;
+    if (read_file_all(V.genesis, &text, &len))
+        return via_fail(err, VIA_EIO, "--genesis %s: cannot read", V.genesis);
+    json_error_t je;
+    json_t *g = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (!json_is_array(g)) {
+        json_decref(g);
+        return via_fail(err, VIA_EFORMAT, "--genesis %s: expected a JSON list (%s)", V.genesis,
+                        je.text);
+    }
+    via_vstate *st = via_vstate_new(depth);
+    int rc = st ? VIA_OK : via_fail(err, VIA_ENOMEM, "state");
+    for (size_t i = 0; i < json_array_size(g) && !rc; i++) {
+        json_t *a = json_array_get(g, i);
+        uint64_t id, bal;
+        const char *why;
+        via_fr x, y;
+        const char *xs = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
+        const char *ys = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
+        if (via_json_to_u64(json_object_get(a, "id"), &id, &why) ||
+            via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
+            via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys))
+            rc = via_fail(err, VIA_EFORMAT, "--genesis: account %zu needs id, balance, pubkey", i);
+        else
+            rc = via_vstate_genesis(st, id, &x, &y, bal, err);
+    }
+    json_decref(g);
+    if (rc) {
+        via_vstate_free(st);
+        return rc;
+    }
+    via_fr root;
+    via_vstate_root(st, &root);
+    uint8_t le[32];
+    via_fr_to_bytes_le(le, &root);
+    for (int i = 0; i < 32; i++)
+        root_be[i] = le[31 - i];
+    *out = st;
+    return VIA_OK;
+}
+
+/* Reads the bootstrapping inscription once the watcher has it; checks it against the local
+ * genesis and verifying key. ENOTFOUND while it is not on chain yet. */
+static int load_bootstrap(via_error *err) {
+    const char *v[1] = {V.boot_txid};
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT payload::text FROM via_messages WHERE txid = $1"
+               " AND msg_type = 'SystemBootstrappingMessage' ORDER BY input_index LIMIT 1",
+               1, v, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return VIA_ENOTFOUND;
+    }
+    json_t *p = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    PQclear(r);
+    if (!p) return via_fail(err, VIA_EDB, "bootstrap payload unreadable");
+    uint8_t boot_root[32], params[32], vkh[32];
+    const char *bh = json_string_value(json_object_get(p, "bootloader_hash"));
+    const char *ah = json_string_value(json_object_get(p, "abstract_account_hash"));
+    const char *vh = json_string_value(json_object_get(p, "snark_wrapper_vk_hash"));
+    json_t *vers = json_object_get(p, "verifier_addresses");
+    if (!bh || !ah || !vh || via_hex_decode_exact(boot_root, 32, bh, err) ||
+        via_hex_decode_exact(params, 32, ah, err) || via_hex_decode_exact(vkh, 32, vh, err) ||
+        !json_is_array(vers)) {
+        json_decref(p);
+        return via_fail(err, VIA_EFORMAT, "the bootstrapping message lacks a field");
+    }
+    V.slots = (unsigned)(params[0] << 24 | params[1] << 16 | params[2] << 8 | params[3]);
+    V.depth = (unsigned)(params[4] << 24 | params[5] << 16 | params[6] << 8 | params[7]);
+    snprintf(V.seq_addr, sizeof V.seq_addr, "%s",
+             json_string_value(json_object_get(p, "sequencer_address")));
+    snprintf(V.bridge, sizeof V.bridge, "%s",
+             json_string_value(json_object_get(p, "bridge_address")));
+    V.nver = 0;
+    for (size_t i = 0; i < json_array_size(vers) && i < VIA_MSG_MAX_VERIFIERS; i++)
+        snprintf(V.ver[V.nver++], VIA_BTC_ADDRESS_MAX, "%s",
+                 json_string_value(json_array_get(vers, i)));
+    json_decref(p);
+    if (V.depth < 1 || V.depth > 8)
+        return via_fail(err, VIA_EFORMAT, "the bootstrapped tree depth %u is unusable", V.depth);
+    if (memcmp(vkh, V.vk_hash, 32))
+        return via_fail(err, VIA_EINVAL,
+                        "--vk %s is not the verifying key the bootstrapping message names",
+                        V.vk_path);
+    uint8_t mine[32];
+    via_vstate *st = NULL;
+    if ((rc = genesis_state(&st, V.depth, mine, err))) return rc;
+    if (memcmp(mine, boot_root, 32)) {
+        via_vstate_free(st);
+        return via_fail(err, VIA_EINVAL,
+                        "--genesis %s does not have the genesis root the bootstrapping message "
+                        "names",
+                        V.genesis);
+    }
+    via_vstate_free(V.st);
+    V.st = st;
+    if (V.have_key) V.my_index = verifier_index(V.my_addr);
+    V.booted = 1;
+    via_log(VIA_LOG_INFO, "verifier.bootstrapped",
+            "sequencer=%s bridge=%s verifiers=%zu my_index=%d slots=%u depth=%u", V.seq_addr,
+            V.bridge, V.nver, V.my_index, V.slots, V.depth);
+    return VIA_OK;
+}
+
+/* ---- one batch ---- */
+typedef struct {
+    char da_txid[65], proof_txid[65];
+    uint8_t hash[32], prev[32];
+    char blob_id[VIA_MSG_MAX_BLOB_ID + 1], da_id[VIA_MSG_MAX_STRING + 1];
+    char proof_blob[VIA_MSG_MAX_BLOB_ID + 1], proof_da_id[VIA_MSG_MAX_STRING + 1];
+} batch_refs;
+
+/* The first trusted L1BatchDAReference for batch n and the first trusted ProofDAReference naming
+ * it. ENOTFOUND until both are on chain. */
+static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
+    memset(b, 0, sizeof *b);
+    char ns[24];
+    snprintf(ns, sizeof ns, "%" PRIu64, n);
+    const char *v[1] = {ns};
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT txid, encode(signer_xonly, 'hex'), encode(sender_pubkey, 'hex'),"
+               " payload->>'l1_batch_hash', payload->>'prev_l1_batch_hash', payload->>'blob_id',"
+               " payload->>'da_identifier' FROM via_messages"
+               " WHERE msg_type = 'L1BatchDAReferenceMessage'"
+               " AND (payload->>'l1_batch_index')::bigint = $1::bigint"
+               " ORDER BY block_height, tx_index, input_index",
+               1, v, &r, err);
+    if (rc) return rc;
+    int found = 0;
+    for (int i = 0; i < PQntuples(r) && !found; i++) {
+        char from[VIA_BTC_ADDRESS_MAX];
+        uint8_t xonly[32], pub[33];
+        via_error e = {0};
+        if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
+            via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
+            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr)) {
+            pthread_mutex_lock(&V.read_mu);
+            V.untrusted++;
+            pthread_mutex_unlock(&V.read_mu);
+            continue;
+        }
+        if (via_hex_decode_exact(b->hash, 32, PQgetvalue(r, i, 3), &e) ||
+            via_hex_decode_exact(b->prev, 32, PQgetvalue(r, i, 4), &e))
+            continue;
+        snprintf(b->da_txid, sizeof b->da_txid, "%s", PQgetvalue(r, i, 0));
+        snprintf(b->blob_id, sizeof b->blob_id, "%s", PQgetvalue(r, i, 5));
+        snprintf(b->da_id, sizeof b->da_id, "%s", PQgetvalue(r, i, 6));
+        found = 1;
+    }
+    PQclear(r);
+    if (!found) return VIA_ENOTFOUND;
+    const char *v2[1] = {b->da_txid};
+    if ((rc = q(V.pg,
+                "SELECT txid, encode(signer_xonly, 'hex'), encode(sender_pubkey, 'hex'),"
+                " payload->>'blob_id', payload->>'da_identifier' FROM via_messages"
+                " WHERE msg_type = 'ProofDAReferenceMessage'"
+                " AND payload->>'l1_batch_reveal_txid' = $1"
+                " ORDER BY block_height, tx_index, input_index",
+                1, v2, &r, err)))
+        return rc;
+    found = 0;
+    for (int i = 0; i < PQntuples(r) && !found; i++) {
+        char from[VIA_BTC_ADDRESS_MAX];
+        uint8_t xonly[32], pub[33];
+        via_error e = {0};
+        if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
+            via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
+            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr)) {
+            pthread_mutex_lock(&V.read_mu);
+            V.untrusted++;
+            pthread_mutex_unlock(&V.read_mu);
+            continue;
+        }
+        snprintf(b->proof_txid, sizeof b->proof_txid, "%s", PQgetvalue(r, i, 0));
+        snprintf(b->proof_blob, sizeof b->proof_blob, "%s", PQgetvalue(r, i, 3));
+        snprintf(b->proof_da_id, sizeof b->proof_da_id, "%s", PQgetvalue(r, i, 4));
+        found = 1;
+    }
+    PQclear(r);
+    return found ? VIA_OK : VIA_ENOTFOUND;
+}
+
+/* DA fetch: VIA_OK, VIA_EVERIFY with *rule when the published bytes are wrong (a verdict),
+ * another code when DA is not reachable now (retry). */
+static int fetch(const char *blob_id, const char *da_id, const char *what, uint8_t **data,
+                 size_t *len, const char **rule, via_error *err) {
+    via_da_ref ref;
+    if (via_da_ref_parse(&ref, blob_id, err) ||
+        strcmp(da_id, ref.backend == VIA_DA_POSTGRES ? "postgres" : "celestia")) {
+        *rule = "da_reference";
+        return via_fail(err, VIA_EVERIFY, "%s: the inscribed DA reference is unusable", what);
+    }
+    if (ref.backend != via_da_kind(V.da))
+        return via_fail(err, VIA_EINVAL, "%s: published on %s, this verifier reads %s", what, da_id,
+                        V.da_kind);
+    int rc = via_da_get(V.da, &ref, data, len, err);
+    if (rc == VIA_EVERIFY) *rule = "da_hash_mismatch";
+    return rc;
+}
+
+static int record_verdict(uint64_t n, const batch_refs *b, int ok, const char *rule,
+                          const char *detail, const via_vbatch *vb, via_error *err) {
+    char ns[24], hh[65], ra[80] = "", lp[24];
+    snprintf(ns, sizeof ns, "%" PRIu64, n);
+    via_hex_encode(hh, b->hash, 32);
+    if (ok) via_fr_to_decimal(ra, sizeof ra, &vb->root_after);
+    snprintf(lp, sizeof lp, "%" PRIu64,
+             ok && vb->last_priority ? vb->last_priority : V.last_priority);
+    const char *v[9] = {
+        ns, hh, b->da_txid, b->proof_txid, ok ? "ok" : "not_ok", rule, detail, ok ? ra : NULL, lp};
+    return q(V.pg,
+             "INSERT INTO via_vf_batches (number, header_hash, da_reveal_txid, proof_reveal_txid,"
+             " verdict, rule, detail, root_after, last_priority) VALUES ($1::bigint, $2, $3, $4,"
+             " $5, $6, $7, $8, $9::bigint) ON CONFLICT (number) DO NOTHING",
+             9, v, NULL, err);
+}
+
+static int pending_deposits(via_vdeposit **out, size_t *n, via_error *err) {
+    char lp[24];
+    snprintf(lp, sizeof lp, "%" PRIu64, V.last_priority);
+    const char *v[1] = {lp};
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT priority_id, txid, vout, amount_sat, encode(receiver, 'hex')"
+               " FROM via_deposits WHERE form = 'rollup' AND priority_id > $1::bigint"
+               " ORDER BY priority_id",
+               1, v, &r, err);
+    if (rc) return rc;
+    *n = (size_t)PQntuples(r);
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    if (!*out) {
+        PQclear(r);
+        return via_fail(err, VIA_ENOMEM, "deposits");
+    }
+    for (size_t i = 0; i < *n && !rc; i++) {
+        via_vdeposit *d = &(*out)[i];
+        d->priority_id = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
+        d->vout = (uint32_t)strtoul(PQgetvalue(r, (int)i, 2), NULL, 10);
+        d->amount = strtoull(PQgetvalue(r, (int)i, 3), NULL, 10);
+        if (via_hex_decode_exact(d->txid, 32, PQgetvalue(r, (int)i, 1), err) ||
+            via_hex_decode_exact(d->receiver, 36, PQgetvalue(r, (int)i, 4), err))
+            rc = via_fail(err, VIA_EDB, "a stored deposit is malformed");
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Checks batch last_ok + 1 when its references are on chain. VIA_OK when a verdict was
+ * recorded, ENOTFOUND when there is nothing to do yet, another code on an error (retry). */
+static int verify_next(int replay_only, const batch_refs *given, via_error *err) {
+    uint64_t n = V.last_ok + 1;
+    batch_refs b;
+    int rc = given ? (b = *given, VIA_OK) : find_refs(n, &b, err);
+    if (rc) return rc;
+    double t0 = now_s();
+    const char *rule = NULL;
+    char detail[400] = "";
+    uint8_t *blob = NULL, *proof = NULL;
+    size_t blen = 0, plen = 0, np = 0;
+    via_vdeposit *pend = NULL;
+    via_vbatch vb;
+    memset(&vb, 0, sizeof vb);
+    int ok = 0;
+    if (memcmp(b.prev, V.last_hash, 32)) {
+        rule = "prev_hash_mismatch";
+        snprintf(detail, sizeof detail,
+                 "the inscription's previous batch hash is not batch %" PRIu64 "'s", n - 1);
+        goto verdict;
+    }
+    via_error fe = {0};
+    rc = fetch(b.blob_id, b.da_id, "batch data", &blob, &blen, &rule, &fe);
+    if (rc == VIA_EVERIFY) {
+        snprintf(detail, sizeof detail, "%.390s", fe.msg);
+        goto verdict;
+    }
+    if (rc) {
+        pthread_mutex_lock(&V.read_mu);
+        V.da_errors++;
+        pthread_mutex_unlock(&V.read_mu);
+        return via_fail(err, rc, "batch %" PRIu64 ": %s", n, fe.msg);
+    }
+    if ((rc = pending_deposits(&pend, &np, err))) goto out;
+    via_error ce = {0};
+    rc = via_vcheck_batch(V.st, blob, blen, n, V.last_hash, b.hash, pend, np, &vb, &rule, &ce);
+    if (rc == VIA_EVERIFY) {
+        snprintf(detail, sizeof detail, "%.390s", ce.msg);
+        goto verdict;
+    }
+    if (rc) {
+        via_fail(err, rc, "%s", ce.msg);
+        goto out;
+    }
+    if (!replay_only) {
+        rc = fetch(b.proof_blob, b.proof_da_id, "proof", &proof, &plen, &rule, &fe);
+        if (rc == VIA_EVERIFY) {
+            via_vstate_undo(V.st);
+            snprintf(detail, sizeof detail, "%.390s", fe.msg);
+            goto verdict;
+        }
+        if (rc) {
+            via_vstate_undo(V.st);
+            pthread_mutex_lock(&V.read_mu);
+            V.da_errors++;
+            pthread_mutex_unlock(&V.read_mu);
+            via_fail(err, rc, "batch %" PRIu64 " proof: %s", n, fe.msg);
+            goto out;
+        }
+        rc = via_vcheck_proof(&V.srs, &V.vk, &vb, proof, plen, &rule, &ce);
+        if (rc) {
+            via_vstate_undo(V.st);
+            if (rc != VIA_EVERIFY) {
+                via_fail(err, rc, "%s", ce.msg);
+                goto out;
+            }
+            snprintf(detail, sizeof detail, "%.390s", ce.msg);
+            goto verdict;
+        }
+    }
+    ok = 1;
+verdict:
+    if (replay_only) {
+        if (!ok) {
+            rc = via_fail(err, VIA_EVERIFY,
+                          "batch %" PRIu64 " was verified ok before but now fails %s: %s", n, rule,
+                          detail);
+            goto out;
+        }
+    } else if ((rc = record_verdict(n, &b, ok, rule, detail, &vb, err))) {
+        if (ok) via_vstate_undo(V.st);
+        goto out;
+    }
+    if (ok) {
+        V.last_ok = n;
+        memcpy(V.last_hash, b.hash, 32);
+        if (vb.last_priority) V.last_priority = vb.last_priority;
+    } else {
+        V.halted = 1;
+    }
+    rc = VIA_OK;
+    if (!replay_only) {
+        pthread_mutex_lock(&V.read_mu);
+        if (ok)
+            V.ok_batches++;
+        else
+            V.not_ok_batches++;
+        V.last_verify_s = now_s() - t0;
+        pthread_mutex_unlock(&V.read_mu);
+        if (ok)
+            via_log(VIA_LOG_INFO, "batch.verified",
+                    "batch=%" PRIu64 " verdict=ok deposits=%zu seconds=%.3f", n,
+                    vb.deposits_credited, now_s() - t0);
+        else
+            via_log(VIA_LOG_WARN, "batch.verified",
+                    "batch=%" PRIu64 " verdict=not_ok rule=%s detail=\"%s\"", n, rule, detail);
+    }
+out:
+    free(blob);
+    free(proof);
+    free(pend);
+    via_vbatch_free(&vb);
+    return rc;
+}
+
+/* After a restart: replays the batches verified ok before (from DA: the state is rebuilt from
+ * published data alone), and halts after a not-ok verdict. */
+static int restore(via_error *err) {
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT coalesce(min(number) FILTER (WHERE verdict = 'not_ok'), 0),"
+               " coalesce(max(number) FILTER (WHERE verdict = 'ok'), 0) FROM via_vf_batches",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    uint64_t bad = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    uint64_t good = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    while (V.last_ok < good && !rc) {
+        rc = verify_next(1, NULL, err);
+        if (rc == VIA_ENOTFOUND)
+            rc = via_fail(err, VIA_EREORG,
+                          "batch %" PRIu64 " was verified but its inscriptions are not (yet) on "
+                          "the chain this verifier follows",
+                          V.last_ok + 1);
+    }
+    if (!rc && bad) V.halted = 1;
+    return rc;
+}
+
+/* ---- attestations ---- */
+static int send_raw(const uint8_t *raw, size_t len, via_error *err) {
+    char txid[65];
+    int rc = via_rpc_sendrawtransaction(V.rpc, err, txid, raw, len);
+    /* already in the mempool or mined: not an error for a rebroadcast */
+    if (rc == VIA_ERPC && (strstr(err->msg, "already") || strstr(err->msg, "known"))) rc = VIA_OK;
+    return rc;
+}
+
+/* One step: confirms or rebroadcasts the attestation in flight, else builds the next one
+ * (recorded before it is broadcast, so a crash never inscribes a vote twice). */
+static int attest_step(via_error *err) {
+    if (!V.have_key || V.my_index < 0) return VIA_ENOTFOUND;
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT number, encode(commit_raw, 'hex'), encode(reveal_raw, 'hex'), reveal_txid,"
+               " status, extract(epoch FROM now() - coalesce(sent_at, created_at))"
+               " FROM via_vf_attestations WHERE status <> 'confirmed' ORDER BY number LIMIT 1",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 1) {
+        char number[24], reveal[65];
+        snprintf(number, sizeof number, "%s", PQgetvalue(r, 0, 0));
+        snprintf(reveal, sizeof reveal, "%s", PQgetvalue(r, 0, 3));
+        int sent = !strcmp(PQgetvalue(r, 0, 4), "sent");
+        double age = atof(PQgetvalue(r, 0, 5));
+        uint8_t *c = NULL, *v = NULL;
+        size_t cl = 0, vl = 0;
+        if (via_hex_decode(&c, &cl, PQgetvalue(r, 0, 1), err) ||
+            via_hex_decode(&v, &vl, PQgetvalue(r, 0, 2), err)) {
+            PQclear(r);
+            free(c);
+            free(v);
+            return VIA_EDB;
+        }
+        PQclear(r);
+        if (sent) {
+            json_t *tx = NULL;
+            via_error e2 = {0};
+            int conf = via_rpc_getrawtransaction_verbose(V.rpc, &e2, &tx, reveal) == VIA_OK &&
+                       json_integer_value(json_object_get(tx, "confirmations")) >= 1;
+            json_decref(tx);
+            if (conf) {
+                const char *p[1] = {number};
+                rc = q(
+                    V.pg,
+                    "UPDATE via_vf_attestations SET status = 'confirmed' WHERE number = $1::bigint",
+                    1, p, NULL, err);
+                free(c);
+                free(v);
+                return rc ? rc : VIA_OK;
+            }
+            if (age < 60) {
+                free(c);
+                free(v);
+                return VIA_ENOTFOUND; /* wait */
+            }
+        }
+        rc = send_raw(c, cl, err);
+        if (!rc) rc = send_raw(v, vl, err);
+        free(c);
+        free(v);
+        if (rc) return rc;
+        const char *p[1] = {number};
+        rc = q(V.pg,
+               "UPDATE via_vf_attestations SET status = 'sent', sent_at = now() WHERE number = "
+               "$1::bigint",
+               1, p, NULL, err);
+        if (!rc) {
+            pthread_mutex_lock(&V.read_mu);
+            V.attestations_sent++;
+            pthread_mutex_unlock(&V.read_mu);
+            via_log(VIA_LOG_INFO, "attestation.sent", "batch=%s reveal=%s", number, reveal);
+        }
+        return rc;
+    }
+    PQclear(r);
+    if ((rc = q(V.pg,
+                "SELECT b.number, b.proof_reveal_txid, b.verdict FROM via_vf_batches b"
+                " WHERE NOT EXISTS (SELECT 1 FROM via_vf_attestations a WHERE a.number = b.number)"
+                " ORDER BY b.number LIMIT 1",
+                0, NULL, &r, err)))
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return VIA_ENOTFOUND;
+    }
+    char number[24], ref[65];
+    snprintf(number, sizeof number, "%s", PQgetvalue(r, 0, 0));
+    snprintf(ref, sizeof ref, "%s", PQgetvalue(r, 0, 1));
+    int vote = !strcmp(PQgetvalue(r, 0, 2), "ok");
+    PQclear(r);
+    via_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = VIA_MSG_VALIDATOR_ATTESTATION;
+    m.u.attestation.vote_ok = vote;
+    if ((rc = via_btc_txid_from_hex(m.u.attestation.reference_txid, ref, err))) return rc;
+    via_inscription ins;
+    if ((rc = via_inscribe_prepare(V.rpc, V.seckey, V.net, &m, 0, NULL, NULL, 0, &ins, NULL, err)))
+        return rc;
+    uint8_t *c = NULL, *v = NULL, ct[32], vt[32];
+    size_t cl = 0, vl = 0;
+    char cts[65], vts[65];
+    rc = via_btc_tx_serialize(&c, &cl, &ins.commit, 1) ||
+                 via_btc_tx_serialize(&v, &vl, &ins.reveal, 1)
+             ? via_fail(err, VIA_ENOMEM, "attestation")
+             : VIA_OK;
+    via_btc_tx_txid(ct, &ins.commit);
+    via_btc_tx_txid(vt, &ins.reveal);
+    via_btc_txid_to_hex(cts, ct);
+    via_btc_txid_to_hex(vts, vt);
+    via_inscription_free(&ins);
+    if (!rc) {
+        char *ch = malloc(2 * cl + 1), *vh = malloc(2 * vl + 1);
+        if (!ch || !vh) {
+            rc = via_fail(err, VIA_ENOMEM, "attestation");
+        } else {
+            via_hex_encode(ch, c, cl);
+            via_hex_encode(vh, v, vl);
+            const char *p[6] = {number, ref, vote ? "true" : "false", ch, vh, cts};
+            const char *p2[7] = {p[0], p[1], p[2], p[3], p[4], p[5], vts};
+            rc = q(V.pg,
+                   "INSERT INTO via_vf_attestations (number, reference_txid, vote_ok, commit_raw,"
+                   " reveal_raw, commit_txid, reveal_txid, status) VALUES ($1::bigint, $2,"
+                   " $3::boolean, decode($4, 'hex'), decode($5, 'hex'), $6, $7, 'built')",
+                   7, p2, NULL, err);
+        }
+        free(ch);
+        free(vh);
+    }
+    free(c);
+    free(v);
+    return rc; /* the next step broadcasts it */
+}
+
+/* ---- finality: the bootstrapped set's attestations ---- */
+static int count_final(via_error *err) {
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT number, proof_reveal_txid, verdict FROM via_vf_batches WHERE NOT final"
+               " ORDER BY number",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        uint64_t n = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+        if (strcmp(PQgetvalue(r, i, 2), "ok")) break; /* never final, nor anything after */
+        if (n > 1) {
+            char prev[24];
+            snprintf(prev, sizeof prev, "%" PRIu64, n - 1);
+            const char *pv[1] = {prev};
+            PGresult *f = NULL;
+            if ((rc = q(V.pg, "SELECT final FROM via_vf_batches WHERE number = $1::bigint", 1, pv,
+                        &f, err)))
+                break;
+            int prev_final = PQntuples(f) == 1 && !strcmp(PQgetvalue(f, 0, 0), "t");
+            PQclear(f);
+            if (!prev_final) break;
+        }
+        const char *v[1] = {PQgetvalue(r, i, 1)};
+        PGresult *a = NULL;
+        if ((rc = q(V.pg,
+                    "SELECT encode(signer_xonly, 'hex'), encode(sender_pubkey, 'hex'),"
+                    " payload->>'vote_ok' FROM via_messages"
+                    " WHERE msg_type = 'ValidatorAttestationMessage' AND "
+                    "payload->>'reference_txid' = $1"
+                    " ORDER BY block_height, tx_index, input_index",
+                    1, v, &a, err)))
+            break;
+        int voted[VIA_MSG_MAX_VERIFIERS] = {0}, oks = 0;
+        for (int j = 0; j < PQntuples(a); j++) {
+            uint8_t xonly[32], pub[33];
+            char from[VIA_BTC_ADDRESS_MAX];
+            via_error e = {0};
+            if (PQgetisnull(a, j, 1) || via_hex_decode_exact(xonly, 32, PQgetvalue(a, j, 0), &e) ||
+                via_hex_decode_exact(pub, 33, PQgetvalue(a, j, 1), &e) ||
+                memcmp(pub + 1, xonly, 32) || !p2wpkh_addr(from, pub))
+                continue;
+            int k = verifier_index(from);
+            if (k < 0 || voted[k]) continue; /* outside the set, or a second vote */
+            voted[k] = 1;
+            oks += !strcmp(PQgetvalue(a, j, 2), "true");
+        }
+        PQclear(a);
+        if (3 * (size_t)oks < 2 * V.nver) break;
+        char ns[24];
+        snprintf(ns, sizeof ns, "%" PRIu64, n);
+        const char *p[1] = {ns};
+        if ((rc = q(V.pg, "UPDATE via_vf_batches SET final = true WHERE number = $1::bigint", 1, p,
+                    NULL, err)))
+            break;
+        pthread_mutex_lock(&V.read_mu);
+        V.last_final = n;
+        pthread_mutex_unlock(&V.read_mu);
+        via_log(VIA_LOG_INFO, "batch.final", "batch=%" PRIu64 " ok_votes=%d verifiers=%zu", n, oks,
+                V.nver);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- HTTP ---- */
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *ctype,
+                               char *body) {
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", ctype);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static char *batch_json(uint64_t n, unsigned *status) {
+    char ns[24];
+    snprintf(ns, sizeof ns, "%" PRIu64, n);
+    const char *v[1] = {ns};
+    PGresult *r = NULL;
+    via_error err = {0};
+    pthread_mutex_lock(&V.read_mu);
+    int rc = q(V.read_pg,
+               "SELECT number, header_hash, verdict, coalesce(rule, ''), coalesce(detail, ''),"
+               " coalesce(root_after, ''), final, da_reveal_txid, proof_reveal_txid,"
+               " coalesce((SELECT status || ':' || reveal_txid FROM via_vf_attestations a"
+               "  WHERE a.number = b.number), '') FROM via_vf_batches b WHERE number = $1::bigint",
+               1, v, &r, &err);
+    pthread_mutex_unlock(&V.read_mu);
+    if (rc) {
+        *status = 500;
+        return strdup("{\"error\":\"database\"}\n");
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        *status = 404;
+        return strdup("{\"error\":\"no verdict for this batch yet\"}\n");
+    }
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:b,s:s,s:s,s:s?}", "number", (json_int_t)n,
+                          "header_hash", PQgetvalue(r, 0, 1), "verdict", PQgetvalue(r, 0, 2),
+                          "rule", *PQgetvalue(r, 0, 3) ? PQgetvalue(r, 0, 3) : NULL, "detail",
+                          *PQgetvalue(r, 0, 4) ? PQgetvalue(r, 0, 4) : NULL, "root_after",
+                          *PQgetvalue(r, 0, 5) ? PQgetvalue(r, 0, 5) : NULL, "final",
+                          !strcmp(PQgetvalue(r, 0, 6), "t"), "batch_inscription",
+                          PQgetvalue(r, 0, 7), "proof_inscription", PQgetvalue(r, 0, 8),
+                          "attestation", *PQgetvalue(r, 0, 9) ? PQgetvalue(r, 0, 9) : NULL);
+    PQclear(r);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    *status = 200;
+    return s;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls) {
+    (void)cls;
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    if (*upload_size) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET"))
+        return respond(c, 405, "application/json", strdup("{\"error\":\"GET only\"}\n"));
+    if (!strcmp(url, "/healthz")) return respond(c, 200, "text/plain", strdup("ok\n"));
+    if (!strcmp(url, "/readyz"))
+        return V.booted ? respond(c, 200, "text/plain", strdup("ready\n"))
+                        : respond(c, 503, "text/plain", strdup("waiting for the bootstrap\n"));
+    if (!strcmp(url, "/metrics") || !strcmp(url, "/status")) {
+        pthread_mutex_lock(&V.read_mu);
+        char *out = NULL;
+        if (!strcmp(url, "/status")) {
+            json_t *o =
+                json_pack("{s:b,s:I,s:I,s:b,s:i,s:s,s:I}", "bootstrapped", V.booted,
+                          "last_verified", (json_int_t)(V.last_ok), "last_final",
+                          (json_int_t)V.last_final, "halted", V.halted, "verifier_index",
+                          V.my_index, "sequencer", V.seq_addr, "verifiers", (json_int_t)V.nver);
+            out = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+        } else if (
+            asprintf(
+                &out,
+                "# TYPE via_verifier_batches_total counter\n"
+                "via_verifier_batches_total{verdict=\"ok\"} %" PRIu64 "\n"
+                "via_verifier_batches_total{verdict=\"not_ok\"} %" PRIu64 "\n"
+                "# TYPE via_verifier_last_verified gauge\nvia_verifier_last_verified %" PRIu64 "\n"
+                "# TYPE via_verifier_last_final gauge\nvia_verifier_last_final %" PRIu64 "\n"
+                "# TYPE via_verifier_halted gauge\nvia_verifier_halted %d\n"
+                "# TYPE via_verifier_attestations_sent_total counter\n"
+                "via_verifier_attestations_sent_total %" PRIu64 "\n"
+                "# TYPE via_verifier_da_errors_total counter\nvia_verifier_da_errors_total %" PRIu64
+                "\n"
+                "# TYPE via_verifier_chain_errors_total counter\n"
+                "via_verifier_chain_errors_total %" PRIu64 "\n"
+                "# TYPE via_verifier_untrusted_messages_total counter\n"
+                "via_verifier_untrusted_messages_total %" PRIu64 "\n"
+                "# TYPE via_verifier_last_verify_seconds gauge\n"
+                "via_verifier_last_verify_seconds %.6f\n",
+                V.ok_batches, V.not_ok_batches, V.last_ok, V.last_final, V.halted,
+                V.attestations_sent, V.da_errors, V.chain_errors, V.untrusted, V.last_verify_s) < 0)
+            out = NULL;
+        pthread_mutex_unlock(&V.read_mu);
+        if (!out) return respond(c, 500, "text/plain", strdup("out of memory\n"));
+        return respond(c, 200, strcmp(url, "/status") ? "text/plain" : "application/json", out);
+    }
+    if (!strncmp(url, "/batches/", 9)) {
+        char *end;
+        unsigned long long n = strtoull(url + 9, &end, 10);
+        if (*end || !n || url[9] == '-')
+            return respond(c, 400, "application/json",
+                           strdup("{\"error\":\"/batches/<number>, a positive integer\"}\n"));
+        unsigned st;
+        char *body = batch_json(n, &st);
+        return respond(c, st, "application/json", body);
+    }
+    return respond(c, 404, "application/json", strdup("{\"error\":\"not found\"}\n"));
+}
+
+/* ---- main ---- */
+static void on_signal(int s) {
+    (void)s;
+    V.stop = 1;
+}
+
+static const char *env_or(const char *v, const char *env, const char *def) {
+    if (v) return v;
+    const char *e = getenv(env);
+    return e && *e ? e : def;
+}
+
+static int key_address(int argc, char **argv) {
+    const char *key = NULL, *netname = "regtest";
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--btc-key"))
+            key = argv[i + 1];
+        else if (!strcmp(argv[i], "--network"))
+            netname = argv[i + 1];
+    }
+    via_error err = {0};
+    uint8_t sk[32], pub[33];
+    char addr[VIA_BTC_ADDRESS_MAX];
+    if (!key || via_btc_network_parse(&V.net, netname, &err) ||
+        via_btc_seckey_load_file(sk, NULL, key, &err) || via_btc_pubkey_from_seckey(pub, sk)) {
+        fprintf(stderr, "usage: via-verifier key-address --btc-key FILE [--network NET]%s%s\n",
+                err.msg[0] ? ": " : "", err.msg);
+        return 2;
+    }
+    via_wipe(sk, sizeof sk);
+    if (!p2wpkh_addr(addr, pub)) return 2;
+    char hex[67];
+    via_hex_encode(hex, pub, 33);
+    printf("%s %s\n", addr, hex);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "key-address")) return key_address(argc, argv);
+    if (argc < 2 || strcmp(argv[1], "run")) {
+        int h = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+        fputs(help, h ? stdout : stderr);
+        return h ? 0 : 2;
+    }
+    static const char *names[] = {"--db",
+                                  "--listen",
+                                  "--btc-rpc",
+                                  "--network",
+                                  "--confirmations",
+                                  "--start-height",
+                                  "--bootstrap-txid",
+                                  "--genesis",
+                                  "--vk",
+                                  "--srs",
+                                  "--btc-key",
+                                  "--da",
+                                  "--da-db",
+                                  "--celestia-url",
+                                  "--celestia-token"};
+    enum { NO = sizeof names / sizeof *names };
+    const char *o[NO] = {0};
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            return 0;
+        }
+        int k = -1;
+        for (int j = 0; j < (int)NO; j++)
+            if (!strcmp(argv[i], names[j])) k = j;
+        if (k < 0 || i + 1 >= argc || o[k]) {
+            fprintf(stderr, "via-verifier: unknown, repeated or valueless option %s\n\n%s", argv[i],
+                    help);
+            return 2;
+        }
+        o[k] = argv[++i];
+    }
+    via_field_init();
+    V.db = env_or(o[0], "VIA_DB", "");
+    V.listen = env_or(o[1], "VIA_VERIFIER_LISTEN", ":8546");
+    V.btc_rpc = env_or(o[2], "VIA_BTC_RPC", NULL);
+    V.confirmations = atoi(env_or(o[4], "VIA_BTC_CONFIRMATIONS", "1"));
+    V.start_height = atoll(env_or(o[5], "VIA_BTC_START_HEIGHT", "0"));
+    V.boot_txid = env_or(o[6], "VIA_BOOTSTRAP_TXID", NULL);
+    V.genesis = env_or(o[7], "VIA_GENESIS", NULL);
+    V.vk_path = env_or(o[8], "VIA_VK", NULL);
+    V.srs_path = env_or(o[9], "VIA_SRS", NULL);
+    V.btc_key = env_or(o[10], "VIA_BTC_KEY", NULL);
+    V.da_kind = env_or(o[11], "VIA_DA", "postgres");
+    V.da_db = env_or(o[12], "VIA_DA_DB", V.db);
+    V.cel_url = env_or(o[13], "VIA_CELESTIA_URL", NULL);
+    V.cel_token = env_or(o[14], "VIA_CELESTIA_TOKEN", NULL);
+    via_error err = {0};
+    uint8_t tmp[32];
+    if (!V.btc_rpc || !V.boot_txid || strlen(V.boot_txid) != 64 ||
+        via_hex_decode_exact(tmp, 32, V.boot_txid, &err) || !V.genesis || !V.vk_path ||
+        !V.srs_path || V.confirmations < 1 || V.start_height < 0 ||
+        via_btc_network_parse(&V.net, env_or(o[3], "VIA_BTC_NETWORK", "regtest"), &err) ||
+        (strcmp(V.da_kind, "postgres") && strcmp(V.da_kind, "celestia")) ||
+        (!strcmp(V.da_kind, "celestia") && !V.cel_url)) {
+        fprintf(
+            stderr,
+            "via-verifier: --btc-rpc, --bootstrap-txid (64 hex), --genesis, --vk and --srs are "
+            "required; --confirmations >= 1; --da postgres|celestia (with --celestia-url)\n\n%s",
+            help);
+        return 2;
+    }
+    /* the verifying key and its hash (BLAKE2s-256 of the file's bytes) */
+    uint8_t *vkb;
+    size_t vkl;
+    unsigned int hl = 32;
+    if (read_file_all(V.vk_path, &vkb, &vkl)) {
+        fprintf(stderr, "via-verifier: --vk %s: cannot read\n", V.vk_path);
+        return 2;
+    }
+    EVP_Digest(vkb, vkl, V.vk_hash, &hl, EVP_blake2s256(), NULL);
+    free(vkb);
+    if (via_vk_read_json(&V.vk, NULL, NULL, V.vk_path, &err) ||
+        via_srs_read(&V.srs, V.srs_path, &err)) {
+        fprintf(stderr, "via-verifier: %s\n", err.msg);
+        return 2;
+    }
+    if (V.btc_key) {
+        uint8_t pub[33];
+        if (via_btc_seckey_load_file(V.seckey, NULL, V.btc_key, &err) ||
+            via_btc_pubkey_from_seckey(pub, V.seckey) || !p2wpkh_addr(V.my_addr, pub)) {
+            fprintf(stderr, "via-verifier: --btc-key %s: %s\n", V.btc_key,
+                    err.msg[0] ? err.msg : "not a key");
+            return 2;
+        }
+        V.have_key = 1;
+    }
+    V.pg = PQconnectdb(V.db);
+    V.read_pg = PQconnectdb(V.db);
+    if (PQstatus(V.pg) != CONNECTION_OK || PQstatus(V.read_pg) != CONNECTION_OK) {
+        fprintf(stderr, "via-verifier: cannot connect to PostgreSQL: %s", PQerrorMessage(V.pg));
+        return 1;
+    }
+    PGresult *sr = PQexec(V.pg, schema);
+    if (PQresultStatus(sr) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "via-verifier: schema: %s", PQresultErrorMessage(sr));
+        return 1;
+    }
+    PQclear(sr);
+    int rc;
+    if (!strcmp(V.da_kind, "postgres")) {
+        rc = via_da_open_postgres(&V.da, V.da_db, &err);
+    } else {
+        via_da_celestia_config cc;
+        memset(&cc, 0, sizeof cc);
+        cc.url = V.cel_url;
+        cc.token = V.cel_token;
+        rc = via_da_open_celestia(&V.da, &cc, &err);
+    }
+    via_rpc_config rcfg = {0};
+    rcfg.url = V.btc_rpc;
+    rcfg.user = getenv("VIA_BTC_RPC_USER");
+    rcfg.password = getenv("VIA_BTC_RPC_PASSWORD");
+    rcfg.cookie_file = getenv("VIA_BTC_RPC_COOKIE");
+    if (!rc) rc = via_rpc_new(&V.rpc, &err, &rcfg);
+    via_watcher_config wc = {0};
+    wc.pg_conninfo = V.db;
+    wc.network = V.net;
+    wc.start_height = V.start_height;
+    wc.confirmations = V.confirmations;
+    if (rc) {
+        fprintf(stderr, "via-verifier: %s\n", err.msg);
+        return 1;
+    }
+    const char *colon = strrchr(V.listen, ':');
+    unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "via-verifier: cannot listen on %s\n", V.listen);
+        return 1;
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    via_log(VIA_LOG_INFO, "verifier.started", "listen=%s address=%s", V.listen,
+            V.have_key ? V.my_addr : "(observer)");
+    int restored = 0;
+    while (!V.stop) {
+        via_error e = {0};
+        int64_t processed = 0;
+        if (!V.watcher) {
+            if (via_watcher_new(&V.watcher, &e, &wc, V.rpc, NULL)) {
+                via_log(VIA_LOG_WARN, "watcher.start_failed", "error=\"%s\"", e.msg);
+                sleep(1);
+                continue;
+            }
+        }
+        if (via_watcher_poll(V.watcher, &e, &processed)) {
+            pthread_mutex_lock(&V.read_mu);
+            V.chain_errors++;
+            pthread_mutex_unlock(&V.read_mu);
+            via_log(VIA_LOG_WARN, "watcher.poll_failed", "error=\"%s\"", e.msg);
+        }
+        /* the watcher's bridge: deposits are only detected once the bridge is known */
+        if (!V.booted) {
+            rc = load_bootstrap(&e);
+            if (rc && rc != VIA_ENOTFOUND) {
+                via_log(VIA_LOG_ERROR, "verifier.bootstrap_refused", "error=\"%s\"", e.msg);
+                fprintf(stderr, "via-verifier: %s\n", e.msg);
+                break;
+            }
+            if (V.booted) {
+                /* the watcher must look for deposits to the bootstrapped bridge */
+                static uint8_t bscript[42];
+                size_t blen;
+                if (via_btc_address_to_script(bscript, &blen, V.net, V.bridge, &e)) {
+                    fprintf(stderr, "via-verifier: the bootstrapped bridge: %s\n", e.msg);
+                    break;
+                }
+                wc.bridge_script = bscript;
+                wc.bridge_script_len = blen;
+                via_watcher_free(V.watcher);
+                V.watcher = NULL;
+                if (via_watcher_new(&V.watcher, &e, &wc, V.rpc, NULL)) continue;
+                /* deposits in blocks already processed without the bridge: process again */
+                PQclear(PQexec(V.pg, "BEGIN"));
+                char sh[24];
+                snprintf(sh, sizeof sh, "%lld", (long long)V.start_height);
+                const char *pv[1] = {sh};
+                (void)q(V.pg, "DELETE FROM via_chain_blocks WHERE height >= $1::bigint", 1, pv,
+                        NULL, &e);
+                (void)q(V.pg, "UPDATE via_chain_cursor SET next_height = $1::bigint", 1, pv, NULL,
+                        &e);
+                PQclear(PQexec(V.pg, "COMMIT"));
+                via_watcher_free(V.watcher);
+                V.watcher = NULL;
+                continue;
+            }
+        }
+        if (!V.booted) {
+            sleep(1);
+            continue;
+        }
+        if (!restored) {
+            if ((rc = restore(&e))) {
+                via_log(VIA_LOG_ERROR, "verifier.restore_failed", "error=\"%s\"", e.msg);
+                sleep(2);
+                continue;
+            }
+            restored = 1;
+            via_log(VIA_LOG_INFO, "verifier.restored", "last_verified=%" PRIu64 " halted=%d",
+                    V.last_ok, V.halted);
+        }
+        int did = 0;
+        while (!V.halted && !V.stop) {
+            rc = verify_next(0, NULL, &e);
+            if (rc == VIA_ENOTFOUND) break;
+            if (rc) {
+                via_log(VIA_LOG_WARN, "batch.verify_failed", "error=\"%s\"", e.msg);
+                break;
+            }
+            did = 1;
+        }
+        rc = attest_step(&e);
+        if (rc && rc != VIA_ENOTFOUND)
+            via_log(VIA_LOG_WARN, "attestation.failed", "error=\"%s\"", e.msg);
+        if (count_final(&e)) via_log(VIA_LOG_WARN, "finality.failed", "error=\"%s\"", e.msg);
+        if (!did && !processed && rc == VIA_ENOTFOUND) usleep(300 * 1000);
+    }
+    MHD_stop_daemon(d);
+    via_watcher_free(V.watcher);
+    via_wipe(V.seckey, sizeof V.seckey);
+    via_log(VIA_LOG_INFO, "verifier.stopped", "last_verified=%" PRIu64, V.last_ok);
+    return 0;
+}
