@@ -837,7 +837,7 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal: pending state");
     }
-    memmove(k->dq, k->dq + nd, (k->ndq - nd) * sizeof *k->dq);
+    if (nd) memmove(k->dq, k->dq + nd, (k->ndq - nd) * sizeof *k->dq);
     k->ndq -= nd;
     if (nd) k->sealed_priority = out->last_priority;
     /* drop the sealed transactions */

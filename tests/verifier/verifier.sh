@@ -59,6 +59,7 @@ sport=$((30000 + RANDOM % 10000))
 "$SEQ" run --listen ":$sport" --keys "$w/keys" --slots 1 --chunks 2 --seal-age 1 --depth 3 \
     --genesis "$w/genesis.json" --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" \
     --bridge "$(addr bridge)" --deposit-confirmations 1 >"$w/seq.log" 2>&1 &
+seqpid=$!
 "$P" run --keys "$w/keys" --srs "$w/s.srs" --name vf-node --gpus none >"$w/node.log" 2>&1 &
 vport=$((40000 + RANDOM % 10000))
 start_verifier() { # start_verifier <n> <db> <key or ""> [DA conninfo]
@@ -115,7 +116,9 @@ nb=$(( $(status 1 | jget last_verified) + 1 ))
     --blob-id "postgres:$(printf '%064d' 7)" --prev-batch-hash "$hh" >"$w/rogue.out" 2>&1 || { cat "$w/rogue.out"; fail "rogue inscription"; }
 mine_until 20 sh -c "curl -s http://127.0.0.1:$((vport + 1))/metrics | grep -q 'untrusted_messages_total [1-9]'" ||
     fail "the rogue reference was not seen as untrusted"
-curl -s "http://127.0.0.1:$((vport + 1))/batches/$nb" | grep -q 'no verdict' || fail "a verdict on the rogue batch"
+rogue=$(grep '^reveal_txid=' "$w/rogue.out" | cut -d= -f2)
+! curl -s "http://127.0.0.1:$((vport + 1))/batches/$nb" | grep -q "$rogue" || fail "a verdict on the rogue batch"
+grep -q "message.untrusted txid=$rogue" "$w/v1.log" || fail "the rogue reference is not logged"
 
 echo "== kill -9 of a verifier; it resumes without attesting twice"
 send "$(sign 1 2 7 0 1)" | grep -q pending || fail "transfer 3"
@@ -150,4 +153,37 @@ curl -s "http://127.0.0.1:$((vport + 5))/batches/2" | grep -q '"rule":"da_hash_m
 curl -s "http://127.0.0.1:$((vport + 5))/batches/1" | grep -q '"verdict":"ok"' || fail "batch 1 at verifier 5"
 status 5 | grep -q '"halted":true' || fail "verifier 5 should halt: $(status 5)"
 [ "$(status 5 | jget last_final)" -le 1 ] || fail "nothing after a refused batch is final: $(status 5)"
+
+echo "== a batch signed by the sequencer whose proof is of other public inputs: not ok, never final"
+proof3=$(rpc '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[3]}' | jget result.proof_ref)
+[ "$(rpc '{"jsonrpc":"2.0","id":1,"method":"via_getBatch","params":[3]}' | jget result.chunks)" = 1 ] || fail "batch 3 should have one chunk"
+kill -TERM "$seqpid"; wait "$seqpid" 2>/dev/null
+last=$(psqlq "$VIA_TEST_PG" "SELECT max(number) FROM via_seq_batches")
+mine_until 60 final_at_least "$last" || fail "batch $last not final"
+nf=$((last + 1))
+hl=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$last" | jget header_hash)
+rl=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$last" | jget root_after)
+node -e '
+const c=require("crypto");const [n,hp,rp]=process.argv.slice(1);
+const h=Buffer.alloc(160);h.writeBigUInt64BE(BigInt(n),0);Buffer.from(hp,"hex").copy(h,8);
+const root=Buffer.from(BigInt(rp).toString(16).padStart(64,"0"),"hex");root.copy(h,40);root.copy(h,72);
+const pd=Buffer.alloc(157);c.createHash("blake2s256").update(pd).digest().copy(h,104);
+h.writeUInt32BE(1,136);h.writeUInt32BE(1,140);
+const blob=Buffer.concat([h,pd]);
+console.log(c.createHash("blake2s256").update(h).digest("hex"),c.createHash("blake2s256").update(blob).digest("hex"),blob.toString("hex"));' "$nf" "$hl" "$rl" >"$w/forged" || fail "forging batch $nf"
+read -r hf bhf blobf <"$w/forged"
+psqlq "$VIA_TEST_PG" "INSERT INTO via_da_blobs (hash, data) VALUES (decode('$bhf', 'hex'), decode('$blobf', 'hex'))" >/dev/null || fail "storing the forged blob"
+out=$("$BTC" inscribe --rpc "$VIA_TEST_RPC_URL" --key "$w/seq.key" --network regtest --type batch-da \
+    --batch-hash "$hf" --batch-index "$nf" --da-id postgres --blob-id "postgres:$bhf" --prev-batch-hash "$hl") || fail "inscribing batch $nf: $out"
+rf=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
+btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
+out=$("$BTC" inscribe --rpc "$VIA_TEST_RPC_URL" --key "$w/seq.key" --network regtest --type proof-da \
+    --batch-reveal-txid "$rf" --da-id postgres --blob-id "$proof3") || fail "inscribing batch $nf's proof: $out"
+not_ok_forged() { for i in 1 2 3; do curl -s "http://127.0.0.1:$((vport + i))/batches/$nf" | grep -q '"rule":"proof_invalid"' || return 1; done; }
+mine_until 60 not_ok_forged || fail "batch $nf with a proof of other public inputs: $(curl -s http://127.0.0.1:$((vport + 1))/batches/$nf)"
+mine_until 20 sh -c "curl -s http://127.0.0.1:$((vport + 1))/batches/$nf | grep -q '\"attestation\":\"confirmed'" || fail "the not-ok attestation was not mined"
+for i in 1 2 3 4; do
+    [ "$(status $i | jget last_final)" = "$last" ] || fail "verifier $i: batch $nf must never be final: $(status $i)"
+    status $i | grep -q '"halted":true' || fail "verifier $i should stop after a refused batch: $(status $i)"
+done
 echo PASS

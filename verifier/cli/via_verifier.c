@@ -292,12 +292,8 @@ static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
         via_error e = {0};
         if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
             via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
-            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr)) {
-            pthread_mutex_lock(&V.read_mu);
-            V.untrusted++;
-            pthread_mutex_unlock(&V.read_mu);
-            continue;
-        }
+            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr))
+            continue; /* not the bootstrapped sequencer's: ignored (counted by scan_untrusted) */
         if (via_hex_decode_exact(b->hash, 32, PQgetvalue(r, i, 3), &e) ||
             via_hex_decode_exact(b->prev, 32, PQgetvalue(r, i, 4), &e))
             continue;
@@ -324,12 +320,8 @@ static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
         via_error e = {0};
         if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
             via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
-            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr)) {
-            pthread_mutex_lock(&V.read_mu);
-            V.untrusted++;
-            pthread_mutex_unlock(&V.read_mu);
-            continue;
-        }
+            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr))
+            continue; /* not the bootstrapped sequencer's: ignored (counted by scan_untrusted) */
         snprintf(b->proof_txid, sizeof b->proof_txid, "%s", PQgetvalue(r, i, 0));
         snprintf(b->proof_blob, sizeof b->proof_blob, "%s", PQgetvalue(r, i, 3));
         snprintf(b->proof_da_id, sizeof b->proof_da_id, "%s", PQgetvalue(r, i, 4));
@@ -337,6 +329,40 @@ static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
     }
     PQclear(r);
     return found ? VIA_OK : VIA_ENOTFOUND;
+}
+
+/* Counts and logs the batch and proof references on chain that the bootstrapped sequencer did
+ * not inscribe (they are ignored), once per message row. */
+static int scan_untrusted(via_error *err) {
+    static char hw[24] = "0";
+    const char *v[1] = {hw};
+    PGresult *r = NULL;
+    int rc =
+        q(V.pg,
+          "SELECT id, txid, msg_type, encode(signer_xonly, 'hex'), encode(sender_pubkey, 'hex')"
+          " FROM via_messages WHERE id > $1::bigint AND msg_type IN"
+          " ('L1BatchDAReferenceMessage', 'ProofDAReferenceMessage') ORDER BY id",
+          1, v, &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        char from[VIA_BTC_ADDRESS_MAX] = "";
+        uint8_t xonly[32], pub[33];
+        via_error e = {0};
+        int trusted =
+            !PQgetisnull(r, i, 4) && !via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 3), &e) &&
+            !via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 4), &e) &&
+            !memcmp(pub + 1, xonly, 32) && p2wpkh_addr(from, pub) && !strcmp(from, V.seq_addr);
+        if (!trusted) {
+            pthread_mutex_lock(&V.read_mu);
+            V.untrusted++;
+            pthread_mutex_unlock(&V.read_mu);
+            via_log(VIA_LOG_WARN, "message.untrusted", "txid=%s type=%s sender=%s",
+                    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), from[0] ? from : "?");
+        }
+        snprintf(hw, sizeof hw, "%s", PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
+    return VIA_OK;
 }
 
 /* DA fetch: VIA_OK, VIA_EVERIFY with *rule when the published bytes are wrong (a verdict),
@@ -1108,6 +1134,8 @@ int main(int argc, char **argv) {
             via_log(VIA_LOG_INFO, "verifier.restored", "last_verified=%" PRIu64 " halted=%d",
                     V.last_ok, V.halted);
         }
+        if (scan_untrusted(&e))
+            via_log(VIA_LOG_WARN, "verifier.scan_failed", "error=\"%s\"", e.msg);
         int did = 0;
         while (!V.halted && !V.stop) {
             rc = verify_next(0, NULL, &e);
