@@ -36,7 +36,7 @@ ctest --test-dir "$VIA_BUILD" --output-on-failure -j"$jobs" --timeout 1500
 if [ "$real_node" = 1 ]; then
   echo "== Bitcoin tests again against the in-tree stand-in (VIA_TEST_FORCE_STANDIN=1)"
   VIA_TEST_FORCE_STANDIN=1 ctest --test-dir "$VIA_BUILD" --output-on-failure -j"$jobs" \
-    --timeout 600 -R '^chain/'
+    --timeout 900 -R '^(chain/|sequencer/end_to_end|verifier/end_to_end)'
 fi
 
 unit='^((common|prover|rollup|bitcoin|chain|gateway|da|sequencer|wallet|host|kernels)/|verifier/vcheck)'

@@ -29,7 +29,8 @@
 static const char help[] =
     "usage: via-verifier run --db CONNINFO --btc-rpc URL --bootstrap-txid TXID --genesis FILE\n"
     "                        --vk VK.json --srs FILE [--btc-key FILE] [options]\n"
-    "       via-verifier key-address --btc-key FILE [--network NET]\n\n"
+    "       via-verifier key-address --btc-key FILE [--network NET]   (P2WPKH address, public\n"
+    "                                 key and scriptPubKey of a key)\n\n"
     "Follows Bitcoin (the chain watcher, in its own database), trusts the system bootstrapping\n"
     "inscription --bootstrap-txid names (its genesis root, verifying-key hash and chunk\n"
     "parameters must match --genesis and --vk), and for each batch the bootstrapped sequencer\n"
@@ -917,9 +918,12 @@ static int key_address(int argc, char **argv) {
     }
     via_wipe(sk, sizeof sk);
     if (!p2wpkh_addr(addr, pub)) return 2;
-    char hex[67];
+    char hex[67], spk_hex[45];
+    uint8_t spk[22];
     via_hex_encode(hex, pub, 33);
-    printf("%s %s\n", addr, hex);
+    via_btc_script_p2wpkh(spk, pub);
+    via_hex_encode(spk_hex, spk, sizeof spk);
+    printf("%s %s %s\n", addr, hex, spk_hex);
     return 0;
 }
 

@@ -4,14 +4,14 @@
 # chunk circuit's proving key (1 slot, development powers of tau), a batch of real chunks
 # (docs/examples/chunk1.json and three sample chunks) and its aggregate job enqueued, one node
 # on the CPU backend proving them until the queue is empty, then every proof and the
-# aggregate verified and the queue status printed. Keys are cached in out/quickstart.
+# aggregate verified and the queue status printed. Keys are cached in out/farm-demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIA_SKIP_NPM=1 bash scripts/install-deps.sh
 export VIA_BUILD=${VIA_BUILD:-build}
 bash scripts/build.sh
 P="$VIA_BUILD/prover/via-prover"
-OUT=${VIA_OUT:-out/quickstart}
+OUT=${VIA_OUT:-out/farm-demo}
 mkdir -p "$OUT/keys" "$OUT/work"
 run() { echo "+ $*"; "$@"; }
 
@@ -19,7 +19,7 @@ run() { echo "+ $*"; "$@"; }
 if [ ! -f "$OUT/keys/chunk-1.zkey" ]; then
     run "$P" circuit --slots 1 --r1cs "$OUT/work/chunk-1.r1cs"
     run "$P" ptau-dev --power 16 "$OUT/work/pot16.ptau"
-    run "$P" setup "$OUT/work/chunk-1.r1cs" "$OUT/work/pot16.ptau" "$OUT/work/chunk-1.zkey" --name quickstart
+    run "$P" setup "$OUT/work/chunk-1.r1cs" "$OUT/work/pot16.ptau" "$OUT/work/chunk-1.zkey" --name farm-demo
     mv "$OUT/work/chunk-1.zkey" "$OUT/keys/chunk-1.zkey"
     rm -f "$OUT/work/pot16.ptau" "$OUT/work/chunk-1.r1cs"
 fi
@@ -49,7 +49,7 @@ run "$P" queue status
 
 # One node on the CPU backend until nothing is left for it.
 start=$(date +%s.%N)
-run "$P" run --keys "$OUT/keys" --srs "$OUT/agg.srs" --gpus none --name quickstart-node \
+run "$P" run --keys "$OUT/keys" --srs "$OUT/agg.srs" --gpus none --name farm-demo-node \
     --exit-when-idle
 end=$(date +%s.%N)
 run "$P" queue wait 1 --timeout 60
