@@ -100,11 +100,16 @@ port=$((30000 + RANDOM % 20000))
 "$P" run --keys "$OUT/keys" --srs "$OUT/agg.srs" --name devnet-node --gpus none \
     --listen ":$((port + 1))" >"$OUT/logs/prover.log" 2>&1 &
 for i in 1 2 3; do
+    # verifier 1 is also the withdrawal coordinator; all three sign the payouts
     "$VER" run --db "$VIA_DB dbname=vf$i" --listen ":$((port + 1 + i))" --btc-rpc "$VIA_TEST_RPC_URL" \
         --bootstrap-txid "$boot" --genesis "$R/genesis.json" --vk "$OUT/vk.json" --srs "$OUT/agg.srs" \
-        --btc-key "$R/v$i.key" --da-db "$VIA_DB" >"$OUT/logs/verifier$i.log" 2>&1 &
+        --btc-key "$R/v$i.key" --da-db "$VIA_DB" --verifier-keys "$(pub v1),$(pub v2),$(pub v3)" \
+        --coordinator-url "http://127.0.0.1:$((port + 2))" $([ "$i" = 1 ] && echo --coordinate) \
+        >"$OUT/logs/verifier$i.log" 2>&1 &
 done
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; via_pg_stop' EXIT
+pids=$(jobs -p)
+alive() { for p in $pids; do kill -0 "$p" 2>/dev/null || die "a service exited (see the logs)"; done; }
 rpc() { curl -s -H 'Content-Type: application/json' --data-binary \
     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "http://127.0.0.1:$port/"; }
 vstatus() { curl -s "http://127.0.0.1:$((port + 1 + $1))/status"; }
@@ -113,7 +118,7 @@ step "via-sequencer on :$port, via-prover node, via-verifier x3 on :$((port + 2)
 mine() { btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null; }
 wait_for() { # wait_for <seconds> <what> <command...>: mines a block every second meanwhile
     local limit=$1 what=$2; shift 2
-    for _ in $(seq "$limit"); do "$@" && return 0; mine; sleep 1; done
+    for _ in $(seq "$limit"); do "$@" && return 0; alive; mine; sleep 1; done
     die "timed out waiting for $what"
 }
 
@@ -162,9 +167,17 @@ for _ in $(seq 900); do
         step "batch $f final at all 3 verifiers (txs $(echo "$b" | jget result.txs), chunks $(echo "$b" | jget result.chunks), root $(echo "$b" | jget result.root_after | cut -c1-16)...)"
     fi
     [ "$f" -ge "$target" ] && break
-    mine; sleep 1
+    alive; mine; sleep 1
 done
 [ "$(last_final)" -ge "$target" ] || die "batches not final"
+
+# ---- the withdrawal, paid by the bridge (MuSig2 of the three verifiers) ----
+user_has() { btc scantxoutset "[\"start\", [\"addr($(addr user))\"]]" | python3 -c 'import json,sys
+u=json.load(sys.stdin)["result"]["unspents"]
+sys.exit(0 if any(round(x["amount"]*1e8)==50000 for x in u) else 1)'; }
+wait_for 180 "the withdrawal to be paid on Bitcoin" user_has
+payout=$(grep -o 'payout.broadcast.*txid=[0-9a-f]*' "$OUT/logs/verifier1.log" | tail -1 | sed 's/.*txid=//')
+step "withdrawal paid on Bitcoin by the bridge: $payout (50000 sats to $(addr user), confirmed)"
 
 # ---- summary ----
 echo

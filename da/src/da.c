@@ -128,14 +128,18 @@ int via_da_open_postgres(via_da **out, const char *conninfo, via_error *err) {
         via_da_close(da);
         return rc;
     }
+    /* one transaction under an advisory lock: readers and writers opening the same database at
+     * once would otherwise race on CREATE TABLE IF NOT EXISTS */
     PGresult *r = PQexec(da->pg, "SET client_min_messages = warning;"
-                                 " SET synchronous_commit = on;"
+                                 " SET synchronous_commit = on; BEGIN;"
+                                 " SELECT pg_advisory_xact_lock(7668034900);"
                                  " CREATE TABLE IF NOT EXISTS via_da_blobs ("
                                  "  hash bytea PRIMARY KEY CHECK (length(hash) = 32),"
                                  "  data bytea NOT NULL,"
-                                 "  created_at timestamptz NOT NULL DEFAULT now())");
+                                 "  created_at timestamptz NOT NULL DEFAULT now()); COMMIT");
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         int rc = pg_fail(da, r, "creating via_da_blobs", err);
+        PQclear(PQexec(da->pg, "ROLLBACK"));
         via_da_close(da);
         return rc;
     }

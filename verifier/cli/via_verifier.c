@@ -15,8 +15,11 @@
 #include <microhttpd.h>
 #include <openssl/evp.h>
 
+#include <curl/curl.h>
+
 #include "via/bitcoin.h"
 #include "via/chain.h"
+#include "via/coord.h"
 #include "via/da.h"
 #include "via/hex.h"
 #include "via/jsonio.h"
@@ -46,6 +49,12 @@ static const char help[] =
     "--bootstrap-txid (VIA_BOOTSTRAP_TXID), --genesis (VIA_GENESIS), --vk (VIA_VK), --srs\n"
     "(VIA_SRS), --btc-key (VIA_BTC_KEY), --da postgres|celestia (VIA_DA), --da-db (VIA_DA_DB:\n"
     "the PostgreSQL that holds the blobs), --celestia-url, --celestia-token.\n"
+    "Withdrawals: --verifier-keys K1,K2,... (VIA_VERIFIER_KEYS: the set's compressed keys in\n"
+    "bootstrap order; their MuSig2 aggregate must be the bridge), --coordinator-url URL\n"
+    "(VIA_COORDINATOR_URL: sign the payouts the coordinator proposes after rebuilding them from\n"
+    "this verifier's own view), --coordinate (VIA_COORDINATE=1: also serve the session API on\n"
+    "--listen and propose payouts of final withdrawals), --max-fee-rate (50 sat/vB),\n"
+    "--session-timeout (30 s).\n"
     "Read API: GET /status, GET /batches/N; /metrics, /healthz, /readyz.\n";
 
 static struct {
@@ -74,6 +83,15 @@ static struct {
     uint8_t last_hash[32];
     uint64_t last_priority;
     int halted; /* a batch failed: nothing after it is checked or final */
+    /* withdrawals: the set's keys, the bridge they aggregate to, the coordinator */
+    const char *vkeys_arg, *coord_url;
+    int coordinate;
+    uint64_t max_fee_rate;
+    double session_timeout;
+    int have_vkeys;
+    uint8_t vkeys[VIA_MSG_MAX_VERIFIERS][33];
+    via_musig_keyagg keyagg;
+    uint8_t bridge_spk[34], bridge_xonly[32];
     /* own key */
     int have_key, my_index;
     uint8_t seckey[32];
@@ -83,6 +101,9 @@ static struct {
     uint64_t ok_batches, not_ok_batches, attestations_sent, da_errors, chain_errors, untrusted;
     uint64_t last_final;
     double last_verify_s;
+    uint64_t sessions_started, sessions_timed_out, sessions_refused, payouts_broadcast,
+        auth_refused;
+    uint64_t missing[VIA_MSG_MAX_VERIFIERS]; /* sessions each signer let time out */
 } V = {.read_mu = PTHREAD_MUTEX_INITIALIZER, .my_index = -1};
 
 static double now_s(void) {
@@ -118,7 +139,14 @@ static const char *schema =
     " reference_txid text NOT NULL, vote_ok boolean NOT NULL, commit_raw bytea NOT NULL,"
     " reveal_raw bytea NOT NULL, commit_txid text NOT NULL, reveal_txid text NOT NULL,"
     " status text NOT NULL CHECK (status IN ('built', 'sent', 'confirmed')),"
-    " created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz);";
+    " created_at timestamptz NOT NULL DEFAULT now(), sent_at timestamptz);"
+    "CREATE TABLE IF NOT EXISTS via_vf_withdrawals (batch bigint NOT NULL, idx integer NOT NULL,"
+    " dest bytea NOT NULL, amount bigint NOT NULL, payout_txid text,"
+    " PRIMARY KEY (batch, idx));"
+    "CREATE TABLE IF NOT EXISTS via_vf_signed (txid text PRIMARY KEY, inputs text[] NOT NULL,"
+    " withdrawals text[] NOT NULL, raw bytea, status text NOT NULL DEFAULT 'signed' CHECK (status "
+    "IN"
+    " ('signed', 'broadcast', 'confirmed')), signed_at timestamptz NOT NULL DEFAULT now());";
 
 /* ---- whom to trust ---- */
 static int p2wpkh_addr(char out[VIA_BTC_ADDRESS_MAX], const uint8_t pub[33]) {
@@ -196,6 +224,46 @@ static int genesis_state(via_vstate **out, unsigned depth, uint8_t root_be[32], 
     return VIA_OK;
 }
 
+/* --verifier-keys: the set's public keys in bootstrap order; each must be its verifier's P2WPKH
+ * address, and their MuSig2 aggregate (BIP-86 tweak) must be the bootstrapped bridge. */
+static int check_vkeys(via_error *err) {
+    char *list = strdup(V.vkeys_arg), *save = NULL;
+    size_t n = 0;
+    int rc = list ? VIA_OK : via_fail(err, VIA_ENOMEM, "keys");
+    for (char *t = list ? strtok_r(list, ",", &save) : NULL; t && !rc;
+         t = strtok_r(NULL, ",", &save)) {
+        char a[VIA_BTC_ADDRESS_MAX];
+        if (n == V.nver || via_hex_decode_exact(V.vkeys[n], 33, t, err) ||
+            via_btc_pubkey_check(V.vkeys[n], err) || !p2wpkh_addr(a, V.vkeys[n]) ||
+            strcmp(a, V.ver[n]))
+            rc = via_fail(err, VIA_EINVAL,
+                          "--verifier-keys: key %zu is not the bootstrapped verifier %zu (%s)", n,
+                          n, n < V.nver ? V.ver[n] : "beyond the set");
+        n++;
+    }
+    free(list);
+    if (!rc && n != V.nver)
+        rc = via_fail(err, VIA_EINVAL, "--verifier-keys: %zu keys for %zu verifiers", n, V.nver);
+    uint8_t internal[32], tweak[32];
+    if (!rc) rc = via_musig_keyagg_init(&V.keyagg, (const uint8_t(*)[33])V.vkeys, n, err);
+    if (!rc) {
+        via_musig_keyagg_xonly(internal, &V.keyagg);
+        via_btc_tagged_hash(tweak, "TapTweak", internal, 32);
+        rc = via_musig_keyagg_tweak(&V.keyagg, tweak, 1, err);
+    }
+    if (rc) return rc;
+    via_musig_keyagg_xonly(V.bridge_xonly, &V.keyagg);
+    via_btc_script_p2tr(V.bridge_spk, V.bridge_xonly);
+    char a[VIA_BTC_ADDRESS_MAX];
+    if (via_btc_script_to_address(a, V.net, V.bridge_spk, sizeof V.bridge_spk, err) ||
+        strcmp(a, V.bridge))
+        return via_fail(err, VIA_EINVAL,
+                        "--verifier-keys aggregate to %s, not the bootstrapped bridge %s", a,
+                        V.bridge);
+    V.have_vkeys = 1;
+    return VIA_OK;
+}
+
 /* Reads the bootstrapping inscription once the watcher has it; checks it against the local
  * genesis and verifying key. ENOTFOUND while it is not on chain yet. */
 static int load_bootstrap(via_error *err) {
@@ -254,6 +322,7 @@ static int load_bootstrap(via_error *err) {
     via_vstate_free(V.st);
     V.st = st;
     if (V.have_key) V.my_index = verifier_index(V.my_addr);
+    if (V.vkeys_arg && (rc = check_vkeys(err))) return rc;
     V.booted = 1;
     via_log(VIA_LOG_INFO, "verifier.bootstrapped",
             "sequencer=%s bridge=%s verifiers=%zu my_index=%d slots=%u depth=%u", V.seq_addr,
@@ -431,6 +500,32 @@ static int pending_deposits(via_vdeposit **out, size_t *n, via_error *err) {
     return rc;
 }
 
+/* The withdrawals a batch executed (its withdraw slots), by batch and slot index. */
+static int store_withdrawals(uint64_t n, const uint8_t *blob, size_t len, via_error *err) {
+    for (size_t i = 0; 160 + (i + 1) * 157 <= len; i++) {
+        const uint8_t *p = blob + 160 + i * 157;
+        if (p[0] != 3) continue;
+        uint64_t amount = 0;
+        for (int j = 0; j < 8; j++)
+            amount = amount << 8 | p[9 + j];
+        uint8_t dest[62];
+        memcpy(dest, p + 95, 31);
+        memcpy(dest + 31, p + 126, 31);
+        char ns[24], is[24], ds[125], as[24];
+        snprintf(ns, sizeof ns, "%" PRIu64, n);
+        snprintf(is, sizeof is, "%zu", i);
+        via_hex_encode(ds, dest, p[25]);
+        snprintf(as, sizeof as, "%" PRIu64, amount);
+        const char *v[4] = {ns, is, ds, as};
+        int rc = q(V.pg,
+                   "INSERT INTO via_vf_withdrawals (batch, idx, dest, amount) VALUES ($1::bigint,"
+                   " $2::int, decode($3, 'hex'), $4::bigint) ON CONFLICT DO NOTHING",
+                   4, v, NULL, err);
+        if (rc) return rc;
+    }
+    return VIA_OK;
+}
+
 /* Checks batch last_ok + 1 when its references are on chain. VIA_OK when a verdict was
  * recorded, ENOTFOUND when there is nothing to do yet, another code on an error (retry). */
 static int verify_next(int replay_only, const batch_refs *given, via_error *err) {
@@ -515,6 +610,7 @@ verdict:
         if (ok) via_vstate_undo(V.st);
         goto out;
     }
+    if (ok && (rc = store_withdrawals(n, blob, blen, err))) goto out;
     if (ok) {
         V.last_ok = n;
         memcpy(V.last_hash, b.hash, 32);
@@ -771,7 +867,780 @@ static int count_final(via_error *err) {
     return rc;
 }
 
+/* ---- withdrawals: the coordinator's session (in memory, under sess_mu) ---- */
+static pthread_mutex_t sess_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t id; /* 0: none */
+    via_payout_spec spec;
+    uint8_t *raw; /* the unsigned payout */
+    size_t raw_len;
+    via_btc_tx tx;
+    uint8_t msgs[VIA_PAYOUT_MAX_INPUTS][32];
+    uint8_t nonces[VIA_MSG_MAX_VERIFIERS][VIA_PAYOUT_MAX_INPUTS][66];
+    uint8_t psigs[VIA_MSG_MAX_VERIFIERS][VIA_PAYOUT_MAX_INPUTS][32];
+    int have_nonce[VIA_MSG_MAX_VERIFIERS], have_psig[VIA_MSG_MAX_VERIFIERS];
+    uint8_t aggnonce[VIA_PAYOUT_MAX_INPUTS][66];
+    int aggregated, done;
+    double created;
+} SS;
+static uint64_t next_session = 1;
+
+static void session_drop(void) {
+    free(SS.raw);
+    via_btc_tx_free(&SS.tx);
+    memset(&SS, 0, sizeof SS);
+    via_btc_tx_init(&SS.tx);
+}
+
+/* The final, unpaid withdrawals (own view), batch and index order, at most a payout's worth. */
+static int payable(via_payout_spec *spec, via_error *err) {
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT w.batch, w.idx, encode(w.dest, 'hex'), w.amount FROM via_vf_withdrawals w"
+               " JOIN via_vf_batches b ON b.number = w.batch AND b.final AND b.verdict = 'ok'"
+               " WHERE w.payout_txid IS NULL ORDER BY w.batch, w.idx LIMIT 6",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    spec->nw = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        via_payout_withdrawal *w = &spec->w[spec->nw];
+        w->batch = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+        w->index = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+        w->amount = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+        via_error e = {0};
+        uint8_t *d = NULL;
+        size_t dl = 0;
+        if (via_hex_decode(&d, &dl, PQgetvalue(r, i, 2), &e) || dl < 1 || dl > 62) {
+            free(d);
+            continue;
+        }
+        memcpy(w->dest, d, dl);
+        w->dest_len = dl;
+        free(d);
+        spec->nw++;
+    }
+    PQclear(r);
+    return VIA_OK;
+}
+
+/* The coordinator's step: times out a stale session (naming who did not answer), completes a
+ * signed one (aggregate, check, broadcast, record), or starts the next. */
+static int coord_step(via_error *err) {
+    if (!V.coordinate || !V.have_vkeys) return VIA_ENOTFOUND;
+    pthread_mutex_lock(&sess_mu);
+    int rc = VIA_OK;
+    if (SS.id && !SS.done && now_s() - SS.created > V.session_timeout) {
+        char who[200] = "";
+        size_t wl = 0;
+        for (size_t i = 0; i < V.nver; i++)
+            if (!SS.have_nonce[i] || !SS.have_psig[i]) {
+                wl += (size_t)snprintf(who + wl, sizeof who - wl, "%s%zu", wl ? "," : "", i);
+                pthread_mutex_lock(&V.read_mu);
+                V.missing[i]++;
+                pthread_mutex_unlock(&V.read_mu);
+            }
+        via_log(VIA_LOG_WARN, "session.timed_out", "session=%" PRIu64 " unanswered=%s", SS.id, who);
+        pthread_mutex_lock(&V.read_mu);
+        V.sessions_timed_out++;
+        pthread_mutex_unlock(&V.read_mu);
+        session_drop();
+    }
+    if (SS.id && !SS.done && SS.aggregated) {
+        size_t all = 0;
+        for (size_t i = 0; i < V.nver; i++)
+            all += SS.have_psig[i] != 0;
+        if (all == V.nver) {
+            for (size_t in = 0; in < SS.tx.n_in && !rc; in++) {
+                via_musig_session ms;
+                uint8_t psigs[VIA_MSG_MAX_VERIFIERS][32], sig[65];
+                for (size_t i = 0; i < V.nver; i++)
+                    memcpy(psigs[i], SS.psigs[i][in], 32);
+                size_t bad = 0;
+                rc = via_musig_session_init(&ms, &V.keyagg, SS.aggnonce[in], SS.msgs[in], 32, err);
+                if (!rc)
+                    rc = via_musig_partial_agg(sig, (const uint8_t(*)[32])psigs, V.nver, &ms, &bad,
+                                               err);
+                if (!rc && via_btc_schnorr_verify(sig, SS.msgs[in], 32, V.bridge_xonly))
+                    rc = via_fail(err, VIA_EVERIFY,
+                                  "input %zu: the aggregate signature does not verify", in);
+                sig[64] = VIA_BTC_SIGHASH_ALL;
+                const uint8_t *item = sig;
+                size_t il = 65;
+                if (!rc && via_btc_tx_set_witness(&SS.tx, in, 1, &item, &il)) rc = VIA_ENOMEM;
+            }
+            uint8_t *raw = NULL;
+            size_t rl = 0;
+            char txid[65] = "";
+            if (!rc) rc = via_btc_tx_serialize(&raw, &rl, &SS.tx, 1) ? VIA_ENOMEM : VIA_OK;
+            if (!rc) {
+                uint8_t t[32];
+                via_btc_tx_txid(t, &SS.tx);
+                via_btc_txid_to_hex(txid, t);
+                /* recorded before it is broadcast: the withdrawals are never built again */
+                char bl[24], il2[16];
+                rc = q(V.pg, "BEGIN", 0, NULL, NULL, err);
+                for (size_t i = 0; i < SS.spec.nw && !rc; i++) {
+                    snprintf(bl, sizeof bl, "%" PRIu64, SS.spec.w[i].batch);
+                    snprintf(il2, sizeof il2, "%u", SS.spec.w[i].index);
+                    const char *v[3] = {txid, bl, il2};
+                    rc = q(V.pg,
+                           "UPDATE via_vf_withdrawals SET payout_txid = $1 WHERE batch = $2::bigint"
+                           " AND idx = $3::int AND payout_txid IS NULL",
+                           3, v, NULL, err);
+                }
+                if (!rc) rc = q(V.pg, "COMMIT", 0, NULL, NULL, err);
+                if (rc) PQclear(PQexec(V.pg, "ROLLBACK"));
+            }
+            if (!rc) {
+                char sent[65];
+                rc = via_rpc_sendrawtransaction(V.rpc, err, sent, raw, rl);
+                if (!rc) {
+                    pthread_mutex_lock(&V.read_mu);
+                    V.payouts_broadcast++;
+                    pthread_mutex_unlock(&V.read_mu);
+                    via_log(VIA_LOG_INFO, "payout.broadcast",
+                            "session=%" PRIu64 " txid=%s withdrawals=%zu inputs=%zu", SS.id, txid,
+                            SS.spec.nw, SS.tx.n_in);
+                }
+            }
+            free(raw);
+            if (rc)
+                via_log(VIA_LOG_ERROR, "payout.failed", "session=%" PRIu64 " error=\"%s\"", SS.id,
+                        err->msg);
+            SS.done = 1;
+            session_drop();
+            pthread_mutex_unlock(&sess_mu);
+            return rc;
+        }
+    }
+    if (SS.id) {
+        pthread_mutex_unlock(&sess_mu);
+        return VIA_ENOTFOUND;
+    }
+    /* the next session: nothing while a payout of ours is unconfirmed (its inputs still look
+     * unspent to scantxoutset) */
+    PGresult *r = NULL;
+    rc =
+        q(V.pg, "SELECT DISTINCT payout_txid FROM via_vf_withdrawals WHERE payout_txid IS NOT NULL",
+          0, NULL, &r, err);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        json_t *tx = NULL;
+        via_error e2 = {0};
+        int conf =
+            via_rpc_getrawtransaction_verbose(V.rpc, &e2, &tx, PQgetvalue(r, i, 0)) == VIA_OK &&
+            json_integer_value(json_object_get(tx, "confirmations")) >= 1;
+        json_decref(tx);
+        if (!conf) rc = VIA_ENOTFOUND;
+    }
+    if (r) PQclear(r);
+    via_payout_spec spec;
+    memset(&spec, 0, sizeof spec);
+    if (!rc) rc = payable(&spec, err);
+    if (!rc && spec.nw == 0) rc = VIA_ENOTFOUND;
+    /* bridge coins, largest first (ties by outpoint), until the withdrawals and the fee */
+    via_rpc_utxo *coins = NULL;
+    size_t nc = 0;
+    char addr[VIA_BTC_ADDRESS_MAX], desc[VIA_BTC_ADDRESS_MAX + 8];
+    if (!rc) {
+        snprintf(desc, sizeof desc, "addr(%s)", V.bridge);
+        (void)addr;
+        const char *d[1] = {desc};
+        rc = via_rpc_scantxoutset(V.rpc, err, &coins, &nc, d, 1);
+    }
+    if (!rc) {
+        for (size_t i = 1; i < nc; i++)
+            for (size_t j = i; j > 0 && (coins[j].value_sat > coins[j - 1].value_sat ||
+                                         (coins[j].value_sat == coins[j - 1].value_sat &&
+                                          strcmp(coins[j].txid, coins[j - 1].txid) < 0));
+                 j--) {
+                via_rpc_utxo t = coins[j];
+                coins[j] = coins[j - 1];
+                coins[j - 1] = t;
+            }
+        uint64_t kvb = 0;
+        int blocks;
+        via_error fe = {0};
+        spec.fee_rate =
+            via_rpc_estimatesmartfee(V.rpc, &fe, &kvb, &blocks, 2) ? 2 : (kvb + 999) / 1000;
+        if (spec.fee_rate < 1) spec.fee_rate = 1;
+        memcpy(spec.bridge, V.bridge_spk, 34);
+        via_btc_tx probe;
+        uint64_t fee;
+        int built = 0;
+        for (size_t i = 0; i < nc && i < VIA_PAYOUT_MAX_INPUTS && !built; i++) {
+            if (via_btc_txid_from_hex(spec.in[i].txid, coins[i].txid, err)) break;
+            spec.in[i].vout = coins[i].vout;
+            spec.in[i].value = coins[i].value_sat;
+            spec.nin = i + 1;
+            via_error be = {0};
+            if (via_payout_build(&probe, &fee, &spec, &be) == VIA_OK) {
+                built = 1;
+                SS.tx = probe;
+            }
+        }
+        if (!built)
+            rc = via_fail(err, VIA_EINVAL, "the bridge's coins do not cover the withdrawals");
+    }
+    free(coins);
+    if (!rc) rc = via_payout_sighashes(SS.msgs, &SS.tx, &spec, err);
+    if (!rc) rc = via_btc_tx_serialize(&SS.raw, &SS.raw_len, &SS.tx, 0) ? VIA_ENOMEM : VIA_OK;
+    if (!rc) {
+        SS.spec = spec;
+        SS.id = next_session++;
+        SS.created = now_s();
+        pthread_mutex_lock(&V.read_mu);
+        V.sessions_started++;
+        pthread_mutex_unlock(&V.read_mu);
+        via_log(VIA_LOG_INFO, "session.started",
+                "session=%" PRIu64 " withdrawals=%zu inputs=%zu fee_rate=%" PRIu64, SS.id, spec.nw,
+                spec.nin, spec.fee_rate);
+    } else if (rc != VIA_ENOTFOUND) {
+        session_drop();
+    } else {
+        via_btc_tx_free(&SS.tx);
+    }
+    pthread_mutex_unlock(&sess_mu);
+    return rc;
+}
+
+/* GET /session as JSON (under sess_mu). */
+static char *session_json(void) {
+    json_t *o;
+    if (!SS.id) {
+        o = json_pack("{s:n}", "session");
+    } else {
+        json_t *w = json_array(), *in = json_array(), *got = json_array(), *signed_ = json_array();
+        for (size_t i = 0; i < SS.spec.nw; i++)
+            json_array_append_new(
+                w, json_pack("[I,i]", (json_int_t)SS.spec.w[i].batch, (int)SS.spec.w[i].index));
+        for (size_t i = 0; i < SS.spec.nin; i++) {
+            char t[65];
+            via_btc_txid_to_hex(t, SS.spec.in[i].txid);
+            json_array_append_new(in, json_pack("{s:s,s:i,s:I}", "txid", t, "vout",
+                                                (int)SS.spec.in[i].vout, "value",
+                                                (json_int_t)SS.spec.in[i].value));
+        }
+        for (size_t i = 0; i < V.nver; i++) {
+            if (SS.have_nonce[i]) json_array_append_new(got, json_integer((json_int_t)i));
+            if (SS.have_psig[i]) json_array_append_new(signed_, json_integer((json_int_t)i));
+        }
+        char *hex = malloc(2 * SS.raw_len + 1);
+        via_hex_encode(hex, SS.raw, SS.raw_len);
+        json_t *agg = json_null();
+        if (SS.aggregated) {
+            agg = json_array();
+            for (size_t i = 0; i < SS.spec.nin; i++) {
+                char h[133];
+                via_hex_encode(h, SS.aggnonce[i], 66);
+                json_array_append_new(agg, json_string(h));
+            }
+        }
+        o = json_pack("{s:I,s:o,s:o,s:I,s:s,s:o,s:o,s:o}", "session", (json_int_t)SS.id,
+                      "withdrawals", w, "inputs", in, "fee_rate", (json_int_t)SS.spec.fee_rate,
+                      "tx", hex, "nonces_from", got, "signatures_from", signed_, "aggregate_nonces",
+                      agg);
+        free(hex);
+    }
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+/* Request authentication: index in the set, timestamp within 30 s, BIP-340 signature by that
+ * verifier's key, never seen before (replays within the window are refused). */
+#define AUTH_WINDOW 30
+static struct {
+    uint8_t sig[64];
+    int64_t ts;
+} seen[1024];
+static size_t nseen;
+
+static int authenticate(struct MHD_Connection *c, const char *method, const char *url,
+                        const char *body, size_t len, int *index, char *why, size_t whylen) {
+    const char *is = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Verifier-Index");
+    const char *ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Timestamp");
+    const char *ss = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Signature");
+    uint8_t sig[64];
+    via_error e = {0};
+    char *end;
+    if (!is || !ts || !ss)
+        return snprintf(why, whylen, "X-Verifier-Index, X-Timestamp and X-Signature are required"),
+               0;
+    long idx = strtol(is, &end, 10);
+    if (*end || idx < 0 || (size_t)idx >= V.nver || !V.have_vkeys)
+        return snprintf(why, whylen, "verifier index outside the bootstrapped set"), 0;
+    long long t = strtoll(ts, &end, 10);
+    int64_t now = (int64_t)time(NULL);
+    if (*end || t < now - AUTH_WINDOW || t > now + AUTH_WINDOW)
+        return snprintf(why, whylen, "timestamp outside the %d-second window", AUTH_WINDOW), 0;
+    if (strlen(ss) != 128 || via_hex_decode_exact(sig, 64, ss, &e))
+        return snprintf(why, whylen, "X-Signature must be 64 bytes of hex"), 0;
+    uint8_t digest[32];
+    via_coord_auth_digest(digest, method, url, t, (int)idx, (const uint8_t *)body, len);
+    if (via_btc_schnorr_verify(sig, digest, 32, V.vkeys[idx] + 1))
+        return snprintf(why, whylen, "the signature is not verifier %ld's", idx), 0;
+    for (size_t i = 0; i < nseen; i++)
+        if (seen[i].ts >= now - 2 * AUTH_WINDOW && !memcmp(seen[i].sig, sig, 64))
+            return snprintf(why, whylen, "replayed request"), 0;
+    size_t slot = nseen < 1024 ? nseen++ : 0;
+    for (size_t i = 0; nseen == 1024 && i < 1024; i++)
+        if (seen[i].ts < seen[slot].ts) slot = i;
+    memcpy(seen[slot].sig, sig, 64);
+    seen[slot].ts = t;
+    *index = (int)idx;
+    return 1;
+}
+
+/* The session routes (coordinator only). *status gets the HTTP status. */
+static char *session_route(struct MHD_Connection *c, const char *method, const char *url,
+                           const char *body, size_t len, unsigned *status) {
+    char why[200];
+    int idx;
+    pthread_mutex_lock(&sess_mu);
+    if (!authenticate(c, method, url, body, len, &idx, why, sizeof why)) {
+        pthread_mutex_unlock(&sess_mu);
+        pthread_mutex_lock(&V.read_mu);
+        V.auth_refused++;
+        pthread_mutex_unlock(&V.read_mu);
+        via_log(VIA_LOG_WARN, "coordinator.refused", "path=%s reason=\"%s\"", url, why);
+        *status = 401;
+        json_t *o = json_pack("{s:s}", "error", why);
+        char *s = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        return s;
+    }
+    char *out = NULL;
+    *status = 200;
+    if (!strcmp(method, "GET") && !strcmp(url, "/session")) {
+        out = session_json();
+    } else if (!strcmp(method, "POST") &&
+               (!strcmp(url, "/session/nonce") || !strcmp(url, "/session/signature"))) {
+        int nonce = !strcmp(url, "/session/nonce");
+        uint64_t sid = 0;
+        uint8_t vals[VIA_PAYOUT_MAX_INPUTS * 66];
+        via_error e = {0};
+        const char *msg = NULL;
+        if (!SS.id || SS.done)
+            msg = "no session is open";
+        else if (via_coord_parse_values(&sid, vals, SS.spec.nin, nonce ? 66 : 32, body, len, &e))
+            msg = e.msg;
+        else if (sid != SS.id)
+            msg = "not the open session";
+        else if (!nonce && !SS.aggregated)
+            msg = "the nonces are not all in";
+        else if (nonce && SS.aggregated)
+            msg = "the nonces are complete";
+        if (!msg && nonce) {
+            for (size_t i = 0; i < SS.spec.nin; i++)
+                memcpy(SS.nonces[idx][i], vals + i * 66, 66);
+            SS.have_nonce[idx] = 1;
+            size_t all = 0;
+            for (size_t i = 0; i < V.nver; i++)
+                all += SS.have_nonce[i] != 0;
+            if (all == V.nver) {
+                for (size_t in = 0; in < SS.spec.nin && !msg; in++) {
+                    uint8_t pn[VIA_MSG_MAX_VERIFIERS][66];
+                    size_t bad = 0;
+                    for (size_t i = 0; i < V.nver; i++)
+                        memcpy(pn[i], SS.nonces[i][in], 66);
+                    if (via_musig_nonce_agg(SS.aggnonce[in], (const uint8_t(*)[66])pn, V.nver, &bad,
+                                            &e)) {
+                        msg = "a nonce is invalid: the session is reset";
+                        session_drop();
+                    }
+                }
+                if (!msg) SS.aggregated = 1;
+            }
+        } else if (!msg) {
+            for (size_t in = 0; in < SS.spec.nin && !msg; in++) {
+                via_musig_session ms;
+                if (via_musig_session_init(&ms, &V.keyagg, SS.aggnonce[in], SS.msgs[in], 32, &e) ||
+                    via_musig_partial_verify(vals + in * 32, SS.nonces[idx][in], V.vkeys[idx], &ms,
+                                             &e))
+                    msg = "a partial signature does not verify";
+            }
+            if (!msg) {
+                for (size_t in = 0; in < SS.spec.nin; in++)
+                    memcpy(SS.psigs[idx][in], vals + in * 32, 32);
+                SS.have_psig[idx] = 1;
+            }
+        }
+        if (msg) {
+            *status = 400;
+            json_t *o = json_pack("{s:s}", "error", msg);
+            out = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+            via_log(VIA_LOG_WARN, "coordinator.bad_request", "path=%s verifier=%d reason=\"%s\"",
+                    url, idx, msg);
+        } else {
+            out = strdup("{\"ok\":true}");
+        }
+    } else {
+        *status = 404;
+        out = strdup("{\"error\":\"no such session route\"}");
+    }
+    pthread_mutex_unlock(&sess_mu);
+    return out;
+}
+
+/* ---- withdrawals: the signer (every verifier with --coordinator-url) ---- */
+static struct {
+    uint64_t session; /* the session these nonces belong to */
+    via_musig_secnonce *sec[VIA_PAYOUT_MAX_INPUTS];
+    size_t n;
+    int nonce_sent, psig_sent;
+    uint64_t refused; /* a session refused: not looked at again */
+    via_payout_spec spec;
+    uint8_t msgs[VIA_PAYOUT_MAX_INPUTS][32];
+} SG;
+
+static void signer_forget(void) {
+    for (size_t i = 0; i < SG.n; i++)
+        via_musig_secnonce_free(SG.sec[i]);
+    memset(SG.sec, 0, sizeof SG.sec);
+    SG.n = 0;
+    SG.nonce_sent = SG.psig_sent = 0;
+}
+
+static size_t body_cb(char *p, size_t sz, size_t n, void *ud) {
+    FILE *f = ud;
+    return fwrite(p, sz, n, f);
+}
+
+/* A signed request to the coordinator. *out (malloc'd) gets the body; returns the HTTP status or
+ * -1 when it could not be sent. */
+static long coord_request(const char *method, const char *path, const char *body, char **out) {
+    CURL *h = curl_easy_init();
+    if (!h) return -1;
+    char url[600];
+    snprintf(url, sizeof url, "%s%s", V.coord_url, path);
+    int64_t ts = (int64_t)time(NULL);
+    uint8_t digest[32], sig[64];
+    size_t bl = body ? strlen(body) : 0;
+    via_coord_auth_digest(digest, method, path, ts, V.my_index, (const uint8_t *)body, bl);
+    if (via_btc_schnorr_sign(sig, digest, 32, V.seckey, NULL)) {
+        curl_easy_cleanup(h);
+        return -1;
+    }
+    char sh[129], hdr[3][200];
+    via_hex_encode(sh, sig, 64);
+    snprintf(hdr[0], sizeof hdr[0], "X-Verifier-Index: %d", V.my_index);
+    snprintf(hdr[1], sizeof hdr[1], "X-Timestamp: %lld", (long long)ts);
+    snprintf(hdr[2], sizeof hdr[2], "X-Signature: %s", sh);
+    struct curl_slist *hl = NULL;
+    for (int i = 0; i < 3; i++)
+        hl = curl_slist_append(hl, hdr[i]);
+    hl = curl_slist_append(hl, "Content-Type: application/json");
+    char *resp = NULL;
+    size_t rl = 0;
+    FILE *m = open_memstream(&resp, &rl);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, m);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)bl);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    long status = -1;
+    if (cc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    fclose(m);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(h);
+    *out = resp;
+    return status;
+}
+
+/* Rebuilds the proposed payout from this verifier's own view and says why it will not sign
+ * (NULL: it will). */
+static const char *signer_check(json_t *s, via_payout_spec *spec, char *why, size_t whylen) {
+    memset(spec, 0, sizeof *spec);
+    json_t *w = json_object_get(s, "withdrawals"), *in = json_object_get(s, "inputs");
+    const char *txh = json_string_value(json_object_get(s, "tx"));
+    json_int_t rate = json_integer_value(json_object_get(s, "fee_rate"));
+    if (!json_is_array(w) || !json_is_array(in) || !txh || json_array_size(w) < 1 ||
+        json_array_size(w) > VIA_PAYOUT_MAX_WITHDRAWALS || json_array_size(in) < 1 ||
+        json_array_size(in) > VIA_PAYOUT_MAX_INPUTS)
+        return snprintf(why, whylen, "the session is malformed"), why;
+    if (rate < 1 || (uint64_t)rate > V.max_fee_rate)
+        return snprintf(why, whylen, "fee rate %lld sat/vB is above this verifier's bound %" PRIu64,
+                        (long long)rate, V.max_fee_rate),
+               why;
+    spec->fee_rate = (uint64_t)rate;
+    memcpy(spec->bridge, V.bridge_spk, 34);
+    via_error e = {0};
+    for (size_t i = 0; i < json_array_size(w); i++) {
+        json_t *p = json_array_get(w, i);
+        char bs[24], is[16];
+        snprintf(bs, sizeof bs, "%lld", (long long)json_integer_value(json_array_get(p, 0)));
+        snprintf(is, sizeof is, "%lld", (long long)json_integer_value(json_array_get(p, 1)));
+        const char *v[2] = {bs, is};
+        PGresult *r = NULL;
+        if (q(V.pg,
+              "SELECT encode(w.dest, 'hex'), w.amount, w.payout_txid FROM via_vf_withdrawals w"
+              " JOIN via_vf_batches b ON b.number = w.batch AND b.final AND b.verdict = 'ok'"
+              " WHERE w.batch = $1::bigint AND w.idx = $2::int",
+              2, v, &r, &e))
+            return snprintf(why, whylen, "database: %.300s", e.msg), why;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            return snprintf(why, whylen, "withdrawal %s/%s is not in a batch final here", bs, is),
+                   why;
+        }
+        via_payout_withdrawal *x = &spec->w[spec->nw++];
+        x->batch = strtoull(bs, NULL, 10);
+        x->index = (uint32_t)strtoul(is, NULL, 10);
+        x->amount = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+        uint8_t *d = NULL;
+        size_t dl = 0;
+        if (via_hex_decode(&d, &dl, PQgetvalue(r, 0, 0), &e) || dl > 62) dl = 0;
+        if (dl) memcpy(x->dest, d, dl);
+        x->dest_len = dl;
+        free(d);
+        PQclear(r);
+    }
+    for (size_t i = 0; i < json_array_size(in); i++) {
+        json_t *p = json_array_get(in, i);
+        const char *t = json_string_value(json_object_get(p, "txid"));
+        json_int_t vout = json_integer_value(json_object_get(p, "vout"));
+        via_rpc_txout to;
+        if (!t || vout < 0 || via_btc_txid_from_hex(spec->in[i].txid, t, &e) ||
+            via_rpc_gettxout(V.rpc, &e, &to, t, (uint32_t)vout, 0) || !to.found ||
+            to.script_pubkey_len != 34 || memcmp(to.script_pubkey, V.bridge_spk, 34))
+            return snprintf(why, whylen,
+                            "input %zu is not an unspent bridge output on this verifier's chain",
+                            i),
+                   why;
+        spec->in[i].vout = (uint32_t)vout;
+        spec->in[i].value = to.value_sat; /* this verifier's reading, not the proposal's */
+        spec->nin++;
+    }
+    /* never two payouts of one withdrawal that could both confirm */
+    for (size_t i = 0; i < spec->nw; i++) {
+        char key[40];
+        snprintf(key, sizeof key, "%" PRIu64 "/%u", spec->w[i].batch, spec->w[i].index);
+        const char *v[1] = {key};
+        PGresult *r = NULL;
+        if (q(V.pg, "SELECT txid, inputs FROM via_vf_signed WHERE $1 = ANY(withdrawals)", 1, v, &r,
+              &e))
+            return snprintf(why, whylen, "database: %.300s", e.msg), why;
+        for (int k = 0; k < PQntuples(r); k++) {
+            int shares = 0;
+            for (size_t j = 0; j < spec->nin; j++) {
+                char t[65], op[80];
+                via_btc_txid_to_hex(t, spec->in[j].txid);
+                snprintf(op, sizeof op, "%s:%u", t, spec->in[j].vout);
+                if (strstr(PQgetvalue(r, k, 1), op)) shares = 1;
+            }
+            json_t *tx = NULL;
+            via_error e2 = {0};
+            int conf =
+                via_rpc_getrawtransaction_verbose(V.rpc, &e2, &tx, PQgetvalue(r, k, 0)) == VIA_OK &&
+                json_integer_value(json_object_get(tx, "confirmations")) >= 1;
+            json_decref(tx);
+            if (conf || !shares) {
+                snprintf(why, whylen, "withdrawal %s was %s by %s", key,
+                         conf ? "paid" : "signed already", PQgetvalue(r, k, 0));
+                PQclear(r);
+                return why;
+            }
+        }
+        PQclear(r);
+    }
+    via_btc_tx mine;
+    uint64_t fee;
+    if (via_payout_build(&mine, &fee, spec, &e)) return snprintf(why, whylen, "%.300s", e.msg), why;
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    int bad = via_hex_decode(&raw, &rl, txh, &e) || via_payout_compare(raw, rl, &mine, &e);
+    free(raw);
+    if (!bad && via_payout_sighashes(SG.msgs, &mine, spec, &e)) bad = 1;
+    via_btc_tx_free(&mine);
+    if (bad) return snprintf(why, whylen, "%.300s", e.msg), why;
+    return NULL;
+}
+
+static int signer_step(via_error *err) {
+    if (!V.coord_url || !V.have_key || V.my_index < 0 || !V.have_vkeys) return VIA_ENOTFOUND;
+    char *body = NULL;
+    long st = coord_request("GET", "/session", NULL, &body);
+    if (st != 200) {
+        int rc = via_fail(err, VIA_ETRANSPORT, "coordinator: GET /session answered %ld: %.200s", st,
+                          body ? body : "");
+        free(body);
+        return rc;
+    }
+    json_t *s = json_loads(body, 0, NULL);
+    free(body);
+    json_int_t sid = json_integer_value(json_object_get(s, "session"));
+    if (!sid || (uint64_t)sid == SG.refused) {
+        json_decref(s);
+        return VIA_ENOTFOUND;
+    }
+    if ((uint64_t)sid != SG.session) {
+        /* a new session: whatever nonces were held belong to an old one */
+        signer_forget();
+        SG.session = (uint64_t)sid;
+    }
+    int mine_in = 0, signed_in = 0;
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(s, "nonces_from"), i, v) mine_in |=
+        json_integer_value(v) == V.my_index;
+    json_array_foreach(json_object_get(s, "signatures_from"), i, v) signed_in |=
+        json_integer_value(v) == V.my_index;
+    int rc = VIA_ENOTFOUND;
+    if (!mine_in && !SG.nonce_sent) {
+        char why[400];
+        const char *no = signer_check(s, &SG.spec, why, sizeof why);
+        if (no) {
+            SG.refused = (uint64_t)sid;
+            pthread_mutex_lock(&V.read_mu);
+            V.sessions_refused++;
+            pthread_mutex_unlock(&V.read_mu);
+            via_log(VIA_LOG_WARN, "session.refused", "session=%lld reason=\"%s\"", (long long)sid,
+                    no);
+            json_decref(s);
+            return VIA_ENOTFOUND;
+        }
+        uint8_t pub[33];
+        if (via_btc_pubkey_from_seckey(pub, V.seckey)) {
+            json_decref(s);
+            return via_fail(err, VIA_EINVAL, "the verifier key");
+        }
+        json_t *vals = json_array();
+        rc = VIA_OK;
+        for (size_t k = 0; k < SG.spec.nin && !rc; k++) {
+            uint8_t pn[66];
+            char h[133];
+            rc = via_musig_nonce_gen(&SG.sec[k], pn, V.seckey, pub, V.bridge_xonly, SG.msgs[k], 32,
+                                     1, NULL, 0, err);
+            SG.n = k + 1;
+            via_hex_encode(h, pn, 66);
+            json_array_append_new(vals, json_string(h));
+        }
+        char *b = NULL;
+        if (!rc) {
+            json_t *o = json_pack("{s:I,s:o}", "session", sid, "values", vals);
+            b = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+        } else {
+            json_decref(vals);
+        }
+        char *resp = NULL;
+        if (!rc) {
+            st = coord_request("POST", "/session/nonce", b, &resp);
+            if (st == 200) {
+                SG.nonce_sent = 1;
+                via_log(VIA_LOG_INFO, "session.nonces_sent", "session=%lld inputs=%zu",
+                        (long long)sid, SG.spec.nin);
+            } else {
+                rc = via_fail(err, VIA_ETRANSPORT, "coordinator refused the nonces (%ld): %.200s",
+                              st, resp ? resp : "");
+            }
+        }
+        free(b);
+        free(resp);
+    } else if (SG.nonce_sent && !signed_in && !SG.psig_sent &&
+               json_is_array(json_object_get(s, "aggregate_nonces"))) {
+        json_t *agg = json_object_get(s, "aggregate_nonces");
+        json_t *vals = json_array();
+        rc = VIA_OK;
+        /* recorded before the partial signatures leave: a restart knows what it signed */
+        uint8_t *rawp = NULL;
+        size_t rl = 0;
+        const char *txh = json_string_value(json_object_get(s, "tx"));
+        uint8_t t[32];
+        char txid[65] = "";
+        via_btc_tx ptx;
+        via_btc_tx_init(&ptx);
+        if (!txh || via_hex_decode(&rawp, &rl, txh, err) || via_btc_tx_parse(&ptx, rawp, rl, err))
+            rc = via_fail(err, VIA_EFORMAT, "the session's transaction");
+        if (!rc) {
+            via_btc_tx_txid(t, &ptx);
+            via_btc_txid_to_hex(txid, t);
+            char ins[VIA_PAYOUT_MAX_INPUTS * 80] = "{", ws[VIA_PAYOUT_MAX_WITHDRAWALS * 40] = "{";
+            for (size_t k = 0; k < SG.spec.nin; k++) {
+                char th[65];
+                via_btc_txid_to_hex(th, SG.spec.in[k].txid);
+                snprintf(ins + strlen(ins), sizeof ins - strlen(ins), "%s\"%s:%u\"", k ? "," : "",
+                         th, SG.spec.in[k].vout);
+            }
+            for (size_t k = 0; k < SG.spec.nw; k++)
+                snprintf(ws + strlen(ws), sizeof ws - strlen(ws), "%s\"%" PRIu64 "/%u\"",
+                         k ? "," : "", SG.spec.w[k].batch, SG.spec.w[k].index);
+            strcat(ins, "}");
+            strcat(ws, "}");
+            const char *pv[3] = {txid, ins, ws};
+            rc = q(V.pg,
+                   "INSERT INTO via_vf_signed (txid, inputs, withdrawals) VALUES ($1, $2::text[], "
+                   "$3::text[])"
+                   " ON CONFLICT DO NOTHING",
+                   3, pv, NULL, err);
+        }
+        free(rawp);
+        via_btc_tx_free(&ptx);
+        for (size_t k = 0; k < SG.spec.nin && !rc; k++) {
+            uint8_t an[66], ps[32];
+            char h[65];
+            const char *ah = json_string_value(json_array_get(agg, k));
+            via_musig_session ms;
+            if (!ah || via_hex_decode_exact(an, 66, ah, err)) {
+                rc = via_fail(err, VIA_EFORMAT, "aggregate nonce %zu", k);
+                break;
+            }
+            rc = via_musig_session_init(&ms, &V.keyagg, an, SG.msgs[k], 32, err);
+            if (!rc && k < SG.n) rc = via_musig_partial_sign(ps, SG.sec[k], V.seckey, &ms, err);
+            via_hex_encode(h, ps, 32);
+            json_array_append_new(vals, json_string(h));
+        }
+        signer_forget(); /* used or not, these nonces are never used again */
+        SG.nonce_sent = 1;
+        char *b = NULL, *resp = NULL;
+        if (!rc) {
+            json_t *o = json_pack("{s:I,s:o}", "session", sid, "values", vals);
+            b = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+            st = coord_request("POST", "/session/signature", b, &resp);
+            if (st == 200) {
+                SG.psig_sent = 1;
+                via_log(VIA_LOG_INFO, "session.signed", "session=%lld txid=%s", (long long)sid,
+                        txid);
+            } else {
+                rc = via_fail(err, VIA_ETRANSPORT,
+                              "coordinator refused the signatures (%ld): %.200s", st,
+                              resp ? resp : "");
+            }
+        } else {
+            json_decref(vals);
+        }
+        free(b);
+        free(resp);
+    }
+    json_decref(s);
+    return rc;
+}
+
 /* ---- HTTP ---- */
+/* Per-signer unanswered sessions (a signer that stalls withdrawals shows here). */
+static const char *missing_text(void) {
+    static char buf[64 * 80];
+    size_t l = 0;
+    buf[0] = 0;
+    if (V.coordinate && V.nver) {
+        l += (size_t)snprintf(buf + l, sizeof buf - l,
+                              "# TYPE via_coordinator_signer_timeouts_total counter\n");
+        for (size_t i = 0; i < V.nver && l < sizeof buf; i++)
+            l += (size_t)snprintf(buf + l, sizeof buf - l,
+                                  "via_coordinator_signer_timeouts_total{verifier=\"%zu\"} %" PRIu64
+                                  "\n",
+                                  i, V.missing[i]);
+    }
+    return buf;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *ctype,
                                char *body) {
     struct MHD_Response *r =
@@ -820,16 +1689,48 @@ static char *batch_json(uint64_t n, unsigned *status) {
     return s;
 }
 
+typedef struct {
+    char *body;
+    size_t len;
+    int too_big;
+} upload_t;
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls) {
     (void)cls;
     (void)version;
-    (void)upload;
-    (void)con_cls;
+    upload_t *u = *con_cls;
+    if (!u) {
+        u = calloc(1, sizeof *u);
+        if (!u) return MHD_NO;
+        *con_cls = u;
+        return MHD_YES;
+    }
     if (*upload_size) {
+        if (u->len + *upload_size > 65536) {
+            u->too_big = 1;
+        } else {
+            char *nb = realloc(u->body, u->len + *upload_size + 1);
+            if (!nb) return MHD_NO;
+            u->body = nb;
+            memcpy(u->body + u->len, upload, *upload_size);
+            u->len += *upload_size;
+            u->body[u->len] = 0;
+        }
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (!strncmp(url, "/session", 8)) {
+        if (!V.coordinate)
+            return respond(c, 404, "application/json",
+                           strdup("{\"error\":\"this verifier is not the coordinator\"}\n"));
+        if (u->too_big)
+            return respond(c, 413, "application/json",
+                           strdup("{\"error\":\"body over 64 KiB\"}\n"));
+        unsigned st;
+        char *out = session_route(c, method, url, u->body ? u->body : "", u->len, &st);
+        return respond(c, st, "application/json", out ? out : strdup("{}"));
     }
     if (strcmp(method, "GET"))
         return respond(c, 405, "application/json", strdup("{\"error\":\"GET only\"}\n"));
@@ -866,9 +1767,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 "# TYPE via_verifier_untrusted_messages_total counter\n"
                 "via_verifier_untrusted_messages_total %" PRIu64 "\n"
                 "# TYPE via_verifier_last_verify_seconds gauge\n"
-                "via_verifier_last_verify_seconds %.6f\n",
+                "via_verifier_last_verify_seconds %.6f\n"
+                "# TYPE via_coordinator_sessions_total counter\n"
+                "via_coordinator_sessions_total{outcome=\"started\"} %" PRIu64 "\n"
+                "via_coordinator_sessions_total{outcome=\"timed_out\"} %" PRIu64 "\n"
+                "via_coordinator_sessions_total{outcome=\"paid\"} %" PRIu64 "\n"
+                "# TYPE via_coordinator_requests_refused_total counter\n"
+                "via_coordinator_requests_refused_total %" PRIu64 "\n"
+                "# TYPE via_signer_sessions_refused_total counter\n"
+                "via_signer_sessions_refused_total %" PRIu64 "\n%s",
                 V.ok_batches, V.not_ok_batches, V.last_ok, V.last_final, V.halted,
-                V.attestations_sent, V.da_errors, V.chain_errors, V.untrusted, V.last_verify_s) < 0)
+                V.attestations_sent, V.da_errors, V.chain_errors, V.untrusted, V.last_verify_s,
+                V.sessions_started, V.sessions_timed_out, V.payouts_broadcast, V.auth_refused,
+                V.sessions_refused, missing_text()) < 0)
             out = NULL;
         pthread_mutex_unlock(&V.read_mu);
         if (!out) return respond(c, 500, "text/plain", strdup("out of memory\n"));
@@ -885,6 +1796,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return respond(c, st, "application/json", body);
     }
     return respond(c, 404, "application/json", strdup("{\"error\":\"not found\"}\n"));
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    upload_t *u = *con_cls;
+    if (u) {
+        free(u->body);
+        free(u);
+    }
+    *con_cls = NULL;
 }
 
 /* ---- main ---- */
@@ -948,13 +1872,21 @@ int main(int argc, char **argv) {
                                   "--da",
                                   "--da-db",
                                   "--celestia-url",
-                                  "--celestia-token"};
+                                  "--celestia-token",
+                                  "--verifier-keys",
+                                  "--coordinator-url",
+                                  "--max-fee-rate",
+                                  "--session-timeout"};
     enum { NO = sizeof names / sizeof *names };
     const char *o[NO] = {0};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
             return 0;
+        }
+        if (!strcmp(argv[i], "--coordinate")) {
+            V.coordinate = 1;
+            continue;
         }
         int k = -1;
         for (int j = 0; j < (int)NO; j++)
@@ -981,6 +1913,19 @@ int main(int argc, char **argv) {
     V.da_db = env_or(o[12], "VIA_DA_DB", V.db);
     V.cel_url = env_or(o[13], "VIA_CELESTIA_URL", NULL);
     V.cel_token = env_or(o[14], "VIA_CELESTIA_TOKEN", NULL);
+    V.vkeys_arg = env_or(o[15], "VIA_VERIFIER_KEYS", NULL);
+    V.coord_url = env_or(o[16], "VIA_COORDINATOR_URL", NULL);
+    V.max_fee_rate = strtoull(env_or(o[17], "VIA_MAX_FEE_RATE", "50"), NULL, 10);
+    V.session_timeout = atof(env_or(o[18], "VIA_SESSION_TIMEOUT", "30"));
+    if (getenv("VIA_COORDINATE") && !strcmp(getenv("VIA_COORDINATE"), "1")) V.coordinate = 1;
+    if ((V.coordinate || V.coord_url) &&
+        (!V.vkeys_arg || V.max_fee_rate < 1 || V.session_timeout < 1)) {
+        fprintf(stderr, "via-verifier: withdrawals (--coordinate, --coordinator-url) need "
+                        "--verifier-keys, --max-fee-rate >= 1 and --session-timeout >= 1\n");
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    via_btc_tx_init(&SS.tx);
     via_error err = {0};
     uint8_t tmp[32];
     if (!V.btc_rpc || !V.boot_txid || strlen(V.boot_txid) != 64 ||
@@ -1060,9 +2005,9 @@ int main(int argc, char **argv) {
     }
     const char *colon = strrchr(V.listen, ':');
     unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, (uint16_t)port, NULL, NULL,
+        handle, NULL, MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "via-verifier: cannot listen on %s\n", V.listen);
         return 1;
@@ -1154,6 +2099,14 @@ int main(int argc, char **argv) {
         if (rc && rc != VIA_ENOTFOUND)
             via_log(VIA_LOG_WARN, "attestation.failed", "error=\"%s\"", e.msg);
         if (count_final(&e)) via_log(VIA_LOG_WARN, "finality.failed", "error=\"%s\"", e.msg);
+        via_error ce = {0};
+        int crc = coord_step(&ce);
+        if (crc && crc != VIA_ENOTFOUND)
+            via_log(VIA_LOG_WARN, "coordinator.step_failed", "error=\"%s\"", ce.msg);
+        via_error se = {0};
+        int src = signer_step(&se);
+        if (src && src != VIA_ENOTFOUND)
+            via_log(VIA_LOG_WARN, "signer.step_failed", "error=\"%s\"", se.msg);
         if (!did && !processed && rc == VIA_ENOTFOUND) usleep(300 * 1000);
     }
     MHD_stop_daemon(d);
