@@ -14,7 +14,7 @@ command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (libFuzzer needs cl
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVIA_FUZZ=ON -DVIA_CORE_ONLY=ON >/dev/null
-harnesses=${*:-"zkey wtns r1cs ptau srs aggregate jsonrpc proof_json public_json vk_json chunk_input rpc_answer wallet_json"}
+harnesses=${*:-"zkey wtns r1cs ptau srs aggregate jsonrpc coord proof_json public_json vk_json chunk_input rpc_answer wallet_json"}
 targets=""
 for h in $harnesses; do targets="$targets fuzz_$h"; done
 cmake --build "$build" -j2 --target $targets
@@ -32,6 +32,7 @@ for h in $harnesses; do
         srs) seeds="" ; cp "$root"/tests/fuzz/seeds/srs/* "$corpus"/ ;;
         aggregate) seeds="" ; cp "$root"/tests/fuzz/seeds/aggregate/* "$corpus"/ ;;
         jsonrpc) seeds="" ; cp "$root"/tests/fuzz/seeds/jsonrpc/* "$corpus"/ ;;
+        coord) seeds="" ; cp "$root"/tests/fuzz/seeds/coord/* "$corpus"/ ;;
         proof_json) seeds=proof.json ;;
         public_json) seeds=public.json ;;
         vk_json) seeds=verification_key.json ;;

@@ -4,7 +4,8 @@
  * chunk witness generator computes from the chunk input; then every alteration is refused
  * with its rule and leaves the verifier's state unchanged: one byte of pubdata, the header,
  * the previous hash, the batch number, a deposit missing from the verifier's view, a
- * deposit the batch skipped, a deposit credited with another amount. */
+ * deposit the batch skipped, a deposit credited with another amount, deposits out of order,
+ * a proof blob that is not an aggregate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,15 @@ static void test_vcheck(void **state) {
     via_babyjub_pack(more[0].receiver + 4, &pk[5]);
     expect_rule(st, blob, len, 1, zero, b1.header_hash, more, 3, "deposit_mismatch");
 
+    /* deposits out of order: the verifier's confirmed order differs from the batch's */
+    memcpy(more, pend, 3 * sizeof *pend);
+    via_vdeposit tmp = more[0];
+    more[0] = more[2];
+    more[2] = tmp;
+    more[0].priority_id = 100;
+    more[2].priority_id = 102;
+    expect_rule(st, blob, len, 1, zero, b1.header_hash, more, 3, "deposit_mismatch");
+
     /* the real thing */
     via_vbatch vb;
     const char *rule = NULL;
@@ -218,6 +228,13 @@ static void test_vcheck(void **state) {
         via_cs_free(cs);
         via_chunk_input_free(in);
     }
+    /* a proof blob that is not an aggregate: refused by rule, before any pairing */
+    via_groth16_vk vk;
+    memset(&vk, 0, sizeof vk);
+    vk.n_public = 1;
+    uint8_t junk[100] = {1, 2, 3};
+    assert_int_equal(via_vcheck_proof(NULL, &vk, &vb, junk, sizeof junk, &rule, &err), VIA_EVERIFY);
+    assert_string_equal(rule, "proof_malformed");
     uint64_t bal;
     assert_true(via_vstate_account(st, 3, NULL, NULL, &bal, NULL));
     assert_int_equal(bal, 5000);
