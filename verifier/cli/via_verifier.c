@@ -25,6 +25,7 @@
 #include "via/jsonio.h"
 #include "via/log.h"
 #include "via/mem.h"
+#include "via/rand.h"
 #include "via/rollup_json.h"
 #include "via/srs.h"
 #include "via/vcheck.h"
@@ -33,7 +34,8 @@ static const char help[] =
     "usage: via-verifier run --db CONNINFO --btc-rpc URL --bootstrap-txid TXID --genesis FILE\n"
     "                        --vk VK.json --srs FILE [--btc-key FILE] [options]\n"
     "       via-verifier key-address --btc-key FILE [--network NET]   (P2WPKH address, public\n"
-    "                                 key and scriptPubKey of a key)\n\n"
+    "                                 key and scriptPubKey of a key)\n"
+    "       via-verifier sign-request ...   (headers of a signed coordinator request)\n\n"
     "Follows Bitcoin (the chain watcher, in its own database), trusts the system bootstrapping\n"
     "inscription --bootstrap-txid names (its genesis root, verifying-key hash and chunk\n"
     "parameters must match --genesis and --vk), and for each batch the bootstrapped sequencer\n"
@@ -143,6 +145,8 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS via_vf_withdrawals (batch bigint NOT NULL, idx integer NOT NULL,"
     " dest bytea NOT NULL, amount bigint NOT NULL, payout_txid text,"
     " PRIMARY KEY (batch, idx));"
+    "CREATE TABLE IF NOT EXISTS via_vf_payouts (txid text PRIMARY KEY, raw bytea NOT NULL,"
+    " confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now());"
     "CREATE TABLE IF NOT EXISTS via_vf_signed (txid text PRIMARY KEY, inputs text[] NOT NULL,"
     " withdrawals text[] NOT NULL, raw bytea, status text NOT NULL DEFAULT 'signed' CHECK (status "
     "IN"
@@ -932,14 +936,16 @@ static int coord_step(via_error *err) {
     if (SS.id && !SS.done && now_s() - SS.created > V.session_timeout) {
         char who[200] = "";
         size_t wl = 0;
+        /* in round 1 those without a nonce, in round 2 those without a partial signature */
         for (size_t i = 0; i < V.nver; i++)
-            if (!SS.have_nonce[i] || !SS.have_psig[i]) {
+            if (SS.aggregated ? !SS.have_psig[i] : !SS.have_nonce[i]) {
                 wl += (size_t)snprintf(who + wl, sizeof who - wl, "%s%zu", wl ? "," : "", i);
                 pthread_mutex_lock(&V.read_mu);
                 V.missing[i]++;
                 pthread_mutex_unlock(&V.read_mu);
             }
-        via_log(VIA_LOG_WARN, "session.timed_out", "session=%" PRIu64 " unanswered=%s", SS.id, who);
+        via_log(VIA_LOG_WARN, "session.timed_out", "session=%" PRIu64 " round=%d unanswered=%s",
+                SS.id, SS.aggregated ? 2 : 1, who);
         pthread_mutex_lock(&V.read_mu);
         V.sessions_timed_out++;
         pthread_mutex_unlock(&V.read_mu);
@@ -988,6 +994,20 @@ static int coord_step(via_error *err) {
                            " AND idx = $3::int AND payout_txid IS NULL",
                            3, v, NULL, err);
                 }
+                if (!rc) {
+                    char *hex = malloc(2 * rl + 1);
+                    if (!hex) {
+                        rc = via_fail(err, VIA_ENOMEM, "payout");
+                    } else {
+                        via_hex_encode(hex, raw, rl);
+                        const char *v[2] = {txid, hex};
+                        rc = q(
+                            V.pg,
+                            "INSERT INTO via_vf_payouts (txid, raw) VALUES ($1, decode($2, 'hex'))",
+                            2, v, NULL, err);
+                        free(hex);
+                    }
+                }
                 if (!rc) rc = q(V.pg, "COMMIT", 0, NULL, NULL, err);
                 if (rc) PQclear(PQexec(V.pg, "ROLLBACK"));
             }
@@ -1018,19 +1038,36 @@ static int coord_step(via_error *err) {
         return VIA_ENOTFOUND;
     }
     /* the next session: nothing while a payout of ours is unconfirmed (its inputs still look
-     * unspent to scantxoutset) */
+     * unspent to scantxoutset); an unconfirmed one is broadcast again (after a crash between
+     * recording and broadcasting, or when it left the mempool) */
     PGresult *r = NULL;
-    rc =
-        q(V.pg, "SELECT DISTINCT payout_txid FROM via_vf_withdrawals WHERE payout_txid IS NOT NULL",
-          0, NULL, &r, err);
+    rc = q(V.pg, "SELECT txid, encode(raw, 'hex') FROM via_vf_payouts WHERE NOT confirmed", 0, NULL,
+           &r, err);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         json_t *tx = NULL;
         via_error e2 = {0};
-        int conf =
-            via_rpc_getrawtransaction_verbose(V.rpc, &e2, &tx, PQgetvalue(r, i, 0)) == VIA_OK &&
-            json_integer_value(json_object_get(tx, "confirmations")) >= 1;
+        const char *t = PQgetvalue(r, i, 0);
+        int conf = via_rpc_getrawtransaction_verbose(V.rpc, &e2, &tx, t) == VIA_OK &&
+                   json_integer_value(json_object_get(tx, "confirmations")) >= 1;
+        int known = tx != NULL;
         json_decref(tx);
-        if (!conf) rc = VIA_ENOTFOUND;
+        if (conf) {
+            const char *v[1] = {t};
+            (void)q(V.pg, "UPDATE via_vf_payouts SET confirmed = true WHERE txid = $1", 1, v, NULL,
+                    &e2);
+            via_log(VIA_LOG_INFO, "payout.confirmed", "txid=%s", t);
+            continue;
+        }
+        if (!known) {
+            uint8_t *raw = NULL;
+            size_t rl = 0;
+            char sent[65];
+            if (!via_hex_decode(&raw, &rl, PQgetvalue(r, i, 1), &e2) &&
+                !via_rpc_sendrawtransaction(V.rpc, &e2, sent, raw, rl))
+                via_log(VIA_LOG_INFO, "payout.rebroadcast", "txid=%s", t);
+            free(raw);
+        }
+        rc = VIA_ENOTFOUND;
     }
     if (r) PQclear(r);
     via_payout_spec spec;
@@ -1318,7 +1355,11 @@ static long coord_request(const char *method, const char *path, const char *body
     uint8_t digest[32], sig[64];
     size_t bl = body ? strlen(body) : 0;
     via_coord_auth_digest(digest, method, path, ts, V.my_index, (const uint8_t *)body, bl);
-    if (via_btc_schnorr_sign(sig, digest, 32, V.seckey, NULL)) {
+    /* fresh auxiliary randomness: two requests in one second still differ (a replay does not) */
+    uint8_t aux[32];
+    via_error re = {0};
+    if (via_os_random(aux, sizeof aux, &re) ||
+        via_btc_schnorr_sign(sig, digest, 32, V.seckey, aux)) {
         curl_easy_cleanup(h);
         return -1;
     }
@@ -1851,8 +1892,48 @@ static int key_address(int argc, char **argv) {
     return 0;
 }
 
+/* via-verifier sign-request: the authentication headers of one coordinator request (for
+ * operators and tests talking to the session API with curl). */
+static int sign_request(int argc, char **argv) {
+    const char *key = NULL, *method = "GET", *path = NULL, *body = "", *ts = NULL;
+    int index = -1;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--btc-key"))
+            key = argv[i + 1];
+        else if (!strcmp(argv[i], "--index"))
+            index = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--method"))
+            method = argv[i + 1];
+        else if (!strcmp(argv[i], "--path"))
+            path = argv[i + 1];
+        else if (!strcmp(argv[i], "--body"))
+            body = argv[i + 1];
+        else if (!strcmp(argv[i], "--timestamp"))
+            ts = argv[i + 1];
+    }
+    uint8_t sk[32], digest[32], sig[64];
+    via_error err = {0};
+    if (!key || !path || index < 0 || via_btc_seckey_load_file(sk, NULL, key, &err)) {
+        fprintf(stderr, "usage: via-verifier sign-request --btc-key FILE --index I --path PATH\n"
+                        "         [--method GET|POST] [--body TEXT] [--timestamp UNIX]\n"
+                        "Prints the X-Verifier-Index, X-Timestamp and X-Signature headers.\n");
+        return 2;
+    }
+    long long t = ts ? atoll(ts) : (long long)time(NULL);
+    via_coord_auth_digest(digest, method, path, t, index, (const uint8_t *)body, strlen(body));
+    uint8_t aux[32];
+    int rc = via_os_random(aux, sizeof aux, &err) || via_btc_schnorr_sign(sig, digest, 32, sk, aux);
+    via_wipe(sk, sizeof sk);
+    if (rc) return 1;
+    char h[129];
+    via_hex_encode(h, sig, 64);
+    printf("X-Verifier-Index: %d\nX-Timestamp: %lld\nX-Signature: %s\n", index, t, h);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "key-address")) return key_address(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "sign-request")) return sign_request(argc, argv);
     if (argc < 2 || strcmp(argv[1], "run")) {
         int h = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
         fputs(help, h ? stdout : stderr);
