@@ -166,9 +166,52 @@ for d in sd:
     for c in spec.get("template", {}).get("spec", {}).get("containers", []):
         need("VIA_DB" in env_of(c), f"{seq_path}: VIA_DB missing")
 
+# the verifier and the coordinator: units and manifest
+for name, coord in (("via-verifier.service", False), ("via-coordinator.service", True)):
+    path = os.path.join(root, "systemd", name)
+    vp = configparser.ConfigParser(strict=False, interpolation=None)
+    vp.optionxform = str
+    with open(path) as f:
+        vp.read_string(f.read())
+    ex = vp.get("Service", "ExecStart", fallback="").split()
+    need(ex[:2] == ["/usr/local/bin/via-verifier", "run"], f"{path}: ExecStart must run `via-verifier run`")
+    need(("--coordinate" in ex) == coord, f"{path}: --coordinate {'missing' if coord else 'must not be set'}")
+    need("--btc-key" in ex, f"{path}: the verifier's key (--btc-key) is needed to attest and sign")
+    for h in ("NoNewPrivileges", "ProtectSystem", "PrivateTmp"):
+        need(vp.has_option("Service", h), f"{path}: hardening option {h} missing")
+ver_path = os.path.join(root, "k8s", "verifier.yaml")
+with open(ver_path) as f:
+    docs = [d for d in yaml.safe_load_all(f) if d]
+ss = [d for d in docs if d.get("kind") == "StatefulSet"]
+vs = [d for d in docs if d.get("kind") == "Service"]
+cm = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "ConfigMap"}
+need(len(ss) >= 1 and len(vs) == 1, f"{ver_path}: a StatefulSet per verifier and the coordinator's Service")
+coordinators = 0
+for d in ss:
+    spec = d.get("spec", {})
+    need(spec.get("replicas") == 1, f"{ver_path}: a verifier key runs as exactly one replica")
+    labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+    for c in spec.get("template", {}).get("spec", {}).get("containers", []):
+        need("VIA_DB" in env_of(c), f"{ver_path}: VIA_DB missing")
+        args = c.get("args", [])
+        need("--btc-key" in args, f"{ver_path}: --btc-key missing")
+        if "--coordinate" in args:
+            coordinators += 1
+            for s_ in vs:
+                sel = s_.get("spec", {}).get("selector", {})
+                need(sel and all(labels.get(k) == v for k, v in sel.items()),
+                     f"{ver_path}: the coordinator Service does not select the coordinator")
+        for ref in c.get("envFrom", []):
+            name = ref.get("configMapRef", {}).get("name")
+            need(name in cm, f"{ver_path}: ConfigMap {name} missing")
+            if name in cm:
+                for k in ("VIA_BOOTSTRAP_TXID", "VIA_VERIFIER_KEYS", "VIA_COORDINATOR_URL", "VIA_BTC_RPC"):
+                    need(k in cm[name].get("data", {}), f"{ver_path}: {k} missing from the ConfigMap")
+need(coordinators == 1, f"{ver_path}: exactly one verifier is the coordinator")
+
 if problems:
     for p in problems:
         print("FAIL:", p)
     sys.exit(1)
-print("deploy: node and sequencer units and manifests, KEDA ScaledObject and Grafana dashboard "
-      "check out")
+print("deploy: node, sequencer, verifier and coordinator units and manifests, KEDA ScaledObject "
+      "and Grafana dashboard check out")
