@@ -49,3 +49,31 @@ int via_json_to_u64(const json_t *v, uint64_t *out, const char **why) {
     *out = acc;
     return 0;
 }
+
+int via_genesis_read(const char *path, via_genesis_add_fn add, void *ud, via_error *err) {
+    json_error_t je;
+    json_t *g = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_array(g)) {
+        json_decref(g);
+        return via_fail(err, VIA_EFORMAT, "genesis %s: expected a JSON list of accounts (%s)", path,
+                        je.text);
+    }
+    int rc = VIA_OK;
+    for (size_t i = 0; i < json_array_size(g) && !rc; i++) {
+        json_t *a = json_array_get(g, i);
+        uint64_t id, bal;
+        const char *why;
+        via_fr x, y;
+        const char *xs = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
+        const char *ys = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
+        if (via_json_to_u64(json_object_get(a, "id"), &id, &why) ||
+            via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
+            via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys))
+            rc = via_fail(err, VIA_EFORMAT,
+                          "genesis %s: account %zu needs id, balance and pubkey {x, y}", path, i);
+        else
+            rc = add(ud, id, &x, &y, bal, err);
+    }
+    json_decref(g);
+    return rc;
+}

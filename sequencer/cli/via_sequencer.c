@@ -240,52 +240,48 @@ static int write_accounts(PGconn *pg, const uint64_t *ids, size_t n, uint64_t ba
 
 /* Reads a genesis file (a JSON list of {id, pubkey: {x, y}, balance}) into keeper k; *ids and
  * *leaves (malloc'd) get each account's id and leaf. */
+typedef struct {
+    via_keeper *k;
+    uint64_t *ids;
+    via_fr *leaves;
+    size_t n, cap;
+} genesis_acc;
+
+static int genesis_add(void *ud, uint64_t id, const via_fr *x, const via_fr *y, uint64_t bal,
+                       via_error *err) {
+    genesis_acc *g = ud;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? 2 * g->cap : 64;
+        uint64_t *ni = realloc(g->ids, nc * sizeof *ni);
+        if (!ni) return via_fail(err, VIA_ENOMEM, "genesis");
+        g->ids = ni;
+        via_fr *nl = realloc(g->leaves, nc * sizeof *nl);
+        if (!nl) return via_fail(err, VIA_ENOMEM, "genesis");
+        g->leaves = nl;
+        g->cap = nc;
+    }
+    int rc = via_keeper_create(g->k, id, x, y, bal, err);
+    if (rc) return rc;
+    g->ids[g->n] = id;
+    via_smt_account_leaf(&g->leaves[g->n], x, y, bal, 0);
+    g->n++;
+    return VIA_OK;
+}
+
+/* Reads a genesis file into keeper k; *ids and *leaves (malloc'd) get each account's id and
+ * leaf. */
 static int genesis_read(const char *path, via_keeper *k, uint64_t **ids_out, via_fr **leaves_out,
                         size_t *n_out, via_error *err) {
-    *ids_out = NULL;
-    *leaves_out = NULL;
-    *n_out = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "--genesis %s: cannot open", path);
-    json_error_t je;
-    json_t *g = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    fclose(f);
-    if (!json_is_array(g)) {
-        json_decref(g);
-        return via_fail(err, VIA_EFORMAT, "--genesis %s: expected a JSON list of accounts (%s)",
-                        path, je.text);
-    }
-    size_t n = json_array_size(g);
-    uint64_t *ids = calloc(n ? n : 1, sizeof *ids);
-    via_fr *leaves = calloc(n ? n : 1, sizeof *leaves);
-    int rc = ids && leaves ? VIA_OK : via_fail(err, VIA_ENOMEM, "genesis");
-    for (size_t i = 0; i < n && !rc; i++) {
-        json_t *a = json_array_get(g, i);
-        uint64_t id, bal;
-        const char *why;
-        via_fr x, y;
-        const char *xs = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
-        const char *ys = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
-        if (via_json_to_u64(json_object_get(a, "id"), &id, &why) ||
-            via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
-            via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys)) {
-            rc = via_fail(err, VIA_EFORMAT,
-                          "--genesis %s: account %zu needs id, balance and pubkey {x, y}", path, i);
-            break;
-        }
-        rc = via_keeper_create(k, id, &x, &y, bal, err);
-        ids[i] = id;
-        via_smt_account_leaf(&leaves[i], &x, &y, bal, 0);
-    }
-    json_decref(g);
+    genesis_acc g = {k, NULL, NULL, 0, 0};
+    int rc = via_genesis_read(path, genesis_add, &g, err);
     if (rc) {
-        free(ids);
-        free(leaves);
+        free(g.ids);
+        free(g.leaves);
         return rc;
     }
-    *ids_out = ids;
-    *leaves_out = leaves;
-    *n_out = n;
+    *ids_out = g.ids;
+    *leaves_out = g.leaves;
+    *n_out = g.n;
     return VIA_OK;
 }
 

@@ -160,6 +160,18 @@ static int p2wpkh_addr(char out[VIA_BTC_ADDRESS_MAX], const uint8_t pub[33]) {
     return via_btc_script_to_address(out, V.net, spk, sizeof spk, &e) == VIA_OK;
 }
 
+/* The P2WPKH address a message row (columns: envelope x-only key, paying key, as hex) was sent
+ * from, when the envelope's key is the paying key (docs/sources.md: via-indexer); 0 when not. */
+static int row_sender(char out[VIA_BTC_ADDRESS_MAX], PGresult *r, int row, int col_xonly,
+                      int col_pub) {
+    uint8_t xonly[32], pub[33];
+    via_error e = {0};
+    return !PQgetisnull(r, row, col_pub) &&
+           !via_hex_decode_exact(xonly, 32, PQgetvalue(r, row, col_xonly), &e) &&
+           !via_hex_decode_exact(pub, 33, PQgetvalue(r, row, col_pub), &e) &&
+           !memcmp(pub + 1, xonly, 32) && p2wpkh_addr(out, pub);
+}
+
 static int verifier_index(const char *addr) {
     for (size_t i = 0; i < V.nver; i++)
         if (!strcmp(V.ver[i], addr)) return (int)i;
@@ -184,36 +196,15 @@ static int read_file_all(const char *path, uint8_t **out, size_t *len) {
 }
 
 /* Genesis accounts into a fresh state; *root_be gets its root. */
+static int genesis_add(void *ud, uint64_t id, const via_fr *x, const via_fr *y, uint64_t bal,
+                       via_error *err) {
+    return via_vstate_genesis(ud, id, x, y, bal, err);
+}
+
 static int genesis_state(via_vstate **out, unsigned depth, uint8_t root_be[32], via_error *err) {
-    uint8_t *text;
-    size_t len;
-    if (read_file_all(V.genesis, &text, &len))
-        return via_fail(err, VIA_EIO, "--genesis %s: cannot read", V.genesis);
-    json_error_t je;
-    json_t *g = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
-    free(text);
-    if (!json_is_array(g)) {
-        json_decref(g);
-        return via_fail(err, VIA_EFORMAT, "--genesis %s: expected a JSON list (%s)", V.genesis,
-                        je.text);
-    }
     via_vstate *st = via_vstate_new(depth);
-    int rc = st ? VIA_OK : via_fail(err, VIA_ENOMEM, "state");
-    for (size_t i = 0; i < json_array_size(g) && !rc; i++) {
-        json_t *a = json_array_get(g, i);
-        uint64_t id, bal;
-        const char *why;
-        via_fr x, y;
-        const char *xs = json_string_value(json_object_get(json_object_get(a, "pubkey"), "x"));
-        const char *ys = json_string_value(json_object_get(json_object_get(a, "pubkey"), "y"));
-        if (via_json_to_u64(json_object_get(a, "id"), &id, &why) ||
-            via_json_to_u64(json_object_get(a, "balance"), &bal, &why) || !xs || !ys ||
-            via_fr_from_decimal(&x, xs) || via_fr_from_decimal(&y, ys))
-            rc = via_fail(err, VIA_EFORMAT, "--genesis: account %zu needs id, balance, pubkey", i);
-        else
-            rc = via_vstate_genesis(st, id, &x, &y, bal, err);
-    }
-    json_decref(g);
+    int rc =
+        st ? via_genesis_read(V.genesis, genesis_add, st, err) : via_fail(err, VIA_ENOMEM, "state");
     if (rc) {
         via_vstate_free(st);
         return rc;
@@ -362,11 +353,8 @@ static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
     int found = 0;
     for (int i = 0; i < PQntuples(r) && !found; i++) {
         char from[VIA_BTC_ADDRESS_MAX];
-        uint8_t xonly[32], pub[33];
         via_error e = {0};
-        if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
-            via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
-            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr))
+        if (!row_sender(from, r, i, 1, 2) || strcmp(from, V.seq_addr))
             continue; /* not the bootstrapped sequencer's: ignored (counted by scan_untrusted) */
         if (via_hex_decode_exact(b->hash, 32, PQgetvalue(r, i, 3), &e) ||
             via_hex_decode_exact(b->prev, 32, PQgetvalue(r, i, 4), &e))
@@ -390,11 +378,7 @@ static int find_refs(uint64_t n, batch_refs *b, via_error *err) {
     found = 0;
     for (int i = 0; i < PQntuples(r) && !found; i++) {
         char from[VIA_BTC_ADDRESS_MAX];
-        uint8_t xonly[32], pub[33];
-        via_error e = {0};
-        if (PQgetisnull(r, i, 2) || via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 1), &e) ||
-            via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 2), &e) || memcmp(pub + 1, xonly, 32) ||
-            !p2wpkh_addr(from, pub) || strcmp(from, V.seq_addr))
+        if (!row_sender(from, r, i, 1, 2) || strcmp(from, V.seq_addr))
             continue; /* not the bootstrapped sequencer's: ignored (counted by scan_untrusted) */
         snprintf(b->proof_txid, sizeof b->proof_txid, "%s", PQgetvalue(r, i, 0));
         snprintf(b->proof_blob, sizeof b->proof_blob, "%s", PQgetvalue(r, i, 3));
@@ -420,12 +404,7 @@ static int scan_untrusted(via_error *err) {
     if (rc) return rc;
     for (int i = 0; i < PQntuples(r); i++) {
         char from[VIA_BTC_ADDRESS_MAX] = "";
-        uint8_t xonly[32], pub[33];
-        via_error e = {0};
-        int trusted =
-            !PQgetisnull(r, i, 4) && !via_hex_decode_exact(xonly, 32, PQgetvalue(r, i, 3), &e) &&
-            !via_hex_decode_exact(pub, 33, PQgetvalue(r, i, 4), &e) &&
-            !memcmp(pub + 1, xonly, 32) && p2wpkh_addr(from, pub) && !strcmp(from, V.seq_addr);
+        int trusted = row_sender(from, r, i, 3, 4) && !strcmp(from, V.seq_addr);
         if (!trusted) {
             pthread_mutex_lock(&V.read_mu);
             V.untrusted++;
@@ -841,13 +820,8 @@ static int count_final(via_error *err) {
             break;
         int voted[VIA_MSG_MAX_VERIFIERS] = {0}, oks = 0;
         for (int j = 0; j < PQntuples(a); j++) {
-            uint8_t xonly[32], pub[33];
             char from[VIA_BTC_ADDRESS_MAX];
-            via_error e = {0};
-            if (PQgetisnull(a, j, 1) || via_hex_decode_exact(xonly, 32, PQgetvalue(a, j, 0), &e) ||
-                via_hex_decode_exact(pub, 33, PQgetvalue(a, j, 1), &e) ||
-                memcmp(pub + 1, xonly, 32) || !p2wpkh_addr(from, pub))
-                continue;
+            if (!row_sender(from, a, j, 0, 1)) continue;
             int k = verifier_index(from);
             if (k < 0 || voted[k]) continue; /* outside the set, or a second vote */
             voted[k] = 1;

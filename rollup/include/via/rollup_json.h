@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "via/field.h"
+#include "via/status.h"
 
 json_t *via_json_fr(const via_fr *v);
 /* Reads an unsigned 64-bit value given as a JSON integer (>= 0) or a decimal string (digits
@@ -15,4 +16,12 @@ json_t *via_json_fr(const via_fr *v);
  * string") otherwise. */
 int via_json_to_u64(const json_t *v, uint64_t *out, const char **why);
 json_t *via_json_u64(uint64_t v);
+/* A genesis file: a JSON list of {"id", "pubkey": {"x", "y"} (decimal), "balance"} (at most
+ * 64 MiB). add is called for each account in order and stops the walk with its error;
+ * VIA_EFORMAT names the account that is malformed. */
+typedef int (*via_genesis_add_fn)(void *ud, uint64_t id, const via_fr *x, const via_fr *y,
+                                  uint64_t balance, via_error *err);
+VIA_MUST_USE int via_genesis_read(const char *path, via_genesis_add_fn add, void *ud,
+                                  via_error *err);
+
 #endif
