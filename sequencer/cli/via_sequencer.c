@@ -694,8 +694,10 @@ static int seal_locked(via_error *err) {
     via_state_tree_committed(S.tree);
     S.batch = number;
     memcpy(S.last_hash, b.header_hash, 32);
-    memmove(S.pending_seq, S.pending_seq + b.txs, (S.npending - b.txs) * sizeof *S.pending_seq);
-    memmove(S.pending_at, S.pending_at + b.txs, (S.npending - b.txs) * sizeof *S.pending_at);
+    if (b.txs) {
+        memmove(S.pending_seq, S.pending_seq + b.txs, (S.npending - b.txs) * sizeof *S.pending_seq);
+        memmove(S.pending_at, S.pending_at + b.txs, (S.npending - b.txs) * sizeof *S.pending_at);
+    }
     S.npending -= b.txs;
     S.sealed_batches++;
     for (size_t i = 0; i < b.ndeposits; i++) {

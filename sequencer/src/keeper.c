@@ -843,7 +843,7 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
     /* drop the sealed transactions */
     for (size_t i = 0; i < take; i++)
         json_decref(k->txs[i].sig_json);
-    memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
+    if (take) memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
     k->ntx -= take;
     /* pubdata hash and header */
     unsigned int hl = 32;

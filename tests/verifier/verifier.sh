@@ -5,8 +5,8 @@
 # sealed, proved, published and inscribed; each verifier checks every batch from Bitcoin and
 # DA alone, attests, and counts the set's attestations into finality; all agree on the roots
 # with the sequencer. A batch reference inscribed by another key is ignored; a verifier killed
-# with -9 resumes without attesting twice; a new verifier with an empty database reaches the
-# same verdicts and roots; one whose DA serves a blob altered by one byte refuses that batch
+# with -9 resumes without attesting twice; a new verifier with an empty database after ten
+# batches reaches the same verdicts and roots; one whose DA serves a blob altered by one byte refuses that batch
 # (da_hash_mismatch) and everything after it.
 set -u
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
@@ -127,20 +127,34 @@ mine_until 60 verified_at_least 1 3 ||
     fail "batch 3 not verified by verifier 1"
 start_verifier 2 vf2 v2
 mine_until 240 final_at_least 3 || fail "batch 3 not final after the restart: $(status 2)"
-[ "$(psqlq "$VIA_TEST_PG dbname=vf2" "SELECT count(*) FROM via_vf_attestations")" = 3 ] || fail "verifier 2 attestations"
+[ "$(psqlq "$VIA_TEST_PG dbname=vf2" "SELECT count(*) FROM via_vf_attestations")" = \
+  "$(psqlq "$VIA_TEST_PG dbname=vf2" "SELECT count(*) FROM via_vf_batches")" ] || fail "verifier 2: one attestation per verdict"
 dups=$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(*) FROM (SELECT payload->>'reference_txid', sender_pubkey FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage' GROUP BY 1, 2 HAVING count(*) > 1) d")
 [ "$dups" = 0 ] || fail "a verifier attested twice to one batch"
 
-echo "== a new verifier with an empty database reaches the same verdicts and roots"
+echo "== ten batches; a new verifier with an empty database reaches the same verdicts and roots"
+bn() { rpc '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' | jget result; }
+nonce=2
+while [ "$(bn)" -lt 10 ]; do
+    before=$(bn)
+    send "$(sign 1 2 1 0 $nonce)" | grep -q pending || fail "transfer with nonce $nonce"
+    nonce=$((nonce + 1))
+    for _ in $(seq 50); do [ "$(bn)" -gt "$before" ] && break; sleep 0.2; done
+done
+mine_until 240 final_at_least 10 || fail "ten batches not final: $(status 1)"
 start_verifier 4 vf4 ""
-mine_until 120 verified_at_least 4 3 ||
+mine_until 180 verified_at_least 4 10 ||
     fail "the new verifier did not catch up: $(status 4)"
-for n in 1 2 3; do
+for n in $(seq 1 10); do
     a=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$n" | jget root_after)
     b=$(curl -s "http://127.0.0.1:$((vport + 4))/batches/$n" | jget root_after)
     [ "$a" = "$b" ] || fail "batch $n: roots differ ($a, $b)"
 done
-[ "$(status 4 | jget last_final)" -ge 3 ] || fail "the observer counts finality: $(status 4)"
+for n in $(seq 1 10); do
+    [ "$(curl -s "http://127.0.0.1:$((vport + 4))/batches/$n" | jget verdict)" = ok ] || fail "batch $n's verdict at the new verifier"
+done
+mine_until 60 sh -c "[ \$(curl -s http://127.0.0.1:$((vport + 4))/status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"last_final\"])') -ge 10 ]" ||
+    fail "the observer counts finality: $(status 4)"
 
 echo "== a DA blob altered by one byte: refused with its rule, nothing after it final"
 psqlq "$VIA_TEST_PG" "CREATE DATABASE da_copy" >/dev/null
