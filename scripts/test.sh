@@ -39,7 +39,7 @@ if [ "$real_node" = 1 ]; then
     --timeout 900 -R '^(chain/|sequencer/end_to_end|verifier/end_to_end)'
 fi
 
-unit='^((common|prover|rollup|bitcoin|chain|gateway|da|sequencer|wallet|host|kernels)/|verifier/(vcheck|coord))'
+unit='^((common|prover|rollup|bitcoin|chain|gateway|da|sequencer|wallet|host|kernels)/|verifier/)'
 echo "== sanitizers (ASan + UBSan): every unit test"
 VIA_BUILD=build-asan bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DVIA_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
