@@ -6,7 +6,8 @@
 # fee refuses to sign (named in its log); an unresponsive signer makes the session time out, the
 # coordinator names it in its log and metrics, and the payout completes once it answers again;
 # kill -9 of the coordinator in the middle of a session: it resumes and every withdrawal is paid
-# exactly once.
+# exactly once; a coordinator restarted with an empty database finds the payouts on chain and
+# pays nothing again.
 set -u
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_TEST_PG:?run through tests/lib/pg.sh}"
@@ -195,4 +196,15 @@ mine_until 180 paid2 || fail "withdrawal 2 was not paid after the coordinator's 
 for _ in 1 2 3 4 5 6; do mine; sleep 0.5; done
 [ "$(user_count 30000)" = 1 ] && [ "$(user_count 20000)" = 1 ] || fail "a withdrawal was paid twice"
 [ "$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(DISTINCT payout_txid) FROM via_vf_withdrawals")" = 2 ] || fail "payout records"
+
+echo "== the coordinator restarted with an empty database finds the payouts on chain: nothing paid again"
+kill -9 "$vpid1"; wait "$vpid1" 2>/dev/null
+psqlq "$VIA_TEST_PG" "DROP DATABASE vf1" >/dev/null && psqlq "$VIA_TEST_PG" "CREATE DATABASE vf1" >/dev/null || fail "recreating vf1"
+: >"$w/v1.log"
+start_verifier 1
+seen_paid() { [ "$(grep -c withdrawal.paid_on_chain "$w/v1.log")" -ge 2 ] && [ "$(status 1 | jget last_final)" -ge "$b2" ] 2>/dev/null; }
+mine_until 120 seen_paid || fail "the fresh coordinator did not find both payouts on chain: $(status 1)"
+for _ in $(seq 16); do mine; sleep 0.5; done
+! grep -q session.started "$w/v1.log" || fail "the fresh coordinator started a payout session again"
+[ "$(user_count 30000)" = 1 ] && [ "$(user_count 20000)" = 1 ] || fail "a withdrawal was paid twice"
 echo PASS

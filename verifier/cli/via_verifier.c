@@ -145,6 +145,9 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS via_vf_withdrawals (batch bigint NOT NULL, idx integer NOT NULL,"
     " dest bytea NOT NULL, amount bigint NOT NULL, payout_txid text,"
     " PRIMARY KEY (batch, idx));"
+    "CREATE TABLE IF NOT EXISTS via_vf_paid (batch bigint NOT NULL, idx integer NOT NULL,"
+    " txid text NOT NULL, block_hash text NOT NULL, height bigint NOT NULL,"
+    " PRIMARY KEY (batch, idx));"
     "CREATE TABLE IF NOT EXISTS via_vf_payouts (txid text PRIMARY KEY, raw bytea NOT NULL,"
     " confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now());"
     "CREATE TABLE IF NOT EXISTS via_vf_signed (txid text PRIMARY KEY, inputs text[] NOT NULL,"
@@ -845,6 +848,122 @@ static int count_final(via_error *err) {
     return rc;
 }
 
+/* ---- withdrawals paid on chain ----
+ * Every block the watcher has confirmed is read once more for payouts: a transaction with an
+ * OP_RETURN "VIAW" ‖ (batch ‖ index)... output that spends a bridge output (only the verifier
+ * set can sign one) pays the listed withdrawals with its first outputs. They are recorded in
+ * via_vf_paid with the block; a block that leaves the best chain takes its records along. */
+static int64_t paid_height = -1;
+static char paid_hash[65];
+
+static int scan_payouts(via_error *err) {
+    if (!V.have_vkeys) return VIA_ENOTFOUND;
+    PGresult *r = NULL;
+    int rc;
+    /* a reorganisation: forget what came from blocks no longer on the best chain */
+    if ((rc = q(V.pg,
+                "DELETE FROM via_vf_paid p WHERE NOT EXISTS (SELECT 1 FROM via_chain_blocks b"
+                " WHERE b.hash = p.block_hash)",
+                0, NULL, NULL, err)))
+        return rc;
+    if (paid_height >= 0) {
+        char hs[24];
+        snprintf(hs, sizeof hs, "%lld", (long long)paid_height);
+        const char *v[1] = {hs};
+        if ((rc = q(V.pg, "SELECT hash FROM via_chain_blocks WHERE height = $1::bigint", 1, v, &r,
+                    err)))
+            return rc;
+        if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), paid_hash))
+            paid_height = paid_height > 12 ? paid_height - 12 : -1; /* re-read past the fork */
+        PQclear(r);
+    }
+    char from[24];
+    snprintf(from, sizeof from, "%lld", (long long)paid_height);
+    const char *v[1] = {from};
+    if ((rc = q(V.pg,
+                "SELECT height, hash FROM via_chain_blocks WHERE height > $1::bigint"
+                " ORDER BY height LIMIT 50",
+                1, v, &r, err)))
+        return rc;
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        const char *hash = PQgetvalue(r, i, 1);
+        json_t *block = NULL;
+        if ((rc = via_rpc_getblock(V.rpc, err, &block, hash))) break;
+        json_t *txs = json_object_get(block, "tx");
+        for (size_t t = 1; t < json_array_size(txs) && !rc; t++) {
+            json_t *tj = json_array_get(txs, t);
+            const char *hex = json_string_value(json_object_get(tj, "hex"));
+            const char *txid = json_string_value(json_object_get(tj, "txid"));
+            if (!hex || !txid) continue;
+            uint8_t *raw = NULL;
+            size_t rl = 0;
+            via_btc_tx tx;
+            via_btc_tx_init(&tx);
+            via_error e2 = {0};
+            if (via_hex_decode(&raw, &rl, hex, &e2) || via_btc_tx_parse(&tx, raw, rl, &e2)) {
+                free(raw);
+                continue;
+            }
+            free(raw);
+            /* the marker: OP_RETURN <push "VIAW" ‖ 12-byte entries> */
+            const uint8_t *data = NULL;
+            size_t dl = 0;
+            for (size_t o = 0; o < tx.n_out && !data; o++) {
+                const via_btc_bytes *sp = &tx.out[o].script_pubkey;
+                if (sp->len >= 6 && sp->data[0] == 0x6a && sp->data[1] == sp->len - 2 &&
+                    !memcmp(sp->data + 2, "VIAW", 4) && (sp->len - 6) % 12 == 0) {
+                    data = sp->data + 6;
+                    dl = sp->len - 6;
+                }
+            }
+            int from_bridge = 0;
+            for (size_t in = 0; data && in < tx.n_in && !from_bridge; in++) {
+                char pt[65];
+                uint8_t *prev = NULL;
+                size_t pl = 0;
+                via_btc_tx ptx;
+                via_btc_tx_init(&ptx);
+                via_btc_txid_to_hex(pt, tx.in[in].prev_txid);
+                if (!via_rpc_getrawtransaction(V.rpc, &e2, &prev, &pl, pt) &&
+                    !via_btc_tx_parse(&ptx, prev, pl, &e2) && tx.in[in].prev_vout < ptx.n_out) {
+                    const via_btc_bytes *sp = &ptx.out[tx.in[in].prev_vout].script_pubkey;
+                    from_bridge = sp->len == 34 && !memcmp(sp->data, V.bridge_spk, 34);
+                }
+                free(prev);
+                via_btc_tx_free(&ptx);
+            }
+            for (size_t k = 0; from_bridge && k < dl / 12 && !rc; k++) {
+                uint64_t batch = 0;
+                uint32_t idx = 0;
+                for (int j = 0; j < 8; j++)
+                    batch = batch << 8 | data[12 * k + j];
+                for (int j = 0; j < 4; j++)
+                    idx = idx << 8 | data[12 * k + 8 + j];
+                char bs[24], is[16], hs[24];
+                snprintf(bs, sizeof bs, "%" PRIu64, batch);
+                snprintf(is, sizeof is, "%u", idx);
+                snprintf(hs, sizeof hs, "%s", PQgetvalue(r, i, 0));
+                const char *pv[5] = {bs, is, txid, hash, hs};
+                rc = q(V.pg,
+                       "INSERT INTO via_vf_paid (batch, idx, txid, block_hash, height) VALUES"
+                       " ($1::bigint, $2::int, $3, $4, $5::bigint) ON CONFLICT DO NOTHING",
+                       5, pv, NULL, err);
+                if (!rc)
+                    via_log(VIA_LOG_INFO, "withdrawal.paid_on_chain", "batch=%s index=%s txid=%s",
+                            bs, is, txid);
+            }
+            via_btc_tx_free(&tx);
+        }
+        json_decref(block);
+        if (!rc) {
+            paid_height = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+            snprintf(paid_hash, sizeof paid_hash, "%s", hash);
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* ---- withdrawals: the coordinator's session (in memory, under sess_mu) ---- */
 static pthread_mutex_t sess_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -876,7 +995,8 @@ static int payable(via_payout_spec *spec, via_error *err) {
     int rc = q(V.pg,
                "SELECT w.batch, w.idx, encode(w.dest, 'hex'), w.amount FROM via_vf_withdrawals w"
                " JOIN via_vf_batches b ON b.number = w.batch AND b.final AND b.verdict = 'ok'"
-               " WHERE w.payout_txid IS NULL ORDER BY w.batch, w.idx LIMIT 6",
+               " WHERE w.payout_txid IS NULL AND NOT EXISTS (SELECT 1 FROM via_vf_paid p"
+               " WHERE p.batch = w.batch AND p.idx = w.idx) ORDER BY w.batch, w.idx LIMIT 6",
                0, NULL, &r, err);
     if (rc) return rc;
     spec->nw = 0;
@@ -1432,12 +1552,26 @@ static const char *signer_check(json_t *s, via_payout_spec *spec, char *why, siz
         spec->in[i].value = to.value_sat; /* this verifier's reading, not the proposal's */
         spec->nin++;
     }
-    /* never two payouts of one withdrawal that could both confirm */
+    /* never a withdrawal this verifier saw paid on chain, never two payouts of one withdrawal
+     * that could both confirm */
     for (size_t i = 0; i < spec->nw; i++) {
-        char key[40];
+        char key[40], bs2[24], is2[16];
         snprintf(key, sizeof key, "%" PRIu64 "/%u", spec->w[i].batch, spec->w[i].index);
-        const char *v[1] = {key};
+        snprintf(bs2, sizeof bs2, "%" PRIu64, spec->w[i].batch);
+        snprintf(is2, sizeof is2, "%u", spec->w[i].index);
+        const char *pv[2] = {bs2, is2};
         PGresult *r = NULL;
+        if (q(V.pg, "SELECT txid FROM via_vf_paid WHERE batch = $1::bigint AND idx = $2::int", 2,
+              pv, &r, &e))
+            return snprintf(why, whylen, "database: %.300s", e.msg), why;
+        if (PQntuples(r)) {
+            snprintf(why, whylen, "withdrawal %s was paid on chain by %s", key,
+                     PQgetvalue(r, 0, 0));
+            PQclear(r);
+            return why;
+        }
+        PQclear(r);
+        const char *v[1] = {key};
         if (q(V.pg, "SELECT txid, inputs FROM via_vf_signed WHERE $1 = ANY(withdrawals)", 1, v, &r,
               &e))
             return snprintf(why, whylen, "database: %.300s", e.msg), why;
@@ -2154,6 +2288,10 @@ int main(int argc, char **argv) {
         if (rc && rc != VIA_ENOTFOUND)
             via_log(VIA_LOG_WARN, "attestation.failed", "error=\"%s\"", e.msg);
         if (count_final(&e)) via_log(VIA_LOG_WARN, "finality.failed", "error=\"%s\"", e.msg);
+        via_error pe = {0};
+        int prc = scan_payouts(&pe);
+        if (prc && prc != VIA_ENOTFOUND)
+            via_log(VIA_LOG_WARN, "payouts.scan_failed", "error=\"%s\"", pe.msg);
         via_error ce = {0};
         int crc = coord_step(&ce);
         if (crc && crc != VIA_ENOTFOUND)
