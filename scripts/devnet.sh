@@ -93,7 +93,7 @@ btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
 step "bootstrap inscribed: $boot (sequencer $seqaddr, 3 verifiers)"
 
 # ---- the services ----
-port=$((30000 + RANDOM % 20000))
+port=$(python3 tests/lib/free_ports.py 5)
 "$SEQ" run --listen ":$port" --keys "$OUT/keys" --slots "$SLOTS" --chunks "$CHUNKS" --seal-age 2 \
     --genesis "$R/genesis.json" --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$R/seq.key" \
     --bridge "$bridge" --deposit-confirmations 1 >"$OUT/logs/sequencer.log" 2>&1 &

@@ -64,7 +64,7 @@ grep -q "$bridgeaddr" "$w/boot.json" && grep -q "$seqaddr" "$w/boot.json" || { c
 "$SEQ" bootstrap --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --bridge "$bridgeaddr" \
     --verifiers nonsense --vk "$w/vk.json" --genesis "$w/genesis.json" 2>"$w/boot.err" && fail "a bad verifier was accepted"
 grep -q "neither a compressed public key" "$w/boot.err" || fail "bad verifier message: $(cat "$w/boot.err")"
-port=$((30000 + RANDOM % 20000))
+port=$(python3 tests/lib/free_ports.py 1)
 start_seq() {
     "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age "${SEAL_AGE:-1}" \
         --bridge "$bridgeaddr" --deposit-confirmations 2 \

@@ -26,7 +26,7 @@ export VIA_DB="$VIA_TEST_PG" VIA_BTC_RPC_USER="$VIA_TEST_RPC_USER" VIA_BTC_RPC_P
 psqlq() { psql "$1" -Atc "$2"; }
 btc() { curl -s -u "$VIA_TEST_RPC_USER:$VIA_TEST_RPC_PASS" \
     -d "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$VIA_TEST_RPC_URL/"; }
-jget() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(typeof v=="object"?JSON.stringify(v):v)})' "$1"; }
+jget() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch(e){v=null}for(const k of process.argv[1].split("."))v=v==null?v:v[k];console.log(v==null?"":typeof v=="object"?JSON.stringify(v):v)})' "$1"; }
 
 echo "== keys, SRS, genesis"
 mkdir -p "$w/keys"
@@ -55,13 +55,13 @@ boot=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
 btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
 
 echo "== sequencer, prover node, three verifiers"
-sport=$((30000 + RANDOM % 10000))
+sport=$(python3 tests/lib/free_ports.py 1)
 "$SEQ" run --listen ":$sport" --keys "$w/keys" --slots 1 --chunks 2 --seal-age 1 --depth 3 \
     --genesis "$w/genesis.json" --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" \
     --bridge "$(addr bridge)" --deposit-confirmations 1 >"$w/seq.log" 2>&1 &
 seqpid=$!
 "$P" run --keys "$w/keys" --srs "$w/s.srs" --name vf-node --gpus none >"$w/node.log" 2>&1 &
-vport=$((40000 + RANDOM % 10000))
+vport=$(python3 tests/lib/free_ports.py 10)
 start_verifier() { # start_verifier <n> <db> <key or ""> [DA conninfo]
     psqlq "$VIA_TEST_PG" "SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1 ||
         psqlq "$VIA_TEST_PG" "CREATE DATABASE $2" >/dev/null

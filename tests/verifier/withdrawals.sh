@@ -65,12 +65,12 @@ boot=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
 btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null
 
 echo "== sequencer, prover node, three verifiers (the first the coordinator)"
-sport=$((30000 + RANDOM % 10000))
+sport=$(python3 tests/lib/free_ports.py 1)
 "$SEQ" run --listen ":$sport" --keys "$w/keys" --slots 1 --chunks 2 --seal-age 1 --depth 3 \
     --genesis "$w/genesis.json" --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" \
     --bridge "$bridge" --deposit-confirmations 1 >"$w/seq.log" 2>&1 &
 "$P" run --keys "$w/keys" --srs "$w/s.srs" --name wd-node --gpus none >"$w/node.log" 2>&1 &
-vport=$((40000 + RANDOM % 10000))
+vport=$(python3 tests/lib/free_ports.py 10)
 curl_coord="http://127.0.0.1:$((vport + 1))"
 start_verifier() { # start_verifier <n> [coordinator url]
     psqlq "$VIA_TEST_PG" "SELECT 1 FROM pg_database WHERE datname = 'vf$1'" | grep -q 1 ||
