@@ -1131,6 +1131,19 @@ static int coord_step(via_error *err) {
         pthread_mutex_unlock(&sess_mu);
         return VIA_ENOTFOUND;
     }
+    /* the next session only once the chain is read to its tip and every payout on it is known
+     * (a coordinator catching up must not propose what was paid in blocks it has not read) */
+    {
+        via_watcher_stats ws;
+        int64_t tip = 0;
+        via_error te = {0};
+        via_watcher_get_stats(V.watcher, &ws);
+        if (via_rpc_getblockcount(V.rpc, &te, &tip) ||
+            ws.next_height + V.confirmations - 1 <= tip || paid_height + 1 < ws.next_height) {
+            pthread_mutex_unlock(&sess_mu);
+            return VIA_ENOTFOUND;
+        }
+    }
     /* the next session: nothing while a payout of ours is unconfirmed (its inputs still look
      * unspent to scantxoutset); an unconfirmed one is broadcast again (after a crash between
      * recording and broadcasting, or when it left the mempool) */
@@ -1297,8 +1310,10 @@ static int authenticate(struct MHD_Connection *c, const char *method, const char
     if (!is || !ts || !ss)
         return snprintf(why, whylen, "X-Verifier-Index, X-Timestamp and X-Signature are required"),
                0;
+    if (!V.have_vkeys)
+        return snprintf(why, whylen, "the coordinator has not read the bootstrap yet"), 0;
     long idx = strtol(is, &end, 10);
-    if (*end || idx < 0 || (size_t)idx >= V.nver || !V.have_vkeys)
+    if (*end || idx < 0 || (size_t)idx >= V.nver)
         return snprintf(why, whylen, "verifier index outside the bootstrapped set"), 0;
     long long t = strtoll(ts, &end, 10);
     int64_t now = (int64_t)time(NULL);
