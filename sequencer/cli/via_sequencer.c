@@ -19,6 +19,7 @@
 #include "via/chain.h"
 #include "via/chunk.h"
 #include "via/da.h"
+#include "via/file.h"
 #include "via/gateway.h"
 #include "via/hex.h"
 #include "via/jsonrpc.h"
@@ -1760,19 +1761,9 @@ static int bootstrap_msg(via_msg *m, const char *genesis, const char *vk_path, u
     /* snark_wrapper_vk_hash: BLAKE2s-256 of the verifying key file's bytes */
     uint8_t *vk = NULL;
     size_t vlen = 0;
-    FILE *f = fopen(vk_path, "rb");
-    if (!f) return via_fail(err, VIA_EIO, "--vk %s: cannot open", vk_path);
-    char *mem = NULL;
-    size_t mlen = 0;
-    FILE *mf = open_memstream(&mem, &mlen);
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        fwrite(buf, 1, got, mf);
-    fclose(f);
-    fclose(mf);
-    vk = (uint8_t *)mem;
-    vlen = mlen;
+    via_error fe = {0};
+    if (via_read_file(vk_path, (size_t)64 << 20, &vk, &vlen, &fe))
+        return via_fail(err, VIA_EIO, "--vk %s: %s", vk_path, fe.msg);
     unsigned int hl = 32;
     EVP_Digest(vk, vlen, b->snark_wrapper_vk_hash, &hl, EVP_blake2s256(), NULL);
     free(vk);

@@ -21,6 +21,7 @@
 #include "via/chain.h"
 #include "via/coord.h"
 #include "via/da.h"
+#include "via/file.h"
 #include "via/hex.h"
 #include "via/jsonio.h"
 #include "via/log.h"
@@ -179,23 +180,6 @@ static int verifier_index(const char *addr) {
     for (size_t i = 0; i < V.nver; i++)
         if (!strcmp(V.ver[i], addr)) return (int)i;
     return -1;
-}
-
-static int read_file_all(const char *path, uint8_t **out, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    char *mem = NULL;
-    size_t ml = 0;
-    FILE *m = open_memstream(&mem, &ml);
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        fwrite(buf, 1, got, m);
-    fclose(f);
-    fclose(m);
-    *out = (uint8_t *)mem;
-    *len = ml;
-    return 0;
 }
 
 /* Genesis accounts into a fresh state; *root_be gets its root. */
@@ -2149,8 +2133,8 @@ int main(int argc, char **argv) {
     uint8_t *vkb;
     size_t vkl;
     unsigned int hl = 32;
-    if (read_file_all(V.vk_path, &vkb, &vkl)) {
-        fprintf(stderr, "via-verifier: --vk %s: cannot read\n", V.vk_path);
+    if (via_read_file(V.vk_path, (size_t)64 << 20, &vkb, &vkl, &err)) {
+        fprintf(stderr, "via-verifier: --vk %s: %s\n", V.vk_path, err.msg);
         return 2;
     }
     EVP_Digest(vkb, vkl, V.vk_hash, &hl, EVP_blake2s256(), NULL);

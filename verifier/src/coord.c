@@ -73,7 +73,7 @@ int via_payout_build(via_btc_tx *out, uint64_t *fee, const via_payout_spec *s, v
     int with_change = change >= VIA_PAYOUT_MIN_CHANGE;
     if (!with_change) f = in - outv;
     if ((rc = assemble(out, s, change, with_change, err))) return rc;
-    /* the placeholders go: the signers' witnesses replace them */
+    /* the 65-byte witnesses above only sized the fee: the unsigned payout carries none */
     for (size_t i = 0; i < out->n_in; i++)
         if (via_btc_tx_set_witness(out, i, 0, NULL, NULL)) {
             via_btc_tx_free(out);
