@@ -171,6 +171,67 @@ int via_smt_set(via_smt *t, uint64_t id, const via_fr *leaf, via_error *err) {
     return VIA_OK;
 }
 
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int via_smt_set_many(via_smt *t, const uint64_t *ids, const via_fr *leaves, size_t n,
+                     via_error *err) {
+    if (n == 0) return VIA_OK;
+    for (size_t i = 0; i < n; i++) {
+        int rc = check_id(t, ids[i], err);
+        if (rc) return rc;
+    }
+    uint64_t *idx = malloc(n * sizeof *idx);
+    via_fr *st = malloc(n * (VIA_SMT_ARITY + 1) * sizeof *st);
+    via_fr **sp = malloc(n * sizeof *sp);
+    int grown = 1;
+    while (grown && (t->used + n * ((size_t)t->depth + 1)) * 2 > t->cap)
+        grown = grow(t) == 0;
+    if (!idx || !st || !sp || !grown) {
+        free(idx);
+        free(st);
+        free(sp);
+        return via_fail(err, VIA_ENOMEM, "sparse Merkle tree: no memory to set %zu leaves", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        store(t, 0, ids[i], &leaves[i]);
+        idx[i] = ids[i];
+    }
+    qsort(idx, n, sizeof *idx, cmp_u64);
+    size_t m = n;
+    for (unsigned k = 1; k <= t->depth; k++) {
+        /* the distinct parents at level k, still sorted */
+        size_t w = 0;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t p = idx[i] >> 4;
+            if (w == 0 || idx[w - 1] != p) idx[w++] = p;
+        }
+        m = w;
+        for (size_t i = 0; i < m; i++) {
+            via_fr *s = st + i * (VIA_SMT_ARITY + 1);
+            via_fr_set_zero(&s[0]);
+            for (unsigned c = 0; c < VIA_SMT_ARITY; c++)
+                s[1 + c] = *lookup(t, k - 1, idx[i] * VIA_SMT_ARITY + c);
+            sp[i] = s;
+        }
+        via_poseidon_permute_many(sp, VIA_SMT_ARITY + 1, 1, NULL, m);
+        for (size_t i = 0; i < m; i++)
+            store(t, k, idx[i], &sp[i][0]);
+    }
+    free(idx);
+    free(st);
+    free(sp);
+    return VIA_OK;
+}
+
+void via_smt_node(const via_smt *t, unsigned level, uint64_t index, via_fr *out) {
+    assert(level <= t->depth);
+    assert(4 * (t->depth - level) >= 64 || (index >> (4 * (t->depth - level))) == 0);
+    *out = *lookup(t, level, index);
+}
+
 int via_smt_prove(const via_smt *t, uint64_t id, via_smt_proof *proof, via_error *err) {
     memset(proof, 0, sizeof *proof);
     int rc = check_id(t, id, err);

@@ -710,8 +710,10 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
     out->chunk_inputs = calloc(chunks, sizeof *out->chunk_inputs);
     out->pubdata = calloc(out->pubdata_len, 1);
     uint64_t *touched = malloc((2 * (size_t)slots_per_chunk + 1) * sizeof *touched);
-    if (!out->chunk_inputs || !out->pubdata || !touched) {
+    via_fr *tleaves = malloc((2 * (size_t)slots_per_chunk + 1) * sizeof *tleaves);
+    if (!out->chunk_inputs || !out->pubdata || !touched || !tleaves) {
         free(touched);
+        free(tleaves);
         free(slots);
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal: batch of %u chunks", chunks);
@@ -781,11 +783,12 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
                 op->balance += fees;
             total_fees += fees;
         }
-        for (size_t i = 0; i < nt && !rc; i++) {
-            via_fr leaf;
-            leaf_of(&leaf, amap_get(&k->sealed, touched[i]));
-            rc = via_smt_set(k->tree, touched[i], &leaf, err);
-            if (!u64_in(out->ids, nl, touched[i])) out->ids[nl++] = touched[i];
+        if (!rc) {
+            for (size_t i = 0; i < nt; i++) {
+                leaf_of(&tleaves[i], amap_get(&k->sealed, touched[i]));
+                if (!u64_in(out->ids, nl, touched[i])) out->ids[nl++] = touched[i];
+            }
+            rc = via_smt_set_many(k->tree, touched, tleaves, nt, err);
         }
         if (!rc) {
             json_t *doc = json_object();
@@ -806,6 +809,7 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         si += n;
     }
     free(touched);
+    free(tleaves);
     if (rc) {
         /* the sealed state is now inconsistent: this cannot happen for accepted
          * transactions; report it loudly */

@@ -182,6 +182,51 @@ static void test_depth6_proofs(void **state) {
     via_smt_free(t);
 }
 
+/* via_smt_set_many = the same sets one by one (repeated ids: the last wins), in rounds over a
+ * tree that already holds leaves; every node read back equal; bad ids change nothing. */
+static void test_set_many(void **state) {
+    (void)state;
+    enum { N = 300, ROUNDS = 4 };
+    via_smt *one = via_smt_new(6), *many = via_smt_new(6);
+    via_error err;
+    uint64_t ids[N];
+    via_fr vals[N];
+    for (int r = 0; r < ROUNDS; r++) {
+        size_t n = r == 0 ? 1 : (size_t)(rnd64() % N) + 1;
+        for (size_t i = 0; i < n; i++) {
+            /* clustered, spread and repeated ids */
+            ids[i] = i % 4 == 0   ? rnd64() % 64
+                     : i % 4 == 1 ? rnd64() % (1u << 24)
+                     : i % 4 == 2 ? ids[rnd64() % i]
+                                  : rnd64() % 4096;
+            rnd_fr(&vals[i]);
+            if (i % 17 == 5) via_fr_set_zero(&vals[i]);
+            assert_int_equal(via_smt_set(one, ids[i], &vals[i], &err), VIA_OK);
+        }
+        assert_int_equal(via_smt_set_many(many, ids, vals, n, &err), VIA_OK);
+        via_fr a, b;
+        via_smt_root(one, &a);
+        via_smt_root(many, &b);
+        assert_true(via_fr_eq(&a, &b));
+        for (size_t i = 0; i < n; i++)
+            for (unsigned k = 0; k <= 6; k++) {
+                via_smt_node(one, k, ids[i] >> (4 * k), &a);
+                via_smt_node(many, k, ids[i] >> (4 * k), &b);
+                assert_true(via_fr_eq(&a, &b));
+            }
+    }
+    via_fr before, after;
+    via_smt_root(many, &before);
+    uint64_t bad[2] = {5, 1u << 24};
+    assert_int_equal(via_smt_set_many(many, bad, vals, 2, &err), VIA_EINVAL);
+    assert_non_null(strstr(err.msg, "16777216"));
+    via_smt_root(many, &after);
+    assert_true(via_fr_eq(&before, &after));
+    assert_int_equal(via_smt_set_many(many, bad, vals, 0, &err), VIA_OK);
+    via_smt_free(one);
+    via_smt_free(many);
+}
+
 int main(void) {
     const char *seed_env = getenv("VIA_TEST_SEED");
     uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : 0xc0ac29b7c97c50ddULL;
@@ -191,6 +236,7 @@ int main(void) {
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_full_small),
         cmocka_unit_test(test_depth6_proofs),
+        cmocka_unit_test(test_set_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

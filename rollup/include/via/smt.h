@@ -67,6 +67,16 @@ int via_smt_get(const via_smt *t, uint64_t id, via_fr *leaf, via_error *err) VIA
 /* Sets the leaf at id (0 empties it) and rehashes its path. VIA_EINVAL if id >= capacity,
  * VIA_ENOMEM if the node table cannot grow (the tree is then unchanged). */
 int via_smt_set(via_smt *t, uint64_t id, const via_fr *leaf, via_error *err) VIA_MUST_USE;
+/* Sets n leaves (ids[i] to leaves[i]; for a repeated id the last one wins) and rehashes every
+ * node above them once, level by level, the nodes of a level in one batch: the same tree as n
+ * calls of via_smt_set, with one hash per changed node instead of one per leaf and level.
+ * VIA_EINVAL if an id >= capacity, VIA_ENOMEM if memory runs out; either way before any
+ * change. */
+int via_smt_set_many(via_smt *t, const uint64_t *ids, const via_fr *leaves, size_t n,
+                     via_error *err) VIA_MUST_USE;
+/* The value of the node at (level, index) (the empty subtree's where none was written);
+ * level <= depth and index < 16^(depth - level) (asserted). */
+void via_smt_node(const via_smt *t, unsigned level, uint64_t index, via_fr *out);
 
 /* Inclusion proof of the leaf at id. VIA_EINVAL if id >= capacity. */
 int via_smt_prove(const via_smt *t, uint64_t id, via_smt_proof *proof, via_error *err) VIA_MUST_USE;
