@@ -47,8 +47,15 @@ typedef struct {
     uint64_t id;
     unsigned empty;
     via_fr pkx, pky, bal, nonce;
-    via_fr sib[VIA_CHUNK_MAX_DEPTH][15];
+    via_fr sib[VIA_CHUNK_MAX_DEPTH][15]; /* full form only */
 } in_acct;
+
+/* A node of the compact form: off every listed path, its parent on one. */
+typedef struct {
+    unsigned level;
+    uint64_t index;
+    via_fr val;
+} in_node;
 
 typedef struct {
     unsigned type;
@@ -67,6 +74,9 @@ struct via_chunk_input {
     via_fr root_before;
     in_acct *acc;
     size_t nacc;
+    int compact; /* accounts without siblings; these come from nodes and the paths */
+    in_node *nodes;
+    size_t nnodes;
     in_tx *tx;
     size_t ntx;
 };
@@ -160,8 +170,8 @@ static int j_hex(uint8_t *out, size_t *len, size_t min, size_t max, json_t *o, c
     return 0;
 }
 
-static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name, const char *where,
-                         via_error *err) {
+static int parse_account(in_acct *a, json_t *o, unsigned depth, int compact, const char *name,
+                         const char *where, via_error *err) {
     int rc;
     if (!json_is_object(o))
         return via_fail(err, VIA_EFORMAT, "%s: %s: expected an object", name, where);
@@ -187,6 +197,14 @@ static int parse_account(in_acct *a, json_t *o, unsigned depth, const char *name
     via_fr_set_u64(&a->bal, bal);
     via_fr_set_u64(&a->nonce, nonce);
     json_t *sib = json_object_get(o, "siblings");
+    if (compact) {
+        if (sib)
+            return via_fail(err, VIA_EFORMAT,
+                            "%s: %s.siblings: the first account has none (compact form: every "
+                            "account's siblings come from nodes), so none may have them",
+                            name, where);
+        return 0;
+    }
     if (!json_is_array(sib) || json_array_size(sib) != depth)
         return via_fail(err, VIA_EFORMAT, "%s: %s.siblings: expected %u levels", name, where,
                         depth);
@@ -288,6 +306,55 @@ static int parse_tx(in_tx *t, json_t *o, const char *name, const char *where, vi
     return parse_sig(&t->sig, o, name, where, err);
 }
 
+/* nodes: [[level, index, "value"], ...] in strictly increasing (level, index) order. */
+static int parse_nodes(via_chunk_input *in, json_t *nodes, const char *name, via_error *err) {
+    const size_t max = (2 * (size_t)in->slots + 1) * in->depth * 15;
+    if (!json_is_array(nodes))
+        return via_fail(err, VIA_EFORMAT, "%s: nodes: expected an array", name);
+    if (!in->compact && json_array_size(nodes))
+        return via_fail(err, VIA_EFORMAT,
+                        "%s: nodes: given with accounts that carry their siblings (nodes belong "
+                        "to the compact form, accounts without siblings)",
+                        name);
+    if (json_array_size(nodes) > max)
+        return via_fail(err, VIA_EINVAL, "%s: nodes: %zu entries, at most %zu can be needed", name,
+                        json_array_size(nodes), max);
+    in->nnodes = json_array_size(nodes);
+    in->nodes = via_xcalloc(in->nnodes ? in->nnodes : 1, sizeof *in->nodes);
+    for (size_t i = 0; i < in->nnodes; i++) {
+        json_t *e = json_array_get(nodes, i);
+        in_node *n = &in->nodes[i];
+        char w[64];
+        snprintf(w, sizeof w, "nodes[%zu]", i);
+        if (!json_is_array(e) || json_array_size(e) != 3 ||
+            !json_is_integer(json_array_get(e, 0)) || !json_is_integer(json_array_get(e, 1)))
+            return via_fail(err, VIA_EFORMAT,
+                            "%s: %s: expected [level, index, \"value\"] with integer level and "
+                            "index",
+                            name, w);
+        json_int_t lv = json_integer_value(json_array_get(e, 0)),
+                   ix = json_integer_value(json_array_get(e, 1));
+        if (lv < 0 || (uint64_t)lv >= in->depth)
+            return via_fail(err, VIA_EINVAL, "%s: %s: level %lld is outside 0..%u", name, w,
+                            (long long)lv, in->depth - 1);
+        n->level = (unsigned)lv;
+        if (ix < 0 || ((uint64_t)ix >> (4 * (in->depth - n->level))) != 0)
+            return via_fail(err, VIA_EINVAL,
+                            "%s: %s: index %lld does not fit level %u of a tree of "
+                            "depth %u",
+                            name, w, (long long)ix, n->level, in->depth);
+        n->index = (uint64_t)ix;
+        int rc = j_fr_val(&n->val, json_array_get(e, 2), name, w, err);
+        if (rc) return rc;
+        if (i && (n[-1].level > n->level || (n[-1].level == n->level && n[-1].index >= n->index)))
+            return via_fail(err, VIA_EFORMAT,
+                            "%s: %s: (level %u, index %llu) is not after the previous node "
+                            "(strictly increasing level, then index)",
+                            name, w, n->level, (unsigned long long)n->index);
+    }
+    return 0;
+}
+
 int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *text, size_t len,
                           via_error *err) {
     *out = NULL;
@@ -300,8 +367,8 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
     int rc = 0;
     uint64_t slots = 0, depth = VIA_CHUNK_DEFAULT_DEPTH;
     if (!json_is_object(root)) rc = via_fail(err, VIA_EFORMAT, "%s: expected a JSON object", name);
-    static const char *const top_keys[] = {"slots",       "depth",    "batch", "chunk",
-                                           "root_before", "accounts", "txs",   NULL};
+    static const char *const top_keys[] = {"slots",    "depth", "batch", "chunk", "root_before",
+                                           "accounts", "txs",   "nodes", NULL};
     if (!rc) rc = only_keys(root, top_keys, name, "(top)", "a chunk input", err);
     if (!rc) rc = j_u64(&slots, root, "slots", name, "(top)", 1, err);
     if (!rc) rc = j_u64(&depth, root, "depth", name, "(top)", 0, err);
@@ -334,16 +401,22 @@ int via_chunk_input_parse(via_chunk_input **out, const char *name, const char *t
     if (!rc) {
         in->nacc = json_array_size(acc);
         in->acc = via_xcalloc(in->nacc ? in->nacc : 1, sizeof(in_acct));
+        /* the first account decides the form: with siblings (full) or without (compact) */
+        json_t *a0 = json_array_get(acc, 0);
+        in->compact = json_is_object(a0) && !json_object_get(a0, "siblings");
         for (size_t i = 0; !rc && i < in->nacc; i++) {
             char w[64];
             snprintf(w, sizeof w, "accounts[%zu]", i);
-            rc = parse_account(&in->acc[i], json_array_get(acc, i), in->depth, name, w, err);
+            rc = parse_account(&in->acc[i], json_array_get(acc, i), in->depth, in->compact, name, w,
+                               err);
             for (size_t j = 0; !rc && j < i; j++)
                 if (in->acc[j].id == in->acc[i].id)
                     rc = via_fail(err, VIA_EFORMAT, "%s: %s: account %llu listed twice", name, w,
                                   (unsigned long long)in->acc[i].id);
         }
     }
+    if (!rc && json_object_get(root, "nodes"))
+        rc = parse_nodes(in, json_object_get(root, "nodes"), name, err);
     if (!rc) {
         in->ntx = json_array_size(txs);
         in->tx = via_xcalloc(in->slots, sizeof(in_tx));
@@ -378,6 +451,7 @@ int via_chunk_input_read(via_chunk_input **out, const char *path, via_error *err
 void via_chunk_input_free(via_chunk_input *in) {
     if (!in) return;
     free(in->acc);
+    free(in->nodes);
     free(in->tx);
     free(in);
 }
@@ -902,11 +976,76 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
     return 0;
 }
 
+static int cmp_key(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int has_key(const uint64_t *keys, size_t n, uint64_t k) {
+    return bsearch(&k, keys, n, sizeof k, cmp_key) != NULL;
+}
+
+/* The compact form: the listed nodes, then level by level every account's path node (its leaf,
+ * then the hash of its parent's 16 children: path nodes of this level, listed nodes, or empty
+ * subtrees). A listed node must be off every path and its parent on one. */
+static int rebuild_compact(exec *x, via_fr *root) {
+    const via_chunk_input *in = x->in;
+    const unsigned D = in->depth;
+    const size_t N = in->nacc;
+    uint64_t *path = via_xmalloc((N * D + 1) * sizeof *path);
+    for (size_t i = 0; i < N; i++)
+        for (unsigned k = 0; k < D; k++)
+            path[i * D + k] = (uint64_t)k << 56 | in->acc[i].id >> (4 * k);
+    qsort(path, N * D, sizeof *path, cmp_key);
+    for (size_t j = 0; j < in->nnodes; j++) {
+        const in_node *n = &in->nodes[j];
+        const char *bad = NULL;
+        if (has_key(path, N * D, (uint64_t)n->level << 56 | n->index))
+            bad = "is on a listed account's path (its value comes from the account)";
+        else if (n->level + 1 < D &&
+                 !has_key(path, N * D, (uint64_t)(n->level + 1) << 56 | n->index >> 4))
+            bad = "is not a sibling of any listed account's path";
+        if (bad) {
+            free(path);
+            return via_fail(x->err, VIA_EINVAL, "wrong path: nodes[%zu] (level %u, index %llu) %s",
+                            j, n->level, (unsigned long long)n->index, bad);
+        }
+        map_find(&x->map, n->level, n->index, 1)->val = n->val;
+    }
+    free(path);
+    via_fr *cur = via_xmalloc(N * sizeof *cur);
+    via_fr *ch = via_xmalloc(N * 16 * sizeof *ch);
+    leaf_fields *lf = via_xmalloc(N * sizeof *lf);
+    for (size_t i = 0; i < N; i++) {
+        const in_acct *a = &in->acc[i];
+        lf[i] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
+    }
+    leaf_values(x->memo, cur, lf, N);
+    free(lf);
+    for (unsigned k = 0; k <= D; k++) {
+        /* accounts sharing a node computed it from the same children: one value */
+        for (size_t i = 0; i < N; i++)
+            map_find(&x->map, k, in->acc[i].id >> (4 * k), 1)->val = cur[i];
+        if (k == D) break;
+        for (size_t i = 0; i < N; i++) {
+            uint64_t base = (in->acc[i].id >> (4 * k)) & ~(uint64_t)15;
+            for (unsigned cc = 0; cc < 16; cc++)
+                ch[16 * i + cc] = *node_or_empty(&x->map, k, base | cc);
+        }
+        via_g_poseidon_memo_hash_many(x->memo, cur, ch, 16, N);
+    }
+    *root = cur[0];
+    free(ch);
+    free(cur);
+    return 0;
+}
+
 /* The part of the pre-state tree that the listed paths cover, checking that overlapping paths
  * agree; *root is the root account 0's path gives. Level by level, so that the parent hashes
  * of all accounts at a level are computed in one batch. */
 static int rebuild(exec *x, via_fr *root) {
     const via_chunk_input *in = x->in;
+    if (in->compact && in->nacc) return rebuild_compact(x, root);
     const unsigned D = in->depth;
     const size_t N = in->nacc;
     if (N == 0) return 0;

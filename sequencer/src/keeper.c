@@ -565,10 +565,10 @@ static json_t *tx_json(const tx *t) {
     return o;
 }
 
-static json_t *account_json(const via_keeper *k, uint64_t id, via_error *err) {
+/* An account of the chunk input, compact form (docs/protocol.md): no siblings; those come
+ * from the chunk's nodes (chunk_nodes) and the other accounts' paths. */
+static json_t *account_json(const via_keeper *k, uint64_t id) {
     const via_account *a = amap_get(&k->sealed, id);
-    via_smt_proof p;
-    if (via_smt_prove(k->tree, id, &p, err)) return NULL;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer((json_int_t)id));
     if (a && a->exists) {
@@ -580,15 +580,53 @@ static json_t *account_json(const via_keeper *k, uint64_t id, via_error *err) {
     } else {
         json_object_set_new(o, "pubkey", json_null());
     }
-    json_t *sib = json_array();
-    for (unsigned l = 0; l < k->depth; l++) {
-        json_t *lv = json_array();
-        for (int s = 0; s < 15; s++)
-            json_array_append_new(lv, via_json_fr(&p.sib[l][s]));
-        json_array_append_new(sib, lv);
-    }
-    json_object_set_new(o, "siblings", sib);
     return o;
+}
+
+static int cmp_key(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The chunk input's nodes (compact form): every child of a node on a touched account's path
+ * that is itself on no such path and is not an empty subtree, as [level, index, value] in
+ * (level, index) order; keys are level << 56 | index (ids fit 32 bits at the chunk circuit's
+ * depths). NULL when out of memory. */
+static json_t *chunk_nodes(const via_keeper *k, const uint64_t *touched, size_t nt) {
+    const unsigned D = k->depth;
+    uint64_t *path = malloc((nt * D + 1) * sizeof *path);
+    uint64_t *cand = malloc((nt * D * 16 + 1) * sizeof *cand);
+    json_t *out = json_array();
+    if (!path || !cand || !out) {
+        free(path);
+        free(cand);
+        json_decref(out);
+        return NULL;
+    }
+    size_t nc = 0;
+    for (size_t i = 0; i < nt; i++)
+        for (unsigned l = 0; l < D; l++) {
+            uint64_t idx = touched[i] >> (4 * l);
+            path[i * D + l] = (uint64_t)l << 56 | idx;
+            for (uint64_t c = 0; c < 16; c++)
+                cand[nc++] = (uint64_t)l << 56 | (idx & ~(uint64_t)15) | c;
+        }
+    qsort(path, nt * D, sizeof *path, cmp_key);
+    qsort(cand, nc, sizeof *cand, cmp_key);
+    for (size_t i = 0; i < nc; i++) {
+        if (i && cand[i] == cand[i - 1]) continue;
+        if (bsearch(&cand[i], path, nt * D, sizeof *path, cmp_key)) continue;
+        unsigned l = (unsigned)(cand[i] >> 56);
+        uint64_t idx = cand[i] & (((uint64_t)1 << 56) - 1);
+        via_fr v;
+        via_smt_node(k->tree, l, idx, &v);
+        if (via_fr_eq(&v, via_smt_empty_hash(l))) continue;
+        json_array_append_new(
+            out, json_pack("[I,I,o]", (json_int_t)l, (json_int_t)idx, via_json_fr(&v)));
+    }
+    free(path);
+    free(cand);
+    return out;
 }
 
 static int u64_in(const uint64_t *v, size_t n, uint64_t x) {
@@ -743,13 +781,10 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         via_fr root;
         via_smt_root(k->tree, &root);
         json_t *accs = json_array(), *txs = json_array();
-        for (size_t i = 0; i < nt && !rc; i++) {
-            json_t *aj = account_json(k, touched[i], err);
-            if (!aj)
-                rc = err->code ? err->code : VIA_EINVAL;
-            else
-                json_array_append_new(accs, aj);
-        }
+        json_t *nodes = chunk_nodes(k, touched, nt);
+        if (!nodes) rc = via_fail(err, VIA_ENOMEM, "seal: chunk nodes");
+        for (size_t i = 0; i < nt && !rc; i++)
+            json_array_append_new(accs, account_json(k, touched[i]));
         uint64_t fees = 0;
         for (size_t i = 0; i < n && !rc; i++) {
             const slot *sl = &slots[si + i];
@@ -798,12 +833,14 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
             json_object_set_new(doc, "chunk", json_integer(c));
             json_object_set_new(doc, "root_before", via_json_fr(&root));
             json_object_set_new(doc, "accounts", accs);
+            json_object_set_new(doc, "nodes", nodes);
             json_object_set_new(doc, "txs", txs);
             out->chunk_inputs[c] = json_dumps(doc, JSON_COMPACT);
             json_decref(doc);
             if (!out->chunk_inputs[c]) rc = via_fail(err, VIA_ENOMEM, "seal: chunk input");
         } else {
             json_decref(accs);
+            json_decref(nodes);
             json_decref(txs);
         }
         si += n;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,11 @@ static int submit(via_keeper *k, char *json, const char **rule) {
     return rc;
 }
 
-static void check_chunks(const via_sealed_batch *b) {
+/* Checks every chunk input through the witness generator; returns how many nodes (compact
+ * form: tree nodes off the touched paths) the inputs listed in all. */
+static size_t check_chunks(const via_sealed_batch *b) {
     via_fr root, before = b->root_before;
+    size_t nodes = 0;
     for (uint32_t c = 0; c < b->chunks; c++) {
         via_chunk_input *in;
         via_error err = {0};
@@ -93,6 +97,11 @@ static void check_chunks(const via_sealed_batch *b) {
                                        &err);
         if (rc) fprintf(stderr, "%s\n", err.msg);
         assert_int_equal(rc, VIA_OK);
+        assert_null(strstr(b->chunk_inputs[c], "siblings"));
+        json_error_t je;
+        json_t *doc = json_loads(b->chunk_inputs[c], 0, &je);
+        nodes += json_array_size(json_object_get(doc, "nodes"));
+        json_decref(doc);
         via_cs *cs = via_cs_new(VIA_CS_WITNESS, 0);
         via_fr commitment, mine;
         rc = via_chunk_build_witness(cs, in, 0, NULL, &commitment, &root, &err);
@@ -109,6 +118,7 @@ static void check_chunks(const via_sealed_batch *b) {
         via_chunk_input_free(in);
     }
     assert_true(via_fr_eq(&root, &b->root_after));
+    return nodes;
 }
 
 static void test_keeper(void **state) {
