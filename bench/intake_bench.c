@@ -1,8 +1,10 @@
 /* Sequencer intake over HTTP: T client threads (keep-alive connections) send N pre-signed
  * transfers with via_sendTransaction to a running via-sequencer and count the accepted ones.
  * Usage: via-intake-bench <url> <keys.json list dir> ... see bench/intake_bench.sh, which sets
- * up the genesis and the sequencer. Here: via-intake-bench URL FILE THREADS, FILE holding one
- * JSON-RPC request per line. Prints accepted per second. */
+ * up the genesis and the sequencer. Here: via-intake-bench URL FILE THREADS [BATCHES], FILE
+ * holding one JSON-RPC request per line. Prints accepted per second; with BATCHES, then waits
+ * (polling via_batchNumber, at most 60 s) until that many batches are sealed and prints the
+ * rate from the first request to the last batch sealed: intake and sealing together. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +64,8 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: via-intake-bench URL FILE THREADS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: via-intake-bench URL FILE THREADS [BATCHES]\n");
         return 2;
     }
     url = argv[1];
@@ -91,5 +93,36 @@ int main(int argc, char **argv) {
     printf("intake: %ld of %zu transfers accepted over HTTP by %d client threads in %.2f s: "
            "%.0f per second (%ld rejected)\n",
            accepted, nlines, threads, dt, (double)accepted / dt, rejected);
+    if (argc == 5) {
+        long want = atol(argv[4]), have = 0;
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(
+            c, CURLOPT_POSTFIELDS,
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_batchNumber\",\"params\":[]}");
+        for (;;) {
+            sink k = {{0}, 0};
+            curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+            const char *r = curl_easy_perform(c) == CURLE_OK ? strstr(k.buf, "\"result\":") : NULL;
+            have = r ? atol(r + 9) : 0;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+            if (have >= want || dt > 60) break;
+            struct timespec ms = {0, 5000000};
+            nanosleep(&ms, NULL);
+        }
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        if (have < want) {
+            printf("sealed: %ld of %ld batches after %.0f s\n", have, want, dt);
+            return 1;
+        }
+        printf("sealed: %ld batches holding the %zu transfers %.2f s after the first request: "
+               "%.0f per second from request to sealed batch\n",
+               want, nlines, dt, (double)nlines / dt);
+    }
     return accepted == (long)nlines ? 0 : 1;
 }

@@ -665,33 +665,48 @@ static int seal_write(via_sealed_batch *bp, uint64_t number, int64_t last_seq, v
     return rc;
 }
 
-/* One seal: the keeper seals under the lock, the database is written without it (intake goes
- * on meanwhile), the bookkeeping is done under the lock again. Called by the sealer thread
- * with S.mu held; returns with it held. */
+/* One seal: the transactions to seal are taken from the keeper under the lock; the keeper
+ * executes them on the sealed state and the database is written without it (intake goes on
+ * meanwhile, on the pending state); the pending state and the bookkeeping are brought up to
+ * date under the lock again. Called by the sealer thread with S.mu held; returns with it
+ * held. */
 static int seal_locked(via_error *err) {
     via_sealed_batch b;
+    memset(&b, 0, sizeof b);
     uint64_t number = S.batch + 1;
     double t0 = now_s();
     if (S.npending == 0 && via_keeper_deposits_queued(S.keeper) == 0) return VIA_OK;
-    int rc =
-        via_keeper_seal_upto(S.keeper, number, S.last_hash, S.slots, S.chunks, S.npending, &b, err);
-    if (rc) return rc;
-    int64_t last_seq = b.txs ? S.pending_seq[b.txs - 1] : 0;
+    via_seal_job *job = via_keeper_seal_take(S.keeper, S.npending, (size_t)S.slots * S.chunks);
+    if (!job) return via_fail(err, VIA_ENOMEM, "seal: job");
     pthread_mutex_unlock(&S.mu);
-    rc = seal_write(&b, number, last_seq, err);
+    int rc = via_keeper_seal_run(S.keeper, job, number, S.last_hash, S.slots, S.chunks, &b, err);
+    int64_t last_seq = 0;
+    if (!rc && b.txs) {
+        pthread_mutex_lock(&S.mu); /* the committer appends to pending_seq */
+        last_seq = S.pending_seq[b.txs - 1];
+        pthread_mutex_unlock(&S.mu);
+    }
+    int wrote = !rc;
+    if (!rc) rc = seal_write(&b, number, last_seq, err);
     pthread_mutex_lock(&S.mu);
     if (rc) {
-        via_state_tree_rolled_back(S.tree);
+        /* the keeper's sealed state is not to be trusted: rebuilt below from the database,
+         * where every transaction the job held is still pending */
+        via_seal_job_free(job);
+        if (wrote) via_state_tree_rolled_back(S.tree);
         S.db_errors++;
         char kv[600] = "";
         via_log_kv(kv, sizeof kv, "error", err->msg);
         via_log(VIA_LOG_ERROR, "batch.seal_failed", "batch=%" PRIu64 "%s", number, kv);
         via_sealed_batch_free(&b);
         via_error e2 = {0};
-        if (load_state(&e2)) /* the keeper sealed in memory: take it back from the database */
+        if (load_state(&e2)) { /* the keeper sealed in memory: take it back from the database */
             via_log(VIA_LOG_ERROR, "state.reload_failed", "error=\"%s\"", e2.msg);
+            S.need_reload = 1; /* the sealer tries again; intake refuses until then */
+        }
         return rc;
     }
+    via_keeper_seal_finish(S.keeper, job);
     via_state_tree_committed(S.tree);
     S.batch = number;
     memcpy(S.last_hash, b.header_hash, 32);

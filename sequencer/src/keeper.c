@@ -15,6 +15,7 @@
 #include "via/l2tx.h"
 #include "via/rollup_json.h"
 #include "via/smt.h"
+#include "via/poseidon.h"
 
 /* ---- accounts: an open-addressing map id -> account ---- */
 typedef struct {
@@ -126,6 +127,41 @@ static void leaf_of(via_fr *leaf, const via_account *a) {
         return;
     }
     via_smt_account_leaf(leaf, &a->pk_x, &a->pk_y, a->balance, a->nonce);
+}
+
+/* The leaves of accounts ids[0..n) of state m, hashed in one batch (vector lanes where the CPU
+ * has them); -1 when out of memory. */
+static int leaves_of(const amap *m, const uint64_t *ids, size_t n, via_fr *out) {
+    via_fr *st = malloc((n ? n : 1) * 5 * sizeof *st);
+    via_fr **sp = malloc((n ? n : 1) * sizeof *sp);
+    size_t *at = malloc((n ? n : 1) * sizeof *at);
+    if (!st || !sp || !at) {
+        free(st);
+        free(sp);
+        free(at);
+        return -1;
+    }
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++) {
+        const via_account *a = amap_get(m, ids[i]);
+        via_fr_set_zero(&out[i]);
+        if (!a || !a->exists) continue;
+        via_fr *x = st + 5 * q;
+        via_fr_set_zero(&x[0]);
+        x[1] = a->pk_x;
+        x[2] = a->pk_y;
+        via_fr_set_u64(&x[3], a->balance);
+        via_fr_set_u64(&x[4], a->nonce);
+        sp[q] = x;
+        at[q++] = i;
+    }
+    if (q) via_poseidon_permute_many(sp, 5, 1, NULL, q);
+    for (size_t j = 0; j < q; j++)
+        out[at[j]] = sp[j][0];
+    free(st);
+    free(sp);
+    free(at);
+    return 0;
 }
 
 int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_fr *pk_y,
@@ -682,11 +718,102 @@ typedef struct {
     const tx *tx;
 } slot;
 
+struct via_seal_job {
+    tx *txs; /* taken from the front of the queue, in order */
+    size_t ntx;
+    size_t sealed;    /* how many of them the run sealed (the rest go back) */
+    size_t ndeposits; /* queued deposits the run consumed */
+    uint64_t last_priority;
+    uint64_t fees;       /* credited to account 0 */
+    dep_target *credits; /* deposits credited, for the pending state */
+    uint64_t *amounts;
+    size_t ncredits;
+    int ran;
+};
+
+via_seal_job *via_keeper_seal_take(via_keeper *k, size_t max_txs, size_t max_slots) {
+    via_seal_job *j = calloc(1, sizeof *j);
+    size_t take = k->ntx < max_txs ? k->ntx : max_txs;
+    if (take > max_slots) take = max_slots;
+    if (!j || !(j->txs = malloc((take ? take : 1) * sizeof *j->txs))) {
+        free(j);
+        return NULL;
+    }
+    memcpy(j->txs, k->txs, take * sizeof *j->txs);
+    if (take) memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
+    k->ntx -= take;
+    j->ntx = take;
+    return j;
+}
+
+void via_seal_job_free(via_seal_job *j) {
+    if (!j) return;
+    for (size_t i = 0; i < j->ntx; i++)
+        json_decref(j->txs[i].sig_json);
+    free(j->txs);
+    free(j->credits);
+    free(j->amounts);
+    free(j);
+}
+
+void via_keeper_seal_finish(via_keeper *k, via_seal_job *j) {
+    /* the taken transactions the run left unsealed go back to the front of the queue, ahead of
+     * any accepted meanwhile (the pending state already counts them) */
+    size_t back = j->ntx - j->sealed;
+    if (back) {
+        if (k->ntx + back > k->cap) {
+            tx *n = realloc(k->txs, (k->ntx + back) * sizeof *n);
+            if (!n) {
+                fprintf(stderr, "via: out of memory putting back %zu transactions\n", back);
+                abort();
+            }
+            k->txs = n;
+            k->cap = k->ntx + back;
+        }
+        memmove(k->txs + back, k->txs, k->ntx * sizeof *k->txs);
+        memcpy(k->txs, j->txs + j->sealed, back * sizeof *k->txs);
+        k->ntx += back;
+        j->ntx = j->sealed; /* moved: not freed with the job */
+    }
+    if (j->ran) {
+        /* the pending state gets the fees the sealed chunks credited and the deposits (the same
+         * accounts and keys as in the sealed state: only deposits create accounts; with
+         * balances in sats no pending balance can reach 2^64) */
+        via_account *pop = amap_get(&k->pending, 0);
+        if (pop && pop->balance + j->fees >= pop->balance) pop->balance += j->fees;
+        int oom = 0;
+        for (size_t i = 0; i < j->ncredits; i++)
+            (void)dep_apply(&k->pending, &j->credits[i], j->amounts[i], &oom);
+        if (oom) {
+            fprintf(stderr, "via: out of memory crediting deposits to the pending state\n");
+            abort();
+        }
+        size_t nd = j->ndeposits;
+        if (nd) memmove(k->dq, k->dq + nd, (k->ndq - nd) * sizeof *k->dq);
+        k->ndq -= nd;
+        if (nd) k->sealed_priority = j->last_priority;
+    }
+    via_seal_job_free(j);
+}
+
 int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash[32],
                          uint32_t slots_per_chunk, uint32_t max_chunks, size_t max_txs,
                          via_sealed_batch *out, via_error *err) {
     memset(out, 0, sizeof *out);
     if ((k->ntx == 0 || max_txs == 0) && k->ndq == 0)
+        return via_fail(err, VIA_EINVAL, "seal: no pending transaction or deposit");
+    via_seal_job *j = via_keeper_seal_take(k, max_txs, (size_t)slots_per_chunk * max_chunks);
+    if (!j) return via_fail(err, VIA_ENOMEM, "seal: job");
+    int rc = via_keeper_seal_run(k, j, number, prev_hash, slots_per_chunk, max_chunks, out, err);
+    via_keeper_seal_finish(k, j);
+    return rc;
+}
+
+int via_keeper_seal_run(via_keeper *k, via_seal_job *j, uint64_t number,
+                        const uint8_t prev_hash[32], uint32_t slots_per_chunk, uint32_t max_chunks,
+                        via_sealed_batch *out, via_error *err) {
+    memset(out, 0, sizeof *out);
+    if (j->ntx == 0 && k->ndq == 0)
         return via_fail(err, VIA_EINVAL, "seal: no pending transaction or deposit");
     via_account *op = amap_get(&k->sealed, 0);
     if (!op || !op->exists)
@@ -733,10 +860,10 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         out->first_priority = k->dq[0].priority_id;
         out->last_priority = k->dq[nd - 1].priority_id;
     }
-    size_t take = k->ntx < max_txs ? k->ntx : max_txs;
+    size_t take = j->ntx;
     if (take > capacity - nslots) take = capacity - nslots;
     for (size_t i = 0; i < take; i++)
-        slots[nslots++] = (slot){NULL, {0}, &k->txs[i]};
+        slots[nslots++] = (slot){NULL, {0}, &j->txs[i]};
     uint32_t chunks = (uint32_t)((nslots + slots_per_chunk - 1) / slots_per_chunk);
     if (chunks == 0) chunks = 1; /* only refused deposits: one chunk of noops records them */
     out->number = number;
@@ -819,11 +946,11 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
             total_fees += fees;
         }
         if (!rc) {
-            for (size_t i = 0; i < nt; i++) {
-                leaf_of(&tleaves[i], amap_get(&k->sealed, touched[i]));
+            for (size_t i = 0; i < nt; i++)
                 if (!u64_in(out->ids, nl, touched[i])) out->ids[nl++] = touched[i];
-            }
-            rc = via_smt_set_many(k->tree, touched, tleaves, nt, err);
+            rc = leaves_of(&k->sealed, touched, nt, tleaves)
+                     ? via_fail(err, VIA_ENOMEM, "seal: leaves")
+                     : via_smt_set_many(k->tree, touched, tleaves, nt, err);
         }
         if (!rc) {
             json_t *doc = json_object();
@@ -861,31 +988,31 @@ int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint8_t prev_hash
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal");
     }
-    for (size_t i = 0; i < nl; i++) {
-        const via_account *a = amap_get(&k->sealed, out->ids[i]);
-        leaf_of(&out->leaves[i], a);
+    if (leaves_of(&k->sealed, out->ids, nl, out->leaves)) {
+        free(slots);
+        via_sealed_batch_free(out);
+        return via_fail(err, VIA_ENOMEM, "seal: leaves");
     }
     out->nleaves = nl;
-    /* the pending state gets the fees the sealed chunks credited and the deposits (the same
-     * accounts and keys as in the sealed state: only deposits create accounts; with balances
-     * in sats no pending balance can reach 2^64) */
-    via_account *pop = amap_get(&k->pending, 0);
-    if (pop && pop->balance + total_fees >= pop->balance) pop->balance += total_fees;
-    for (size_t i = 0; i < nslots; i++)
-        if (slots[i].dep) (void)dep_apply(&k->pending, &slots[i].t, slots[i].dep->amount, &oom);
-    free(slots);
-    if (oom) {
+    /* what via_keeper_seal_finish applies to the pending state and the queues */
+    j->credits = malloc((nslots ? nslots : 1) * sizeof *j->credits);
+    j->amounts = malloc((nslots ? nslots : 1) * sizeof *j->amounts);
+    if (!j->credits || !j->amounts) {
+        free(slots);
         via_sealed_batch_free(out);
-        return via_fail(err, VIA_ENOMEM, "seal: pending state");
+        return via_fail(err, VIA_ENOMEM, "seal: credits");
     }
-    if (nd) memmove(k->dq, k->dq + nd, (k->ndq - nd) * sizeof *k->dq);
-    k->ndq -= nd;
-    if (nd) k->sealed_priority = out->last_priority;
-    /* drop the sealed transactions */
-    for (size_t i = 0; i < take; i++)
-        json_decref(k->txs[i].sig_json);
-    if (take) memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
-    k->ntx -= take;
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].dep) {
+            j->credits[j->ncredits] = slots[i].t;
+            j->amounts[j->ncredits++] = slots[i].dep->amount;
+        }
+    free(slots);
+    j->fees = total_fees;
+    j->ndeposits = nd;
+    j->last_priority = out->last_priority;
+    j->sealed = take;
+    j->ran = 1;
     /* pubdata hash and header */
     unsigned int hl = 32;
     EVP_Digest(out->pubdata, out->pubdata_len, out->pubdata_hash, &hl, EVP_blake2s256(), NULL);

@@ -134,4 +134,26 @@ VIA_MUST_USE int via_keeper_seal_upto(via_keeper *k, uint64_t number, const uint
                                       uint32_t slots_per_chunk, uint32_t max_chunks, size_t max_txs,
                                       via_sealed_batch *out, via_error *err);
 void via_sealed_batch_free(via_sealed_batch *b);
+
+/*
+ * The same seal in three steps, for a caller whose intake goes on beside the seal under one
+ * lock that guards the keeper:
+ *   via_keeper_seal_take (under the lock; cheap) moves the oldest pending transactions, at most
+ *     max_txs and max_slots, out of the queue into a job (NULL when out of memory);
+ *   via_keeper_seal_run (without the lock) executes the queued deposits and the job's
+ *     transactions on the sealed state and writes the batch, as via_keeper_seal_upto. Meanwhile
+ *     only its caller may touch the sealed state, the tree and the deposit queue (intake touches
+ *     only the pending state and the transaction queue, which the run does not read);
+ *   via_keeper_seal_finish (under the lock) gives the pending state the fees and deposits the
+ *     seal credited, drops the sealed deposits, puts the transactions the run did not seal back
+ *     at the front of the queue, and frees the job. After a failed run the sealed state is
+ *     not to be trusted: rebuild the keeper (via_seal_job_free drops a job without finishing).
+ */
+typedef struct via_seal_job via_seal_job;
+via_seal_job *via_keeper_seal_take(via_keeper *k, size_t max_txs, size_t max_slots);
+VIA_MUST_USE int via_keeper_seal_run(via_keeper *k, via_seal_job *j, uint64_t number,
+                                     const uint8_t prev_hash[32], uint32_t slots_per_chunk,
+                                     uint32_t max_chunks, via_sealed_batch *out, via_error *err);
+void via_keeper_seal_finish(via_keeper *k, via_seal_job *j);
+void via_seal_job_free(via_seal_job *j);
 #endif
