@@ -205,6 +205,9 @@ static const char *const migrations[] = {
     "  END IF;"
     "  RETURN 0;"
     " END $f$;",
+    /* 2: job inputs stored out of line without compression: chunk inputs are decimal JSON,
+     * which pglz compresses slowly and little, on the sealing path */
+    "ALTER TABLE via_jobs ALTER COLUMN input SET STORAGE EXTERNAL;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == VIA_GATEWAY_SCHEMA_VERSION,

@@ -680,6 +680,7 @@ static int seal_locked(via_error *err) {
     if (!job) return via_fail(err, VIA_ENOMEM, "seal: job");
     pthread_mutex_unlock(&S.mu);
     int rc = via_keeper_seal_run(S.keeper, job, number, S.last_hash, S.slots, S.chunks, &b, err);
+    double t_exec = now_s() - t0;
     int64_t last_seq = 0;
     if (!rc && b.txs) {
         pthread_mutex_lock(&S.mu); /* the committer appends to pending_seq */
@@ -687,7 +688,9 @@ static int seal_locked(via_error *err) {
         pthread_mutex_unlock(&S.mu);
     }
     int wrote = !rc;
+    double t_w = now_s();
     if (!rc) rc = seal_write(&b, number, last_seq, err);
+    t_w = now_s() - t_w;
     pthread_mutex_lock(&S.mu);
     if (rc) {
         /* the keeper's sealed state is not to be trusted: rebuilt below from the database,
@@ -731,8 +734,9 @@ static int seal_locked(via_error *err) {
     char hh[65];
     via_hex_encode(hh, b.header_hash, 32);
     via_log(VIA_LOG_INFO, "batch.sealed",
-            "batch=%" PRIu64 " txs=%" PRIu64 " deposits=%zu chunks=%u header=%s seconds=%.3f",
-            number, b.txs, b.ndeposits, b.chunks, hh, S.last_seal_s);
+            "batch=%" PRIu64 " txs=%" PRIu64 " deposits=%zu chunks=%u header=%s seconds=%.3f"
+            " execute_seconds=%.3f write_seconds=%.3f",
+            number, b.txs, b.ndeposits, b.chunks, hh, S.last_seal_s, t_exec, t_w);
     via_sealed_batch_free(&b);
     if (S.retain && number > S.retain) {
         /* keep the state after batches number - retain + 1 .. number readable */

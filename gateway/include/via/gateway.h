@@ -25,7 +25,7 @@
 
 #include "via/status.h"
 
-#define VIA_GATEWAY_SCHEMA_VERSION 1
+#define VIA_GATEWAY_SCHEMA_VERSION 2
 #define VIA_GATEWAY_CHANNEL "via_jobs" /* NOTIFY channel: jobs became claimable */
 
 typedef struct via_gateway via_gateway;
