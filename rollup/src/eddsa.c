@@ -82,7 +82,6 @@ int via_eddsa_verify_var(const via_babyjub_point *a, const via_fr *msg, const vi
         return via_fail(err, VIA_EVERIFY,
                         "EdDSA: signature scalar S is not below the subgroup order");
     /* projective throughout: no inversion (the checks compare X/Z and Y/Z by cross products) */
-    via_babyjub_point b8;
     via_babyjub_proj a8, lhs, rhs, r8;
     via_babyjub_proj_from_affine(&a8, a);
     via_babyjub_proj_dbl(&a8, &a8);
@@ -92,9 +91,7 @@ int via_eddsa_verify_var(const via_babyjub_point *a, const via_fr *msg, const vi
         return via_fail(err, VIA_EVERIFY, "EdDSA: public key has small order");
     uint64_t hm[4];
     challenge(hm, &sig->r8, a, msg);
-    via_babyjub_base8(&b8);
-    via_babyjub_proj_from_affine(&lhs, &b8);
-    via_babyjub_proj_mul_var(&lhs, &lhs, sig->s);
+    via_babyjub_proj_mul_base8_var(&lhs, sig->s);
     via_babyjub_proj_mul_var(&rhs, &a8, hm);
     via_babyjub_proj_from_affine(&r8, &sig->r8);
     via_babyjub_proj_add(&rhs, &rhs, &r8);

@@ -139,6 +139,11 @@ static void test_mul_consistency(void **state) {
         via_babyjub_mul_var(&q, &b8, a);
         assert_true(via_babyjub_eq(&p, &q));
         assert_true(via_babyjub_in_subgroup_var(&p));
+        /* the Base8 table agrees with the constant-time ladder */
+        via_babyjub_proj pp, pq;
+        via_babyjub_proj_from_affine(&pp, &p);
+        via_babyjub_proj_mul_base8_var(&pq, a);
+        assert_true(via_babyjub_proj_eq(&pp, &pq));
         /* a*B8 + b*B8 = (a+b mod l)*B8 */
         uint64_t sum[4], one[4] = {1, 0, 0, 0};
         via_babyjub_scalar_muladd(sum, a, one, b);
@@ -158,6 +163,40 @@ static void test_mul_consistency(void **state) {
         via_babyjub_pack(buf, &p);
         assert_int_equal(via_babyjub_unpack_var(&q, buf, &err), VIA_OK);
         assert_true(via_babyjub_eq(&p, &q));
+    }
+}
+
+/* Windowed variable-time multiplication and the Base8 table against the constant-time ladder
+ * at the edges: zero, one, a single top digit, every digit 15 (2^256 - 1), l - 1, l, and on a
+ * point outside the Base8 subgroup (the generator). */
+static void test_mul_edges(void **state) {
+    (void)state;
+    via_babyjub_point b8, g, p, q;
+    via_babyjub_base8(&b8);
+    via_babyjub_generator(&g);
+    uint64_t lm1[4];
+    memcpy(lm1, via_babyjub_l, sizeof lm1);
+    lm1[0] -= 1;
+    const uint64_t ks[][4] = {
+        {0, 0, 0, 0},
+        {1, 0, 0, 0},
+        {0, 0, 0, 0x1000000000000000ULL},
+        {~0ULL, ~0ULL, ~0ULL, ~0ULL},
+        {lm1[0], lm1[1], lm1[2], lm1[3]},
+        {via_babyjub_l[0], via_babyjub_l[1], via_babyjub_l[2], via_babyjub_l[3]},
+        {0xf0f0f0f0f0f0f0f0ULL, 0, 0x0f0f0f0f0f0f0f0fULL, 0}};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        const via_babyjub_point *pts[2] = {&b8, &g};
+        for (int j = 0; j < 2; j++) {
+            via_babyjub_mul(&p, pts[j], ks[i]);
+            via_babyjub_mul_var(&q, pts[j], ks[i]);
+            assert_true(via_babyjub_eq(&p, &q));
+        }
+        via_babyjub_proj pp, pq;
+        via_babyjub_mul(&p, &b8, ks[i]);
+        via_babyjub_proj_from_affine(&pp, &p);
+        via_babyjub_proj_mul_base8_var(&pq, ks[i]);
+        assert_true(via_babyjub_proj_eq(&pp, &pq));
     }
 }
 
@@ -254,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_vectors),         cmocka_unit_test(test_group_structure),
         cmocka_unit_test(test_mul_consistency), cmocka_unit_test(test_unpack_rejects),
         cmocka_unit_test(test_scalar_reduce),   cmocka_unit_test(test_projective),
+        cmocka_unit_test(test_mul_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

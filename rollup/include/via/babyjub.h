@@ -62,6 +62,8 @@ void via_babyjub_proj_add(via_babyjub_proj *r, const via_babyjub_proj *p,
                           const via_babyjub_proj *q);
 void via_babyjub_proj_dbl(via_babyjub_proj *r, const via_babyjub_proj *p);
 void via_babyjub_proj_mul_var(via_babyjub_proj *r, const via_babyjub_proj *p, const uint64_t k[4]);
+/* r = k * Base8 from a table of multiples built on first use (96 KiB); variable time. */
+void via_babyjub_proj_mul_base8_var(via_babyjub_proj *r, const uint64_t k[4]);
 /* 1 when p and q are the same point (X1 Z2 = X2 Z1 and Y1 Z2 = Y2 Z1; Z never 0 for points of
  * the curve, the formulas being complete). */
 int via_babyjub_proj_eq(const via_babyjub_proj *p, const via_babyjub_proj *q);
