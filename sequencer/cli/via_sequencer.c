@@ -761,8 +761,10 @@ static int seal_locked(via_error *err) {
 
 static void *sealer(void *arg) {
     (void)arg;
+    int again = 0; /* a full batch was sealed: look again at once (a backlog seals back to back) */
     while (!S.stop) {
-        usleep(100 * 1000);
+        if (!again) usleep(100 * 1000);
+        again = 0;
         via_error ie = {0};
         if (import_deposits(&ie)) {
             via_log(VIA_LOG_WARN, "deposit.import_failed", "error=\"%s\"", ie.msg);
@@ -787,7 +789,10 @@ static void *sealer(void *arg) {
                    (ndq >= (size_t)S.slots * S.chunks || now_s() - S.dep_oldest_at >= S.seal_age));
         if (due) {
             via_error err = {0};
-            (void)seal_locked(&err);
+            uint64_t before = S.batch;
+            if (seal_locked(&err) == VIA_OK && S.batch > before)
+                again = S.npending >= (size_t)S.slots * S.chunks ||
+                        via_keeper_deposits_queued(S.keeper) >= (size_t)S.slots * S.chunks;
         }
         pthread_mutex_unlock(&S.mu);
     }
