@@ -11,31 +11,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-16384}
 B=${VIA_BUILD:-build}
-w=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$w"' EXIT
-"$B/bench/via-keeper-bench" --emit "$N" "$w" >/dev/null
-mkdir -p "$w/keys"
-head -c 1024 /dev/urandom >"$w/keys/chunk-16.zkey" # only its hash is used: nobody proves here
-# shellcheck source=../tests/lib/pg.sh
-source tests/lib/pg.sh
-via_pg_start
-port=$(python3 tests/lib/free_ports.py 1)
-run() { # chunks seal-age
-    "$B/sequencer/via-sequencer" run --db "$VIA_TEST_PG" --listen ":$port" --keys "$w/keys" \
-        --slots 16 --chunks "$1" --seal-age "$2" --genesis "$w/genesis.json" \
-        --max-body 1048576 >>"$w/seq.log" 2>&1 &
-    seq_pid=$!
-}
-up() { for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.01; done; return 1; }
-run 4096 3600
-up
+# shellcheck source=seq_setup.sh
+source bench/seq_setup.sh
+seq_run 4096 3600
+seq_up
 "$B/bench/via-intake-bench" "http://127.0.0.1:$port/" "$w/requests.jsonl" 16 >/dev/null
 kill -9 "$seq_pid"
 wait "$seq_pid" 2>/dev/null || true
 pending=$(psql -qtA "$VIA_TEST_PG" -c "SELECT count(*) FROM via_seq_txs WHERE status = 'pending'")
 t0=$(date +%s.%N)
-run 64 1
-up
+seq_run 64 1
+seq_up
 t1=$(date +%s.%N)
 want=$((N / 1024))
 for _ in $(seq 6000); do

@@ -976,6 +976,21 @@ static int run_slot(exec *x, unsigned i, chunk_slot_wit *sw) {
     return 0;
 }
 
+/* The listed accounts' pre-state leaf values (malloc'd, nacc entries), in one batch. */
+static via_fr *input_leaves(exec *x) {
+    const via_chunk_input *in = x->in;
+    const size_t N = in->nacc;
+    via_fr *cur = via_xmalloc((N ? N : 1) * sizeof *cur);
+    leaf_fields *lf = via_xmalloc((N ? N : 1) * sizeof *lf);
+    for (size_t i = 0; i < N; i++) {
+        const in_acct *a = &in->acc[i];
+        lf[i] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
+    }
+    leaf_values(x->memo, cur, lf, N);
+    free(lf);
+    return cur;
+}
+
 static int cmp_key(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -1013,15 +1028,8 @@ static int rebuild_compact(exec *x, via_fr *root) {
         map_find(&x->map, n->level, n->index, 1)->val = n->val;
     }
     free(path);
-    via_fr *cur = via_xmalloc(N * sizeof *cur);
+    via_fr *cur = input_leaves(x);
     via_fr *ch = via_xmalloc(N * 16 * sizeof *ch);
-    leaf_fields *lf = via_xmalloc(N * sizeof *lf);
-    for (size_t i = 0; i < N; i++) {
-        const in_acct *a = &in->acc[i];
-        lf[i] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
-    }
-    leaf_values(x->memo, cur, lf, N);
-    free(lf);
     for (unsigned k = 0; k <= D; k++) {
         /* accounts sharing a node computed it from the same children: one value */
         for (size_t i = 0; i < N; i++)
@@ -1050,15 +1058,8 @@ static int rebuild(exec *x, via_fr *root) {
     const size_t N = in->nacc;
     if (N == 0) return 0;
     int rc = 0;
-    via_fr *cur = via_xmalloc(N * sizeof *cur);
+    via_fr *cur = input_leaves(x);
     via_fr *ch = via_xmalloc(N * 16 * sizeof *ch);
-    leaf_fields *lf = via_xmalloc(N * sizeof *lf);
-    for (size_t i = 0; i < N; i++) {
-        const in_acct *a = &in->acc[i];
-        lf[i] = (leaf_fields){a->empty, &a->pkx, &a->pky, &a->bal, &a->nonce};
-    }
-    leaf_values(x->memo, cur, lf, N);
-    free(lf);
     for (unsigned k = 0; k <= D && !rc; k++) {
         for (size_t i = 0; i < N && !rc; i++) {
             const in_acct *a = &in->acc[i];
