@@ -61,7 +61,9 @@ static const char help[] =
     "  (VIA_BTC_START_HEIGHT, 0: the first block the watcher reads), --retain N (VIA_SEQ_RETAIN: "
     "keep the state of the last N "
     "batches\n"
-    "  readable and prune older versions; default 0, all).\n";
+    "  readable and prune older versions; default 0, all), --max-pubdata BYTES\n"
+    "  (VIA_SEQ_MAX_PUBDATA: the largest batch DA blob, 160-byte header + 157 bytes per slot;\n"
+    "  fewer chunks per batch when N chunks would not fit; default 0, no limit).\n";
 
 /* ---- configuration and state ---- */
 typedef struct {
@@ -1928,7 +1930,7 @@ int main(int argc, char **argv) {
                                                                                         : stderr);
         return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
     }
-    enum { NO = 22 };
+    enum { NO = 23 };
     const char *o[NO] = {0};
     static const char *names[NO] = {"--db",
                                     "--listen",
@@ -1951,7 +1953,8 @@ int main(int argc, char **argv) {
                                     "--confirmations",
                                     "--bridge",
                                     "--deposit-confirmations",
-                                    "--start-height"};
+                                    "--start-height",
+                                    "--max-pubdata"};
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             fputs(help, stdout);
@@ -1991,6 +1994,7 @@ int main(int argc, char **argv) {
     S.bridge = env_or(o[19], "VIA_BRIDGE_ADDRESS", NULL);
     S.dep_confirmations = (unsigned)atoi(env_or(o[20], "VIA_DEPOSIT_CONFIRMATIONS", "6"));
     S.start_height = atoll(env_or(o[21], "VIA_BTC_START_HEIGHT", "0"));
+    long long max_pubdata = atoll(env_or(o[22], "VIA_SEQ_MAX_PUBDATA", "0"));
     {
         via_error ne = {0};
         if (via_btc_network_parse(&S.net, env_or(o[17], "VIA_BTC_NETWORK", "regtest"), &ne) ||
@@ -2024,6 +2028,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "via-sequencer: --slots must be a chunk size (1, 4, 16, ...), --chunks "
                         "1..4096, --seal-age > 0, --max-body >= 256, --depth 1..8\n");
         return 2;
+    }
+    if (max_pubdata) {
+        /* the batch's DA blob, header and pubdata, within the limit: fewer chunks per batch */
+        long long fit = (max_pubdata - 160) / (157LL * S.slots);
+        if (max_pubdata < 0 || fit < 1) {
+            fprintf(stderr,
+                    "via-sequencer: --max-pubdata %lld cannot hold one chunk: a batch's DA blob is "
+                    "the 160-byte header and 157 bytes per slot, %lld bytes with one chunk of %u "
+                    "slots\n",
+                    max_pubdata, 160 + 157LL * S.slots, S.slots);
+            return 2;
+        }
+        if (fit < (long long)S.chunks) S.chunks = (unsigned)fit;
     }
     snprintf(S.circuit, sizeof S.circuit, "chunk-%u", S.slots);
     via_error err = {0};

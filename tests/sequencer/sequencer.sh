@@ -67,7 +67,7 @@ grep -q "neither a compressed public key" "$w/boot.err" || fail "bad verifier me
 port=$(python3 tests/lib/free_ports.py 1)
 start_seq() {
     "$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --seal-age "${SEAL_AGE:-1}" \
-        --bridge "$bridgeaddr" --deposit-confirmations 2 \
+        --max-pubdata "${MAX_PUBDATA:-788}" --bridge "$bridgeaddr" --deposit-confirmations 2 \
         --genesis "$w/genesis.json" --api-keys "$w/apikeys" --admin-key admin-k --retain 1 \
         --btc-rpc "$VIA_TEST_RPC_URL" --btc-key "$w/seq.key" --network regtest \
         >>"$w/seq.log" 2>&1 &
@@ -75,7 +75,12 @@ start_seq() {
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.1; done
     fail "the sequencer did not start"
 }
-start_seq
+echo "== --max-pubdata: a limit below one chunk's DA blob is refused"
+"$SEQ" run --listen ":$port" --keys "$w/keys" --slots 1 --chunks 4 --max-pubdata 316 \
+    --genesis "$w/genesis.json" 2>"$w/mp.err" && fail "--max-pubdata 316 was accepted"
+grep -q "cannot hold one chunk.*317 bytes with one chunk of 1 slots" "$w/mp.err" || fail "max-pubdata message: $(cat "$w/mp.err")"
+start_seq # 788 bytes: the header and 4 one-slot chunks, all 4 chunks fit
+grep -q "sequencer.started.*slots=1 chunks=4 " "$w/seq.log" || fail "4 chunks fit 788 bytes"
 rpc() { # rpc <key> <json body>
     curl -s -H "X-Api-Key: $1" -H 'Content-Type: application/json' --data-binary "$2" "http://127.0.0.1:$port/"
 }
@@ -138,7 +143,8 @@ out=$(send "$(sign 2 1 7 0 1)")
 echo "$out" | grep -q '"status":"pending"' || fail "not accepted: $out"
 kill -9 $seq_pid; wait $seq_pid 2>/dev/null
 [ "$(psqlq "SELECT count(*) FROM via_seq_txs WHERE nonce = 1 AND sender = 2")" = 1 ] || fail "the acknowledged transaction is lost"
-start_seq
+MAX_PUBDATA=787 start_seq # one byte short of 4 chunks: batches of 3
+grep -q "sequencer.started.*slots=1 chunks=3 " "$w/seq.log" || fail "787 bytes: 3 chunks per batch"
 grep -q "sequencer.started.*batch=1 pending=1\|sequencer.started.*batch=2 pending=0" "$w/seq.log" || fail "restart state"
 out=$(send "$(sign 2 1 7 0 1)")
 echo "$out" | grep -q 'already known\|wrong_nonce' || fail "the replay after restart: $out"
