@@ -739,8 +739,10 @@ via_seal_job *via_keeper_seal_take(via_keeper *k, size_t max_txs, size_t max_slo
         free(j);
         return NULL;
     }
-    memcpy(j->txs, k->txs, take * sizeof *j->txs);
-    if (take) memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
+    if (take) {
+        memcpy(j->txs, k->txs, take * sizeof *j->txs);
+        memmove(k->txs, k->txs + take, (k->ntx - take) * sizeof *k->txs);
+    }
     k->ntx -= take;
     j->ntx = take;
     return j;
