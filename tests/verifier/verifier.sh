@@ -7,7 +7,8 @@
 # with the sequencer. A batch reference inscribed by another key is ignored; a verifier killed
 # with -9 resumes without attesting twice; a new verifier with an empty database after ten
 # batches reaches the same verdicts and roots; one whose DA serves a blob altered by one byte refuses that batch
-# (da_hash_mismatch) and everything after it.
+# (da_hash_mismatch) and everything after it; a batch whose proof inscription a reorganisation
+# takes off the chain loses its verdicts until it is mined again.
 set -u
 : "${VIA_BUILD:?VIA_BUILD must name the build directory}"
 : "${VIA_TEST_PG:?run through tests/lib/pg.sh}"
@@ -203,4 +204,36 @@ for i in 1 2 3 4; do
     [ "$(status $i | jget last_final)" = "$last" ] || fail "verifier $i: batch $nf must never be final: $(status $i)"
     status $i | grep -q '"halted":true' || fail "verifier $i should stop after a refused batch: $(status $i)"
 done
+
+echo "== a reorganisation takes batch $nf's proof inscription off the chain: verdicts withdrawn, given again once it is mined again, one attestation each"
+rp=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
+cp=$(echo "$out" | grep '^commit_txid=' | cut -d= -f2)
+rawc=$(btc getrawtransaction "[\"$cp\", false]" | jget result)
+rawr=$(btc getrawtransaction "[\"$rp\", false]" | jget result)
+hblk=$(btc getrawtransaction "[\"$rp\", true]" | jget result.blockhash)
+depth=$(btc getrawtransaction "[\"$rp\", true]" | jget result.confirmations) # its block and those after
+[ -n "$rawc" ] && [ -n "$rawr" ] && [ -n "$hblk" ] && [ -n "$depth" ] || fail "the proof inscription's transactions and block"
+if [ "$VIA_TEST_NODE" = bitcoind ]; then
+    btc invalidateblock "[\"$hblk\"]" >/dev/null
+    for _ in $(seq $((depth + 1))); do btc generateblock "[\"$seqaddr\", []]" | grep -q '"error":null' || fail "generateblock"; done
+else
+    btc standin_reorg "[$depth, $((depth + 1)), false]" | grep -q '"error":null' || fail "standin_reorg"
+fi
+withdrawn() { for i in 1 2 3; do grep -q "batch.withdrawn batch=$nf reason=reorganised state=none" "$w/v$i.log" || return 1; done; }
+for _ in $(seq 100); do withdrawn && break; sleep 0.2; done
+withdrawn || fail "the verifiers did not withdraw batch $nf's verdict"
+for i in 1 2 3; do
+    curl -s "http://127.0.0.1:$((vport + i))/batches/$nf" | grep -q proof_invalid && fail "verifier $i still shows batch $nf's verdict"
+    status $i | grep -q '"halted":false' || fail "verifier $i should wait for batch $nf again: $(status $i)"
+done
+btc sendrawtransaction "[\"$rawc\"]" >/dev/null; btc sendrawtransaction "[\"$rawr\"]" >/dev/null # (bitcoind: in its mempool already)
+mine_until 60 not_ok_forged || fail "batch $nf not refused again: $(curl -s http://127.0.0.1:$((vport + 1))/batches/$nf)"
+for i in 1 2 3; do
+    [ "$(psqlq "$VIA_TEST_PG dbname=vf$i" "SELECT count(*) FROM via_vf_attestations WHERE number = $nf")" = 1 ] || fail "verifier $i: one attestation for batch $nf"
+    status $i | grep -q '"halted":true' || fail "verifier $i should stop again: $(status $i)"
+done
+mine_until 120 sh -c "[ \$(psql \"$VIA_TEST_PG dbname=vf1\" -Atc \"SELECT count(DISTINCT sender_pubkey) FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage' AND payload->>'reference_txid' = '$rp'\") -ge 3 ]" ||
+    fail "the attestations of batch $nf are not back on the chain"
+dups=$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(*) FROM (SELECT payload->>'reference_txid', sender_pubkey FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage' GROUP BY 1, 2 HAVING count(*) > 1) d")
+[ "$dups" = 0 ] || fail "a verifier attested twice to one batch after the reorganisation"
 echo PASS

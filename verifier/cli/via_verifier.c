@@ -86,6 +86,7 @@ static struct {
     uint8_t last_hash[32];
     uint64_t last_priority;
     int halted; /* a batch failed: nothing after it is checked or final */
+    uint64_t journal_batch; /* the batch the state's undo journal holds (0: none) */
     /* withdrawals: the set's keys, the bridge they aggregate to, the coordinator */
     const char *vkeys_arg, *coord_url;
     int coordinate;
@@ -154,7 +155,9 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS via_vf_signed (txid text PRIMARY KEY, inputs text[] NOT NULL,"
     " withdrawals text[] NOT NULL, raw bytea, status text NOT NULL DEFAULT 'signed' CHECK (status "
     "IN"
-    " ('signed', 'broadcast', 'confirmed')), signed_at timestamptz NOT NULL DEFAULT now());";
+    " ('signed', 'broadcast', 'confirmed')), signed_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS via_vf_meta (id boolean PRIMARY KEY DEFAULT true CHECK (id),"
+    " reorgs_seen bigint NOT NULL);";
 
 /* ---- whom to trust ---- */
 static int p2wpkh_addr(char out[VIA_BTC_ADDRESS_MAX], const uint8_t pub[33]) {
@@ -433,6 +436,13 @@ static int record_verdict(uint64_t n, const batch_refs *b, int ok, const char *r
              ok && vb->last_priority ? vb->last_priority : V.last_priority);
     const char *v[9] = {
         ns, hh, b->da_txid, b->proof_txid, ok ? "ok" : "not_ok", rule, detail, ok ? ra : NULL, lp};
+    /* an attestation kept from a verdict withdrawn by a reorganisation stands when it names the
+     * same proof reference; one naming another is dropped, and this verdict is attested anew */
+    const char *va[2] = {ns, b->proof_txid};
+    int rc = q(V.pg,
+               "DELETE FROM via_vf_attestations WHERE number = $1::bigint AND reference_txid <> $2",
+               2, va, NULL, err);
+    if (rc) return rc;
     return q(V.pg,
              "INSERT INTO via_vf_batches (number, header_hash, da_reveal_txid, proof_reveal_txid,"
              " verdict, rule, detail, root_after, last_priority) VALUES ($1::bigint, $2, $3, $4,"
@@ -532,6 +542,7 @@ static int verify_next(int replay_only, const batch_refs *given, via_error *err)
     }
     if ((rc = pending_deposits(&pend, &np, err))) goto out;
     via_error ce = {0};
+    V.journal_batch = 0; /* the check starts a new journal */
     rc = via_vcheck_batch(V.st, blob, blen, n, V.last_hash, b.hash, pend, np, &vb, &rule, &ce);
     if (rc == VIA_EVERIFY) {
         snprintf(detail, sizeof detail, "%.390s", ce.msg);
@@ -583,6 +594,7 @@ verdict:
     if (ok && (rc = store_withdrawals(n, blob, blen, err))) goto out;
     if (ok) {
         V.last_ok = n;
+        V.journal_batch = n;
         memcpy(V.last_hash, b.hash, 32);
         if (vb.last_priority) V.last_priority = vb.last_priority;
     } else {
@@ -635,6 +647,122 @@ static int restore(via_error *err) {
     }
     if (!rc && bad) V.halted = 1;
     return rc;
+}
+
+/* ---- reorganisations ----
+ * When the chain watcher has recorded a reorganisation (via_chain_reorgs) since the last look,
+ * the verdicts whose batch or proof reference is no longer on the best chain are withdrawn:
+ * the first such batch that is not final and every batch after it lose their verdicts and
+ * recorded withdrawals (none is paid: payouts are of final batches), their attestations not yet
+ * broadcast are dropped and the confirmed ones are watched again (rebroadcast if they left the
+ * chain too); the state goes back to the batch before (one batch: its undo journal; more: a
+ * replay from the genesis, as after a restart). The batches are verified again once their
+ * references are on the best chain, the same inscriptions mined again or others. A final
+ * batch keeps its verdict; that its references left the chain is logged. *restart is set when
+ * the state must be replayed. */
+static int withdraw_reorganised(int *restart, via_error *err) {
+    *restart = 0;
+    PGresult *r = NULL;
+    int rc = q(V.pg,
+               "SELECT (SELECT count(*) FROM via_chain_reorgs),"
+               " coalesce((SELECT reorgs_seen FROM via_vf_meta), 0)",
+               0, NULL, &r, err);
+    if (rc) return rc;
+    char seen[24];
+    snprintf(seen, sizeof seen, "%s", PQgetvalue(r, 0, 0));
+    int same = !strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (same) return VIA_OK;
+    if ((rc = q(V.pg,
+                "SELECT min(number) FILTER (WHERE NOT final), count(*) FILTER (WHERE final)"
+                " FROM via_vf_batches b"
+                " WHERE NOT EXISTS (SELECT 1 FROM via_messages m WHERE m.txid = b.da_reveal_txid)"
+                " OR NOT EXISTS (SELECT 1 FROM via_messages m WHERE m.txid = b.proof_reveal_txid)",
+                0, NULL, &r, err)))
+        return rc;
+    uint64_t first = PQgetisnull(r, 0, 0) ? 0 : strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    long long finals = atoll(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (finals)
+        via_log(VIA_LOG_WARN, "batch.final_reorganised",
+                "count=%lld note=\"final batches whose references left the best chain keep "
+                "their verdicts\"",
+                finals);
+    char fs[24];
+    snprintf(fs, sizeof fs, "%" PRIu64, first);
+    const char *v[2] = {fs, seen};
+    PQclear(PQexec(V.pg, "BEGIN"));
+    if (first)
+        rc = q(V.pg,
+               "DELETE FROM via_vf_attestations WHERE number >= $1::bigint AND"
+               " status = 'built'",
+               1, v, NULL, err);
+    if (first && !rc)
+        rc = q(V.pg,
+               "UPDATE via_vf_attestations SET status = 'sent' WHERE number >= $1::bigint"
+               " AND status = 'confirmed'",
+               1, v, NULL, err);
+    if (first && !rc)
+        rc = q(V.pg, "DELETE FROM via_vf_withdrawals WHERE batch >= $1::bigint", 1, v, NULL, err);
+    if (first && !rc)
+        rc = q(V.pg, "DELETE FROM via_vf_batches WHERE number >= $1::bigint AND NOT final", 1, v,
+               NULL, err);
+    if (!rc)
+        rc = q(V.pg,
+               "INSERT INTO via_vf_meta (reorgs_seen) VALUES ($1::bigint) ON CONFLICT (id)"
+               " DO UPDATE SET reorgs_seen = excluded.reorgs_seen",
+               1, v + 1, NULL, err);
+    if (!rc) rc = q(V.pg, "COMMIT", 0, NULL, NULL, err);
+    if (rc) {
+        PQclear(PQexec(V.pg, "ROLLBACK"));
+        return rc;
+    }
+    if (!first) return VIA_OK;
+    const char *how;
+    if (first > V.last_ok) {
+        how = "none"; /* a not-ok verdict: never applied */
+    } else if (first == V.last_ok && V.journal_batch == first) {
+        via_vstate_undo(V.st);
+        V.journal_batch = 0;
+        V.last_ok = first - 1;
+        memset(V.last_hash, 0, 32);
+        V.last_priority = 0;
+        char ps[24];
+        snprintf(ps, sizeof ps, "%" PRIu64, V.last_ok);
+        const char *pv[1] = {ps};
+        if ((rc = q(V.pg,
+                    "SELECT header_hash, last_priority FROM via_vf_batches WHERE number = "
+                    "$1::bigint",
+                    1, pv, &r, err)))
+            return rc;
+        if (PQntuples(r) == 1) {
+            via_error he = {0};
+            if (via_hex_decode_exact(V.last_hash, 32, PQgetvalue(r, 0, 0), &he)) {
+                PQclear(r);
+                return via_fail(err, VIA_EDB, "batch %s's stored header hash is malformed", ps);
+            }
+            V.last_priority = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+        }
+        PQclear(r);
+        how = "undo";
+    } else {
+        via_vstate *st = NULL;
+        uint8_t root[32];
+        if ((rc = genesis_state(&st, V.depth, root, err))) return rc;
+        via_vstate_free(V.st);
+        V.st = st;
+        V.journal_batch = 0;
+        V.last_ok = 0;
+        memset(V.last_hash, 0, 32);
+        V.last_priority = 0;
+        *restart = 1;
+        how = "replay";
+    }
+    V.halted = 0;
+    via_log(VIA_LOG_WARN, "batch.withdrawn",
+            "batch=%" PRIu64 " reason=reorganised state=%s last_verified=%" PRIu64, first, how,
+            V.last_ok);
+    return VIA_OK;
 }
 
 /* ---- attestations ---- */
@@ -2261,6 +2389,10 @@ int main(int argc, char **argv) {
             sleep(1);
             continue;
         }
+        int replay = 0;
+        if (withdraw_reorganised(&replay, &e))
+            via_log(VIA_LOG_WARN, "verifier.reorg_check_failed", "error=\"%s\"", e.msg);
+        if (replay) restored = 0;
         if (!restored) {
             if ((rc = restore(&e))) {
                 via_log(VIA_LOG_ERROR, "verifier.restore_failed", "error=\"%s\"", e.msg);
