@@ -93,6 +93,23 @@ mine_until() { # mine_until <seconds> <command...>: mine a block every 0.5 s unt
     for _ in $(seq $((limit * 2))); do "$@" && return 0; btc generatetoaddress "[1, \"$seqaddr\"]" >/dev/null; sleep 0.5; done
     return 1
 }
+reorg_out() { # reorg_out <reveal txid>: its block and those after replaced by empty blocks; its
+    # commit and reveal kept in $rawc and $rawr (bitcoind keeps them in its mempool too)
+    local rv=$1 cm bh depth
+    cm=$(btc getrawtransaction "[\"$rv\", true]" | jget result.vin.0.txid)
+    rawc=$(btc getrawtransaction "[\"$cm\", false]" | jget result)
+    rawr=$(btc getrawtransaction "[\"$rv\", false]" | jget result)
+    bh=$(btc getrawtransaction "[\"$rv\", true]" | jget result.blockhash)
+    depth=$(btc getrawtransaction "[\"$rv\", true]" | jget result.confirmations)
+    [ -n "$rawc" ] && [ -n "$rawr" ] && [ -n "$bh" ] && [ -n "$depth" ] || fail "the transactions and block of $rv"
+    if [ "$VIA_TEST_NODE" = bitcoind ]; then
+        btc invalidateblock "[\"$bh\"]" >/dev/null
+        for _ in $(seq $((depth + 1))); do btc generateblock "[\"$seqaddr\", []]" | grep -q '"error":null' || fail "generateblock"; done
+    else
+        btc standin_reorg "[$depth, $((depth + 1)), false]" | grep -q '"error":null' || fail "standin_reorg"
+    fi
+}
+resend() { btc sendrawtransaction "[\"$rawc\"]" >/dev/null; btc sendrawtransaction "[\"$rawr\"]" >/dev/null; }
 verified_at_least() { local v; v=$(status "$1" | jget last_verified 2>/dev/null); [ "${v:-0}" -ge "$2" ] 2>/dev/null; }
 final_at_least() { for i in 1 2 3; do [ "$(status $i | jget last_final)" -ge "$1" ] 2>/dev/null || return 1; done; }
 mine_until 240 final_at_least 1 || fail "batch 1 not final at every verifier: $(status 1) $(status 2) $(status 3)"
@@ -136,9 +153,29 @@ mine_until 20 one_per_verdict || fail "verifier 2: one attestation per verdict"
 dups=$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(*) FROM (SELECT payload->>'reference_txid', sender_pubkey FROM via_messages WHERE msg_type = 'ValidatorAttestationMessage' GROUP BY 1, 2 HAVING count(*) > 1) d")
 [ "$dups" = 0 ] || fail "a verifier attested twice to one batch"
 
+echo "== a reorganisation takes an ok batch's proof off the chain before it is final: withdrawn, one batch undone, verified again"
+kill -TERM "$vpid2" "$vpid3"; wait "$vpid2" "$vpid3" 2>/dev/null # verifier 1 alone: nothing more becomes final
+nr=$(( $(status 1 | jget last_verified) + 1 ))
+send "$(sign 1 2 5 0 2)" | grep -q pending || fail "the transfer of batch $nr"
+mine_until 120 verified_at_least 1 $nr || fail "batch $nr not verified: $(status 1)"
+[ "$(status 1 | jget last_final)" -lt "$nr" ] || fail "batch $nr final with one verifier attesting"
+rootr=$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$nr" | jget root_after)
+rpr=$(rpc "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"via_getBatch\",\"params\":[$nr]}" | jget result.proof_inscription | cut -d: -f1)
+reorg_out "$rpr"
+undone() { grep -q "batch.withdrawn batch=$nr reason=reorganised state=undo last_verified=$((nr - 1))" "$w/v1.log"; }
+for _ in $(seq 100); do undone && break; sleep 0.2; done
+undone || fail "verifier 1 did not withdraw batch $nr by its undo journal: $(grep withdrawn "$w/v1.log")"
+[ "$(status 1 | jget last_verified)" = $((nr - 1)) ] || fail "verifier 1 should be back at batch $((nr - 1)): $(status 1)"
+resend
+mine_until 120 verified_at_least 1 $nr || fail "batch $nr not verified again: $(status 1)"
+[ "$(curl -s "http://127.0.0.1:$((vport + 1))/batches/$nr" | jget root_after)" = "$rootr" ] || fail "batch $nr's root after the reorganisation"
+[ "$(psqlq "$VIA_TEST_PG dbname=vf1" "SELECT count(*) FROM via_vf_attestations WHERE number = $nr")" = 1 ] || fail "verifier 1: one attestation for batch $nr"
+start_verifier 2 vf2 v2; start_verifier 3 vf3 v3
+mine_until 240 final_at_least $nr || fail "batch $nr not final after the reorganisation: $(status 1)"
+
 echo "== ten batches; a new verifier with an empty database reaches the same verdicts and roots"
 bn() { rpc '{"jsonrpc":"2.0","id":1,"method":"via_batchNumber","params":[]}' | jget result; }
-nonce=2
+nonce=3
 while [ "$(bn)" -lt 10 ]; do
     before=$(bn)
     send "$(sign 1 2 1 0 $nonce)" | grep -q pending || fail "transfer with nonce $nonce"
@@ -207,18 +244,7 @@ done
 
 echo "== a reorganisation takes batch $nf's proof inscription off the chain: verdicts withdrawn, given again once it is mined again, one attestation each"
 rp=$(echo "$out" | grep '^reveal_txid=' | cut -d= -f2)
-cp=$(echo "$out" | grep '^commit_txid=' | cut -d= -f2)
-rawc=$(btc getrawtransaction "[\"$cp\", false]" | jget result)
-rawr=$(btc getrawtransaction "[\"$rp\", false]" | jget result)
-hblk=$(btc getrawtransaction "[\"$rp\", true]" | jget result.blockhash)
-depth=$(btc getrawtransaction "[\"$rp\", true]" | jget result.confirmations) # its block and those after
-[ -n "$rawc" ] && [ -n "$rawr" ] && [ -n "$hblk" ] && [ -n "$depth" ] || fail "the proof inscription's transactions and block"
-if [ "$VIA_TEST_NODE" = bitcoind ]; then
-    btc invalidateblock "[\"$hblk\"]" >/dev/null
-    for _ in $(seq $((depth + 1))); do btc generateblock "[\"$seqaddr\", []]" | grep -q '"error":null' || fail "generateblock"; done
-else
-    btc standin_reorg "[$depth, $((depth + 1)), false]" | grep -q '"error":null' || fail "standin_reorg"
-fi
+reorg_out "$rp"
 withdrawn() { for i in 1 2 3; do grep -q "batch.withdrawn batch=$nf reason=reorganised state=none" "$w/v$i.log" || return 1; done; }
 for _ in $(seq 100); do withdrawn && break; sleep 0.2; done
 withdrawn || fail "the verifiers did not withdraw batch $nf's verdict"
@@ -226,7 +252,7 @@ for i in 1 2 3; do
     curl -s "http://127.0.0.1:$((vport + i))/batches/$nf" | grep -q proof_invalid && fail "verifier $i still shows batch $nf's verdict"
     status $i | grep -q '"halted":false' || fail "verifier $i should wait for batch $nf again: $(status $i)"
 done
-btc sendrawtransaction "[\"$rawc\"]" >/dev/null; btc sendrawtransaction "[\"$rawr\"]" >/dev/null # (bitcoind: in its mempool already)
+resend
 mine_until 60 not_ok_forged || fail "batch $nf not refused again: $(curl -s http://127.0.0.1:$((vport + 1))/batches/$nf)"
 for i in 1 2 3; do
     [ "$(psqlq "$VIA_TEST_PG dbname=vf$i" "SELECT count(*) FROM via_vf_attestations WHERE number = $nf")" = 1 ] || fail "verifier $i: one attestation for batch $nf"
