@@ -5,13 +5,14 @@
 #   seq_run CHUNKS SEAL_AGE   starts via-sequencer (16-slot chunks) in the background: $seq_pid
 #   seq_up                    waits until it answers (at most 6 s)
 w=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$w"' EXIT
 "$B/bench/via-keeper-bench" --emit "$N" "$w" >/dev/null
 mkdir -p "$w/keys"
 head -c 1024 /dev/urandom >"$w/keys/chunk-16.zkey"
 # shellcheck source=../tests/lib/pg.sh
 source tests/lib/pg.sh
 via_pg_start
+# after via_pg_start, whose EXIT trap this one replaces: the sequencer, then the database
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; via_pg_stop; rm -rf "$w"' EXIT
 port=$(python3 tests/lib/free_ports.py 1)
 seq_run() {
     "$B/sequencer/via-sequencer" run --db "$VIA_TEST_PG" --listen ":$port" --keys "$w/keys" \
