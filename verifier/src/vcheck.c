@@ -33,6 +33,10 @@ struct via_vstate {
     size_t cap, n;
     vjournal *j; /* changes of the batch being checked */
     size_t nj, capj;
+    /* accounts changed since the tree was last brought up to date (flush): their leaves are
+     * set together, one hash per changed node, when a root is read */
+    uint64_t *dirty;
+    size_t ndirty, capdirty;
 };
 
 static size_t slot_of(const via_vstate *s, uint64_t id) {
@@ -90,13 +94,41 @@ static vacct *touch(via_vstate *s, uint64_t id, int journal) {
     return a;
 }
 
+static void out_of_memory(const char *what) {
+    fprintf(stderr, "via: out of memory (%s)\n", what);
+    abort();
+}
+
+/* Marks a's leaf for the next flush. */
 static int set_leaf(via_vstate *s, const vacct *a, via_error *err) {
-    via_fr leaf;
-    if (a->exists)
-        via_smt_account_leaf(&leaf, &a->x, &a->y, a->balance, a->nonce);
-    else
-        via_fr_set_zero(&leaf);
-    return via_smt_set(s->tree, a->id, &leaf, err);
+    (void)err;
+    if (s->ndirty == s->capdirty) {
+        size_t nc = s->capdirty ? 2 * s->capdirty : 256;
+        uint64_t *n = realloc(s->dirty, nc * sizeof *n);
+        if (!n) out_of_memory("changed accounts");
+        s->dirty = n;
+        s->capdirty = nc;
+    }
+    s->dirty[s->ndirty++] = a->id;
+    return VIA_OK;
+}
+
+/* Sets the leaves of the accounts changed since the last flush from their current values. */
+static void flush(via_vstate *s) {
+    if (!s->ndirty) return;
+    via_fr *leaves = malloc(s->ndirty * sizeof *leaves);
+    if (!leaves) out_of_memory("leaves");
+    for (size_t i = 0; i < s->ndirty; i++) {
+        const vacct *a = find(s, s->dirty[i]);
+        if (a && a->exists)
+            via_smt_account_leaf(&leaves[i], &a->x, &a->y, a->balance, a->nonce);
+        else
+            via_fr_set_zero(&leaves[i]);
+    }
+    via_error e = {0};
+    if (via_smt_set_many(s->tree, s->dirty, leaves, s->ndirty, &e)) out_of_memory(e.msg);
+    free(leaves);
+    s->ndirty = 0;
 }
 
 via_vstate *via_vstate_new(unsigned depth) {
@@ -115,12 +147,14 @@ via_vstate *via_vstate_new(unsigned depth) {
 void via_vstate_free(via_vstate *s) {
     if (!s) return;
     via_smt_free(s->tree);
+    free(s->dirty);
     free(s->slots);
     free(s->j);
     free(s);
 }
 
-void via_vstate_root(const via_vstate *s, via_fr *root) {
+void via_vstate_root(via_vstate *s, via_fr *root) {
+    flush(s);
     via_smt_root(s->tree, root);
 }
 
@@ -312,7 +346,7 @@ static void rollback(via_vstate *s) {
             a->exists = 0;
             a->balance = a->nonce = 0;
         }
-        (void)set_leaf(s, a, &e); /* the node exists already: no allocation */
+        (void)set_leaf(s, a, &e); /* the tree follows at the next flush */
     }
     s->nj = 0;
 }

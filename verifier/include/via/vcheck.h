@@ -31,7 +31,7 @@ void via_vstate_free(via_vstate *s);
  * subgroup point. */
 VIA_MUST_USE int via_vstate_genesis(via_vstate *s, uint64_t id, const via_fr *x, const via_fr *y,
                                     uint64_t balance, via_error *err);
-void via_vstate_root(const via_vstate *s, via_fr *root);
+void via_vstate_root(via_vstate *s, via_fr *root);
 /* 1 and the account when it exists. */
 int via_vstate_account(const via_vstate *s, uint64_t id, via_fr *x, via_fr *y, uint64_t *balance,
                        uint64_t *nonce);
