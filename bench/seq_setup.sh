@@ -1,7 +1,8 @@
 # Sourced by the sequencer benchmarks (intake_bench.sh, keeper_backlog.sh) with N and B set:
 # a work directory $w with the genesis and N pre-signed transfer requests
-# (via-keeper-bench --emit), a placeholder chunk key (only its hash is used: nobody proves
-# here), a throw-away PostgreSQL ($VIA_TEST_PG) and a free $port.
+# (via-keeper-bench --emit), a chunk key file of random bytes (the jobs carry only its hash;
+# nothing is proved in these benchmarks), a throw-away PostgreSQL ($VIA_TEST_PG) and a free
+# $port.
 #   seq_run CHUNKS SEAL_AGE   starts via-sequencer (16-slot chunks) in the background: $seq_pid
 #   seq_up                    waits until it answers (at most 6 s)
 w=$(mktemp -d)

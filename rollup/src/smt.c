@@ -54,6 +54,38 @@ void via_smt_account_leaf(via_fr *out, const via_fr *pk_x, const via_fr *pk_y, u
     (void)rc;
 }
 
+int via_smt_account_leaves(via_fr *out, size_t n, via_smt_account_get get, void *ud,
+                           via_error *err) {
+    via_fr *st = malloc((n ? n : 1) * 5 * sizeof *st);
+    via_fr **sp = malloc((n ? n : 1) * sizeof *sp);
+    size_t *at = malloc((n ? n : 1) * sizeof *at);
+    if (!st || !sp || !at) {
+        free(st);
+        free(sp);
+        free(at);
+        return via_fail(err, VIA_ENOMEM, "sparse Merkle tree: no memory to hash %zu leaves", n);
+    }
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++) {
+        via_fr *x = st + 5 * q;
+        uint64_t bal, nonce;
+        via_fr_set_zero(&out[i]);
+        if (!get(ud, i, &x[1], &x[2], &bal, &nonce)) continue;
+        via_fr_set_zero(&x[0]);
+        via_fr_set_u64(&x[3], bal);
+        via_fr_set_u64(&x[4], nonce);
+        sp[q] = x;
+        at[q++] = i;
+    }
+    if (q) via_poseidon_permute_many(sp, 5, 1, NULL, q);
+    for (size_t j = 0; j < q; j++)
+        out[at[j]] = sp[j][0];
+    free(st);
+    free(sp);
+    free(at);
+    return VIA_OK;
+}
+
 static uint64_t node_key(unsigned level, uint64_t index) {
     return ((uint64_t)level << 60 | index) + 1;
 }

@@ -15,7 +15,6 @@
 #include "via/l2tx.h"
 #include "via/rollup_json.h"
 #include "via/smt.h"
-#include "via/poseidon.h"
 
 /* ---- accounts: an open-addressing map id -> account ---- */
 typedef struct {
@@ -129,39 +128,21 @@ static void leaf_of(via_fr *leaf, const via_account *a) {
     via_smt_account_leaf(leaf, &a->pk_x, &a->pk_y, a->balance, a->nonce);
 }
 
-/* The leaves of accounts ids[0..n) of state m, hashed in one batch (vector lanes where the CPU
- * has them); -1 when out of memory. */
-static int leaves_of(const amap *m, const uint64_t *ids, size_t n, via_fr *out) {
-    via_fr *st = malloc((n ? n : 1) * 5 * sizeof *st);
-    via_fr **sp = malloc((n ? n : 1) * sizeof *sp);
-    size_t *at = malloc((n ? n : 1) * sizeof *at);
-    if (!st || !sp || !at) {
-        free(st);
-        free(sp);
-        free(at);
-        return -1;
-    }
-    size_t q = 0;
-    for (size_t i = 0; i < n; i++) {
-        const via_account *a = amap_get(m, ids[i]);
-        via_fr_set_zero(&out[i]);
-        if (!a || !a->exists) continue;
-        via_fr *x = st + 5 * q;
-        via_fr_set_zero(&x[0]);
-        x[1] = a->pk_x;
-        x[2] = a->pk_y;
-        via_fr_set_u64(&x[3], a->balance);
-        via_fr_set_u64(&x[4], a->nonce);
-        sp[q] = x;
-        at[q++] = i;
-    }
-    if (q) via_poseidon_permute_many(sp, 5, 1, NULL, q);
-    for (size_t j = 0; j < q; j++)
-        out[at[j]] = sp[j][0];
-    free(st);
-    free(sp);
-    free(at);
-    return 0;
+/* Account ids[i] of state m, for via_smt_account_leaves. */
+typedef struct {
+    const amap *m;
+    const uint64_t *ids;
+} leaf_src;
+
+static int leaf_get(void *ud, size_t i, via_fr *x, via_fr *y, uint64_t *bal, uint64_t *nonce) {
+    const leaf_src *src = ud;
+    const via_account *a = amap_get(src->m, src->ids[i]);
+    if (!a || !a->exists) return 0;
+    *x = a->pk_x;
+    *y = a->pk_y;
+    *bal = a->balance;
+    *nonce = a->nonce;
+    return 1;
 }
 
 int via_keeper_create(via_keeper *k, uint64_t id, const via_fr *pk_x, const via_fr *pk_y,
@@ -950,9 +931,9 @@ int via_keeper_seal_run(via_keeper *k, via_seal_job *j, uint64_t number,
         if (!rc) {
             for (size_t i = 0; i < nt; i++)
                 if (!u64_in(out->ids, nl, touched[i])) out->ids[nl++] = touched[i];
-            rc = leaves_of(&k->sealed, touched, nt, tleaves)
-                     ? via_fail(err, VIA_ENOMEM, "seal: leaves")
-                     : via_smt_set_many(k->tree, touched, tleaves, nt, err);
+            leaf_src src = {&k->sealed, touched};
+            rc = via_smt_account_leaves(tleaves, nt, leaf_get, &src, err);
+            if (!rc) rc = via_smt_set_many(k->tree, touched, tleaves, nt, err);
         }
         if (!rc) {
             json_t *doc = json_object();
@@ -990,10 +971,11 @@ int via_keeper_seal_run(via_keeper *k, via_seal_job *j, uint64_t number,
         via_sealed_batch_free(out);
         return via_fail(err, VIA_ENOMEM, "seal");
     }
-    if (leaves_of(&k->sealed, out->ids, nl, out->leaves)) {
+    leaf_src src = {&k->sealed, out->ids};
+    if ((rc = via_smt_account_leaves(out->leaves, nl, leaf_get, &src, err))) {
         free(slots);
         via_sealed_batch_free(out);
-        return via_fail(err, VIA_ENOMEM, "seal: leaves");
+        return rc;
     }
     out->nleaves = nl;
     /* what via_keeper_seal_finish applies to the pending state and the queues */

@@ -113,20 +113,26 @@ static int set_leaf(via_vstate *s, const vacct *a, via_error *err) {
     return VIA_OK;
 }
 
+static int dirty_get(void *ud, size_t i, via_fr *x, via_fr *y, uint64_t *bal, uint64_t *nonce) {
+    const via_vstate *s = ud;
+    const vacct *a = find(s, s->dirty[i]);
+    if (!a || !a->exists) return 0;
+    *x = a->x;
+    *y = a->y;
+    *bal = a->balance;
+    *nonce = a->nonce;
+    return 1;
+}
+
 /* Sets the leaves of the accounts changed since the last flush from their current values. */
 static void flush(via_vstate *s) {
     if (!s->ndirty) return;
     via_fr *leaves = malloc(s->ndirty * sizeof *leaves);
     if (!leaves) out_of_memory("leaves");
-    for (size_t i = 0; i < s->ndirty; i++) {
-        const vacct *a = find(s, s->dirty[i]);
-        if (a && a->exists)
-            via_smt_account_leaf(&leaves[i], &a->x, &a->y, a->balance, a->nonce);
-        else
-            via_fr_set_zero(&leaves[i]);
-    }
     via_error e = {0};
-    if (via_smt_set_many(s->tree, s->dirty, leaves, s->ndirty, &e)) out_of_memory(e.msg);
+    if (via_smt_account_leaves(leaves, s->ndirty, dirty_get, s, &e) ||
+        via_smt_set_many(s->tree, s->dirty, leaves, s->ndirty, &e))
+        out_of_memory(e.msg);
     free(leaves);
     s->ndirty = 0;
 }

@@ -59,6 +59,13 @@ const via_fr *via_smt_empty_hash(unsigned level);
 /* Poseidon(x, y, balance, nonce): the leaf value of an account. */
 void via_smt_account_leaf(via_fr *out, const via_fr *pk_x, const via_fr *pk_y, uint64_t balance,
                           uint64_t nonce);
+/* out[i] = the leaf of account i for i < n, hashed together (eight at a time in vector lanes
+ * where the CPU has them): get(ud, i, ...) gives account i's key, balance and nonce and returns
+ * 1, or returns 0 for an empty account (leaf 0). VIA_ENOMEM when memory runs out. */
+typedef int (*via_smt_account_get)(void *ud, size_t i, via_fr *pk_x, via_fr *pk_y,
+                                   uint64_t *balance, uint64_t *nonce);
+int via_smt_account_leaves(via_fr *out, size_t n, via_smt_account_get get, void *ud,
+                           via_error *err) VIA_MUST_USE;
 
 void via_smt_root(const via_smt *t, via_fr *root);
 
